@@ -1,0 +1,1 @@
+from booking.admin.routes import bp  # noqa: F401

@@ -1,0 +1,303 @@
+"""The district administrator's pages: accounts, organisations and branches, bases, the lecturer pool."""
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from booking.admin import forms, services
+from booking.auth import services as accounts
+from booking.catalog.services import escape_like
+from booking.errors import ValidationFailed
+from booking.formutil import apply_errors
+from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def only_admins():
+    if current_user.role != "admin":
+        abort(403)
+
+
+def _like(q: str) -> str:
+    return f"%{escape_like(q)}%"
+
+
+def _branch_choices():
+    rows = db.session.execute(select(Branch.id, Organization.name, Branch.name).join(Branch.organization)
+                              .where(Branch.active.is_(True)).order_by(Organization.name, Branch.name)).all()
+    return [(0, "—")] + [(i, f"{o} · {b}") for i, o, b in rows]
+
+
+def _base_choices():
+    return [(b.id, b.name) for b in db.session.scalars(select(Base).order_by(Base.id))]
+
+
+@bp.get("/")
+def index():
+    """The administrator's overview."""
+    counts = {name: db.session.scalar(select(func.count()).select_from(model)) for name, model in (
+        ("users", User), ("bases", Base), ("organizations", Organization), ("branches", Branch),
+        ("lecturers", Lecturer))}
+    recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
+    return render_template("admin/index.html", counts=counts, recent=recent)
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    """Accounts, searchable and filtered by role."""
+    q = (request.args.get("q") or "").strip()[:64]
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    stmt = select(User).order_by(User.id)
+    if q:
+        stmt = stmt.where(or_(User.username.like(_like(q), escape="\\"), User.display_name.like(_like(q), escape="\\")))
+    if role:
+        stmt = stmt.where(User.role == role)
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("admin/users.html", page=page, q=q, role=role)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    """Create an account."""
+    form = forms.UserForm()
+    form.branch_id.choices = _branch_choices()
+    form.base_ids.choices = _base_choices()
+    free = db.session.scalars(select(Lecturer).where(~Lecturer.user.has()).order_by(Lecturer.name)).all()
+    form.lecturer_id.choices = [(0, "自动新建讲师档案")] + [(lec.id, lec.name) for lec in free]
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                current_user, username=form.username.data, password=form.password.data, role=form.role.data,
+                display_name=form.display_name.data, email=form.email.data, phone=form.phone.data,
+                branch_id=form.branch_id.data or None, base_ids=form.base_ids.data or [],
+                lecturer_id=form.lecturer_id.data or None)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash(f"账号 {user.username} 已创建。", "success")
+            return redirect(url_for(".user", user_id=user.id))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
+def user(user_id):
+    """Edit an account: name, contact, branch or bases; reset its password; deactivate it."""
+    user = accounts.get_user(user_id)
+    form = forms.UserEditForm(obj=user, base_ids=user.base_ids)
+    form.branch_id.choices = _branch_choices()
+    form.base_ids.choices = _base_choices()
+    if request.method == "GET":
+        form.branch_id.data = user.branch_id or 0
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(current_user, user, display_name=form.display_name.data, email=form.email.data,
+                                 phone=form.phone.data, branch_id=form.branch_id.data or None,
+                                 base_ids=form.base_ids.data or [])
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash("账号信息已保存。", "success")
+            return redirect(url_for(".user", user_id=user.id))
+    return render_template("admin/user.html", user=user, form=form, password_form=forms.PasswordForm(formdata=None))
+
+
+@bp.post("/users/<id:user_id>/password")
+def user_password(user_id):
+    """Reset a user's password (their API tokens are revoked)."""
+    user = accounts.get_user(user_id)
+    form = forms.PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(current_user, user, form.password.data)
+        except ValidationFailed as err:
+            for m in err.fields.values():
+                flash(m, "danger")
+        else:
+            flash("密码已重置，该用户的 API 令牌已全部失效。", "success")
+    else:
+        for errors in form.errors.values():
+            for m in errors:
+                flash(m, "danger")
+    return redirect(url_for(".user", user_id=user.id))
+
+
+@bp.post("/users/<id:user_id>/active")
+def user_active(user_id):
+    """Deactivate or reactivate an account."""
+    user = accounts.get_user(user_id)
+    try:
+        accounts.set_active(current_user, user, not user.active)
+    except ValidationFailed as err:
+        for m in err.fields.values():
+            flash(m, "danger")
+    else:
+        flash("账号已启用。" if user.active else "账号已停用，该用户无法再登录。", "success")
+    return redirect(url_for(".user", user_id=user.id))
+
+
+# -- organisations and branches ------------------------------------------------------------------
+
+@bp.get("/organizations")
+def organizations():
+    """Organisations with their branches."""
+    q = (request.args.get("q") or "").strip()[:100]
+    stmt = select(Organization).options(selectinload(Organization.branches)).order_by(Organization.id)
+    if q:
+        stmt = stmt.where(or_(Organization.name.like(_like(q), escape="\\"),
+                              Organization.branches.any(Branch.name.like(_like(q), escape="\\"))))
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("admin/organizations.html", page=page, q=q, form=forms.OrganizationForm(formdata=None),
+                           import_form=forms.ImportForm(formdata=None))
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>", methods=["GET", "POST"])
+def organization(org_id=None):
+    """Create or edit an organisation."""
+    org = services.get(Organization, org_id, "党组织") if org_id else None
+    form = forms.OrganizationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            org = services.save_organization(current_user, org, name=form.name.data, sector=form.sector.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash("党组织已保存。", "success")
+            return redirect(url_for(".organizations", q=org.name))
+    return render_template("admin/organization.html", org=org, form=form)
+
+
+@bp.route("/branches/new", methods=["GET", "POST"])
+@bp.route("/branches/<id:branch_id>", methods=["GET", "POST"])
+def branch(branch_id=None):
+    """Create or edit a branch."""
+    branch = services.get(Branch, branch_id, "党支部") if branch_id else None
+    form = forms.BranchForm(obj=branch)
+    form.organization_id.choices = [(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+    if request.method == "GET" and branch is None and request.args.get("org", "").isdigit():
+        form.organization_id.data = int(request.args["org"])
+    if form.validate_on_submit():
+        try:
+            branch = services.save_branch(current_user, branch, organization_id=form.organization_id.data,
+                                          name=form.name.data, contact_name=form.contact_name.data,
+                                          contact_phone=form.contact_phone.data, active=form.active.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash("党支部已保存。", "success")
+            return redirect(url_for(".organizations", q=branch.name))
+    return render_template("admin/branch.html", branch=branch, form=form)
+
+
+@bp.post("/branches/import")
+def branch_import():
+    """Import branches from a CSV or XLSX file."""
+    form = forms.ImportForm()
+    if not form.validate_on_submit():
+        flash("请选择要导入的 CSV 或 Excel 文件。", "danger")
+        return redirect(url_for(".organizations"))
+    upload = form.file.data
+    try:
+        result = services.import_branches(current_user, upload.filename or "", upload.read())
+    except ValidationFailed as err:
+        for m in err.fields.values():
+            flash(m, "danger")
+        return redirect(url_for(".organizations"))
+    if result.errors:
+        return render_template("admin/import_result.html", result=result), 422
+    flash(f"导入完成：新增支部 {result.created} 个，已存在跳过 {result.skipped} 个，新建党组织 {result.organizations_created} 个。", "success")
+    return redirect(url_for(".organizations"))
+
+
+@bp.get("/branches/template.csv")
+def branch_template():
+    """An example file for the import."""
+    body = "\ufeff" + ",".join(services.IMPORT_COLUMNS) + "\n区机关工委,机关,区财政局第一党支部,王芳,13800000000\n"
+    return body, 200, {"Content-Type": "text/csv; charset=utf-8",
+                       "Content-Disposition": "attachment; filename=branches-template.csv"}
+
+
+# -- bases ---------------------------------------------------------------------------------------
+
+@bp.get("/bases")
+def bases():
+    """All bases, including those taken off the catalogue."""
+    items = db.session.scalars(select(Base).options(selectinload(Base.managers)).order_by(Base.id)).all()
+    return render_template("admin/bases.html", bases=items, form=forms.NewBaseForm(formdata=None))
+
+
+@bp.post("/bases")
+def base_new():
+    """Open a new base; the page for its rules, venues and menu follows."""
+    form = forms.NewBaseForm()
+    if form.validate_on_submit():
+        try:
+            base = services.create_base(current_user, name=form.name.data, type=form.type.data,
+                                        address=form.address.data or "", description=form.description.data or "")
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash("基地已创建，请继续设置场馆、开放时段和菜单。", "success")
+            return redirect(url_for("manage.base", base_id=base.id))
+    items = db.session.scalars(select(Base).order_by(Base.id)).all()
+    return render_template("admin/bases.html", bases=items, form=form), 422
+
+
+@bp.post("/bases/<id:base_id>/active")
+def base_active(base_id):
+    """Take a base off the catalogue or put it back."""
+    base = services.get(Base, base_id, "基地")
+    services.set_base_active(current_user, base, not base.active)
+    flash("基地已上线。" if base.active else "基地已下线，已有预约和记录保留。", "success")
+    return redirect(url_for(".bases"))
+
+
+# -- lecturers -----------------------------------------------------------------------------------
+
+@bp.get("/lecturers")
+def lecturers():
+    """The lecturer pool."""
+    q = (request.args.get("q") or "").strip()[:60]
+    stmt = select(Lecturer).options(selectinload(Lecturer.topic_rows), selectinload(Lecturer.user)).order_by(Lecturer.id)
+    if q:
+        stmt = stmt.where(or_(Lecturer.name.like(_like(q), escape="\\"),
+                              Lecturer.topic_rows.any(topic=q)))
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    return render_template("admin/lecturers.html", page=page, q=q)
+
+
+@bp.route("/lecturers/new", methods=["GET", "POST"])
+@bp.route("/lecturers/<id:lecturer_id>", methods=["GET", "POST"])
+def lecturer(lecturer_id=None):
+    """Create or edit a lecturer's profile."""
+    lecturer = services.get(Lecturer, lecturer_id, "讲师") if lecturer_id else None
+    form = forms.LecturerForm(obj=lecturer)
+    if request.method == "GET" and lecturer is not None:
+        form.topics.data = "、".join(lecturer.topics)
+    if form.validate_on_submit():
+        try:
+            lecturer = services.save_lecturer(
+                current_user, lecturer, name=form.name.data, category=form.category.data,
+                topics=re.split(r"[,，、;；\s]+", form.topics.data or ""), bio=form.bio.data or "",
+                phone=form.phone.data, active=form.active.data, monthly_limit=form.monthly_limit.data)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+        else:
+            flash("讲师档案已保存。", "success")
+            return redirect(url_for(".lecturers"))
+    return render_template("admin/lecturer.html", lecturer=lecturer, form=form)
+
+
+@bp.get("/audit")
+def audit_log():
+    """The audit trail of administrative changes."""
+    page = db.paginate(select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc()),
+                       per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page)

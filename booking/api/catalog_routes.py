@@ -1,0 +1,60 @@
+"""The catalogue: bases, menus, availability, branches."""
+from booking import permissions
+from booking.api import serialize
+from booking.api.core import bp, current_user, endpoint, page_of
+from booking.api.schema import F, Query
+from booking.catalog import services
+from booking.errors import NotAllowed
+from models import BASE_TYPES
+
+BASES_QUERY = Query(
+    type=F("string", "基地类型", enum=tuple(BASE_TYPES)),
+    q=F("string", "搜索词", max_length=100, description="在名称和简介中搜索"),
+)
+
+
+@bp.get("/bases")
+@endpoint("List bases", query=BASES_QUERY, paged=True, tag="catalogue", responses={200: "BaseList"})
+def list_bases(query):
+    """Active bases, filtered by type and searched by name and description."""
+    stmt = services.bases_query(query["type"], query["q"])
+    page = page_of(stmt, query, lambda b: b)
+    counts = services.base_counts([b.id for b in page["items"]])
+    page["items"] = [serialize.base_summary(b, counts[b.id]) for b in page["items"]]
+    return page
+
+
+@bp.get("/bases/<id:base_id>")
+@endpoint("One base with its rules, venues and menu", tag="catalogue", responses={200: "BaseDetail", 404: None})
+def get_base(base_id):
+    """A base's detail."""
+    return serialize.base_detail(services.get_base(base_id))
+
+
+AVAILABILITY_QUERY = Query(date=F("date", "日期", required=True))
+
+
+@bp.get("/menu-items/<id:item_id>/availability")
+@endpoint("Slots of a menu item on a day, with places left", query=AVAILABILITY_QUERY, tag="catalogue",
+          responses={200: "Availability", 404: None})
+def availability(item_id, query):
+    """The day's slots of the item's venue with capacity, places left and whether they can be booked."""
+    item = services.get_menu_item(item_id)
+    slots = services.availability(item, query["date"])
+    return {"date": query["date"].isoformat(), "menu_item_id": item.id, "venue_id": item.venue_id,
+            "slots": [serialize.slot(s) for s in slots]}
+
+
+BRANCHES_QUERY = Query(q=F("string", "搜索词", max_length=100, description="支部或党组织名称"))
+
+
+@bp.get("/branches")
+@endpoint("Search branches (for offline bookings)", query=BRANCHES_QUERY, paged=True, tag="catalogue",
+          responses={200: "BranchList", 403: None})
+def list_branches(query):
+    """Branches by name or organisation; for managers and admins."""
+    if not permissions.can_search_branches(current_user()):
+        raise NotAllowed("只有基地管理员和管理员可以查询党支部。")
+    return page_of(services.branches_query(query["q"]), query, serialize.branch)
+
+

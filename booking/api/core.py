@@ -1,0 +1,90 @@
+"""The API blueprint's plumbing: bearer authentication, input parsing, pagination, documentation."""
+from functools import wraps
+
+from flask import Blueprint, current_app, g, request
+
+from booking.api.schema import PAGING, Schema
+from booking.auth import services as auth_services
+from booking.errors import BadRequest, DomainError, Unauthenticated
+from models import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def limit_body():
+    """Bodies over the API's limit are refused before they are read."""
+    length = request.content_length
+    if length is not None and length > current_app.config["API_MAX_BODY"]:
+        raise _TooLarge()
+
+
+class _TooLarge(DomainError):
+    status, code, message = 413, "payload_too_large", "请求体过大。"
+
+
+def bearer_token():
+    """The live token named by the Authorization header, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    return auth_services.token_from_raw(raw.strip())
+
+
+def current_user():
+    """The user of this API request (set by `endpoint`)."""
+    return g.api_user
+
+
+def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None = None, auth: bool = True,
+             responses: dict | None = None, tag: str = "", paged: bool = False, description: str = ""):
+    """Declare an API view: authentication, body and query validation, and its OpenAPI description.
+
+    The view receives `body=` and `query=` (validated dicts) when they are declared.
+    """
+    if paged:
+        query = Schema({**(query.fields if query else {}), **PAGING})
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.api_user = None
+            if auth:
+                token = bearer_token()
+                if token is None:
+                    raise Unauthenticated()
+                g.api_user = token.user
+                g.api_token = token
+            if query is not None:
+                kwargs["query"] = query.load(request.args, from_query=True)
+            if body is not None:
+                kwargs["body"] = body.load(json_body())
+            return view(*args, **kwargs)
+
+        wrapper.api_doc = {
+            "summary": summary, "description": description, "body": body, "query": query, "auth": auth,
+            "responses": responses or {}, "tag": tag,
+        }
+        return wrapper
+
+    return decorate
+
+
+def json_body() -> dict:
+    """The request's JSON object; 400 for a wrong content type, malformed JSON or a non-object."""
+    if not request.is_json:
+        raise BadRequest("请使用 Content-Type: application/json 提交 JSON。")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("请求体不是有效的 JSON 对象。")
+    return data
+
+
+def page_of(stmt, query: dict, serialize) -> dict:
+    """A page of a select statement in the contract's list shape."""
+    page = query.get("page") or 1
+    per_page = query.get("per_page") or 20
+    result = db.paginate(stmt, page=page, per_page=per_page, max_per_page=100, error_out=False, count=True)
+    return {"items": [serialize(x) for x in result.items], "total": result.total,
+            "page": page, "per_page": per_page}

@@ -1,0 +1,67 @@
+"""Plain-dict views of models for the API (shapes fixed by the contract)."""
+from flask import current_app, url_for
+
+from booking import clock
+
+
+def user_brief(user) -> dict:
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role}
+
+
+def me(user) -> dict:
+    calendar_url = None
+    if user.role == "lecturer" and user.lecturer and user.lecturer.calendar_token \
+            and "lecturers.calendar_feed" in current_app.view_functions:
+        calendar_url = url_for("lecturers.calendar_feed", token=user.lecturer.calendar_token, _external=True)
+    return {
+        **user_brief(user),
+        "email": user.email,
+        "branch_id": user.branch_id if user.role == "secretary" else None,
+        "base_ids": user.base_ids if user.role == "manager" else [],
+        "lecturer_id": user.lecturer_id if user.role == "lecturer" else None,
+        "calendar_url": calendar_url,
+    }
+
+
+def base_summary(base, counts: tuple[int, int]) -> dict:
+    return {
+        "id": base.id, "name": base.name, "type": base.type, "address": base.address,
+        "description": base.description, "venue_count": counts[0], "menu_item_count": counts[1],
+    }
+
+
+def venue(v) -> dict:
+    return {"id": v.id, "name": v.name, "kind": v.kind, "capacity": v.capacity}
+
+
+def menu_item(m) -> dict:
+    return {
+        "id": m.id, "title": m.title, "description": m.description, "category": m.category,
+        "content_topic": m.content_topic, "duration_minutes": m.duration_minutes, "min_group": m.min_group,
+        "max_group": m.max_group, "needs_lecturer": m.needs_lecturer, "venue_id": m.venue_id,
+    }
+
+
+def base_detail(base) -> dict:
+    venues = [v for v in base.venues if v.active]
+    menu = [m for m in base.menu_items if m.active]
+    return {
+        **base_summary(base, (len(venues), len(menu))),
+        "contact_name": base.contact_name, "contact_phone": base.contact_phone,
+        "rules": {
+            "min_advance_days": base.min_advance_days, "max_advance_days": base.max_advance_days,
+            "cancel_deadline_hours": base.cancel_deadline_hours, "requires_approval": base.requires_approval,
+        },
+        "venues": [venue(v) for v in venues],
+        "menu": [menu_item(m) for m in menu],
+    }
+
+
+def slot(s) -> dict:
+    return {"start": clock.iso(s.start), "end": clock.iso(s.end), "capacity": s.capacity,
+            "remaining": s.remaining, "bookable": s.bookable}
+
+
+def branch(b) -> dict:
+    org = b.organization
+    return {"id": b.id, "name": b.name, "organization": {"id": org.id, "name": org.name, "sector": org.sector}}

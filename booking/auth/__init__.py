@@ -1,0 +1,1 @@
+from booking.auth.routes import bp  # noqa: F401

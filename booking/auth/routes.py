@@ -1,0 +1,54 @@
+"""Login and logout pages."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from booking.auth import services
+from booking.auth.forms import LoginForm
+from booking.errors import RateLimited, Unauthenticated
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths are followed after login."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("views.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; on success go where the user was headed."""
+    if current_user.is_authenticated:
+        return redirect(url_for("views.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except RateLimited as err:
+            flash(err.message, "danger")
+            status = 429
+        except Unauthenticated as err:
+            form.password.errors.append(err.message)
+            status = 401
+        else:
+            login_user(user)
+            flash(f"欢迎，{user.display_name}。", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400 if form.csrf_token.errors else 422
+        if form.csrf_token.errors:
+            flash("页面已过期，请重新提交。", "warning")
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and return to the login page."""
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))

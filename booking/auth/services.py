@@ -1,0 +1,182 @@
+"""Accounts: logging in with throttling, API tokens, and managing users."""
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+
+from booking import audit, clock
+from booking.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
+from models import ApiToken, Base, Branch, Lecturer, LoginFailure, ROLES, User, db
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+MIN_PASSWORD = 8
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def authenticate(username: str, password: str, address: str, now: datetime | None = None) -> User:
+    """The active user with these credentials; repeated failures per username or address give 429."""
+    now = now or clock.now()
+    cfg = current_app.config
+    since = now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    username = (username or "").strip()[:64]
+    address = (address or "")[:64]
+    by_name, by_address = db.session.execute(
+        select(
+            func.count().filter(LoginFailure.username == username),
+            func.count().filter(LoginFailure.address == address),
+        ).where(LoginFailure.at >= since, or_(LoginFailure.username == username, LoginFailure.address == address))
+    ).one()
+    limit = cfg["LOGIN_MAX_FAILURES"]
+    if by_name >= limit or by_address >= limit * 4:
+        raise RateLimited(f"登录失败次数过多，请 {cfg['LOGIN_WINDOW_MINUTES']} 分钟后再试。")
+    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    if user is None or not user.active or not user.check_password(password or ""):
+        db.session.add(LoginFailure(username=username, address=address, at=now))
+        # Old failures no longer count; prune them so the table stays small.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+        db.session.commit()
+        raise Unauthenticated("用户名或密码错误。")
+    user.last_login_at = now
+    db.session.commit()
+    return user
+
+
+def issue_token(user: User, now: datetime | None = None) -> tuple[str, ApiToken]:
+    """A new bearer token for the user: the raw value (shown once) and its stored row."""
+    now = now or clock.now()
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id, token_hash=_hash(raw), created_at=now,
+        expires_at=now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"]),
+    )
+    db.session.add(token)
+    db.session.commit()
+    return raw, token
+
+
+def token_from_raw(raw: str, now: datetime | None = None) -> ApiToken | None:
+    """The live token with this value, if any (not revoked, not expired, its user active)."""
+    if not raw or len(raw) > 200:
+        return None
+    now = now or clock.now()
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
+        return None
+    return token
+
+
+def revoke_token(token: ApiToken, now: datetime | None = None) -> None:
+    """Revoke a token; it no longer authenticates."""
+    token.revoked_at = now or clock.now()
+    db.session.commit()
+
+
+def validate_password(password: str) -> str | None:
+    """The reason a password is not acceptable, or None."""
+    if not password or len(password) < MIN_PASSWORD:
+        return f"密码至少 {MIN_PASSWORD} 位。"
+    if len(password) > 128:
+        return "密码不能超过 128 位。"
+    return None
+
+
+def create_user(actor: User | None, *, username: str, password: str, role: str, display_name: str = "",
+                email: str | None = None, phone: str | None = None, branch_id: int | None = None,
+                base_ids: list[int] | None = None, lecturer_id: int | None = None) -> User:
+    """Create an account with one role, linked to its branch, bases or lecturer profile."""
+    fields = {}
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        fields["username"] = "用户名为 3–64 位字母、数字、下划线、点或短横线。"
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        fields["username"] = "该用户名已被使用。"
+    if (reason := validate_password(password)):
+        fields["password"] = reason
+    if role not in ROLES:
+        fields["role"] = "请选择角色。"
+    branch = db.session.get(Branch, branch_id) if branch_id else None
+    if role == "secretary" and branch is None:
+        fields["branch_id"] = "支部书记必须关联一个党支部。"
+    bases = []
+    if role == "manager":
+        bases = list(db.session.scalars(select(Base).where(Base.id.in_(base_ids or []))))
+        if len(bases) != len(set(base_ids or [])):
+            fields["base_ids"] = "所选基地不存在。"
+    lecturer = db.session.get(Lecturer, lecturer_id) if lecturer_id else None
+    if lecturer_id and lecturer is None:
+        fields["lecturer_id"] = "讲师档案不存在。"
+    elif lecturer is not None and lecturer.user is not None:
+        fields["lecturer_id"] = "该讲师档案已关联其他账号。"
+    if fields:
+        raise ValidationFailed(fields)
+    display_name = (display_name or "").strip() or username
+    if role == "lecturer" and lecturer is None:
+        lecturer = Lecturer(name=display_name, category="cadre", calendar_token=secrets.token_urlsafe(24))
+        db.session.add(lecturer)
+    user = User(
+        username=username, display_name=display_name[:60], role=role,
+        email=(email or "").strip() or None, phone=(phone or "").strip() or None,
+        branch_id=branch.id if (branch and role == "secretary") else None,
+        lecturer=lecturer if role == "lecturer" else None,
+    )
+    user.set_password(password)
+    user.bases = bases
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user_created", "user", user.id, f"{username} ({ROLES[role]})")
+    db.session.commit()
+    return user
+
+
+def update_user(actor: User, user: User, *, display_name: str, email: str | None, phone: str | None,
+                branch_id: int | None = None, base_ids: list[int] | None = None) -> User:
+    """Change a user's name, contact, and the branch or bases they are linked to."""
+    fields = {}
+    if user.role == "secretary":
+        if not branch_id or db.session.get(Branch, branch_id) is None:
+            fields["branch_id"] = "支部书记必须关联一个党支部。"
+    if fields:
+        raise ValidationFailed(fields)
+    user.display_name = (display_name or "").strip()[:60] or user.username
+    user.email = (email or "").strip() or None
+    user.phone = (phone or "").strip() or None
+    if user.role == "secretary":
+        user.branch_id = branch_id
+    if user.role == "manager":
+        user.bases = list(db.session.scalars(select(Base).where(Base.id.in_(base_ids or []))))
+    audit.record(actor, "user_updated", "user", user.id, user.username)
+    db.session.commit()
+    return user
+
+
+def reset_password(actor: User, user: User, password: str) -> None:
+    """Set a new password and revoke the user's API tokens."""
+    if (reason := validate_password(password)):
+        raise ValidationFailed({"password": reason})
+    user.set_password(password)
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = clock.now()
+    audit.record(actor, "password_reset", "user", user.id, user.username)
+    db.session.commit()
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account; a deactivated user cannot log in and their tokens stop working."""
+    if actor.id == user.id and not active:
+        raise ValidationFailed({"active": "不能停用自己的账号。"})
+    user.active = active
+    audit.record(actor, "user_activated" if active else "user_deactivated", "user", user.id, user.username)
+    db.session.commit()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在。")
+    return user

@@ -1,0 +1,1 @@
+from booking.catalog.routes import bp  # noqa: F401

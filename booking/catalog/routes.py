@@ -1,0 +1,49 @@
+"""Catalogue pages: browse bases, a base's menu, a menu item's days and slots."""
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from booking import clock
+from booking.catalog import services
+from models import BASE_TYPES, db
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/bases")
+@login_required
+def index():
+    """Browse bases, filter by type, search by name."""
+    type_ = request.args.get("type") or None
+    if type_ not in BASE_TYPES:
+        type_ = None
+    q = (request.args.get("q") or "").strip()[:100]
+    page = db.paginate(services.bases_query(type_, q), per_page=12, max_per_page=12, error_out=False)
+    counts = services.base_counts([b.id for b in page.items])
+    return render_template("catalog/index.html", page=page, counts=counts, type_=type_, q=q)
+
+
+@bp.get("/bases/<id:base_id>")
+@login_required
+def base(base_id):
+    """A base: its description, rules, venues and menu."""
+    base = services.get_base(base_id)
+    return render_template("catalog/base.html", base=base)
+
+
+@bp.get("/menu-items/<id:item_id>")
+@login_required
+def menu_item(item_id):
+    """A menu item: a calendar of the coming days with room, and the chosen day's slots."""
+    item = services.get_menu_item(item_id)
+    today = clock.local_today()
+    try:
+        day = clock.parse_date(request.args.get("date", ""))
+    except ValueError:
+        day = today + timedelta(days=max(item.base.min_advance_days, 0))
+    first = today + timedelta(days=item.base.min_advance_days)
+    horizon = min(item.base.max_advance_days - item.base.min_advance_days + 1, 28)
+    days = services.calendar_days(item, first, max(horizon, 0))
+    slots = services.availability(item, day)
+    return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots)

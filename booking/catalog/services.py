@@ -1,0 +1,148 @@
+"""The catalogue: bases, their menus, and which slots still have room."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from booking import clock
+from booking.errors import NotFound
+from models import Base, Branch, Closure, MenuItem, OpeningSlot, Organization, SlotOccupancy, Venue, db
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """One dated slot of a venue as a booker sees it."""
+
+    start: datetime
+    end: datetime
+    capacity: int
+    remaining: int
+    bookable: bool
+
+
+def escape_like(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def bases_query(type_: str | None = None, q: str | None = None):
+    """The active bases, filtered by type and a search of name and description."""
+    stmt = select(Base).where(Base.active.is_(True))
+    if type_:
+        stmt = stmt.where(Base.type == type_)
+    if q and q.strip():
+        pattern = f"%{escape_like(q.strip())}%"
+        stmt = stmt.where(or_(Base.name.like(pattern, escape="\\"), Base.description.like(pattern, escape="\\")))
+    return stmt.order_by(Base.id)
+
+
+def base_counts(base_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(active venues, active menu items) per base, in two queries."""
+    if not base_ids:
+        return {}
+    venues = dict(db.session.execute(
+        select(Venue.base_id, func.count()).where(Venue.base_id.in_(base_ids), Venue.active.is_(True))
+        .group_by(Venue.base_id)).all())
+    items = dict(db.session.execute(
+        select(MenuItem.base_id, func.count()).where(MenuItem.base_id.in_(base_ids), MenuItem.active.is_(True))
+        .group_by(MenuItem.base_id)).all())
+    return {i: (venues.get(i, 0), items.get(i, 0)) for i in base_ids}
+
+
+def get_base(base_id: int, include_inactive: bool = False) -> Base:
+    """A base with its venues and menu loaded; NotFound when there is none (or it is closed down)."""
+    base = db.session.scalar(
+        select(Base).where(Base.id == base_id)
+        .options(selectinload(Base.venues), selectinload(Base.menu_items))
+    )
+    if base is None or (not base.active and not include_inactive):
+        raise NotFound("基地不存在。")
+    return base
+
+
+def get_menu_item(item_id: int) -> MenuItem:
+    """An active menu item of an active base."""
+    item = db.session.get(MenuItem, item_id)
+    if item is None or not item.active or not item.base.active:
+        raise NotFound("菜单项目不存在。")
+    return item
+
+
+def is_closed(base_id: int, venue_id: int, day: date) -> bool:
+    """Whether the venue (or its whole base) is closed on the day."""
+    return db.session.scalar(
+        select(Closure.id).where(
+            Closure.base_id == base_id,
+            or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id),
+            Closure.start_date <= day, Closure.end_date >= day,
+        ).limit(1)
+    ) is not None
+
+
+def within_window(base: Base, day: date, now: datetime | None = None) -> bool:
+    """The base's booking window: min ≤ calendar days from today ≤ max."""
+    delta = (day - clock.local_today(now)).days
+    return base.min_advance_days <= delta <= base.max_advance_days
+
+
+def availability(item: MenuItem, day: date, now: datetime | None = None) -> list[SlotView]:
+    """The item's slots on a day, each with places left; [] when the venue is closed."""
+    now = now or clock.now()
+    if is_closed(item.base_id, item.venue_id, day):
+        return []
+    opening = db.session.scalars(
+        select(OpeningSlot).where(
+            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == day.weekday(),
+            OpeningSlot.active.is_(True),
+        ).order_by(OpeningSlot.start_time)
+    ).all()
+    if not opening:
+        return []
+    starts = [clock.at_local(day, s.start_time) for s in opening]
+    held = dict(db.session.execute(
+        select(SlotOccupancy.starts_at, SlotOccupancy.held).where(
+            SlotOccupancy.venue_id == item.venue_id, SlotOccupancy.starts_at.in_(starts))
+    ).all())
+    open_window = within_window(item.base, day, now)
+    views = []
+    for slot, start in zip(opening, starts):
+        remaining = max(slot.capacity - held.get(start, 0), 0)
+        views.append(SlotView(
+            start=start, end=clock.at_local(day, slot.end_time), capacity=slot.capacity, remaining=remaining,
+            bookable=open_window and start > now and remaining >= item.min_group,
+        ))
+    return views
+
+
+def find_slot(item: MenuItem, start: datetime) -> OpeningSlot | None:
+    """The venue's weekly slot that begins at this instant, if any."""
+    local = clock.local(start)
+    return db.session.scalar(
+        select(OpeningSlot).where(
+            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == local.weekday(),
+            OpeningSlot.start_time == local.time().replace(tzinfo=None), OpeningSlot.active.is_(True),
+        )
+    )
+
+
+def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None = None) -> list[dict]:
+    """For a run of days: whether each is open and how many places are left in bookable slots."""
+    out = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        slots = availability(item, day, now)
+        bookable = [s for s in slots if s.bookable]
+        out.append({
+            "date": day, "open": bool(slots), "bookable": bool(bookable),
+            "remaining": sum(s.remaining for s in bookable),
+        })
+    return out
+
+
+def branches_query(q: str | None = None):
+    """Active branches, searched by branch or organisation name."""
+    stmt = select(Branch).join(Organization).where(Branch.active.is_(True))
+    if q and q.strip():
+        pattern = f"%{escape_like(q.strip())}%"
+        stmt = stmt.where(or_(Branch.name.like(pattern, escape="\\"), Organization.name.like(pattern, escape="\\")))
+    return stmt.options(selectinload(Branch.organization)).order_by(Branch.id)

@@ -1,0 +1,59 @@
+"""Time: one clock for services, and conversion between instants and the deployment's local time."""
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from models.types import utcnow
+
+
+def now() -> datetime:
+    """The current instant (UTC, aware). Services take `now` as a parameter defaulting to this."""
+    return utcnow()
+
+
+def tz() -> ZoneInfo:
+    """The deployment's time zone (setting TIMEZONE)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local(dt: datetime) -> datetime:
+    """An instant in the deployment's zone."""
+    return dt.astimezone(tz())
+
+
+def local_today(at: datetime | None = None) -> date:
+    """Today's date in the deployment's zone."""
+    return local(at or now()).date()
+
+
+def at_local(day: date, t: time) -> datetime:
+    """The instant of a local wall-clock time on a day, as aware UTC."""
+    return datetime.combine(day, t, tzinfo=tz()).astimezone(timezone.utc)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants of a local day's start and the next day's start."""
+    return at_local(day, time(0)), at_local(day + timedelta(days=1), time(0))
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse ISO 8601 with or without offset (none = local time); raises ValueError."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("not a datetime")
+    dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz())
+    return dt.astimezone(timezone.utc)
+
+
+def parse_date(value: str) -> date:
+    """Parse YYYY-MM-DD; raises ValueError."""
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("not a date")
+    return date.fromisoformat(value)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """An instant written in local time with its offset."""
+    return None if dt is None else local(dt).isoformat(timespec="seconds")

@@ -1,0 +1,63 @@
+"""Settings, read from the environment (see README: Settings)."""
+import os
+import secrets
+
+
+def _secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/secret_key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        key = f.read().strip()
+    if not key:  # another process is writing it this very moment
+        raise RuntimeError("instance/secret_key is empty; remove it and start again")
+    return key
+
+
+def database_uri(instance_path: str) -> str:
+    """DATABASE_URL, with postgresql:// mapped to the psycopg 3 driver; default SQLite in instance/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "booking.db")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def load(instance_path: str) -> dict:
+    """The configuration mapping for create_app."""
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        # Mail: with no MAIL_HOST, notifications stay in-app only.
+        "MAIL_HOST": os.environ.get("MAIL_HOST", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "API_MAX_BODY": 64 * 1024,
+        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
+        "SCHEDULER_ENABLED": os.environ.get("SCHEDULER_ENABLED", "") in ("1", "true", "yes"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,140 @@
+"""Domain errors raised by services, and their translation into pages and API answers."""
+from flask import Flask, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. Carries the API's status and code and a Chinese message."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求有误。"
+
+    def __init__(self, message: str | None = None, fields: dict | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields
+
+    def to_dict(self) -> dict:
+        error = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+class BadRequest(DomainError):
+    status, code, message = 400, "bad_request", "请求格式有误。"
+
+
+class Unauthenticated(DomainError):
+    status, code, message = 401, "unauthenticated", "请先登录或提供有效的令牌。"
+
+
+class NotAllowed(DomainError):
+    status, code, message = 403, "forbidden", "您没有权限执行此操作。"
+
+
+class NotFound(DomainError):
+    status, code, message = 404, "not_found", "未找到该记录。"
+
+
+class ValidationFailed(DomainError):
+    status, code, message = 422, "validation_error", "填写的内容有误，请检查。"
+
+    def __init__(self, fields: dict, message: str | None = None):
+        super().__init__(message, fields)
+
+
+class OutsideBookingWindow(DomainError):
+    status, code, message = 422, "outside_booking_window", "所选日期不在该基地的可预约范围内。"
+
+
+class NotASlot(DomainError):
+    status, code, message = 422, "not_a_slot", "所选时间不是该项目的开放场次。"
+
+
+class SlotFull(DomainError):
+    status, code, message = 409, "slot_full", "该场次剩余名额不足。"
+
+
+class DuplicateBooking(DomainError):
+    status, code, message = 409, "duplicate_booking", "本支部已预约该场次，请勿重复预约。"
+
+
+class InvalidState(DomainError):
+    status, code, message = 409, "invalid_state", "当前状态下不能执行此操作。"
+
+
+class CancelDeadlinePassed(DomainError):
+    status, code, message = 409, "cancel_deadline_passed", "已过取消截止时间，请联系基地管理员。"
+
+
+class WrongDay(DomainError):
+    status, code, message = 409, "wrong_day", "该预约不是今天的活动，不能签到。"
+
+
+class LecturerConflict(DomainError):
+    status, code, message = 409, "lecturer_conflict", "该讲师在此时间已有安排或不可用。"
+
+
+class Conflict(DomainError):
+    status, code, message = 409, "conflict", "与现有记录冲突。"
+
+
+class RateLimited(DomainError):
+    status, code, message = 429, "rate_limited", "尝试次数过多，请稍后再试。"
+
+
+HTTP_MESSAGES = {
+    400: "请求格式有误。",
+    401: "请先登录。",
+    403: "您没有权限访问此页面。",
+    404: "页面不存在。",
+    405: "不支持该请求方法。",
+    413: "提交的内容过大。",
+    415: "不支持的内容类型。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器出了点问题，请稍后再试。",
+}
+
+
+def register_page_handlers(app: Flask) -> None:
+    """Friendly Chinese error pages; domain errors become a flashed message on pages."""
+
+    def is_api() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        if is_api():
+            from booking.api.errors import json_error
+            return json_error(err.status, err.code, err.message, err.fields)
+        if err.status in (403, 404) or request.method in ("GET", "HEAD"):
+            return render_template("error.html", status=err.status, message=err.message), err.status
+        flash(err.message, "danger")
+        return redirect(_safe_back())
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if is_api():
+            from booking.api.errors import http_json_error
+            return http_json_error(err)
+        code = err.code or 500
+        return render_template("error.html", status=code, message=HTTP_MESSAGES.get(code, err.description)), code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        app.logger.exception("unhandled error")
+        if is_api():
+            from booking.api.errors import json_error
+            return json_error(500, "internal_error", "服务器内部错误，请稍后再试。")
+        return render_template("error.html", status=500, message=HTTP_MESSAGES[500]), 500
+
+
+def _safe_back() -> str:
+    """The page the user came from, if it is on this site; else the home page."""
+    ref = request.referrer or ""
+    host = request.host_url
+    if ref.startswith(host):
+        return ref
+    return url_for("catalog.index")

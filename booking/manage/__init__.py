@@ -1,0 +1,1 @@
+from booking.manage.routes import bp  # noqa: F401

@@ -1,0 +1,256 @@
+"""A manager keeps their base: rules, venues, weekly slots, closures and the menu."""
+from datetime import date, datetime, time
+
+from sqlalchemy import func, select
+
+from booking import audit, clock, permissions
+from booking.errors import NotAllowed, NotFound, ValidationFailed
+from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
+                    SlotOccupancy, User, Venue, db)
+from models.booking import LIVE_STATUSES
+
+
+def base_for_edit(user: User, base_id: int) -> Base:
+    """The base, if the user may edit it: its own managers and admins; 403 for other managers."""
+    base = db.session.get(Base, base_id)
+    if base is None:
+        raise NotFound("基地不存在。")
+    if not permissions.can_edit_base(user, base):
+        raise NotAllowed("您不是该基地的管理员，不能修改。")
+    return base
+
+
+def _owned(user: User, obj, what: str):
+    if obj is None:
+        raise NotFound(f"{what}不存在。")
+    base_for_edit(user, obj.base_id if hasattr(obj, "base_id") else obj.venue.base_id)
+    return obj
+
+
+def venue_for_edit(user: User, venue_id: int) -> Venue:
+    return _owned(user, db.session.get(Venue, venue_id), "场馆")
+
+
+def slot_for_edit(user: User, slot_id: int) -> OpeningSlot:
+    return _owned(user, db.session.get(OpeningSlot, slot_id), "开放时段")
+
+
+def closure_for_edit(user: User, closure_id: int) -> Closure:
+    return _owned(user, db.session.get(Closure, closure_id), "闭馆安排")
+
+
+def item_for_edit(user: User, item_id: int) -> MenuItem:
+    return _owned(user, db.session.get(MenuItem, item_id), "菜单项目")
+
+
+def update_base(actor: User, base: Base, *, name: str, type: str, address: str, description: str,
+                contact_name: str | None, contact_phone: str | None, min_advance_days: int,
+                max_advance_days: int, cancel_deadline_hours: int, requires_approval: bool) -> Base:
+    """Change a base's profile and booking rules."""
+    fields = {}
+    name = (name or "").strip()
+    if not name:
+        fields["name"] = "请填写基地名称。"
+    elif db.session.scalar(select(Base.id).where(Base.name == name, Base.id != base.id)):
+        fields["name"] = "已有同名基地。"
+    if type not in BASE_TYPES:
+        fields["type"] = "请选择基地类型。"
+    if max_advance_days < min_advance_days:
+        fields["max_advance_days"] = "最多提前天数不能小于最少提前天数。"
+    if fields:
+        raise ValidationFailed(fields)
+    base.name, base.type, base.address, base.description = name, type, address.strip(), description.strip()
+    base.contact_name, base.contact_phone = (contact_name or None), (contact_phone or None)
+    base.min_advance_days, base.max_advance_days = min_advance_days, max_advance_days
+    base.cancel_deadline_hours, base.requires_approval = cancel_deadline_hours, requires_approval
+    audit.record(actor, "base_updated", "base", base.id, name)
+    db.session.commit()
+    return base
+
+
+def save_venue(actor: User, base: Base, venue: Venue | None, *, name: str, kind: str, capacity: int,
+               description: str = "", active: bool = True) -> Venue:
+    """Add a venue to the base, or change one."""
+    name = (name or "").strip()
+    fields = {}
+    if not name:
+        fields["name"] = "请填写场馆名称。"
+    elif db.session.scalar(select(Venue.id).where(Venue.base_id == base.id, Venue.name == name,
+                                                  Venue.id != (venue.id if venue else -1))):
+        fields["name"] = "本基地已有同名场馆。"
+    if kind not in VENUE_KINDS:
+        fields["kind"] = "请选择场馆类型。"
+    if fields:
+        raise ValidationFailed(fields)
+    if venue is None:
+        venue = Venue(base_id=base.id)
+        db.session.add(venue)
+    venue.name, venue.kind, venue.capacity = name, kind, capacity
+    venue.description, venue.active = description.strip(), active
+    db.session.flush()
+    audit.record(actor, "venue_saved", "venue", venue.id, f"{base.name} / {name}")
+    db.session.commit()
+    return venue
+
+
+def _overlapping_slot(venue: Venue, weekday: int, start: time, end: time, exclude: int | None = None):
+    return db.session.scalar(select(OpeningSlot).where(
+        OpeningSlot.venue_id == venue.id, OpeningSlot.weekday == weekday, OpeningSlot.active.is_(True),
+        OpeningSlot.start_time < end, OpeningSlot.end_time > start, OpeningSlot.id != (exclude or -1),
+    ))
+
+
+def add_slot(actor: User, venue: Venue, *, weekdays: list[int], start: time, end: time, capacity: int) -> list[OpeningSlot]:
+    """Add the same weekly slot on one or more weekdays; slots of one venue may not overlap."""
+    fields = {}
+    if not weekdays or any(d not in range(7) for d in weekdays):
+        fields["weekdays"] = "请至少选择一天。"
+    if end <= start:
+        fields["end"] = "结束时间必须晚于开始时间。"
+    if capacity < 1:
+        fields["capacity"] = "容量至少为 1。"
+    if fields:
+        raise ValidationFailed(fields)
+    created = []
+    for day in sorted(set(weekdays)):
+        existing = db.session.scalar(select(OpeningSlot).where(
+            OpeningSlot.venue_id == venue.id, OpeningSlot.weekday == day, OpeningSlot.start_time == start))
+        clash = _overlapping_slot(venue, day, start, end, exclude=existing.id if existing else None)
+        if clash is not None:
+            raise ValidationFailed({"start": f"与{clash.weekday_label} {clash.start_time:%H:%M}–{clash.end_time:%H:%M} 的时段重叠。"})
+        if existing is not None:  # a slot once closed is reopened, so its bookings keep their slot
+            if existing.active:
+                raise ValidationFailed({"start": f"{existing.weekday_label} {start:%H:%M} 已有时段。"})
+            existing.active, existing.end_time = True, end
+            _set_capacity(existing, capacity)
+            created.append(existing)
+        else:
+            slot = OpeningSlot(venue_id=venue.id, weekday=day, start_time=start, end_time=end, capacity=capacity)
+            db.session.add(slot)
+            created.append(slot)
+    db.session.flush()
+    audit.record(actor, "slot_added", "venue", venue.id,
+                 f"{','.join(str(d) for d in weekdays)} {start:%H:%M}-{end:%H:%M} 容量 {capacity}")
+    db.session.commit()
+    return created
+
+
+def _set_capacity(slot: OpeningSlot, capacity: int, now: datetime | None = None) -> None:
+    """Change a slot's capacity, also for its dated slots to come; never below what is already held."""
+    now = now or clock.now()
+    rows = db.session.scalars(select(SlotOccupancy).where(
+        SlotOccupancy.venue_id == slot.venue_id, SlotOccupancy.starts_at > now)).all()
+    tz = clock.tz()
+    affected = [r for r in rows if r.starts_at.astimezone(tz).weekday() == slot.weekday
+                and r.starts_at.astimezone(tz).time() == slot.start_time]
+    too_many = max((r.held for r in affected), default=0)
+    if too_many > capacity:
+        raise ValidationFailed({"capacity": f"已有场次预约了 {too_many} 人，容量不能低于此数。"})
+    for r in affected:
+        r.capacity = capacity
+    slot.capacity = capacity
+
+
+def update_slot_capacity(actor: User, slot: OpeningSlot, capacity: int) -> None:
+    """Change the capacity of a weekly slot."""
+    if capacity < 1:
+        raise ValidationFailed({"capacity": "容量至少为 1。"})
+    _set_capacity(slot, capacity)
+    audit.record(actor, "slot_capacity", "opening_slot", slot.id, str(capacity))
+    db.session.commit()
+
+
+def set_slot_active(actor: User, slot: OpeningSlot, active: bool) -> int:
+    """Stop (or resume) offering a weekly slot; returns how many live bookings to come are in it (they stay valid)."""
+    slot.active = active
+    tz = clock.tz()
+    starts = db.session.scalars(select(Booking.starts_at).where(
+        Booking.venue_id == slot.venue_id, Booking.status.in_(LIVE_STATUSES), Booking.starts_at > clock.now()))
+    live = sum(1 for s in starts if s.astimezone(tz).weekday() == slot.weekday
+               and s.astimezone(tz).time() == slot.start_time)
+    audit.record(actor, "slot_opened" if active else "slot_closed", "opening_slot", slot.id,
+                 f"{slot.weekday_label} {slot.start_time:%H:%M}")
+    db.session.commit()
+    return live
+
+
+def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: date, end_date: date, reason: str) -> tuple[Closure, int]:
+    """Close the base or one venue for a range of days; returns the closure and the live bookings it touches."""
+    fields = {}
+    if end_date < start_date:
+        fields["end_date"] = "结束日期不能早于开始日期。"
+    if not (reason or "").strip():
+        fields["reason"] = "请填写闭馆原因。"
+    venue = None
+    if venue_id:
+        venue = db.session.get(Venue, venue_id)
+        if venue is None or venue.base_id != base.id:
+            fields["venue_id"] = "所选场馆不属于本基地。"
+    if fields:
+        raise ValidationFailed(fields)
+    closure = Closure(base_id=base.id, venue_id=venue.id if venue else None, start_date=start_date,
+                      end_date=end_date, reason=reason.strip())
+    db.session.add(closure)
+    first, _ = clock.day_bounds(start_date)
+    _, last = clock.day_bounds(end_date)
+    stmt = select(func.count()).select_from(Booking).where(
+        Booking.base_id == base.id, Booking.status.in_(LIVE_STATUSES),
+        Booking.starts_at >= first, Booking.starts_at < last)
+    if venue:
+        stmt = stmt.where(Booking.venue_id == venue.id)
+    touched = db.session.scalar(stmt) or 0
+    db.session.flush()
+    audit.record(actor, "closure_added", "base", base.id, f"{start_date}~{end_date} {reason}")
+    db.session.commit()
+    return closure, touched
+
+
+def remove_closure(actor: User, closure: Closure) -> None:
+    """Reopen the days of a closure (nothing depends on a closure row)."""
+    audit.record(actor, "closure_removed", "base", closure.base_id,
+                 f"{closure.start_date}~{closure.end_date} {closure.reason}")
+    db.session.delete(closure)
+    db.session.commit()
+
+
+def save_menu_item(actor: User, base: Base, item: MenuItem | None, *, title: str, description: str,
+                   category: str, content_topic: str, duration_minutes: int, min_group: int, max_group: int,
+                   venue_id: int, needs_lecturer: bool, active: bool = True) -> MenuItem:
+    """Add an item to the base's menu, or change one."""
+    fields = {}
+    title = (title or "").strip()
+    if not title:
+        fields["title"] = "请填写项目名称。"
+    if category not in CATEGORIES:
+        fields["category"] = "请选择课程类别。"
+    if not (content_topic or "").strip():
+        fields["content_topic"] = "请填写内容主题。"
+    venue = db.session.get(Venue, venue_id) if venue_id else None
+    if venue is None or venue.base_id != base.id:
+        fields["venue_id"] = "请选择本基地的场馆。"
+    if max_group < min_group:
+        fields["max_group"] = "最多人数不能小于最少人数。"
+    elif venue is not None and max_group > venue.capacity:
+        fields["max_group"] = f"最多人数不能超过场馆容量（{venue.capacity} 人）。"
+    if fields:
+        raise ValidationFailed(fields)
+    if item is None:
+        item = MenuItem(base_id=base.id)
+        db.session.add(item)
+    item.title, item.description, item.category = title, description.strip(), category
+    item.content_topic, item.duration_minutes = content_topic.strip(), duration_minutes
+    item.min_group, item.max_group, item.venue_id = min_group, max_group, venue.id
+    item.needs_lecturer, item.active = needs_lecturer, active
+    db.session.flush()
+    audit.record(actor, "menu_item_saved", "menu_item", item.id, f"{base.name} / {title}")
+    db.session.commit()
+    return item
+
+
+def managed_bases(user: User) -> list[Base]:
+    """The bases a user manages (all of them for an admin)."""
+    if user.role == "admin":
+        return list(db.session.scalars(select(Base).order_by(Base.id)))
+    return list(user.bases)
+
+

@@ -1,0 +1,47 @@
+"""Who may do what: the one place that decides. Services call these; views and templates ask them too."""
+from models import Base, Booking, User
+
+
+def is_admin(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.role == "admin")
+
+
+def manages_base(user: User | None, base_id: int) -> bool:
+    """A manager of this base (admins administer every base)."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.role == "admin" or (user.role == "manager" and base_id in user.base_ids)
+
+
+def can_edit_base(user: User | None, base: Base) -> bool:
+    """Edit rules, venues, slots, closures and menu: the base's own managers and admins; nobody else."""
+    return manages_base(user, base.id)
+
+
+def can_view_booking(user: User | None, booking: Booking) -> bool:
+    """Secretaries see their branch's, managers their bases', lecturers their assignments', admins all."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "manager":
+        return booking.base_id in user.base_ids
+    if user.role == "secretary":
+        return booking.branch_id == user.branch_id
+    if user.role == "lecturer":
+        return user.lecturer_id is not None and booking.lecturer_id == user.lecturer_id
+    return False
+
+
+def can_book_online(user: User | None) -> bool:
+    """A secretary books online for their own branch."""
+    return bool(user and user.is_authenticated and user.role == "secretary" and user.branch_id)
+
+
+def can_record_offline(user: User | None, base_id: int) -> bool:
+    """A manager of the base records phone and walk-in bookings for any branch."""
+    return bool(user and user.is_authenticated and user.role == "manager" and base_id in user.base_ids)
+
+
+def can_search_branches(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.role in ("admin", "manager"))

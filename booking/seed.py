@@ -1,0 +1,175 @@
+"""The demo data set (flask --app app seed-demo): realistic, and loading it twice changes nothing."""
+import secrets
+from datetime import time
+
+from sqlalchemy import select
+
+from models import (Base, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot, Organization, User, Venue, db)
+
+PASSWORD = "demo-pass-2026"
+
+ACCOUNTS_TEXT = f"""演示账号（密码均为 {PASSWORD}）：
+  admin      区委组织部管理员
+  manager    基地管理员（红星革命纪念馆）
+  manager2   基地管理员（时代楷模事迹展览馆）
+  secretary  支部书记（区财政局第一党支部）
+  secretary2 支部书记（滨江社区党支部）
+  lecturer   讲师（张建国）
+  lecturer2  讲师（李秀英）"""
+
+MORNING, AFTERNOON = (time(9), time(11)), (time(14), time(16))
+
+BASES = [
+    {
+        "name": "红星革命纪念馆", "type": "red", "address": "X区红星路 1 号",
+        "description": "全国爱国主义教育示范基地，馆藏革命文物 2000 余件，讲述本地党组织的创建与斗争历程。",
+        "contact_name": "周老师", "contact_phone": "021-55550101",
+        "venues": [("主展厅", "museum", 60), ("誓词广场", "outdoor", 80)],
+        "menu": [
+            ("重温入党誓词", "red", "党史学习", 30, 10, 60, "誓词广场", False,
+             "在党旗下集体重温入党誓词，由支部书记领誓。"),
+            ("参观展馆：初心之路", "red", "党史学习", 90, 5, 60, "主展厅", False,
+             "讲解员带领参观基本陈列，了解本地党组织的创建历程。"),
+            ("专题党课：红色家书里的初心", "red", "思想政治", 60, 10, 60, "主展厅", True,
+             "由讲师团讲师结合馆藏家书讲授专题党课。"),
+        ],
+    },
+    {
+        "name": "时代楷模事迹展览馆", "type": "basic", "address": "X区人民路 88 号",
+        "description": "展示本区时代楷模、道德模范的先进事迹，是开展主题党日和学习先进的基础型基地。",
+        "contact_name": "吴老师", "contact_phone": "021-55550202",
+        "venues": [("事迹展厅", "exhibition_hall", 40), ("报告厅", "lecture_hall", 100)],
+        "menu": [
+            ("参观先进事迹展", "culture", "文明道德", 60, 5, 40, "事迹展厅", False, "参观时代楷模事迹展。"),
+            ("先进模范面对面宣讲", "red", "思想政治", 90, 20, 100, "报告厅", True, "邀请先进模范现场宣讲。"),
+            ("主题党日活动", "practice", "思想政治", 120, 10, 100, "报告厅", False, "支部自行组织主题党日，基地提供场地。"),
+        ],
+    },
+    {
+        "name": "滨江党群服务中心", "type": "welfare", "address": "X区滨江大道 200 号（原国企厂房改造）",
+        "description": "由闲置国企厂房改造的党群服务中心，提供志愿服务和基层治理实践活动。",
+        "contact_name": "钱老师", "contact_phone": "021-55550303",
+        "venues": [("多功能厅", "service_center", 50), ("社区服务点", "outdoor", 30)],
+        "menu": [
+            ("志愿服务：社区环境整治", "practice", "志愿服务", 120, 5, 30, "社区服务点", False, "参与社区环境整治志愿服务。"),
+            ("志愿服务：关爱独居老人", "practice", "志愿服务", 120, 5, 30, "社区服务点", False, "走访慰问社区独居老人。"),
+            ("政策宣讲：基层治理新实践", "practice", "政策普及", 60, 10, 50, "多功能厅", True, "讲解基层治理政策与案例。"),
+        ],
+    },
+    {
+        "name": "智造科技创新基地", "type": "tech", "address": "X区科创园 6 号楼",
+        "description": "依托园区科创企业建设的科技型基地，展示前沿科技成果，开展科学知识普及。",
+        "contact_name": "孙老师", "contact_phone": "021-55550404",
+        "venues": [("科技展厅", "exhibition_hall", 40), ("新时代大讲堂", "lecture_hall", 120)],
+        "menu": [
+            ("参观科创成果展", "culture", "科学知识", 60, 5, 40, "科技展厅", False, "参观园区科创成果展。"),
+            ("科学知识讲座", "culture", "科学知识", 90, 20, 120, "新时代大讲堂", True, "讲师团讲授科学知识。"),
+            ("网络课程：数字党建", "online", "实用技能", 60, 10, 120, "新时代大讲堂", True, "学习数字化党建平台的使用。"),
+        ],
+    },
+]
+
+ORGANIZATIONS = [
+    ("区直机关工委", "government", ["区财政局第一党支部", "区发改委机关党支部", "区教育局党支部"]),
+    ("滨江街道党工委", "community", ["滨江社区党支部", "望江社区党支部", "江南社区第二党支部"]),
+    ("区城投集团党委", "state_enterprise", ["城投集团综合党支部", "城投建设公司党支部"]),
+    ("新兴产业园两新组织联合党委", "new_organization", ["星火科技有限公司党支部", "启航律师事务所党支部"]),
+]
+
+LECTURERS = [
+    ("张建国", "cadre", ["党史学习", "思想政治", "红色课程"], "区委党校退休教师，长期从事党史教学。"),
+    ("李秀英", "model", ["思想政治", "文明道德", "先进模范"], "全国道德模范，扎根社区服务三十年。"),
+    ("王磊", "grassroots", ["志愿服务", "实用技能", "实践课程"], "社区志愿服务队队长。"),
+    ("陈静", "cadre", ["政策普及", "基层治理", "思想政治"], "街道党工委干部，熟悉基层治理政策。"),
+    ("刘洋", "grassroots", ["科学知识", "科技创新", "文化课程"], "科创企业工程师，科普志愿者。"),
+    ("赵敏", "model", ["文明道德", "志愿服务"], "市级劳动模范。"),
+    ("孙伟", "cadre", ["实用技能", "网络课程", "科学知识"], "区大数据中心干部，负责数字党建平台。"),
+    ("周丽", "grassroots", ["党史学习", "文化课程"], "红色文化讲解员。"),
+]
+
+USERS = [
+    ("admin", "区委组织部管理员", "admin", {}),
+    ("manager", "周明（红星革命纪念馆）", "manager", {"base": "红星革命纪念馆"}),
+    ("manager2", "吴芳（时代楷模事迹展览馆）", "manager", {"base": "时代楷模事迹展览馆"}),
+    ("secretary", "王芳（区财政局第一党支部）", "secretary", {"branch": "区财政局第一党支部"}),
+    ("secretary2", "李强（滨江社区党支部）", "secretary", {"branch": "滨江社区党支部"}),
+    ("lecturer", "张建国", "lecturer", {"lecturer": "张建国"}),
+    ("lecturer2", "李秀英", "lecturer", {"lecturer": "李秀英"}),
+]
+
+
+def _one(model, **where):
+    return db.session.scalar(select(model).filter_by(**where))
+
+
+def load_demo() -> bool:
+    """Create whatever of the demo data is missing; returns whether anything was created."""
+    created = False
+    bases = {}
+    for spec in BASES:
+        base = _one(Base, name=spec["name"])
+        if base is None:
+            created = True
+            base = Base(name=spec["name"], type=spec["type"], address=spec["address"],
+                        description=spec["description"], contact_name=spec["contact_name"],
+                        contact_phone=spec["contact_phone"], min_advance_days=1, max_advance_days=60,
+                        cancel_deadline_hours=24, requires_approval=True)
+            db.session.add(base)
+            db.session.flush()
+            venues = {}
+            for name, kind, capacity in spec["venues"]:
+                venue = Venue(base_id=base.id, name=name, kind=kind, capacity=capacity)
+                db.session.add(venue)
+                db.session.flush()
+                venues[name] = venue
+                for weekday in range(7):
+                    for start, end in (MORNING, AFTERNOON):
+                        db.session.add(OpeningSlot(venue_id=venue.id, weekday=weekday, start_time=start,
+                                                   end_time=end, capacity=capacity))
+            for title, category, topic, minutes, lo, hi, venue_name, needs, desc in spec["menu"]:
+                db.session.add(MenuItem(base_id=base.id, venue_id=venues[venue_name].id, title=title,
+                                        description=desc, category=category, content_topic=topic,
+                                        duration_minutes=minutes, min_group=lo, max_group=hi,
+                                        needs_lecturer=needs))
+        bases[spec["name"]] = base
+    branches = {}
+    for org_name, sector, branch_names in ORGANIZATIONS:
+        org = _one(Organization, name=org_name)
+        if org is None:
+            created = True
+            org = Organization(name=org_name, sector=sector)
+            db.session.add(org)
+            db.session.flush()
+        for name in branch_names:
+            branch = _one(Branch, organization_id=org.id, name=name)
+            if branch is None:
+                created = True
+                branch = Branch(organization_id=org.id, name=name)
+                db.session.add(branch)
+                db.session.flush()
+            branches[name] = branch
+    lecturers = {}
+    for name, category, topics, bio in LECTURERS:
+        lecturer = _one(Lecturer, name=name)
+        if lecturer is None:
+            created = True
+            lecturer = Lecturer(name=name, category=category, bio=bio, calendar_token=secrets.token_urlsafe(24),
+                                topic_rows=[LecturerTopic(topic=t) for t in topics])
+            db.session.add(lecturer)
+            db.session.flush()
+        lecturers[name] = lecturer
+    for username, display, role, link in USERS:
+        if _one(User, username=username) is not None:
+            continue
+        created = True
+        user = User(username=username, display_name=display, role=role, email=f"{username}@example.org")
+        user.set_password(PASSWORD)
+        if "base" in link:
+            user.bases = [bases[link["base"]]]
+        if "branch" in link:
+            user.branch_id = branches[link["branch"]].id
+        if "lecturer" in link:
+            user.lecturer_id = lecturers[link["lecturer"]].id
+        db.session.add(user)
+    db.session.commit()
+    return created

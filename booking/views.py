@@ -1,0 +1,92 @@
+"""App-wide views and hooks: home, health check, the login loader, template helpers."""
+from flask import Blueprint, Flask, abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, text
+from werkzeug.routing import IntegerConverter
+
+from booking import clock, permissions
+from booking.extensions import login_manager
+from models import BASE_TYPES, CATEGORIES, Notification, User, db
+
+bp = Blueprint("views", __name__)
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: larger numbers are simply not found (never an overflow)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=0, max=2147483647)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user and user.active else None
+
+
+@bp.get("/")
+def home():
+    """Each role starts where its daily work is."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == "admin":
+        return redirect(url_for("admin.index"))
+    if current_user.role == "manager":
+        return redirect(url_for("manage.index"))
+    return redirect(url_for("catalog.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        return jsonify({"status": "error"}), 503
+    return {"status": "ok"}
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, converters, request guards and template helpers."""
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def refuse_nul():
+        # PostgreSQL cannot store NUL characters; refuse them at the door with a 400, never a 500.
+        for values in (request.args, request.form):
+            for v in values.values():
+                if "\x00" in v:
+                    abort(400)
+
+    @app.template_filter("local")
+    def local_filter(dt, fmt="%Y-%m-%d %H:%M"):
+        return clock.local(dt).strftime(fmt) if dt else ""
+
+    @app.context_processor
+    def helpers():
+        unread = 0
+        if current_user.is_authenticated:
+            unread = db.session.scalar(
+                select(func.count()).select_from(Notification)
+                .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+        return {"perm": permissions, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
+                "nav_counts": nav_counts()}
+
+
+_nav_providers = []
+
+
+def nav_counter(fn):
+    """Features register a function that returns {name: count} for the navigation."""
+    _nav_providers.append(fn)
+    return fn
+
+
+def nav_counts() -> dict:
+    counts = {}
+    if current_user.is_authenticated:
+        for fn in _nav_providers:
+            counts.update(fn(current_user))
+    return counts

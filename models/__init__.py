@@ -1,0 +1,40 @@
+"""SQLAlchemy models. `db` lives here so that models never import the application package."""
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(DeclarativeBase):
+    """Declarative base with a constraint naming convention, so migrations can name what they alter."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Model)
+
+from models.types import UTCDateTime, utcnow  # noqa: E402
+from models.org import Organization, Branch, SECTORS  # noqa: E402
+from models.user import User, ApiToken, LoginFailure, ROLES, manager_bases  # noqa: E402
+from models.base import Base, Venue, OpeningSlot, Closure, MenuItem, BASE_TYPES, VENUE_KINDS, CATEGORIES  # noqa: E402
+from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CATEGORIES  # noqa: E402
+from models.booking import Booking, BookingEvent, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
+from models.notification import Notification  # noqa: E402
+from models.audit import AuditEntry  # noqa: E402
+
+__all__ = [
+    "db", "Model", "UTCDateTime", "utcnow",
+    "Organization", "Branch", "SECTORS",
+    "User", "ApiToken", "LoginFailure", "ROLES", "manager_bases",
+    "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",
+    "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
+    "Booking", "BookingEvent", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
+    "Notification", "AuditEntry",
+]

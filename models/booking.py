@@ -1,0 +1,199 @@
+"""Bookings (预约), their history, and the per-slot counter that keeps capacity from being exceeded."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import Model
+from models.types import UTCDateTime, utcnow
+
+
+class BookingStatus(str, enum.Enum):
+    """The states of a booking; `TRANSITIONS` below says which changes are allowed."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.value]
+
+
+STATUS_LABELS = {
+    "pending": "待审核",
+    "approved": "已通过",
+    "rejected": "已驳回",
+    "cancelled": "已取消",
+    "expired": "已过期",
+    "completed": "已完成",
+    "no_show": "未到场",
+}
+
+# Statuses whose bookings hold places in their slot.
+LIVE_STATUSES = ("pending", "approved")
+
+# The state machine: action -> (allowed from, to). Completed -> completed is a corrected count.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "approved": (("pending",), "approved"),
+    "rejected": (("pending",), "rejected"),
+    "cancelled": (("pending", "approved"), "cancelled"),
+    "expired": (("pending",), "expired"),
+    "attendance_recorded": (("approved", "completed"), "completed"),
+    "no_show": (("approved",), "no_show"),
+}
+
+BOOKING_ACTIONS = {
+    "created": "提交预约",
+    "approved": "审核通过",
+    "rejected": "审核驳回",
+    "cancelled": "取消预约",
+    "expired": "逾期未审核",
+    "checked_in": "签到核销",
+    "attendance_recorded": "登记实到人数",
+    "no_show": "标记未到场",
+    "lecturer_invited": "邀请讲师",
+    "lecturer_accepted": "讲师接受邀请",
+    "lecturer_declined": "讲师婉拒邀请",
+    "feedback_given": "提交评价",
+}
+
+LECTURER_STATUSES = {"invited": "已邀请", "accepted": "已接受", "declined": "已婉拒"}
+SOURCES = {"online": "线上预约", "offline": "线下登记"}
+
+_live = "status IN ('pending', 'approved')"
+
+
+class Booking(Model):
+    """预约: a branch's reservation of a menu item in one slot of its venue."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUS_LABELS)})", name="status"),
+        CheckConstraint("source IN ('online', 'offline')", name="source"),
+        CheckConstraint("headcount > 0", name="headcount"),
+        CheckConstraint("ends_at > starts_at", name="times"),
+        CheckConstraint("visitor_count IS NULL OR visitor_count > 0", name="visitor_count"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint(
+            "lecturer_status IS NULL OR lecturer_status IN ('invited', 'accepted', 'declined')",
+            name="lecturer_status",
+        ),
+        # One live booking per branch and slot, even when two requests race.
+        Index(
+            "uq_bookings_live_branch_slot", "branch_id", "venue_id", "starts_at", unique=True,
+            sqlite_where=text(_live), postgresql_where=text(_live),
+        ),
+        Index("ix_bookings_venue_start", "venue_id", "starts_at"),
+        Index("ix_bookings_base_start", "base_id", "starts_at"),
+        Index("ix_bookings_branch_start", "branch_id", "starts_at"),
+        Index("ix_bookings_status_start", "status", "starts_at"),
+        Index("ix_bookings_lecturer_start", "lecturer_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(8))
+    base_id: Mapped[int] = mapped_column(ForeignKey("bases.id"))
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_items.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    headcount: Mapped[int]
+    contact_name: Mapped[str] = mapped_column(String(60))
+    contact_phone: Mapped[str] = mapped_column(String(30))
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"))
+    lecturer_status: Mapped[str | None] = mapped_column(String(16))
+    visitor_count: Mapped[int | None]
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None]
+    feedback_comment: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    base = relationship("Base")
+    venue = relationship("Venue")
+    menu_item = relationship("MenuItem")
+    branch = relationship("Branch")
+    lecturer = relationship("Lecturer")
+    created_by = relationship("User")
+    events: Mapped[list[BookingEvent]] = relationship(
+        back_populates="booking", order_by="(BookingEvent.at, BookingEvent.id)"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def source_label(self) -> str:
+        return SOURCES.get(self.source, self.source)
+
+    @property
+    def lecturer_status_label(self) -> str:
+        return LECTURER_STATUSES.get(self.lecturer_status or "", "")
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class BookingEvent(Model):
+    """One change of a booking: who, when, from which status to which, and why. Never deleted."""
+
+    __tablename__ = "booking_events"
+    __table_args__ = (
+        CheckConstraint(f"action IN ({', '.join(repr(a) for a in BOOKING_ACTIONS)})", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    booking: Mapped[Booking] = relationship(back_populates="events")
+    actor = relationship("User")
+
+    @property
+    def action_label(self) -> str:
+        return BOOKING_ACTIONS.get(self.action, self.action)
+
+
+class SlotOccupancy(Model):
+    """The places held in one dated slot of a venue.
+
+    Bookings take places with one conditional UPDATE (`held + n <= capacity`), which the database
+    serialises per row on SQLite and PostgreSQL alike; the CHECK is the last line of defence.
+    """
+
+    __tablename__ = "slot_occupancies"
+    __table_args__ = (
+        UniqueConstraint("venue_id", "starts_at", name="uq_slot_occupancies_venue_start"),
+        CheckConstraint("held >= 0", name="held_nonnegative"),
+        CheckConstraint("held <= capacity", name="held_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int]
+    held: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,43 @@
+"""In-app notifications (also sent by email when mail is configured)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import Model
+from models.types import UTCDateTime, utcnow
+
+NOTIFICATION_KINDS = {
+    "booking_created": "新预约申请",
+    "booking_approved": "预约已通过",
+    "booking_rejected": "预约被驳回",
+    "booking_cancelled": "预约已取消",
+    "booking_expired": "预约已过期",
+    "lecturer_invited": "讲师邀请",
+    "lecturer_accepted": "讲师已接受",
+    "lecturer_declined": "讲师已婉拒",
+    "reminder": "活动提醒",
+    "digest": "今日概览",
+    "booking_blocked": "线上预约受限",
+}
+
+
+class Notification(Model):
+    """A message to one user about something that concerns them."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")

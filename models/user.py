@@ -1,0 +1,98 @@
+"""Accounts: users with one role, API tokens, and failed-login records for throttling."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import Model
+from models.types import UTCDateTime, utcnow
+
+ROLES = {
+    "admin": "区委组织部管理员",
+    "manager": "基地管理员",
+    "secretary": "支部书记",
+    "lecturer": "讲师",
+}
+
+manager_bases = Table(
+    "manager_bases",
+    Model.metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("base_id", Integer, ForeignKey("bases.id"), primary_key=True, index=True),
+)
+
+
+class User(UserMixin, Model):
+    """A person who logs in; exactly one role."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
+        CheckConstraint("role <> 'secretary' OR branch_id IS NOT NULL", name="secretary_has_branch"),
+        CheckConstraint("role <> 'lecturer' OR lecturer_id IS NOT NULL", name="lecturer_has_profile"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(default=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch = relationship("Branch")
+    lecturer = relationship("Lecturer", back_populates="user")
+    bases = relationship("Base", secondary=manager_bases, back_populates="managers", order_by="Base.id")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def base_ids(self) -> list[int]:
+        return [b.id for b in self.bases]
+
+
+class ApiToken(Model):
+    """A bearer token of the API; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Model):
+    """One failed login, kept for a while so repeated failures can be throttled across processes."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
