@@ -37,11 +37,17 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return at_local(day, time(0)), at_local(day + timedelta(days=1), time(0))
 
 
+# Dates outside these years are typing mistakes (and old years have odd historical offsets).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 def parse_datetime(value: str) -> datetime:
     """Parse ISO 8601 with or without offset (none = local time); raises ValueError."""
     if not isinstance(value, str) or len(value) > 40:
         raise ValueError("not a datetime")
     dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise ValueError("year out of range")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz())
     return dt.astimezone(timezone.utc)
@@ -51,7 +57,10 @@ def parse_date(value: str) -> date:
     """Parse YYYY-MM-DD; raises ValueError."""
     if not isinstance(value, str) or len(value) != 10:
         raise ValueError("not a date")
-    return date.fromisoformat(value)
+    day = date.fromisoformat(value)
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError("year out of range")
+    return day
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -1,5 +1,5 @@
 """App-wide views and hooks: home, health check, the login loader, template helpers."""
-from flask import Blueprint, Flask, abort, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from werkzeug.routing import IntegerConverter
@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
             unread = db.session.scalar(
                 select(func.count()).select_from(Notification)
                 .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
-        return {"perm": permissions, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
+        return {"perm": permissions, "has_endpoint": lambda name: name in current_app.view_functions, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts()}
 
 

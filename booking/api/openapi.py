@@ -90,7 +90,7 @@ def _responses(doc: dict, has_params: bool) -> dict:
             entry["content"] = {"application/json": {"schema": ref(schema)}}
         out[str(status)] = entry
     errors = {s for s in doc["responses"] if s >= 400}
-    errors |= {405}
+    errors |= {400, 405}
     if doc["auth"]:
         errors |= {401}
     if doc["body"] is not None:

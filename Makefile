@@ -1,0 +1,37 @@
+# Two commands: `make run` serves the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+
+.PHONY: run test test-pg test-all install system-deps clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app seed-demo
+	@echo "打开 http://127.0.0.1:$(PORT)"
+	SCHEDULER_ENABLED=1 $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+
+# Browser tests need Debian's Chromium and CJK fonts; installed here when missing (as root).
+system-deps:
+	@bash scripts/system-deps
+
+test: install system-deps
+	$(BIN)/python -m pytest
+
+# The same suite against a throwaway PostgreSQL server on loopback.
+test-pg: install system-deps
+	bash scripts/with-postgres $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance/booking.db*

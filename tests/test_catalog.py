@@ -1,0 +1,183 @@
+"""The catalogue: bases, base detail, availability rules, branches; through services and the API."""
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from booking import clock
+from booking.catalog import services
+from models import Base, Closure, MenuItem, OpeningSlot, SlotOccupancy, db
+
+
+def _item(title="重温入党誓词") -> MenuItem:
+    return db.session.scalar(select(MenuItem).where(MenuItem.title == title))
+
+
+def _in_days(n: int) -> date:
+    return clock.local_today() + timedelta(days=n)
+
+
+def test_bases_list_and_filters(demo, api):
+    r = api.get("/api/v1/bases", as_="secretary")
+    body = r.get_json()
+    assert r.status_code == 200 and body["total"] == 4
+    first = body["items"][0]
+    assert set(first) >= {"id", "name", "type", "address", "description", "venue_count", "menu_item_count"}
+    assert first["venue_count"] == 2 and first["menu_item_count"] == 3
+    red = api.get("/api/v1/bases?type=red", as_="secretary").get_json()
+    assert [b["type"] for b in red["items"]] == ["red"]
+    q = api.get("/api/v1/bases?q=科技", as_="secretary").get_json()
+    assert [b["name"] for b in q["items"]] == ["智造科技创新基地"]
+    assert api.get("/api/v1/bases?q=不存在的基地", as_="secretary").get_json() == {
+        "items": [], "total": 0, "page": 1, "per_page": 20}
+    assert api.get("/api/v1/bases?q=100%", as_="secretary").get_json()["total"] == 0
+
+
+def test_bases_pagination(demo, api):
+    page = api.get("/api/v1/bases?per_page=3&page=2", as_="admin").get_json()
+    assert page["total"] == 4 and len(page["items"]) == 1
+    r = api.get("/api/v1/bases?per_page=101", as_="admin")
+    assert r.status_code == 422 and "per_page" in r.get_json()["error"]["fields"]
+    r = api.get("/api/v1/bases?page=0", as_="admin")
+    assert r.status_code == 422 and "page" in r.get_json()["error"]["fields"]
+    r = api.get("/api/v1/bases?type=castle", as_="admin")
+    assert r.status_code == 422 and "type" in r.get_json()["error"]["fields"]
+
+
+def test_base_detail_shape(demo, api):
+    body = api.get("/api/v1/bases/1", as_="lecturer").get_json()
+    assert body["rules"] == {"min_advance_days": 1, "max_advance_days": 60, "cancel_deadline_hours": 24,
+                             "requires_approval": True}
+    assert {v["kind"] for v in body["venues"]} <= {"museum", "exhibition_hall", "lecture_hall", "service_center", "outdoor", "other"}
+    item = body["menu"][0]
+    assert set(item) >= {"id", "title", "category", "content_topic", "duration_minutes", "min_group", "max_group",
+                         "needs_lecturer", "venue_id"}
+    assert api.get("/api/v1/bases/999", as_="lecturer").status_code == 404
+    assert api.get("/api/v1/bases/99999999999999999999", as_="lecturer").status_code == 404
+
+
+def test_availability_lists_the_days_slots(demo, api):
+    item = _item()
+    day = _in_days(3)
+    body = api.get(f"/api/v1/menu-items/{item.id}/availability?date={day}", as_="secretary").get_json()
+    assert body["date"] == day.isoformat() and body["menu_item_id"] == item.id and body["venue_id"] == item.venue_id
+    assert [s["start"][11:16] for s in body["slots"]] == ["09:00", "14:00"]
+    slot = body["slots"][0]
+    assert slot["start"].endswith("+08:00") and slot["capacity"] == 80 and slot["remaining"] == 80 and slot["bookable"]
+
+
+def test_availability_window(demo):
+    item = _item()
+    today = services.availability(item, _in_days(0))
+    assert today and not any(s.bookable for s in today)  # min_advance_days is 1
+    assert all(s.bookable for s in services.availability(item, _in_days(1)))
+    assert all(s.bookable for s in services.availability(item, _in_days(60)))
+    assert not any(s.bookable for s in services.availability(item, _in_days(61)))
+    assert not any(s.bookable for s in services.availability(item, _in_days(-3)))
+
+
+def test_availability_counts_held_places(demo):
+    item = _item()
+    day = _in_days(5)
+    start = clock.at_local(day, time(9))
+    db.session.add(SlotOccupancy(venue_id=item.venue_id, starts_at=start, ends_at=start + timedelta(hours=2),
+                                 capacity=80, held=75))
+    db.session.commit()
+    morning, afternoon = services.availability(item, day)
+    assert morning.remaining == 5 and not morning.bookable  # the item's smallest group is 10
+    assert afternoon.remaining == 80 and afternoon.bookable
+
+
+def test_closed_days_give_no_slots(demo):
+    item = _item()
+    day = _in_days(7)
+    db.session.add(Closure(base_id=item.base_id, venue_id=None, start_date=day, end_date=day + timedelta(days=1),
+                           reason="设备检修"))
+    db.session.commit()
+    assert services.availability(item, day) == []
+    assert services.availability(item, day + timedelta(days=1)) == []
+    assert services.availability(item, day + timedelta(days=2)) != []
+
+
+def test_venue_closure_only_closes_that_venue(demo):
+    item = _item()
+    other = db.session.scalar(select(MenuItem).where(MenuItem.base_id == item.base_id, MenuItem.venue_id != item.venue_id))
+    day = _in_days(8)
+    db.session.add(Closure(base_id=item.base_id, venue_id=item.venue_id, start_date=day, end_date=day, reason="布展"))
+    db.session.commit()
+    assert services.availability(item, day) == []
+    assert services.availability(other, day) != []
+
+
+def test_inactive_slot_is_not_offered(demo):
+    item = _item()
+    day = _in_days(4)
+    slot = db.session.scalar(select(OpeningSlot).where(OpeningSlot.venue_id == item.venue_id,
+                                                       OpeningSlot.weekday == day.weekday(),
+                                                       OpeningSlot.start_time == time(14)))
+    slot.active = False
+    db.session.commit()
+    assert [clock.local(s.start).hour for s in services.availability(item, day)] == [9]
+
+
+def test_availability_respects_time_zone_setting(demo):
+    demo.config["TIMEZONE"] = "UTC"
+    item = _item()
+    slots = services.availability(item, _in_days(3))
+    assert slots[0].start.astimezone(timezone.utc).hour == 9
+
+
+def test_availability_bad_input(demo, api):
+    item = _item()
+    r = api.get(f"/api/v1/menu-items/{item.id}/availability", as_="secretary")
+    assert r.status_code == 422 and "date" in r.get_json()["error"]["fields"]
+    r = api.get(f"/api/v1/menu-items/{item.id}/availability?date=2026-13-40", as_="secretary")
+    assert r.status_code == 422
+    assert api.get("/api/v1/menu-items/9999/availability?date=2026-12-01", as_="secretary").status_code == 404
+
+
+def test_branches_for_managers_only(demo, api):
+    r = api.get("/api/v1/branches?q=滨江", as_="manager")
+    body = r.get_json()
+    assert r.status_code == 200 and body["total"] >= 3
+    item = body["items"][0]
+    assert set(item) == {"id", "name", "organization"}
+    assert set(item["organization"]) == {"id", "name", "sector"}
+    assert api.get("/api/v1/branches", as_="admin").get_json()["total"] == 10
+    assert api.get("/api/v1/branches", as_="secretary").status_code == 403
+    assert api.get("/api/v1/branches", as_="lecturer").status_code == 403
+
+
+def test_catalogue_pages(demo, client):
+    from tests.conftest import login
+    login(client, "secretary")
+    html = client.get("/bases?type=tech").get_data(as_text=True)
+    assert "智造科技创新基地" in html and "红星革命纪念馆" not in html
+    assert "红星革命纪念馆" in client.get("/bases/1").get_data(as_text=True)
+    item = _item()
+    day = _in_days(2)
+    html = client.get(f"/menu-items/{item.id}?date={day}").get_data(as_text=True)
+    assert "09:00–11:00" in html and "剩余 80 / 80 位" in html
+    assert client.get("/bases/999").status_code == 404
+    assert "页面不存在" in client.get("/no/such/page").get_data(as_text=True)
+
+
+def test_inactive_base_hidden(demo, api):
+    base = db.session.get(Base, 1)
+    base.active = False
+    db.session.commit()
+    assert api.get("/api/v1/bases/1", as_="secretary").status_code == 404
+    assert api.get("/api/v1/bases", as_="secretary").get_json()["total"] == 3
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_demo_slots_cover_every_day(demo, weekday):
+    for base in db.session.scalars(select(Base)):
+        for venue in base.venues:
+            assert any(s.weekday == weekday for s in venue.slots), (base.name, venue.name)
+
+
+def test_parse_datetime_without_offset_is_local(demo):
+    dt = clock.parse_datetime("2026-12-03T09:00:00")
+    assert dt == datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc)
+    assert clock.parse_datetime("2026-12-03T09:00:00+08:00") == dt

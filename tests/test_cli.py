@@ -1,0 +1,80 @@
+"""CLI: seed-demo as the contract describes it, idempotent; create-user; migrations match the models."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from models import Base, Branch, Lecturer, MenuItem, Organization, User, db
+
+TABLES = (Base, Branch, Lecturer, MenuItem, Organization, User)
+
+
+def _counts():
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in TABLES}
+
+
+def test_seed_demo_is_idempotent(app):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0, r.output
+    assert "demo-pass-2026" in r.output
+    first = _counts()
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0 and "未做更改" in r.output
+    assert _counts() == first
+
+
+def test_seed_demo_meets_the_contract(demo):
+    bases = db.session.scalars(select(Base).order_by(Base.id)).all()
+    assert {b.type for b in bases} == {"basic", "red", "welfare", "tech"}
+    for b in bases:
+        assert b.min_advance_days == 1 and b.max_advance_days >= 30 and b.cancel_deadline_hours == 24
+        assert b.requires_approval
+        assert len(b.menu_items) >= 3
+        assert {m.needs_lecturer for m in b.menu_items} == {True, False}
+        for v in b.venues:
+            assert {s.weekday for s in v.slots} == set(range(7))
+        for m in b.menu_items:
+            assert all(m.max_group * 4 >= s.capacity for s in m.venue.slots)
+    assert db.session.scalar(select(func.count()).select_from(Branch)) >= 8
+    assert db.session.scalar(select(func.count()).select_from(Organization)) >= 3
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    for name in ("admin", "manager", "manager2", "secretary", "secretary2", "lecturer", "lecturer2"):
+        assert users[name].check_password("demo-pass-2026")
+    assert users["manager"].base_ids == [bases[0].id]
+    assert users["manager2"].base_ids and users["manager2"].base_ids != [bases[0].id]
+    assert users["secretary"].branch.organization_id != users["secretary2"].branch.organization_id
+    assert users["lecturer"].lecturer and users["lecturer2"].lecturer
+    topics = {t for lec in db.session.scalars(select(Lecturer)) for t in lec.topics}
+    assert {m.content_topic for b in bases for m in b.menu_items if m.needs_lecturer} <= topics
+
+
+def test_create_user_asks_for_password(demo):
+    runner = demo.test_cli_runner()
+    r = runner.invoke(args=["create-user", "newmanager", "--role", "manager", "--base", "2"],
+                      input="s3cret-pass\ns3cret-pass\n")
+    assert r.exit_code == 0, r.output
+    user = db.session.scalar(select(User).where(User.username == "newmanager"))
+    assert user.role == "manager" and user.base_ids == [2] and user.check_password("s3cret-pass")
+
+
+def test_create_user_secretary_needs_a_branch(demo):
+    runner = demo.test_cli_runner()
+    r = runner.invoke(args=["create-user", "nobranch", "--role", "secretary"], input="s3cret-pass\ns3cret-pass\n")
+    assert r.exit_code == 1 and "党支部" in r.output
+    r = runner.invoke(args=["create-user", "withbranch", "--role", "secretary", "--branch", "3"],
+                      input="s3cret-pass\ns3cret-pass\n")
+    assert r.exit_code == 0
+
+
+def test_create_lecturer_gets_a_profile(demo):
+    r = demo.test_cli_runner().invoke(args=["create-user", "newlec", "--role", "lecturer", "--name", "新讲师"],
+                                      input="s3cret-pass\ns3cret-pass\n")
+    assert r.exit_code == 0, r.output
+    user = db.session.scalar(select(User).where(User.username == "newlec"))
+    assert user.lecturer.name == "新讲师" and user.lecturer.calendar_token
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
