@@ -1,0 +1,260 @@
+"""Manager and admin pages, and the permission rules behind them."""
+import io
+from datetime import time, timedelta
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from booking import clock
+from booking.errors import NotAllowed, ValidationFailed
+from booking.manage import services as manage
+from models import AuditEntry, Base, Branch, Closure, MenuItem, OpeningSlot, Organization, User, Venue, db
+from tests.conftest import login
+
+
+def _user(name) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+# -- permission rules (services) ------------------------------------------------------------------
+
+def test_manager_edits_only_own_base(demo):
+    manager, manager2, admin, secretary = (_user(n) for n in ("manager", "manager2", "admin", "secretary"))
+    assert manage.base_for_edit(manager, 1).id == 1
+    with pytest.raises(NotAllowed):
+        manage.base_for_edit(manager, 2)
+    with pytest.raises(NotAllowed):
+        manage.base_for_edit(manager2, 1)
+    with pytest.raises(NotAllowed):
+        manage.base_for_edit(secretary, 1)
+    assert manage.base_for_edit(admin, 2).id == 2
+    other_venue = db.session.scalar(select(Venue).where(Venue.base_id == 2))
+    with pytest.raises(NotAllowed):
+        manage.venue_for_edit(manager, other_venue.id)
+
+
+def test_rules_validation(demo):
+    manager = _user("manager")
+    base = db.session.get(Base, 1)
+    with pytest.raises(ValidationFailed) as err:
+        manage.update_base(manager, base, name=base.name, type="red", address="", description="", contact_name=None,
+                           contact_phone=None, min_advance_days=10, max_advance_days=5, cancel_deadline_hours=24,
+                           requires_approval=True)
+    assert "max_advance_days" in err.value.fields
+
+
+def test_slots_may_not_overlap(demo):
+    manager = _user("manager")
+    venue = db.session.scalar(select(Venue).where(Venue.base_id == 1))
+    with pytest.raises(ValidationFailed) as err:
+        manage.add_slot(manager, venue, weekdays=[0], start=time(10), end=time(12), capacity=20)
+    assert "重叠" in err.value.fields["start"]
+    created = manage.add_slot(manager, venue, weekdays=[0, 2], start=time(18), end=time(20), capacity=20)
+    assert [s.weekday for s in created] == [0, 2]
+
+
+def test_capacity_cannot_drop_below_held_places(demo):
+    from models import SlotOccupancy
+    manager = _user("manager")
+    item = db.session.scalar(select(MenuItem).where(MenuItem.base_id == 1))
+    day = clock.local_today() + timedelta(days=3)
+    start = clock.at_local(day, time(9))
+    db.session.add(SlotOccupancy(venue_id=item.venue_id, starts_at=start, ends_at=start + timedelta(hours=2),
+                                 capacity=80, held=30))
+    db.session.commit()
+    slot = db.session.scalar(select(OpeningSlot).where(OpeningSlot.venue_id == item.venue_id,
+                                                       OpeningSlot.weekday == day.weekday(),
+                                                       OpeningSlot.start_time == time(9)))
+    with pytest.raises(ValidationFailed):
+        manage.update_slot_capacity(manager, slot, 20)
+    manage.update_slot_capacity(manager, slot, 40)
+    occ = db.session.scalar(select(SlotOccupancy))
+    assert occ.capacity == 40 and slot.capacity == 40
+
+
+def test_menu_item_group_limit_within_venue(demo):
+    manager = _user("manager")
+    base = db.session.get(Base, 1)
+    venue = base.venues[0]
+    with pytest.raises(ValidationFailed) as err:
+        manage.save_menu_item(manager, base, None, title="新项目", description="", category="red",
+                              content_topic="党史学习", duration_minutes=60, min_group=1,
+                              max_group=venue.capacity + 1, venue_id=venue.id, needs_lecturer=False)
+    assert "max_group" in err.value.fields
+    other = db.session.scalar(select(Venue).where(Venue.base_id == 2))
+    with pytest.raises(ValidationFailed) as err:
+        manage.save_menu_item(manager, base, None, title="新项目", description="", category="red",
+                              content_topic="党史学习", duration_minutes=60, min_group=1, max_group=10,
+                              venue_id=other.id, needs_lecturer=False)
+    assert "venue_id" in err.value.fields
+
+
+# -- manager pages --------------------------------------------------------------------------------
+
+def test_manager_pages_and_forbidden_base(demo, client):
+    login(client, "manager")
+    assert client.get("/manage/").status_code == 200
+    assert client.get("/manage/bases/1").status_code == 200
+    assert client.get("/manage/bases/2").status_code == 403
+    venue2 = db.session.scalar(select(Venue).where(Venue.base_id == 2))
+    assert client.post(f"/manage/venues/{venue2.id}", data={"name": "x", "kind": "museum", "capacity": 5}).status_code == 403
+
+
+def test_manager_adds_slot_closure_and_item_through_pages(demo, client):
+    login(client, "manager")
+    venue = db.session.scalar(select(Venue).where(Venue.base_id == 1))
+    r = client.post(f"/manage/venues/{venue.id}/slots",
+                    data={"weekdays": ["5", "6"], "start": "18:00", "end": "19:30", "capacity": "30"})
+    assert r.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(OpeningSlot).where(
+        OpeningSlot.venue_id == venue.id, OpeningSlot.start_time == time(18))) == 2
+    r = client.post(f"/manage/venues/{venue.id}/slots", data={"weekdays": [], "start": "18:00", "end": "17:00", "capacity": "0"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "请至少选择一天" in html
+
+    day = clock.local_today() + timedelta(days=10)
+    r = client.post("/manage/bases/1/closures", data={"venue_id": "0", "start_date": day.isoformat(),
+                                                      "end_date": day.isoformat(), "reason": "馆内布展"})
+    assert r.status_code == 302
+    closure = db.session.scalar(select(Closure))
+    assert closure.reason == "馆内布展" and closure.venue_id is None
+    r = client.post("/manage/bases/1/closures", data={"venue_id": "0", "start_date": day.isoformat(),
+                                                      "end_date": (day - timedelta(days=2)).isoformat(), "reason": "x"})
+    assert r.status_code == 422 and "结束日期不能早于开始日期" in r.get_data(as_text=True)
+    assert client.post(f"/manage/closures/{closure.id}/delete").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Closure)) == 0
+
+    r = client.post("/manage/bases/1/menu/new", data={
+        "title": "红色故事分享会", "description": "", "category": "red", "content_topic": "党史学习",
+        "duration_minutes": "60", "min_group": "5", "max_group": "50", "venue_id": str(venue.id),
+        "needs_lecturer": "y", "active": "y"})
+    assert r.status_code == 302
+    assert db.session.scalar(select(MenuItem).where(MenuItem.title == "红色故事分享会")).needs_lecturer
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) >= 3
+
+
+def test_secretary_cannot_open_management(demo, client):
+    login(client, "secretary")
+    assert client.get("/manage/").status_code == 403
+    assert client.get("/admin/").status_code == 403
+
+
+# -- admin pages ----------------------------------------------------------------------------------
+
+def test_admin_creates_users_of_each_role(demo, client):
+    login(client, "admin")
+    branch = db.session.scalar(select(Branch))
+    r = client.post("/admin/users/new", data={"username": "sec3", "display_name": "赵书记", "role": "secretary",
+                                              "password": "password-123", "branch_id": str(branch.id),
+                                              "lecturer_id": "0"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    r = client.post("/admin/users/new", data={"username": "mgr3", "display_name": "钱管理员", "role": "manager",
+                                              "password": "password-123", "base_ids": ["3", "4"], "branch_id": "0",
+                                              "lecturer_id": "0"})
+    assert r.status_code == 302
+    assert _user("mgr3").base_ids == [3, 4]
+    r = client.post("/admin/users/new", data={"username": "sec4", "display_name": "无支部", "role": "secretary",
+                                              "password": "password-123", "branch_id": "0", "lecturer_id": "0"})
+    assert r.status_code == 200 and "必须关联一个党支部" in r.get_data(as_text=True)
+    r = client.post("/admin/users/new", data={"username": "sec3", "display_name": "重名", "role": "admin",
+                                              "password": "password-123", "branch_id": "0", "lecturer_id": "0"})
+    assert "该用户名已被使用" in r.get_data(as_text=True)
+
+
+def test_admin_assigns_bases_resets_password_and_deactivates(demo, client):
+    login(client, "admin")
+    manager2 = _user("manager2")
+    r = client.post(f"/admin/users/{manager2.id}", data={"display_name": "吴芳", "email": "", "phone": "",
+                                                         "branch_id": "0", "base_ids": ["2", "3"]})
+    assert r.status_code == 302 and _user("manager2").base_ids == [2, 3]
+    r = client.post(f"/admin/users/{manager2.id}/password", data={"password": "another-pass-1"})
+    assert r.status_code == 302 and _user("manager2").check_password("another-pass-1")
+    assert client.post(f"/admin/users/{manager2.id}/active").status_code == 302
+    assert _user("manager2").active is False
+    me = _user("admin")
+    client.post(f"/admin/users/{me.id}/active")
+    assert _user("admin").active is True  # one cannot lock oneself out
+
+
+def _csv(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8-sig"))
+
+
+def test_import_branches_from_csv_is_idempotent(demo, client):
+    login(client, "admin")
+    body = ("党组织,所属领域,支部名称,联系人,联系电话\n"
+            "区卫健委党委,机关,区卫健委机关党支部,孙敏,13900000001\n"
+            "区卫健委党委,机关,区疾控中心党支部,,\n"
+            "滨江街道党工委,街道社区,滨江社区党支部,,\n")
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "branches.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    org = db.session.scalar(select(Organization).where(Organization.name == "区卫健委党委"))
+    assert org.sector == "government" and len(org.branches) == 2
+    total = db.session.scalar(select(func.count()).select_from(Branch))
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "branches.csv")},
+                    content_type="multipart/form-data")
+    assert db.session.scalar(select(func.count()).select_from(Branch)) == total
+
+
+def test_import_branches_reports_errors_and_imports_nothing(demo, client):
+    login(client, "admin")
+    before = db.session.scalar(select(func.count()).select_from(Branch))
+    body = "党组织,所属领域,支部名称\n新组织,火星,第一支部\n,机关,无名\n"
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "b.csv")}, content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "第 2 行" in html and "第 3 行" in html
+    assert db.session.scalar(select(func.count()).select_from(Branch)) == before
+
+
+def test_import_branches_from_xlsx(demo, client):
+    login(client, "admin")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["党组织", "所属领域", "支部名称", "联系人", "联系电话"])
+    for i in range(1, 301):
+        ws.append(["区两新组织综合党委", "两新组织", f"第{i}联合党支部", None, None])
+    data = io.BytesIO()
+    wb.save(data)
+    data.seek(0)
+    r = client.post("/admin/branches/import", data={"file": (data, "branches.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    org = db.session.scalar(select(Organization).where(Organization.name == "区两新组织综合党委"))
+    assert org.sector == "new_organization" and len(org.branches) == 300
+
+
+def test_import_rejects_other_files(demo, client):
+    login(client, "admin")
+    r = client.post("/admin/branches/import", data={"file": (io.BytesIO(b"\x89PNG..."), "x.png")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "请上传 .csv 或 .xlsx 文件" in r.get_data(as_text=True)
+    r = client.post("/admin/branches/import", data={"file": (io.BytesIO(b"not a zip"), "x.xlsx")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "无法读取该 Excel 文件" in r.get_data(as_text=True)
+
+
+def test_admin_creates_base_and_lecturer(demo, client):
+    login(client, "admin")
+    r = client.post("/admin/bases", data={"name": "新时代文明实践站", "type": "welfare", "address": "X区", "description": ""})
+    assert r.status_code == 302
+    base = db.session.scalar(select(Base).where(Base.name == "新时代文明实践站"))
+    assert base.requires_approval and r.headers["Location"].endswith(f"/manage/bases/{base.id}")
+    r = client.post("/admin/lecturers/new", data={"name": "钱进", "category": "model", "topics": "思想政治、文明道德",
+                                                  "bio": "", "phone": "", "monthly_limit": "4", "active": "y"})
+    assert r.status_code == 302
+    from models import Lecturer
+    lec = db.session.scalar(select(Lecturer).where(Lecturer.name == "钱进"))
+    assert set(lec.topics) == {"文明道德", "思想政治"} and lec.monthly_limit == 4
+    assert client.post(f"/admin/bases/{base.id}/active").status_code == 302
+    assert db.session.get(Base, base.id).active is False
+
+
+def test_admin_pages_render(demo, client):
+    login(client, "admin")
+    for path in ("/admin/", "/admin/users", "/admin/users?role=manager&q=man", "/admin/users/new",
+                 "/admin/organizations", "/admin/organizations?q=滨江", "/admin/branches/new", "/admin/bases",
+                 "/admin/lecturers", "/admin/lecturers/new", "/admin/lecturers/1", "/admin/audit",
+                 "/admin/users/2", "/admin/organizations/1", "/admin/branches/1", "/admin/branches/template.csv"):
+        assert client.get(path).status_code == 200, path
