@@ -45,3 +45,22 @@ def can_record_offline(user: User | None, base_id: int) -> bool:
 
 def can_search_branches(user: User | None) -> bool:
     return bool(user and user.is_authenticated and user.role in ("admin", "manager"))
+
+
+def can_decide(user: User | None, booking: Booking) -> bool:
+    """Approve or reject: a manager of the booking's base, or an admin."""
+    return manages_base(user, booking.base_id)
+
+
+def can_cancel(user: User | None, booking: Booking) -> bool:
+    """Cancel: the booking's branch secretary (until the deadline), a manager of its base, or an admin."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.role == "secretary":
+        return booking.branch_id == user.branch_id
+    return manages_base(user, booking.base_id)
+
+
+def can_run_visit(user: User | None, booking: Booking) -> bool:
+    """Check in, record attendance, mark no-show: a manager of the booking's base (or an admin)."""
+    return manages_base(user, booking.base_id)

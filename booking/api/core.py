@@ -38,7 +38,8 @@ def current_user():
 
 
 def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None = None, auth: bool = True,
-             responses: dict | None = None, tag: str = "", paged: bool = False, description: str = ""):
+             responses: dict | None = None, tag: str = "", paged: bool = False, description: str = "",
+             optional_body: bool = False):
     """Declare an API view: authentication, body and query validation, and its OpenAPI description.
 
     The view receives `body=` and `query=` (validated dicts) when they are declared.
@@ -59,12 +60,13 @@ def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None =
             if query is not None:
                 kwargs["query"] = query.load(request.args, from_query=True)
             if body is not None:
-                kwargs["body"] = body.load(json_body())
+                empty = not request.get_data(cache=True)
+                kwargs["body"] = body.load({} if (optional_body and empty) else json_body())
             return view(*args, **kwargs)
 
         wrapper.api_doc = {
             "summary": summary, "description": description, "body": body, "query": query, "auth": auth,
-            "responses": responses or {}, "tag": tag,
+            "responses": responses or {}, "tag": tag, "optional_body": optional_body,
         }
         return wrapper
 

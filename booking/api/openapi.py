@@ -127,7 +127,7 @@ def build_spec() -> dict:
             if doc["description"]:
                 op["description"] = doc["description"]
             if doc["body"] is not None:
-                op["requestBody"] = {"required": True,
+                op["requestBody"] = {"required": not doc.get("optional_body"),
                                      "content": {"application/json": {"schema": doc["body"].json_schema()}}}
             op["security"] = [{"bearer": []}] if doc["auth"] else []
             paths.setdefault(path, {})[method.lower()] = op

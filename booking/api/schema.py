@@ -107,11 +107,11 @@ class Schema:
     fields: dict[str, F] = field(default_factory=dict)
 
     def json_schema(self) -> dict:
-        return {
-            "type": "object",
-            "properties": {name: f.json_schema() for name, f in self.fields.items()},
-            "required": [name for name, f in self.fields.items() if f.required],
-        }
+        schema = {"type": "object", "properties": {name: f.json_schema() for name, f in self.fields.items()}}
+        required = [name for name, f in self.fields.items() if f.required]
+        if required:  # OpenAPI 3.0 does not allow an empty list here
+            schema["required"] = required
+        return schema
 
     def parameters(self) -> list[dict]:
         return [

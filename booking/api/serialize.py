@@ -65,3 +65,28 @@ def slot(s) -> dict:
 def branch(b) -> dict:
     org = b.organization
     return {"id": b.id, "name": b.name, "organization": {"id": org.id, "name": org.name, "sector": org.sector}}
+
+
+def booking(b, names: bool = True) -> dict:
+    out = {
+        "id": b.id, "code": b.code, "status": b.status, "source": b.source, "base_id": b.base_id,
+        "venue_id": b.venue_id, "menu_item_id": b.menu_item_id, "branch_id": b.branch_id,
+        "start": clock.iso(b.starts_at), "end": clock.iso(b.ends_at), "headcount": b.headcount,
+        "contact_name": b.contact_name, "contact_phone": b.contact_phone, "topic": b.topic, "note": b.note,
+        "lecturer_id": b.lecturer_id, "lecturer_status": b.lecturer_status, "visitor_count": b.visitor_count,
+        "checked_in_at": clock.iso(b.checked_in_at), "created_at": clock.iso(b.created_at),
+    }
+    if names:
+        out.update({"base_name": b.base.name, "venue_name": b.venue.name, "branch_name": b.branch.name,
+                    "menu_item_title": b.menu_item.title})
+    return out
+
+
+def booking_event(e) -> dict:
+    return {"at": clock.iso(e.at), "actor": user_brief(e.actor) if e.actor else None, "action": e.action,
+            "from_status": e.from_status, "to_status": e.to_status, "note": e.note or None}
+
+
+def notification(n) -> dict:
+    return {"id": n.id, "kind": n.kind, "booking_id": n.booking_id, "title": n.title, "body": n.body,
+            "created_at": clock.iso(n.created_at), "read_at": clock.iso(n.read_at)}

@@ -1,0 +1,126 @@
+"""Bookings and notifications over the same services as the pages."""
+from booking.api import serialize
+from booking.api.core import bp, current_user, endpoint, page_of
+from booking.api.openapi import S, I, DT, listing, nullable, obj, ref, register_components
+from booking.api.schema import Body, F, Query
+from booking.notify import services as notify
+from booking.reservations import services
+from models.booking import STATUS_LABELS
+
+NS, NI = nullable(S), nullable(I)
+BOOKING_PROPS = dict(
+    id=I, code=S, status={"type": "string", "enum": list(STATUS_LABELS)},
+    source={"type": "string", "enum": ["online", "offline"]}, base_id=I, venue_id=I, menu_item_id=I, branch_id=I,
+    start=DT, end=DT, headcount=I, contact_name=S, contact_phone=S, topic=S, note=S, lecturer_id=NI,
+    lecturer_status=NS, visitor_count=NI, checked_in_at=nullable(DT), created_at=DT,
+)
+register_components({
+    "Booking": {**obj(**BOOKING_PROPS), "properties": {**BOOKING_PROPS, "base_name": S, "venue_name": S,
+                                                       "branch_name": S, "menu_item_title": S}},
+    "BookingList": listing("Booking"),
+    "BookingEvent": obj(at=DT, actor=nullable(ref("UserBrief")), action=S, from_status=NS, to_status=NS, note=NS),
+    "BookingHistory": obj(items={"type": "array", "items": ref("BookingEvent")}, total=I),
+    "Notification": obj(id=I, kind=S, booking_id=NI, title=S, body=S, created_at=DT, read_at=nullable(DT)),
+    "NotificationList": {**listing("Notification"),
+                         "properties": {**listing("Notification")["properties"], "unread": I}},
+})
+
+CREATE_BODY = Body(
+    menu_item_id=F("integer", "菜单项目", required=True, min=1, max=2147483647),
+    start=F("datetime", "开始时间", required=True, description="场次开始时间，ISO 8601；无时区时按部署时区"),
+    headcount=F("integer", "参加人数", required=True, min=1, max=100000),
+    contact_name=F("string", "联系人", required=True, max_length=60),
+    contact_phone=F("string", "联系电话", required=True, max_length=30),
+    topic=F("string", "活动主题", max_length=200, nullable=True),
+    note=F("string", "备注", max_length=2000, nullable=True),
+    branch_id=F("integer", "党支部", min=1, max=2147483647, nullable=True,
+                description="线下登记时必填；支部书记可省略"),
+)
+
+
+@bp.post("/bookings")
+@endpoint("Book a slot (secretary online, manager offline)", body=CREATE_BODY, tag="bookings",
+          responses={201: "Booking", 403: None, 409: None})
+def create_booking(body):
+    """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window."""
+    booking = services.create_booking(current_user(), **body)
+    return serialize.booking(booking), 201
+
+
+LIST_QUERY = Query(
+    status=F("string", "状态", enum=tuple(STATUS_LABELS)),
+    base_id=F("integer", "基地", min=1, max=2147483647),
+    **{"from": F("date", "起始日期", description="开始日期不早于（含）"),
+       "to": F("date", "截止日期", description="开始日期不晚于（含）")},
+)
+
+
+@bp.get("/bookings")
+@endpoint("Bookings the caller may see", query=LIST_QUERY, paged=True, tag="bookings",
+          responses={200: "BookingList"})
+def list_bookings(query):
+    """A secretary's branch's, a manager's bases', a lecturer's assignments, or all for an admin."""
+    stmt = services.visible_query(current_user(), status=query["status"], base_id=query["base_id"],
+                                  start=query["from"], end=query["to"])
+    return page_of(stmt, query, serialize.booking)
+
+
+@bp.get("/bookings/<id:booking_id>")
+@endpoint("One booking", tag="bookings", responses={200: "Booking"})
+def get_booking(booking_id):
+    return serialize.booking(services.get_visible(current_user(), booking_id))
+
+
+@bp.get("/bookings/<id:booking_id>/history")
+@endpoint("Every change of a booking, oldest first", tag="bookings", responses={200: "BookingHistory"})
+def booking_history(booking_id):
+    events = services.history(services.get_visible(current_user(), booking_id))
+    return {"items": [serialize.booking_event(e) for e in events], "total": len(events)}
+
+
+@bp.post("/bookings/<id:booking_id>/approve")
+@endpoint("Approve a pending booking", tag="bookings", responses={200: "Booking", 403: None, 409: None})
+def approve(booking_id):
+    user = current_user()
+    return serialize.booking(services.approve_booking(user, services.get_visible(user, booking_id)))
+
+
+REASON_REQUIRED = Body(reason=F("string", "原因", required=True, max_length=500))
+REASON_OPTIONAL = Body(reason=F("string", "原因", max_length=500, nullable=True))
+
+
+@bp.post("/bookings/<id:booking_id>/reject")
+@endpoint("Reject a pending booking with a reason", body=REASON_REQUIRED, tag="bookings",
+          responses={200: "Booking", 403: None, 409: None})
+def reject(booking_id, body):
+    user = current_user()
+    booking = services.get_visible(user, booking_id)
+    return serialize.booking(services.reject_booking(user, booking, body["reason"]))
+
+
+@bp.post("/bookings/<id:booking_id>/cancel")
+@endpoint("Cancel a booking", body=REASON_OPTIONAL, tag="bookings", optional_body=True,
+          responses={200: "Booking", 403: None, 409: None})
+def cancel(booking_id, body):
+    user = current_user()
+    booking = services.get_visible(user, booking_id)
+    return serialize.booking(services.cancel_booking(user, booking, body.get("reason")))
+
+
+NOTIFICATIONS_QUERY = Query(unread=F("boolean", "只看未读"))
+
+
+@bp.get("/me/notifications")
+@endpoint("The caller's notifications, newest first", query=NOTIFICATIONS_QUERY, paged=True, tag="notifications",
+          responses={200: "NotificationList"})
+def my_notifications(query):
+    user = current_user()
+    page = page_of(notify.notifications_query(user, bool(query["unread"])), query, serialize.notification)
+    page["unread"] = notify.unread_count(user)
+    return page
+
+
+@bp.post("/me/notifications/<id:notification_id>/read")
+@endpoint("Mark a notification read", tag="notifications", responses={200: "Notification"})
+def read_notification(notification_id):
+    return serialize.notification(notify.mark_read(current_user(), notification_id))

@@ -1,0 +1,108 @@
+"""Notifications: in-app rows for each change that concerns someone, and email when mail is configured."""
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from booking import clock
+from booking.errors import NotFound
+from models import Booking, Notification, User, db, manager_bases
+
+log = logging.getLogger(__name__)
+_MAIL_KEY = "outgoing_mail"
+
+
+def managers_of(base_id: int) -> list[User]:
+    """The active managers of a base."""
+    return list(db.session.scalars(
+        select(User).join(manager_bases, manager_bases.c.user_id == User.id)
+        .where(manager_bases.c.base_id == base_id, User.active.is_(True), User.role == "manager")))
+
+
+def secretaries_of(branch_id: int) -> list[User]:
+    """The active secretaries of a branch."""
+    return list(db.session.scalars(select(User).where(
+        User.branch_id == branch_id, User.role == "secretary", User.active.is_(True))))
+
+
+def notify(users, kind: str, booking: Booking | None, title: str, body: str = "") -> list[Notification]:
+    """Add a notification for each user to the current transaction; email goes out after it commits."""
+    rows = []
+    seen = set()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        row = Notification(user_id=user.id, kind=kind, booking_id=booking.id if booking else None,
+                           title=title[:200], body=body)
+        db.session.add(row)
+        rows.append(row)
+        if user.email and current_app.config.get("MAIL_HOST"):
+            db.session.info.setdefault(_MAIL_KEY, []).append((user.email, title, body))
+    return rows
+
+
+@event.listens_for(Session, "after_commit")
+def _send_mail_after_commit(session):
+    outgoing = session.info.pop(_MAIL_KEY, None)
+    if outgoing:
+        send_mail(outgoing)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_mail_after_rollback(session):
+    session.info.pop(_MAIL_KEY, None)
+
+
+def send_mail(messages: list[tuple[str, str, str]]) -> int:
+    """Send (to, subject, body) messages through SMTP; failures are logged, never raised. Returns the count sent."""
+    cfg = current_app.config
+    sent = 0
+    try:
+        with smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=10) as smtp:
+            if cfg.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if cfg.get("MAIL_USERNAME"):
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+            for to, subject, body in messages:
+                msg = EmailMessage()
+                msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], to, subject
+                msg.set_content(body or subject)
+                smtp.send_message(msg)
+                sent += 1
+    except (OSError, smtplib.SMTPException):
+        log.exception("mail could not be sent (%d of %d sent)", sent, len(messages))
+    return sent
+
+
+def notifications_query(user: User, unread_only: bool = False):
+    """The user's notifications, newest first."""
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (404 for someone else's)."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("通知不存在。")
+    if row.read_at is None:
+        row.read_at = clock.now()
+        db.session.commit()
+    return row
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                       .values(read_at=clock.now()))
+    db.session.commit()

@@ -1,0 +1,1 @@
+from booking.reservations.routes import bp  # noqa: F401

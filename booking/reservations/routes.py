@@ -1,0 +1,230 @@
+"""Booking pages: book a slot, a booking's page with its code and QR code, lists, the manager's queue and week."""
+from datetime import datetime, timedelta
+
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from booking import clock, permissions
+from booking.catalog import services as catalog
+from booking.errors import DomainError, ValidationFailed
+from booking.formutil import apply_errors
+from booking.manage.services import managed_bases
+from booking.notify import services as notify
+from booking.reservations import services
+from booking.reservations.forms import BookingForm, ReasonForm
+from booking.views import nav_counter
+from models import Booking, OpeningSlot, SlotOccupancy, db
+from models.booking import STATUS_LABELS
+
+bp = Blueprint("reservations", __name__)
+
+
+@nav_counter
+def _pending_for_nav(user):
+    return {"pending": services.pending_count(user)}
+
+
+def _parse_start(value: str | None) -> datetime | None:
+    try:
+        return clock.parse_datetime(value or "")
+    except ValueError:
+        return None
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Book a slot: a secretary for their branch, a manager for a branch found by the search box."""
+    item = catalog.get_menu_item(request.args.get("item_id", type=int) or 0)
+    start = _parse_start(request.args.get("start"))
+    offline = permissions.can_record_offline(current_user, item.base_id)
+    if not (offline or permissions.can_book_online(current_user)):
+        abort(403)
+    if start is None:
+        return redirect(url_for("catalog.menu_item", item_id=item.id))
+    day = clock.local(start).date()
+    slot = next((s for s in catalog.availability(item, day) if s.start == start), None)
+    form = BookingForm()
+    q = (request.args.get("q") or "").strip()[:60]
+    if offline:
+        branches = db.session.scalars(catalog.branches_query(q).limit(50)).all()
+        form.branch_id.choices = [(b.id, f"{b.organization.name} · {b.name}") for b in branches]
+    else:
+        form.branch_id.choices = [(current_user.branch_id, current_user.branch.name)]
+        if request.method == "GET":
+            form.contact_name.data = form.contact_name.data or current_user.display_name.split("（")[0]
+            form.contact_phone.data = form.contact_phone.data or (current_user.phone or "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            booking = services.create_booking(
+                current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
+                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+                topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None)
+        except ValidationFailed as err:
+            apply_errors(form, err)
+            status = 422
+        except DomainError as err:
+            flash(err.message, "danger")
+            status = err.status
+        else:
+            flash("预约已提交，请等待基地审核。" if booking.status == "pending" else "预约成功。", "success")
+            return redirect(url_for(".detail", booking_id=booking.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("reservations/new.html", item=item, base=item.base, start=start, slot=slot, form=form,
+                           offline=offline, q=q), status
+
+
+@bp.get("/bookings/<id:booking_id>")
+@login_required
+def detail(booking_id):
+    """One booking: status, check-in code and QR code for its branch, history, and the actions allowed."""
+    booking = services.get_visible(current_user, booking_id)
+    qr = None
+    if current_user.role == "secretary" or permissions.can_decide(current_user, booking):
+        qr = Markup(segno.make(booking.code, error="m").svg_inline(scale=6, border=2, title=f"签到码 {booking.code}"))
+    return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
+                           reason_form=ReasonForm(formdata=None), deadline=services.cancel_deadline(booking),
+                           now=clock.now())
+
+
+def _act(booking_id, action):
+    booking = services.get_visible(current_user, booking_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for m in errors:
+                flash(m, "danger")
+        return redirect(url_for(".detail", booking_id=booking.id))
+    try:
+        action(booking, form.reason.data)
+    except ValidationFailed as err:
+        for m in err.fields.values():
+            flash(m, "danger")
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        flash(err.message, "danger")
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/") else
+                    url_for(".detail", booking_id=booking.id))
+
+
+@bp.post("/bookings/<id:booking_id>/approve")
+@login_required
+def approve(booking_id):
+    """Approve with one click."""
+    return _act(booking_id, lambda b, _r: services.approve_booking(current_user, b))
+
+
+@bp.post("/bookings/<id:booking_id>/reject")
+@login_required
+def reject(booking_id):
+    """Reject with a required reason."""
+    return _act(booking_id, lambda b, r: services.reject_booking(current_user, b, r))
+
+
+@bp.post("/bookings/<id:booking_id>/cancel")
+@login_required
+def cancel(booking_id):
+    """Cancel with a reason."""
+    return _act(booking_id, lambda b, r: services.cancel_booking(current_user, b, r))
+
+
+@bp.get("/bookings")
+@login_required
+def mine():
+    """The bookings I may see: upcoming first, then the past; filtered by status."""
+    status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
+    now = clock.now()
+    base = services.visible_query(current_user, status=status)
+    upcoming = db.session.scalars(base.where(Booking.starts_at >= now).limit(100)).all()
+    past_stmt = base.where(Booking.starts_at < now).order_by(None).order_by(Booking.starts_at.desc(), Booking.id.desc())
+    past = db.paginate(past_stmt, per_page=20, error_out=False)
+    return render_template("reservations/list.html", upcoming=upcoming, past=past, status=status)
+
+
+@bp.get("/manage/pending")
+@login_required
+def pending():
+    """The manager's queue of requests waiting for a decision, oldest first."""
+    if current_user.role not in ("manager", "admin"):
+        abort(403)
+    stmt = services.visible_query(current_user, status="pending").order_by(None).order_by(Booking.created_at, Booking.id)
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None))
+
+
+@bp.get("/manage/week")
+@login_required
+def week():
+    """A week of one venue: every slot with its occupancy and the bookings in it."""
+    if current_user.role not in ("manager", "admin"):
+        abort(403)
+    bases = managed_bases(current_user)
+    venues = [v for b in bases for v in b.venues if v.active]
+    if not venues:
+        return render_template("reservations/week.html", venues=[], venue=None)
+    venue = next((v for v in venues if v.id == request.args.get("venue_id", type=int)), venues[0])
+    try:
+        first = clock.parse_date(request.args.get("start", ""))
+    except ValueError:
+        first = clock.local_today()
+    first -= timedelta(days=first.weekday())
+    days = [first + timedelta(days=i) for i in range(7)]
+    lo, _ = clock.day_bounds(days[0])
+    _, hi = clock.day_bounds(days[-1])
+    held = {o.starts_at: o.held for o in db.session.scalars(select(SlotOccupancy).where(
+        SlotOccupancy.venue_id == venue.id, SlotOccupancy.starts_at >= lo, SlotOccupancy.starts_at < hi))}
+    bookings: dict = {}
+    for b in db.session.scalars(services.visible_query(current_user).where(
+            Booking.venue_id == venue.id, Booking.starts_at >= lo, Booking.starts_at < hi,
+            Booking.status.in_(("pending", "approved", "completed", "no_show")))):
+        bookings.setdefault(b.starts_at, []).append(b)
+    slots = db.session.scalars(select(OpeningSlot).where(OpeningSlot.venue_id == venue.id, OpeningSlot.active.is_(True))
+                               .order_by(OpeningSlot.start_time)).all()
+    times = sorted({(s.start_time, s.end_time) for s in slots})
+    grid = []
+    for start_time, end_time in times:
+        row = []
+        for day in days:
+            slot = next((s for s in slots if s.weekday == day.weekday() and s.start_time == start_time), None)
+            if slot is None or catalog.is_closed(venue.base_id, venue.id, day):
+                row.append(None)
+                continue
+            at = clock.at_local(day, start_time)
+            row.append({"capacity": slot.capacity, "held": held.get(at, 0), "bookings": bookings.get(at, [])})
+        grid.append(((start_time, end_time), row))
+    return render_template("reservations/week.html", venues=venues, venue=venue, days=days, grid=grid,
+                           prev=first - timedelta(days=7), next=first + timedelta(days=7))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    """My notifications, newest first."""
+    page = db.paginate(notify.notifications_query(current_user), per_page=20, error_out=False)
+    return render_template("reservations/notifications.html", page=page)
+
+
+@bp.post("/notifications/<id:notification_id>/read")
+@login_required
+def notification_read(notification_id):
+    """Mark read and open the booking it is about."""
+    row = notify.mark_read(current_user, notification_id)
+    if row.booking_id:
+        return redirect(url_for(".detail", booking_id=row.booking_id))
+    return redirect(url_for(".notifications"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def notifications_read_all():
+    notify.mark_all_read(current_user)
+    flash("已全部标为已读。", "success")
+    return redirect(url_for(".notifications"))
+
+

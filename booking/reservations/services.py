@@ -1,0 +1,310 @@
+"""Bookings: creating them without ever exceeding a slot's capacity, and every change of state.
+
+Each public function is one action, shared by the pages, the API, the CLI and the jobs. Each checks
+permission before state, writes a history row, tells the people concerned, and commits.
+"""
+import re
+import secrets
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from booking import clock, permissions
+from booking.catalog import services as catalog
+from booking.errors import (CancelDeadlinePassed, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
+                            OutsideBookingWindow, SlotFull, ValidationFailed)
+from booking.notify.services import managers_of, notify, secretaries_of
+from models import Booking, BookingEvent, Branch, MenuItem, SlotOccupancy, User, db
+from models.booking import LIVE_STATUSES, STATUS_LABELS, TRANSITIONS
+
+PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    """A check-in code: 8 characters without look-alikes (0/O, 1/I)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+def get_visible(user: User, booking_id: int) -> Booking:
+    """The booking if the user may see it; NotFound otherwise (never reveal others' bookings)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not permissions.can_view_booking(user, booking):
+        raise NotFound("预约不存在。")
+    return booking
+
+
+def visible_query(user: User, *, status: str | None = None, base_id: int | None = None,
+                  start: date | None = None, end: date | None = None):
+    """The bookings the user may see, filtered; ordered by start."""
+    stmt = select(Booking)
+    if user.role == "secretary":
+        stmt = stmt.where(Booking.branch_id == user.branch_id)
+    elif user.role == "manager":
+        stmt = stmt.where(Booking.base_id.in_(user.base_ids or [-1]))
+    elif user.role == "lecturer":
+        stmt = stmt.where(Booking.lecturer_id == (user.lecturer_id or -1))
+    elif user.role != "admin":
+        stmt = stmt.where(False)
+    if status:
+        stmt = stmt.where(Booking.status == status)
+    if base_id:
+        stmt = stmt.where(Booking.base_id == base_id)
+    if start:
+        stmt = stmt.where(Booking.starts_at >= clock.day_bounds(start)[0])
+    if end:
+        stmt = stmt.where(Booking.starts_at < clock.day_bounds(end)[1])
+    return stmt.options(selectinload(Booking.menu_item), selectinload(Booking.branch),
+                        selectinload(Booking.base), selectinload(Booking.venue)).order_by(Booking.starts_at, Booking.id)
+
+
+def pending_count(user: User) -> int:
+    """Requests waiting for this manager's decision."""
+    from sqlalchemy import func
+    if user.role not in ("manager", "admin"):
+        return 0
+    stmt = select(func.count()).select_from(Booking).where(Booking.status == "pending")
+    if user.role == "manager":
+        stmt = stmt.where(Booking.base_id.in_(user.base_ids or [-1]))
+    return db.session.scalar(stmt) or 0
+
+
+# -- creating -------------------------------------------------------------------------------------
+
+def _validate_fields(item: MenuItem | None, headcount, contact_name, contact_phone, topic, note) -> dict:
+    fields = {}
+    if isinstance(headcount, bool) or not isinstance(headcount, int):
+        fields["headcount"] = "请填写参加人数（整数）。"
+    elif item is not None and not item.min_group <= headcount <= item.max_group:
+        fields["headcount"] = f"参加人数应在 {item.min_group}–{item.max_group} 人之间。"
+    if not (contact_name or "").strip():
+        fields["contact_name"] = "请填写联系人。"
+    elif len(contact_name.strip()) > 60:
+        fields["contact_name"] = "联系人不能超过 60 个字。"
+    if not PHONE_RE.match((contact_phone or "").strip()):
+        fields["contact_phone"] = "请填写有效的手机号或座机号，如 13800000000 或 021-55550101。"
+    if topic and len(topic) > 200:
+        fields["topic"] = "活动主题不能超过 200 个字。"
+    if note and len(note) > 2000:
+        fields["note"] = "备注不能超过 2000 个字。"
+    return fields
+
+
+def _occupancy_insert():
+    """INSERT … ON CONFLICT DO NOTHING for the dialect in use."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(SlotOccupancy)
+
+
+def _take_places(venue_id: int, start: datetime, end: datetime, capacity: int, n: int) -> None:
+    """Hold n places in the dated slot, atomically; SlotFull when they are not there.
+
+    The conditional UPDATE is serialised by the database per row (PostgreSQL row lock, SQLite's
+    write lock), so simultaneous requests in any number of processes can never overfill a slot.
+    """
+    db.session.execute(
+        _occupancy_insert().values(venue_id=venue_id, starts_at=start, ends_at=end, capacity=capacity, held=0)
+        .on_conflict_do_nothing(index_elements=["venue_id", "starts_at"]))
+    result = db.session.execute(
+        update(SlotOccupancy)
+        .where(SlotOccupancy.venue_id == venue_id, SlotOccupancy.starts_at == start,
+               SlotOccupancy.held + n <= SlotOccupancy.capacity)
+        .values(held=SlotOccupancy.held + n)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise SlotFull()
+
+
+def _release_places(booking: Booking) -> None:
+    db.session.execute(
+        update(SlotOccupancy)
+        .where(SlotOccupancy.venue_id == booking.venue_id, SlotOccupancy.starts_at == booking.starts_at)
+        .values(held=SlotOccupancy.held - booking.headcount)
+        .execution_options(synchronize_session=False))
+
+
+def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name, contact_phone,
+                   topic: str | None = "", note: str | None = "", branch_id: int | None = None,
+                   now: datetime | None = None) -> Booking:
+    """Book a slot: a secretary online for their branch, a manager offline for any branch of the district."""
+    now = now or clock.now()
+    if actor.role not in ("secretary", "manager"):
+        raise NotAllowed("只有支部书记（线上预约）和基地管理员（线下登记）可以预约。")
+    item = db.session.get(MenuItem, menu_item_id) if isinstance(menu_item_id, int) else None
+    if item is None or not item.active or not item.base.active:
+        raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
+    if actor.role == "secretary":
+        if not permissions.can_book_online(actor):
+            raise NotAllowed("您的账号没有关联党支部。")
+        if branch_id not in (None, actor.branch_id):
+            raise NotAllowed("支部书记只能为本支部预约。")
+        branch_id, source = actor.branch_id, "online"
+    else:
+        if not permissions.can_record_offline(actor, item.base_id):
+            raise NotAllowed("只能为自己管理的基地登记线下预约。")
+        source = "offline"
+    fields = _validate_fields(item, headcount, contact_name, contact_phone, topic, note)
+    branch = db.session.get(Branch, branch_id) if isinstance(branch_id, int) else None
+    if source == "offline" and (branch is None or not branch.active):
+        fields["branch_id"] = "请选择预约的党支部。"
+    if fields:
+        raise ValidationFailed(fields)
+
+    slot = catalog.find_slot(item, start)
+    day = clock.local(start).date()
+    if slot is None or catalog.is_closed(item.base_id, item.venue_id, day):
+        raise NotASlot()
+    end = clock.at_local(day, slot.end_time)
+    base = item.base
+    days_ahead = (day - clock.local_today(now)).days
+    if source == "online":
+        in_window = base.min_advance_days <= days_ahead <= base.max_advance_days and start > now
+    else:  # a manager also records same-day walk-ins, but never for a slot that is over
+        in_window = 0 <= days_ahead <= base.max_advance_days and end > now
+    if not in_window:
+        raise OutsideBookingWindow(
+            f"该基地可预约 {base.min_advance_days}–{base.max_advance_days} 天内的场次。" if source == "online" else None)
+    if db.session.scalar(select(Booking.id).where(
+            Booking.branch_id == branch.id, Booking.venue_id == item.venue_id, Booking.starts_at == start,
+            Booking.status.in_(LIVE_STATUSES))):
+        raise DuplicateBooking()
+
+    _take_places(item.venue_id, start, end, slot.capacity, headcount)
+    status = "approved" if source == "offline" or not base.requires_approval else "pending"
+    booking = Booking(
+        code=new_code(), status=status, source=source, base_id=base.id, venue_id=item.venue_id,
+        menu_item_id=item.id, branch_id=branch.id, starts_at=start, ends_at=end, headcount=headcount,
+        contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), topic=(topic or "").strip(),
+        note=(note or "").strip(), created_by_id=actor.id, created_at=now, updated_at=now)
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DuplicateBooking() from None
+    _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
+    when = f"{clock.local(start):%m月%d日 %H:%M}"
+    if status == "pending":
+        notify(managers_of(base.id), "booking_created", booking, f"新预约待审核：{branch.name}",
+               f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人，请审核。")
+    else:
+        if source == "online":
+            notify(managers_of(base.id), "booking_created", booking, f"新预约：{branch.name}",
+                   f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人（无需审核）。")
+        notify(secretaries_of(branch.id), "booking_approved", booking, f"预约成功：{base.name} {when}",
+               f"“{item.title}”{when}，{headcount} 人。签到码 {booking.code}。")
+    db.session.commit()
+    return booking
+
+
+# -- changing state -------------------------------------------------------------------------------
+
+def _event(booking: Booking, actor: User | None, action: str, from_status, to_status, note: str,
+           now: datetime) -> None:
+    db.session.add(BookingEvent(booking_id=booking.id, at=now, actor_id=actor.id if actor else None,
+                                action=action, from_status=from_status, to_status=to_status, note=note or ""))
+
+
+def transition(booking: Booking, action: str, actor: User | None, note: str = "",
+               now: datetime | None = None) -> str:
+    """Move a booking along the state machine; InvalidState unless its current status allows the action.
+
+    The status is changed with a conditional UPDATE, so two simultaneous decisions cannot both win.
+    Returns the status it came from.
+    """
+    now = now or clock.now()
+    allowed, target = TRANSITIONS[action]
+    previous = booking.status
+    if previous not in allowed:
+        raise InvalidState(f"预约当前为“{STATUS_LABELS[previous]}”，不能执行此操作。")
+    result = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status == previous)
+        .values(status=target, updated_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
+    booking.status = target
+    if previous in LIVE_STATUSES and target not in LIVE_STATUSES:
+        _release_places(booking)
+    _event(booking, actor, action, previous, target, note, now)
+    return previous
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def approve_booking(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+    """A manager approves a pending request; its places were held from the start, so nothing can fail here."""
+    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以审核。")
+    transition(booking, "approved", actor, "", now)
+    notify(secretaries_of(booking.branch_id), "booking_approved", booking,
+           f"预约已通过：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
+           f"“{booking.menu_item.title}”已通过审核。签到码 {booking.code}，请按时到达。")
+    db.session.commit()
+    return booking
+
+
+def reject_booking(actor: User, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
+    """A manager rejects a pending request with a reason; its places are freed."""
+    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以审核。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": "请填写驳回原因。"})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
+    transition(booking, "rejected", actor, reason, now)
+    notify(secretaries_of(booking.branch_id), "booking_rejected", booking,
+           f"预约未通过：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
+           f"“{booking.menu_item.title}”未通过审核。原因：{reason}")
+    db.session.commit()
+    return booking
+
+
+def cancel_deadline(booking: Booking) -> datetime:
+    """Until when the branch itself may cancel."""
+    return booking.starts_at - timedelta(hours=booking.base.cancel_deadline_hours)
+
+
+def cancel_booking(actor: User, booking: Booking, reason: str | None = "", now: datetime | None = None) -> Booking:
+    """Cancel: the branch until the base's deadline, a manager of the base any time before the start."""
+    now = now or clock.now()
+    _require(permissions.can_cancel(actor, booking), "您不能取消这个预约。")
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
+    if booking.status not in TRANSITIONS["cancelled"][0]:
+        raise InvalidState(f"预约当前为“{STATUS_LABELS[booking.status]}”，不能取消。")
+    if actor.role == "secretary":
+        if now > cancel_deadline(booking):
+            raise CancelDeadlinePassed(
+                f"活动开始前 {booking.base.cancel_deadline_hours} 小时内不能自行取消，请联系基地管理员。")
+    elif now >= booking.starts_at:
+        raise InvalidState("活动已经开始，不能取消。")
+    transition(booking, "cancelled", actor, reason, now)
+    when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+    body = f"“{booking.menu_item.title}”{when} 的预约已取消。" + (f"原因：{reason}" if reason else "")
+    if actor.role == "secretary":
+        notify(managers_of(booking.base_id), "booking_cancelled", booking, f"支部取消了预约：{booking.branch.name}", body)
+    else:
+        notify(secretaries_of(booking.branch_id), "booking_cancelled", booking,
+               f"预约已被基地取消：{booking.base.name} {when}", body)
+    db.session.commit()
+    return booking
+
+
+def history(booking: Booking) -> list[BookingEvent]:
+    """Every change of the booking, oldest first."""
+    return list(db.session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking.id)
+        .options(selectinload(BookingEvent.actor)).order_by(BookingEvent.at, BookingEvent.id)))
+
+
