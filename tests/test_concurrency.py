@@ -1,0 +1,70 @@
+"""Capacity holds when dozens of requests for the last places arrive at once at several gunicorn workers."""
+from collections import Counter
+from datetime import time, timedelta
+
+from sqlalchemy import func, select
+
+from booking import clock
+from booking.reservations import services
+from models import Booking, Branch, MenuItem, Organization, SlotOccupancy, User, db
+from tests.server import call, gunicorn, simultaneously
+
+PASSWORD = "demo-pass-2026"
+
+
+def test_last_places_are_never_overbooked(demo):
+    item = db.session.scalar(select(MenuItem).where(MenuItem.title == "重温入党誓词"))  # slot capacity 80
+    org = Organization(name="并发测试党委", sector="other")
+    db.session.add(org)
+    branches = [Branch(organization=org, name=f"并发测试第{i}支部") for i in range(40)]
+    db.session.add_all(branches)
+    db.session.commit()
+    start = clock.at_local(clock.local_today() + timedelta(days=5), time(9))
+    # 50 of 80 places are already held: 30 remain, enough for exactly 3 groups of 10.
+    services.create_booking(db.session.scalar(select(User).where(User.username == "secretary")),
+                            menu_item_id=item.id, start=start, headcount=50, contact_name="王芳",
+                            contact_phone="13800000000")
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    branch_ids = [b.id for b in branches]
+    item_id = item.id
+    db.session.remove()
+    db.engine.dispose()
+
+    with gunicorn(uri, workers=4) as url:
+        status, body = call(url, "POST", "/api/v1/auth/token", {"username": "manager", "password": PASSWORD})
+        assert status == 200, body
+        token = body["token"]
+        requests = [
+            (url, "POST", "/api/v1/bookings",
+             {"menu_item_id": item_id, "start": clock.iso(start), "headcount": 10, "contact_name": "联系人",
+              "contact_phone": "13900000000", "branch_id": branch_id}, token)
+            for branch_id in branch_ids
+        ]
+        results = simultaneously(requests)
+
+    outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
+    assert outcome == {(201, None): 3, (409, "slot_full"): 37}, outcome
+    occupancy = db.session.scalar(select(SlotOccupancy).where(SlotOccupancy.starts_at == start))
+    assert occupancy.held == 80 == occupancy.capacity
+    live = db.session.scalar(select(func.sum(Booking.headcount)).where(
+        Booking.starts_at == start, Booking.status.in_(("pending", "approved"))))
+    assert live == 80
+
+
+def test_same_branch_racing_itself_gets_one_booking(demo):
+    item = db.session.scalar(select(MenuItem).where(MenuItem.title == "重温入党誓词"))
+    start = clock.at_local(clock.local_today() + timedelta(days=6), time(14))
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    item_id = item.id
+    db.session.remove()
+    db.engine.dispose()
+    with gunicorn(uri, workers=4) as url:
+        status, body = call(url, "POST", "/api/v1/auth/token", {"username": "secretary", "password": PASSWORD})
+        token = body["token"]
+        request = (url, "POST", "/api/v1/bookings",
+                   {"menu_item_id": item_id, "start": clock.iso(start), "headcount": 10, "contact_name": "王芳",
+                    "contact_phone": "13800000000"}, token)
+        results = simultaneously([request] * 12)
+    outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
+    assert outcome == {(201, None): 1, (409, "duplicate_booking"): 11}, outcome
+    assert db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == start)) == 10
