@@ -1,0 +1,172 @@
+"""Booking pages: the form, the booking page with its code, lists, the queue, the week view, notifications; email."""
+import socket
+import time as _time
+from datetime import time, timedelta
+
+from sqlalchemy import select
+
+from booking import clock
+from booking.reservations import services
+from models import Booking, Branch, MenuItem, Notification, User, db
+from tests.conftest import login
+
+
+def _user(name) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def _item(title="重温入党誓词") -> MenuItem:
+    return db.session.scalar(select(MenuItem).where(MenuItem.title == title))
+
+
+def _start(days=3, hour=9):
+    return clock.at_local(clock.local_today() + timedelta(days=days), time(hour))
+
+
+def _new_url(item, start):
+    return f"/bookings/new?item_id={item.id}&start={clock.local(start):%Y-%m-%dT%H:%M}"
+
+
+def test_secretary_books_through_the_form(demo, client):
+    login(client, "secretary")
+    item = _item()
+    url = _new_url(item, _start())
+    html = client.get(url).get_data(as_text=True)
+    assert "本场剩余" in html and "区财政局第一党支部" in html
+    r = client.post(url, data={"headcount": "5", "contact_name": "王芳", "contact_phone": "138"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "参加人数应在 10–60 人之间" in html and "请填写有效的手机号" in html
+    r = client.post(url, data={"headcount": "20", "contact_name": "王芳", "contact_phone": "13800000000",
+                               "topic": "主题党日", "note": ""})
+    assert r.status_code == 302
+    booking = db.session.scalar(select(Booking))
+    assert r.headers["Location"].endswith(f"/bookings/{booking.id}")
+    html = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert booking.code in html and "<svg" in html and "待审核" in html and "提交预约" in html
+    r = client.post(url, data={"headcount": "20", "contact_name": "王芳", "contact_phone": "13800000000"})
+    assert r.status_code == 409 and "请勿重复预约" in r.get_data(as_text=True)
+
+
+def test_other_branch_cannot_see_the_booking_page(demo, client):
+    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                contact_name="王芳", contact_phone="13800000000")
+    login(client, "secretary2")
+    assert client.get(f"/bookings/{b.id}").status_code == 404
+    assert client.post(f"/bookings/{b.id}/cancel", data={"reason": "x"}).status_code == 404
+
+
+def test_manager_queue_approve_and_reject(demo, client):
+    b1 = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                 contact_name="王芳", contact_phone="13800000000")
+    b2 = services.create_booking(_user("secretary2"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                 contact_name="李强", contact_phone="13800000001")
+    login(client, "manager")
+    html = client.get("/manage/pending").get_data(as_text=True)
+    assert "区财政局第一党支部" in html and "滨江社区党支部" in html
+    assert 'class="badge bg-warning text-dark">2' in client.get("/bases").get_data(as_text=True)  # count in the nav
+    r = client.post(f"/bookings/{b1.id}/approve", data={"next": "/manage/pending"})
+    assert r.status_code == 302 and r.headers["Location"] == "/manage/pending"
+    assert db.session.get(Booking, b1.id).status == "approved"
+    r = client.post(f"/bookings/{b2.id}/reject", data={"reason": ""}, follow_redirects=True)
+    assert "请填写驳回原因" in r.get_data(as_text=True) and db.session.get(Booking, b2.id).status == "pending"
+    client.post(f"/bookings/{b2.id}/reject", data={"reason": "当天有接待任务"})
+    assert db.session.get(Booking, b2.id).status == "rejected"
+    html = client.get(f"/bookings/{b2.id}").get_data(as_text=True)
+    assert "当天有接待任务" in html and "审核驳回" in html
+
+
+def test_manager_records_offline_booking_with_branch_search(demo, client):
+    login(client, "manager")
+    item = _item()
+    url = _new_url(item, _start(days=4))
+    html = client.get(url + "&q=望江").get_data(as_text=True)
+    assert "望江社区党支部" in html and "区财政局第一党支部" not in html
+    branch = db.session.scalar(select(Branch).where(Branch.name == "望江社区党支部"))
+    r = client.post(url, data={"branch_id": str(branch.id), "headcount": "30", "contact_name": "张社区",
+                               "contact_phone": "021-55556666"})
+    assert r.status_code == 302
+    b = db.session.scalar(select(Booking))
+    assert b.source == "offline" and b.status == "approved" and b.branch_id == branch.id
+
+
+def test_manager_of_other_base_cannot_open_offline_form(demo, client):
+    login(client, "manager2")
+    assert client.get(_new_url(_item(), _start())).status_code == 403
+
+
+def test_secretary_cancels_from_the_page(demo, client):
+    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                contact_name="王芳", contact_phone="13800000000")
+    login(client, "secretary")
+    assert "取消预约" in client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    client.post(f"/bookings/{b.id}/cancel", data={"reason": "改期"})
+    assert db.session.get(Booking, b.id).status == "cancelled"
+
+
+def test_lists_week_and_notifications_pages(demo, client):
+    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                contact_name="王芳", contact_phone="13800000000")
+    login(client, "secretary")
+    html = client.get("/bookings").get_data(as_text=True)
+    assert "重温入党誓词" in html and "即将进行" in html
+    assert "暂无即将进行" in client.get("/bookings?status=completed").get_data(as_text=True)
+    client.post("/logout")
+    login(client, "manager")
+    html = client.get(f"/manage/week?venue_id={b.venue_id}&start={clock.local(b.starts_at).date()}").get_data(as_text=True)
+    assert "20/80" in html and "区财政局第一党支部" in html
+    html = client.get("/notifications").get_data(as_text=True)
+    assert "新预约待审核" in html
+    n = db.session.scalar(select(Notification).where(Notification.user_id == _user("manager").id))
+    r = client.post(f"/notifications/{n.id}/read")
+    assert r.headers["Location"].endswith(f"/bookings/{b.id}")
+    assert db.session.get(Notification, n.id).read_at is not None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_notifications_are_emailed_through_smtp(demo):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    port = _free_port()
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_FROM="booking@example.org")
+        b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                    contact_name="王芳", contact_phone="13800000000")
+        services.approve_booking(_user("manager"), b)
+        deadline = _time.monotonic() + 5
+        while len(received) < 2 and _time.monotonic() < deadline:
+            _time.sleep(0.05)
+    finally:
+        controller.stop()
+    to = sorted(m["To"] for m in received)
+    assert to == ["manager@example.org", "secretary@example.org"]
+    from email.header import decode_header, make_header
+    subjects = {m["To"]: str(make_header(decode_header(m["Subject"]))) for m in received}
+    assert "预约已通过" in subjects["secretary@example.org"]
+
+
+def test_no_mail_settings_means_in_app_only(demo):
+    demo.config["MAIL_HOST"] = ""
+    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                contact_name="王芳", contact_phone="13800000000")
+    assert b.id and db.session.scalar(select(Notification))
+
+
+def test_unreachable_mail_server_is_not_an_error(demo):
+    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=_free_port())
+    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                contact_name="王芳", contact_phone="13800000000")
+    assert db.session.get(Booking, b.id).status == "pending"
