@@ -25,7 +25,7 @@ from models.org import Organization, Branch, SECTORS  # noqa: E402
 from models.user import User, ApiToken, LoginFailure, ROLES, manager_bases  # noqa: E402
 from models.base import Base, Venue, OpeningSlot, Closure, MenuItem, BASE_TYPES, VENUE_KINDS, CATEGORIES  # noqa: E402
 from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CATEGORIES  # noqa: E402
-from models.booking import Booking, BookingEvent, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
+from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
 from models.notification import Notification  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 
@@ -35,6 +35,6 @@ __all__ = [
     "User", "ApiToken", "LoginFailure", "ROLES", "manager_bases",
     "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",
     "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
-    "Booking", "BookingEvent", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
+    "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "AuditEntry",
 ]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +39,8 @@ STATUS_LABELS = {
 
 # Statuses whose bookings hold places in their slot.
 LIVE_STATUSES = ("pending", "approved")
+# Entering one of these gives the places back; a visit that happened (or was missed) keeps its slot's count.
+RELEASING_STATUSES = ("rejected", "cancelled", "expired")
 
 # The state machine: action -> (allowed from, to). Completed -> completed is a corrected count.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -96,6 +98,7 @@ class Booking(Model):
         Index("ix_bookings_branch_start", "branch_id", "starts_at"),
         Index("ix_bookings_status_start", "status", "starts_at"),
         Index("ix_bookings_lecturer_start", "lecturer_id", "starts_at"),
+        Index("ix_bookings_status_day", "status", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +111,8 @@ class Booking(Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The local calendar day of the start: what statistics and date filters count by.
+    day: Mapped[date]
     headcount: Mapped[int]
     contact_name: Mapped[str] = mapped_column(String(60))
     contact_phone: Mapped[str] = mapped_column(String(30))
@@ -120,6 +125,7 @@ class Booking(Model):
     rating: Mapped[int | None]
     feedback_comment: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    activity_summary: Mapped[str | None] = mapped_column(Text)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -134,6 +140,7 @@ class Booking(Model):
     events: Mapped[list[BookingEvent]] = relationship(
         back_populates="booking", order_by="(BookingEvent.at, BookingEvent.id)"
     )
+    photos: Mapped[list[BookingPhoto]] = relationship(back_populates="booking", order_by="BookingPhoto.id")
 
     @property
     def status_label(self) -> str:
@@ -197,3 +204,21 @@ class SlotOccupancy(Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int]
     held: Mapped[int] = mapped_column(default=0)
+
+
+class BookingPhoto(Model):
+    """A photo of the activity record (主题党日纪实); stored under instance/, served only to who may see the booking."""
+
+    __tablename__ = "booking_photos"
+    __table_args__ = (CheckConstraint("size > 0", name="size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="photos")

@@ -12,7 +12,7 @@ BOOKING_PROPS = dict(
     id=I, code=S, status={"type": "string", "enum": list(STATUS_LABELS)},
     source={"type": "string", "enum": ["online", "offline"]}, base_id=I, venue_id=I, menu_item_id=I, branch_id=I,
     start=DT, end=DT, headcount=I, contact_name=S, contact_phone=S, topic=S, note=S, lecturer_id=NI,
-    lecturer_status=NS, visitor_count=NI, checked_in_at=nullable(DT), created_at=DT,
+    lecturer_status=NS, visitor_count=NI, checked_in_at=nullable(DT), created_at=DT, rating=NI, feedback_comment=NS,
 )
 register_components({
     "Booking": {**obj(**BOOKING_PROPS), "properties": {**BOOKING_PROPS, "base_name": S, "venue_name": S,

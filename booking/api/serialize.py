@@ -75,6 +75,7 @@ def booking(b, names: bool = True) -> dict:
         "contact_name": b.contact_name, "contact_phone": b.contact_phone, "topic": b.topic, "note": b.note,
         "lecturer_id": b.lecturer_id, "lecturer_status": b.lecturer_status, "visitor_count": b.visitor_count,
         "checked_in_at": clock.iso(b.checked_in_at), "created_at": clock.iso(b.created_at),
+        "rating": b.rating, "feedback_comment": b.feedback_comment,
     }
     if names:
         out.update({"base_name": b.base.name, "venue_name": b.venue.name, "branch_name": b.branch.name,

@@ -17,7 +17,7 @@ from booking.errors import (CancelDeadlinePassed, DuplicateBooking, InvalidState
                             OutsideBookingWindow, SlotFull, ValidationFailed)
 from booking.notify.services import managers_of, notify, secretaries_of
 from models import Booking, BookingEvent, Branch, MenuItem, SlotOccupancy, User, db
-from models.booking import LIVE_STATUSES, STATUS_LABELS, TRANSITIONS
+from models.booking import LIVE_STATUSES, RELEASING_STATUSES, STATUS_LABELS, TRANSITIONS
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -55,9 +55,9 @@ def visible_query(user: User, *, status: str | None = None, base_id: int | None 
     if base_id:
         stmt = stmt.where(Booking.base_id == base_id)
     if start:
-        stmt = stmt.where(Booking.starts_at >= clock.day_bounds(start)[0])
+        stmt = stmt.where(Booking.day >= start)
     if end:
-        stmt = stmt.where(Booking.starts_at < clock.day_bounds(end)[1])
+        stmt = stmt.where(Booking.day <= end)
     return stmt.options(selectinload(Booking.menu_item), selectinload(Booking.branch),
                         selectinload(Booking.base), selectinload(Booking.venue)).order_by(Booking.starts_at, Booking.id)
 
@@ -180,7 +180,7 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
     status = "approved" if source == "offline" or not base.requires_approval else "pending"
     booking = Booking(
         code=new_code(), status=status, source=source, base_id=base.id, venue_id=item.venue_id,
-        menu_item_id=item.id, branch_id=branch.id, starts_at=start, ends_at=end, headcount=headcount,
+        menu_item_id=item.id, branch_id=branch.id, starts_at=start, ends_at=end, day=day, headcount=headcount,
         contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), topic=(topic or "").strip(),
         note=(note or "").strip(), created_by_id=actor.id, created_at=now, updated_at=now)
     db.session.add(booking)
@@ -231,7 +231,7 @@ def transition(booking: Booking, action: str, actor: User | None, note: str = ""
         db.session.rollback()
         raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
     booking.status = target
-    if previous in LIVE_STATUSES and target not in LIVE_STATUSES:
+    if previous in LIVE_STATUSES and target in RELEASING_STATUSES:
         _release_places(booking)
     _event(booking, actor, action, previous, target, note, now)
     return previous

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 01:44:50.575176
+Create Date: 2026-11-27 02:01:07.216954
 
 """
 from alembic import op
@@ -279,6 +279,7 @@ def upgrade():
     sa.Column('branch_id', sa.Integer(), nullable=False),
     sa.Column('starts_at', models.types.UTCDateTime(), nullable=False),
     sa.Column('ends_at', models.types.UTCDateTime(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('headcount', sa.Integer(), nullable=False),
     sa.Column('contact_name', sa.String(length=60), nullable=False),
     sa.Column('contact_phone', sa.String(length=30), nullable=False),
@@ -291,6 +292,7 @@ def upgrade():
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('feedback_comment', sa.Text(), nullable=True),
     sa.Column('feedback_at', models.types.UTCDateTime(), nullable=True),
+    sa.Column('activity_summary', sa.Text(), nullable=True),
     sa.Column('reminder_sent_at', models.types.UTCDateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.types.UTCDateTime(), nullable=False),
@@ -316,6 +318,7 @@ def upgrade():
         batch_op.create_index('ix_bookings_branch_start', ['branch_id', 'starts_at'], unique=False)
         batch_op.create_index('ix_bookings_lecturer_start', ['lecturer_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_bookings_menu_item_id'), ['menu_item_id'], unique=False)
+        batch_op.create_index('ix_bookings_status_day', ['status', 'day'], unique=False)
         batch_op.create_index('ix_bookings_status_start', ['status', 'starts_at'], unique=False)
         batch_op.create_index('ix_bookings_venue_start', ['venue_id', 'starts_at'], unique=False)
         batch_op.create_index('uq_bookings_live_branch_slot', ['branch_id', 'venue_id', 'starts_at'], unique=True, sqlite_where=sa.text("status IN ('pending', 'approved')"), postgresql_where=sa.text("status IN ('pending', 'approved')"))
@@ -347,6 +350,24 @@ def upgrade():
     with op.batch_alter_table('booking_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_booking_events_booking_id'), ['booking_id'], unique=False)
 
+    op.create_table('booking_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('size > 0', name=op.f('ck_booking_photos_size')),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_booking_photos_booking_id_bookings')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_booking_photos_uploaded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_photos')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_booking_photos_stored_name'))
+    )
+    with op.batch_alter_table('booking_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_booking_photos_booking_id'), ['booking_id'], unique=False)
+
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -375,6 +396,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_booking_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('booking_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_booking_photos_booking_id'))
+
+    op.drop_table('booking_photos')
     with op.batch_alter_table('booking_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_booking_events_booking_id'))
 
@@ -387,6 +412,7 @@ def downgrade():
         batch_op.drop_index('uq_bookings_live_branch_slot', sqlite_where=sa.text("status IN ('pending', 'approved')"), postgresql_where=sa.text("status IN ('pending', 'approved')"))
         batch_op.drop_index('ix_bookings_venue_start')
         batch_op.drop_index('ix_bookings_status_start')
+        batch_op.drop_index('ix_bookings_status_day')
         batch_op.drop_index(batch_op.f('ix_bookings_menu_item_id'))
         batch_op.drop_index('ix_bookings_lecturer_start')
         batch_op.drop_index('ix_bookings_branch_start')

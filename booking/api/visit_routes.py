@@ -1,0 +1,68 @@
+"""Check-in, attendance, no-show, feedback and statistics over the same services as the pages."""
+from booking.api import serialize
+from booking.api.core import bp, current_user, endpoint
+from booking.api.openapi import I, N, S, nullable, obj, ref, register_components
+from booking.api.schema import Body, F, Query
+from booking.reservations.services import get_visible
+from booking.stats import services as stats
+from booking.visits import services
+
+register_components({
+    "StatsRow": obj(key={"oneOf": [I, S]}, label=S, batches=I, person_times=I, satisfaction=nullable(N)),
+    "StatsTotal": obj(batches=I, person_times=I, satisfaction=nullable(N)),
+    "Stats": obj(rows={"type": "array", "items": ref("StatsRow")}, total=ref("StatsTotal"), group_by=S),
+})
+
+
+@bp.post("/check-in")
+@endpoint("Check a group in by its code, on the day of its visit",
+          body=Body(code=F("string", "签到码", required=True, max_length=32)), tag="visits",
+          responses={200: "Booking", 403: None, 404: None, 409: None})
+def check_in(body):
+    return serialize.booking(services.check_in(current_user(), body["code"]))
+
+
+@bp.post("/bookings/<id:booking_id>/attendance")
+@endpoint("Record (or correct) how many came; the visit becomes completed",
+          body=Body(visitor_count=F("integer", "实到人数", required=True, min=1, max=100000)), tag="visits",
+          responses={200: "Booking", 403: None, 409: None})
+def attendance(booking_id, body):
+    user = current_user()
+    return serialize.booking(services.record_attendance(user, get_visible(user, booking_id), body["visitor_count"]))
+
+
+@bp.post("/bookings/<id:booking_id>/no-show")
+@endpoint("Mark that the group did not come", tag="visits", responses={200: "Booking", 403: None, 409: None})
+def no_show(booking_id):
+    user = current_user()
+    return serialize.booking(services.mark_no_show(user, get_visible(user, booking_id)))
+
+
+@bp.post("/bookings/<id:booking_id>/feedback")
+@endpoint("The branch rates a completed visit, once",
+          body=Body(rating=F("integer", "评分", required=True, min=1, max=5),
+                    comment=F("string", "评价", max_length=1000, nullable=True)),
+          tag="visits", responses={200: "Booking", 403: None, 409: None})
+def feedback(booking_id, body):
+    user = current_user()
+    return serialize.booking(services.give_feedback(user, get_visible(user, booking_id), body["rating"], body["comment"]))
+
+
+STATS_QUERY = Query(
+    group_by=F("string", "分组方式", required=True, enum=tuple(stats.GROUPS)),
+    **{"from": F("date", "起始日期", description="预约开始日期不早于（含）"),
+       "to": F("date", "截止日期", description="预约开始日期不晚于（含）")},
+)
+
+
+@bp.get("/stats")
+@endpoint("Batches and person-times, grouped", query=STATS_QUERY, tag="statistics", responses={200: "Stats"})
+def get_stats(query):
+    """Counted only from completed visits; an admin sees all, a manager their bases, a secretary their branch."""
+    rows, total = stats.compute(current_user(), query["group_by"], query["from"], query["to"])
+    return {
+        "rows": [{"key": r.key, "label": r.label, "batches": r.batches, "person_times": r.person_times,
+                  "satisfaction": r.satisfaction} for r in rows],
+        "total": {"batches": total.batches, "person_times": total.person_times, "satisfaction": total.satisfaction},
+        "group_by": query["group_by"],
+    }

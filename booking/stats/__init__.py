@@ -1,0 +1,1 @@
+from booking.stats.routes import bp  # noqa: F401

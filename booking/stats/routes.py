@@ -1,0 +1,54 @@
+"""The statistics dashboard and its exports."""
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from booking import clock
+from booking.errors import ValidationFailed
+from booking.stats import services
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+
+def _params():
+    group_by = request.args.get("group_by") if request.args.get("group_by") in services.GROUPS else "month"
+    start = end = None
+    try:
+        start = clock.parse_date(request.args.get("from", "")) if request.args.get("from") else None
+        end = clock.parse_date(request.args.get("to", "")) if request.args.get("to") else None
+    except ValueError:
+        raise ValidationFailed({"from": "日期格式应为 YYYY-MM-DD。"}) from None
+    if start is None and end is None:
+        today = clock.local_today()
+        start, end = today.replace(month=1, day=1), today
+    return group_by, start, end
+
+
+def _title(group_by, start, end) -> str:
+    scope = {"admin": "全区", "manager": "本基地", "secretary": "本支部", "lecturer": "本人"}[current_user.role]
+    period = f"{start or '最早'} 至 {end or '今天'}"
+    return f"开放式组织生活基地活动统计（{scope}，按{services.GROUPS[group_by]}，{period}）"
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Batches and person-times by the chosen grouping and period, with a chart."""
+    group_by, start, end = _params()
+    rows, total = services.compute(current_user, group_by, start, end)
+    return render_template("stats/index.html", rows=rows, total=total, group_by=group_by, start=start, end=end,
+                           groups=services.GROUPS, title=_title(group_by, start, end))
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt):
+    """The same figures as a CSV (UTF-8 with BOM) or XLSX file."""
+    group_by, start, end = _params()
+    rows, total = services.compute(current_user, group_by, start, end)
+    name = f"stats-{group_by}-{start or 'all'}-{end or 'now'}.{fmt}"
+    if fmt == "csv":
+        return Response(services.to_csv(group_by, rows, total), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(services.to_xlsx(group_by, rows, total, _title(group_by, start, end)),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -1,0 +1,127 @@
+"""Statistics: batches (批次, completed visits) and person-times (人次, their visitor counts), aggregated in SQL."""
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from booking.errors import NotAllowed, ValidationFailed
+from models import BASE_TYPES, Base, Booking, Branch, Lecturer, Organization, User, db
+
+GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "lecturer": "讲师"}
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    batches: int
+    person_times: int
+    satisfaction: float | None
+
+
+def _scope(stmt, user: User):
+    if user.role == "admin":
+        return stmt
+    if user.role == "manager":
+        return stmt.where(Booking.base_id.in_(user.base_ids or [-1]))
+    if user.role == "secretary":
+        return stmt.where(Booking.branch_id == user.branch_id)
+    if user.role == "lecturer":
+        return stmt.where(Booking.lecturer_id == (user.lecturer_id or -1), Booking.lecturer_status == "accepted")
+    raise NotAllowed()
+
+
+def _month_expr():
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(Booking.day, "YYYY-MM")
+    return func.strftime("%Y-%m", Booking.day)
+
+
+def compute(user: User, group_by: str, start: date | None = None, end: date | None = None) -> tuple[list[Row], Row]:
+    """Rows per group (only groups with a batch, ordered by key) and the total, for the user's scope."""
+    if group_by not in GROUPS:
+        raise ValidationFailed({"group_by": f"分组方式应为 {'、'.join(GROUPS)} 之一。"})
+    if start and end and end < start:
+        raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
+    measures = (func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0), func.avg(Booking.rating))
+    base_stmt = select(*measures).where(Booking.status == "completed")
+    if start:
+        base_stmt = base_stmt.where(Booking.day >= start)
+    if end:
+        base_stmt = base_stmt.where(Booking.day <= end)
+    base_stmt = _scope(base_stmt, user)
+
+    if group_by == "base":
+        key, label = Base.id, Base.name
+        stmt = base_stmt.join(Base, Base.id == Booking.base_id)
+    elif group_by == "base_type":
+        key, label = Base.type, Base.type
+        stmt = base_stmt.join(Base, Base.id == Booking.base_id)
+    elif group_by == "month":
+        key = _month_expr()
+        label = key
+        stmt = base_stmt
+    elif group_by == "organization":
+        key, label = Organization.id, Organization.name
+        stmt = base_stmt.join(Branch, Branch.id == Booking.branch_id).join(Organization, Organization.id == Branch.organization_id)
+    else:
+        key, label = Lecturer.id, Lecturer.name
+        stmt = base_stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == "accepted")
+    stmt = stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
+    rows = []
+    for batches, person_times, avg, k, lab in db.session.execute(stmt):
+        if group_by == "base_type":
+            lab = BASE_TYPES.get(k, k)
+        rows.append(Row(k, lab, int(batches), int(person_times), round(float(avg), 2) if avg is not None else None))
+    batches, person_times, avg = db.session.execute(base_stmt).one()
+    total = Row("total", "合计", int(batches), int(person_times), round(float(avg), 2) if avg is not None else None)
+    return rows, total
+
+
+
+
+def export_rows(group_by: str, rows: list[Row], total: Row) -> tuple[list[str], list[list]]:
+    """Chinese headers and the rows as they go into a report (the total last)."""
+    header = [GROUPS[group_by], "批次", "人次", "满意度（平均分）"]
+    body = [[r.label, r.batches, r.person_times, r.satisfaction if r.satisfaction is not None else ""] for r in rows]
+    body.append([total.label, total.batches, total.person_times, total.satisfaction if total.satisfaction is not None else ""])
+    return header, body
+
+
+def to_csv(group_by: str, rows: list[Row], total: Row) -> bytes:
+    """UTF-8 with BOM, so that Excel reads the Chinese headers."""
+    header, body = export_rows(group_by, rows, total)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(body)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(group_by: str, rows: list[Row], total: Row, title: str) -> bytes:
+    """An Excel workbook with a title line, Chinese headers and the figures."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    header, body = export_rows(group_by, rows, total)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "统计"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in body:
+        ws.append(row)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 28
+    for col in "BCD":
+        ws.column_dimensions[col].width = 16
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+

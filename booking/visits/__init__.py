@@ -1,0 +1,1 @@
+from booking.visits.routes import bp  # noqa: F401

@@ -1,0 +1,107 @@
+"""Pages for the day of the visit and after it."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from booking.errors import DomainError, ValidationFailed
+from booking.reservations import services as reservations
+from booking.visits import services
+
+bp = Blueprint("visits", __name__)
+
+
+def _flash_error(err: DomainError) -> None:
+    if isinstance(err, ValidationFailed) and err.fields:
+        for message in err.fields.values():
+            flash(message, "danger")
+    else:
+        flash(err.message, "danger")
+
+
+@bp.get("/manage/today")
+@login_required
+def today():
+    """Today's visits of my bases by venue, with check-in by code or camera."""
+    if current_user.role not in ("manager", "admin"):
+        abort(403)
+    visits = services.todays_visits(current_user)
+    by_venue: dict = {}
+    for b in visits:
+        by_venue.setdefault(b.venue, []).append(b)
+    return render_template("visits/today.html", by_venue=by_venue, count=len(visits))
+
+
+@bp.post("/manage/check-in")
+@login_required
+def check_in():
+    """Check a group in by its code (typed, or read from the QR code by the camera)."""
+    code = request.form.get("code", "")
+    try:
+        booking = services.check_in(current_user, code)
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        _flash_error(err)
+        return redirect(url_for(".today"))
+    flash(f"签到成功：{booking.branch.name}，预约 {booking.headcount} 人。请登记实到人数。", "success")
+    return redirect(url_for("reservations.detail", booking_id=booking.id) + "#attendance")
+
+
+def _act(booking_id, action, success: str):
+    booking = reservations.get_visible(current_user, booking_id)
+    try:
+        action(booking)
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        _flash_error(err)
+    else:
+        flash(success, "success")
+    return redirect(url_for("reservations.detail", booking_id=booking.id))
+
+
+def _int(name):
+    value = request.form.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 9 else value
+
+
+@bp.post("/bookings/<id:booking_id>/attendance")
+@login_required
+def attendance(booking_id):
+    """Record (or correct) how many came."""
+    return _act(booking_id, lambda b: services.record_attendance(current_user, b, _int("visitor_count")),
+                "实到人数已登记，活动已完成。")
+
+
+@bp.post("/bookings/<id:booking_id>/no-show")
+@login_required
+def no_show(booking_id):
+    """Mark that the group did not come."""
+    return _act(booking_id, lambda b: services.mark_no_show(current_user, b), "已标记为未到场。")
+
+
+@bp.post("/bookings/<id:booking_id>/feedback")
+@login_required
+def feedback(booking_id):
+    """The branch's rating of the visit."""
+    return _act(booking_id, lambda b: services.give_feedback(current_user, b, _int("rating"), request.form.get("comment")),
+                "感谢您的评价。")
+
+
+@bp.post("/bookings/<id:booking_id>/record")
+@login_required
+def record(booking_id):
+    """The branch's activity record: summary and photos."""
+    files = [(f.filename or "", f.read(services.MAX_PHOTO_BYTES + 1)) for f in request.files.getlist("photos")]
+    return _act(booking_id, lambda b: services.save_activity_record(current_user, b, request.form.get("summary", ""), files),
+                "活动纪实已保存。")
+
+
+@bp.get("/bookings/<id:booking_id>/photos/<id:photo_id>")
+@login_required
+def photo(booking_id, photo_id):
+    """A photo of the activity record, only for those who may see the booking."""
+    photo, path = services.photo_for(current_user, booking_id, photo_id)
+    response = send_file(path, mimetype=photo.content_type, max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

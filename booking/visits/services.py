@@ -1,0 +1,188 @@
+"""The day of the visit and after it: check-in, visitor counts, no-shows, feedback and the activity record."""
+import os
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from booking import clock, permissions
+from booking.errors import InvalidState, NotAllowed, NotFound, ValidationFailed, WrongDay
+from booking.reservations.services import _event, transition
+from models import Booking, BookingPhoto, SlotOccupancy, User, db
+
+MAX_PHOTOS = 9
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# Images are recognised by their first bytes, never by their file name.
+IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"GIF87a", "image/gif", "gif"),
+    (b"GIF89a", "image/gif", "gif"),
+)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def booking_by_code(user: User, code: str) -> Booking:
+    """The booking with this check-in code, if the user may see it (404 otherwise)."""
+    code = (code or "").strip().upper().replace(" ", "")
+    booking = db.session.scalar(select(Booking).where(Booking.code == code)) if 0 < len(code) <= 16 else None
+    if booking is None or not permissions.can_view_booking(user, booking):
+        raise NotFound("没有找到这个签到码对应的预约。")
+    return booking
+
+
+def check_in(actor: User, code: str, now: datetime | None = None) -> Booking:
+    """Confirm a group's arrival by its code, on the day of its visit."""
+    now = now or clock.now()
+    booking = booking_by_code(actor, code)
+    _require(permissions.can_run_visit(actor, booking), "只有该基地的管理员可以签到核销。")
+    if clock.local(now).date() != booking.day:
+        raise WrongDay(f"该预约是 {booking.day:%Y年%m月%d日} 的活动，不是今天。")
+    if booking.status != "approved":
+        raise InvalidState(f"预约当前为“{booking.status_label}”，不能签到。")
+    if booking.checked_in_at is None:
+        booking.checked_in_at = now
+        _event(booking, actor, "checked_in", booking.status, booking.status, "", now)
+        db.session.commit()
+    return booking
+
+
+def slot_capacity(booking: Booking) -> int:
+    """The capacity of the booking's dated slot."""
+    capacity = db.session.scalar(select(SlotOccupancy.capacity).where(
+        SlotOccupancy.venue_id == booking.venue_id, SlotOccupancy.starts_at == booking.starts_at))
+    return capacity or booking.venue.capacity
+
+
+def record_attendance(actor: User, booking: Booking, visitor_count, now: datetime | None = None) -> Booking:
+    """Record how many came (实到人数): the visit is completed. A later call corrects the count."""
+    now = now or clock.now()
+    _require(permissions.can_run_visit(actor, booking), "只有该基地的管理员可以登记实到人数。")
+    if booking.status not in ("approved", "completed"):
+        raise InvalidState(f"预约当前为“{booking.status_label}”，不能登记人数。")
+    if now < booking.starts_at:
+        raise InvalidState("活动尚未开始，开始后才能登记实到人数。")
+    capacity = slot_capacity(booking)
+    if isinstance(visitor_count, bool) or not isinstance(visitor_count, int) or not 1 <= visitor_count <= capacity:
+        raise ValidationFailed({"visitor_count": f"实到人数应为 1–{capacity} 的整数。"})
+    previous = booking.visitor_count
+    note = f"实到 {visitor_count} 人" if previous is None else f"实到人数由 {previous} 更正为 {visitor_count}"
+    transition(booking, "attendance_recorded", actor, note, now)
+    booking.visitor_count = visitor_count
+    if booking.checked_in_at is None:
+        booking.checked_in_at = now
+    db.session.commit()
+    return booking
+
+
+def mark_no_show(actor: User, booking: Booking, now: datetime | None = None, note: str = "") -> Booking:
+    """The group did not come."""
+    now = now or clock.now()
+    _require(permissions.can_run_visit(actor, booking), "只有该基地的管理员可以标记未到场。")
+    if booking.status != "approved":
+        raise InvalidState(f"预约当前为“{booking.status_label}”，不能标记未到场。")
+    if now < booking.starts_at:
+        raise InvalidState("活动尚未开始，不能标记未到场。")
+    transition(booking, "no_show", actor, note, now)
+    db.session.commit()
+    return booking
+
+
+def give_feedback(actor: User, booking: Booking, rating, comment: str | None = "", now: datetime | None = None) -> Booking:
+    """The branch rates a completed visit, once."""
+    now = now or clock.now()
+    _require(actor.role == "secretary" and booking.branch_id == actor.branch_id, "只有预约支部可以评价。")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed({"rating": "请给出 1–5 分的评价。"})
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise ValidationFailed({"comment": "评价内容不能超过 1000 个字。"})
+    if booking.status != "completed":
+        raise InvalidState("活动完成后才能评价。")
+    if booking.rating is not None:
+        raise InvalidState("已经评价过了，每次活动只能评价一次。")
+    booking.rating, booking.feedback_comment, booking.feedback_at = rating, comment, now
+    _event(booking, actor, "feedback_given", booking.status, booking.status, f"{rating} 分" + (f"：{comment}" if comment else ""), now)
+    db.session.commit()
+    return booking
+
+
+def photo_folder() -> str:
+    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
+
+
+def sniff_image(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an image recognised by its first bytes, or None."""
+    for signature, content_type, ext in IMAGE_SIGNATURES:
+        if data.startswith(signature):
+            return content_type, ext
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def save_activity_record(actor: User, booking: Booking, summary: str, photos: list[tuple[str, bytes]],
+                         now: datetime | None = None) -> Booking:
+    """The branch's record of its organisational life after a completed visit: a summary and a few photos."""
+    now = now or clock.now()
+    _require(actor.role == "secretary" and booking.branch_id == actor.branch_id, "只有预约支部可以填写活动纪实。")
+    if booking.status != "completed":
+        raise InvalidState("活动完成后才能填写活动纪实。")
+    summary = (summary or "").strip()
+    if len(summary) > 5000:
+        raise ValidationFailed({"summary": "纪实内容不能超过 5000 个字。"})
+    photos = [(name, data) for name, data in photos if data]
+    if len(booking.photos) + len(photos) > MAX_PHOTOS:
+        raise ValidationFailed({"photos": f"每次活动最多 {MAX_PHOTOS} 张照片。"})
+    checked = []
+    for name, data in photos:
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ValidationFailed({"photos": f"“{name}”超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。"})
+        kind = sniff_image(data)
+        if kind is None:
+            raise ValidationFailed({"photos": f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP）。"})
+        checked.append((name, data, kind))
+    folder = photo_folder()
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    try:
+        for name, data, (content_type, ext) in checked:
+            stored = f"{booking.id}-{secrets.token_hex(16)}.{ext}"
+            with open(os.path.join(folder, stored), "wb") as f:
+                f.write(data)
+            written.append(stored)
+            db.session.add(BookingPhoto(booking_id=booking.id, stored_name=stored, original_name=(name or "")[:200],
+                                        content_type=content_type, size=len(data), uploaded_by_id=actor.id,
+                                        created_at=now))
+        booking.activity_summary = summary or booking.activity_summary
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for stored in written:
+            os.remove(os.path.join(folder, stored))
+        raise
+    return booking
+
+
+def photo_for(user: User, booking_id: int, photo_id: int) -> tuple[BookingPhoto, str]:
+    """A photo and its path, for someone who may see its booking (404 for anyone else)."""
+    photo = db.session.get(BookingPhoto, photo_id)
+    if photo is None or photo.booking_id != booking_id or not permissions.can_view_booking(user, photo.booking):
+        raise NotFound("照片不存在。")
+    return photo, os.path.join(photo_folder(), photo.stored_name)
+
+
+def todays_visits(user: User, now: datetime | None = None) -> list[Booking]:
+    """The day's visits of the user's bases, by venue and time."""
+    from booking.reservations.services import visible_query
+    today = clock.local_today(now)
+    stmt = visible_query(user, start=today, end=today).where(
+        Booking.status.in_(("pending", "approved", "completed", "no_show")))
+    return list(db.session.scalars(stmt.options(selectinload(Booking.venue)).order_by(None)
+                                   .order_by(Booking.venue_id, Booking.starts_at, Booking.id)))
