@@ -1,0 +1,43 @@
+"""Test data made through the services, at any time (past visits included)."""
+from datetime import time, timedelta
+
+from sqlalchemy import select
+
+from booking import clock
+from booking.reservations import services as reservations
+from booking.visits import services as visits
+from models import MenuItem, User, db
+
+
+def user(name) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def item(title="重温入党誓词") -> MenuItem:
+    return db.session.scalar(select(MenuItem).where(MenuItem.title == title))
+
+
+def slot_start(days: int, hour: int = 9):
+    """A slot start `days` from today (negative for the past), local hour."""
+    return clock.at_local(clock.local_today() + timedelta(days=days), time(hour))
+
+
+def booking(secretary="secretary", menu_item=None, start=None, headcount=20, approve=True, branch_id=None):
+    """A booking made three days before its start (so past visits can be made too), approved by default."""
+    menu_item = menu_item or item()
+    start = start or slot_start(3)
+    actor = user(secretary)
+    b = reservations.create_booking(
+        actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name="联系人",
+        contact_phone="13800000000", branch_id=branch_id, now=start - timedelta(days=3))
+    if approve and b.status == "pending":
+        manager = next(m for m in db.session.scalars(select(User).where(User.role == "admin")))
+        reservations.approve_booking(manager, b, now=start - timedelta(days=2))
+    return b
+
+
+def completed(secretary="secretary", menu_item=None, start=None, headcount=20, visitors=18):
+    """A past visit with its visitor count recorded."""
+    b = booking(secretary, menu_item, start or slot_start(-5), headcount)
+    visits.record_attendance(user("admin"), b, visitors, now=b.starts_at + timedelta(hours=1))
+    return b

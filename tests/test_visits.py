@@ -1,0 +1,175 @@
+"""The day of the visit and after it: check-in, attendance, no-show, feedback, activity record and photos."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from booking import clock
+from booking.errors import InvalidState, ValidationFailed
+from booking.visits import services
+from models import BookingEvent, db
+from tests.conftest import login
+from tests.factories import booking, completed, item, slot_start, user
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def test_check_in_by_code_on_the_day(demo, api):
+    b = booking(start=slot_start(0, 14))
+    r = api.post("/api/v1/check-in", as_="manager", json={"code": b.code.lower()})
+    assert r.status_code == 200 and r.get_json()["checked_in_at"]
+    events = [e.action for e in db.session.scalars(select(BookingEvent).where(BookingEvent.booking_id == b.id))]
+    assert events.count("checked_in") == 1
+    # again: harmless, no second history entry
+    assert api.post("/api/v1/check-in", as_="manager", json={"code": b.code}).status_code == 200
+    events = [e.action for e in db.session.scalars(select(BookingEvent).where(BookingEvent.booking_id == b.id))]
+    assert events.count("checked_in") == 1
+
+
+def test_check_in_errors(demo, api):
+    tomorrow = booking(start=slot_start(1))
+    r = api.post("/api/v1/check-in", as_="manager", json={"code": tomorrow.code})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "wrong_day"
+    r = api.post("/api/v1/check-in", as_="manager", json={"code": "NOPE1234"})
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+    today = booking(start=slot_start(0, 14))
+    assert api.post("/api/v1/check-in", as_="manager2", json={"code": today.code}).status_code == 404
+    assert api.post("/api/v1/check-in", as_="secretary", json={"code": today.code}).status_code == 403
+    pending = booking(secretary="secretary2", start=slot_start(0, 14), approve=False)
+    r = api.post("/api/v1/check-in", as_="manager", json={"code": pending.code})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
+
+
+def test_attendance_completes_and_can_be_corrected(demo, api):
+    b = booking(start=slot_start(-1))
+    r = api.post(f"/api/v1/bookings/{b.id}/attendance", as_="manager", json={"visitor_count": 18})
+    assert r.status_code == 200 and r.get_json()["status"] == "completed" and r.get_json()["visitor_count"] == 18
+    r = api.post(f"/api/v1/bookings/{b.id}/attendance", as_="manager", json={"visitor_count": 21})
+    assert r.status_code == 200 and r.get_json()["visitor_count"] == 21
+    history = api.get(f"/api/v1/bookings/{b.id}/history", as_="manager").get_json()["items"]
+    recorded = [h for h in history if h["action"] == "attendance_recorded"]
+    assert [(h["from_status"], h["to_status"]) for h in recorded] == [("approved", "completed"), ("completed", "completed")]
+    assert "18" in recorded[1]["note"] and "21" in recorded[1]["note"]
+
+
+def test_attendance_rules(demo, api):
+    future = booking(start=slot_start(2))
+    r = api.post(f"/api/v1/bookings/{future.id}/attendance", as_="manager", json={"visitor_count": 10})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
+    past = booking(start=slot_start(-1))
+    for bad in (0, 81, "10", None):
+        r = api.post(f"/api/v1/bookings/{past.id}/attendance", as_="manager", json={"visitor_count": bad})
+        assert r.status_code == 422 and "visitor_count" in r.get_json()["error"]["fields"], bad
+    assert api.post(f"/api/v1/bookings/{past.id}/attendance", as_="manager", json={"visitor_count": 80}).status_code == 200
+    assert api.post(f"/api/v1/bookings/{past.id}/attendance", as_="secretary", json={"visitor_count": 5}).status_code == 403
+    assert api.post(f"/api/v1/bookings/{past.id}/attendance", as_="manager2", json={"visitor_count": 5}).status_code == 404
+    pending = booking(secretary="secretary2", start=slot_start(-1, 14), approve=False)
+    r = api.post(f"/api/v1/bookings/{pending.id}/attendance", as_="manager", json={"visitor_count": 5})
+    assert r.status_code == 409
+
+
+def test_no_show(demo, api):
+    b = booking(start=slot_start(-1))
+    r = api.post(f"/api/v1/bookings/{b.id}/no-show", as_="manager")
+    assert r.status_code == 200 and r.get_json()["status"] == "no_show"
+    r = api.post(f"/api/v1/bookings/{b.id}/no-show", as_="manager")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
+    future = booking(start=slot_start(2))
+    assert api.post(f"/api/v1/bookings/{future.id}/no-show", as_="manager").status_code == 409
+    assert api.post(f"/api/v1/bookings/{future.id}/no-show", as_="secretary").status_code == 403
+
+
+def test_completed_and_no_show_keep_their_slot_count(demo):
+    from models import SlotOccupancy
+    b = completed()
+    held = db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == b.starts_at))
+    assert held == b.headcount
+
+
+def test_feedback_once(demo, api):
+    b = completed()
+    r = api.post(f"/api/v1/bookings/{b.id}/feedback", as_="secretary", json={"rating": 6})
+    assert r.status_code == 422 and "rating" in r.get_json()["error"]["fields"]
+    r = api.post(f"/api/v1/bookings/{b.id}/feedback", as_="secretary", json={"rating": 5, "comment": "讲解生动"})
+    assert r.status_code == 200 and r.get_json()["rating"] == 5
+    r = api.post(f"/api/v1/bookings/{b.id}/feedback", as_="secretary", json={"rating": 4})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
+    assert api.post(f"/api/v1/bookings/{b.id}/feedback", as_="manager", json={"rating": 4}).status_code == 403
+    assert api.post(f"/api/v1/bookings/{b.id}/feedback", as_="secretary2", json={"rating": 4}).status_code == 404
+    future = booking(start=slot_start(2))
+    assert api.post(f"/api/v1/bookings/{future.id}/feedback", as_="secretary", json={"rating": 4}).status_code == 409
+
+
+def test_activity_record_validates_uploads(demo):
+    b = completed()
+    secretary = user("secretary")
+    with pytest.raises(ValidationFailed) as err:
+        services.save_activity_record(secretary, b, "纪实", [("photo.jpg", b"GIF? no, text pretending")])
+    assert "不是图片" in err.value.fields["photos"]
+    with pytest.raises(ValidationFailed):
+        services.save_activity_record(secretary, b, "纪实", [("big.png", PNG + b"\x00" * services.MAX_PHOTO_BYTES)])
+    with pytest.raises(ValidationFailed):
+        services.save_activity_record(secretary, b, "纪实", [("p.png", PNG)] * 10)
+    services.save_activity_record(secretary, b, "重温入党誓词，参观展馆。", [("a.txt", PNG), ("b.png", JPEG)])
+    assert [p.content_type for p in b.photos] == ["image/png", "image/jpeg"]  # by content, not by name
+    assert b.activity_summary.startswith("重温")
+    with pytest.raises(InvalidState):
+        services.save_activity_record(secretary, booking(start=slot_start(2)), "x", [])
+
+
+def test_photos_only_for_those_who_may_see_the_booking(demo, client):
+    b = completed()
+    services.save_activity_record(user("secretary"), b, "纪实", [("p.png", PNG)])
+    photo = b.photos[0]
+    url = f"/bookings/{b.id}/photos/{photo.id}"
+    assert client.get(url).status_code == 302  # must log in
+    login(client, "secretary")
+    r = client.get(url)
+    assert r.status_code == 200 and r.data == PNG and r.mimetype == "image/png"
+    client.post("/logout")
+    login(client, "secretary2")
+    assert client.get(url).status_code == 404
+    other = completed(secretary="secretary2", start=slot_start(-6))
+    assert client.get(f"/bookings/{other.id}/photos/{photo.id}").status_code == 404
+    client.post("/logout")
+    login(client, "manager")
+    assert client.get(url).status_code == 200
+    client.post("/logout")
+    login(client, "manager2")
+    assert client.get(url).status_code == 404
+
+
+def test_pages_today_check_in_attendance_and_record(demo, client):
+    b = booking(start=slot_start(0, 9))
+    login(client, "manager")
+    html = client.get("/manage/today").get_data(as_text=True)
+    assert "区财政局第一党支部" in html and 'id="scan-button"' in html
+    r = client.post("/manage/check-in", data={"code": b.code})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/bookings/{b.id}#attendance")
+    r = client.post("/manage/check-in", data={"code": "ZZZZZZZZ"}, follow_redirects=True)
+    assert "没有找到这个签到码" in r.get_data(as_text=True)
+    past = booking(secretary="secretary2", start=slot_start(-1))
+    client.post(f"/bookings/{past.id}/attendance", data={"visitor_count": "abc"})
+    assert db.session.get(type(past), past.id).status == "approved"
+    client.post(f"/bookings/{past.id}/attendance", data={"visitor_count": "25"})
+    assert db.session.get(type(past), past.id).visitor_count == 25
+    client.post("/logout")
+    login(client, "secretary2")
+    client.post(f"/bookings/{past.id}/feedback", data={"rating": "4", "comment": "很好"})
+    from io import BytesIO
+    r = client.post(f"/bookings/{past.id}/record", data={"summary": "支部 25 人参加。", "photos": [(BytesIO(PNG), "a.png")]},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    html = client.get(f"/bookings/{past.id}").get_data(as_text=True)
+    assert "支部 25 人参加。" in html and "★★★★☆" in html and "活动照片 1" in html and "打印活动记录" in html
+
+
+def test_check_in_time_uses_local_day(demo):
+    b = booking(start=slot_start(1))
+    manager = user("manager")
+    from booking.errors import WrongDay
+    with pytest.raises(WrongDay):
+        services.check_in(manager, b.code, now=b.starts_at - timedelta(days=1))
+    services.check_in(manager, b.code, now=b.starts_at - timedelta(hours=8, minutes=59))  # 00:01 local
+    assert clock.local(b.checked_in_at).date() == b.day
