@@ -17,8 +17,8 @@
       responsive: true,
       animation: false,
       scales: {
-        y: { beginAtZero: true, position: "left", title: { display: true, text: "人次" } },
-        y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "批次" } }
+        y: { beginAtZero: true, position: "left", ticks: { precision: 0 }, title: { display: true, text: "人次" } },
+        y1: { beginAtZero: true, position: "right", ticks: { precision: 0 }, grid: { drawOnChartArea: false }, title: { display: true, text: "批次" } }
       }
     }
   });

@@ -1,0 +1,55 @@
+"""Browser journey: a manager checks a group in by code on the day, records the count; the admin's dashboard shows it."""
+from datetime import time
+
+
+from booking import clock
+from models import OpeningSlot, db
+from tests.browser import assert_accessible, live_server, login, phone_browser, shot
+from tests.factories import booking, item
+
+
+def test_check_in_record_count_and_see_it_in_statistics(demo):
+    demo.config["WTF_CSRF_ENABLED"] = True
+    menu_item = item()
+    today = clock.local_today()
+    # An early slot today, so the visit has started whenever the test runs.
+    db.session.add(OpeningSlot(venue_id=menu_item.venue_id, weekday=today.weekday(), start_time=time(0, 0),
+                               end_time=time(0, 30), capacity=80))
+    db.session.commit()
+    b = booking(start=clock.at_local(today, time(0, 0)), headcount=30)
+    code = b.code
+    db.session.commit()  # end the test's own transaction: on SQLite it would hold the write lock
+    with live_server(demo) as url, phone_browser() as page:
+        login(page, url, "admin")
+        page.goto(f"{url}/stats/")
+        assert page.locator("#total-batches").inner_text() == "0"
+
+        page.context.clear_cookies()
+        login(page, url, "manager")
+        page.goto(f"{url}/manage/today")
+        assert page.get_by_text("区财政局第一党支部").first.is_visible()
+        assert_accessible(page)
+        shot(page, "20-today")
+        page.get_by_label("签到码").fill(code.lower())
+        with page.expect_navigation():
+            page.get_by_role("button", name="签到", exact=True).click()
+        assert page.get_by_text("签到成功").is_visible()
+        page.get_by_role("spinbutton", name="实到人数").fill("27")
+        with page.expect_navigation():
+            page.get_by_role("button", name="登记并完成").click()
+        assert page.locator(".badge", has_text="已完成").is_visible()
+        assert page.get_by_text("实到 27 人").first.is_visible()
+        assert_accessible(page)
+        shot(page, "21-completed")
+
+        page.context.clear_cookies()
+        login(page, url, "admin")
+        page.goto(f"{url}/stats/?group_by=base")
+        assert page.locator("#total-batches").inner_text() == "1"
+        assert page.locator("#total-person-times").inner_text() == "27"
+        assert page.get_by_role("cell", name="红星革命纪念馆").is_visible()
+        assert page.evaluate("!!document.querySelector('#chart') && !!window.Chart")
+        assert_accessible(page)
+        shot(page, "22-stats")
+
+
