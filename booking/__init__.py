@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         _tune_engine(db.engine)
 
-    from booking import auth, catalog, admin, manage, reservations, visits, stats, api, cli, views
+    from booking import auth, catalog, admin, manage, reservations, visits, stats, lecturers, api, cli, views
     from booking.errors import register_page_handlers
 
     app.register_blueprint(auth.bp)
@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reservations.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(lecturers.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with the session cookie
     views.init_app(app)

@@ -87,9 +87,14 @@ def detail(booking_id):
     qr = None
     if current_user.role == "secretary" or permissions.can_decide(current_user, booking):
         qr = Markup(segno.make(booking.code, error="m").svg_inline(scale=6, border=2, title=f"签到码 {booking.code}"))
+    now = clock.now()
+    candidates = None
+    if permissions.can_decide(current_user, booking) and booking.is_live and booking.starts_at > now:
+        from booking.lecturers.services import suggestions
+        candidates = suggestions(current_user, booking)
     return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
                            reason_form=ReasonForm(formdata=None), deadline=services.cancel_deadline(booking),
-                           now=clock.now())
+                           now=now, candidates=candidates)
 
 
 def _act(booking_id, action):

@@ -1,0 +1,1 @@
+from booking.lecturers.routes import bp  # noqa: F401

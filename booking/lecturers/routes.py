@@ -1,0 +1,180 @@
+"""Lecturer pages: schedule, invitations, blocked time, calendar feed, lecture record; the manager's assignment."""
+import calendar as pycal
+import csv
+import io
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from booking import clock
+from booking.errors import DomainError, ValidationFailed
+from booking.lecturers import services
+from booking.reservations.services import get_visible
+from models import db
+
+bp = Blueprint("lecturers", __name__)
+
+
+def _flash(err: DomainError) -> None:
+    for message in (err.fields or {}).values() if isinstance(err, ValidationFailed) and err.fields else [err.message]:
+        flash(message, "danger")
+
+
+@bp.get("/schedule")
+@login_required
+def schedule():
+    """My sessions: invitations to answer, upcoming sessions, a month calendar, blocked time, the calendar feed."""
+    if current_user.role != "lecturer" or current_user.lecturer is None:
+        abort(403)
+    lecturer = current_user.lecturer
+    today = clock.local_today()
+    try:
+        month = clock.parse_date(request.args.get("month", "") + "-01") if request.args.get("month") else today.replace(day=1)
+    except ValueError:
+        month = today.replace(day=1)
+    last = month.replace(day=pycal.monthrange(month.year, month.month)[1])
+    upcoming = db.session.scalars(services.schedule_query(lecturer.id, start=today).limit(50)).all()
+    in_month = db.session.scalars(services.schedule_query(lecturer.id, start=month, end=last)).all()
+    by_day: dict = {}
+    for b in in_month:
+        by_day.setdefault(b.day, []).append(b)
+    weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    feed = url_for(".calendar_feed", token=lecturer.calendar_token, _external=True) if lecturer.calendar_token else None
+    return render_template("lecturers/schedule.html", lecturer=lecturer, upcoming=upcoming, weeks=weeks, month=month,
+                           by_day=by_day, today=today, blocks=services.blocked_times(lecturer, clock.now()), feed=feed,
+                           prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1))
+
+
+@bp.post("/schedule/bookings/<id:booking_id>/<any(accept, decline):answer>")
+@login_required
+def answer(booking_id, answer):
+    """Accept or decline an invitation."""
+    booking = get_visible(current_user, booking_id)
+    try:
+        if answer == "accept":
+            services.accept(current_user, booking)
+            flash("已接受邀请，已加入您的日程。", "success")
+        else:
+            services.decline(current_user, booking, request.form.get("reason", ""))
+            flash("已婉拒邀请，基地管理员会重新安排。", "success")
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        _flash(err)
+    return redirect(url_for(".schedule"))
+
+
+@bp.post("/schedule/blocks")
+@login_required
+def block():
+    """Block time (外出, 休假)."""
+    try:
+        start = clock.parse_datetime(request.form.get("start", ""))
+        end = clock.parse_datetime(request.form.get("end", ""))
+    except ValueError:
+        flash("请填写有效的开始和结束时间。", "danger")
+        return redirect(url_for(".schedule") + "#blocks")
+    try:
+        services.block_time(current_user, start, end, request.form.get("reason", ""))
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        _flash(err)
+    else:
+        flash("已标记为不可用时间，这段时间不会收到邀请。", "success")
+    return redirect(url_for(".schedule") + "#blocks")
+
+
+@bp.post("/schedule/blocks/<id:block_id>/delete")
+@login_required
+def unblock(block_id):
+    """Remove blocked time."""
+    services.unblock_time(current_user, block_id)
+    flash("已删除不可用时间。", "success")
+    return redirect(url_for(".schedule") + "#blocks")
+
+
+@bp.post("/schedule/calendar/renew")
+@login_required
+def renew():
+    """Renew the calendar feed's secret."""
+    services.renew_calendar_token(current_user)
+    flash("日历订阅地址已更换，旧地址已失效，请在日历应用中重新订阅。", "success")
+    return redirect(url_for(".schedule") + "#feed")
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token):
+    """The lecturer's calendar (RFC 5545), at a secret URL that calendar applications subscribe to."""
+    lecturer = services.lecturer_by_token(token)
+    return Response(services.calendar_ics(lecturer), mimetype="text/calendar",
+                    headers={"Content-Disposition": "inline; filename=schedule.ics", "Cache-Control": "private, max-age=300"})
+
+
+def _record_lecturer(lecturer_id):
+    lecturer = services.get_lecturer(lecturer_id)
+    if not (current_user.role == "admin" or (current_user.role == "lecturer" and current_user.lecturer_id == lecturer.id)):
+        abort(403)
+    return lecturer
+
+
+def _year():
+    year = request.args.get("year", type=int) or clock.local_today().year
+    return min(max(year, 2000), 2100)
+
+
+@bp.get("/lecturers/<id:lecturer_id>/record")
+@login_required
+def record(lecturer_id):
+    """A lecturer's lecture record for a year: sessions and hours per month."""
+    lecturer = _record_lecturer(lecturer_id)
+    year = _year()
+    rows, total = services.lecture_record(lecturer, year)
+    return render_template("lecturers/record.html", lecturer=lecturer, year=year, rows=rows, total=total)
+
+
+@bp.get("/lecturers/<id:lecturer_id>/record.<any(csv, xlsx):fmt>")
+@login_required
+def record_export(lecturer_id, fmt):
+    """The lecture record as CSV (UTF-8 with BOM) or XLSX."""
+    lecturer = _record_lecturer(lecturer_id)
+    year = _year()
+    rows, total = services.lecture_record(lecturer, year)
+    header = ["月份", "授课次数", "授课时长（小时）"]
+    body = [[r.period, r.sessions, r.hours] for r in rows] + [["全年合计", total.sessions, total.hours]]
+    name = f"lecture-record-{lecturer.id}-{year}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows([header] + body)
+        return Response(("\ufeff" + out.getvalue()).encode(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "授课记录"
+    ws.append([f"{lecturer.name} {year} 年授课记录"])
+    ws.append(header)
+    for row in body:
+        ws.append(row)
+    data = io.BytesIO()
+    wb.save(data)
+    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.post("/bookings/<id:booking_id>/lecturer")
+@login_required
+def assign(booking_id):
+    """The manager invites a lecturer to a booking."""
+    booking = get_visible(current_user, booking_id)
+    raw = request.form.get("lecturer_id", "")
+    try:
+        services.invite(current_user, booking, int(raw) if raw.isdigit() and len(raw) < 10 else None)
+    except DomainError as err:
+        if err.status == 403:
+            raise
+        _flash(err)
+    else:
+        flash(f"已邀请 {booking.lecturer.name}，等待讲师确认。", "success")
+    return redirect(url_for("reservations.detail", booking_id=booking.id) + "#lecturer")

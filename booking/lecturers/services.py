@@ -1,0 +1,295 @@
+"""The lecturer pool: suggestions, invitations without conflicts, answers, blocked time, schedules and records."""
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from booking import clock, permissions
+from booking.errors import InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed
+from booking.notify.services import managers_of, notify
+from booking.reservations.services import _event
+from models import CATEGORIES, Booking, Lecturer, LecturerTopic, Unavailability, User, db
+from models.booking import LIVE_STATUSES
+
+HOLDING = ("invited", "accepted")  # lecturer statuses that hold the lecturer's time
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def lecturers_query(category: str | None = None, topic: str | None = None):
+    """Active lecturers, by category and topic."""
+    stmt = select(Lecturer).where(Lecturer.active.is_(True)).options(selectinload(Lecturer.topic_rows))
+    if category:
+        stmt = stmt.where(Lecturer.category == category)
+    if topic:
+        stmt = stmt.where(Lecturer.topic_rows.any(LecturerTopic.topic == topic))
+    return stmt.order_by(Lecturer.id)
+
+
+def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | None = None) -> set[int]:
+    """Lecturers holding a live assignment or blocked time that overlaps [start, end)."""
+    assigned = select(Booking.lecturer_id).where(
+        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING), Booking.status.in_(LIVE_STATUSES),
+        Booking.starts_at < end, Booking.ends_at > start, Booking.id != (exclude_booking or -1))
+    blocked = select(Unavailability.lecturer_id).where(Unavailability.start_at < end, Unavailability.end_at > start)
+    return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked))
+
+
+def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
+    local = clock.local(at).date().replace(day=1)
+    nxt = (local + timedelta(days=32)).replace(day=1)
+    return clock.day_bounds(local)[0], clock.day_bounds(nxt)[0]
+
+
+def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[int, int]:
+    """Sessions (invited or accepted, not cancelled) per lecturer in the month of `at`."""
+    lo, hi = _month_bounds(at)
+    rows = db.session.execute(select(Booking.lecturer_id, func.count()).where(
+        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING),
+        Booking.status.in_(("pending", "approved", "completed")), Booking.starts_at >= lo, Booking.starts_at < hi,
+        Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
+    return dict(rows.all())
+
+
+@dataclass
+class Suggestion:
+    lecturer: Lecturer
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def suggestions(actor: User, booking: Booking) -> list[Suggestion]:
+    """Free, suitable lecturers for the booking, best first: topic match, then the lightest load this month."""
+    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以安排讲师。")
+    item = booking.menu_item
+    wanted = {item.content_topic, CATEGORIES.get(item.category, ""), item.category}
+    busy = busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id)
+    load = sessions_in_month(booking.starts_at, exclude_booking=booking.id)
+    out = []
+    for lecturer in db.session.scalars(lecturers_query()):
+        if lecturer.id in busy:
+            continue
+        count = load.get(lecturer.id, 0)
+        if lecturer.monthly_limit is not None and count >= lecturer.monthly_limit:
+            continue
+        matched = [t for t in lecturer.topics if t in wanted]
+        # The item's content topic weighs most, its course category next; a lighter month breaks ties.
+        score = (10 if item.content_topic in lecturer.topics else 0) \
+            + (3 if CATEGORIES.get(item.category) in lecturer.topics else 0) - count
+        reasons = [f"主题匹配：{'、'.join(matched)}"] if matched else ["主题不完全匹配"]
+        reasons.append(f"本月已授课 {count} 次" + (f"（上限 {lecturer.monthly_limit} 次）" if lecturer.monthly_limit else ""))
+        reasons.append(lecturer.category_label)
+        out.append(Suggestion(lecturer, float(score), reasons))
+    out.sort(key=lambda s: (-s.score, s.lecturer.id))
+    return out
+
+
+def _lock_lecturer(lecturer_id: int) -> Lecturer | None:
+    """Lock the lecturer's row for this transaction, so assignments of one lecturer happen one at a time.
+
+    PostgreSQL takes a row lock (FOR UPDATE); SQLite's write transactions are already serialised.
+    """
+    return db.session.scalar(select(Lecturer).where(Lecturer.id == lecturer_id).with_for_update())
+
+
+def invite(actor: User, booking: Booking, lecturer_id, now: datetime | None = None) -> Booking:
+    """Invite a lecturer to the booking; 409 lecturer_conflict when they are busy or blocked at that time."""
+    now = now or clock.now()
+    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以安排讲师。")
+    if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
+        raise ValidationFailed({"lecturer_id": "请选择讲师。"})
+    if booking.status not in LIVE_STATUSES or booking.starts_at <= now:
+        raise InvalidState("只能为尚未开始的待审核或已通过的预约安排讲师。")
+    lecturer = _lock_lecturer(lecturer_id)
+    if lecturer is None or not lecturer.active:
+        raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
+    if booking.lecturer_id == lecturer.id and booking.lecturer_status in HOLDING:
+        return booking
+    if lecturer.id in busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id):
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}在该时间已有安排或不可用。")
+    if lecturer.monthly_limit is not None and \
+            sessions_in_month(booking.starts_at, booking.id).get(lecturer.id, 0) >= lecturer.monthly_limit:
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}本月授课已达上限（{lecturer.monthly_limit} 次）。")
+    previous = booking.lecturer.name if booking.lecturer and booking.lecturer_status in HOLDING else None
+    booking.lecturer_id, booking.lecturer_status = lecturer.id, "invited"
+    _event(booking, actor, "lecturer_invited", booking.status, booking.status,
+           lecturer.name + (f"（替换 {previous}）" if previous else ""), now)
+    if lecturer.user:
+        when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+        notify([lecturer.user], "lecturer_invited", booking, f"授课邀请：{booking.base.name} {when}",
+               f"“{booking.menu_item.title}”，{booking.branch.name} {booking.headcount} 人，{booking.venue.name}。请确认是否接受。")
+    db.session.commit()
+    return booking
+
+
+def _answer(actor: User, booking: Booking, accept: bool, reason: str, now: datetime | None) -> Booking:
+    now = now or clock.now()
+    _require(actor.role == "lecturer" and actor.lecturer_id is not None and booking.lecturer_id == actor.lecturer_id,
+             "只有受邀讲师可以答复。")
+    if booking.lecturer_status != "invited":
+        raise InvalidState("这个邀请已经答复过了。")
+    if booking.status not in LIVE_STATUSES:
+        raise InvalidState("该预约已不再进行。")
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
+    booking.lecturer_status = "accepted" if accept else "declined"
+    action = "lecturer_accepted" if accept else "lecturer_declined"
+    _event(booking, actor, action, booking.status, booking.status, reason, now)
+    name = booking.lecturer.name
+    when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+    notify(managers_of(booking.base_id), action, booking,
+           f"{name}{'接受' if accept else '婉拒'}了授课邀请：{when}",
+           f"“{booking.menu_item.title}”，{booking.branch.name}。" + (f"原因：{reason}" if reason else "")
+           + ("" if accept else "请重新安排讲师。"))
+    db.session.commit()
+    return booking
+
+
+def accept(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+    """The invited lecturer accepts."""
+    return _answer(actor, booking, True, "", now)
+
+
+def decline(actor: User, booking: Booking, reason: str = "", now: datetime | None = None) -> Booking:
+    """The invited lecturer declines; they no longer hold the time."""
+    return _answer(actor, booking, False, reason, now)
+
+
+def _own_lecturer(actor: User) -> Lecturer:
+    if actor.role != "lecturer" or actor.lecturer is None:
+        raise NotAllowed("只有讲师可以管理自己的日程。")
+    return actor.lecturer
+
+
+def block_time(actor: User, start: datetime, end: datetime, reason: str = "", now: datetime | None = None) -> Unavailability:
+    """A lecturer blocks time (外出, 休假); not over time they already promised."""
+    lecturer = _own_lecturer(actor)
+    fields = {}
+    if end <= start:
+        fields["end"] = "结束时间必须晚于开始时间。"
+    elif end - start > timedelta(days=366):
+        fields["end"] = "一次最多标记一年。"
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        fields["reason"] = "原因不能超过 200 个字。"
+    if fields:
+        raise ValidationFailed(fields)
+    _lock_lecturer(lecturer.id)
+    clash = db.session.scalar(select(Booking).where(
+        Booking.lecturer_id == lecturer.id, Booking.lecturer_status.in_(HOLDING), Booking.status.in_(LIVE_STATUSES),
+        Booking.starts_at < end, Booking.ends_at > start).limit(1))
+    if clash is not None:
+        db.session.rollback()
+        raise LecturerConflict(f"该时间已有授课安排（{clock.local(clash.starts_at):%m月%d日 %H:%M} {clash.base.name}），请先处理。")
+    row = Unavailability(lecturer_id=lecturer.id, start_at=start, end_at=end, reason=reason,
+                         created_at=now or clock.now())
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def unblock_time(actor: User, unavailability_id: int) -> None:
+    """Remove one's own blocked time."""
+    lecturer = _own_lecturer(actor)
+    row = db.session.get(Unavailability, unavailability_id)
+    if row is None or row.lecturer_id != lecturer.id:
+        raise NotFound("没有这条不可用时间。")
+    db.session.delete(row)
+    db.session.commit()
+
+
+def blocked_times(lecturer: Lecturer, since: datetime) -> list[Unavailability]:
+    return list(db.session.scalars(select(Unavailability).where(
+        Unavailability.lecturer_id == lecturer.id, Unavailability.end_at > since).order_by(Unavailability.start_at)))
+
+
+def schedule_query(lecturer_id: int, start: date | None = None, end: date | None = None):
+    """The lecturer's invited and accepted assignments of live or completed bookings, soonest first."""
+    stmt = select(Booking).where(Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(HOLDING),
+                                 Booking.status.in_(("pending", "approved", "completed")))
+    if start:
+        stmt = stmt.where(Booking.day >= start)
+    if end:
+        stmt = stmt.where(Booking.day <= end)
+    return stmt.options(selectinload(Booking.base), selectinload(Booking.venue), selectinload(Booking.branch),
+                        selectinload(Booking.menu_item)).order_by(Booking.starts_at, Booking.id)
+
+
+def renew_calendar_token(actor: User) -> str:
+    """A new secret for the calendar feed; the old URL stops working."""
+    lecturer = _own_lecturer(actor)
+    lecturer.calendar_token = secrets.token_urlsafe(24)
+    db.session.commit()
+    return lecturer.calendar_token
+
+
+def lecturer_by_token(token: str) -> Lecturer:
+    lecturer = db.session.scalar(select(Lecturer).where(Lecturer.calendar_token == token)) if 10 <= len(token) <= 64 else None
+    if lecturer is None:
+        raise NotFound("日历地址无效或已更换。")
+    return lecturer
+
+
+def calendar_ics(lecturer: Lecturer, now: datetime | None = None) -> bytes:
+    """An RFC 5545 calendar of the lecturer's accepted and invited assignments (icalendar library)."""
+    from icalendar import Calendar, Event
+    now = now or clock.now()
+    cal = Calendar()
+    cal.add("prodid", "-//X区开放式组织生活基地预约//讲师日程//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"{lecturer.name}的授课日程")
+    cal.add("x-wr-timezone", clock.tz().key)
+    since = clock.local_today(now) - timedelta(days=90)
+    for b in db.session.scalars(schedule_query(lecturer.id, start=since).where(Booking.status.in_(LIVE_STATUSES))):
+        ev = Event()
+        ev.add("uid", f"booking-{b.id}@open-base-booking")
+        ev.add("dtstamp", now)
+        ev.add("dtstart", clock.local(b.starts_at))
+        ev.add("dtend", clock.local(b.ends_at))
+        ev.add("summary", f"{'【待确认】' if b.lecturer_status == 'invited' else ''}{b.menu_item.title}（{b.branch.name}）")
+        ev.add("location", f"{b.base.name} {b.venue.name} {b.base.address}".strip())
+        ev.add("description", f"{b.branch.name} {b.headcount} 人；联系人 {b.contact_name} {b.contact_phone}"
+               + (f"；主题：{b.topic}" if b.topic else ""))
+        ev.add("status", "CONFIRMED" if b.lecturer_status == "accepted" else "TENTATIVE")
+        cal.add_component(ev)
+    return cal.to_ical()
+
+
+@dataclass
+class RecordRow:
+    period: str
+    sessions: int
+    hours: float
+
+
+def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], RecordRow]:
+    """Sessions given (completed visits with the lecturer accepted) and hours, per month of a year."""
+    month = func.to_char(Booking.day, "MM") if db.session.get_bind().dialect.name == "postgresql" \
+        else func.strftime("%m", Booking.day)
+    from models import MenuItem
+    stmt = (select(month.label("m"), func.count(Booking.id), func.coalesce(func.sum(MenuItem.duration_minutes), 0))
+            .join(MenuItem, MenuItem.id == Booking.menu_item_id)
+            .where(Booking.lecturer_id == lecturer.id, Booking.lecturer_status == "accepted",
+                   Booking.status == "completed", Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+            .group_by(month).order_by(month))
+    rows = [RecordRow(f"{year}-{m}", int(n), round(int(minutes) / 60, 1)) for m, n, minutes in db.session.execute(stmt)]
+    total = RecordRow(str(year), sum(r.sessions for r in rows), round(sum(r.hours for r in rows), 1))
+    return rows, total
+
+
+def get_lecturer(lecturer_id: int) -> Lecturer:
+    lecturer = db.session.get(Lecturer, lecturer_id)
+    if lecturer is None:
+        raise NotFound("讲师不存在。")
+    return lecturer
+
+
