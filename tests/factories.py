@@ -23,16 +23,20 @@ def slot_start(days: int, hour: int = 9):
 
 
 def booking(secretary="secretary", menu_item=None, start=None, headcount=20, approve=True, branch_id=None):
-    """A booking made three days before its start (so past visits can be made too), approved by default."""
+    """A booking made up to three days before its start (so past visits can be made too), approved by default.
+
+    Its history is never dated after the real present, so later events sort after it.
+    """
     menu_item = menu_item or item()
     start = start or slot_start(3)
     actor = user(secretary)
+    made = min(start - timedelta(days=3), clock.now() - timedelta(minutes=2))
     b = reservations.create_booking(
         actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name="联系人",
-        contact_phone="13800000000", branch_id=branch_id, now=start - timedelta(days=3))
+        contact_phone="13800000000", branch_id=branch_id, now=made)
     if approve and b.status == "pending":
-        manager = next(m for m in db.session.scalars(select(User).where(User.role == "admin")))
-        reservations.approve_booking(manager, b, now=start - timedelta(days=2))
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        reservations.approve_booking(admin, b, now=made + timedelta(minutes=1))
     return b
 
 

@@ -68,3 +68,42 @@ def test_same_branch_racing_itself_gets_one_booking(demo):
     outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
     assert outcome == {(201, None): 1, (409, "duplicate_booking"): 11}, outcome
     assert db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == start)) == 10
+
+
+def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(demo):
+    from models import Lecturer
+    from booking.reservations.services import create_booking
+    lecture1 = db.session.scalar(select(MenuItem).where(MenuItem.title == "专题党课：红色家书里的初心"))   # base 1
+    lecture2 = db.session.scalar(select(MenuItem).where(MenuItem.title == "先进模范面对面宣讲"))          # base 2
+    org = Organization(name="讲师并发测试党委", sector="other")
+    db.session.add(org)
+    branches = [Branch(organization=org, name=f"讲师并发第{i}支部") for i in range(11)]
+    db.session.add_all(branches)
+    db.session.commit()
+    day = clock.local_today() + timedelta(days=7)
+    start = clock.at_local(day, time(9))
+    manager = db.session.scalar(select(User).where(User.username == "manager"))
+    manager2 = db.session.scalar(select(User).where(User.username == "manager2"))
+    jobs = []
+    for i, branch in enumerate(branches):
+        item, who, size = (lecture1, manager, 10) if i < 6 else (lecture2, manager2, 20)
+        b = create_booking(who, menu_item_id=item.id, start=start, headcount=size, contact_name="联系人",
+                           contact_phone="13800000000", branch_id=branch.id)
+        jobs.append((b.id, who.username))
+    lecturer_id = db.session.scalar(select(Lecturer.id).where(Lecturer.name == "陈静"))
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+
+    with gunicorn(uri, workers=4) as url:
+        tokens = {name: call(url, "POST", "/api/v1/auth/token", {"username": name, "password": PASSWORD})[1]["token"]
+                  for name in ("manager", "manager2")}
+        results = simultaneously([
+            (url, "PUT", f"/api/v1/bookings/{booking_id}/lecturer", {"lecturer_id": lecturer_id}, tokens[who])
+            for booking_id, who in jobs])
+
+    outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
+    assert outcome == {(200, None): 1, (409, "lecturer_conflict"): 10}, outcome
+    holding = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(("invited", "accepted"))))
+    assert holding == 1
