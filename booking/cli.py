@@ -17,6 +17,59 @@ def init_app(app: Flask) -> None:
         click.echo("演示数据已就绪。" if created else "演示数据已存在，未做更改。")
         click.echo(seed.ACCOUNTS_TEXT)
 
+    @app.cli.group("jobs")
+    def jobs():
+        """Scheduled jobs: list them, or run one by hand."""
+
+    @jobs.command("list")
+    def jobs_list():
+        """Name, schedule, last run and result of each job."""
+        from booking import clock
+        from booking.jobs.services import JOBS, describe_schedule, last_runs
+        runs = last_runs()
+        click.echo(f"{'NAME':<16} {'SCHEDULE':<24} {'LAST RUN':<26} RESULT")
+        for job in JOBS.values():
+            run = runs.get(job.name)
+            last = clock.iso(run.started_at) if run else "never"
+            result = ("ok " if run.ok else "FAILED ") + run.detail if run else ""
+            click.echo(f"{job.name:<16} {describe_schedule(job):<24} {last:<26} {result}")
+
+    @jobs.command("run")
+    @click.argument("name")
+    def jobs_run(name):
+        """Run one job once, now."""
+        from booking.jobs.services import JOBS, run_job
+        if name not in JOBS:
+            click.echo(f"unknown job {name!r}; jobs: {', '.join(JOBS)}", err=True)
+            raise SystemExit(2)
+        ok, detail = run_job(name)
+        click.echo(f"{name}: {'ok' if ok else 'failed'} ({detail})")
+        if not ok:
+            raise SystemExit(1)
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run the job scheduler in the foreground (production: one such process, never one per web worker)."""
+        from booking.jobs.scheduler import build
+        sched = build(app, blocking=True)
+        click.echo("scheduler started: " + ", ".join(j.id for j in sched.get_jobs()))
+        sched.start()
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def serve(host, port):
+        """Development: serve the app with the scheduler inside this one process."""
+        from werkzeug.serving import run_simple
+        from booking.jobs.scheduler import build
+        scheduler = build(app, blocking=False)
+        scheduler.start()
+        click.echo(f"scheduler running in-process; serving http://{host}:{port}")
+        try:
+            run_simple(host, port, app, threaded=True)
+        finally:
+            scheduler.shutdown(wait=False)
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(list(ROLES)), required=True)

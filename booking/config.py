@@ -56,6 +56,11 @@ def load(instance_path: str) -> dict:
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
+        # A branch with NO_SHOW_LIMIT no-shows within NO_SHOW_WINDOW_DAYS may not book online for NO_SHOW_BLOCK_DAYS.
+        "NO_SHOW_LIMIT": _int("NO_SHOW_LIMIT", 3),
+        "NO_SHOW_WINDOW_DAYS": _int("NO_SHOW_WINDOW_DAYS", 90),
+        "NO_SHOW_BLOCK_DAYS": _int("NO_SHOW_BLOCK_DAYS", 30),
+        "DIGEST_HOUR": _int("DIGEST_HOUR", 7),
         "SCHEDULER_ENABLED": os.environ.get("SCHEDULER_ENABLED", "") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

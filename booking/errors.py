@@ -77,6 +77,10 @@ class LecturerConflict(DomainError):
     status, code, message = 409, "lecturer_conflict", "该讲师在此时间已有安排或不可用。"
 
 
+class BranchBlocked(DomainError):
+    status, code, message = 409, "branch_blocked", "贵支部近期多次预约未到场，暂时不能在线预约。"
+
+
 class Conflict(DomainError):
     status, code, message = 409, "conflict", "与现有记录冲突。"
 

@@ -28,6 +28,7 @@ from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CA
 from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
 from models.notification import Notification  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
+from models.job import JobMark, JobRun  # noqa: E402
 
 __all__ = [
     "db", "Model", "UTCDateTime", "utcnow",
@@ -36,5 +37,5 @@ __all__ = [
     "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",
     "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
     "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
-    "Notification", "AuditEntry",
+    "Notification", "AuditEntry", "JobMark", "JobRun",
 ]

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from flask import Blueprint, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from booking import clock
 from booking.catalog import services
@@ -46,4 +46,9 @@ def menu_item(item_id):
     horizon = min(item.base.max_advance_days - item.base.min_advance_days + 1, 28)
     days = services.calendar_days(item, first, max(horizon, 0))
     slots = services.availability(item, day)
-    return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots)
+    blocked_until = None
+    if current_user.role == "secretary" and current_user.branch_id:
+        from booking.reservations.services import no_show_block
+        blocked_until = no_show_block(current_user.branch_id, today)
+    return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots,
+                           blocked_until=blocked_until)

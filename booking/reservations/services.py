@@ -7,13 +7,14 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import (CancelDeadlinePassed, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
+from booking.errors import (BranchBlocked, CancelDeadlinePassed, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, SlotFull, ValidationFailed)
 from booking.notify.services import managers_of, notify, secretaries_of
 from models import Booking, BookingEvent, Branch, MenuItem, SlotOccupancy, User, db
@@ -74,6 +75,19 @@ def pending_count(user: User) -> int:
 
 
 # -- creating -------------------------------------------------------------------------------------
+
+def no_show_block(branch_id: int, today: date) -> date | None:
+    """Until when (inclusive) the branch may not book online because of repeated no-shows, or None."""
+    cfg = current_app.config
+    since = today - timedelta(days=cfg["NO_SHOW_WINDOW_DAYS"])
+    days = list(db.session.scalars(select(Booking.day).where(
+        Booking.branch_id == branch_id, Booking.status == "no_show", Booking.day > since, Booking.day <= today)
+        .order_by(Booking.day.desc()).limit(cfg["NO_SHOW_LIMIT"])))
+    if len(days) < cfg["NO_SHOW_LIMIT"]:
+        return None
+    until = days[0] + timedelta(days=cfg["NO_SHOW_BLOCK_DAYS"])
+    return until if until >= today else None
+
 
 def _validate_fields(item: MenuItem | None, headcount, contact_name, contact_phone, topic, note) -> dict:
     fields = {}
@@ -146,6 +160,10 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
         if branch_id not in (None, actor.branch_id):
             raise NotAllowed("支部书记只能为本支部预约。")
         branch_id, source = actor.branch_id, "online"
+        blocked_until = no_show_block(branch_id, clock.local_today(now))
+        if blocked_until is not None:
+            raise BranchBlocked(
+                f"贵支部近期多次预约未到场，{blocked_until:%Y年%m月%d日} 前不能在线预约；如需活动请联系基地管理员登记。")
     else:
         if not permissions.can_record_offline(actor, item.base_id):
             raise NotAllowed("只能为自己管理的基地登记线下预约。")

@@ -1,0 +1,192 @@
+"""The work of the scheduled jobs. Each takes `now`, can run twice, late, or in two processes at once,
+and never does its work twice: every change is claimed with a conditional UPDATE or a unique mark."""
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from booking import clock
+from booking.errors import InvalidState
+from booking.notify.services import notify, secretaries_of
+from booking.reservations.services import no_show_block, transition
+from models import Booking, JobMark, User, db
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def _ids(stmt) -> list[int]:
+    ids = list(db.session.scalars(stmt.limit(BATCH)))
+    db.session.rollback()  # end the read; each change below is its own short transaction
+    return ids
+
+
+def _move(booking_id: int, action: str, now: datetime, note: str) -> Booking | None:
+    """Apply one transition in its own transaction; None when another process did it first."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        return None
+    try:
+        transition(booking, action, None, note, now)
+    except InvalidState:
+        db.session.rollback()
+        return None
+    return booking
+
+
+def expire_pending(now: datetime | None = None) -> str:
+    """A pending booking whose start has passed becomes expired; the branch is told."""
+    now = now or clock.now()
+    done = 0
+    for booking_id in _ids(select(Booking.id).where(Booking.status == "pending", Booking.starts_at <= now)
+                           .order_by(Booking.starts_at)):
+        booking = _move(booking_id, "expired", now, "开始前未审核，系统自动过期")
+        if booking is None:
+            continue
+        notify(secretaries_of(booking.branch_id), "booking_expired", booking,
+               f"预约已过期：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
+               f"“{booking.menu_item.title}”在开始前未获审核，已自动过期，名额已释放。")
+        db.session.commit()
+        done += 1
+    return f"expired {done}"
+
+
+def mark_no_shows(now: datetime | None = None) -> str:
+    """An approved booking with no recorded attendance by the end of its day becomes no_show."""
+    now = now or clock.now()
+    today = clock.local_today(now)
+    done = 0
+    for booking_id in _ids(select(Booking.id).where(Booking.status == "approved", Booking.day < today)
+                           .order_by(Booking.starts_at)):
+        booking = _move(booking_id, "no_show", now, "当天未登记到场，系统自动标记")
+        if booking is None:
+            continue
+        db.session.flush()
+        until = no_show_block(booking.branch_id, today)
+        if until is not None:
+            notify(secretaries_of(booking.branch_id), "booking_blocked", booking,
+                   f"线上预约已暂停至 {until:%Y年%m月%d日}",
+                   f"贵支部近 {current_app.config['NO_SHOW_WINDOW_DAYS']} 天内有 {current_app.config['NO_SHOW_LIMIT']} "
+                   f"次预约未到场，{until:%Y年%m月%d日} 前不能在线预约，如需活动请联系基地管理员登记。")
+        db.session.commit()
+        done += 1
+    return f"no_show {done}"
+
+
+def send_reminders(now: datetime | None = None) -> str:
+    """Once per booking, when the visit is less than 24 hours away: the secretary and the accepted lecturer."""
+    now = now or clock.now()
+    sent = 0
+    for booking_id in _ids(select(Booking.id).where(
+            Booking.status == "approved", Booking.reminder_sent_at.is_(None),
+            Booking.starts_at > now, Booking.starts_at <= now + timedelta(hours=24)).order_by(Booking.starts_at)):
+        claimed = db.session.execute(
+            update(Booking).where(Booking.id == booking_id, Booking.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        booking = db.session.get(Booking, booking_id)
+        when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+        to = secretaries_of(booking.branch_id)
+        if booking.lecturer and booking.lecturer_status == "accepted" and booking.lecturer.user:
+            to.append(booking.lecturer.user)
+        notify(to, "reminder", booking, f"活动提醒：{when} {booking.base.name}",
+               f"“{booking.menu_item.title}”将于 {when} 在{booking.base.name}{booking.venue.name}开始，"
+               f"{booking.headcount} 人。签到码 {booking.code}。地址：{booking.base.address}")
+        db.session.commit()
+        sent += 1
+    return f"reminded {sent}"
+
+
+def _claim(job: str, key: str, now: datetime) -> bool:
+    """Take the unique mark for this piece of work; False when it was already taken."""
+    db.session.add(JobMark(job=job, key=key, at=now))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def manager_digest(now: datetime | None = None) -> str:
+    """Each morning each manager gets the day's visits and the requests still waiting, once a day."""
+    now = now or clock.now()
+    local = clock.local(now)
+    if local.hour < current_app.config["DIGEST_HOUR"]:
+        return "too early"
+    today = local.date()
+    sent = 0
+    managers = [u.id for u in db.session.scalars(select(User).where(User.role == "manager", User.active.is_(True)))]
+    db.session.rollback()
+    for user_id in managers:
+        if not _claim("manager-digest", f"{user_id}:{today}", now):
+            continue
+        manager = db.session.get(User, user_id)
+        bases = manager.base_ids or [-1]
+        visits = db.session.scalars(select(Booking).where(
+            Booking.base_id.in_(bases), Booking.day == today, Booking.status.in_(("approved", "completed")))
+            .order_by(Booking.starts_at)).all()
+        waiting = db.session.scalar(select(func.count()).select_from(Booking).where(
+            Booking.base_id.in_(bases), Booking.status == "pending")) or 0
+        lines = [f"{clock.local(b.starts_at):%H:%M} {b.venue.name} {b.branch.name} {b.headcount} 人（{b.menu_item.title}）"
+                 for b in visits]
+        body = (f"今天有 {len(visits)} 批活动：\n" + "\n".join(lines) if visits else "今天没有预约的活动。") + \
+            f"\n待审核的预约：{waiting} 个。"
+        notify([manager], "digest", None, f"今日概览：{len(visits)} 批活动，{waiting} 个待审核", body)
+        db.session.commit()
+        sent += 1
+    return f"digests {sent}"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: object
+    trigger: dict
+    description: str
+
+
+JOBS = {
+    job.name: job for job in (
+        Job("expire-pending", expire_pending, {"trigger": "interval", "minutes": 5}, "待审核预约开始后自动过期"),
+        Job("mark-no-shows", mark_no_shows, {"trigger": "interval", "minutes": 30}, "当天未登记到场的预约标记为未到场"),
+        Job("send-reminders", send_reminders, {"trigger": "interval", "minutes": 10}, "活动前 24 小时内提醒支部和讲师"),
+        Job("manager-digest", manager_digest, {"trigger": "cron", "minute": "*/30"}, "每天早上给基地管理员发今日概览"),
+    )
+}
+
+
+def describe_schedule(job: Job) -> str:
+    t = job.trigger
+    if t["trigger"] == "interval":
+        return f"every {t['minutes']} min"
+    return f"cron minute={t.get('minute', '*')} hour={t.get('hour', '*')}"
+
+
+def run_job(name: str, now: datetime | None = None) -> tuple[bool, str]:
+    """Run one job and record the run; a failure is logged and recorded, never raised."""
+    from models import JobRun
+    job = JOBS[name]
+    started = clock.now()
+    try:
+        detail = job.func(now)
+        ok = True
+    except Exception as err:  # the scheduler must go on; the next run retries
+        db.session.rollback()
+        log.exception("job %s failed", name)
+        detail, ok = f"{type(err).__name__}: {err}"[:500], False
+    db.session.add(JobRun(name=name, started_at=started, finished_at=clock.now(), ok=ok, detail=detail))
+    db.session.commit()
+    return ok, detail
+
+
+def last_runs() -> dict:
+    from models import JobRun
+    latest = select(JobRun.name, func.max(JobRun.id).label("id")).group_by(JobRun.name).subquery()
+    rows = db.session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))
+    return {r.name: r for r in rows}
