@@ -1,0 +1,234 @@
+"""Scheduled jobs: each does its work once, also when run twice or in two processes at the same moment."""
+import os
+import subprocess
+import sys
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from booking import clock
+from booking.jobs import services as jobs
+from booking.reservations import services as reservations
+from models import (Base, Booking, BookingEvent, Branch, JobRun, MenuItem, Notification, OpeningSlot, Organization,
+                    User, Venue, db)
+from tests.factories import booking, item, slot_start, user
+from tests.server import ROOT
+
+
+def _hourly_base(branches: int = 0):
+    """A base whose venue opens every hour of every day, and some branches to book it."""
+    base = Base(name="测试用全天基地", type="basic", min_advance_days=0, max_advance_days=60, requires_approval=True)
+    db.session.add(base)
+    db.session.flush()
+    venue = Venue(base_id=base.id, name="全天场馆", kind="other", capacity=1000)
+    db.session.add(venue)
+    db.session.flush()
+    for weekday in range(7):
+        for hour in range(24):
+            db.session.add(OpeningSlot(venue_id=venue.id, weekday=weekday, start_time=time(hour),
+                                       end_time=time(hour, 50), capacity=1000))
+    menu_item = MenuItem(base_id=base.id, venue_id=venue.id, title="测试活动", category="practice",
+                         content_topic="实用技能", duration_minutes=50, min_group=1, max_group=100)
+    db.session.add(menu_item)
+    org = Organization(name="测试党委", sector="other")
+    db.session.add(org)
+    made = [Branch(organization=org, name=f"测试第{i}支部") for i in range(branches)]
+    db.session.add_all(made)
+    manager = user("manager")
+    manager.bases = list(manager.bases) + [base]
+    db.session.commit()
+    return menu_item, made
+
+
+def _hour(offset_hours: int) -> datetime:
+    """A whole local hour, `offset_hours` from now (rounded down)."""
+    local = clock.local(clock.now()).replace(minute=0, second=0, microsecond=0)
+    return (local + timedelta(hours=offset_hours)).astimezone(timezone.utc)
+
+
+def _offline(menu_item, branch, start, approve=True):
+    b = reservations.create_booking(user("manager"), menu_item_id=menu_item.id, start=start, headcount=5,
+                                    contact_name="联系人", contact_phone="13800000000", branch_id=branch.id,
+                                    now=start - timedelta(days=3))
+    if not approve:  # an online-like pending booking: put it back to pending for the expiry tests
+        b.status = "pending"
+        db.session.commit()
+    return b
+
+
+def test_expire_pending(demo):
+    b = booking(start=slot_start(-1), approve=False)
+    future = booking(secretary="secretary2", start=slot_start(2), approve=False)
+    assert jobs.expire_pending() == "expired 1"
+    assert db.session.get(Booking, b.id).status == "expired" and db.session.get(Booking, future.id).status == "pending"
+    assert jobs.expire_pending() == "expired 0"
+    events = db.session.scalars(select(BookingEvent).where(BookingEvent.booking_id == b.id,
+                                                           BookingEvent.action == "expired")).all()
+    assert len(events) == 1 and events[0].actor_id is None
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == user("secretary").id)).all()
+    assert kinds.count("booking_expired") == 1
+
+
+def test_mark_no_shows_after_the_day(demo):
+    yesterday = booking(start=slot_start(-1))
+    today = booking(secretary="secretary2", start=slot_start(0, 9))
+    assert jobs.mark_no_shows() == "no_show 1"
+    assert db.session.get(Booking, yesterday.id).status == "no_show"
+    assert db.session.get(Booking, today.id).status == "approved"
+    assert jobs.mark_no_shows(now=today.starts_at + timedelta(days=1)) == "no_show 1"
+    assert jobs.mark_no_shows() == "no_show 0"
+
+
+def test_reminders_once_to_secretary_and_accepted_lecturer(demo):
+    from booking.lecturers import services as lecturers
+    menu_item, branches = _hourly_base(branches=2)
+    soon = _offline(menu_item, branches[0], _hour(5))
+    later = _offline(menu_item, branches[1], _hour(30))
+    sec = User(username="tsec", display_name="测试书记", role="secretary", branch_id=branches[0].id)
+    sec.set_password("password-123")
+    db.session.add(sec)
+    db.session.commit()
+    lecturers.invite(user("manager"), soon, user("lecturer").lecturer_id)
+    lecturers.accept(user("lecturer"), soon)
+    assert jobs.send_reminders() == "reminded 1"
+    assert jobs.send_reminders() == "reminded 0"
+    reminders = db.session.execute(select(Notification.user_id, Notification.booking_id)
+                                   .where(Notification.kind == "reminder")).all()
+    assert sorted(reminders) == sorted([(sec.id, soon.id), (user("lecturer").id, soon.id)])
+    assert db.session.get(Booking, later.id).reminder_sent_at is None
+    assert jobs.send_reminders(now=later.starts_at - timedelta(hours=23)) == "reminded 1"
+
+
+def test_reminder_email_goes_out_once(demo):
+    from aiosmtpd.controller import Controller
+    from tests.server import free_port
+    received = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port)
+        b = booking(start=slot_start(1, 9))
+        before = len(received)
+        jobs.send_reminders(now=b.starts_at - timedelta(hours=20))
+        jobs.send_reminders(now=b.starts_at - timedelta(hours=19))
+    finally:
+        controller.stop()
+    assert received[before:] == [["secretary@example.org"]]
+
+
+def test_manager_digest_once_a_day(demo):
+    booking(start=slot_start(1, 9))
+    pending = booking(secretary="secretary2", start=slot_start(2, 9), approve=False)
+    morning = clock.at_local(pending.day - timedelta(days=1), time(7, 30))
+    assert jobs.manager_digest(now=morning - timedelta(hours=2)) == "too early"
+    assert jobs.manager_digest(now=morning) == "digests 2"
+    assert jobs.manager_digest(now=morning + timedelta(hours=1)) == "digests 0"
+    digest = db.session.scalar(select(Notification).where(Notification.kind == "digest",
+                                                          Notification.user_id == user("manager").id))
+    assert "今天有 1 批活动" in digest.body and "待审核的预约：1 个" in digest.body
+    assert jobs.manager_digest(now=morning + timedelta(days=1)) == "digests 2"
+
+
+def test_repeated_no_shows_block_online_booking(demo, api):
+    for days in (-40, -20, -5):
+        b = booking(start=slot_start(days))
+        jobs.mark_no_shows(now=b.starts_at + timedelta(days=1))
+    blocked = db.session.scalar(select(Notification).where(Notification.kind == "booking_blocked"))
+    assert blocked and "前不能在线预约" in blocked.title + blocked.body
+    until = (slot_start(-5).astimezone(clock.tz()).date() + timedelta(days=30))
+    r = api.post("/api/v1/bookings", as_="secretary", json={
+        "menu_item_id": item().id, "start": clock.iso(slot_start(3)), "headcount": 20, "contact_name": "王芳",
+        "contact_phone": "13800000000"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "branch_blocked"
+    assert f"{until:%Y年%m月%d日}" in r.get_json()["error"]["message"]
+    # the manager can still record an offline booking for the branch
+    r = api.post("/api/v1/bookings", as_="manager", json={
+        "menu_item_id": item().id, "start": clock.iso(slot_start(3)), "headcount": 20, "contact_name": "王芳",
+        "contact_phone": "13800000000", "branch_id": user("secretary").branch_id})
+    assert r.status_code == 201
+    # and the block lifts after 30 days
+    assert reservations.no_show_block(user("secretary").branch_id, until + timedelta(days=1)) is None
+    assert reservations.no_show_block(user("secretary").branch_id, until) == until
+
+
+def test_two_no_shows_do_not_block(demo):
+    for days in (-20, -5):
+        b = booking(start=slot_start(days))
+        jobs.mark_no_shows(now=b.starts_at + timedelta(days=1))
+    assert reservations.no_show_block(user("secretary").branch_id, clock.local_today()) is None
+
+
+def test_failing_job_is_recorded_and_does_not_raise(demo, monkeypatch):
+    def boom(now=None):
+        raise RuntimeError("database went away")
+    monkeypatch.setitem(jobs.JOBS, "send-reminders", jobs.Job("send-reminders", boom, {"trigger": "interval", "minutes": 10}, ""))
+    ok, detail = jobs.run_job("send-reminders")
+    assert not ok and "database went away" in detail
+    run = db.session.scalar(select(JobRun).where(JobRun.name == "send-reminders"))
+    assert run.ok is False
+
+
+def test_jobs_cli(demo):
+    runner = demo.test_cli_runner()
+    for _ in range(2):
+        r = runner.invoke(args=["jobs", "run", "expire-pending"])
+        assert r.exit_code == 0 and "expire-pending: ok" in r.output
+    r = runner.invoke(args=["jobs", "list"])
+    assert r.exit_code == 0
+    line = next(x for x in r.output.splitlines() if x.startswith("expire-pending"))
+    assert "every 5 min" in line and "ok expired 0" in line
+    assert "never" in next(x for x in r.output.splitlines() if x.startswith("send-reminders"))
+    assert runner.invoke(args=["jobs", "run", "no-such-job"]).exit_code == 2
+
+
+def _run_two_processes(uri: str, job: str):
+    env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": "jobs-test"}
+    cmd = [sys.executable, "-m", "flask", "--app", "app", "jobs", "run", job]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    return outs
+
+
+@pytest.mark.parametrize("job", ["send-reminders", "expire-pending"])
+def test_two_processes_at_once_do_the_work_once(demo, job):
+    menu_item, branches = _hourly_base(branches=30)
+    made = []
+    for i, branch in enumerate(branches):
+        if job == "send-reminders":
+            made.append(_offline(menu_item, branch, _hour(2 + i % 20)))
+        else:
+            made.append(_offline(menu_item, branch, _hour(-1 - i % 20), approve=False))
+        sec = User(username=f"jsec{i}", display_name=f"书记{i}", role="secretary", branch_id=branch.id)
+        sec.set_password("password-123")
+        db.session.add(sec)
+    db.session.commit()
+    ids = [b.id for b in made]
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+
+    outs = _run_two_processes(uri, job)
+
+    if job == "send-reminders":
+        per_booking = dict(db.session.execute(
+            select(Notification.booking_id, func.count()).where(Notification.kind == "reminder")
+            .group_by(Notification.booking_id)).all())
+        assert per_booking == {i: 1 for i in ids}, outs
+        assert sum(int(o.split("reminded ")[1].split(")")[0]) for o in outs) == 30
+    else:
+        per_booking = dict(db.session.execute(
+            select(BookingEvent.booking_id, func.count()).where(BookingEvent.action == "expired")
+            .group_by(BookingEvent.booking_id)).all())
+        assert per_booking == {i: 1 for i in ids}, outs
+        assert all(db.session.get(Booking, i).status == "expired" for i in ids)
+        notes = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "booking_expired"))
+        assert notes == 30
