@@ -25,8 +25,11 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def new_code() -> str:
-    """A check-in code: 8 characters without look-alikes (0/O, 1/I)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    """A check-in code: 8 characters without look-alikes (0/O, 1/I), not yet used."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(Booking.id).where(Booking.code == code)) is None:
+            return code
 
 
 # -- reading --------------------------------------------------------------------------------------

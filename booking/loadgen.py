@@ -1,0 +1,174 @@
+"""`flask seed-load --bookings N`: a large, realistic district on top of the demo data, for benchmarks.
+
+Mostly completed visits with visitor counts over the past three years, the rest pending or approved in the
+coming weeks. Generated bases, venues, branches and lecturers are added as needed so that every slot stays
+within its capacity. Rows go in with bulk INSERTs in chunks, with a progress bar.
+"""
+import math
+import random
+from datetime import time, timedelta
+
+import click
+from sqlalchemy import func, insert, select, text
+
+from booking import clock
+from models import (Base, Booking, BookingEvent, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot,
+                    Organization, SlotOccupancy, Venue, db)
+
+PAST_DAYS = 3 * 365
+FUTURE_DAYS = 56
+SLOT_TIMES = ((time(9), time(11)), (time(14), time(16)))
+CAPACITY = 200
+PER_SLOT = 4            # bookings in a past slot (10–40 people each, so never above CAPACITY)
+FUTURE_SHARE = 0.04     # of N, in the coming weeks
+CHUNK = 20000
+TOPICS = ["党史学习", "思想政治", "政策普及", "文明道德", "实用技能", "科学知识", "志愿服务"]
+TYPES = ["basic", "red", "welfare", "tech"]
+
+
+def _structure(n: int) -> tuple[int, int]:
+    """How many generated venues are needed for n bookings."""
+    past = n * (1 - FUTURE_SHARE)
+    venues = max(2, math.ceil(past / (PAST_DAYS * len(SLOT_TIMES) * PER_SLOT)))
+    return venues + venues % 2, max(200, min(5000, n // 400))
+
+
+def _make_catalogue(venues: int, branches: int, rng: random.Random):
+    """Bases of two venues each, their weekly slots and menus; organisations, branches and lecturers."""
+    start = (db.session.scalar(select(func.count()).select_from(Base)) or 0) + 1
+    made_venues, items = [], []
+    for i in range(venues // 2):
+        base = Base(name=f"生成基地{start + i:04d}", type=TYPES[i % 4], address=f"X区生成路 {start + i} 号",
+                    description="压测生成的基地", min_advance_days=1, max_advance_days=60, cancel_deadline_hours=24,
+                    requires_approval=True)
+        db.session.add(base)
+        db.session.flush()
+        for j, kind in enumerate(("exhibition_hall", "lecture_hall")):
+            venue = Venue(base_id=base.id, name=f"{'展厅' if j == 0 else '讲堂'}", kind=kind, capacity=CAPACITY)
+            db.session.add(venue)
+            db.session.flush()
+            for weekday in range(7):
+                for s, e in SLOT_TIMES:
+                    db.session.add(OpeningSlot(venue_id=venue.id, weekday=weekday, start_time=s, end_time=e,
+                                               capacity=CAPACITY))
+            item = MenuItem(base_id=base.id, venue_id=venue.id, title="参观展厅" if j == 0 else "专题党课",
+                            category="red" if j else "culture", content_topic=TOPICS[(i + j) % len(TOPICS)],
+                            duration_minutes=90, min_group=5, max_group=50, needs_lecturer=bool(j))
+            db.session.add(item)
+            db.session.flush()
+            made_venues.append(venue)
+            items.append(item)
+    orgs = []
+    for k in range(max(1, branches // 20)):
+        org = Organization(name=f"生成党组织{k:04d}-{rng.randrange(10**6)}", sector=rng.choice(
+            ["government", "community", "state_enterprise", "new_organization", "institution"]))
+        db.session.add(org)
+        orgs.append(org)
+    db.session.flush()
+    branch_rows = [Branch(organization_id=orgs[b % len(orgs)].id, name=f"第{b:05d}支部") for b in range(branches)]
+    db.session.add_all(branch_rows)
+    lecturers = [Lecturer(name=f"生成讲师{k:03d}", category=rng.choice(["cadre", "model", "grassroots"]),
+                          topic_rows=[LecturerTopic(topic=t) for t in rng.sample(TOPICS, 2)]) for k in range(50)]
+    db.session.add_all(lecturers)
+    db.session.commit()
+    return items, [b.id for b in branch_rows], [lec.id for lec in lecturers]
+
+
+def load(n: int, seed: int = 2026) -> dict:
+    """Add n bookings; returns what was made."""
+    rng = random.Random(seed)
+    venues, branches = _structure(n)
+    items, branch_ids, lecturer_ids = _make_catalogue(venues, branches, rng)
+    today = clock.local_today()
+    next_id = (db.session.scalar(select(func.max(Booking.id))) or 0) + 1
+    first_id = next_id
+    future_n = int(n * FUTURE_SHARE)
+    past_n = n - future_n
+    bookings, events, occupancies = [], [], []
+    done = 0
+
+    def flush(bar):
+        nonlocal bookings, events, occupancies, done
+        if bookings:
+            db.session.execute(insert(Booking.__table__), bookings)
+            db.session.execute(insert(BookingEvent.__table__), events)
+            done += len(bookings)
+            bar.update(len(bookings))
+        if occupancies:
+            db.session.execute(insert(SlotOccupancy.__table__), occupancies)
+        db.session.commit()
+        bookings, events, occupancies = [], [], []
+
+    def slots(days):
+        for d in days:
+            for s, e in SLOT_TIMES:
+                yield d, clock.at_local(d, s), clock.at_local(d, e)
+
+    with click.progressbar(length=n, label=f"生成 {n} 个预约", show_pos=True, show_percent=True) as bar:
+        plan = [(items, range(-PAST_DAYS, 0), past_n, True), (items, range(1, FUTURE_DAYS + 1), future_n, False)]
+        for item_list, day_range, quota, past in plan:
+            made = 0
+            days = [today + timedelta(days=k) for k in day_range]
+            per_slot = PER_SLOT if past else max(1, math.ceil(quota / max(1, len(days) * len(SLOT_TIMES) * len(item_list))))
+            per_slot = min(per_slot, 4)
+            for item in item_list:
+                if made >= quota:
+                    break
+                for day, start, end in slots(days):
+                    if made >= quota:
+                        break
+                    held = 0
+                    for branch_id in rng.sample(branch_ids, per_slot):
+                        if made >= quota:
+                            break
+                        headcount = rng.randint(10, 40)
+                        if held + headcount > CAPACITY:
+                            break
+                        held += headcount
+                        created = start - timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 8))
+                        if past:
+                            status = "completed" if rng.random() > 0.03 else rng.choice(["cancelled", "no_show"])
+                        else:
+                            status = rng.choice(["pending", "approved", "approved"])
+                        if status == "cancelled":
+                            held -= headcount
+                        visitors = max(1, headcount - rng.randint(0, 5)) if status == "completed" else None
+                        lecturer = rng.choice(lecturer_ids) if item.needs_lecturer and rng.random() < 0.6 else None
+                        bookings.append({
+                            "id": next_id, "code": f"L{next_id:07d}", "status": status,
+                            "source": "online" if rng.random() < 0.8 else "offline", "base_id": item.base_id,
+                            "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch_id,
+                            "starts_at": start, "ends_at": end, "day": day, "headcount": headcount,
+                            "contact_name": "联系人", "contact_phone": "13800000000", "topic": "主题党日", "note": "",
+                            "lecturer_id": lecturer, "lecturer_status": "accepted" if lecturer else None,
+                            "visitor_count": visitors, "checked_in_at": start if visitors else None,
+                            "rating": rng.randint(3, 5) if visitors and rng.random() < 0.5 else None,
+                            "created_at": created, "updated_at": created,
+                        })
+                        events.append({"booking_id": next_id, "at": created, "actor_id": None, "action": "created",
+                                       "from_status": None, "to_status": "pending", "note": ""})
+                        if status != "pending":
+                            events.append({"booking_id": next_id, "at": created + timedelta(hours=2), "actor_id": None,
+                                           "action": "attendance_recorded" if status == "completed" else
+                                           ("approved" if status == "approved" else status),
+                                           "from_status": "pending" if status in ("approved", "cancelled") else "approved",
+                                           "to_status": status, "note": ""})
+                        next_id += 1
+                        made += 1
+                    if held:
+                        occupancies.append({"venue_id": item.venue_id, "starts_at": start, "ends_at": end,
+                                            "capacity": CAPACITY, "held": held})
+                    if len(bookings) >= CHUNK:
+                        flush(bar)
+        flush(bar)
+    if db.session.get_bind().dialect.name == "postgresql":
+        for table in ("bookings", "booking_events", "slot_occupancies"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+        db.session.execute(text("ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    return {"bookings": done, "venues": venues, "branches": branches, "first_id": first_id}
+
+
