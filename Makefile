@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test test-pg test-all install system-deps clean
+.PHONY: run test test-pg install system-deps clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,8 @@ test-pg: install system-deps
 
 clean:
 	rm -rf $(VENV) instance/booking.db*
+
+# Benchmark: demo + 10k and + 1M bookings, gunicorn (2 workers) driven by wrk; prints the table.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

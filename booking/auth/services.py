@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from booking import audit, clock
 from booking.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
@@ -65,7 +66,8 @@ def token_from_raw(raw: str, now: datetime | None = None) -> ApiToken | None:
     if not raw or len(raw) > 200:
         return None
     now = now or clock.now()
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw))
+                              .options(joinedload(ApiToken.user)))
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
         return None
     return token

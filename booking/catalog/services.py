@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking import clock
 from booking.errors import NotFound
@@ -62,7 +62,7 @@ def get_base(base_id: int, include_inactive: bool = False) -> Base:
 
 def get_menu_item(item_id: int) -> MenuItem:
     """An active menu item of an active base."""
-    item = db.session.get(MenuItem, item_id)
+    item = db.session.scalar(select(MenuItem).where(MenuItem.id == item_id).options(joinedload(MenuItem.base)))
     if item is None or not item.active or not item.base.active:
         raise NotFound("菜单项目不存在。")
     return item

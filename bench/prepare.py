@@ -1,0 +1,61 @@
+"""Set up what the benchmark drives, in a loaded database: which ids to hit, and a base to create bookings in."""
+import json
+import os
+import sys
+from datetime import time, timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from sqlalchemy import select  # noqa: E402
+
+from booking import clock, create_app  # noqa: E402
+from models import Base, Branch, MenuItem, OpeningSlot, User, Venue, db  # noqa: E402
+
+
+def main(out_path: str) -> None:
+    app = create_app()
+    with app.app_context():
+        generated = db.session.scalar(select(Base).where(Base.name.like("生成基地%")).order_by(Base.id))
+        item = db.session.scalar(select(MenuItem).where(MenuItem.base_id == generated.id).order_by(MenuItem.id))
+        manager = db.session.scalar(select(User).where(User.username == "manager"))
+        target = db.session.scalar(select(Base).where(Base.name == "压测新建基地"))
+        if target is None:
+            # A base for the creation benchmark: hourly slots with room for every request of the run.
+            target = Base(name="压测新建基地", type="basic", min_advance_days=0, max_advance_days=60,
+                          requires_approval=True)
+            db.session.add(target)
+            db.session.flush()
+            venue = Venue(base_id=target.id, name="大礼堂", kind="lecture_hall", capacity=10000)
+            db.session.add(venue)
+            db.session.flush()
+            for weekday in range(7):
+                for hour in range(24):
+                    db.session.add(OpeningSlot(venue_id=venue.id, weekday=weekday, start_time=time(hour),
+                                               end_time=time(hour, 50), capacity=10000))
+            db.session.add(MenuItem(base_id=target.id, venue_id=venue.id, title="压测活动", category="practice",
+                                    content_topic="实用技能", duration_minutes=50, min_group=1, max_group=100))
+        manager.bases = sorted({*manager.bases, generated, target}, key=lambda b: b.id)
+        db.session.commit()
+        create_item = db.session.scalar(select(MenuItem).where(MenuItem.base_id == target.id))
+        branches = list(db.session.scalars(select(Branch.id).where(Branch.active.is_(True)).order_by(Branch.id)))
+        today = clock.local_today()
+        bodies = []
+        # Distinct (slot, branch) pairs, in slots from tomorrow on: each request takes a free place.
+        for day in range(1, 60):
+            for hour in range(24):
+                start = clock.iso(clock.at_local(today + timedelta(days=day), time(hour)))
+                for branch_id in branches[:100]:
+                    bodies.append(json.dumps({"menu_item_id": create_item.id, "start": start, "headcount": 1,
+                                              "contact_name": "压测", "contact_phone": "13800000000",
+                                              "branch_id": branch_id}, ensure_ascii=False))
+        bodies_path = out_path + ".bodies"
+        with open(bodies_path, "w") as f:
+            f.write("\n".join(bodies) + "\n")
+        info = {"item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
+                "bodies": bodies_path, "bodies_count": len(bodies)}
+        with open(out_path, "w") as f:
+            json.dump(info, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,200 @@
+"""`make bench`: the app under gunicorn (2 workers) against a bare Flask endpoint, at 10k and 1M bookings.
+
+In one run on one machine: loads the demo data plus 10 thousand, then 1 million bookings (SQLite); serves each
+with the same gunicorn settings; drives it from a separate process (wrk) for a fixed time per endpoint; and
+prints requests per second, median and 99th-percentile latency, the ratio to the bare endpoint, the ratio of
+1M to 10k, and the workers' peak memory. Ratios measured in one run, so that machine noise cancels.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PY = sys.executable
+GUNICORN = [PY, "-m", "gunicorn", "-w", "2", "--worker-class", "sync", "--log-level", "warning"]
+
+
+def sh(cmd, env=None, **kw):
+    return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=True, **kw)
+
+
+def build(name: str, n: int, reuse: bool) -> tuple[str, dict]:
+    """A database with the demo data plus n bookings, prepared for the benchmark."""
+    path = OUT / f"{name}.db"
+    info_path = OUT / f"{name}.json"
+    uri = f"sqlite:///{path}"
+    if not (reuse and path.exists() and info_path.exists()):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        env = {"DATABASE_URL": uri}
+        print(f"== building {name}: demo data + {n} bookings", flush=True)
+        began = time.monotonic()
+        sh([PY, "-m", "flask", "--app", "app", "db", "upgrade"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sh([PY, "-m", "flask", "--app", "app", "seed-load", "--bookings", str(n)], env)
+        sh([PY, "bench/prepare.py", str(info_path)], env)
+        print(f"   built in {time.monotonic() - began:.0f} s", flush=True)
+    return uri, json.loads(info_path.read_text())
+
+
+class Server:
+    """gunicorn with 2 sync workers on a loopback port."""
+
+    def __init__(self, app: str, uri: str | None, port: int):
+        env = {**os.environ, "SECRET_KEY": "bench"}
+        if uri:
+            env["DATABASE_URL"] = uri
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", app], cwd=ROOT, env=env)
+        probe = "/bare" if app.startswith("bench") else "/healthz"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + probe, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("server did not start")
+                time.sleep(0.2)
+
+    def worker_peak_mb(self) -> float:
+        """The largest peak resident memory (VmHWM) among the workers."""
+        peak = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            if re.search(rf"^PPid:\s+{self.proc.pid}$", text, re.M):
+                m = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+                if m:
+                    peak = max(peak, int(m.group(1)))
+        return peak / 1024
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def token(url: str, username: str) -> str:
+    req = urllib.request.Request(url + "/api/v1/auth/token", method="POST",
+                                 data=json.dumps({"username": username, "password": "demo-pass-2026"}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())["token"]
+
+
+def _ms(value: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", value)
+    number, unit = float(m.group(1)), m.group(2)
+    return number / 1000 if unit == "us" else number * 1000 if unit == "s" else number
+
+
+def wrk(url: str, seconds: int, connections: int, script: str, env: dict) -> dict:
+    """Drive one endpoint with wrk (a separate process) and read its figures."""
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url],
+                         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "non2xx": int(bad.group(1)) if bad else 0}
+
+
+def measure(uri: str, info: dict, seconds: int, port: int) -> tuple[dict, float]:
+    server = Server("app:app", uri, port)
+    try:
+        secretary, manager, admin = (token(server.url, u) for u in ("secretary", "manager", "admin"))
+        results = {}
+        targets = [
+            ("availability", f"/api/v1/menu-items/{info['item_id']}/availability?date={info['date']}", secretary),
+            ("base page", f"/api/v1/bases/{info['base_id']}", secretary),
+            ("manager bookings", "/api/v1/bookings?per_page=20", manager),
+        ]
+        for name, path, tok in targets:
+            wrk(server.url + path, 2, 4, "bench/get.lua", {"TOKEN": tok})  # warm up
+            results[name] = wrk(server.url + path, seconds, 4, "bench/get.lua", {"TOKEN": tok})
+        results["create booking"] = wrk(server.url + "/api/v1/bookings", seconds, 4, "bench/post.lua",
+                                        {"TOKEN": manager, "BODIES": info["bodies"]})
+        results["stats by month"] = wrk(server.url + "/api/v1/stats?group_by=month", seconds, 1, "bench/get.lua",
+                                        {"TOKEN": admin})
+        return results, server.worker_peak_mb()
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=8, help="time per endpoint")
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    OUT.mkdir(parents=True, exist_ok=True)
+    sizes = {"10k": args.small, "1M": args.large}
+    dbs = {label: build(f"bench-{label}", n, args.reuse) for label, n in sizes.items()}
+
+    bare = Server("bench.bare:app", None, 5701)
+    try:
+        wrk(bare.url + "/bare", 2, 4, "bench/get.lua", {"TOKEN": "-"})
+        bare_result = wrk(bare.url + "/bare", args.seconds, 4, "bench/get.lua", {"TOKEN": "-"})
+        bare_mem = bare.worker_peak_mb()
+    finally:
+        bare.stop()
+    results, memory = {}, {"bare": bare_mem}
+    for i, (label, (uri, info)) in enumerate(dbs.items()):
+        print(f"== measuring with {label} bookings", flush=True)
+        results[label], memory[label] = measure(uri, info, args.seconds, 5702 + i)
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown CPU")
+    lines = [f"Machine: {cpu}, {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 1 thread, "
+             f"4 connections ({args.seconds} s per endpoint; statistics 1 connection); SQLite.", "",
+             f"| endpoint | bookings | req/s | p50 ms | p99 ms | × bare | 1M/10k cost |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+             f"| bare Flask endpoint | – | {bare_result['rps']:.0f} | {bare_result['p50']:.2f} | {bare_result['p99']:.2f} | 1.00 | – |"]
+    for name in results["10k"]:
+        for label in ("10k", "1M"):
+            r = results[label][name]
+            growth = results["10k"][name]["rps"] / r["rps"] if label == "1M" else None
+            lines.append(f"| {name} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+                         f"{r['rps'] / bare_result['rps']:.2f} | {'' if growth is None else f'{growth:.2f}'} |"
+                         + (f" ({r['non2xx']} non-2xx)" if r["non2xx"] else ""))
+    lines.append("")
+    lines.append("Peak worker memory (VmHWM): " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
+    big, small = results["1M"], results["10k"]
+    checks = [
+        ("availability at 1M costs ≤ 1.2 × at 10k", small["availability"]["rps"] / big["availability"]["rps"] <= 1.2),
+        ("base page at 1M costs ≤ 1.2 × at 10k", small["base page"]["rps"] / big["base page"]["rps"] <= 1.2),
+        ("availability ≥ 40 % of bare", big["availability"]["rps"] >= 0.4 * bare_result["rps"]),
+        ("booking creation ≥ 20 % of bare", big["create booking"]["rps"] >= 0.2 * bare_result["rps"]),
+        ("creation answered 201 every time", big["create booking"]["non2xx"] == 0 and small["create booking"]["non2xx"] == 0),
+        ("statistics by month over 1M < 1 s (p99)", big["stats by month"]["p99"] < 1000),
+        ("worker memory < 200 MB", max(memory.values()) < 200),
+    ]
+    lines.append("")
+    lines += [f"- [{'x' if ok else ' '}] {text}" for text, ok in checks]
+    report = "\n".join(lines)
+    print()
+    print(report)
+    (OUT / "results.md").write_text(report + "\n")
+    (OUT / "results.json").write_text(json.dumps({"bare": bare_result, "results": results, "memory": memory}, indent=1))
+    sys.exit(0 if all(ok for _, ok in checks) else 1)
+
+
+if __name__ == "__main__":
+    main()
