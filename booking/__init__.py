@@ -2,13 +2,10 @@
 import logging
 import os
 
-from flask import Flask, request
-from sqlalchemy import event
+from flask import Flask
 
 from booking import config
 from booking.extensions import csrf, db, login_manager, migrate
-
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         options.setdefault("connect_args", {})["timeout"] = 30
+        options["pool_pre_ping"] = False  # a file, not a server: nothing to ping
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from booking.views import IdConverter
@@ -38,7 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     with app.app_context():
-        _tune_engine(db.engine)
+        if db.engine.dialect.name == "sqlite":
+            from booking import sqlite
+            sqlite.tune(app, db.engine)
 
     from booking import auth, catalog, admin, manage, reservations, visits, stats, lecturers, api, cli, views
     from booking.errors import register_page_handlers
@@ -57,30 +57,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_page_handlers(app)
     cli.init_app(app)
     return app
-
-
-def _tune_engine(engine) -> None:
-    """SQLite: WAL, foreign keys, a busy timeout, and write transactions that take the lock up front."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(conn):
-        # A deferred transaction that reads and then writes fails at once with "database is locked"
-        # when another process wrote in between; BEGIN IMMEDIATE waits for the lock instead.
-        # Reads (GET pages and API calls) stay deferred so they never wait for writers.
-        from flask import has_request_context
-        if has_request_context() and request.method in READ_METHODS:
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -27,7 +27,7 @@ def create_token(body):
 @endpoint("Revoke the token used for this request", tag="auth", responses={204: None})
 def delete_token():
     """Log out: the token used stops working."""
-    services.revoke_token(g.api_token)
+    services.revoke_token(g.api_principal.token_id)
     return "", 204
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, request
 from booking.api.schema import PAGING, Schema
 from booking.auth import services as auth_services
 from booking.errors import BadRequest, DomainError, Unauthenticated
-from models import db
+from models import User, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -33,7 +33,12 @@ def bearer_token():
 
 
 def current_user():
-    """The user of this API request (set by `endpoint`)."""
+    """The user of this API request, loaded on first use."""
+    if g.get("api_user") is None:
+        user = db.session.get(User, g.api_principal.user_id)
+        if user is None:
+            raise Unauthenticated()
+        g.api_user = user
     return g.api_user
 
 
@@ -52,11 +57,10 @@ def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None =
         def wrapper(*args, **kwargs):
             g.api_user = None
             if auth:
-                token = bearer_token()
-                if token is None:
+                principal = bearer_token()
+                if principal is None:
                     raise Unauthenticated()
-                g.api_user = token.user
-                g.api_token = token
+                g.api_principal = principal
             if query is not None:
                 kwargs["query"] = query.load(request.args, from_query=True)
             if body is not None:

@@ -2,11 +2,11 @@
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import joinedload
 
 from booking import audit, clock
 from booking.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
@@ -61,20 +61,30 @@ def issue_token(user: User, now: datetime | None = None) -> tuple[str, ApiToken]
     return raw, token
 
 
-def token_from_raw(raw: str, now: datetime | None = None) -> ApiToken | None:
+@dataclass(frozen=True)
+class Principal:
+    """Who a bearer token speaks for: resolved with one small query, the user loaded only when needed."""
+
+    token_id: int
+    user_id: int
+
+
+def token_from_raw(raw: str, now: datetime | None = None) -> Principal | None:
     """The live token with this value, if any (not revoked, not expired, its user active)."""
     if not raw or len(raw) > 200:
         return None
     now = now or clock.now()
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw))
-                              .options(joinedload(ApiToken.user)))
-    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at, User.active)
+        .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _hash(raw))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
         return None
-    return token
+    return Principal(row.id, row.user_id)
 
 
-def revoke_token(token: ApiToken, now: datetime | None = None) -> None:
+def revoke_token(token_id: int, now: datetime | None = None) -> None:
     """Revoke a token; it no longer authenticates."""
+    token = db.session.get(ApiToken, token_id)
     token.revoked_at = now or clock.now()
     db.session.commit()
 
