@@ -28,7 +28,7 @@ def list_bases(query):
 @endpoint("One base with its rules, venues and menu", tag="catalogue", responses={200: "BaseDetail", 404: None})
 def get_base(base_id):
     """A base's detail."""
-    return serialize.base_detail(services.get_base(base_id))
+    return serialize.base_detail(*services.base_detail_rows(base_id))
 
 
 AVAILABILITY_QUERY = Query(date=F("date", "日期", required=True))

@@ -42,18 +42,18 @@ def menu_item(m) -> dict:
     }
 
 
-def base_detail(base) -> dict:
-    venues = [v for v in base.venues if v.active]
-    menu = [m for m in base.menu_items if m.active]
+def base_detail(base, venues, menu) -> dict:
+    """A base with its rules, venues and menu, from the catalogue's plain rows."""
     return {
-        **base_summary(base, (len(venues), len(menu))),
+        "id": base.id, "name": base.name, "type": base.type, "address": base.address,
+        "description": base.description, "venue_count": len(venues), "menu_item_count": len(menu),
         "contact_name": base.contact_name, "contact_phone": base.contact_phone,
         "rules": {
             "min_advance_days": base.min_advance_days, "max_advance_days": base.max_advance_days,
             "cancel_deadline_hours": base.cancel_deadline_hours, "requires_approval": base.requires_approval,
         },
-        "venues": [venue(v) for v in venues],
-        "menu": [menu_item(m) for m in menu],
+        "venues": [dict(v._mapping) for v in venues],
+        "menu": [dict(m._mapping) for m in menu],
     }
 
 
