@@ -18,7 +18,9 @@ class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Model)
+# Objects keep their loaded state after a commit: a service commits, then the view serialises what it just
+# wrote without reloading every attribute from the database.
+db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 
 from models.types import UTCDateTime, utcnow  # noqa: E402
 from models.org import Organization, Branch, SECTORS  # noqa: E402

@@ -66,7 +66,7 @@ def test_unexpected_error_is_json_500_without_trace(demo, api, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("secret internals")
-    monkeypatch.setattr(services, "get_base", boom)
+    monkeypatch.setattr(services, "base_detail_rows", boom)
     demo.config["PROPAGATE_EXCEPTIONS"] = False
     r = api.get("/api/v1/bases/1", as_="admin")
     body = _is_error(r, 500, "internal_error")

@@ -39,8 +39,7 @@ AVAILABILITY_QUERY = Query(date=F("date", "日期", required=True))
           responses={200: "Availability", 404: None})
 def availability(item_id, query):
     """The day's slots of the item's venue with capacity, places left and whether they can be booked."""
-    item = services.item_window(item_id)
-    slots = services.availability(item, query["date"])
+    item, slots = services.day_slots(item_id, query["date"])
     return {"date": query["date"].isoformat(), "menu_item_id": item.item_id, "venue_id": item.venue_id,
             "slots": [serialize.slot(s) for s in slots]}
 

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking import clock
@@ -90,30 +90,25 @@ class ItemWindow:
     min_advance_days: int
     max_advance_days: int
 
-    @classmethod
-    def of(cls, item: MenuItem) -> "ItemWindow":
-        return cls(item.id, item.venue_id, item.base_id, item.min_group, item.base.min_advance_days,
-                   item.base.max_advance_days)
 
 
 _items, _bases, _slots, _closures, _occ = (MenuItem.__table__, Base.__table__, OpeningSlot.__table__,
                                            Closure.__table__, SlotOccupancy.__table__)
 # The availability path runs on every calendar click: prebuilt Core statements, a tenth of the ORM's cost.
-_ITEM_WINDOW = (
-    select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _bases.c.min_advance_days,
-           _bases.c.max_advance_days)
-    .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id))
-    .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
-)
 _CLOSED = select(_closures.c.id).where(
-    _closures.c.base_id == bindparam("base_id"),
-    or_(_closures.c.venue_id.is_(None), _closures.c.venue_id == bindparam("venue_id")),
+    _closures.c.base_id == _items.c.base_id,
+    or_(_closures.c.venue_id.is_(None), _closures.c.venue_id == _items.c.venue_id),
     _closures.c.start_date <= bindparam("day"), _closures.c.end_date >= bindparam("day"),
 ).exists()
-_DAY_SLOTS = (
-    select(_slots.c.start_time, _slots.c.end_time, _slots.c.capacity, _CLOSED.label("closed"))
-    .where(_slots.c.venue_id == bindparam("venue_id"), _slots.c.weekday == bindparam("weekday"),
-           _slots.c.active.is_(True))
+# One row per weekly slot of the item's venue on that weekday (one row with no slot when there is none).
+_ITEM_DAY = (
+    select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _bases.c.min_advance_days,
+           _bases.c.max_advance_days, _slots.c.start_time, _slots.c.end_time, _slots.c.capacity,
+           _CLOSED.label("closed"))
+    .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).outerjoin(
+        _slots, and_(_slots.c.venue_id == _items.c.venue_id, _slots.c.weekday == bindparam("weekday"),
+                     _slots.c.active.is_(True))))
+    .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
     .order_by(_slots.c.start_time)
 )
 _HELD = select(_occ.c.starts_at, _occ.c.held).where(
@@ -139,39 +134,40 @@ def base_detail_rows(base_id: int):
     return base, db.session.execute(_BASE_VENUES, params).all(), db.session.execute(_BASE_MENU, params).all()
 
 
-def item_window(item_id: int) -> ItemWindow:
-    """An active menu item of an active base, read in one query; NotFound otherwise."""
-    row = db.session.execute(_ITEM_WINDOW, {"item_id": item_id}).first()
-    if row is None:
-        raise NotFound("菜单项目不存在。")
-    return ItemWindow(*row)
-
-
 def within_window(min_days: int, max_days: int, day: date, now: datetime | None = None) -> bool:
     """The base's booking window: min ≤ calendar days from today ≤ max."""
     delta = (day - clock.local_today(now)).days
     return min_days <= delta <= max_days
 
 
-def availability(item: "MenuItem | ItemWindow", day: date, now: datetime | None = None) -> list[SlotView]:
-    """The item's slots on a day, each with places left; [] when the venue is closed. Two indexed queries."""
+def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[ItemWindow, list[SlotView]]:
+    """An active item's slots on a day, each with places left; [] when its venue is closed. NotFound for no item.
+
+    Two indexed queries: the item, its base's window and the weekday's slots in one; the places held in another.
+    """
     now = now or clock.now()
-    w = item if isinstance(item, ItemWindow) else ItemWindow.of(item)
-    opening = db.session.execute(_DAY_SLOTS, {"venue_id": w.venue_id, "weekday": day.weekday(), "base_id": w.base_id,
-                                              "day": day}).all()
-    if not opening or opening[0].closed:
-        return []
-    starts = [clock.at_local(day, s.start_time) for s in opening]
+    rows = db.session.execute(_ITEM_DAY, {"item_id": item_id, "weekday": day.weekday(), "day": day}).all()
+    if not rows:
+        raise NotFound("菜单项目不存在。")
+    w = ItemWindow(*rows[0][:6])
+    if rows[0].start_time is None or rows[0].closed:
+        return w, []
+    starts = [clock.at_local(day, r.start_time) for r in rows]
     held = dict(db.session.execute(_HELD, {"venue_id": w.venue_id, "starts": starts}).all())
     open_window = within_window(w.min_advance_days, w.max_advance_days, day, now)
     views = []
-    for slot, start in zip(opening, starts):
+    for slot, start in zip(rows, starts):
         remaining = max(slot.capacity - held.get(start, 0), 0)
         views.append(SlotView(
             start=start, end=clock.at_local(day, slot.end_time), capacity=slot.capacity, remaining=remaining,
             bookable=open_window and start > now and remaining >= w.min_group,
         ))
-    return views
+    return w, views
+
+
+def availability(item: MenuItem, day: date, now: datetime | None = None) -> list[SlotView]:
+    """The item's slots on a day (see day_slots)."""
+    return day_slots(item.id, day, now)[1]
 
 
 def find_slot(item: MenuItem, start: datetime) -> OpeningSlot | None:

@@ -118,7 +118,7 @@ def invite(actor: User, booking: Booking, lecturer_id, now: datetime | None = No
         db.session.rollback()
         raise LecturerConflict(f"{lecturer.name}本月授课已达上限（{lecturer.monthly_limit} 次）。")
     previous = booking.lecturer.name if booking.lecturer and booking.lecturer_status in HOLDING else None
-    booking.lecturer_id, booking.lecturer_status = lecturer.id, "invited"
+    booking.lecturer, booking.lecturer_status = lecturer, "invited"
     _event(booking, actor, "lecturer_invited", booking.status, booking.status,
            lecturer.name + (f"（替换 {previous}）" if previous else ""), now)
     if lecturer.user:

@@ -157,9 +157,9 @@ def save_activity_record(actor: User, booking: Booking, summary: str, photos: li
             with open(os.path.join(folder, stored), "wb") as f:
                 f.write(data)
             written.append(stored)
-            db.session.add(BookingPhoto(booking_id=booking.id, stored_name=stored, original_name=(name or "")[:200],
-                                        content_type=content_type, size=len(data), uploaded_by_id=actor.id,
-                                        created_at=now))
+            booking.photos.append(BookingPhoto(stored_name=stored, original_name=(name or "")[:200],
+                                               content_type=content_type, size=len(data), uploaded_by_id=actor.id,
+                                               created_at=now))
         booking.activity_summary = summary or booking.activity_summary
         db.session.commit()
     except Exception:
