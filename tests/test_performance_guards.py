@@ -1,0 +1,103 @@
+"""Guards against regressions on the hot paths: queries per request, and indexes the hot queries use."""
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from booking import clock
+from models import db
+from tests.factories import booking, item, slot_start
+
+
+@contextmanager
+def counted():
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_availability_is_three_queries(demo, api):
+    token = api.token("secretary")
+    day = (clock.local_today() + timedelta(days=3)).isoformat()
+    item_id = item().id
+    with counted() as statements:
+        r = api.client.get(f"/api/v1/menu-items/{item_id}/availability?date={day}",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    assert len(statements) == 3, statements  # token, item with the day's slots, places held
+
+
+def test_base_detail_is_four_queries(demo, api):
+    token = api.token("secretary")
+    with counted() as statements:
+        r = api.client.get("/api/v1/bases/1", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and len(statements) == 4, statements
+
+
+def _list_queries(api, username):
+    token = api.token(username)
+    with counted() as statements:
+        r = api.client.get("/api/v1/bookings?per_page=100", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    return len(statements), r.get_json()["total"]
+
+
+def test_bookings_list_has_no_query_per_row(demo, api):
+    booking(start=slot_start(3, 9))
+    few, total_few = _list_queries(api, "manager")
+    for days in range(4, 24):
+        booking(start=slot_start(days, 9))
+    many, total_many = _list_queries(api, "manager")
+    assert (total_few, total_many) == (1, 21)
+    assert many == few
+
+
+def test_stats_is_two_queries(demo, api):
+    for days in range(-12, -2):
+        from tests.factories import completed
+        completed(start=slot_start(days, 9))
+    token = api.token("admin")
+    with counted() as statements:
+        r = api.client.get("/api/v1/stats?group_by=month", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.get_json()["total"]["batches"] == 10
+    assert len([s for s in statements if "bookings" in s]) == 2
+
+
+HOT_QUERIES = {
+    "token lookup": ("SELECT id FROM api_tokens WHERE token_hash = 'x'", "api_tokens"),
+    "places held in a slot": ("SELECT held FROM slot_occupancies WHERE venue_id = 1 AND starts_at = '2026-12-01 01:00:00'",
+                              "slot_occupancies"),
+    "weekly slots of a venue": ("SELECT start_time FROM opening_slots WHERE venue_id = 1 AND weekday = 2", "opening_slots"),
+    "a branch's live booking of a slot": (
+        "SELECT id FROM bookings WHERE branch_id = 1 AND venue_id = 1 AND starts_at = '2026-12-01 01:00:00' "
+        "AND status IN ('pending', 'approved')", "bookings"),
+    "a base's bookings by start": ("SELECT id FROM bookings WHERE base_id = 1 ORDER BY starts_at LIMIT 20", "bookings"),
+    "completed visits in a period": (
+        "SELECT count(*) FROM bookings WHERE status = 'completed' AND day >= '2026-01-01' AND day <= '2026-12-31'",
+        "bookings"),
+    "bookings by code": ("SELECT id FROM bookings WHERE code = 'ABCDEFGH'", "bookings"),
+    "due reminders": ("SELECT id FROM bookings WHERE status = 'approved' AND starts_at > '2026-12-01' "
+                      "AND starts_at <= '2026-12-02'", "bookings"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOT_QUERIES))
+def test_hot_queries_use_an_index(app, name):
+    sql, table = HOT_QUERIES[name]
+    if db.engine.dialect.name == "sqlite":
+        plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert "INDEX" in plan and f"SCAN {table}" not in plan.replace(" USING", ""), plan
+    else:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables: ask whether an index can serve
+        plan = " ".join(row[0] for row in db.session.execute(text("EXPLAIN " + sql)))
+        db.session.rollback()
+        assert "Index" in plan and "Seq Scan" not in plan, plan
