@@ -113,6 +113,13 @@ def wrk(url: str, seconds: int, connections: int, script: str, env: dict) -> dic
     return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "non2xx": int(bad.group(1)) if bad else 0}
 
 
+def sqlite_count(uri: str, sql: str) -> int:
+    """How many request bodies earlier (reused) runs consumed, so each request still takes a free place."""
+    import sqlite3
+    with sqlite3.connect(uri.removeprefix("sqlite:///")) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
 def measure(uri: str, info: dict, seconds: int, port: int) -> tuple[dict, float]:
     server = Server("app:app", uri, port)
     try:
@@ -126,8 +133,9 @@ def measure(uri: str, info: dict, seconds: int, port: int) -> tuple[dict, float]
         for name, path, tok in targets:
             wrk(server.url + path, 2, 4, "bench/get.lua", {"TOKEN": tok})  # warm up
             results[name] = wrk(server.url + path, seconds, 4, "bench/get.lua", {"TOKEN": tok})
+        used = sqlite_count(uri, "SELECT count(*) FROM bookings WHERE contact_name = '压测'")
         results["create booking"] = wrk(server.url + "/api/v1/bookings", seconds, 4, "bench/post.lua",
-                                        {"TOKEN": manager, "BODIES": info["bodies"]})
+                                        {"TOKEN": manager, "BODIES": info["bodies"], "OFFSET": str(used)})
         results["stats by month"] = wrk(server.url + "/api/v1/stats?group_by=month", seconds, 1, "bench/get.lua",
                                         {"TOKEN": admin})
         return results, server.worker_peak_mb()

@@ -232,3 +232,32 @@ def test_two_processes_at_once_do_the_work_once(demo, job):
         assert all(db.session.get(Booking, i).status == "expired" for i in ids)
         notes = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "booking_expired"))
         assert notes == 30
+
+
+def test_scheduler_process_runs_the_jobs(demo):
+    """`flask scheduler` as its own process: a booking that fell due is expired without anyone asking."""
+    import time as _time
+    b = booking(start=slot_start(-1), approve=False)
+    booking_id = b.id
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": "jobs-test"}
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = _time.monotonic() + 30
+        while _time.monotonic() < deadline:
+            status = db.session.get(Booking, booking_id).status
+            db.session.remove()  # never sit on a transaction while the scheduler works
+            if status == "expired":
+                break
+            _time.sleep(0.3)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0].decode()
+    db.session.remove()
+    assert db.session.get(Booking, booking_id).status == "expired", output
+    assert "scheduler started" in output
+    runs = {r.name for r in db.session.scalars(select(JobRun))}
+    assert {"expire-pending", "mark-no-shows", "send-reminders"} <= runs

@@ -1,5 +1,6 @@
 """APScheduler: in the development process (`flask serve`), or as its own process in production (`flask scheduler`)."""
 import logging
+from datetime import datetime, timezone
 
 from flask import Flask
 
@@ -13,9 +14,12 @@ def build(app: Flask, blocking: bool):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = cls(timezone=app.config["TIMEZONE"], job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
+    # One job at a time: they are short, and on SQLite parallel writers would only wait for each other.
+    scheduler = cls(timezone=app.config["TIMEZONE"], executors={"default": ThreadPoolExecutor(1)},
+                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600})
 
     def runner(name):
         def run():
@@ -24,6 +28,9 @@ def build(app: Flask, blocking: bool):
                 log.info("job %s: %s (%s)", name, "ok" if ok else "failed", detail)
         return run
 
+    now = datetime.now(timezone.utc)
     for job in JOBS.values():
-        scheduler.add_job(runner(job.name), id=job.name, name=job.name, **job.trigger)
+        # Interval jobs also run once at start, so work that fell due while the scheduler was down is not left waiting.
+        first = {"next_run_time": now} if job.trigger["trigger"] == "interval" else {}
+        scheduler.add_job(runner(job.name), id=job.name, name=job.name, **job.trigger, **first)
     return scheduler
