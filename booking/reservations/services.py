@@ -8,9 +8,9 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
@@ -111,13 +111,25 @@ def _validate_fields(item: MenuItem | None, headcount, contact_name, contact_pho
     return fields
 
 
-def _occupancy_insert():
-    """INSERT … ON CONFLICT DO NOTHING for the dialect in use."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(SlotOccupancy)
+_occ = SlotOccupancy.__table__
+_OCC_TAKE = (update(_occ)
+             .where(_occ.c.venue_id == bindparam("v"), _occ.c.starts_at == bindparam("s"),
+                    _occ.c.held + bindparam("n") <= _occ.c.capacity)
+             .values(held=_occ.c.held + bindparam("n")))
+_OCC_ENSURE: dict = {}
+
+
+def _occupancy_ensure(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING of a dated slot's counter, built once per dialect."""
+    if dialect not in _OCC_ENSURE:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        _OCC_ENSURE[dialect] = insert(_occ).values(
+            venue_id=bindparam("v"), starts_at=bindparam("s"), ends_at=bindparam("e"), capacity=bindparam("c"),
+            held=0).on_conflict_do_nothing(index_elements=["venue_id", "starts_at"])
+    return _OCC_ENSURE[dialect]
 
 
 def _take_places(venue_id: int, start: datetime, end: datetime, capacity: int, n: int) -> None:
@@ -126,16 +138,9 @@ def _take_places(venue_id: int, start: datetime, end: datetime, capacity: int, n
     The conditional UPDATE is serialised by the database per row (PostgreSQL row lock, SQLite's
     write lock), so simultaneous requests in any number of processes can never overfill a slot.
     """
-    db.session.execute(
-        _occupancy_insert().values(venue_id=venue_id, starts_at=start, ends_at=end, capacity=capacity, held=0)
-        .on_conflict_do_nothing(index_elements=["venue_id", "starts_at"]))
-    result = db.session.execute(
-        update(SlotOccupancy)
-        .where(SlotOccupancy.venue_id == venue_id, SlotOccupancy.starts_at == start,
-               SlotOccupancy.held + n <= SlotOccupancy.capacity)
-        .values(held=SlotOccupancy.held + n)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_occupancy_ensure(dialect), {"v": venue_id, "s": start, "e": end, "c": capacity})
+    if db.session.execute(_OCC_TAKE, {"v": venue_id, "s": start, "n": n}).rowcount != 1:
         raise SlotFull()
 
 
@@ -154,7 +159,9 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
     now = now or clock.now()
     if actor.role not in ("secretary", "manager"):
         raise NotAllowed("只有支部书记（线上预约）和基地管理员（线下登记）可以预约。")
-    item = db.session.get(MenuItem, menu_item_id) if isinstance(menu_item_id, int) else None
+    item = db.session.scalar(
+        select(MenuItem).where(MenuItem.id == menu_item_id)
+        .options(joinedload(MenuItem.base), joinedload(MenuItem.venue))) if isinstance(menu_item_id, int) else None
     if item is None or not item.active or not item.base.active:
         raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
     if actor.role == "secretary":
@@ -200,8 +207,8 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
     _take_places(item.venue_id, start, end, slot.capacity, headcount)
     status = "approved" if source == "offline" or not base.requires_approval else "pending"
     booking = Booking(
-        code=new_code(), status=status, source=source, base_id=base.id, venue_id=item.venue_id,
-        menu_item_id=item.id, branch_id=branch.id, starts_at=start, ends_at=end, day=day, headcount=headcount,
+        code=new_code(), status=status, source=source, base=base, venue=item.venue,
+        menu_item=item, branch=branch, starts_at=start, ends_at=end, day=day, headcount=headcount,
         contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), topic=(topic or "").strip(),
         note=(note or "").strip(), created_by_id=actor.id, created_at=now, updated_at=now)
     db.session.add(booking)
