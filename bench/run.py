@@ -172,7 +172,7 @@ def main():
                 if line.startswith("model name")), "unknown CPU")
     lines = [f"Machine: {cpu}, {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 1 thread, "
              f"4 connections ({args.seconds} s per endpoint; statistics 1 connection); SQLite.", "",
-             f"| endpoint | bookings | req/s | p50 ms | p99 ms | × bare | 1M/10k cost |",
+             "| endpoint | bookings | req/s | p50 ms | p99 ms | × bare | 1M/10k cost |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
              f"| bare Flask endpoint | – | {bare_result['rps']:.0f} | {bare_result['p50']:.2f} | {bare_result['p99']:.2f} | 1.00 | – |"]
     for name in results["10k"]:

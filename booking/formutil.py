@@ -16,6 +16,3 @@ def apply_errors(form, err: ValidationFailed) -> None:
             flash(message, "danger")
 
 
-def choice_or_none(value):
-    """A select's value '' or 0 as None."""
-    return value or None

@@ -1,26 +1,18 @@
 """Booking pages: the form, the booking page with its code, lists, the queue, the week view, notifications; email."""
 import socket
 import time as _time
-from datetime import time, timedelta
 
 from sqlalchemy import select
 
 from booking import clock
 from booking.reservations import services
-from models import Booking, Branch, MenuItem, Notification, User, db
+from models import Booking, Branch, Notification, db
 from tests.conftest import login
-
-
-def _user(name) -> User:
-    return db.session.scalar(select(User).where(User.username == name))
-
-
-def _item(title="重温入党誓词") -> MenuItem:
-    return db.session.scalar(select(MenuItem).where(MenuItem.title == title))
+from tests.factories import item as _item, slot_start, user as _user
 
 
 def _start(days=3, hour=9):
-    return clock.at_local(clock.local_today() + timedelta(days=days), time(hour))
+    return slot_start(days, hour)
 
 
 def _new_url(item, start):

@@ -1,24 +1,17 @@
 """Bookings: the contract's rules through the API, and the service rules behind them."""
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from booking import clock
 from booking.reservations import services
-from models import Base, Booking, BookingEvent, Branch, Closure, MenuItem, Notification, SlotOccupancy, User, db
-
-
-def _user(name) -> User:
-    return db.session.scalar(select(User).where(User.username == name))
-
-
-def _item(title="重温入党誓词") -> MenuItem:
-    return db.session.scalar(select(MenuItem).where(MenuItem.title == title))
+from tests.factories import item as _item, slot_start, user as _user
+from models import Base, Booking, BookingEvent, Branch, Closure, Notification, SlotOccupancy, db
 
 
 def _start(days=3, hour=9):
-    return clock.at_local(clock.local_today() + timedelta(days=days), time(hour))
+    return slot_start(days, hour)
 
 
 def _body(item=None, days=3, hour=9, headcount=20, **extra):

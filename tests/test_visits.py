@@ -9,7 +9,7 @@ from booking.errors import InvalidState, ValidationFailed
 from booking.visits import services
 from models import BookingEvent, db
 from tests.conftest import login
-from tests.factories import booking, completed, item, slot_start, user
+from tests.factories import booking, completed, slot_start, user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
