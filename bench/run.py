@@ -42,6 +42,9 @@ def build(name: str, n: int, reuse: bool) -> tuple[str, dict]:
         sh([PY, "-m", "flask", "--app", "app", "seed-load", "--bookings", str(n)], env)
         sh([PY, "bench/prepare.py", str(info_path)], env)
         print(f"   built in {time.monotonic() - began:.0f} s", flush=True)
+    else:  # a database of an earlier run: bring its schema up to date
+        sh([PY, "-m", "flask", "--app", "app", "db", "upgrade"], {"DATABASE_URL": uri},
+           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return uri, json.loads(info_path.read_text())
 
 

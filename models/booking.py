@@ -98,7 +98,8 @@ class Booking(Model):
         Index("ix_bookings_branch_start", "branch_id", "starts_at"),
         Index("ix_bookings_status_start", "status", "starts_at"),
         Index("ix_bookings_lecturer_start", "lecturer_id", "starts_at"),
-        Index("ix_bookings_status_day", "status", "day"),
+        # Covers the statistics: completed visits by day, with what they are grouped and summed by.
+        Index("ix_bookings_stats", "status", "day", "visitor_count", "rating", "base_id", "branch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -36,7 +36,7 @@ def _scope(stmt, user: User):
 def _month_expr():
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(Booking.day, "YYYY-MM")
-    return func.strftime("%Y-%m", Booking.day)
+    return func.substr(Booking.day, 1, 7)  # SQLite keeps dates as 'YYYY-MM-DD' text; cheaper than strftime
 
 
 def compute(user: User, group_by: str, start: date | None = None, end: date | None = None) -> tuple[list[Row], Row]:
@@ -45,7 +45,8 @@ def compute(user: User, group_by: str, start: date | None = None, end: date | No
         raise ValidationFailed({"group_by": f"分组方式应为 {'、'.join(GROUPS)} 之一。"})
     if start and end and end < start:
         raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
-    measures = (func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0), func.avg(Booking.rating))
+    measures = (func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
+                func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
     base_stmt = select(*measures).where(Booking.status == "completed")
     if start:
         base_stmt = base_stmt.where(Booking.day >= start)
@@ -71,15 +72,22 @@ def compute(user: User, group_by: str, start: date | None = None, end: date | No
         stmt = base_stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == "accepted")
     stmt = stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
     rows = []
-    for batches, person_times, avg, k, lab in db.session.execute(stmt):
+    sums = [0, 0, 0, 0]
+    for batches, person_times, rating_sum, rated, k, lab in db.session.execute(stmt):
         if group_by == "base_type":
             lab = BASE_TYPES.get(k, k)
-        rows.append(Row(k, lab, int(batches), int(person_times), round(float(avg), 2) if avg is not None else None))
-    batches, person_times, avg = db.session.execute(base_stmt).one()
-    total = Row("total", "合计", int(batches), int(person_times), round(float(avg), 2) if avg is not None else None)
+        rows.append(Row(k, lab, int(batches), int(person_times), _average(rating_sum, rated)))
+        for i, v in enumerate((batches, person_times, rating_sum, rated)):
+            sums[i] += int(v)
+    if group_by == "lecturer":  # visits without a lecturer count in the total too
+        sums = [int(v) for v in db.session.execute(base_stmt).one()]
+    # Every completed visit falls in exactly one base, type, month and organisation: the rows add up to the total.
+    total = Row("total", "合计", sums[0], sums[1], _average(sums[2], sums[3]))
     return rows, total
 
 
+def _average(rating_sum, rated) -> float | None:
+    return round(int(rating_sum) / int(rated), 2) if rated else None
 
 
 def export_rows(group_by: str, rows: list[Row], total: Row) -> tuple[list[str], list[list]]:
