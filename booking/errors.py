@@ -118,6 +118,14 @@ def register_page_handlers(app: Flask) -> None:
         flash(err.message, "danger")
         return redirect(_safe_back())
 
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        # An expired or missing form token: say so in words, with the way back to the form.
+        return render_template("error.html", status=400, back=_safe_back(),
+                               message="页面已过期或表单无效，请返回刷新页面后重新提交。"), 400
+
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         if is_api():

@@ -153,3 +153,14 @@ def test_password_reset_revokes_tokens(demo, api):
 def test_passwords_are_hashed(demo):
     user = db.session.scalar(select(User).where(User.username == "admin"))
     assert PASSWORD not in user.password_hash and user.check_password(PASSWORD)
+
+
+def test_expired_form_token_is_explained_with_a_way_back(demo):
+    demo.config["WTF_CSRF_ENABLED"] = True
+    client = demo.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "manager", "password": PASSWORD, "csrf_token": token})
+    r = client.post("/manage/bases/1", data={"name": "x"}, headers={"Referer": "http://localhost/manage/bases/1"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "页面已过期" in html and 'href="http://localhost/manage/bases/1"' in html
