@@ -1,30 +1,42 @@
 """SQLite as a production-grade embedded database: WAL, foreign keys, and writers that queue instead of spin.
 
-Write requests take an exclusive file lock (instance/write.lock) for their duration, so the gunicorn workers'
-writers wait in the kernel's queue and are woken at once, instead of SQLite's busy handler sleeping and polling.
-Write transactions also start with BEGIN IMMEDIATE: a deferred transaction that read and then writes fails at
-once with "database is locked" when another process wrote in between. Reads (GET) run in autocommit mode and
-never wait for writers (WAL).
+Reads run in autocommit mode and never wait (WAL). A transaction becomes a write transaction at its first
+writing statement: it then takes an exclusive file lock (instance/write.lock) and issues BEGIN IMMEDIATE, and it
+lets go of the lock right after COMMIT or ROLLBACK. Writers of every process (gunicorn workers, the scheduler,
+the CLI) so queue in the kernel and are woken at once, instead of SQLite's busy handler sleeping and polling,
+and a transaction never upgrades from reading to writing (which fails at once with "database is locked").
+Like PostgreSQL at READ COMMITTED, what was read before the first write may change before it: the rules that
+matter are kept by conditional UPDATEs, unique indexes and row locks that work the same on both databases.
 """
 import fcntl
 import os
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask
 from sqlalchemy import event
 
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
-def _is_read() -> bool:
-    return has_request_context() and request.method in READ_METHODS
+def _lock(info: dict, path: str) -> None:
+    if "lock_fd" not in info:
+        info["lock_fd"] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(info["lock_fd"], fcntl.LOCK_EX)
+    info["locked"] = True
+
+
+def _unlock(info: dict) -> None:
+    if info.get("locked"):
+        fcntl.flock(info["lock_fd"], fcntl.LOCK_UN)
+        info["locked"] = False
 
 
 def tune(app: Flask, engine) -> None:
     """Install the connection settings and the write lock for an SQLite engine."""
+    lock_path = os.path.join(app.instance_path, "write.lock")
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # transactions are begun explicitly, below
+        dbapi_conn.isolation_level = None  # no implicit transactions: begun below, at the first write
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -32,25 +44,28 @@ def tune(app: Flask, engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def on_begin(conn):
-        if not _is_read():
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "before_cursor_execute")
+    def begin_writing(conn, cursor, statement, parameters, context, executemany):
+        if not conn.connection.dbapi_connection.in_transaction and statement.lstrip()[:7].upper().startswith(WRITES):
+            _lock(conn.connection.info, lock_path)
+            cursor.execute("BEGIN IMMEDIATE")
 
-    lock_path = os.path.join(app.instance_path, "write.lock")
+    @event.listens_for(engine, "commit")
+    def commit_then_unlock(conn):
+        dbapi_conn = conn.connection.dbapi_connection
+        if dbapi_conn.in_transaction:
+            dbapi_conn.commit()  # commit here, so that the next writer goes only once it is done
+        _unlock(conn.connection.info)
 
-    @app.before_request
-    def take_write_lock():
-        if request.method not in READ_METHODS:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            g._sqlite_write_lock = fd
+    @event.listens_for(engine, "rollback")
+    def rollback_then_unlock(conn):
+        dbapi_conn = conn.connection.dbapi_connection
+        if dbapi_conn.in_transaction:
+            dbapi_conn.rollback()
+        _unlock(conn.connection.info)
 
-    @app.teardown_request
-    def release_write_lock(_exc):
-        fd = g.pop("_sqlite_write_lock", None)
-        if fd is not None:
-            from models import db
-            db.session.rollback()  # end any open transaction before the next writer goes (after a commit: no-op)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    @event.listens_for(engine, "reset")
+    def unlock_on_return(dbapi_conn, record, reset_state):
+        if dbapi_conn.in_transaction:
+            dbapi_conn.rollback()
+        _unlock(record.info)

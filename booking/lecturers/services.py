@@ -3,7 +3,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
@@ -92,8 +92,11 @@ def suggestions(actor: User, booking: Booking) -> list[Suggestion]:
 def _lock_lecturer(lecturer_id: int) -> Lecturer | None:
     """Lock the lecturer's row for this transaction, so assignments of one lecturer happen one at a time.
 
-    PostgreSQL takes a row lock (FOR UPDATE); SQLite's write transactions are already serialised.
+    A no-op UPDATE of the row: PostgreSQL holds its row lock until commit, and on SQLite it starts the
+    (serialised) write transaction, so the conflict checks that follow see every earlier assignment.
     """
+    db.session.execute(update(Lecturer).where(Lecturer.id == lecturer_id).values(active=Lecturer.active)
+                       .execution_options(synchronize_session=False))
     return db.session.scalar(select(Lecturer).where(Lecturer.id == lecturer_id).with_for_update())
 
 

@@ -204,10 +204,14 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
             Booking.status.in_(LIVE_STATUSES))):
         raise DuplicateBooking()
 
-    _take_places(item.venue_id, start, end, slot.capacity, headcount)
+    # Everything read; the write transaction (and on SQLite the write lock) starts with taking the places.
     status = "approved" if source == "offline" or not base.requires_approval else "pending"
+    code = new_code()
+    managers = managers_of(base.id) if source == "online" else []
+    secretaries = secretaries_of(branch.id) if status == "approved" else []
+    _take_places(item.venue_id, start, end, slot.capacity, headcount)
     booking = Booking(
-        code=new_code(), status=status, source=source, base=base, venue=item.venue,
+        code=code, status=status, source=source, base=base, venue=item.venue,
         menu_item=item, branch=branch, starts_at=start, ends_at=end, day=day, headcount=headcount,
         contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), topic=(topic or "").strip(),
         note=(note or "").strip(), created_by_id=actor.id, created_at=now, updated_at=now)
@@ -220,13 +224,13 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
     _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
     when = f"{clock.local(start):%m月%d日 %H:%M}"
     if status == "pending":
-        notify(managers_of(base.id), "booking_created", booking, f"新预约待审核：{branch.name}",
+        notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
                f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人，请审核。")
     else:
         if source == "online":
-            notify(managers_of(base.id), "booking_created", booking, f"新预约：{branch.name}",
+            notify(managers, "booking_created", booking, f"新预约：{branch.name}",
                    f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人（无需审核）。")
-        notify(secretaries_of(branch.id), "booking_approved", booking, f"预约成功：{base.name} {when}",
+        notify(secretaries, "booking_approved", booking, f"预约成功：{base.name} {when}",
                f"“{item.title}”{when}，{headcount} 人。签到码 {booking.code}。")
     db.session.commit()
     return booking

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
@@ -47,8 +47,13 @@ def check_in(actor: User, code: str, now: datetime | None = None) -> Booking:
     if booking.status != "approved":
         raise InvalidState(f"预约当前为“{booking.status_label}”，不能签到。")
     if booking.checked_in_at is None:
-        booking.checked_in_at = now
-        _event(booking, actor, "checked_in", booking.status, booking.status, "", now)
+        # Claimed with a conditional UPDATE: two scans at once record one check-in.
+        claimed = db.session.execute(
+            update(Booking).where(Booking.id == booking.id, Booking.checked_in_at.is_(None))
+            .values(checked_in_at=now).execution_options(synchronize_session=False)).rowcount == 1
+        if claimed:
+            booking.checked_in_at = now
+            _event(booking, actor, "checked_in", booking.status, booking.status, "", now)
         db.session.commit()
     return booking
 
@@ -105,7 +110,12 @@ def give_feedback(actor: User, booking: Booking, rating, comment: str | None = "
         raise ValidationFailed({"comment": "评价内容不能超过 1000 个字。"})
     if booking.status != "completed":
         raise InvalidState("活动完成后才能评价。")
-    if booking.rating is not None:
+    claimed = booking.rating is None and db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.rating.is_(None))
+        .values(rating=rating, feedback_comment=comment, feedback_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not claimed:  # also when a second request arrived at the same moment
+        db.session.rollback()
         raise InvalidState("已经评价过了，每次活动只能评价一次。")
     booking.rating, booking.feedback_comment, booking.feedback_at = rating, comment, now
     _event(booking, actor, "feedback_given", booking.status, booking.status, f"{rating} 分" + (f"：{comment}" if comment else ""), now)
