@@ -170,15 +170,23 @@ def availability(item: MenuItem, day: date, now: datetime | None = None) -> list
     return day_slots(item.id, day, now)[1]
 
 
-def find_slot(item: MenuItem, start: datetime) -> OpeningSlot | None:
-    """The venue's weekly slot that begins at this instant, if any."""
+_SLOT_AT = (
+    select(_slots.c.end_time, _slots.c.capacity)
+    .where(_slots.c.venue_id == bindparam("venue_id"), _slots.c.weekday == bindparam("weekday"),
+           _slots.c.start_time == bindparam("start_time"), _slots.c.active.is_(True),
+           ~select(_closures.c.id).where(
+               _closures.c.base_id == bindparam("base_id"),
+               or_(_closures.c.venue_id.is_(None), _closures.c.venue_id == bindparam("venue_id")),
+               _closures.c.start_date <= bindparam("day"), _closures.c.end_date >= bindparam("day")).exists())
+)
+
+
+def bookable_slot(base_id: int, venue_id: int, start: datetime):
+    """The (end_time, capacity) of the venue's open weekly slot that begins at this instant, or None
+    when there is none or the venue is closed that day. One prebuilt query."""
     local = clock.local(start)
-    return db.session.scalar(
-        select(OpeningSlot).where(
-            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == local.weekday(),
-            OpeningSlot.start_time == local.time().replace(tzinfo=None), OpeningSlot.active.is_(True),
-        )
-    )
+    return db.session.execute(_SLOT_AT, {"venue_id": venue_id, "base_id": base_id, "weekday": local.weekday(),
+                                         "start_time": local.time().replace(tzinfo=None), "day": local.date()}).first()
 
 
 def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None = None) -> list[dict]:

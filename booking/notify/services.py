@@ -4,7 +4,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import event, func, select, update
+from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
 from booking import clock
@@ -15,21 +15,28 @@ log = logging.getLogger(__name__)
 _MAIL_KEY = "outgoing_mail"
 
 
-def managers_of(base_id: int) -> list[User]:
-    """The active managers of a base."""
-    return list(db.session.scalars(
-        select(User).join(manager_bases, manager_bases.c.user_id == User.id)
-        .where(manager_bases.c.base_id == base_id, User.active.is_(True), User.role == "manager")))
+_users = User.__table__
+_MANAGERS = (select(_users.c.id, _users.c.email)
+             .select_from(_users.join(manager_bases, manager_bases.c.user_id == _users.c.id))
+             .where(manager_bases.c.base_id == bindparam("base_id"), _users.c.active.is_(True),
+                    _users.c.role == "manager"))
+_SECRETARIES = select(_users.c.id, _users.c.email).where(
+    _users.c.branch_id == bindparam("branch_id"), _users.c.role == "secretary", _users.c.active.is_(True))
 
 
-def secretaries_of(branch_id: int) -> list[User]:
-    """The active secretaries of a branch."""
-    return list(db.session.scalars(select(User).where(
-        User.branch_id == branch_id, User.role == "secretary", User.active.is_(True))))
+def managers_of(base_id: int) -> list:
+    """The active managers of a base, as (id, email) rows: what a notification needs."""
+    return list(db.session.execute(_MANAGERS, {"base_id": base_id}))
+
+
+def secretaries_of(branch_id: int) -> list:
+    """The active secretaries of a branch, as (id, email) rows."""
+    return list(db.session.execute(_SECRETARIES, {"branch_id": branch_id}))
 
 
 def notify(users, kind: str, booking: Booking | None, title: str, body: str = "") -> list[Notification]:
-    """Add a notification for each user to the current transaction; email goes out after it commits."""
+    """Add a notification for each user (anything with .id and .email) to the current transaction;
+    email goes out after it commits."""
     rows = []
     seen = set()
     for user in users:

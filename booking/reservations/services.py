@@ -24,11 +24,18 @@ PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+_bookings = Booking.__table__
+_CODE_USED = select(_bookings.c.id).where(_bookings.c.code == bindparam("code"))
+_LIVE_DUPLICATE = select(_bookings.c.id).where(
+    _bookings.c.branch_id == bindparam("branch_id"), _bookings.c.venue_id == bindparam("venue_id"),
+    _bookings.c.starts_at == bindparam("starts_at"), _bookings.c.status.in_(LIVE_STATUSES))
+
+
 def new_code() -> str:
     """A check-in code: 8 characters without look-alikes (0/O, 1/I), not yet used."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        if db.session.scalar(select(Booking.id).where(Booking.code == code)) is None:
+        if db.session.execute(_CODE_USED, {"code": code}).first() is None:
             return code
 
 
@@ -185,9 +192,9 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
     if fields:
         raise ValidationFailed(fields)
 
-    slot = catalog.find_slot(item, start)
     day = clock.local(start).date()
-    if slot is None or catalog.is_closed(item.base_id, item.venue_id, day):
+    slot = catalog.bookable_slot(item.base_id, item.venue_id, start)
+    if slot is None:
         raise NotASlot()
     end = clock.at_local(day, slot.end_time)
     base = item.base
@@ -199,9 +206,8 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
     if not in_window:
         raise OutsideBookingWindow(
             f"该基地可预约 {base.min_advance_days}–{base.max_advance_days} 天内的场次。" if source == "online" else None)
-    if db.session.scalar(select(Booking.id).where(
-            Booking.branch_id == branch.id, Booking.venue_id == item.venue_id, Booking.starts_at == start,
-            Booking.status.in_(LIVE_STATUSES))):
+    if db.session.execute(_LIVE_DUPLICATE, {"branch_id": branch.id, "venue_id": item.venue_id,
+                                            "starts_at": start}).first():
         raise DuplicateBooking()
 
     # Everything read; the write transaction (and on SQLite the write lock) starts with taking the places.
