@@ -43,6 +43,28 @@ def can_record_offline(user: User | None, base_id: int) -> bool:
     return bool(user and user.is_authenticated and user.role == "manager" and base_id in user.base_ids)
 
 
+def works_for_bases(user: User | None) -> bool:
+    """Managers (and admins) see the queue, the week view and today's visits of the bases they run."""
+    return bool(user and user.is_authenticated and user.role in ("manager", "admin"))
+
+
+def is_bookings_branch(user: User | None, booking: Booking) -> bool:
+    """The secretary of the booking's branch: rates the visit and keeps its activity record."""
+    return bool(user and user.is_authenticated and user.role == "secretary" and user.branch_id == booking.branch_id)
+
+
+def is_invited_lecturer(user: User | None, booking: Booking) -> bool:
+    """The lecturer the booking's invitation is addressed to."""
+    return bool(user and user.is_authenticated and user.role == "lecturer" and user.lecturer_id is not None
+                and booking.lecturer_id == user.lecturer_id)
+
+
+def can_view_lecture_record(user: User | None, lecturer_id: int) -> bool:
+    """A lecturer sees their own record; the district's admin sees everyone's."""
+    return bool(user and user.is_authenticated and (
+        user.role == "admin" or (user.role == "lecturer" and user.lecturer_id == lecturer_id)))
+
+
 def can_search_branches(user: User | None) -> bool:
     return bool(user and user.is_authenticated and user.role in ("admin", "manager"))
 

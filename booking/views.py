@@ -1,4 +1,6 @@
 """App-wide views and hooks: home, health check, the login loader, template helpers."""
+from datetime import datetime
+
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
@@ -6,7 +8,9 @@ from werkzeug.routing import IntegerConverter
 
 from booking import clock, permissions
 from booking.extensions import login_manager
-from models import BASE_TYPES, CATEGORIES, Notification, User, db
+from models import BASE_TYPES, CATEGORIES, ROLES, Notification, User, db
+from models.base import WEEKDAYS
+from models.booking import STATUS_LABELS
 
 bp = Blueprint("views", __name__)
 
@@ -64,6 +68,12 @@ def init_app(app: Flask) -> None:
     def local_filter(dt, fmt="%Y-%m-%d %H:%M"):
         return clock.local(dt).strftime(fmt) if dt else ""
 
+    @app.template_filter("weekday")
+    def weekday_filter(value):
+        """周一…周日 of a date, or of an instant in local time."""
+        day = clock.local(value).date() if isinstance(value, datetime) else value
+        return WEEKDAYS[day.weekday()]
+
     @app.context_processor
     def helpers():
         unread = 0
@@ -71,7 +81,8 @@ def init_app(app: Flask) -> None:
             unread = db.session.scalar(
                 select(func.count()).select_from(Notification)
                 .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
-        return {"perm": permissions, "has_endpoint": lambda name: name in current_app.view_functions, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
+        return {"perm": permissions, "has_endpoint": lambda name: name in current_app.view_functions,
+                "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts()}
 
 

@@ -10,6 +10,17 @@ from models import Model
 from models.types import UTCDateTime, utcnow
 
 
+AUDIT_ACTIONS = {
+    "user_created": "新建账号", "user_updated": "修改账号", "password_reset": "重置密码",
+    "user_activated": "启用账号", "user_deactivated": "停用账号",
+    "organization_saved": "保存党组织", "branch_saved": "保存党支部", "branches_imported": "导入党支部",
+    "base_created": "新建基地", "base_updated": "修改基地", "base_activated": "基地上线", "base_deactivated": "基地下线",
+    "venue_saved": "保存场馆", "slot_added": "新增开放时段", "slot_capacity": "修改时段容量",
+    "slot_opened": "恢复开放时段", "slot_closed": "停止开放时段", "closure_added": "新增闭馆", "closure_removed": "撤销闭馆",
+    "menu_item_saved": "保存菜单项目", "lecturer_saved": "保存讲师档案",
+}
+
+
 class AuditEntry(Model):
     """Who changed what, and when."""
 
@@ -24,3 +35,7 @@ class AuditEntry(Model):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     actor = relationship("User")
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock
+from booking import clock, permissions
 from booking.errors import DomainError, ValidationFailed
 from booking.lecturers import services
 from booking.reservations.services import get_visible
@@ -114,7 +114,7 @@ def calendar_feed(token):
 
 def _record_lecturer(lecturer_id):
     lecturer = services.get_lecturer(lecturer_id)
-    if not (current_user.role == "admin" or (current_user.role == "lecturer" and current_user.lecturer_id == lecturer.id)):
+    if not permissions.can_view_lecture_record(current_user, lecturer.id):
         abort(403)
     return lecturer
 

@@ -134,8 +134,7 @@ def invite(actor: User, booking: Booking, lecturer_id, now: datetime | None = No
 
 def _answer(actor: User, booking: Booking, accept: bool, reason: str, now: datetime | None) -> Booking:
     now = now or clock.now()
-    _require(actor.role == "lecturer" and actor.lecturer_id is not None and booking.lecturer_id == actor.lecturer_id,
-             "只有受邀讲师可以答复。")
+    _require(permissions.is_invited_lecturer(actor, booking), "只有受邀讲师可以答复。")
     if booking.lecturer_status != "invited":
         raise InvalidState("这个邀请已经答复过了。")
     if booking.status not in LIVE_STATUSES:

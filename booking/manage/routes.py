@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from booking import permissions
 from booking.errors import ValidationFailed
 from booking.formutil import apply_errors
 from booking.manage import forms, services
@@ -12,7 +13,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 @bp.before_request
 @login_required
 def only_managers():
-    if current_user.role not in ("manager", "admin"):
+    if not permissions.works_for_bases(current_user):
         abort(403)
 
 

@@ -156,7 +156,7 @@ def mine():
 @login_required
 def pending():
     """The manager's queue of requests waiting for a decision, oldest first."""
-    if current_user.role not in ("manager", "admin"):
+    if not permissions.works_for_bases(current_user):
         abort(403)
     stmt = services.visible_query(current_user, status="pending").order_by(None).order_by(Booking.created_at, Booking.id)
     page = db.paginate(stmt, per_page=30, error_out=False)
@@ -167,7 +167,7 @@ def pending():
 @login_required
 def week():
     """A week of one venue: every slot with its occupancy and the bookings in it."""
-    if current_user.role not in ("manager", "admin"):
+    if not permissions.works_for_bases(current_user):
         abort(403)
     bases = managed_bases(current_user)
     venues = [v for b in bases for v in b.venues if v.active]

@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -75,8 +75,7 @@ def visible_query(user: User, *, status: str | None = None, base_id: int | None 
 
 def pending_count(user: User) -> int:
     """Requests waiting for this manager's decision."""
-    from sqlalchemy import func
-    if user.role not in ("manager", "admin"):
+    if not permissions.works_for_bases(user):
         return 0
     stmt = select(func.count()).select_from(Booking).where(Booking.status == "pending")
     if user.role == "manager":

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from booking import permissions
 from booking.errors import DomainError, ValidationFailed
 from booking.reservations import services as reservations
 from booking.visits import services
@@ -21,7 +22,7 @@ def _flash_error(err: DomainError) -> None:
 @login_required
 def today():
     """Today's visits of my bases by venue, with check-in by code or camera."""
-    if current_user.role not in ("manager", "admin"):
+    if not permissions.works_for_bases(current_user):
         abort(403)
     visits = services.todays_visits(current_user)
     by_venue: dict = {}

@@ -102,7 +102,7 @@ def mark_no_show(actor: User, booking: Booking, now: datetime | None = None, not
 def give_feedback(actor: User, booking: Booking, rating, comment: str | None = "", now: datetime | None = None) -> Booking:
     """The branch rates a completed visit, once."""
     now = now or clock.now()
-    _require(actor.role == "secretary" and booking.branch_id == actor.branch_id, "只有预约支部可以评价。")
+    _require(permissions.is_bookings_branch(actor, booking), "只有预约支部可以评价。")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed({"rating": "请给出 1–5 分的评价。"})
     comment = (comment or "").strip()
@@ -141,7 +141,7 @@ def save_activity_record(actor: User, booking: Booking, summary: str, photos: li
                          now: datetime | None = None) -> Booking:
     """The branch's record of its organisational life after a completed visit: a summary and a few photos."""
     now = now or clock.now()
-    _require(actor.role == "secretary" and booking.branch_id == actor.branch_id, "只有预约支部可以填写活动纪实。")
+    _require(permissions.is_bookings_branch(actor, booking), "只有预约支部可以填写活动纪实。")
     if booking.status != "completed":
         raise InvalidState("活动完成后才能填写活动纪实。")
     summary = (summary or "").strip()
