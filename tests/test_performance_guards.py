@@ -101,3 +101,19 @@ def test_hot_queries_use_an_index(app, name):
         plan = " ".join(row[0] for row in db.session.execute(text("EXPLAIN " + sql)))
         db.session.rollback()
         assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+def test_menu_item_calendar_costs_the_same_for_a_week_or_four(demo, client):
+    """The calendar of days with room is three queries, not two per day."""
+    from models import Base
+    from tests.conftest import login
+    login(client, "secretary")
+    item_id = item().id
+    counts = []
+    for horizon in (7, 60):
+        db.session.get(Base, 1).max_advance_days = horizon
+        db.session.commit()
+        with counted() as statements:
+            assert client.get(f"/menu-items/{item_id}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

@@ -68,17 +68,6 @@ def get_menu_item(item_id: int) -> MenuItem:
     return item
 
 
-def is_closed(base_id: int, venue_id: int, day: date) -> bool:
-    """Whether the venue (or its whole base) is closed on the day."""
-    return db.session.scalar(
-        select(Closure.id).where(
-            Closure.base_id == base_id,
-            or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id),
-            Closure.start_date <= day, Closure.end_date >= day,
-        ).limit(1)
-    ) is not None
-
-
 @dataclass(frozen=True)
 class ItemWindow:
     """What availability needs to know of a menu item and its base."""
@@ -154,15 +143,21 @@ def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[Ite
         return w, []
     starts = [clock.at_local(day, r.start_time) for r in rows]
     held = dict(db.session.execute(_HELD, {"venue_id": w.venue_id, "starts": starts}).all())
+    return w, _slot_views(w, day, rows, held, now)
+
+
+def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime) -> list[SlotView]:
+    """The rule for places left and bookable, for one day's weekly slots and the places held in them."""
     open_window = within_window(w.min_advance_days, w.max_advance_days, day, now)
     views = []
-    for slot, start in zip(rows, starts):
+    for slot in slots:
+        start = clock.at_local(day, slot.start_time)
         remaining = max(slot.capacity - held.get(start, 0), 0)
         views.append(SlotView(
             start=start, end=clock.at_local(day, slot.end_time), capacity=slot.capacity, remaining=remaining,
             bookable=open_window and start > now and remaining >= w.min_group,
         ))
-    return w, views
+    return views
 
 
 def availability(item: MenuItem, day: date, now: datetime | None = None) -> list[SlotView]:
@@ -189,12 +184,44 @@ def bookable_slot(base_id: int, venue_id: int, start: datetime):
                                          "start_time": local.time().replace(tzinfo=None), "day": local.date()}).first()
 
 
+def closed_days(base_id: int, venue_id: int, first: date, last: date) -> set[date]:
+    """The days from first to last on which the venue (or its whole base) is closed, in one query."""
+    closed = set()
+    for start, end in db.session.execute(select(Closure.start_date, Closure.end_date).where(
+            Closure.base_id == base_id, or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id),
+            Closure.start_date <= last, Closure.end_date >= first)):
+        day = max(start, first)
+        while day <= min(end, last):
+            closed.add(day)
+            day += timedelta(days=1)
+    return closed
+
+
 def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None = None) -> list[dict]:
-    """For a run of days: whether each is open and how many places are left in bookable slots."""
+    """For a run of days: whether each is open and how many places are left in bookable slots.
+
+    Three queries whatever the number of days: the weekly slots, the closures and the places held.
+    """
+    now = now or clock.now()
+    if days <= 0:
+        return []
+    last = first + timedelta(days=days - 1)
+    w = ItemWindow(item.id, item.venue_id, item.base_id, item.min_group, item.base.min_advance_days,
+                   item.base.max_advance_days)
+    weekly: dict[int, list] = {}
+    for slot in db.session.execute(select(OpeningSlot.weekday, OpeningSlot.start_time, OpeningSlot.end_time,
+                                          OpeningSlot.capacity)
+                                   .where(OpeningSlot.venue_id == item.venue_id, OpeningSlot.active.is_(True))
+                                   .order_by(OpeningSlot.start_time)):
+        weekly.setdefault(slot.weekday, []).append(slot)
+    closed = closed_days(item.base_id, item.venue_id, first, last)
+    lo, hi = clock.day_bounds(first)[0], clock.day_bounds(last)[1]
+    held = dict(db.session.execute(select(SlotOccupancy.starts_at, SlotOccupancy.held).where(
+        SlotOccupancy.venue_id == item.venue_id, SlotOccupancy.starts_at >= lo, SlotOccupancy.starts_at < hi)).all())
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        slots = availability(item, day, now)
+        slots = [] if day in closed else _slot_views(w, day, weekly.get(day.weekday(), []), held, now)
         bookable = [s for s in slots if s.bookable]
         out.append({
             "date": day, "open": bool(slots), "bookable": bool(bookable),

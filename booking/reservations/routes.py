@@ -192,12 +192,13 @@ def week():
     slots = db.session.scalars(select(OpeningSlot).where(OpeningSlot.venue_id == venue.id, OpeningSlot.active.is_(True))
                                .order_by(OpeningSlot.start_time)).all()
     times = sorted({(s.start_time, s.end_time) for s in slots})
+    closed = catalog.closed_days(venue.base_id, venue.id, days[0], days[-1])
     grid = []
     for start_time, end_time in times:
         row = []
         for day in days:
             slot = next((s for s in slots if s.weekday == day.weekday() and s.start_time == start_time), None)
-            if slot is None or catalog.is_closed(venue.base_id, venue.id, day):
+            if slot is None or day in closed:
                 row.append(None)
                 continue
             at = clock.at_local(day, start_time)
