@@ -75,3 +75,9 @@ def login(page, base_url: str, username: str, password: str = "demo-pass-2026") 
 def assert_accessible(page) -> None:
     violations = serious_accessibility_violations(page)
     assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+def relogin(page, base_url: str, username: str) -> None:
+    """Log out by dropping the session cookie, and log in as someone else."""
+    page.context.clear_cookies()
+    login(page, base_url, username)

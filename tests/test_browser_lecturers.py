@@ -1,6 +1,6 @@
 """Browser journey: the manager invites a suggested lecturer, the lecturer accepts, the session is on their schedule."""
 from models import db
-from tests.browser import assert_accessible, live_server, login, phone_browser, shot
+from tests.browser import assert_accessible, live_server, login, phone_browser, relogin, shot
 from tests.factories import booking, item, slot_start
 
 
@@ -19,8 +19,7 @@ def test_invite_accept_and_see_on_schedule(demo):
             page.get_by_role("button", name="邀请 张建国").click()
         assert page.get_by_text("已邀请 张建国").is_visible()
 
-        page.context.clear_cookies()
-        login(page, url, "lecturer")
+        relogin(page, url, "lecturer")
         page.goto(f"{url}/schedule")
         assert page.get_by_role("heading", name="待答复的邀请").is_visible()
         assert_accessible(page)
@@ -36,7 +35,6 @@ def test_invite_accept_and_see_on_schedule(demo):
         assert_accessible(page)
         shot(page, "31-schedule")
 
-        page.context.clear_cookies()
-        login(page, url, "manager")
+        relogin(page, url, "manager")
         page.goto(f"{url}/bookings/{booking_id}")
         assert page.get_by_text("张建国（已接受）", exact=True).is_visible()

@@ -1,5 +1,5 @@
 """Browser journeys on a phone: a secretary books and the manager approves; a manager records an offline booking."""
-from tests.browser import assert_accessible, live_server, login, phone_browser, shot
+from tests.browser import assert_accessible, live_server, login, phone_browser, relogin, shot
 
 
 def _open_first_free_day(page, url):
@@ -30,10 +30,8 @@ def test_secretary_books_manager_approves_secretary_sees_qr(demo):
         assert page.locator(".qr svg").is_visible()
         assert_accessible(page)
         shot(page, "11-booking-pending")
-        page.get_by_role("button", name="退出").click() if page.get_by_role("button", name="退出").is_visible() else None
 
-        page.context.clear_cookies()
-        login(page, url, "manager")
+        relogin(page, url, "manager")
         page.goto(f"{url}/manage/pending")
         assert page.get_by_text("区财政局第一党支部").first.is_visible()
         assert_accessible(page)
@@ -42,8 +40,7 @@ def test_secretary_books_manager_approves_secretary_sees_qr(demo):
             page.get_by_role("button", name="通过").first.click()
         assert page.get_by_text("没有待审核的预约").is_visible()
 
-        page.context.clear_cookies()
-        login(page, url, "secretary")
+        relogin(page, url, "secretary")
         page.goto(booking_url)
         assert page.locator(".badge", has_text="已通过").is_visible()
         assert page.locator(".qr svg").is_visible()

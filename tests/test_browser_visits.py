@@ -4,7 +4,7 @@ from datetime import time
 
 from booking import clock
 from models import OpeningSlot, db
-from tests.browser import assert_accessible, live_server, login, phone_browser, shot
+from tests.browser import assert_accessible, live_server, login, phone_browser, relogin, shot
 from tests.factories import booking, item
 
 
@@ -24,8 +24,7 @@ def test_check_in_record_count_and_see_it_in_statistics(demo):
         page.goto(f"{url}/stats/")
         assert page.locator("#total-batches").inner_text() == "0"
 
-        page.context.clear_cookies()
-        login(page, url, "manager")
+        relogin(page, url, "manager")
         page.goto(f"{url}/manage/today")
         assert page.get_by_text("区财政局第一党支部").first.is_visible()
         assert_accessible(page)
@@ -42,8 +41,7 @@ def test_check_in_record_count_and_see_it_in_statistics(demo):
         assert_accessible(page)
         shot(page, "21-completed")
 
-        page.context.clear_cookies()
-        login(page, url, "admin")
+        relogin(page, url, "admin")
         page.goto(f"{url}/stats/?group_by=base")
         assert page.locator("#total-batches").inner_text() == "1"
         assert page.locator("#total-person-times").inner_text() == "27"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from booking import exports
 from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
@@ -219,9 +220,8 @@ def branch_import():
 @bp.get("/branches/template.csv")
 def branch_template():
     """An example file for the import."""
-    body = "\ufeff" + ",".join(services.IMPORT_COLUMNS) + "\n区机关工委,机关,区财政局第一党支部,王芳,13800000000\n"
-    return body, 200, {"Content-Type": "text/csv; charset=utf-8",
-                       "Content-Disposition": "attachment; filename=branches-template.csv"}
+    return exports.download("csv", "branches-template", "", "", list(services.IMPORT_COLUMNS),
+                            [["区机关工委", "机关", "区财政局第一党支部", "王芳", "13800000000"]])
 
 
 # -- bases ---------------------------------------------------------------------------------------

@@ -24,56 +24,55 @@ def _ids(stmt) -> list[int]:
     return ids
 
 
-def _move(booking_id: int, action: str, now: datetime, note: str) -> Booking | None:
-    """Apply one transition in its own transaction; None when another process did it first."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        return None
-    try:
-        transition(booking, action, None, note, now)
-    except InvalidState:
-        db.session.rollback()
-        return None
-    return booking
+def _move_each(due, action: str, note: str, now: datetime, then) -> int:
+    """Move every due booking along the state machine, each in its own short transaction, and call `then` on
+    those this process moved (a booking another process moved first is skipped). Returns how many it moved."""
+    moved = 0
+    for booking_id in _ids(due):
+        booking = db.session.get(Booking, booking_id)
+        if booking is None:
+            continue
+        try:
+            transition(booking, action, None, note, now)
+        except InvalidState:
+            db.session.rollback()
+            continue
+        then(booking)
+        db.session.commit()
+        moved += 1
+    return moved
 
 
 def expire_pending(now: datetime | None = None) -> str:
     """A pending booking whose start has passed becomes expired; the branch is told."""
     now = now or clock.now()
-    done = 0
-    for booking_id in _ids(select(Booking.id).where(Booking.status == "pending", Booking.starts_at <= now)
-                           .order_by(Booking.starts_at)):
-        booking = _move(booking_id, "expired", now, "开始前未审核，系统自动过期")
-        if booking is None:
-            continue
+
+    def tell_branch(booking):
         notify(secretaries_of(booking.branch_id), "booking_expired", booking,
                f"预约已过期：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
                f"“{booking.menu_item.title}”在开始前未获审核，已自动过期，名额已释放。")
-        db.session.commit()
-        done += 1
-    return f"expired {done}"
+
+    due = select(Booking.id).where(Booking.status == "pending", Booking.starts_at <= now).order_by(Booking.starts_at)
+    return f"expired {_move_each(due, 'expired', '开始前未审核，系统自动过期', now, tell_branch)}"
 
 
 def mark_no_shows(now: datetime | None = None) -> str:
     """An approved booking with no recorded attendance by the end of its day becomes no_show."""
     now = now or clock.now()
     today = clock.local_today(now)
-    done = 0
-    for booking_id in _ids(select(Booking.id).where(Booking.status == "approved", Booking.day < today)
-                           .order_by(Booking.starts_at)):
-        booking = _move(booking_id, "no_show", now, "当天未登记到场，系统自动标记")
-        if booking is None:
-            continue
+    cfg = current_app.config
+
+    def tell_if_blocked(booking):
         db.session.flush()
         until = no_show_block(booking.branch_id, today)
         if until is not None:
             notify(secretaries_of(booking.branch_id), "booking_blocked", booking,
                    f"线上预约已暂停至 {until:%Y年%m月%d日}",
-                   f"贵支部近 {current_app.config['NO_SHOW_WINDOW_DAYS']} 天内有 {current_app.config['NO_SHOW_LIMIT']} "
+                   f"贵支部近 {cfg['NO_SHOW_WINDOW_DAYS']} 天内有 {cfg['NO_SHOW_LIMIT']} "
                    f"次预约未到场，{until:%Y年%m月%d日} 前不能在线预约，如需活动请联系基地管理员登记。")
-        db.session.commit()
-        done += 1
-    return f"no_show {done}"
+
+    due = select(Booking.id).where(Booking.status == "approved", Booking.day < today).order_by(Booking.starts_at)
+    return f"no_show {_move_each(due, 'no_show', '当天未登记到场，系统自动标记', now, tell_if_blocked)}"
 
 
 def send_reminders(now: datetime | None = None) -> str:

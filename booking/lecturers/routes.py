@@ -1,13 +1,11 @@
 """Lecturer pages: schedule, invitations, blocked time, calendar feed, lecture record; the manager's assignment."""
 import calendar as pycal
-import csv
-import io
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, permissions
+from booking import clock, exports, permissions
 from booking.errors import DomainError, ValidationFailed
 from booking.lecturers import services
 from booking.reservations.services import get_visible
@@ -143,24 +141,8 @@ def record_export(lecturer_id, fmt):
     rows, total = services.lecture_record(lecturer, year)
     header = ["月份", "授课次数", "授课时长（小时）"]
     body = [[r.period, r.sessions, r.hours] for r in rows] + [["全年合计", total.sessions, total.hours]]
-    name = f"lecture-record-{lecturer.id}-{year}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows([header] + body)
-        return Response(("\ufeff" + out.getvalue()).encode(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
-    from openpyxl import Workbook
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "授课记录"
-    ws.append([f"{lecturer.name} {year} 年授课记录"])
-    ws.append(header)
-    for row in body:
-        ws.append(row)
-    data = io.BytesIO()
-    wb.save(data)
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return exports.download(fmt, f"lecture-record-{lecturer.id}-{year}", f"{lecturer.name} {year} 年授课记录", "授课记录",
+                            header, body)
 
 
 @bp.post("/bookings/<id:booking_id>/lecturer")

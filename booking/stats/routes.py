@@ -1,8 +1,8 @@
 """The statistics dashboard and its exports."""
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from booking import clock
+from booking import clock, exports
 from booking.errors import ValidationFailed
 from booking.stats import services
 
@@ -45,10 +45,5 @@ def export(fmt):
     """The same figures as a CSV (UTF-8 with BOM) or XLSX file."""
     group_by, start, end = _params()
     rows, total = services.compute(current_user, group_by, start, end)
-    name = f"stats-{group_by}-{start or 'all'}-{end or 'now'}.{fmt}"
-    if fmt == "csv":
-        return Response(services.to_csv(group_by, rows, total), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
-    return Response(services.to_xlsx(group_by, rows, total, _title(group_by, start, end)),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return exports.download(fmt, f"stats-{group_by}-{start or 'all'}-{end or 'now'}", _title(group_by, start, end),
+                            "统计", *services.export_rows(group_by, rows, total))

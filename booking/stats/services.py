@@ -1,6 +1,4 @@
 """Statistics: batches (批次, completed visits) and person-times (人次, their visitor counts), aggregated in SQL."""
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -96,40 +94,3 @@ def export_rows(group_by: str, rows: list[Row], total: Row) -> tuple[list[str], 
     body = [[r.label, r.batches, r.person_times, r.satisfaction if r.satisfaction is not None else ""] for r in rows]
     body.append([total.label, total.batches, total.person_times, total.satisfaction if total.satisfaction is not None else ""])
     return header, body
-
-
-def to_csv(group_by: str, rows: list[Row], total: Row) -> bytes:
-    """UTF-8 with BOM, so that Excel reads the Chinese headers."""
-    header, body = export_rows(group_by, rows, total)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(body)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(group_by: str, rows: list[Row], total: Row, title: str) -> bytes:
-    """An Excel workbook with a title line, Chinese headers and the figures."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    header, body = export_rows(group_by, rows, total)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "统计"
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(header)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for row in body:
-        ws.append(row)
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 28
-    for col in "BCD":
-        ws.column_dimensions[col].width = 16
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
