@@ -81,10 +81,6 @@ class BranchBlocked(DomainError):
     status, code, message = 409, "branch_blocked", "贵支部近期多次预约未到场，暂时不能在线预约。"
 
 
-class Conflict(DomainError):
-    status, code, message = 409, "conflict", "与现有记录冲突。"
-
-
 class RateLimited(DomainError):
     status, code, message = 429, "rate_limited", "尝试次数过多，请稍后再试。"
 

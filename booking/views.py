@@ -3,12 +3,13 @@ from datetime import datetime
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
 from booking import clock, permissions
 from booking.extensions import login_manager
-from models import BASE_TYPES, CATEGORIES, ROLES, Notification, User, db
+from booking.notify.services import unread_count
+from models import BASE_TYPES, CATEGORIES, ROLES, User, db
 from models.base import WEEKDAYS
 from models.booking import STATUS_LABELS
 
@@ -78,9 +79,7 @@ def init_app(app: Flask) -> None:
     def helpers():
         unread = 0
         if current_user.is_authenticated:
-            unread = db.session.scalar(
-                select(func.count()).select_from(Notification)
-                .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+            unread = unread_count(current_user)
         return {"perm": permissions, "has_endpoint": lambda name: name in current_app.view_functions,
                 "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts()}

@@ -41,3 +41,7 @@ class Notification(Model):
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+    @property
+    def kind_label(self) -> str:
+        return NOTIFICATION_KINDS.get(self.kind, self.kind)
