@@ -160,3 +160,10 @@ def test_stats_use_sql_aggregation_not_rows(demo, api):
     assert len([s for s in statements if "bookings" in s]) == 1  # the total is the sum of the rows
 
 
+
+
+def test_bad_period_is_explained_above_the_form(demo, client):
+    login(client, "admin")
+    r = client.get("/stats/?group_by=base&from=2026-05-01&to=2026-02-01")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "截止日期不能早于起始日期" in html and 'id="total-batches"' in html

@@ -33,10 +33,18 @@ def _title(group_by, start, end) -> str:
 @login_required
 def index():
     """Batches and person-times by the chosen grouping and period, with a chart."""
-    group_by, start, end = _params()
-    rows, total = services.compute(current_user, group_by, start, end)
+    status, errors = 200, []
+    try:
+        group_by, start, end = _params()
+        rows, total = services.compute(current_user, group_by, start, end)
+    except ValidationFailed as err:
+        # Bad dates: say what is wrong above the form, and show this year meanwhile.
+        status, errors = 422, list(err.fields.values())
+        today = clock.local_today()
+        group_by, start, end = "month", today.replace(month=1, day=1), today
+        rows, total = services.compute(current_user, group_by, start, end)
     return render_template("stats/index.html", rows=rows, total=total, group_by=group_by, start=start, end=end,
-                           groups=services.GROUPS, title=_title(group_by, start, end))
+                           groups=services.GROUPS, title=_title(group_by, start, end), errors=errors), status
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
