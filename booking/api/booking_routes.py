@@ -1,6 +1,6 @@
 """Bookings and notifications over the same services as the pages."""
 from booking.api import serialize
-from booking.api.core import bp, current_user, endpoint, page_of
+from booking.api.core import bp, current_actor, current_user, endpoint, page_of
 from booking.api.openapi import S, I, DT, listing, nullable, obj, ref, register_components
 from booking.api.schema import Body, F, Query
 from booking.notify import services as notify
@@ -43,7 +43,7 @@ CREATE_BODY = Body(
           responses={201: "Booking", 403: None, 409: None})
 def create_booking(body):
     """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window."""
-    booking = services.create_booking(current_user(), **body)
+    booking = services.create_booking(current_actor(), **body)
     return serialize.booking(booking), 201
 
 

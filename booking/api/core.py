@@ -32,10 +32,15 @@ def bearer_token():
     return auth_services.token_from_raw(raw.strip())
 
 
+def current_actor():
+    """Who is asking, as the token's principal: what the permission rules need, without loading the account."""
+    return g.api_principal
+
+
 def current_user():
     """The user of this API request, loaded on first use."""
     if g.get("api_user") is None:
-        user = db.session.get(User, g.api_principal.user_id)
+        user = db.session.get(User, g.api_principal.id)
         if user is None:
             raise Unauthenticated()
         g.api_user = user

@@ -78,8 +78,8 @@ def booking(b, names: bool = True) -> dict:
         "rating": b.rating, "feedback_comment": b.feedback_comment,
     }
     if names:
-        out.update({"base_name": b.base.name, "venue_name": b.venue.name, "branch_name": b.branch.name,
-                    "menu_item_title": b.menu_item.title})
+        out.update({"base_name": b.base_name, "venue_name": b.venue_name, "branch_name": b.branch_name,
+                    "menu_item_title": b.menu_item_title})
     return out
 
 

@@ -100,8 +100,9 @@ _ITEM_DAY = (
     .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
     .order_by(_slots.c.start_time)
 )
+# The places held in a venue's slots of one day: a range of its unique index, nothing to expand per request.
 _HELD = select(_occ.c.starts_at, _occ.c.held).where(
-    _occ.c.venue_id == bindparam("venue_id"), _occ.c.starts_at.in_(bindparam("starts", expanding=True)))
+    _occ.c.venue_id == bindparam("venue_id"), _occ.c.starts_at >= bindparam("lo"), _occ.c.starts_at < bindparam("hi"))
 
 
 _venues = Venue.__table__
@@ -141,8 +142,8 @@ def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[Ite
     w = ItemWindow(*rows[0][:6])
     if rows[0].start_time is None or rows[0].closed:
         return w, []
-    starts = [clock.at_local(day, r.start_time) for r in rows]
-    held = dict(db.session.execute(_HELD, {"venue_id": w.venue_id, "starts": starts}).all())
+    lo, hi = clock.day_bounds(day)
+    held = dict(db.session.execute(_HELD, {"venue_id": w.venue_id, "lo": lo, "hi": hi}).all())
     return w, _slot_views(w, day, rows, held, now)
 
 
@@ -165,23 +166,31 @@ def availability(item: MenuItem, day: date, now: datetime | None = None) -> list
     return day_slots(item.id, day, now)[1]
 
 
-_SLOT_AT = (
-    select(_slots.c.end_time, _slots.c.capacity)
-    .where(_slots.c.venue_id == bindparam("venue_id"), _slots.c.weekday == bindparam("weekday"),
-           _slots.c.start_time == bindparam("start_time"), _slots.c.active.is_(True),
-           ~select(_closures.c.id).where(
-               _closures.c.base_id == bindparam("base_id"),
-               or_(_closures.c.venue_id.is_(None), _closures.c.venue_id == bindparam("venue_id")),
-               _closures.c.start_date <= bindparam("day"), _closures.c.end_date >= bindparam("day")).exists())
+# What booking a slot needs to know, in one query: the active item, its base's rules, the venue's name,
+# and the weekly slot of the venue that begins at that local time (no slot, or closed that day, when there is none).
+_ITEM_SLOT = (
+    select(_items.c.id, _items.c.title, _items.c.min_group, _items.c.max_group, _items.c.base_id, _items.c.venue_id,
+           _bases.c.name.label("base_name"), _bases.c.min_advance_days, _bases.c.max_advance_days,
+           _bases.c.requires_approval, _venues.c.name.label("venue_name"), _slots.c.end_time, _slots.c.capacity,
+           _CLOSED.label("closed"))
+    .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).join(_venues, _venues.c.id == _items.c.venue_id)
+                 .outerjoin(_slots, and_(_slots.c.venue_id == _items.c.venue_id,
+                                         _slots.c.weekday == bindparam("weekday"),
+                                         _slots.c.start_time == bindparam("start_time"), _slots.c.active.is_(True))))
+    .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
 )
 
 
-def bookable_slot(base_id: int, venue_id: int, start: datetime):
-    """The (end_time, capacity) of the venue's open weekly slot that begins at this instant, or None
-    when there is none or the venue is closed that day. One prebuilt query."""
+def item_at(item_id: int, start: datetime):
+    """An active item of an active base with the slot that begins at `start`, as one row; None for no such item.
+
+    The row's `end_time` and `capacity` are None when the venue has no open slot beginning then, and `closed`
+    is true when the venue (or its whole base) is closed that day.
+    """
     local = clock.local(start)
-    return db.session.execute(_SLOT_AT, {"venue_id": venue_id, "base_id": base_id, "weekday": local.weekday(),
-                                         "start_time": local.time().replace(tzinfo=None), "day": local.date()}).first()
+    return db.session.execute(_ITEM_SLOT, {"item_id": item_id, "weekday": local.weekday(),
+                                           "start_time": local.time().replace(tzinfo=None),
+                                           "day": local.date()}).first()
 
 
 def closed_days(base_id: int, venue_id: int, first: date, last: date) -> set[date]:

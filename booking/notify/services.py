@@ -34,22 +34,27 @@ def secretaries_of(branch_id: int) -> list:
     return list(db.session.execute(_SECRETARIES, {"branch_id": branch_id}))
 
 
-def notify(users, kind: str, booking: Booking | None, title: str, body: str = "") -> list[Notification]:
-    """Add a notification for each user (anything with .id and .email) to the current transaction;
-    email goes out after it commits."""
+_INSERT = Notification.__table__.insert()
+
+
+def notify(users, kind: str, booking: Booking | None, title: str, body: str = "") -> int:
+    """Add a notification for each user (anything with .id and .email) to the current transaction, in one
+    statement; email goes out after it commits. Returns how many were added."""
     rows = []
     seen = set()
+    now = clock.now()
+    mail = bool(current_app.config.get("MAIL_HOST"))
     for user in users:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        row = Notification(user_id=user.id, kind=kind, booking_id=booking.id if booking else None,
-                           title=title[:200], body=body)
-        db.session.add(row)
-        rows.append(row)
-        if user.email and current_app.config.get("MAIL_HOST"):
+        rows.append({"user_id": user.id, "kind": kind, "booking_id": booking.id if booking else None,
+                     "title": title[:200], "body": body, "created_at": now})
+        if mail and user.email:
             db.session.info.setdefault(_MAIL_KEY, []).append((user.email, title, body))
-    return rows
+    if rows:
+        db.session.execute(_INSERT, rows)
+    return len(rows)
 
 
 @event.listens_for(Session, "after_commit")

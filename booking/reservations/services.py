@@ -8,9 +8,9 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
@@ -19,6 +19,7 @@ from booking.errors import (BranchBlocked, CancelDeadlinePassed, DuplicateBookin
 from booking.notify.services import managers_of, notify, secretaries_of
 from models import Booking, BookingEvent, Branch, MenuItem, SlotOccupancy, User, db
 from models.booking import LIVE_STATUSES, RELEASING_STATUSES, STATUS_LABELS, TRANSITIONS
+from models.types import UTCDateTime
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -85,13 +86,18 @@ def pending_count(user: User) -> int:
 
 # -- creating -------------------------------------------------------------------------------------
 
+_NO_SHOW_DAYS = (select(_bookings.c.day)
+                 .where(_bookings.c.branch_id == bindparam("branch_id"), _bookings.c.status == "no_show",
+                        _bookings.c.day > bindparam("since"), _bookings.c.day <= bindparam("today"))
+                 .order_by(_bookings.c.day.desc()).limit(bindparam("limit")))
+
+
 def no_show_block(branch_id: int, today: date) -> date | None:
     """Until when (inclusive) the branch may not book online because of repeated no-shows, or None."""
     cfg = current_app.config
     since = today - timedelta(days=cfg["NO_SHOW_WINDOW_DAYS"])
-    days = list(db.session.scalars(select(Booking.day).where(
-        Booking.branch_id == branch_id, Booking.status == "no_show", Booking.day > since, Booking.day <= today)
-        .order_by(Booking.day.desc()).limit(cfg["NO_SHOW_LIMIT"])))
+    days = list(db.session.scalars(_NO_SHOW_DAYS, {"branch_id": branch_id, "since": since, "today": today,
+                                                   "limit": cfg["NO_SHOW_LIMIT"]}))
     if len(days) < cfg["NO_SHOW_LIMIT"]:
         return None
     until = days[0] + timedelta(days=cfg["NO_SHOW_BLOCK_DAYS"])
@@ -117,36 +123,24 @@ def _validate_fields(item: MenuItem | None, headcount, contact_name, contact_pho
     return fields
 
 
-_occ = SlotOccupancy.__table__
-_OCC_TAKE = (update(_occ)
-             .where(_occ.c.venue_id == bindparam("v"), _occ.c.starts_at == bindparam("s"),
-                    _occ.c.held + bindparam("n") <= _occ.c.capacity)
-             .values(held=_occ.c.held + bindparam("n")))
-_OCC_ENSURE: dict = {}
-
-
-def _occupancy_ensure(dialect: str):
-    """INSERT … ON CONFLICT DO NOTHING of a dated slot's counter, built once per dialect."""
-    if dialect not in _OCC_ENSURE:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        _OCC_ENSURE[dialect] = insert(_occ).values(
-            venue_id=bindparam("v"), starts_at=bindparam("s"), ends_at=bindparam("e"), capacity=bindparam("c"),
-            held=0).on_conflict_do_nothing(index_elements=["venue_id", "starts_at"])
-    return _OCC_ENSURE[dialect]
+# Hold places in a dated slot in one statement: the slot's counter is created holding them or, when it exists,
+# raised only if they still fit (no row changes when they do not). The same SQL on SQLite and PostgreSQL, written
+# out because the dialects' ON CONFLICT constructs are compiled anew on every execution.
+_OCC_TAKE = text(
+    "INSERT INTO slot_occupancies (venue_id, starts_at, ends_at, capacity, held) VALUES (:v, :s, :e, :c, :n) "
+    "ON CONFLICT (venue_id, starts_at) DO UPDATE SET held = slot_occupancies.held + excluded.held "
+    "WHERE slot_occupancies.held + excluded.held <= slot_occupancies.capacity"
+).bindparams(bindparam("s", type_=UTCDateTime()), bindparam("e", type_=UTCDateTime()))
 
 
 def _take_places(venue_id: int, start: datetime, end: datetime, capacity: int, n: int) -> None:
     """Hold n places in the dated slot, atomically; SlotFull when they are not there.
 
-    The conditional UPDATE is serialised by the database per row (PostgreSQL row lock, SQLite's
-    write lock), so simultaneous requests in any number of processes can never overfill a slot.
+    The upsert is serialised by the database per row (PostgreSQL row lock, SQLite's write lock), so
+    simultaneous requests in any number of processes can never overfill a slot.
     """
-    dialect = db.session.get_bind().dialect.name
-    db.session.execute(_occupancy_ensure(dialect), {"v": venue_id, "s": start, "e": end, "c": capacity})
-    if db.session.execute(_OCC_TAKE, {"v": venue_id, "s": start, "n": n}).rowcount != 1:
+    if n > capacity or db.session.execute(
+            _OCC_TAKE, {"v": venue_id, "s": start, "e": end, "c": capacity, "n": n}).rowcount != 1:
         raise SlotFull()
 
 
@@ -158,17 +152,27 @@ def _release_places(booking: Booking) -> None:
         .execution_options(synchronize_session=False))
 
 
-def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name, contact_phone,
+_BRANCH = select(Branch.__table__.c.id, Branch.__table__.c.name, Branch.__table__.c.active).where(
+    Branch.__table__.c.id == bindparam("id"))
+_INSERT_BOOKING = _bookings.insert().returning(_bookings.c.id)
+# Every column of a new booking that creation does not set.
+_UNSET = {c.key: None for c in _bookings.columns}
+
+
+def create_booking(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
                    topic: str | None = "", note: str | None = "", branch_id: int | None = None,
                    now: datetime | None = None) -> Booking:
-    """Book a slot: a secretary online for their branch, a manager offline for any branch of the district."""
+    """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
+
+    `actor` is a User, or anything the permission rules accept as one (the API's token principal).
+    Everything is read before the first write, in prebuilt statements; the write transaction is then
+    four statements: hold the places, the booking, its history, the notifications.
+    """
     now = now or clock.now()
     if actor.role not in ("secretary", "manager"):
         raise NotAllowed("只有支部书记（线上预约）和基地管理员（线下登记）可以预约。")
-    item = db.session.scalar(
-        select(MenuItem).where(MenuItem.id == menu_item_id)
-        .options(joinedload(MenuItem.base), joinedload(MenuItem.venue))) if isinstance(menu_item_id, int) else None
-    if item is None or not item.active or not item.base.active:
+    item = catalog.item_at(menu_item_id, start) if isinstance(menu_item_id, int) else None
+    if item is None:
         raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
     if actor.role == "secretary":
         if not permissions.can_book_online(actor):
@@ -185,47 +189,47 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
         source = "offline"
     fields = _validate_fields(item, headcount, contact_name, contact_phone, topic, note)
-    branch = db.session.get(Branch, branch_id) if isinstance(branch_id, int) else None
+    branch = db.session.execute(_BRANCH, {"id": branch_id}).first() if isinstance(branch_id, int) else None
     if source == "offline" and (branch is None or not branch.active):
         fields["branch_id"] = "请选择预约的党支部。"
     if fields:
         raise ValidationFailed(fields)
 
-    day = clock.local(start).date()
-    slot = catalog.bookable_slot(item.base_id, item.venue_id, start)
-    if slot is None:
+    if item.end_time is None or item.closed:
         raise NotASlot()
-    end = clock.at_local(day, slot.end_time)
-    base = item.base
+    day = clock.local(start).date()
+    end = clock.at_local(day, item.end_time)
     days_ahead = (day - clock.local_today(now)).days
     if source == "online":
-        in_window = base.min_advance_days <= days_ahead <= base.max_advance_days and start > now
+        in_window = item.min_advance_days <= days_ahead <= item.max_advance_days and start > now
     else:  # a manager also records same-day walk-ins, but never for a slot that is over
-        in_window = 0 <= days_ahead <= base.max_advance_days and end > now
+        in_window = 0 <= days_ahead <= item.max_advance_days and end > now
     if not in_window:
         raise OutsideBookingWindow(
-            f"该基地可预约 {base.min_advance_days}–{base.max_advance_days} 天内的场次。" if source == "online" else None)
+            f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
     if db.session.execute(_LIVE_DUPLICATE, {"branch_id": branch.id, "venue_id": item.venue_id,
                                             "starts_at": start}).first():
         raise DuplicateBooking()
 
     # Everything read; the write transaction (and on SQLite the write lock) starts with taking the places.
-    status = "approved" if source == "offline" or not base.requires_approval else "pending"
-    code = new_code()
-    managers = managers_of(base.id) if source == "online" else []
+    status = "approved" if source == "offline" or not item.requires_approval else "pending"
+    managers = managers_of(item.base_id) if source == "online" else []
     secretaries = secretaries_of(branch.id) if status == "approved" else []
-    _take_places(item.venue_id, start, end, slot.capacity, headcount)
-    booking = Booking(
-        code=code, status=status, source=source, base=base, venue=item.venue,
-        menu_item=item, branch=branch, starts_at=start, ends_at=end, day=day, headcount=headcount,
-        contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), topic=(topic or "").strip(),
-        note=(note or "").strip(), created_by_id=actor.id, created_at=now, updated_at=now)
-    db.session.add(booking)
+    values = {
+        **_UNSET, "code": new_code(), "status": status, "source": source, "base_id": item.base_id,
+        "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
+        "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
+        "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
+        "created_by_id": actor.id, "created_at": now, "updated_at": now}
+    del values["id"]
+    _take_places(item.venue_id, start, end, item.capacity, headcount)
     try:
-        db.session.flush()
-    except IntegrityError:
+        booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
+    except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
         db.session.rollback()
         raise DuplicateBooking() from None
+    booking = _persistent(Booking(id=booking_id, **values)).known_names(
+        base_name=item.base_name, venue_name=item.venue_name, branch_name=branch.name, menu_item_title=item.title)
     _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
     when = f"{clock.local(start):%m月%d日 %H:%M}"
     if status == "pending":
@@ -235,18 +239,28 @@ def create_booking(actor: User, *, menu_item_id, start, headcount, contact_name,
         if source == "online":
             notify(managers, "booking_created", booking, f"新预约：{branch.name}",
                    f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人（无需审核）。")
-        notify(secretaries, "booking_approved", booking, f"预约成功：{base.name} {when}",
+        notify(secretaries, "booking_approved", booking, f"预约成功：{item.base_name} {when}",
                f"“{item.title}”{when}，{headcount} 人。签到码 {booking.code}。")
     db.session.commit()
     return booking
 
 
+def _persistent(booking: Booking) -> Booking:
+    """A booking whose row was just inserted, as the session's object for that row, without reading it back."""
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    return booking
+
+
 # -- changing state -------------------------------------------------------------------------------
 
-def _event(booking: Booking, actor: User | None, action: str, from_status, to_status, note: str,
-           now: datetime) -> None:
-    db.session.add(BookingEvent(booking_id=booking.id, at=now, actor_id=actor.id if actor else None,
-                                action=action, from_status=from_status, to_status=to_status, note=note or ""))
+_INSERT_EVENT = BookingEvent.__table__.insert()
+
+
+def _event(booking: Booking, actor, action: str, from_status, to_status, note: str, now: datetime) -> None:
+    db.session.execute(_INSERT_EVENT, {"booking_id": booking.id, "at": now, "actor_id": actor.id if actor else None,
+                                       "action": action, "from_status": from_status, "to_status": to_status,
+                                       "note": note or ""})
 
 
 def transition(booking: Booking, action: str, actor: User | None, note: str = "",
