@@ -5,7 +5,10 @@ writing statement: it then takes an exclusive file lock (instance/write.lock) an
 lets go of the lock right after COMMIT or ROLLBACK. Writers of every process (gunicorn workers, the scheduler,
 the CLI) so queue in the kernel and are woken at once, instead of SQLite's busy handler sleeping and polling,
 and a transaction never upgrades from reading to writing (which fails at once with "database is locked").
-Like PostgreSQL at READ COMMITTED, what was read before the first write may change before it: the rules that
+The WAL is copied back into the database (a checkpoint) by the process that wrote, every CHECKPOINT_EVERY of
+its commits, after it has let go of the write lock: SQLite would otherwise do it inside a COMMIT now and then,
+and every other writer would wait for the copy and its fsyncs. (SQLite's own checkpoint stays as a backstop at a
+much larger WAL.) Like PostgreSQL at READ COMMITTED, what was read before the first write may change before it: the rules that
 matter are kept by conditional UPDATEs, unique indexes and row locks that work the same on both databases.
 """
 import fcntl
@@ -15,6 +18,8 @@ from flask import Flask
 from sqlalchemy import event
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+CHECKPOINT_EVERY = 200  # commits of one process; a few MB of WAL at most
+BACKSTOP_PAGES = 20000  # SQLite's automatic checkpoint, should ours fall behind (about 80 MB)
 
 
 def _lock(info: dict, path: str) -> None:
@@ -42,6 +47,7 @@ def tune(app: Flask, engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -50,12 +56,21 @@ def tune(app: Flask, engine) -> None:
             _lock(conn.connection.info, lock_path)
             cursor.execute("BEGIN IMMEDIATE")
 
+    commits = 0
+
     @event.listens_for(engine, "commit")
     def commit_then_unlock(conn):
+        nonlocal commits
         dbapi_conn = conn.connection.dbapi_connection
-        if dbapi_conn.in_transaction:
+        wrote = dbapi_conn.in_transaction
+        if wrote:
             dbapi_conn.commit()  # commit here, so that the next writer goes only once it is done
         _unlock(conn.connection.info)
+        if wrote:
+            commits += 1
+            if commits % CHECKPOINT_EVERY == 0:
+                # PASSIVE: copies what it can without waiting for readers or writers, and never blocks them.
+                dbapi_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     @event.listens_for(engine, "rollback")
     def rollback_then_unlock(conn):

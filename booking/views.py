@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
@@ -53,14 +54,33 @@ def healthz():
     return {"status": "ok"}
 
 
+class PageSessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie belongs to the pages; the API authenticates with bearer tokens only.
+
+    An API request starts with an empty session and never reads the cookie, so a logged-in browser's
+    cookie cannot act on the API, and no request there pays for checking the cookie's signature.
+    """
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith("/api/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprint, converters, request guards and template helpers."""
     app.register_blueprint(bp)
+    app.session_interface = PageSessionInterface()
 
     @app.before_request
     def refuse_nul():
         # PostgreSQL cannot store NUL characters; refuse them at the door with a 400, never a 500.
-        for values in (request.args, request.form):
+        # (JSON bodies are checked field by field by the API's schema.)
+        sources = (request.args, request.form) if request.mimetype in FORM_TYPES else (request.args,)
+        for values in sources:
             for v in values.values():
                 if "\x00" in v:
                     abort(400)

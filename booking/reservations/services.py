@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 
@@ -26,18 +26,20 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 _bookings = Booking.__table__
-_CODE_USED = select(_bookings.c.id).where(_bookings.c.code == bindparam("code"))
-_LIVE_DUPLICATE = select(_bookings.c.id).where(
-    _bookings.c.branch_id == bindparam("branch_id"), _bookings.c.venue_id == bindparam("venue_id"),
-    _bookings.c.starts_at == bindparam("starts_at"), _bookings.c.status.in_(LIVE_STATUSES))
+# Before a booking is written, in one query: whether the branch already holds this slot, and whether the
+# check-in code drawn for it is taken. (The statuses are spelled out: an IN list is re-rendered on every run.)
+_CLASHES = select(
+    select(_bookings.c.id).where(
+        _bookings.c.branch_id == bindparam("branch_id"), _bookings.c.venue_id == bindparam("venue_id"),
+        _bookings.c.starts_at == bindparam("starts_at"),
+        or_(*(_bookings.c.status == s for s in LIVE_STATUSES))).exists().label("duplicate"),
+    select(_bookings.c.id).where(_bookings.c.code == bindparam("code")).exists().label("code_taken"),
+)
 
 
 def new_code() -> str:
-    """A check-in code: 8 characters without look-alikes (0/O, 1/I), not yet used."""
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        if db.session.execute(_CODE_USED, {"code": code}).first() is None:
-            return code
+    """A check-in code: 8 characters without look-alikes (0/O, 1/I); 32 letters, so each random byte maps evenly."""
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in secrets.token_bytes(8))
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -155,8 +157,8 @@ def _release_places(booking: Booking) -> None:
 _BRANCH = select(Branch.__table__.c.id, Branch.__table__.c.name, Branch.__table__.c.active).where(
     Branch.__table__.c.id == bindparam("id"))
 _INSERT_BOOKING = _bookings.insert().returning(_bookings.c.id)
-# Every column of a new booking that creation does not set.
-_UNSET = {c.key: None for c in _bookings.columns}
+# Every column of a new booking that creation does not set (the id comes from the insert).
+_UNSET = {c.key: None for c in _bookings.columns if c.key != "id"}
 
 
 def create_booking(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
@@ -207,31 +209,36 @@ def create_booking(actor, *, menu_item_id, start, headcount, contact_name, conta
     if not in_window:
         raise OutsideBookingWindow(
             f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
-    if db.session.execute(_LIVE_DUPLICATE, {"branch_id": branch.id, "venue_id": item.venue_id,
-                                            "starts_at": start}).first():
-        raise DuplicateBooking()
+    code = new_code()
+    while True:
+        clashes = db.session.execute(_CLASHES, {"branch_id": branch.id, "venue_id": item.venue_id,
+                                                "starts_at": start, "code": code}).one()
+        if clashes.duplicate:
+            raise DuplicateBooking()
+        if not clashes.code_taken:
+            break
+        code = new_code()
 
     # Everything read; the write transaction (and on SQLite the write lock) starts with taking the places.
     status = "approved" if source == "offline" or not item.requires_approval else "pending"
     managers = managers_of(item.base_id) if source == "online" else []
     secretaries = secretaries_of(branch.id) if status == "approved" else []
     values = {
-        **_UNSET, "code": new_code(), "status": status, "source": source, "base_id": item.base_id,
+        **_UNSET, "code": code, "status": status, "source": source, "base_id": item.base_id,
         "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
         "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
         "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
         "created_by_id": actor.id, "created_at": now, "updated_at": now}
-    del values["id"]
+    when = f"{clock.local(start):%m月%d日 %H:%M}"
+    booking = Booking(**values).known_names(
+        base_name=item.base_name, venue_name=item.venue_name, branch_name=branch.name, menu_item_title=item.title)
     _take_places(item.venue_id, start, end, item.capacity, headcount)
     try:
-        booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
+        booking.id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
     except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
         db.session.rollback()
         raise DuplicateBooking() from None
-    booking = _persistent(Booking(id=booking_id, **values)).known_names(
-        base_name=item.base_name, venue_name=item.venue_name, branch_name=branch.name, menu_item_title=item.title)
     _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
-    when = f"{clock.local(start):%m月%d日 %H:%M}"
     if status == "pending":
         notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
                f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人，请审核。")
@@ -242,11 +249,7 @@ def create_booking(actor, *, menu_item_id, start, headcount, contact_name, conta
         notify(secretaries, "booking_approved", booking, f"预约成功：{item.base_name} {when}",
                f"“{item.title}”{when}，{headcount} 人。签到码 {booking.code}。")
     db.session.commit()
-    return booking
-
-
-def _persistent(booking: Booking) -> Booking:
-    """A booking whose row was just inserted, as the session's object for that row, without reading it back."""
+    # The row as written, made the session's object for it without reading it back (and outside the write lock).
     make_transient_to_detached(booking)
     db.session.add(booking)
     return booking
