@@ -24,9 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        options.setdefault("connect_args", {})["timeout"] = 30
-        options["pool_pre_ping"] = False  # a file, not a server: nothing to ping
+        from booking import sqlite
+        sqlite.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from booking.views import IdConverter

@@ -5,14 +5,21 @@ writing statement: it then takes an exclusive file lock (instance/write.lock) an
 lets go of the lock right after COMMIT or ROLLBACK. Writers of every process (gunicorn workers, the scheduler,
 the CLI) so queue in the kernel and are woken at once, instead of SQLite's busy handler sleeping and polling,
 and a transaction never upgrades from reading to writing (which fails at once with "database is locked").
+
 The WAL is copied back into the database (a checkpoint) by the process that wrote, every CHECKPOINT_EVERY of
 its commits, after it has let go of the write lock: SQLite would otherwise do it inside a COMMIT now and then,
-and every other writer would wait for the copy and its fsyncs. (SQLite's own checkpoint stays as a backstop at a
-much larger WAL.) Like PostgreSQL at READ COMMITTED, what was read before the first write may change before it: the rules that
+and every other writer would wait for the copy and its fsyncs. (SQLite's own checkpoint stays as a backstop at
+a much larger WAL.)
+
+This lives in the DBAPI connection itself (sqlite3's `factory`), not in SQLAlchemy events: every statement
+passes through it, and engine events would put their dispatch on every statement of every request.
+
+Like PostgreSQL at READ COMMITTED, what was read before the first write may change before it: the rules that
 matter are kept by conditional UPDATEs, unique indexes and row locks that work the same on both databases.
 """
 import fcntl
 import os
+import sqlite3
 
 from flask import Flask
 from sqlalchemy import event
@@ -22,26 +29,103 @@ CHECKPOINT_EVERY = 200  # commits of one process; a few MB of WAL at most
 BACKSTOP_PAGES = 20000  # SQLite's automatic checkpoint, should ours fall behind (about 80 MB)
 
 
-def _lock(info: dict, path: str) -> None:
-    if "lock_fd" not in info:
-        info["lock_fd"] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(info["lock_fd"], fcntl.LOCK_EX)
-    info["locked"] = True
+def _writes(sql: str) -> bool:
+    return sql.lstrip()[:7].upper().startswith(WRITES)
 
 
-def _unlock(info: dict) -> None:
-    if info.get("locked"):
-        fcntl.flock(info["lock_fd"], fcntl.LOCK_UN)
-        info["locked"] = False
+class WritingCursor(sqlite3.Cursor):
+    """A cursor whose first writing statement starts the connection's write transaction."""
+
+    def execute(self, sql, parameters=(), /):
+        if not self.connection.in_transaction and _writes(sql):
+            self.connection.begin_writing()
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        if not self.connection.in_transaction and _writes(sql):
+            self.connection.begin_writing()
+        return super().executemany(sql, seq_of_parameters)
+
+
+class LockingConnection(sqlite3.Connection):
+    """An SQLite connection in autocommit mode whose writes queue on a file lock (see the module's docstring)."""
+
+    lock_path: str | None = None
+    _lock_fd: int | None = None
+    _locked = False
+    _commits = 0
+
+    def cursor(self, factory=WritingCursor):
+        return super().cursor(factory)
+
+    # sqlite3's shortcut methods would make their own plain cursor; route them through ours.
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        return self.cursor().executemany(sql, seq_of_parameters)
+
+    def begin_writing(self) -> None:
+        """Queue for the write lock, then BEGIN IMMEDIATE (which so never waits on another writer)."""
+        if self.lock_path is None:
+            raise RuntimeError("LockingConnection.lock_path is not set")
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._locked = True
+        try:
+            super().cursor().execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._unlock()
+            raise
+
+    def commit(self) -> None:
+        wrote = self.in_transaction
+        super().commit()  # on failure the lock is kept until the rollback that follows
+        self._unlock()
+        if wrote:
+            self._commits += 1
+            if self._commits % CHECKPOINT_EVERY == 0:
+                # PASSIVE: copies what it can without waiting for readers or writers, and never blocks them.
+                super().cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._unlock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._unlock()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    def _unlock(self) -> None:
+        if self._locked:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            self._locked = False
+
+
+def engine_options(options: dict) -> None:
+    """What the engine needs for this module: our connection class, a wait limit, and no pre-ping."""
+    connect_args = options.setdefault("connect_args", {})
+    connect_args["factory"] = LockingConnection
+    connect_args["timeout"] = 30
+    options["pool_pre_ping"] = False  # a file, not a server: nothing to ping
 
 
 def tune(app: Flask, engine) -> None:
-    """Install the connection settings and the write lock for an SQLite engine."""
+    """Settings of each new SQLite connection, and where its write lock lives."""
     lock_path = os.path.join(app.instance_path, "write.lock")
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # no implicit transactions: begun below, at the first write
+        dbapi_conn.isolation_level = None  # no implicit transactions: begun at the first write
+        dbapi_conn.lock_path = lock_path
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -49,38 +133,3 @@ def tune(app: Flask, engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cur.close()
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def begin_writing(conn, cursor, statement, parameters, context, executemany):
-        if not conn.connection.dbapi_connection.in_transaction and statement.lstrip()[:7].upper().startswith(WRITES):
-            _lock(conn.connection.info, lock_path)
-            cursor.execute("BEGIN IMMEDIATE")
-
-    commits = 0
-
-    @event.listens_for(engine, "commit")
-    def commit_then_unlock(conn):
-        nonlocal commits
-        dbapi_conn = conn.connection.dbapi_connection
-        wrote = dbapi_conn.in_transaction
-        if wrote:
-            dbapi_conn.commit()  # commit here, so that the next writer goes only once it is done
-        _unlock(conn.connection.info)
-        if wrote:
-            commits += 1
-            if commits % CHECKPOINT_EVERY == 0:
-                # PASSIVE: copies what it can without waiting for readers or writers, and never blocks them.
-                dbapi_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    @event.listens_for(engine, "rollback")
-    def rollback_then_unlock(conn):
-        dbapi_conn = conn.connection.dbapi_connection
-        if dbapi_conn.in_transaction:
-            dbapi_conn.rollback()
-        _unlock(conn.connection.info)
-
-    @event.listens_for(engine, "reset")
-    def unlock_on_return(dbapi_conn, record, reset_state):
-        if dbapi_conn.in_transaction:
-            dbapi_conn.rollback()
-        _unlock(record.info)

@@ -1,0 +1,111 @@
+"""The SQLite connection class: writers queue on a file lock held from the first write to COMMIT or ROLLBACK,
+and the WAL is checkpointed after the lock is let go. Runs on its own database file in every suite."""
+import fcntl
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from booking.sqlite import BACKSTOP_PAGES, CHECKPOINT_EVERY, LockingConnection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _connect(tmp_path):
+    conn = sqlite3.connect(tmp_path / "t.db", factory=LockingConnection, isolation_level=None)
+    conn.lock_path = str(tmp_path / "write.lock")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    return conn
+
+
+def _held(conn) -> bool:
+    """Whether another open file description could not take the write lock right now."""
+    fd = os.open(conn.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_the_first_write_takes_the_lock_and_commit_lets_go(tmp_path):
+    conn = _connect(tmp_path)
+    conn.execute("SELECT 1").fetchall()
+    assert not conn.in_transaction and not _held(conn)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (x INTEGER)")
+    assert conn.in_transaction and _held(conn)
+    cur.execute("INSERT INTO t VALUES (?)", (1,))
+    conn.commit()
+    assert not conn.in_transaction and not _held(conn)
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+def test_rollback_and_close_let_go_and_undo(tmp_path):
+    conn = _connect(tmp_path)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.commit()
+    conn.cursor().executemany("INSERT INTO t VALUES (?)", [(1,), (2,)])
+    assert _held(conn)
+    conn.rollback()
+    assert not _held(conn)
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    conn.execute("  insert into t values (3)")  # leading space, lower case: still a write
+    assert _held(conn)
+    conn.close()
+    assert not _held(conn)
+
+
+SECOND_WRITER = """
+import sqlite3, sys, time
+from booking.sqlite import LockingConnection
+# No busy timeout: without the file lock, its BEGIN IMMEDIATE would fail at once with "database is locked".
+conn = sqlite3.connect(sys.argv[1], factory=LockingConnection, isolation_level=None, timeout=0)
+conn.lock_path = sys.argv[2]
+print("ready", flush=True)
+conn.execute("INSERT INTO t VALUES (2)")
+conn.commit()
+print(time.monotonic(), flush=True)
+"""
+
+
+def test_a_second_writer_in_another_process_waits_for_the_first(tmp_path):
+    first = _connect(tmp_path)
+    first.execute("CREATE TABLE t (x INTEGER)")
+    first.commit()
+    first.execute("INSERT INTO t VALUES (1)")  # holds the lock
+    second = subprocess.Popen([sys.executable, "-c", SECOND_WRITER, str(tmp_path / "t.db"), first.lock_path],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert second.stdout.readline().strip() == "ready"
+        time.sleep(0.3)  # the second writer is now queued on the lock
+        committed_at = time.monotonic()
+        first.commit()
+        through_at = float(second.stdout.readline())
+        assert second.wait(10) == 0
+    finally:
+        second.kill()
+    assert through_at >= committed_at  # it got through only once the first had committed
+    assert sorted(first.execute("SELECT x FROM t").fetchall()) == [(1,), (2,)]
+
+
+def test_every_checkpoint_every_commits_the_wal_is_copied_back(tmp_path):
+    conn = _connect(tmp_path)
+    conn.execute("CREATE TABLE t (x TEXT)")
+    conn.commit()
+    db_file = tmp_path / "t.db"
+    for i in range(CHECKPOINT_EVERY - 2):
+        conn.execute("INSERT INTO t VALUES (?)", ("x" * 2000,))
+        conn.commit()
+    before = db_file.stat().st_size
+    conn.execute("INSERT INTO t VALUES (?)", ("x" * 2000,))
+    conn.commit()  # the CHECKPOINT_EVERY-th commit of this connection
+    after = db_file.stat().st_size
+    assert before < 100_000 < after  # the rows were only in the WAL, now they are in the database file
