@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sqlalchemy import select  # noqa: E402
 
 from booking import clock, create_app  # noqa: E402
-from models import Base, Branch, MenuItem, OpeningSlot, User, Venue, db  # noqa: E402
+from models import Base, Booking, Branch, MenuItem, OpeningSlot, User, Venue, db  # noqa: E402
 
 
 def main(out_path: str) -> None:
@@ -38,13 +38,18 @@ def main(out_path: str) -> None:
         db.session.commit()
         create_item = db.session.scalar(select(MenuItem).where(MenuItem.base_id == target.id))
         branches = list(db.session.scalars(select(Branch.id).where(Branch.active.is_(True)).order_by(Branch.id)))
+        # Bookings of the creation benchmark made by earlier runs on this database: their (slot, branch) is taken.
+        made = select(Booking.starts_at, Booking.branch_id).where(Booking.menu_item_id == create_item.id)
+        taken = {(clock.iso(s), b) for s, b in db.session.execute(made)}
         today = clock.local_today()
         bodies = []
-        # Distinct (slot, branch) pairs, in slots from tomorrow on: each request takes a free place.
+        # Distinct (slot, branch) pairs not yet booked, in slots from tomorrow on: each request takes a free place.
         for day in range(1, 60):
             for hour in range(24):
                 start = clock.iso(clock.at_local(today + timedelta(days=day), time(hour)))
-                for branch_id in branches[:100]:
+                for branch_id in branches[:200]:
+                    if (start, branch_id) in taken:
+                        continue
                     bodies.append(json.dumps({"menu_item_id": create_item.id, "start": start, "headcount": 1,
                                               "contact_name": "压测", "contact_phone": "13800000000",
                                               "branch_id": branch_id}, ensure_ascii=False))
@@ -52,7 +57,9 @@ def main(out_path: str) -> None:
         with open(bodies_path, "w") as f:
             f.write("\n".join(bodies) + "\n")
         info = {"item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
-                "bodies": bodies_path, "bodies_count": len(bodies)}
+                "bodies": bodies_path, "bodies_count": len(bodies),
+                # run.py starts each run after the bodies used since: the count of benchmark bookings minus this
+                "bodies_base": len(taken)}
         with open(out_path, "w") as f:
             json.dump(info, f)
 

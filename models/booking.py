@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from functools import cached_property
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -109,7 +108,7 @@ class Booking(Model):
     source: Mapped[str] = mapped_column(String(8))
     base_id: Mapped[int] = mapped_column(ForeignKey("bases.id"))
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
-    menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_items.id"), index=True)
+    menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_items.id"))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -144,28 +143,22 @@ class Booking(Model):
     )
     photos: Mapped[list[BookingPhoto]] = relationship(back_populates="booking", order_by="BookingPhoto.id")
 
-    # The names shown with a booking come through its relationships, unless whoever made the object had already
-    # read them: creation reads them with the slot and hands them over (`known_names`), so its answer costs no query.
-    @cached_property
+    # The names shown with a booking (the API's answer for a booking just made carries them in its record).
+    @property
     def base_name(self) -> str:
         return self.base.name
 
-    @cached_property
+    @property
     def venue_name(self) -> str:
         return self.venue.name
 
-    @cached_property
+    @property
     def branch_name(self) -> str:
         return self.branch.name
 
-    @cached_property
+    @property
     def menu_item_title(self) -> str:
         return self.menu_item.title
-
-    def known_names(self, *, base_name: str, venue_name: str, branch_name: str, menu_item_title: str) -> Booking:
-        self.__dict__.update(base_name=base_name, venue_name=venue_name, branch_name=branch_name,
-                             menu_item_title=menu_item_title)
-        return self
 
     @property
     def status_label(self) -> str:

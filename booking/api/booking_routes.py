@@ -43,8 +43,7 @@ CREATE_BODY = Body(
           responses={201: "Booking", 403: None, 409: None})
 def create_booking(body):
     """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window."""
-    booking = services.create_booking(current_actor(), **body)
-    return serialize.booking(booking), 201
+    return serialize.booking(services.book(current_actor(), **body)), 201
 
 
 LIST_QUERY = Query(

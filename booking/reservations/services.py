@@ -5,6 +5,7 @@ permission before state, writes a history row, tells the people concerned, and c
 """
 import re
 import secrets
+from collections import namedtuple
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -157,13 +158,26 @@ def _release_places(booking: Booking) -> None:
 _BRANCH = select(Branch.__table__.c.id, Branch.__table__.c.name, Branch.__table__.c.active).where(
     Branch.__table__.c.id == bindparam("id"))
 _INSERT_BOOKING = _bookings.insert().returning(_bookings.c.id)
-# Every column of a new booking that creation does not set (the id comes from the insert).
-_UNSET = {c.key: None for c in _bookings.columns if c.key != "id"}
+BOOKING_COLUMNS = tuple(c.key for c in _bookings.columns)
+NAMES = ("base_name", "venue_name", "branch_name", "menu_item_title")
+# A booking just made, as a plain record: its columns and the names shown with it (what the API answers).
+NewBooking = namedtuple("NewBooking", BOOKING_COLUMNS + NAMES)
+_UNSET = dict.fromkeys(BOOKING_COLUMNS)
 
 
-def create_booking(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
-                   topic: str | None = "", note: str | None = "", branch_id: int | None = None,
-                   now: datetime | None = None) -> Booking:
+def create_booking(actor, **request) -> Booking:
+    """`book`, and the new booking as the session's Booking object, for the pages and scripts that go on
+    working with it. (Made from the record without reading the row back.)"""
+    new = book(actor, **request)
+    booking = Booking(**{key: getattr(new, key) for key in BOOKING_COLUMNS})
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    return booking
+
+
+def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
+         topic: str | None = "", note: str | None = "", branch_id: int | None = None,
+         now: datetime | None = None) -> NewBooking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
     `actor` is a User, or anything the permission rules accept as one (the API's token principal).
@@ -224,20 +238,21 @@ def create_booking(actor, *, menu_item_id, start, headcount, contact_name, conta
     managers = managers_of(item.base_id) if source == "online" else []
     secretaries = secretaries_of(branch.id) if status == "approved" else []
     values = {
-        **_UNSET, "code": code, "status": status, "source": source, "base_id": item.base_id,
+        "code": code, "status": status, "source": source, "base_id": item.base_id,
         "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
         "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
         "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
         "created_by_id": actor.id, "created_at": now, "updated_at": now}
     when = f"{clock.local(start):%m月%d日 %H:%M}"
-    booking = Booking(**values).known_names(
-        base_name=item.base_name, venue_name=item.venue_name, branch_name=branch.name, menu_item_title=item.title)
+    names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
+             "menu_item_title": item.title}
     _take_places(item.venue_id, start, end, item.capacity, headcount)
     try:
-        booking.id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
+        booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
     except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
         db.session.rollback()
         raise DuplicateBooking() from None
+    booking = NewBooking(**_UNSET, **names)._replace(id=booking_id, **values)
     _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
     if status == "pending":
         notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
@@ -247,11 +262,8 @@ def create_booking(actor, *, menu_item_id, start, headcount, contact_name, conta
             notify(managers, "booking_created", booking, f"新预约：{branch.name}",
                    f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人（无需审核）。")
         notify(secretaries, "booking_approved", booking, f"预约成功：{item.base_name} {when}",
-               f"“{item.title}”{when}，{headcount} 人。签到码 {booking.code}。")
+               f"“{item.title}”{when}，{headcount} 人。签到码 {code}。")
     db.session.commit()
-    # The row as written, made the session's object for it without reading it back (and outside the write lock).
-    make_transient_to_detached(booking)
-    db.session.add(booking)
     return booking
 
 
