@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.reservations import services
 from tests.factories import item as _item, slot_start, user as _user
-from models import Base, Booking, BookingEvent, Branch, Closure, Notification, SlotOccupancy, db
+from models import Base, Booking, BookingEvent, Branch, Closure, Notification, SlotOccupancy, User, db
 
 
 def _start(days=3, hour=9):
@@ -70,6 +70,23 @@ def test_manager_records_offline_booking(demo, api):
     assert b["source"] == "offline" and b["status"] == "approved" and b["branch_id"] == branch.id
     r = _book(api, as_="manager", hour=14)
     assert r.status_code == 422 and "branch_id" in r.get_json()["error"]["fields"]
+
+
+def test_offline_booking_tells_the_branchs_active_secretaries_only(demo, api):
+    secretary = _user("secretary")
+    colleague = User(username="secretary-b", display_name="副书记", role="secretary", branch_id=secretary.branch_id,
+                     email="b@example.org", password_hash="-")
+    former = User(username="secretary-c", display_name="前任书记", role="secretary", branch_id=secretary.branch_id,
+                  active=False, password_hash="-")
+    db.session.add_all([colleague, former])
+    db.session.commit()
+    r = _book(api, as_="manager", branch_id=secretary.branch_id)
+    assert r.status_code == 201
+    code = r.get_json()["code"]
+    told = db.session.execute(select(Notification.user_id, Notification.kind, Notification.body)
+                              .where(Notification.booking_id == r.get_json()["id"])).all()
+    assert sorted(u for u, _, _ in told) == sorted([secretary.id, colleague.id])
+    assert all(kind == "booking_approved" and code in body for _, kind, body in told)
 
 
 def test_manager_of_another_base_and_others_may_not_book(demo, api):

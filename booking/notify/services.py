@@ -4,7 +4,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import bindparam, event, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
 from booking import clock
@@ -20,8 +20,14 @@ _MANAGERS = (select(_users.c.id, _users.c.email)
              .select_from(_users.join(manager_bases, manager_bases.c.user_id == _users.c.id))
              .where(manager_bases.c.base_id == bindparam("base_id"), _users.c.active.is_(True),
                     _users.c.role == "manager"))
-_SECRETARIES = select(_users.c.id, _users.c.email).where(
-    _users.c.branch_id == bindparam("branch_id"), _users.c.role == "secretary", _users.c.active.is_(True))
+
+
+def is_secretary_of(branch_id) -> ColumnElement[bool]:
+    """Who hears about a branch's bookings: its active secretaries (a condition on users, for joins too)."""
+    return and_(_users.c.branch_id == branch_id, _users.c.role == "secretary", _users.c.active.is_(True))
+
+
+_SECRETARIES = select(_users.c.id, _users.c.email).where(is_secretary_of(bindparam("branch_id")))
 
 
 def managers_of(base_id: int) -> list:

@@ -17,7 +17,7 @@ from booking import clock, permissions
 from booking.catalog import services as catalog
 from booking.errors import (BranchBlocked, CancelDeadlinePassed, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, SlotFull, ValidationFailed)
-from booking.notify.services import managers_of, notify, secretaries_of
+from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of
 from models import Booking, BookingEvent, Branch, MenuItem, SlotOccupancy, User, db
 from models.booking import LIVE_STATUSES, RELEASING_STATUSES, STATUS_LABELS, TRANSITIONS
 from models.types import UTCDateTime
@@ -155,8 +155,14 @@ def _release_places(booking: Booking) -> None:
         .execution_options(synchronize_session=False))
 
 
-_BRANCH = select(Branch.__table__.c.id, Branch.__table__.c.name, Branch.__table__.c.active).where(
-    Branch.__table__.c.id == bindparam("id"))
+_branches, _users = Branch.__table__, User.__table__
+# The branch with its secretaries (who are told when its booking is approved): one row per secretary, or one
+# row with none.
+_BRANCH = (select(_branches.c.id, _branches.c.name, _branches.c.active, _users.c.id.label("secretary_id"),
+                  _users.c.email.label("secretary_email"))
+           .select_from(_branches.outerjoin(_users, is_secretary_of(_branches.c.id)))
+           .where(_branches.c.id == bindparam("id")))
+Recipient = namedtuple("Recipient", "id email")
 _INSERT_BOOKING = _bookings.insert().returning(_bookings.c.id)
 BOOKING_COLUMNS = tuple(c.key for c in _bookings.columns)
 NAMES = ("base_name", "venue_name", "branch_name", "menu_item_title")
@@ -205,7 +211,8 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
         source = "offline"
     fields = _validate_fields(item, headcount, contact_name, contact_phone, topic, note)
-    branch = db.session.execute(_BRANCH, {"id": branch_id}).first() if isinstance(branch_id, int) else None
+    rows = db.session.execute(_BRANCH, {"id": branch_id}).all() if isinstance(branch_id, int) else []
+    branch = rows[0] if rows else None
     if source == "offline" and (branch is None or not branch.active):
         fields["branch_id"] = "请选择预约的党支部。"
     if fields:
@@ -236,7 +243,7 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
     # Everything read; the write transaction (and on SQLite the write lock) starts with taking the places.
     status = "approved" if source == "offline" or not item.requires_approval else "pending"
     managers = managers_of(item.base_id) if source == "online" else []
-    secretaries = secretaries_of(branch.id) if status == "approved" else []
+    secretaries = [Recipient(r.secretary_id, r.secretary_email) for r in rows if r.secretary_id is not None]
     values = {
         "code": code, "status": status, "source": source, "base_id": item.base_id,
         "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
