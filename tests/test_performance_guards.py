@@ -43,6 +43,31 @@ def test_base_detail_is_four_queries(demo, api):
     assert r.status_code == 200 and len(statements) == 4, statements
 
 
+def _create(api, username, **extra):
+    token = api.token(username)
+    body = {"menu_item_id": item().id, "start": clock.iso(slot_start(3, 9)), "headcount": 10,
+            "contact_name": "王芳", "contact_phone": "13800000000", **extra}
+    with counted() as statements:
+        r = api.client.post("/api/v1/bookings", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.get_json()
+    return statements
+
+
+def test_offline_creation_is_seven_statements_and_the_notification(demo, api):
+    from tests.factories import user
+    statements = _create(api, "manager", branch_id=user("secretary").branch_id)
+    # reads: token with bases, item with rules and slot, branch with secretaries, duplicate and code;
+    # writes: places (one upsert), booking, history, notifications (one statement for all)
+    assert len(statements) == 8, statements
+    assert sum(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements) == 4, statements
+
+
+def test_online_creation_is_ten_statements(demo, api):
+    statements = _create(api, "secretary")
+    # the offline reads plus the branch's no-show record and the base's managers, who are told of the request
+    assert len(statements) == 10, statements
+
+
 def _list_queries(api, username):
     token = api.token(username)
     with counted() as statements:
