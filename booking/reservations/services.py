@@ -18,7 +18,7 @@ from booking.catalog import services as catalog
 from booking.errors import (BranchBlocked, CancelDeadlinePassed, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, SlotFull, ValidationFailed)
 from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of
-from models import Booking, BookingEvent, Branch, MenuItem, SlotOccupancy, User, db
+from models import Booking, BookingEvent, Branch, SlotOccupancy, User, db
 from models.booking import LIVE_STATUSES, RELEASING_STATUSES, STATUS_LABELS, TRANSITIONS
 from models.types import UTCDateTime
 
@@ -107,7 +107,8 @@ def no_show_block(branch_id: int, today: date) -> date | None:
     return until if until >= today else None
 
 
-def _validate_fields(item: MenuItem | None, headcount, contact_name, contact_phone, topic, note) -> dict:
+def _validate_fields(item, headcount, contact_name, contact_phone, topic, note) -> dict:
+    """What is wrong with the request's fields, by field; `item` is anything with min_group and max_group."""
     fields = {}
     if isinstance(headcount, bool) or not isinstance(headcount, int):
         fields["headcount"] = "请填写参加人数（整数）。"
