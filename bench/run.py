@@ -189,7 +189,7 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=4, help="time of each run")
-    parser.add_argument("--rounds", type=int, default=3, help="paired runs (bare, endpoint) per endpoint")
+    parser.add_argument("--rounds", type=int, default=5, help="paired runs (bare, endpoint) per endpoint")
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
