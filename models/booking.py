@@ -72,7 +72,6 @@ SOURCES = {"online": "线上预约", "offline": "线下登记"}
 
 _live = "status IN ('pending', 'approved')"
 _has_lecturer = "lecturer_id IS NOT NULL"
-_completed = "status = 'completed'"
 
 
 class Booking(Model):
@@ -99,13 +98,11 @@ class Booking(Model):
         Index("ix_bookings_base_start", "base_id", "starts_at"),
         Index("ix_bookings_branch_start", "branch_id", "starts_at"),
         Index("ix_bookings_status_start", "status", "starts_at"),
-        # Partial indexes: a booking enters them only once it has a lecturer, or once its visit is completed,
-        # so making a booking writes neither.
+        # Partial: a booking enters it only once it has a lecturer, so making a booking does not write it.
         Index("ix_bookings_lecturer_start", "lecturer_id", "starts_at",
               sqlite_where=text(_has_lecturer), postgresql_where=text(_has_lecturer)),
         # Covers the statistics: completed visits by day, with what they are grouped and summed by.
-        Index("ix_bookings_stats", "status", "day", "visitor_count", "rating", "base_id", "branch_id",
-              sqlite_where=text(_completed), postgresql_where=text(_completed)),
+        Index("ix_bookings_stats", "status", "day", "visitor_count", "rating", "base_id", "branch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
