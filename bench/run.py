@@ -140,11 +140,12 @@ class Paired:
         self.bare_runs: list[dict] = []
 
     def run(self, url: str, script: str, env: dict, connections: int = 4, before_round=None) -> dict:
-        wrk(url, 1, connections, script, env if before_round is None else before_round(env))  # warm up
+        before_round = before_round or (lambda e: e)
+        wrk(url, 1, connections, script, before_round(env))  # warm up
         pairs = []
         for _ in range(self.rounds):
             bare = wrk(self.bare.url + "/bare", self.seconds, 4, "bench/get.lua", {"TOKEN": "-"})
-            run = wrk(url, self.seconds, connections, script, env if before_round is None else before_round(env))
+            run = wrk(url, self.seconds, connections, script, before_round(env))
             self.bare_runs.append(bare)
             pairs.append((bare, run))
         runs = [run for _, run in pairs]

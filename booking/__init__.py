@@ -51,7 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(stats.bp)
     app.register_blueprint(lecturers.bp)
     app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never with the session cookie
+    # The API authenticates with bearer tokens, never with the session cookie: no CSRF token, no cookie read.
+    csrf.exempt(api.bp)
+    app.session_interface = api.PageSessionInterface()
     views.init_app(app)
     register_page_handlers(app)
     cli.init_app(app)

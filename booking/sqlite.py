@@ -111,25 +111,28 @@ class LockingConnection(sqlite3.Connection):
 
 
 def engine_options(options: dict) -> None:
-    """What the engine needs for this module: our connection class, a wait limit, and no pre-ping."""
-    connect_args = options.setdefault("connect_args", {})
-    connect_args["factory"] = LockingConnection
-    connect_args["timeout"] = 30
+    """What the engine needs for this module: our connection class, and no pre-ping."""
+    options.setdefault("connect_args", {})["factory"] = LockingConnection
     options["pool_pre_ping"] = False  # a file, not a server: nothing to ping
 
 
+def prepare(dbapi_conn: LockingConnection, lock_path: str) -> None:
+    """The settings of every new connection, and where its write lock lives."""
+    dbapi_conn.isolation_level = None  # no implicit transactions: begun at the first write
+    dbapi_conn.lock_path = lock_path
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")  # only for what the file lock does not cover (a checkpoint, say)
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    cur.close()
+
+
 def tune(app: Flask, engine) -> None:
-    """Settings of each new SQLite connection, and where its write lock lives."""
+    """Prepare each new SQLite connection of the engine; the write lock lives in the instance folder."""
     lock_path = os.path.join(app.instance_path, "write.lock")
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # no implicit transactions: begun at the first write
-        dbapi_conn.lock_path = lock_path
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
-        cur.close()
+        prepare(dbapi_conn, lock_path)

@@ -2,7 +2,6 @@
 from datetime import datetime
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
-from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
@@ -54,26 +53,12 @@ def healthz():
     return {"status": "ok"}
 
 
-class PageSessionInterface(SecureCookieSessionInterface):
-    """The signed session cookie belongs to the pages; the API authenticates with bearer tokens only.
-
-    An API request starts with an empty session and never reads the cookie, so a logged-in browser's
-    cookie cannot act on the API, and no request there pays for checking the cookie's signature.
-    """
-
-    def open_session(self, app: Flask, request):
-        if request.path.startswith("/api/"):
-            return self.session_class()
-        return super().open_session(app, request)
-
-
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, converters, request guards and template helpers."""
     app.register_blueprint(bp)
-    app.session_interface = PageSessionInterface()
 
     @app.before_request
     def refuse_nul():

@@ -8,16 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-from booking.sqlite import BACKSTOP_PAGES, CHECKPOINT_EVERY, LockingConnection
+from booking.sqlite import CHECKPOINT_EVERY, LockingConnection, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _connect(tmp_path):
-    conn = sqlite3.connect(tmp_path / "t.db", factory=LockingConnection, isolation_level=None)
-    conn.lock_path = str(tmp_path / "write.lock")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    conn = sqlite3.connect(tmp_path / "t.db", factory=LockingConnection)
+    prepare(conn, str(tmp_path / "write.lock"))
     return conn
 
 
@@ -65,10 +63,11 @@ def test_rollback_and_close_let_go_and_undo(tmp_path):
 
 SECOND_WRITER = """
 import sqlite3, sys, time
-from booking.sqlite import LockingConnection
+from booking.sqlite import LockingConnection, prepare
+conn = sqlite3.connect(sys.argv[1], factory=LockingConnection)
+prepare(conn, sys.argv[2])
 # No busy timeout: without the file lock, its BEGIN IMMEDIATE would fail at once with "database is locked".
-conn = sqlite3.connect(sys.argv[1], factory=LockingConnection, isolation_level=None, timeout=0)
-conn.lock_path = sys.argv[2]
+conn.execute("PRAGMA busy_timeout=0")
 print("ready", flush=True)
 conn.execute("INSERT INTO t VALUES (2)")
 conn.commit()

@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import Blueprint, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 
 from booking.api.schema import PAGING, Schema
 from booking.auth import services as auth_services
@@ -9,6 +10,19 @@ from booking.errors import BadRequest, DomainError, Unauthenticated
 from models import User, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie belongs to the pages; the API authenticates with bearer tokens only.
+
+    An API request starts with an empty session and never reads the cookie, so a logged-in browser's
+    cookie cannot act on the API, and no request there pays for checking the cookie's signature.
+    """
+
+    def open_session(self, app, request):
+        if request.path.startswith(bp.url_prefix + "/"):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 @bp.before_request

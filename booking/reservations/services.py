@@ -176,7 +176,7 @@ def create_booking(actor, **request) -> Booking:
     """`book`, and the new booking as the session's Booking object, for the pages and scripts that go on
     working with it. (Made from the record without reading the row back.)"""
     new = book(actor, **request)
-    booking = Booking(**{key: getattr(new, key) for key in BOOKING_COLUMNS})
+    booking = Booking(**{key: value for key, value in new._asdict().items() if key not in NAMES})
     make_transient_to_detached(booking)
     db.session.add(booking)
     return booking
@@ -260,7 +260,7 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
     except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
         db.session.rollback()
         raise DuplicateBooking() from None
-    booking = NewBooking(**_UNSET, **names)._replace(id=booking_id, **values)
+    booking = NewBooking(**{**_UNSET, **values, **names, "id": booking_id})
     _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
     if status == "pending":
         notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
