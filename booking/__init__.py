@@ -39,7 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             from booking import sqlite
             sqlite.tune(app, db.engine)
 
-    from booking import auth, catalog, admin, manage, reservations, visits, stats, lecturers, api, cli, views
+    from booking import auth, catalog, admin, manage, visits, stats, lecturers, api, cli, views
+    from booking.reservations import routes as reservations
     from booking.errors import register_page_handlers
 
     app.register_blueprint(auth.bp)

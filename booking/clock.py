@@ -66,3 +66,8 @@ def parse_date(value: str) -> date:
 def iso(dt: datetime | None) -> str | None:
     """An instant written in local time with its offset."""
     return None if dt is None else local(dt).isoformat(timespec="seconds")
+
+
+def when(dt: datetime) -> str:
+    """An instant as notification texts write it: local month, day and time ("12月03日 09:00")."""
+    return f"{local(dt):%m月%d日 %H:%M}"

@@ -1,5 +1,8 @@
-"""Domain errors raised by services, and their translation into pages and API answers."""
-from flask import Flask, flash, redirect, render_template, request, url_for
+"""Domain errors raised by services, and their translation into pages and API answers (each done once, here
+and in booking.api.errors): views never catch them."""
+from dataclasses import dataclass, field
+
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 
@@ -14,12 +17,6 @@ class DomainError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.fields = fields
-
-    def to_dict(self) -> dict:
-        error = {"code": self.code, "message": self.message}
-        if self.fields:
-            error["fields"] = self.fields
-        return {"error": error}
 
 
 class BadRequest(DomainError):
@@ -98,8 +95,40 @@ HTTP_MESSAGES = {
 }
 
 
+@dataclass
+class _RefusalPage:
+    template: str | None
+    fields: object
+    redirect_to: str | None
+    context: dict = field(default_factory=dict)
+    more: object = None
+    status: int | None = None
+
+
+def on_refusal(template: str | None = None, *, fields=None, redirect_to: str | None = None, more=None,
+               status: int | None = None, **context) -> None:
+    """Say how this page answers if a service refuses the request: render `template` again with `context` (and
+    what `more()` adds, computed only then), the messages beside the fields of the form `fields` and the others
+    flashed above, with `status` (default: the refusal's); or flash the message and redirect to `redirect_to`.
+    Without it, a refused form goes back where it came from."""
+    g.refusal_page = _RefusalPage(template, fields, redirect_to, context, more, status)
+
+
+def flash_refusal(err: DomainError, form=None) -> None:
+    """A refusal's messages: beside the form's fields where they name one, else flashed."""
+    messages = err.fields if isinstance(err, ValidationFailed) and err.fields else {"": err.message}
+    for name, message in messages.items():
+        target = getattr(form, name, None) if form is not None and name else None
+        if target is not None and hasattr(target, "errors"):
+            if isinstance(target.errors, tuple):
+                target.errors = list(target.errors)
+            target.errors.append(message)
+        else:
+            flash(message, "danger")
+
+
 def register_page_handlers(app: Flask) -> None:
-    """Friendly Chinese error pages; domain errors become a flashed message on pages."""
+    """Friendly Chinese error pages; a domain error re-renders the form or flashes and goes back."""
 
     def is_api() -> bool:
         return request.path.startswith("/api/")
@@ -109,10 +138,17 @@ def register_page_handlers(app: Flask) -> None:
         if is_api():
             from booking.api.errors import json_error
             return json_error(err.status, err.code, err.message, err.fields)
-        if err.status in (403, 404) or request.method in ("GET", "HEAD"):
+        from models import db
+        db.session.rollback()  # whatever the refused action began is undone before the page is drawn
+        page = g.get("refusal_page")
+        if err.status in (403, 404) or (page is None and request.method in ("GET", "HEAD")):
             return render_template("error.html", status=err.status, message=err.message), err.status
-        flash(err.message, "danger")
-        return redirect(_safe_back())
+        if page is not None and page.template:
+            flash_refusal(err, page.fields)
+            context = {**page.context, **(page.more() if page.more else {})}
+            return render_template(page.template, **context), page.status or err.status
+        flash_refusal(err)
+        return redirect(page.redirect_to if page is not None and page.redirect_to else _safe_back())
 
     from flask_wtf.csrf import CSRFError
 
@@ -146,3 +182,10 @@ def _safe_back() -> str:
     if ref.startswith(host):
         return ref
     return url_for("catalog.index")
+
+
+def local_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site (never `//host` or `/\\host`, which browsers read as another site)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default

@@ -12,6 +12,7 @@ import click
 from sqlalchemy import func, insert, select, text
 
 from booking import clock
+from booking.reservations.lifecycle import ACCEPTED, APPROVED, CANCELLED, COMPLETED, NO_SHOW, PENDING
 from models import (Base, Booking, BookingEvent, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot,
                     Organization, SlotOccupancy, Venue, db)
 
@@ -127,12 +128,13 @@ def load(n: int, seed: int = 2026) -> dict:
                         held += headcount
                         created = start - timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 8))
                         if past:
-                            status = "completed" if rng.random() > 0.03 else rng.choice(["cancelled", "no_show"])
+                            status = COMPLETED if rng.random() > 0.03 else rng.choice([CANCELLED, NO_SHOW])
                         else:
-                            status = rng.choice(["pending", "approved", "approved"])
-                        if status == "cancelled":
+                            status = rng.choice([PENDING, APPROVED, APPROVED])
+                        status = status.value
+                        if status == CANCELLED:
                             held -= headcount
-                        visitors = max(1, headcount - rng.randint(0, 5)) if status == "completed" else None
+                        visitors = max(1, headcount - rng.randint(0, 5)) if status == COMPLETED else None
                         lecturer = rng.choice(lecturer_ids) if item.needs_lecturer and rng.random() < 0.6 else None
                         bookings.append({
                             "id": next_id, "code": f"L{next_id:07d}", "status": status,
@@ -140,18 +142,18 @@ def load(n: int, seed: int = 2026) -> dict:
                             "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch_id,
                             "starts_at": start, "ends_at": end, "day": day, "headcount": headcount,
                             "contact_name": "联系人", "contact_phone": "13800000000", "topic": "主题党日", "note": "",
-                            "lecturer_id": lecturer, "lecturer_status": "accepted" if lecturer else None,
+                            "lecturer_id": lecturer, "lecturer_status": ACCEPTED.value if lecturer else None,
                             "visitor_count": visitors, "checked_in_at": start if visitors else None,
                             "rating": rng.randint(3, 5) if visitors and rng.random() < 0.5 else None,
                             "created_at": created, "updated_at": created,
                         })
                         events.append({"booking_id": next_id, "at": created, "actor_id": None, "action": "created",
-                                       "from_status": None, "to_status": "pending", "note": ""})
-                        if status != "pending":
+                                       "from_status": None, "to_status": PENDING.value, "note": ""})
+                        if status != PENDING:
+                            # The history action that led to each status (the state machine's own names).
                             events.append({"booking_id": next_id, "at": created + timedelta(hours=2), "actor_id": None,
-                                           "action": "attendance_recorded" if status == "completed" else
-                                           ("approved" if status == "approved" else status),
-                                           "from_status": "pending" if status in ("approved", "cancelled") else "approved",
+                                           "action": "attendance_recorded" if status == COMPLETED else status,
+                                           "from_status": (PENDING if status in (APPROVED, CANCELLED) else APPROVED).value,
                                            "to_status": status, "note": ""})
                         next_id += 1
                         made += 1

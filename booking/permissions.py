@@ -1,8 +1,28 @@
-"""Who may do what: the one place that decides. Services call these; views and templates ask them too."""
+"""The role facts: who someone is with respect to a base, a branch or a booking, and which bookings they see.
+
+What they may do to a booking, and when, is decided by the guards of `booking.reservations.lifecycle`,
+which build on these facts.
+"""
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, false, true
+
 from models import Base, Booking, User
 
 
+class Actor(Protocol):
+    """Who acts: a logged-in User, or the API's token principal, which carries just these facts."""
+
+    id: int
+    role: str
+    branch_id: int | None
+    lecturer_id: int | None
+    base_ids: list[int]
+    is_authenticated: bool
+
+
 def is_admin(user: User | None) -> bool:
+    """The district's administrator."""
     return bool(user and user.is_authenticated and user.role == "admin")
 
 
@@ -16,6 +36,21 @@ def manages_base(user: User | None, base_id: int) -> bool:
 def can_edit_base(user: User | None, base: Base) -> bool:
     """Edit rules, venues, slots, closures and menu: the base's own managers and admins; nobody else."""
     return manages_base(user, base.id)
+
+
+def booking_scope(user: Actor) -> ColumnElement[bool]:
+    """The condition on bookings that says which the user sees (the same rule as can_view_booking), for lists,
+    counts and statistics: secretaries their branch's, managers their bases', lecturers their assignments',
+    admins all."""
+    if user.role == "admin":
+        return true()
+    if user.role == "manager":
+        return Booking.base_id.in_(user.base_ids or [-1])
+    if user.role == "secretary":
+        return Booking.branch_id == (user.branch_id or -1)
+    if user.role == "lecturer":
+        return Booking.lecturer_id == (user.lecturer_id or -1)
+    return false()
 
 
 def can_view_booking(user: User | None, booking: Booking) -> bool:
@@ -66,23 +101,5 @@ def can_view_lecture_record(user: User | None, lecturer_id: int) -> bool:
 
 
 def can_search_branches(user: User | None) -> bool:
+    """Managers and admins look branches up (for offline bookings)."""
     return bool(user and user.is_authenticated and user.role in ("admin", "manager"))
-
-
-def can_decide(user: User | None, booking: Booking) -> bool:
-    """Approve or reject: a manager of the booking's base, or an admin."""
-    return manages_base(user, booking.base_id)
-
-
-def can_cancel(user: User | None, booking: Booking) -> bool:
-    """Cancel: the booking's branch secretary (until the deadline), a manager of its base, or an admin."""
-    if not user or not user.is_authenticated:
-        return False
-    if user.role == "secretary":
-        return booking.branch_id == user.branch_id
-    return manages_base(user, booking.base_id)
-
-
-def can_run_visit(user: User | None, booking: Booking) -> bool:
-    """Check in, record attendance, mark no-show: a manager of the booking's base (or an admin)."""
-    return manages_base(user, booking.base_id)

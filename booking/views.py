@@ -12,6 +12,7 @@ from booking.notify.services import unread_count
 from models import BASE_TYPES, CATEGORIES, ROLES, User, db
 from models.base import WEEKDAYS
 from models.booking import STATUS_LABELS
+from booking.reservations import lifecycle
 
 bp = Blueprint("views", __name__)
 
@@ -85,7 +86,9 @@ def init_app(app: Flask) -> None:
         unread = 0
         if current_user.is_authenticated:
             unread = unread_count(current_user)
-        return {"perm": permissions, "has_endpoint": lambda name: name in current_app.view_functions,
+        return {"perm": permissions, "life": lifecycle,
+                "can": lambda action, booking: lifecycle.allows(action, current_user, booking),
+                "has_endpoint": lambda name: name in current_app.view_functions,
                 "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts()}
 

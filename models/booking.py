@@ -11,8 +11,9 @@ from models import Model
 from models.types import UTCDateTime, utcnow
 
 
-class BookingStatus(str, enum.Enum):
-    """The states of a booking; `TRANSITIONS` below says which changes are allowed."""
+class BookingStatus(enum.StrEnum):
+    """The states of a booking. Which moves between them are allowed, and who may make them, is decided
+    in `booking.reservations.lifecycle`; the model only keeps the database to these values."""
 
     PENDING = "pending"
     APPROVED = "approved"
@@ -37,21 +38,6 @@ STATUS_LABELS = {
     "no_show": "未到场",
 }
 
-# Statuses whose bookings hold places in their slot.
-LIVE_STATUSES = ("pending", "approved")
-# Entering one of these gives the places back; a visit that happened (or was missed) keeps its slot's count.
-RELEASING_STATUSES = ("rejected", "cancelled", "expired")
-
-# The state machine: action -> (allowed from, to). Completed -> completed is a corrected count.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "approved": (("pending",), "approved"),
-    "rejected": (("pending",), "rejected"),
-    "cancelled": (("pending", "approved"), "cancelled"),
-    "expired": (("pending",), "expired"),
-    "attendance_recorded": (("approved", "completed"), "completed"),
-    "no_show": (("approved",), "no_show"),
-}
-
 BOOKING_ACTIONS = {
     "created": "提交预约",
     "approved": "审核通过",
@@ -65,11 +51,32 @@ BOOKING_ACTIONS = {
     "lecturer_accepted": "讲师接受邀请",
     "lecturer_declined": "讲师婉拒邀请",
     "feedback_given": "提交评价",
+    "changed": "修改预约",
 }
+
+class LecturerStatus(enum.StrEnum):
+    """Where a lecturer's invitation to a booking stands."""
+
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
 
 LECTURER_STATUSES = {"invited": "已邀请", "accepted": "已接受", "declined": "已婉拒"}
 SOURCES = {"online": "线上预约", "offline": "线下登记"}
 
+# How each status looks in a list (Bootstrap badge classes).
+STATUS_BADGES = {
+    "pending": "bg-warning text-dark",
+    "approved": "bg-success",
+    "rejected": "bg-danger",
+    "cancelled": "bg-secondary",
+    "expired": "bg-secondary",
+    "completed": "bg-primary",
+    "no_show": "bg-dark",
+}
+
+# The live statuses (lifecycle.LIVE) as the partial unique index spells them; a test holds the two together.
 _live = "status IN ('pending', 'approved')"
 _has_lecturer = "lecturer_id IS NOT NULL"
 
@@ -146,26 +153,35 @@ class Booking(Model):
     )
     photos: Mapped[list[BookingPhoto]] = relationship(back_populates="booking", order_by="BookingPhoto.id")
 
-    # The names shown with a booking (the API's answer for a booking just made carries them in its record).
+    # The names shown with a booking. A booking just made knows them from the query that made it (`known_names`,
+    # a plain attribute), so answering for it loads no related rows.
+    def _name(self, key: str, related: str, attribute: str) -> str:
+        known = self.__dict__.get("known_names")
+        return known[key] if known else getattr(getattr(self, related), attribute)
+
     @property
     def base_name(self) -> str:
-        return self.base.name
+        return self._name("base_name", "base", "name")
 
     @property
     def venue_name(self) -> str:
-        return self.venue.name
+        return self._name("venue_name", "venue", "name")
 
     @property
     def branch_name(self) -> str:
-        return self.branch.name
+        return self._name("branch_name", "branch", "name")
 
     @property
     def menu_item_title(self) -> str:
-        return self.menu_item.title
+        return self._name("menu_item_title", "menu_item", "title")
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGES.get(self.status, "bg-secondary")
 
     @property
     def source_label(self) -> str:
@@ -174,10 +190,6 @@ class Booking(Model):
     @property
     def lecturer_status_label(self) -> str:
         return LECTURER_STATUSES.get(self.lecturer_status or "", "")
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES
 
 
 class BookingEvent(Model):

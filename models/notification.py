@@ -21,6 +21,7 @@ NOTIFICATION_KINDS = {
     "reminder": "活动提醒",
     "digest": "今日概览",
     "booking_blocked": "线上预约受限",
+    "booking_changed": "预约已修改",
 }
 
 

@@ -112,6 +112,9 @@ class Api:
     def post(self, path, as_=None, **kw):
         return self._call("POST", path, as_, **kw)
 
+    def patch(self, path, as_=None, **kw):
+        return self._call("PATCH", path, as_, **kw)
+
     def put(self, path, as_=None, **kw):
         return self._call("PUT", path, as_, **kw)
 

@@ -10,8 +10,7 @@ from booking import exports
 from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
-from booking.errors import ValidationFailed
-from booking.formutil import apply_errors
+from booking.errors import on_refusal
 from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -73,17 +72,14 @@ def user_new():
     free = db.session.scalars(select(Lecturer).where(~Lecturer.user.has()).order_by(Lecturer.name)).all()
     form.lecturer_id.choices = [(0, "自动新建讲师档案")] + [(lec.id, lec.name) for lec in free]
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                current_user, username=form.username.data, password=form.password.data, role=form.role.data,
-                display_name=form.display_name.data, email=form.email.data, phone=form.phone.data,
-                branch_id=form.branch_id.data or None, base_ids=form.base_ids.data or [],
-                lecturer_id=form.lecturer_id.data or None)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash(f"账号 {user.username} 已创建。", "success")
-            return redirect(url_for(".user", user_id=user.id))
+        on_refusal("admin/user_new.html", fields=form, status=200, form=form)
+        user = accounts.create_user(
+            current_user, username=form.username.data, password=form.password.data, role=form.role.data,
+            display_name=form.display_name.data, email=form.email.data, phone=form.phone.data,
+            branch_id=form.branch_id.data or None, base_ids=form.base_ids.data or [],
+            lecturer_id=form.lecturer_id.data or None)
+        flash(f"账号 {user.username} 已创建。", "success")
+        return redirect(url_for(".user", user_id=user.id))
     return render_template("admin/user_new.html", form=form)
 
 
@@ -96,17 +92,15 @@ def user(user_id):
     form.base_ids.choices = _base_choices()
     if request.method == "GET":
         form.branch_id.data = user.branch_id or 0
+    page = dict(user=user, form=form, password_form=forms.PasswordForm(formdata=None))
     if form.validate_on_submit():
-        try:
-            accounts.update_user(current_user, user, display_name=form.display_name.data, email=form.email.data,
-                                 phone=form.phone.data, branch_id=form.branch_id.data or None,
-                                 base_ids=form.base_ids.data or [])
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("账号信息已保存。", "success")
-            return redirect(url_for(".user", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, password_form=forms.PasswordForm(formdata=None))
+        on_refusal("admin/user.html", fields=form, status=200, **page)
+        accounts.update_user(current_user, user, display_name=form.display_name.data, email=form.email.data,
+                             phone=form.phone.data, branch_id=form.branch_id.data or None,
+                             base_ids=form.base_ids.data or [])
+        flash("账号信息已保存。", "success")
+        return redirect(url_for(".user", user_id=user.id))
+    return render_template("admin/user.html", **page)
 
 
 @bp.post("/users/<id:user_id>/password")
@@ -114,32 +108,25 @@ def user_password(user_id):
     """Reset a user's password (their API tokens are revoked)."""
     user = accounts.get_user(user_id)
     form = forms.PasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(current_user, user, form.password.data)
-        except ValidationFailed as err:
-            for m in err.fields.values():
-                flash(m, "danger")
-        else:
-            flash("密码已重置，该用户的 API 令牌已全部失效。", "success")
-    else:
+    back = url_for(".user", user_id=user.id)
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             for m in errors:
                 flash(m, "danger")
-    return redirect(url_for(".user", user_id=user.id))
+        return redirect(back)
+    on_refusal(redirect_to=back)
+    accounts.reset_password(current_user, user, form.password.data)
+    flash("密码已重置，该用户的 API 令牌已全部失效。", "success")
+    return redirect(back)
 
 
 @bp.post("/users/<id:user_id>/active")
 def user_active(user_id):
     """Deactivate or reactivate an account."""
     user = accounts.get_user(user_id)
-    try:
-        accounts.set_active(current_user, user, not user.active)
-    except ValidationFailed as err:
-        for m in err.fields.values():
-            flash(m, "danger")
-    else:
-        flash("账号已启用。" if user.active else "账号已停用，该用户无法再登录。", "success")
+    on_refusal(redirect_to=url_for(".user", user_id=user.id))
+    accounts.set_active(current_user, user, not user.active)
+    flash("账号已启用。" if user.active else "账号已停用，该用户无法再登录。", "success")
     return redirect(url_for(".user", user_id=user.id))
 
 
@@ -165,13 +152,10 @@ def organization(org_id=None):
     org = services.get(Organization, org_id, "党组织") if org_id else None
     form = forms.OrganizationForm(obj=org)
     if form.validate_on_submit():
-        try:
-            org = services.save_organization(current_user, org, name=form.name.data, sector=form.sector.data)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("党组织已保存。", "success")
-            return redirect(url_for(".organizations", q=org.name))
+        on_refusal("admin/organization.html", fields=form, status=200, org=org, form=form)
+        org = services.save_organization(current_user, org, name=form.name.data, sector=form.sector.data)
+        flash("党组织已保存。", "success")
+        return redirect(url_for(".organizations", q=org.name))
     return render_template("admin/organization.html", org=org, form=form)
 
 
@@ -185,15 +169,12 @@ def branch(branch_id=None):
     if request.method == "GET" and branch is None and request.args.get("org", "").isdigit():
         form.organization_id.data = int(request.args["org"])
     if form.validate_on_submit():
-        try:
-            branch = services.save_branch(current_user, branch, organization_id=form.organization_id.data,
-                                          name=form.name.data, contact_name=form.contact_name.data,
-                                          contact_phone=form.contact_phone.data, active=form.active.data)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("党支部已保存。", "success")
-            return redirect(url_for(".organizations", q=branch.name))
+        on_refusal("admin/branch.html", fields=form, status=200, branch=branch, form=form)
+        branch = services.save_branch(current_user, branch, organization_id=form.organization_id.data,
+                                      name=form.name.data, contact_name=form.contact_name.data,
+                                      contact_phone=form.contact_phone.data, active=form.active.data)
+        flash("党支部已保存。", "success")
+        return redirect(url_for(".organizations", q=branch.name))
     return render_template("admin/branch.html", branch=branch, form=form)
 
 
@@ -205,12 +186,8 @@ def branch_import():
         flash("请选择要导入的 CSV 或 Excel 文件。", "danger")
         return redirect(url_for(".organizations"))
     upload = form.file.data
-    try:
-        result = services.import_branches(current_user, upload.filename or "", upload.read())
-    except ValidationFailed as err:
-        for m in err.fields.values():
-            flash(m, "danger")
-        return redirect(url_for(".organizations"))
+    on_refusal(redirect_to=url_for(".organizations"))
+    result = services.import_branches(current_user, upload.filename or "", upload.read())
     if result.errors:
         return render_template("admin/import_result.html", result=result), 422
     flash(f"导入完成：新增支部 {result.created} 个，已存在跳过 {result.skipped} 个，新建党组织 {result.organizations_created} 个。", "success")
@@ -237,16 +214,13 @@ def bases():
 def base_new():
     """Open a new base; the page for its rules, venues and menu follows."""
     form = forms.NewBaseForm()
-    if form.validate_on_submit():
-        try:
-            base = services.create_base(current_user, name=form.name.data, type=form.type.data,
-                                        address=form.address.data or "", description=form.description.data or "")
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("基地已创建，请继续设置场馆、开放时段和菜单。", "success")
-            return redirect(url_for("manage.base", base_id=base.id))
     items = db.session.scalars(select(Base).order_by(Base.id)).all()
+    if form.validate_on_submit():
+        on_refusal("admin/bases.html", fields=form, bases=items, form=form)
+        base = services.create_base(current_user, name=form.name.data, type=form.type.data,
+                                    address=form.address.data or "", description=form.description.data or "")
+        flash("基地已创建，请继续设置场馆、开放时段和菜单。", "success")
+        return redirect(url_for("manage.base", base_id=base.id))
     return render_template("admin/bases.html", bases=items, form=form), 422
 
 
@@ -282,16 +256,13 @@ def lecturer(lecturer_id=None):
     if request.method == "GET" and lecturer is not None:
         form.topics.data = "、".join(lecturer.topics)
     if form.validate_on_submit():
-        try:
-            lecturer = services.save_lecturer(
-                current_user, lecturer, name=form.name.data, category=form.category.data,
-                topics=re.split(r"[,，、;；\s]+", form.topics.data or ""), bio=form.bio.data or "",
-                phone=form.phone.data, active=form.active.data, monthly_limit=form.monthly_limit.data)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("讲师档案已保存。", "success")
-            return redirect(url_for(".lecturers"))
+        on_refusal("admin/lecturer.html", fields=form, status=200, lecturer=lecturer, form=form)
+        lecturer = services.save_lecturer(
+            current_user, lecturer, name=form.name.data, category=form.category.data,
+            topics=re.split(r"[,，、;；\s]+", form.topics.data or ""), bio=form.bio.data or "",
+            phone=form.phone.data, active=form.active.data, monthly_limit=form.monthly_limit.data)
+        flash("讲师档案已保存。", "success")
+        return redirect(url_for(".lecturers"))
     return render_template("admin/lecturer.html", lecturer=lecturer, form=form)
 
 

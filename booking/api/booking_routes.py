@@ -1,6 +1,6 @@
 """Bookings and notifications over the same services as the pages."""
 from booking.api import serialize
-from booking.api.core import bp, current_actor, current_user, endpoint, page_of
+from booking.api.core import bp, current_actor, current_user, endpoint, json_body, page_of
 from booking.api.openapi import S, I, DT, listing, nullable, obj, ref, register_components
 from booking.api.schema import Body, F, Query
 from booking.notify import services as notify
@@ -43,7 +43,7 @@ CREATE_BODY = Body(
           responses={201: "Booking", 403: None, 409: None})
 def create_booking(body):
     """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window."""
-    return serialize.booking(services.book(current_actor(), **body)), 201
+    return serialize.booking(services.create_booking(current_actor(), **body)), 201
 
 
 LIST_QUERY = Query(
@@ -82,6 +82,27 @@ def booking_history(booking_id):
 def approve(booking_id):
     user = current_user()
     return serialize.booking(services.approve_booking(user, services.get_visible(user, booking_id)))
+
+
+CHANGE_BODY = Body(
+    headcount=F("integer", "参加人数", min=1, max=100000),
+    contact_name=F("string", "联系人", max_length=60),
+    contact_phone=F("string", "联系电话", max_length=30),
+    topic=F("string", "活动主题", max_length=200, nullable=True),
+    note=F("string", "备注", max_length=2000, nullable=True),
+)
+
+
+@bp.patch("/bookings/<id:booking_id>")
+@endpoint("Change a booking's headcount, contact, topic or note", body=CHANGE_BODY, tag="bookings",
+          responses={200: "Booking", 403: None, 409: None},
+          description="The branch until the cancel deadline, a manager of the base until the start. A larger headcount "
+                      "takes the extra places atomically (409 slot_full), a smaller one gives them back.")
+def change(booking_id, body):
+    given = json_body().keys()
+    user = current_user()
+    booking = services.get_visible(user, booking_id)
+    return serialize.booking(services.change_booking(user, booking, **{k: v for k, v in body.items() if k in given}))
 
 
 REASON_REQUIRED = Body(reason=F("string", "原因", required=True, max_length=500))

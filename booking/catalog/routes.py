@@ -48,7 +48,7 @@ def menu_item(item_id):
     slots = services.availability(item, day)
     blocked_until = None
     if current_user.role == "secretary" and current_user.branch_id:
-        from booking.reservations.services import no_show_block
+        from booking.reservations.lifecycle import no_show_block
         blocked_until = no_show_block(current_user.branch_id, today)
     return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots,
                            blocked_until=blocked_until)

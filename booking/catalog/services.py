@@ -124,10 +124,21 @@ def base_detail_rows(base_id: int):
     return base, db.session.execute(_BASE_VENUES, params).all(), db.session.execute(_BASE_MENU, params).all()
 
 
-def within_window(min_days: int, max_days: int, day: date, now: datetime | None = None) -> bool:
-    """The base's booking window: min ≤ calendar days from today ≤ max."""
-    delta = (day - clock.local_today(now)).days
-    return min_days <= delta <= max_days
+def in_booking_window(*, offline: bool, min_days: int, max_days: int, start: datetime, end: datetime,
+                      now: datetime) -> bool:
+    """The base's booking window, for the calendar and for creation alike. Online: min ≤ calendar days ahead
+    ≤ max, and not yet begun. A manager's offline booking may also be for later today (a walk-in or a call
+    on the day), until the slot is over."""
+    days_ahead = (clock.local(start).date() - clock.local_today(now)).days
+    if offline:
+        return 0 <= days_ahead <= max_days and end > now
+    return min_days <= days_ahead <= max_days and start > now
+
+
+def places_held(venue_id: int, first: date, last: date) -> dict[datetime, int]:
+    """The places held in each dated slot of a venue from the first to the last local day (one indexed range)."""
+    lo, hi = clock.day_bounds(first)[0], clock.day_bounds(last)[1]
+    return dict(db.session.execute(_HELD, {"venue_id": venue_id, "lo": lo, "hi": hi}).all())
 
 
 def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[ItemWindow, list[SlotView]]:
@@ -142,22 +153,18 @@ def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[Ite
     w = ItemWindow(*rows[0][:6])
     if rows[0].start_time is None or rows[0].closed:
         return w, []
-    lo, hi = clock.day_bounds(day)
-    held = dict(db.session.execute(_HELD, {"venue_id": w.venue_id, "lo": lo, "hi": hi}).all())
-    return w, _slot_views(w, day, rows, held, now)
+    return w, _slot_views(w, day, rows, places_held(w.venue_id, day, day), now)
 
 
 def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime) -> list[SlotView]:
     """The rule for places left and bookable, for one day's weekly slots and the places held in them."""
-    open_window = within_window(w.min_advance_days, w.max_advance_days, day, now)
     views = []
     for slot in slots:
-        start = clock.at_local(day, slot.start_time)
+        start, end = clock.at_local(day, slot.start_time), clock.at_local(day, slot.end_time)
         remaining = max(slot.capacity - held.get(start, 0), 0)
-        views.append(SlotView(
-            start=start, end=clock.at_local(day, slot.end_time), capacity=slot.capacity, remaining=remaining,
-            bookable=open_window and start > now and remaining >= w.min_group,
-        ))
+        bookable = remaining >= w.min_group and in_booking_window(
+            offline=False, min_days=w.min_advance_days, max_days=w.max_advance_days, start=start, end=end, now=now)
+        views.append(SlotView(start=start, end=end, capacity=slot.capacity, remaining=remaining, bookable=bookable))
     return views
 
 
@@ -224,9 +231,7 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
                                    .order_by(OpeningSlot.start_time)):
         weekly.setdefault(slot.weekday, []).append(slot)
     closed = closed_days(item.base_id, item.venue_id, first, last)
-    lo, hi = clock.day_bounds(first)[0], clock.day_bounds(last)[1]
-    held = dict(db.session.execute(select(SlotOccupancy.starts_at, SlotOccupancy.held).where(
-        SlotOccupancy.venue_id == item.venue_id, SlotOccupancy.starts_at >= lo, SlotOccupancy.starts_at < hi)).all())
+    held = places_held(item.venue_id, first, last)
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import clock
 from booking.errors import InvalidState
 from booking.notify.services import notify, secretaries_of
-from booking.reservations.services import no_show_block, transition
+from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
 from models import Booking, JobMark, User, db
 
 log = logging.getLogger(__name__)
@@ -24,55 +24,39 @@ def _ids(stmt) -> list[int]:
     return ids
 
 
-def _move_each(due, action: str, note: str, now: datetime, then) -> int:
-    """Move every due booking along the state machine, each in its own short transaction, and call `then` on
-    those this process moved (a booking another process moved first is skipped). Returns how many it moved."""
+def _move_each(due, move: Move, note: str, now: datetime) -> int:
+    """Move every due booking along the state machine (with what follows the move, as when a person makes it),
+    each in its own short transaction; a booking another process moved first is skipped. Returns how many
+    this process moved."""
     moved = 0
     for booking_id in _ids(due):
         booking = db.session.get(Booking, booking_id)
         if booking is None:
             continue
         try:
-            transition(booking, action, None, note, now)
+            transition(booking, move, None, note, now)
         except InvalidState:
             db.session.rollback()
             continue
-        then(booking)
         db.session.commit()
         moved += 1
     return moved
 
 
 def expire_pending(now: datetime | None = None) -> str:
-    """A pending booking whose start has passed becomes expired; the branch is told."""
+    """A pending booking whose start has passed becomes expired (its places freed, the branch told)."""
     now = now or clock.now()
-
-    def tell_branch(booking):
-        notify(secretaries_of(booking.branch_id), "booking_expired", booking,
-               f"预约已过期：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
-               f"“{booking.menu_item.title}”在开始前未获审核，已自动过期，名额已释放。")
-
-    due = select(Booking.id).where(Booking.status == "pending", Booking.starts_at <= now).order_by(Booking.starts_at)
-    return f"expired {_move_each(due, 'expired', '开始前未审核，系统自动过期', now, tell_branch)}"
+    due = select(Booking.id).where(Booking.status == PENDING, Booking.starts_at <= now).order_by(Booking.starts_at)
+    return f"expired {_move_each(due, Move.EXPIRE, '开始前未审核，系统自动过期', now)}"
 
 
 def mark_no_shows(now: datetime | None = None) -> str:
-    """An approved booking with no recorded attendance by the end of its day becomes no_show."""
+    """An approved booking with no recorded attendance by the end of its day becomes no_show (which may block
+    the branch, as a no-show marked by hand does)."""
     now = now or clock.now()
     today = clock.local_today(now)
-    cfg = current_app.config
-
-    def tell_if_blocked(booking):
-        db.session.flush()
-        until = no_show_block(booking.branch_id, today)
-        if until is not None:
-            notify(secretaries_of(booking.branch_id), "booking_blocked", booking,
-                   f"线上预约已暂停至 {until:%Y年%m月%d日}",
-                   f"贵支部近 {cfg['NO_SHOW_WINDOW_DAYS']} 天内有 {cfg['NO_SHOW_LIMIT']} "
-                   f"次预约未到场，{until:%Y年%m月%d日} 前不能在线预约，如需活动请联系基地管理员登记。")
-
-    due = select(Booking.id).where(Booking.status == "approved", Booking.day < today).order_by(Booking.starts_at)
-    return f"no_show {_move_each(due, 'no_show', '当天未登记到场，系统自动标记', now, tell_if_blocked)}"
+    due = select(Booking.id).where(Booking.status == APPROVED, Booking.day < today).order_by(Booking.starts_at)
+    return f"no_show {_move_each(due, Move.MARK_NO_SHOW, '当天未登记到场，系统自动标记', now)}"
 
 
 def send_reminders(now: datetime | None = None) -> str:
@@ -80,7 +64,7 @@ def send_reminders(now: datetime | None = None) -> str:
     now = now or clock.now()
     sent = 0
     for booking_id in _ids(select(Booking.id).where(
-            Booking.status == "approved", Booking.reminder_sent_at.is_(None),
+            Booking.status == APPROVED, Booking.reminder_sent_at.is_(None),
             Booking.starts_at > now, Booking.starts_at <= now + timedelta(hours=24)).order_by(Booking.starts_at)):
         claimed = db.session.execute(
             update(Booking).where(Booking.id == booking_id, Booking.reminder_sent_at.is_(None))
@@ -89,9 +73,9 @@ def send_reminders(now: datetime | None = None) -> str:
             db.session.rollback()
             continue
         booking = db.session.get(Booking, booking_id)
-        when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+        when = clock.when(booking.starts_at)
         to = secretaries_of(booking.branch_id)
-        if booking.lecturer and booking.lecturer_status == "accepted" and booking.lecturer.user:
+        if booking.lecturer and booking.lecturer_status == ACCEPTED and booking.lecturer.user:
             to.append(booking.lecturer.user)
         notify(to, "reminder", booking, f"活动提醒：{when} {booking.base.name}",
                f"“{booking.menu_item.title}”将于 {when} 在{booking.base.name}{booking.venue.name}开始，"
@@ -128,10 +112,10 @@ def manager_digest(now: datetime | None = None) -> str:
         manager = db.session.get(User, user_id)
         bases = manager.base_ids or [-1]
         visits = db.session.scalars(select(Booking).where(
-            Booking.base_id.in_(bases), Booking.day == today, Booking.status.in_(("approved", "completed")))
+            Booking.base_id.in_(bases), Booking.day == today, Booking.status.in_(EXPECTED))
             .order_by(Booking.starts_at)).all()
         waiting = db.session.scalar(select(func.count()).select_from(Booking).where(
-            Booking.base_id.in_(bases), Booking.status == "pending")) or 0
+            Booking.base_id.in_(bases), Booking.status == PENDING)) or 0
         lines = [f"{clock.local(b.starts_at):%H:%M} {b.venue.name} {b.branch.name} {b.headcount} 人（{b.menu_item.title}）"
                  for b in visits]
         body = (f"今天有 {len(visits)} 批活动：\n" + "\n".join(lines) if visits else "今天没有预约的活动。") + \

@@ -6,17 +6,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from booking import clock, exports, permissions
-from booking.errors import DomainError, ValidationFailed
+from booking.errors import on_refusal
 from booking.lecturers import services
 from booking.reservations.services import get_visible
 from models import db
 
 bp = Blueprint("lecturers", __name__)
-
-
-def _flash(err: DomainError) -> None:
-    for message in (err.fields or {}).values() if isinstance(err, ValidationFailed) and err.fields else [err.message]:
-        flash(message, "danger")
 
 
 @bp.get("/schedule")
@@ -49,17 +44,13 @@ def schedule():
 def answer(booking_id, answer):
     """Accept or decline an invitation."""
     booking = get_visible(current_user, booking_id)
-    try:
-        if answer == "accept":
-            services.accept(current_user, booking)
-            flash("已接受邀请，已加入您的日程。", "success")
-        else:
-            services.decline(current_user, booking, request.form.get("reason", ""))
-            flash("已婉拒邀请，基地管理员会重新安排。", "success")
-    except DomainError as err:
-        if err.status == 403:
-            raise
-        _flash(err)
+    on_refusal(redirect_to=url_for(".schedule"))
+    if answer == "accept":
+        services.accept(current_user, booking)
+        flash("已接受邀请，已加入您的日程。", "success")
+    else:
+        services.decline(current_user, booking, request.form.get("reason", ""))
+        flash("已婉拒邀请，基地管理员会重新安排。", "success")
     return redirect(url_for(".schedule"))
 
 
@@ -73,14 +64,9 @@ def block():
     except ValueError:
         flash("请填写有效的开始和结束时间。", "danger")
         return redirect(url_for(".schedule") + "#blocks")
-    try:
-        services.block_time(current_user, start, end, request.form.get("reason", ""))
-    except DomainError as err:
-        if err.status == 403:
-            raise
-        _flash(err)
-    else:
-        flash("已标记为不可用时间，这段时间不会收到邀请。", "success")
+    on_refusal(redirect_to=url_for(".schedule") + "#blocks")
+    services.block_time(current_user, start, end, request.form.get("reason", ""))
+    flash("已标记为不可用时间，这段时间不会收到邀请。", "success")
     return redirect(url_for(".schedule") + "#blocks")
 
 
@@ -151,12 +137,7 @@ def assign(booking_id):
     """The manager invites a lecturer to a booking."""
     booking = get_visible(current_user, booking_id)
     raw = request.form.get("lecturer_id", "")
-    try:
-        services.invite(current_user, booking, int(raw) if raw.isdigit() and len(raw) < 10 else None)
-    except DomainError as err:
-        if err.status == 403:
-            raise
-        _flash(err)
-    else:
-        flash(f"已邀请 {booking.lecturer.name}，等待讲师确认。", "success")
+    on_refusal(redirect_to=url_for("reservations.detail", booking_id=booking.id) + "#lecturer")
+    services.invite(current_user, booking, int(raw) if raw.isdigit() and len(raw) < 10 else None)
+    flash(f"已邀请 {booking.lecturer.name}，等待讲师确认。", "success")
     return redirect(url_for("reservations.detail", booking_id=booking.id) + "#lecturer")

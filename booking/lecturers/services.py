@@ -6,19 +6,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from booking import clock, permissions
-from booking.errors import InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed
+from booking import clock
+from booking.errors import LecturerConflict, NotAllowed, NotFound, ValidationFailed
 from booking.notify.services import managers_of, notify
-from booking.reservations.services import _event
-from models import CATEGORIES, Booking, Lecturer, LecturerTopic, Unavailability, User, db
-from models.booking import LIVE_STATUSES
-
-HOLDING = ("invited", "accepted")  # lecturer statuses that hold the lecturer's time
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
+from booking.permissions import Actor
+from booking.reservations import lifecycle
+from booking.reservations.lifecycle import (ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED,
+                                            LIVE, require)
+from models import CATEGORIES, Booking, Lecturer, LecturerTopic, Unavailability, db
 
 
 def lecturers_query(category: str | None = None, topic: str | None = None):
@@ -34,7 +29,7 @@ def lecturers_query(category: str | None = None, topic: str | None = None):
 def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | None = None) -> set[int]:
     """Lecturers holding a live assignment or blocked time that overlaps [start, end)."""
     assigned = select(Booking.lecturer_id).where(
-        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING), Booking.status.in_(LIVE_STATUSES),
+        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER), Booking.status.in_(LIVE),
         Booking.starts_at < end, Booking.ends_at > start, Booking.id != (exclude_booking or -1))
     blocked = select(Unavailability.lecturer_id).where(Unavailability.start_at < end, Unavailability.end_at > start)
     return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked))
@@ -50,8 +45,8 @@ def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[
     """Sessions (invited or accepted, not cancelled) per lecturer in the month of `at`."""
     lo, hi = _month_bounds(at)
     rows = db.session.execute(select(Booking.lecturer_id, func.count()).where(
-        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING),
-        Booking.status.in_(("pending", "approved", "completed")), Booking.starts_at >= lo, Booking.starts_at < hi,
+        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
+        Booking.status.in_(ENGAGING_LECTURER), Booking.starts_at >= lo, Booking.starts_at < hi,
         Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
     return dict(rows.all())
 
@@ -63,9 +58,9 @@ class Suggestion:
     reasons: list[str] = field(default_factory=list)
 
 
-def suggestions(actor: User, booking: Booking) -> list[Suggestion]:
+def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> list[Suggestion]:
     """Free, suitable lecturers for the booking, best first: topic match, then the lightest load this month."""
-    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以安排讲师。")
+    require(lifecycle.can_invite_lecturer(actor, booking, now or clock.now()))
     item = booking.menu_item
     wanted = {item.content_topic, CATEGORIES.get(item.category, ""), item.category}
     busy = busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id)
@@ -100,18 +95,16 @@ def _lock_lecturer(lecturer_id: int) -> Lecturer | None:
     return db.session.scalar(select(Lecturer).where(Lecturer.id == lecturer_id).with_for_update())
 
 
-def invite(actor: User, booking: Booking, lecturer_id, now: datetime | None = None) -> Booking:
+def invite(actor: Actor, booking: Booking, lecturer_id, now: datetime | None = None) -> Booking:
     """Invite a lecturer to the booking; 409 lecturer_conflict when they are busy or blocked at that time."""
     now = now or clock.now()
-    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以安排讲师。")
+    require(lifecycle.can_invite_lecturer(actor, booking, now))
     if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
         raise ValidationFailed({"lecturer_id": "请选择讲师。"})
-    if booking.status not in LIVE_STATUSES or booking.starts_at <= now:
-        raise InvalidState("只能为尚未开始的待审核或已通过的预约安排讲师。")
     lecturer = _lock_lecturer(lecturer_id)
     if lecturer is None or not lecturer.active:
         raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
-    if booking.lecturer_id == lecturer.id and booking.lecturer_status in HOLDING:
+    if booking.lecturer_id == lecturer.id and booking.lecturer_status in HOLDING_LECTURER:
         return booking
     if lecturer.id in busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id):
         db.session.rollback()
@@ -120,33 +113,29 @@ def invite(actor: User, booking: Booking, lecturer_id, now: datetime | None = No
             sessions_in_month(booking.starts_at, booking.id).get(lecturer.id, 0) >= lecturer.monthly_limit:
         db.session.rollback()
         raise LecturerConflict(f"{lecturer.name}本月授课已达上限（{lecturer.monthly_limit} 次）。")
-    previous = booking.lecturer.name if booking.lecturer and booking.lecturer_status in HOLDING else None
-    booking.lecturer, booking.lecturer_status = lecturer, "invited"
-    _event(booking, actor, "lecturer_invited", booking.status, booking.status,
-           lecturer.name + (f"（替换 {previous}）" if previous else ""), now)
+    previous = booking.lecturer.name if booking.lecturer and booking.lecturer_status in HOLDING_LECTURER else None
+    booking.lecturer, booking.lecturer_status = lecturer, INVITED
+    lifecycle.record_event(booking, actor, "lecturer_invited", lecturer.name + (f"（替换 {previous}）" if previous else ""),
+                           now)
     if lecturer.user:
-        when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+        when = clock.when(booking.starts_at)
         notify([lecturer.user], "lecturer_invited", booking, f"授课邀请：{booking.base.name} {when}",
                f"“{booking.menu_item.title}”，{booking.branch.name} {booking.headcount} 人，{booking.venue.name}。请确认是否接受。")
     db.session.commit()
     return booking
 
 
-def _answer(actor: User, booking: Booking, accept: bool, reason: str, now: datetime | None) -> Booking:
+def _answer(actor: Actor, booking: Booking, accept: bool, reason: str, now: datetime | None) -> Booking:
     now = now or clock.now()
-    _require(permissions.is_invited_lecturer(actor, booking), "只有受邀讲师可以答复。")
-    if booking.lecturer_status != "invited":
-        raise InvalidState("这个邀请已经答复过了。")
-    if booking.status not in LIVE_STATUSES:
-        raise InvalidState("该预约已不再进行。")
+    require(lifecycle.can_answer_invitation(actor, booking, now))
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
-    booking.lecturer_status = "accepted" if accept else "declined"
+    booking.lecturer_status = ACCEPTED if accept else DECLINED
     action = "lecturer_accepted" if accept else "lecturer_declined"
-    _event(booking, actor, action, booking.status, booking.status, reason, now)
+    lifecycle.record_event(booking, actor, action, reason, now)
     name = booking.lecturer.name
-    when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
+    when = clock.when(booking.starts_at)
     notify(managers_of(booking.base_id), action, booking,
            f"{name}{'接受' if accept else '婉拒'}了授课邀请：{when}",
            f"“{booking.menu_item.title}”，{booking.branch.name}。" + (f"原因：{reason}" if reason else "")
@@ -155,23 +144,23 @@ def _answer(actor: User, booking: Booking, accept: bool, reason: str, now: datet
     return booking
 
 
-def accept(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
+def accept(actor: Actor, booking: Booking, now: datetime | None = None) -> Booking:
     """The invited lecturer accepts."""
     return _answer(actor, booking, True, "", now)
 
 
-def decline(actor: User, booking: Booking, reason: str = "", now: datetime | None = None) -> Booking:
+def decline(actor: Actor, booking: Booking, reason: str = "", now: datetime | None = None) -> Booking:
     """The invited lecturer declines; they no longer hold the time."""
     return _answer(actor, booking, False, reason, now)
 
 
-def _own_lecturer(actor: User) -> Lecturer:
+def _own_lecturer(actor) -> Lecturer:
     if actor.role != "lecturer" or actor.lecturer is None:
         raise NotAllowed("只有讲师可以管理自己的日程。")
     return actor.lecturer
 
 
-def block_time(actor: User, start: datetime, end: datetime, reason: str = "", now: datetime | None = None) -> Unavailability:
+def block_time(actor: Actor, start: datetime, end: datetime, reason: str = "", now: datetime | None = None) -> Unavailability:
     """A lecturer blocks time (外出, 休假); not over time they already promised."""
     lecturer = _own_lecturer(actor)
     fields = {}
@@ -186,11 +175,11 @@ def block_time(actor: User, start: datetime, end: datetime, reason: str = "", no
         raise ValidationFailed(fields)
     _lock_lecturer(lecturer.id)
     clash = db.session.scalar(select(Booking).where(
-        Booking.lecturer_id == lecturer.id, Booking.lecturer_status.in_(HOLDING), Booking.status.in_(LIVE_STATUSES),
+        Booking.lecturer_id == lecturer.id, Booking.lecturer_status.in_(HOLDING_LECTURER), Booking.status.in_(LIVE),
         Booking.starts_at < end, Booking.ends_at > start).limit(1))
     if clash is not None:
         db.session.rollback()
-        raise LecturerConflict(f"该时间已有授课安排（{clock.local(clash.starts_at):%m月%d日 %H:%M} {clash.base.name}），请先处理。")
+        raise LecturerConflict(f"该时间已有授课安排（{clock.when(clash.starts_at)} {clash.base.name}），请先处理。")
     row = Unavailability(lecturer_id=lecturer.id, start_at=start, end_at=end, reason=reason,
                          created_at=now or clock.now())
     db.session.add(row)
@@ -198,7 +187,7 @@ def block_time(actor: User, start: datetime, end: datetime, reason: str = "", no
     return row
 
 
-def unblock_time(actor: User, unavailability_id: int) -> None:
+def unblock_time(actor: Actor, unavailability_id: int) -> None:
     """Remove one's own blocked time."""
     lecturer = _own_lecturer(actor)
     row = db.session.get(Unavailability, unavailability_id)
@@ -215,8 +204,8 @@ def blocked_times(lecturer: Lecturer, since: datetime) -> list[Unavailability]:
 
 def schedule_query(lecturer_id: int, start: date | None = None, end: date | None = None):
     """The lecturer's invited and accepted assignments of live or completed bookings, soonest first."""
-    stmt = select(Booking).where(Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(HOLDING),
-                                 Booking.status.in_(("pending", "approved", "completed")))
+    stmt = select(Booking).where(Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(HOLDING_LECTURER),
+                                 Booking.status.in_(ENGAGING_LECTURER))
     if start:
         stmt = stmt.where(Booking.day >= start)
     if end:
@@ -225,7 +214,7 @@ def schedule_query(lecturer_id: int, start: date | None = None, end: date | None
                         selectinload(Booking.menu_item)).order_by(Booking.starts_at, Booking.id)
 
 
-def renew_calendar_token(actor: User) -> str:
+def renew_calendar_token(actor) -> str:
     """A new secret for the calendar feed; the old URL stops working."""
     lecturer = _own_lecturer(actor)
     lecturer.calendar_token = secrets.token_urlsafe(24)
@@ -251,17 +240,17 @@ def calendar_ics(lecturer: Lecturer, now: datetime | None = None) -> bytes:
     cal.add("x-wr-calname", f"{lecturer.name}的授课日程")
     cal.add("x-wr-timezone", clock.tz().key)
     since = clock.local_today(now) - timedelta(days=90)
-    for b in db.session.scalars(schedule_query(lecturer.id, start=since).where(Booking.status.in_(LIVE_STATUSES))):
+    for b in db.session.scalars(schedule_query(lecturer.id, start=since).where(Booking.status.in_(LIVE))):
         ev = Event()
         ev.add("uid", f"booking-{b.id}@open-base-booking")
         ev.add("dtstamp", now)
         ev.add("dtstart", clock.local(b.starts_at))
         ev.add("dtend", clock.local(b.ends_at))
-        ev.add("summary", f"{'【待确认】' if b.lecturer_status == 'invited' else ''}{b.menu_item.title}（{b.branch.name}）")
+        ev.add("summary", f"{'【待确认】' if b.lecturer_status == INVITED else ''}{b.menu_item.title}（{b.branch.name}）")
         ev.add("location", f"{b.base.name} {b.venue.name} {b.base.address}".strip())
         ev.add("description", f"{b.branch.name} {b.headcount} 人；联系人 {b.contact_name} {b.contact_phone}"
                + (f"；主题：{b.topic}" if b.topic else ""))
-        ev.add("status", "CONFIRMED" if b.lecturer_status == "accepted" else "TENTATIVE")
+        ev.add("status", "CONFIRMED" if b.lecturer_status == ACCEPTED else "TENTATIVE")
         cal.add_component(ev)
     return cal.to_ical()
 
@@ -280,8 +269,8 @@ def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], Reco
     from models import MenuItem
     stmt = (select(month.label("m"), func.count(Booking.id), func.coalesce(func.sum(MenuItem.duration_minutes), 0))
             .join(MenuItem, MenuItem.id == Booking.menu_item_id)
-            .where(Booking.lecturer_id == lecturer.id, Booking.lecturer_status == "accepted",
-                   Booking.status == "completed", Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+            .where(Booking.lecturer_id == lecturer.id, Booking.lecturer_status == ACCEPTED,
+                   Booking.status == COMPLETED, Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
             .group_by(month).order_by(month))
     rows = [RecordRow(f"{year}-{m}", int(n), round(int(minutes) / 60, 1)) for m, n, minutes in db.session.execute(stmt)]
     total = RecordRow(str(year), sum(r.sessions for r in rows), round(sum(r.hours for r in rows), 1))

@@ -3,8 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from booking import permissions
-from booking.errors import ValidationFailed
-from booking.formutil import apply_errors
+from booking.errors import on_refusal
 from booking.manage import forms, services
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -28,18 +27,15 @@ def base(base_id):
     """Edit a base's profile and rules; lists its venues, closures and menu."""
     base = services.base_for_edit(current_user, base_id)
     form = forms.BaseForm(obj=base)
+    page = dict(base=base, form=form, closure_form=_closure_form(base))
     if form.validate_on_submit():
-        try:
-            services.update_base(current_user, base, **{f: form[f].data for f in (
-                "name", "type", "address", "description", "contact_name", "contact_phone", "min_advance_days",
-                "max_advance_days", "cancel_deadline_hours", "requires_approval")})
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("基地信息已保存。", "success")
-            return redirect(url_for(".base", base_id=base.id))
-    closure_form = _closure_form(base)
-    return render_template("manage/base.html", base=base, form=form, closure_form=closure_form)
+        on_refusal("manage/base.html", fields=form, status=200, **page)
+        services.update_base(current_user, base, **{f: form[f].data for f in (
+            "name", "type", "address", "description", "contact_name", "contact_phone", "min_advance_days",
+            "max_advance_days", "cancel_deadline_hours", "requires_approval")})
+        flash("基地信息已保存。", "success")
+        return redirect(url_for(".base", base_id=base.id))
+    return render_template("manage/base.html", **page)
 
 
 def _closure_form(base, formdata=None):
@@ -64,20 +60,18 @@ def venue(venue_id):
 
 def _venue_form(base, venue):
     form = forms.VenueForm(obj=venue)
-    if form.validate_on_submit():
-        try:
-            venue = services.save_venue(current_user, base, venue, name=form.name.data, kind=form.kind.data,
-                                        capacity=form.capacity.data, description=form.description.data or "",
-                                        active=form.active.data)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("场馆已保存。", "success")
-            return redirect(url_for(".venue", venue_id=venue.id))
     slot_form = forms.SlotForm(formdata=None)
     if venue is not None and not slot_form.capacity.data:
         slot_form.capacity.data = venue.capacity
-    return render_template("manage/venue.html", base=base, venue=venue, form=form, slot_form=slot_form)
+    page = dict(base=base, venue=venue, form=form, slot_form=slot_form)
+    if form.validate_on_submit():
+        on_refusal("manage/venue.html", fields=form, status=200, **page)
+        venue = services.save_venue(current_user, base, venue, name=form.name.data, kind=form.kind.data,
+                                    capacity=form.capacity.data, description=form.description.data or "",
+                                    active=form.active.data)
+        flash("场馆已保存。", "success")
+        return redirect(url_for(".venue", venue_id=venue.id))
+    return render_template("manage/venue.html", **page)
 
 
 @bp.post("/venues/<id:venue_id>/slots")
@@ -85,17 +79,14 @@ def slot_add(venue_id):
     """Add a weekly slot on the chosen weekdays."""
     venue = services.venue_for_edit(current_user, venue_id)
     slot_form = forms.SlotForm()
+    page = dict(base=venue.base, venue=venue, form=forms.VenueForm(obj=venue, formdata=None), slot_form=slot_form)
     if slot_form.validate_on_submit():
-        try:
-            services.add_slot(current_user, venue, weekdays=slot_form.weekdays.data, start=slot_form.start.data,
-                              end=slot_form.end.data, capacity=slot_form.capacity.data)
-        except ValidationFailed as err:
-            apply_errors(slot_form, err)
-        else:
-            flash("开放时段已添加。", "success")
-            return redirect(url_for(".venue", venue_id=venue.id) + "#slots")
-    form = forms.VenueForm(obj=venue, formdata=None)
-    return render_template("manage/venue.html", base=venue.base, venue=venue, form=form, slot_form=slot_form), 422
+        on_refusal("manage/venue.html", fields=slot_form, **page)
+        services.add_slot(current_user, venue, weekdays=slot_form.weekdays.data, start=slot_form.start.data,
+                          end=slot_form.end.data, capacity=slot_form.capacity.data)
+        flash("开放时段已添加。", "success")
+        return redirect(url_for(".venue", venue_id=venue.id) + "#slots")
+    return render_template("manage/venue.html", **page), 422
 
 
 @bp.post("/slots/<id:slot_id>/toggle")
@@ -115,17 +106,14 @@ def slot_capacity(slot_id):
     """Change a weekly slot's capacity."""
     slot = services.slot_for_edit(current_user, slot_id)
     form = forms.CapacityForm()
-    if form.validate_on_submit():
-        try:
-            services.update_slot_capacity(current_user, slot, form.capacity.data)
-        except ValidationFailed as err:
-            for message in err.fields.values():
-                flash(message, "danger")
-        else:
-            flash("容量已更新。", "success")
-    else:
+    back = url_for(".venue", venue_id=slot.venue_id) + "#slots"
+    if not form.validate_on_submit():
         flash("请填写 1–10000 之间的容量。", "danger")
-    return redirect(url_for(".venue", venue_id=slot.venue_id) + "#slots")
+        return redirect(back)
+    on_refusal(redirect_to=back)
+    services.update_slot_capacity(current_user, slot, form.capacity.data)
+    flash("容量已更新。", "success")
+    return redirect(back)
 
 
 @bp.post("/bases/<id:base_id>/closures")
@@ -133,20 +121,17 @@ def closure_add(base_id):
     """Close the base or a venue for some days."""
     base = services.base_for_edit(current_user, base_id)
     closure_form = _closure_form(base, formdata=request.form)
+    page = dict(base=base, form=forms.BaseForm(obj=base, formdata=None), closure_form=closure_form)
     if closure_form.validate_on_submit():
-        try:
-            _, touched = services.add_closure(
-                current_user, base, venue_id=closure_form.venue_id.data or None,
-                start_date=closure_form.start_date.data, end_date=closure_form.end_date.data,
-                reason=closure_form.reason.data)
-        except ValidationFailed as err:
-            apply_errors(closure_form, err)
-        else:
-            flash("闭馆安排已添加。" + (f"注意：该期间已有 {touched} 个有效预约，请与预约支部联系。" if touched else ""),
-                  "warning" if touched else "success")
-            return redirect(url_for(".base", base_id=base.id) + "#closures")
-    form = forms.BaseForm(obj=base, formdata=None)
-    return render_template("manage/base.html", base=base, form=form, closure_form=closure_form), 422
+        on_refusal("manage/base.html", fields=closure_form, **page)
+        _, touched = services.add_closure(
+            current_user, base, venue_id=closure_form.venue_id.data or None,
+            start_date=closure_form.start_date.data, end_date=closure_form.end_date.data,
+            reason=closure_form.reason.data)
+        flash("闭馆安排已添加。" + (f"注意：该期间已有 {touched} 个有效预约，请与预约支部联系。" if touched else ""),
+              "warning" if touched else "success")
+        return redirect(url_for(".base", base_id=base.id) + "#closures")
+    return render_template("manage/base.html", **page), 422
 
 
 @bp.post("/closures/<id:closure_id>/delete")
@@ -176,15 +161,13 @@ def item(item_id):
 def _item_form(base, item):
     form = forms.MenuItemForm(obj=item)
     form.venue_id.choices = [(v.id, f"{v.name}（{v.capacity} 人）") for v in base.venues if v.active]
+    page = dict(base=base, item=item, form=form)
     if form.validate_on_submit():
-        try:
-            item = services.save_menu_item(
-                current_user, base, item, **{f: form[f].data for f in (
-                    "title", "category", "content_topic", "duration_minutes", "min_group", "max_group",
-                    "venue_id", "needs_lecturer", "active")}, description=form.description.data or "")
-        except ValidationFailed as err:
-            apply_errors(form, err)
-        else:
-            flash("菜单项目已保存。", "success")
-            return redirect(url_for(".base", base_id=base.id) + "#menu")
-    return render_template("manage/item.html", base=base, item=item, form=form)
+        on_refusal("manage/item.html", fields=form, status=200, **page)
+        item = services.save_menu_item(
+            current_user, base, item, **{f: form[f].data for f in (
+                "title", "category", "content_topic", "duration_minutes", "min_group", "max_group",
+                "venue_id", "needs_lecturer", "active")}, description=form.description.data or "")
+        flash("菜单项目已保存。", "success")
+        return redirect(url_for(".base", base_id=base.id) + "#menu")
+    return render_template("manage/item.html", **page)

@@ -7,7 +7,7 @@ from booking import audit, clock, permissions
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
-from models.booking import LIVE_STATUSES
+from booking.reservations.lifecycle import LIVE
 
 
 def base_for_edit(user: User, base_id: int) -> Base:
@@ -165,7 +165,7 @@ def set_slot_active(actor: User, slot: OpeningSlot, active: bool) -> int:
     slot.active = active
     tz = clock.tz()
     starts = db.session.scalars(select(Booking.starts_at).where(
-        Booking.venue_id == slot.venue_id, Booking.status.in_(LIVE_STATUSES), Booking.starts_at > clock.now()))
+        Booking.venue_id == slot.venue_id, Booking.status.in_(LIVE), Booking.starts_at > clock.now()))
     live = sum(1 for s in starts if s.astimezone(tz).weekday() == slot.weekday
                and s.astimezone(tz).time() == slot.start_time)
     audit.record(actor, "slot_opened" if active else "slot_closed", "opening_slot", slot.id,
@@ -194,7 +194,7 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
     first, _ = clock.day_bounds(start_date)
     _, last = clock.day_bounds(end_date)
     stmt = select(func.count()).select_from(Booking).where(
-        Booking.base_id == base.id, Booking.status.in_(LIVE_STATUSES),
+        Booking.base_id == base.id, Booking.status.in_(LIVE),
         Booking.starts_at >= first, Booking.starts_at < last)
     if venue:
         stmt = stmt.where(Booking.venue_id == venue.id)

@@ -1,1 +1,1 @@
-from booking.reservations.routes import bp  # noqa: F401
+"""Bookings: their lifecycle (lifecycle.py), the services that act on them, and their pages (routes.py)."""

@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import DomainError, ValidationFailed
-from booking.formutil import apply_errors
+from booking.errors import local_path, on_refusal
 from booking.manage.services import managed_bases
 from booking.notify import services as notify
-from booking.reservations import services
-from booking.reservations.forms import BookingForm, ReasonForm
+from booking.reservations import lifecycle, services
+from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.views import nav_counter
-from models import Booking, OpeningSlot, SlotOccupancy, db
+from models import Booking, OpeningSlot, db
 from models.booking import STATUS_LABELS
 
 bp = Blueprint("reservations", __name__)
@@ -24,7 +23,7 @@ bp = Blueprint("reservations", __name__)
 
 @nav_counter
 def _pending_for_nav(user):
-    return {"pending": services.pending_count(user)}
+    return {"to_decide": services.pending_count(user)}
 
 
 def _parse_start(value: str | None) -> datetime | None:
@@ -57,26 +56,16 @@ def new():
         if request.method == "GET":
             form.contact_name.data = form.contact_name.data or current_user.display_name.split("（")[0]
             form.contact_phone.data = form.contact_phone.data or (current_user.phone or "")
-    status = 200
+    page = dict(item=item, base=item.base, start=start, slot=slot, form=form, offline=offline, q=q)
     if form.validate_on_submit():
-        try:
-            booking = services.create_booking(
-                current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
-                contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-                topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None)
-        except ValidationFailed as err:
-            apply_errors(form, err)
-            status = 422
-        except DomainError as err:
-            flash(err.message, "danger")
-            status = err.status
-        else:
-            flash("预约已提交，请等待基地审核。" if booking.status == "pending" else "预约成功。", "success")
-            return redirect(url_for(".detail", booking_id=booking.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("reservations/new.html", item=item, base=item.base, start=start, slot=slot, form=form,
-                           offline=offline, q=q), status
+        on_refusal("reservations/new.html", fields=form, **page)
+        booking = services.create_booking(
+            current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+            topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None)
+        flash("预约已提交，请等待基地审核。" if booking.status == lifecycle.PENDING else "预约成功。", "success")
+        return redirect(url_for(".detail", booking_id=booking.id))
+    return render_template("reservations/new.html", **page), 422 if request.method == "POST" else 200
 
 
 @bp.get("/bookings/<id:booking_id>")
@@ -84,38 +73,47 @@ def new():
 def detail(booking_id):
     """One booking: status, check-in code and QR code for its branch, history, and the actions allowed."""
     booking = services.get_visible(current_user, booking_id)
-    qr = None
-    if current_user.role == "secretary" or permissions.can_decide(current_user, booking):
-        qr = Markup(segno.make(booking.code, error="m").svg_inline(scale=6, border=2, title=f"签到码 {booking.code}"))
     now = clock.now()
+    qr = None
+    if lifecycle.is_live(booking) and (permissions.is_bookings_branch(current_user, booking)
+                                       or permissions.manages_base(current_user, booking.base_id)):
+        qr = Markup(segno.make(booking.code, error="m").svg_inline(scale=6, border=2, title=f"签到码 {booking.code}"))
     candidates = None
-    if permissions.can_decide(current_user, booking) and booking.is_live and booking.starts_at > now:
+    if lifecycle.allows("invite_lecturer", current_user, booking, now):
         from booking.lecturers.services import suggestions
-        candidates = suggestions(current_user, booking)
+        candidates = suggestions(current_user, booking, now)
     return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
-                           reason_form=ReasonForm(formdata=None), deadline=services.cancel_deadline(booking),
+                           reason_form=ReasonForm(formdata=None), deadline=lifecycle.cancel_deadline(booking),
                            now=now, candidates=candidates)
+
+
+@bp.route("/bookings/<id:booking_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(booking_id):
+    """Change a booking's headcount, contact, topic or note (places taken or given back at once)."""
+    booking = services.get_visible(current_user, booking_id)
+    lifecycle.require(lifecycle.can_change(current_user, booking, clock.now()))
+    form = ChangeForm(obj=booking)
+    if form.validate_on_submit():
+        on_refusal("reservations/edit.html", fields=form, b=booking, form=form)
+        services.change_booking(current_user, booking, **{name: form[name].data for name in services.CHANGEABLE})
+        flash("预约已修改。", "success")
+        return redirect(url_for(".detail", booking_id=booking.id))
+    return render_template("reservations/edit.html", b=booking, form=form), 422 if request.method == "POST" else 200
 
 
 def _act(booking_id, action):
     booking = services.get_visible(current_user, booking_id)
+    back = local_path(request.form.get("next"), url_for(".detail", booking_id=booking.id))
     form = ReasonForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for m in errors:
                 flash(m, "danger")
         return redirect(url_for(".detail", booking_id=booking.id))
-    try:
-        action(booking, form.reason.data)
-    except ValidationFailed as err:
-        for m in err.fields.values():
-            flash(m, "danger")
-    except DomainError as err:
-        if err.status == 403:
-            raise
-        flash(err.message, "danger")
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/") else
-                    url_for(".detail", booking_id=booking.id))
+    on_refusal(redirect_to=back)
+    action(booking, form.reason.data)
+    return redirect(back)
 
 
 @bp.post("/bookings/<id:booking_id>/approve")
@@ -158,7 +156,7 @@ def pending():
     """The manager's queue of requests waiting for a decision, oldest first."""
     if not permissions.works_for_bases(current_user):
         abort(403)
-    stmt = services.visible_query(current_user, status="pending").order_by(None).order_by(Booking.created_at, Booking.id)
+    stmt = services.visible_query(current_user, status=lifecycle.PENDING).order_by(None).order_by(Booking.created_at, Booking.id)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None))
 
@@ -180,14 +178,10 @@ def week():
         first = clock.local_today()
     first -= timedelta(days=first.weekday())
     days = [first + timedelta(days=i) for i in range(7)]
-    lo, _ = clock.day_bounds(days[0])
-    _, hi = clock.day_bounds(days[-1])
-    held = {o.starts_at: o.held for o in db.session.scalars(select(SlotOccupancy).where(
-        SlotOccupancy.venue_id == venue.id, SlotOccupancy.starts_at >= lo, SlotOccupancy.starts_at < hi))}
+    held = catalog.places_held(venue.id, days[0], days[-1])
     bookings: dict = {}
-    for b in db.session.scalars(services.visible_query(current_user).where(
-            Booking.venue_id == venue.id, Booking.starts_at >= lo, Booking.starts_at < hi,
-            Booking.status.in_(("pending", "approved", "completed", "no_show")))):
+    for b in db.session.scalars(services.visible_query(current_user, start=days[0], end=days[-1]).where(
+            Booking.venue_id == venue.id, Booking.status.in_(lifecycle.ON_THE_DAY))):
         bookings.setdefault(b.starts_at, []).append(b)
     slots = db.session.scalars(select(OpeningSlot).where(OpeningSlot.venue_id == venue.id, OpeningSlot.active.is_(True))
                                .order_by(OpeningSlot.start_time)).all()

@@ -1,25 +1,27 @@
-"""Bookings: creating them without ever exceeding a slot's capacity, and every change of state.
+"""Bookings: creating them without ever exceeding a slot's capacity, changing them, and deciding on them.
 
-Each public function is one action, shared by the pages, the API, the CLI and the jobs. Each checks
-permission before state, writes a history row, tells the people concerned, and commits.
+Each public function is one action, shared by the pages, the API, the CLI and the jobs: it asks the action's
+guard in `lifecycle` (role, ownership, state and time), checks its fields, acts, and commits. What a move of
+state brings with it happens in `lifecycle.transition`.
 """
 import re
 import secrets
 from collections import namedtuple
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import (BranchBlocked, CancelDeadlinePassed, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
+from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, SlotFull, ValidationFailed)
 from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of
+from booking.permissions import Actor
+from booking.reservations import lifecycle
+from booking.reservations.lifecycle import APPROVED, LIVE, PENDING, Move, require
 from models import Booking, BookingEvent, Branch, SlotOccupancy, User, db
-from models.booking import LIVE_STATUSES, RELEASING_STATUSES, STATUS_LABELS, TRANSITIONS
 from models.types import UTCDateTime
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
@@ -33,7 +35,7 @@ _CLASHES = select(
     select(_bookings.c.id).where(
         _bookings.c.branch_id == bindparam("branch_id"), _bookings.c.venue_id == bindparam("venue_id"),
         _bookings.c.starts_at == bindparam("starts_at"),
-        or_(*(_bookings.c.status == s for s in LIVE_STATUSES))).exists().label("duplicate"),
+        or_(*(_bookings.c.status == s.value for s in LIVE))).exists().label("duplicate"),
     select(_bookings.c.id).where(_bookings.c.code == bindparam("code")).exists().label("code_taken"),
 )
 
@@ -45,7 +47,7 @@ def new_code() -> str:
 
 # -- reading --------------------------------------------------------------------------------------
 
-def get_visible(user: User, booking_id: int) -> Booking:
+def get_visible(user: Actor, booking_id: int) -> Booking:
     """The booking if the user may see it; NotFound otherwise (never reveal others' bookings)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None or not permissions.can_view_booking(user, booking):
@@ -53,18 +55,10 @@ def get_visible(user: User, booking_id: int) -> Booking:
     return booking
 
 
-def visible_query(user: User, *, status: str | None = None, base_id: int | None = None,
+def visible_query(user: Actor, *, status: str | None = None, base_id: int | None = None,
                   start: date | None = None, end: date | None = None):
     """The bookings the user may see, filtered; ordered by start."""
-    stmt = select(Booking)
-    if user.role == "secretary":
-        stmt = stmt.where(Booking.branch_id == user.branch_id)
-    elif user.role == "manager":
-        stmt = stmt.where(Booking.base_id.in_(user.base_ids or [-1]))
-    elif user.role == "lecturer":
-        stmt = stmt.where(Booking.lecturer_id == (user.lecturer_id or -1))
-    elif user.role != "admin":
-        stmt = stmt.where(False)
+    stmt = select(Booking).where(permissions.booking_scope(user))
     if status:
         stmt = stmt.where(Booking.status == status)
     if base_id:
@@ -77,35 +71,15 @@ def visible_query(user: User, *, status: str | None = None, base_id: int | None 
                         selectinload(Booking.base), selectinload(Booking.venue)).order_by(Booking.starts_at, Booking.id)
 
 
-def pending_count(user: User) -> int:
+def pending_count(user: Actor) -> int:
     """Requests waiting for this manager's decision."""
     if not permissions.works_for_bases(user):
         return 0
-    stmt = select(func.count()).select_from(Booking).where(Booking.status == "pending")
-    if user.role == "manager":
-        stmt = stmt.where(Booking.base_id.in_(user.base_ids or [-1]))
-    return db.session.scalar(stmt) or 0
+    return db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.status == PENDING, permissions.booking_scope(user))) or 0
 
 
 # -- creating -------------------------------------------------------------------------------------
-
-_NO_SHOW_DAYS = (select(_bookings.c.day)
-                 .where(_bookings.c.branch_id == bindparam("branch_id"), _bookings.c.status == "no_show",
-                        _bookings.c.day > bindparam("since"), _bookings.c.day <= bindparam("today"))
-                 .order_by(_bookings.c.day.desc()).limit(bindparam("limit")))
-
-
-def no_show_block(branch_id: int, today: date) -> date | None:
-    """Until when (inclusive) the branch may not book online because of repeated no-shows, or None."""
-    cfg = current_app.config
-    since = today - timedelta(days=cfg["NO_SHOW_WINDOW_DAYS"])
-    days = list(db.session.scalars(_NO_SHOW_DAYS, {"branch_id": branch_id, "since": since, "today": today,
-                                                   "limit": cfg["NO_SHOW_LIMIT"]}))
-    if len(days) < cfg["NO_SHOW_LIMIT"]:
-        return None
-    until = days[0] + timedelta(days=cfg["NO_SHOW_BLOCK_DAYS"])
-    return until if until >= today else None
-
 
 def _validate_fields(item, headcount, contact_name, contact_phone, topic, note) -> dict:
     """What is wrong with the request's fields, by field; `item` is anything with min_group and max_group."""
@@ -148,14 +122,6 @@ def _take_places(venue_id: int, start: datetime, end: datetime, capacity: int, n
         raise SlotFull()
 
 
-def _release_places(booking: Booking) -> None:
-    db.session.execute(
-        update(SlotOccupancy)
-        .where(SlotOccupancy.venue_id == booking.venue_id, SlotOccupancy.starts_at == booking.starts_at)
-        .values(held=SlotOccupancy.held - booking.headcount)
-        .execution_options(synchronize_session=False))
-
-
 _branches, _users = Branch.__table__, User.__table__
 # The branch with its secretaries (who are told when its booking is approved): one row per secretary, or one
 # row with none.
@@ -165,31 +131,18 @@ _BRANCH = (select(_branches.c.id, _branches.c.name, _branches.c.active, _users.c
            .where(_branches.c.id == bindparam("id")))
 Recipient = namedtuple("Recipient", "id email")
 _INSERT_BOOKING = _bookings.insert().returning(_bookings.c.id)
-BOOKING_COLUMNS = tuple(c.key for c in _bookings.columns)
-NAMES = ("base_name", "venue_name", "branch_name", "menu_item_title")
-# A booking just made, as a plain record: its columns and the names shown with it (what the API answers).
-NewBooking = namedtuple("NewBooking", BOOKING_COLUMNS + NAMES)
-_UNSET = dict.fromkeys(BOOKING_COLUMNS)
+# Every column is given a value when the new booking's object is built, so reading one never loads the row.
+_UNSET = dict.fromkeys(c.key for c in _bookings.columns)
 
 
-def create_booking(actor, **request) -> Booking:
-    """`book`, and the new booking as the session's Booking object, for the pages and scripts that go on
-    working with it. (Made from the record without reading the row back.)"""
-    new = book(actor, **request)
-    booking = Booking(**{key: value for key, value in new._asdict().items() if key not in NAMES})
-    make_transient_to_detached(booking)
-    db.session.add(booking)
-    return booking
-
-
-def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
-         topic: str | None = "", note: str | None = "", branch_id: int | None = None,
-         now: datetime | None = None) -> NewBooking:
+def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
+                   topic: str | None = "", note: str | None = "", branch_id: int | None = None,
+                   now: datetime | None = None) -> Booking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
-    `actor` is a User, or anything the permission rules accept as one (the API's token principal).
     Everything is read before the first write, in prebuilt statements; the write transaction is then
-    four statements: hold the places, the booking, its history, the notifications.
+    four statements: hold the places, the booking, its history, the notifications. The answer is the
+    session's Booking, built from the values written (never read back) and knowing the names shown with it.
     """
     now = now or clock.now()
     if actor.role not in ("secretary", "manager"):
@@ -203,7 +156,7 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
         if branch_id not in (None, actor.branch_id):
             raise NotAllowed("支部书记只能为本支部预约。")
         branch_id, source = actor.branch_id, "online"
-        blocked_until = no_show_block(branch_id, clock.local_today(now))
+        blocked_until = lifecycle.no_show_block(branch_id, clock.local_today(now))
         if blocked_until is not None:
             raise BranchBlocked(
                 f"贵支部近期多次预约未到场，{blocked_until:%Y年%m月%d日} 前不能在线预约；如需活动请联系基地管理员登记。")
@@ -223,12 +176,8 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
         raise NotASlot()
     day = clock.local(start).date()
     end = clock.at_local(day, item.end_time)
-    days_ahead = (day - clock.local_today(now)).days
-    if source == "online":
-        in_window = item.min_advance_days <= days_ahead <= item.max_advance_days and start > now
-    else:  # a manager also records same-day walk-ins, but never for a slot that is over
-        in_window = 0 <= days_ahead <= item.max_advance_days and end > now
-    if not in_window:
+    if not catalog.in_booking_window(offline=source == "offline", min_days=item.min_advance_days,
+                                     max_days=item.max_advance_days, start=start, end=end, now=now):
         raise OutsideBookingWindow(
             f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
     code = new_code()
@@ -242,7 +191,7 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
         code = new_code()
 
     # Everything read; the write transaction (and on SQLite the write lock) starts with taking the places.
-    status = "approved" if source == "offline" or not item.requires_approval else "pending"
+    status = APPROVED if source == "offline" or not item.requires_approval else PENDING
     managers = managers_of(item.base_id) if source == "online" else []
     secretaries = [Recipient(r.secretary_id, r.secretary_email) for r in rows if r.secretary_id is not None]
     values = {
@@ -251,7 +200,7 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
         "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
         "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
         "created_by_id": actor.id, "created_at": now, "updated_at": now}
-    when = f"{clock.local(start):%m月%d日 %H:%M}"
+    when = clock.when(start)
     names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
              "menu_item_title": item.title}
     _take_places(item.venue_id, start, end, item.capacity, headcount)
@@ -260,9 +209,11 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
     except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
         db.session.rollback()
         raise DuplicateBooking() from None
-    booking = NewBooking(**{**_UNSET, **values, **names, "id": booking_id})
-    _event(booking, actor, "created", None, status, "线下登记" if source == "offline" else "", now)
-    if status == "pending":
+    booking = Booking(**{**_UNSET, **values, "id": booking_id})
+    booking.known_names = names
+    lifecycle.record_event(booking, actor, "created", "线下登记" if source == "offline" else "", now,
+                           from_status=None)
+    if status == PENDING:
         notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
                f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人，请审核。")
     else:
@@ -272,105 +223,107 @@ def book(actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
         notify(secretaries, "booking_approved", booking, f"预约成功：{item.base_name} {when}",
                f"“{item.title}”{when}，{headcount} 人。签到码 {code}。")
     db.session.commit()
+    make_transient_to_detached(booking)
+    db.session.add(booking)
     return booking
 
 
-# -- changing state -------------------------------------------------------------------------------
+# -- changing it -----------------------------------------------------------------------------------
 
-_INSERT_EVENT = BookingEvent.__table__.insert()
+CHANGEABLE = ("headcount", "contact_name", "contact_phone", "topic", "note")
+_FIELD_NAMES = {"headcount": "人数", "contact_name": "联系人", "contact_phone": "联系电话", "topic": "活动主题",
+                "note": "备注"}
+_OCC_MORE = text(
+    "UPDATE slot_occupancies SET held = held + :n WHERE venue_id = :v AND starts_at = :s AND held + :n <= capacity"
+).bindparams(bindparam("s", type_=UTCDateTime()))
 
 
-def _event(booking: Booking, actor, action: str, from_status, to_status, note: str, now: datetime) -> None:
-    db.session.execute(_INSERT_EVENT, {"booking_id": booking.id, "at": now, "actor_id": actor.id if actor else None,
-                                       "action": action, "from_status": from_status, "to_status": to_status,
-                                       "note": note or ""})
-
-
-def transition(booking: Booking, action: str, actor: User | None, note: str = "",
-               now: datetime | None = None) -> str:
-    """Move a booking along the state machine; InvalidState unless its current status allows the action.
-
-    The status is changed with a conditional UPDATE, so two simultaneous decisions cannot both win.
-    Returns the status it came from.
-    """
+def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, **changes) -> Booking:
+    """Change a live booking's headcount, contact, topic or note: the branch until the cancel deadline, the base
+    until the start. A larger headcount takes the extra places atomically (SlotFull when they are not there),
+    a smaller one gives places back; the history notes what changed."""
     now = now or clock.now()
-    allowed, target = TRANSITIONS[action]
-    previous = booking.status
-    if previous not in allowed:
-        raise InvalidState(f"预约当前为“{STATUS_LABELS[previous]}”，不能执行此操作。")
-    result = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status == previous)
-        .values(status=target, updated_at=now).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    require(lifecycle.can_change(actor, booking, now))
+    unknown = set(changes) - set(CHANGEABLE)
+    if unknown:
+        raise ValidationFailed({name: "该项不能修改。" for name in sorted(unknown)})
+    current = {name: getattr(booking, name) for name in CHANGEABLE}
+    wanted = {**current, **{k: v for k, v in changes.items() if v is not None or k in ("topic", "note")}}
+    fields = _validate_fields(booking.menu_item, wanted["headcount"], wanted["contact_name"], wanted["contact_phone"],
+                              wanted["topic"], wanted["note"])
+    if fields:
+        raise ValidationFailed(fields)
+    for name in ("contact_name", "contact_phone", "topic", "note"):
+        wanted[name] = (wanted[name] or "").strip()
+    changed = {name: (current[name], wanted[name]) for name in CHANGEABLE if wanted[name] != current[name]}
+    if not changed:
+        return booking
+    # The booking row first (its lock orders this against a cancellation), on condition that nobody moved it.
+    moved = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status == booking.status,
+                              Booking.headcount == current["headcount"])
+        .values(**{name: new for name, (_, new) in changed.items()}, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
         db.session.rollback()
         raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
-    booking.status = target
-    if previous in LIVE_STATUSES and target in RELEASING_STATUSES:
-        _release_places(booking)
-    _event(booking, actor, action, previous, target, note, now)
-    return previous
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
-
-
-def approve_booking(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
-    """A manager approves a pending request; its places were held from the start, so nothing can fail here."""
-    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以审核。")
-    transition(booking, "approved", actor, "", now)
-    notify(secretaries_of(booking.branch_id), "booking_approved", booking,
-           f"预约已通过：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
-           f"“{booking.menu_item.title}”已通过审核。签到码 {booking.code}，请按时到达。")
+    if "headcount" in changed:
+        delta = wanted["headcount"] - current["headcount"]
+        if delta > 0:
+            if db.session.execute(_OCC_MORE, {"n": delta, "v": booking.venue_id, "s": booking.starts_at}).rowcount != 1:
+                db.session.rollback()
+                raise SlotFull(f"该场次剩余名额不足，无法增加到 {wanted['headcount']} 人。")
+        else:
+            lifecycle.release_places(booking, -delta)
+    for name, (_, new) in changed.items():
+        setattr(booking, name, new)
+    note = "；".join(f"{_FIELD_NAMES[n]}：{old or '（空）'} → {new or '（空）'}" for n, (old, new) in changed.items())
+    lifecycle.record_event(booking, actor, "changed", note, now)
+    when = clock.when(booking.starts_at)
+    if permissions.is_bookings_branch(actor, booking):
+        notify(managers_of(booking.base_id), "booking_changed", booking, f"支部修改了预约：{booking.branch.name} {when}",
+               f"“{booking.menu_item.title}”{when}：{note}")
+    else:
+        notify(secretaries_of(booking.branch_id), "booking_changed", booking,
+               f"预约已被基地修改：{booking.base.name} {when}", f"“{booking.menu_item.title}”{when}：{note}")
     db.session.commit()
     return booking
 
 
-def reject_booking(actor: User, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
-    """A manager rejects a pending request with a reason; its places are freed."""
-    _require(permissions.can_decide(actor, booking), "只有该基地的管理员可以审核。")
+# -- deciding on it --------------------------------------------------------------------------------
+
+def _reason(reason: str | None, required: bool, message: str = "请填写驳回原因。") -> str:
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": "请填写驳回原因。"})
+    if required and not reason:
+        raise ValidationFailed({"reason": message})
     if len(reason) > 500:
         raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
-    transition(booking, "rejected", actor, reason, now)
-    notify(secretaries_of(booking.branch_id), "booking_rejected", booking,
-           f"预约未通过：{booking.base.name} {clock.local(booking.starts_at):%m月%d日 %H:%M}",
-           f"“{booking.menu_item.title}”未通过审核。原因：{reason}")
+    return reason
+
+
+def approve_booking(actor: Actor, booking: Booking, now: datetime | None = None) -> Booking:
+    """A manager approves a pending request; its places were held from the start, so nothing can fail here."""
+    now = now or clock.now()
+    require(lifecycle.can_approve(actor, booking, now))
+    lifecycle.transition(booking, Move.APPROVE, actor, "", now)
     db.session.commit()
     return booking
 
 
-def cancel_deadline(booking: Booking) -> datetime:
-    """Until when the branch itself may cancel."""
-    return booking.starts_at - timedelta(hours=booking.base.cancel_deadline_hours)
+def reject_booking(actor: Actor, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
+    """A manager rejects a pending request with a reason; its places are freed."""
+    now = now or clock.now()
+    require(lifecycle.can_reject(actor, booking, now))
+    lifecycle.transition(booking, Move.REJECT, actor, _reason(reason, required=True), now)
+    db.session.commit()
+    return booking
 
 
-def cancel_booking(actor: User, booking: Booking, reason: str | None = "", now: datetime | None = None) -> Booking:
+def cancel_booking(actor: Actor, booking: Booking, reason: str | None = "", now: datetime | None = None) -> Booking:
     """Cancel: the branch until the base's deadline, a manager of the base any time before the start."""
     now = now or clock.now()
-    _require(permissions.can_cancel(actor, booking), "您不能取消这个预约。")
-    reason = (reason or "").strip()
-    if len(reason) > 500:
-        raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
-    if booking.status not in TRANSITIONS["cancelled"][0]:
-        raise InvalidState(f"预约当前为“{STATUS_LABELS[booking.status]}”，不能取消。")
-    if actor.role == "secretary":
-        if now > cancel_deadline(booking):
-            raise CancelDeadlinePassed(
-                f"活动开始前 {booking.base.cancel_deadline_hours} 小时内不能自行取消，请联系基地管理员。")
-    elif now >= booking.starts_at:
-        raise InvalidState("活动已经开始，不能取消。")
-    transition(booking, "cancelled", actor, reason, now)
-    when = f"{clock.local(booking.starts_at):%m月%d日 %H:%M}"
-    body = f"“{booking.menu_item.title}”{when} 的预约已取消。" + (f"原因：{reason}" if reason else "")
-    if actor.role == "secretary":
-        notify(managers_of(booking.base_id), "booking_cancelled", booking, f"支部取消了预约：{booking.branch.name}", body)
-    else:
-        notify(secretaries_of(booking.branch_id), "booking_cancelled", booking,
-               f"预约已被基地取消：{booking.base.name} {when}", body)
+    require(lifecycle.can_cancel(actor, booking, now))
+    lifecycle.transition(booking, Move.CANCEL, actor, _reason(reason, required=False), now)
     db.session.commit()
     return booking
 
@@ -380,5 +333,3 @@ def history(booking: Booking) -> list[BookingEvent]:
     return list(db.session.scalars(
         select(BookingEvent).where(BookingEvent.booking_id == booking.id)
         .options(selectinload(BookingEvent.actor)).order_by(BookingEvent.at, BookingEvent.id)))
-
-

@@ -3,7 +3,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from booking import clock, exports
-from booking.errors import ValidationFailed
+from booking.errors import ValidationFailed, on_refusal
 from booking.stats import services
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -33,18 +33,19 @@ def _title(group_by, start, end) -> str:
 @login_required
 def index():
     """Batches and person-times by the chosen grouping and period, with a chart."""
-    status, errors = 200, []
-    try:
-        group_by, start, end = _params()
-        rows, total = services.compute(current_user, group_by, start, end)
-    except ValidationFailed as err:
-        # Bad dates: say what is wrong above the form, and show this year meanwhile.
-        status, errors = 422, list(err.fields.values())
-        today = clock.local_today()
-        group_by, start, end = "month", today.replace(month=1, day=1), today
-        rows, total = services.compute(current_user, group_by, start, end)
+    on_refusal("stats/index.html", more=_this_year, groups=services.GROUPS)
+    group_by, start, end = _params()
+    rows, total = services.compute(current_user, group_by, start, end)
     return render_template("stats/index.html", rows=rows, total=total, group_by=group_by, start=start, end=end,
-                           groups=services.GROUPS, title=_title(group_by, start, end), errors=errors), status
+                           groups=services.GROUPS, title=_title(group_by, start, end))
+
+
+def _this_year() -> dict:
+    """What the page shows beside the message about a bad period: this year's figures by month."""
+    today = clock.local_today()
+    group_by, start, end = "month", today.replace(month=1, day=1), today
+    rows, total = services.compute(current_user, group_by, start, end)
+    return dict(rows=rows, total=total, group_by=group_by, start=start, end=end, title=_title(group_by, start, end))
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")

@@ -4,8 +4,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from booking import permissions
 from booking.errors import NotAllowed, ValidationFailed
-from models import BASE_TYPES, Base, Booking, Branch, Lecturer, Organization, User, db
+from booking.permissions import Actor
+from booking.reservations.lifecycle import ACCEPTED, COUNTED
+from models import BASE_TYPES, Base, Booking, Branch, Lecturer, Organization, db
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "lecturer": "讲师"}
 
@@ -19,16 +22,14 @@ class Row:
     satisfaction: float | None
 
 
-def _scope(stmt, user: User):
-    if user.role == "admin":
-        return stmt
-    if user.role == "manager":
-        return stmt.where(Booking.base_id.in_(user.base_ids or [-1]))
-    if user.role == "secretary":
-        return stmt.where(Booking.branch_id == user.branch_id)
+def _scope(stmt, user: Actor):
+    """The bookings the user sees; a lecturer's statistics count the sessions they gave (accepted)."""
+    if user.role not in ("admin", "manager", "secretary", "lecturer"):
+        raise NotAllowed()
+    stmt = stmt.where(permissions.booking_scope(user))
     if user.role == "lecturer":
-        return stmt.where(Booking.lecturer_id == (user.lecturer_id or -1), Booking.lecturer_status == "accepted")
-    raise NotAllowed()
+        stmt = stmt.where(Booking.lecturer_status == ACCEPTED)
+    return stmt
 
 
 def _month_expr():
@@ -37,7 +38,7 @@ def _month_expr():
     return func.substr(Booking.day, 1, 7)  # SQLite keeps dates as 'YYYY-MM-DD' text; cheaper than strftime
 
 
-def compute(user: User, group_by: str, start: date | None = None, end: date | None = None) -> tuple[list[Row], Row]:
+def compute(user: Actor, group_by: str, start: date | None = None, end: date | None = None) -> tuple[list[Row], Row]:
     """Rows per group (only groups with a batch, ordered by key) and the total, for the user's scope."""
     if group_by not in GROUPS:
         raise ValidationFailed({"group_by": f"分组方式应为 {'、'.join(GROUPS)} 之一。"})
@@ -45,7 +46,7 @@ def compute(user: User, group_by: str, start: date | None = None, end: date | No
         raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
     measures = (func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
                 func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
-    base_stmt = select(*measures).where(Booking.status == "completed")
+    base_stmt = select(*measures).where(Booking.status == COUNTED)
     if start:
         base_stmt = base_stmt.where(Booking.day >= start)
     if end:
@@ -67,7 +68,7 @@ def compute(user: User, group_by: str, start: date | None = None, end: date | No
         stmt = base_stmt.join(Branch, Branch.id == Booking.branch_id).join(Organization, Organization.id == Branch.organization_id)
     else:
         key, label = Lecturer.id, Lecturer.name
-        stmt = base_stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == "accepted")
+        stmt = base_stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == ACCEPTED)
     stmt = stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
     rows = []
     sums = [0, 0, 0, 0]

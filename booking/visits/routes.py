@@ -3,19 +3,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from booking import permissions
-from booking.errors import DomainError, ValidationFailed
+from booking.errors import on_refusal
 from booking.reservations import services as reservations
 from booking.visits import services
 
 bp = Blueprint("visits", __name__)
-
-
-def _flash_error(err: DomainError) -> None:
-    if isinstance(err, ValidationFailed) and err.fields:
-        for message in err.fields.values():
-            flash(message, "danger")
-    else:
-        flash(err.message, "danger")
 
 
 @bp.get("/manage/today")
@@ -35,34 +27,31 @@ def today():
 @login_required
 def check_in():
     """Check a group in by its code (typed, or read from the QR code by the camera)."""
-    code = request.form.get("code", "")
-    try:
-        booking = services.check_in(current_user, code)
-    except DomainError as err:
-        if err.status == 403:
-            raise
-        _flash_error(err)
-        return redirect(url_for(".today"))
+    on_refusal(redirect_to=url_for(".today"))
+    booking = services.check_in(current_user, request.form.get("code", ""))
     flash(f"签到成功：{booking.branch.name}，预约 {booking.headcount} 人。请登记实到人数。", "success")
     return redirect(url_for("reservations.detail", booking_id=booking.id) + "#attendance")
 
 
 def _act(booking_id, action, success: str):
     booking = reservations.get_visible(current_user, booking_id)
-    try:
-        action(booking)
-    except DomainError as err:
-        if err.status == 403:
-            raise
-        _flash_error(err)
-    else:
-        flash(success, "success")
+    on_refusal(redirect_to=url_for("reservations.detail", booking_id=booking.id))
+    action(booking)
+    flash(success, "success")
     return redirect(url_for("reservations.detail", booking_id=booking.id))
 
 
 def _int(name):
     value = request.form.get(name, "").strip()
     return int(value) if value.isdigit() and len(value) < 9 else value
+
+
+@bp.post("/bookings/<id:booking_id>/check-in")
+@login_required
+def check_in_booking(booking_id):
+    """Check the group in from its booking's page."""
+    return _act(booking_id, lambda b: services.check_in_booking(current_user, b),
+                "签到成功。活动开始后请登记实到人数。")
 
 
 @bp.post("/bookings/<id:booking_id>/attendance")

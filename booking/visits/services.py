@@ -8,9 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
-from booking.errors import InvalidState, NotAllowed, NotFound, ValidationFailed, WrongDay
-from booking.reservations.services import _event, transition
-from models import Booking, BookingPhoto, SlotOccupancy, User, db
+from booking.errors import InvalidState, NotFound, ValidationFailed
+from booking.permissions import Actor
+from booking.reservations import lifecycle
+from booking.reservations.lifecycle import Move, require
+from models import Booking, BookingPhoto, SlotOccupancy, db
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -23,12 +25,7 @@ IMAGE_SIGNATURES = (
 )
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
-
-
-def booking_by_code(user: User, code: str) -> Booking:
+def booking_by_code(user: Actor, code: str) -> Booking:
     """The booking with this check-in code, if the user may see it (404 otherwise)."""
     code = (code or "").strip().upper().replace(" ", "")
     booking = db.session.scalar(select(Booking).where(Booking.code == code)) if 0 < len(code) <= 16 else None
@@ -37,15 +34,15 @@ def booking_by_code(user: User, code: str) -> Booking:
     return booking
 
 
-def check_in(actor: User, code: str, now: datetime | None = None) -> Booking:
+def check_in(actor: Actor, code: str, now: datetime | None = None) -> Booking:
     """Confirm a group's arrival by its code, on the day of its visit."""
+    return check_in_booking(actor, booking_by_code(actor, code), now)
+
+
+def check_in_booking(actor: Actor, booking: Booking, now: datetime | None = None) -> Booking:
+    """Confirm a group's arrival (from its code or its page); a second check-in changes nothing."""
     now = now or clock.now()
-    booking = booking_by_code(actor, code)
-    _require(permissions.can_run_visit(actor, booking), "只有该基地的管理员可以签到核销。")
-    if clock.local(now).date() != booking.day:
-        raise WrongDay(f"该预约是 {booking.day:%Y年%m月%d日} 的活动，不是今天。")
-    if booking.status != "approved":
-        raise InvalidState(f"预约当前为“{booking.status_label}”，不能签到。")
+    require(lifecycle.can_check_in(actor, booking, now))
     if booking.checked_in_at is None:
         # Claimed with a conditional UPDATE: two scans at once record one check-in.
         claimed = db.session.execute(
@@ -53,7 +50,7 @@ def check_in(actor: User, code: str, now: datetime | None = None) -> Booking:
             .values(checked_in_at=now).execution_options(synchronize_session=False)).rowcount == 1
         if claimed:
             booking.checked_in_at = now
-            _event(booking, actor, "checked_in", booking.status, booking.status, "", now)
+            lifecycle.record_event(booking, actor, "checked_in", "", now)
         db.session.commit()
     return booking
 
@@ -65,20 +62,16 @@ def slot_capacity(booking: Booking) -> int:
     return capacity or booking.venue.capacity
 
 
-def record_attendance(actor: User, booking: Booking, visitor_count, now: datetime | None = None) -> Booking:
+def record_attendance(actor: Actor, booking: Booking, visitor_count, now: datetime | None = None) -> Booking:
     """Record how many came (实到人数): the visit is completed. A later call corrects the count."""
     now = now or clock.now()
-    _require(permissions.can_run_visit(actor, booking), "只有该基地的管理员可以登记实到人数。")
-    if booking.status not in ("approved", "completed"):
-        raise InvalidState(f"预约当前为“{booking.status_label}”，不能登记人数。")
-    if now < booking.starts_at:
-        raise InvalidState("活动尚未开始，开始后才能登记实到人数。")
+    require(lifecycle.can_record_attendance(actor, booking, now))
     capacity = slot_capacity(booking)
     if isinstance(visitor_count, bool) or not isinstance(visitor_count, int) or not 1 <= visitor_count <= capacity:
         raise ValidationFailed({"visitor_count": f"实到人数应为 1–{capacity} 的整数。"})
     previous = booking.visitor_count
     note = f"实到 {visitor_count} 人" if previous is None else f"实到人数由 {previous} 更正为 {visitor_count}"
-    transition(booking, "attendance_recorded", actor, note, now)
+    lifecycle.transition(booking, Move.RECORD_ATTENDANCE, actor, note, now)
     booking.visitor_count = visitor_count
     if booking.checked_in_at is None:
         booking.checked_in_at = now
@@ -86,30 +79,24 @@ def record_attendance(actor: User, booking: Booking, visitor_count, now: datetim
     return booking
 
 
-def mark_no_show(actor: User, booking: Booking, now: datetime | None = None, note: str = "") -> Booking:
-    """The group did not come."""
+def mark_no_show(actor: Actor, booking: Booking, now: datetime | None = None, note: str = "") -> Booking:
+    """The group did not come (the branch may be blocked from booking online: see lifecycle)."""
     now = now or clock.now()
-    _require(permissions.can_run_visit(actor, booking), "只有该基地的管理员可以标记未到场。")
-    if booking.status != "approved":
-        raise InvalidState(f"预约当前为“{booking.status_label}”，不能标记未到场。")
-    if now < booking.starts_at:
-        raise InvalidState("活动尚未开始，不能标记未到场。")
-    transition(booking, "no_show", actor, note, now)
+    require(lifecycle.can_mark_no_show(actor, booking, now))
+    lifecycle.transition(booking, Move.MARK_NO_SHOW, actor, note, now)
     db.session.commit()
     return booking
 
 
-def give_feedback(actor: User, booking: Booking, rating, comment: str | None = "", now: datetime | None = None) -> Booking:
+def give_feedback(actor: Actor, booking: Booking, rating, comment: str | None = "", now: datetime | None = None) -> Booking:
     """The branch rates a completed visit, once."""
     now = now or clock.now()
-    _require(permissions.is_bookings_branch(actor, booking), "只有预约支部可以评价。")
+    require(lifecycle.can_give_feedback(actor, booking, now))
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed({"rating": "请给出 1–5 分的评价。"})
     comment = (comment or "").strip()
     if len(comment) > 1000:
         raise ValidationFailed({"comment": "评价内容不能超过 1000 个字。"})
-    if booking.status != "completed":
-        raise InvalidState("活动完成后才能评价。")
     claimed = booking.rating is None and db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.rating.is_(None))
         .values(rating=rating, feedback_comment=comment, feedback_at=now)
@@ -118,7 +105,7 @@ def give_feedback(actor: User, booking: Booking, rating, comment: str | None = "
         db.session.rollback()
         raise InvalidState("已经评价过了，每次活动只能评价一次。")
     booking.rating, booking.feedback_comment, booking.feedback_at = rating, comment, now
-    _event(booking, actor, "feedback_given", booking.status, booking.status, f"{rating} 分" + (f"：{comment}" if comment else ""), now)
+    lifecycle.record_event(booking, actor, "feedback_given", f"{rating} 分" + (f"：{comment}" if comment else ""), now)
     db.session.commit()
     return booking
 
@@ -137,13 +124,11 @@ def sniff_image(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def save_activity_record(actor: User, booking: Booking, summary: str, photos: list[tuple[str, bytes]],
+def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: list[tuple[str, bytes]],
                          now: datetime | None = None) -> Booking:
     """The branch's record of its organisational life after a completed visit: a summary and a few photos."""
     now = now or clock.now()
-    _require(permissions.is_bookings_branch(actor, booking), "只有预约支部可以填写活动纪实。")
-    if booking.status != "completed":
-        raise InvalidState("活动完成后才能填写活动纪实。")
+    require(lifecycle.can_keep_record(actor, booking, now))
     summary = (summary or "").strip()
     if len(summary) > 5000:
         raise ValidationFailed({"summary": "纪实内容不能超过 5000 个字。"})
@@ -180,7 +165,7 @@ def save_activity_record(actor: User, booking: Booking, summary: str, photos: li
     return booking
 
 
-def photo_for(user: User, booking_id: int, photo_id: int) -> tuple[BookingPhoto, str]:
+def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto, str]:
     """A photo and its path, for someone who may see its booking (404 for anyone else)."""
     photo = db.session.get(BookingPhoto, photo_id)
     if photo is None or photo.booking_id != booking_id or not permissions.can_view_booking(user, photo.booking):
@@ -188,11 +173,10 @@ def photo_for(user: User, booking_id: int, photo_id: int) -> tuple[BookingPhoto,
     return photo, os.path.join(photo_folder(), photo.stored_name)
 
 
-def todays_visits(user: User, now: datetime | None = None) -> list[Booking]:
+def todays_visits(user: Actor, now: datetime | None = None) -> list[Booking]:
     """The day's visits of the user's bases, by venue and time."""
     from booking.reservations.services import visible_query
     today = clock.local_today(now)
-    stmt = visible_query(user, start=today, end=today).where(
-        Booking.status.in_(("pending", "approved", "completed", "no_show")))
+    stmt = visible_query(user, start=today, end=today).where(Booking.status.in_(lifecycle.ON_THE_DAY))
     return list(db.session.scalars(stmt.options(selectinload(Booking.venue)).order_by(None)
                                    .order_by(Booking.venue_id, Booking.starts_at, Booking.id)))

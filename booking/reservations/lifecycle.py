@@ -1,0 +1,375 @@
+"""The booking lifecycle, decided once: its states, the moves between them, who may make each move and when,
+and what follows from a move whoever makes it (a page, the API, the CLI or a job).
+
+Guards take `(actor, booking, now)` and answer with the typed refusal (a DomainError with its Chinese
+message) or with None. Services call `require(guard(...))` and then act; templates ask `allows(...)`
+through the `can` helper, so a page offers exactly what the service would accept. Permission comes
+before state, state before time, as the API's contract says.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, select, update
+
+from booking import clock, permissions
+from booking.errors import CancelDeadlinePassed, DomainError, InvalidState, NotAllowed, WrongDay
+from booking.notify.services import managers_of, notify, secretaries_of
+from booking.permissions import Actor
+from models import Booking, BookingEvent, SlotOccupancy, db
+from models.booking import STATUS_LABELS, BookingStatus, LecturerStatus
+
+Status = BookingStatus
+PENDING, APPROVED, REJECTED, CANCELLED, EXPIRED, COMPLETED, NO_SHOW = (
+    Status.PENDING, Status.APPROVED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED, Status.COMPLETED,
+    Status.NO_SHOW)
+
+# Named sets of statuses, as tuples: their order is fixed, so the SQL they go into is the same in every process.
+# Live bookings are still to happen; they hold their places in the slot (pending ones until decided).
+LIVE = (PENDING, APPROVED)
+HOLDING_PLACES = LIVE
+# Entering one of these gives the places back; a visit that happened (or was missed) keeps its slot's count.
+RELEASING_PLACES = (REJECTED, CANCELLED, EXPIRED)
+# What still stands on a day's plan: live, done or missed, but not withdrawn.
+ON_THE_DAY = (PENDING, APPROVED, COMPLETED, NO_SHOW)
+# A lecturer's session counts towards their month while the booking is live or done.
+ENGAGING_LECTURER = (PENDING, APPROVED, COMPLETED)
+# The visits a manager expects on the day: approved or already recorded.
+EXPECTED = (APPROVED, COMPLETED)
+# The one status that counts in statistics: a batch (批次).
+COUNTED = COMPLETED
+
+# Lecturer invitations: these hold the lecturer's time.
+INVITED, ACCEPTED, DECLINED = LecturerStatus.INVITED, LecturerStatus.ACCEPTED, LecturerStatus.DECLINED
+HOLDING_LECTURER = (INVITED, ACCEPTED)
+
+
+class Move(enum.StrEnum):
+    """The moves of the state machine, valued as the history (and the API's `action`) writes them."""
+
+    APPROVE = "approved"
+    REJECT = "rejected"
+    CANCEL = "cancelled"
+    EXPIRE = "expired"
+    RECORD_ATTENDANCE = "attendance_recorded"
+    MARK_NO_SHOW = "no_show"
+
+
+# The state machine: move -> (allowed from, to). Completed -> completed is a corrected count.
+TRANSITIONS: dict[Move, tuple[tuple[Status, ...], Status]] = {
+    Move.APPROVE: ((PENDING,), APPROVED),
+    Move.REJECT: ((PENDING,), REJECTED),
+    Move.CANCEL: (LIVE, CANCELLED),
+    Move.EXPIRE: ((PENDING,), EXPIRED),
+    Move.RECORD_ATTENDANCE: ((APPROVED, COMPLETED), COMPLETED),
+    Move.MARK_NO_SHOW: ((APPROVED,), NO_SHOW),
+}
+
+
+def label(status: str) -> str:
+    """The Chinese name of a status."""
+    return STATUS_LABELS.get(status, status)
+
+
+def is_live(booking) -> bool:
+    """Still to happen, holding its places."""
+    return booking.status in LIVE
+
+
+def is_counted(booking) -> bool:
+    """A visit that happened and counts as a batch."""
+    return booking.status == COUNTED
+
+
+# -- rules of time: the cancel deadline and the no-show block (the booking window is the catalogue's) ---------------------------------------------------------------------------------
+
+def cancel_deadline(booking) -> datetime:
+    """Until when the branch itself may cancel or change its booking."""
+    return booking.starts_at - timedelta(hours=booking.base.cancel_deadline_hours)
+
+
+_b = Booking.__table__
+# Core, prebuilt: online booking asks this on every request.
+_NO_SHOWS = (select(_b.c.day)
+             .where(_b.c.branch_id == bindparam("branch_id"), _b.c.status == NO_SHOW.value,
+                    _b.c.day > bindparam("since"), _b.c.day <= bindparam("today"))
+             .order_by(_b.c.day.desc()).limit(bindparam("limit")))
+
+
+def no_show_block(branch_id: int, today: date) -> date | None:
+    """Until when (inclusive) the branch may not book online because of repeated no-shows, or None."""
+    cfg = current_app.config
+    since = today - timedelta(days=cfg["NO_SHOW_WINDOW_DAYS"])
+    days = list(db.session.scalars(_NO_SHOWS, {"branch_id": branch_id, "since": since, "today": today,
+                                               "limit": cfg["NO_SHOW_LIMIT"]}))
+    if len(days) < cfg["NO_SHOW_LIMIT"]:
+        return None
+    until = days[0] + timedelta(days=cfg["NO_SHOW_BLOCK_DAYS"])
+    return until if until >= today else None
+
+
+# -- guards ----------------------------------------------------------------------------------------
+
+Refusal = DomainError | None
+Guard = Callable[[Actor, Booking, datetime], Refusal]
+
+
+def _state(booking, allowed, verb: str) -> Refusal:
+    if booking.status not in allowed:
+        return InvalidState(f"预约当前为“{label(booking.status)}”，不能{verb}。")
+    return None
+
+
+def can_approve(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A manager of the booking's base (or an admin) decides a pending request."""
+    if not permissions.manages_base(actor, booking.base_id):
+        return NotAllowed("只有该基地的管理员可以审核。")
+    return _state(booking, TRANSITIONS[Move.APPROVE][0], "审核")
+
+
+def can_reject(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """As approving: a manager of the base, a pending request."""
+    return can_approve(actor, booking, now)
+
+
+def _branch_or_base_before_start(actor: Actor, booking: Booking, now: datetime, verb: str) -> Refusal:
+    """The rule shared by cancelling and changing: the branch until the base's deadline, a manager of the base
+    (or an admin) until the start; only while the booking is live."""
+    own = permissions.is_bookings_branch(actor, booking)
+    if not (own or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed(f"您不能{verb}这个预约。")
+    refusal = _state(booking, LIVE, verb)
+    if refusal:
+        return refusal
+    if own:
+        if now > cancel_deadline(booking):
+            return CancelDeadlinePassed(
+                f"活动开始前 {booking.base.cancel_deadline_hours} 小时内不能自行{verb}，请联系基地管理员。")
+    elif now >= booking.starts_at:
+        return InvalidState(f"活动已经开始，不能{verb}。")
+    return None
+
+
+def can_cancel(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """Cancel: the branch until the deadline, the base until the start."""
+    return _branch_or_base_before_start(actor, booking, now, "取消")
+
+
+def can_change(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """Change headcount, contact, topic or note: as cancelling."""
+    return _branch_or_base_before_start(actor, booking, now, "修改")
+
+
+def can_check_in(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A manager of the base checks an approved group in on the day of its visit (once)."""
+    if not permissions.manages_base(actor, booking.base_id):
+        return NotAllowed("只有该基地的管理员可以签到核销。")
+    if clock.local_today(now) != booking.day:
+        return WrongDay(f"该预约是 {booking.day:%Y年%m月%d日} 的活动，不是今天。")
+    return _state(booking, (APPROVED,), "签到")
+
+
+def can_record_attendance(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A manager of the base records (or corrects) how many came, once the visit has begun."""
+    if not permissions.manages_base(actor, booking.base_id):
+        return NotAllowed("只有该基地的管理员可以登记实到人数。")
+    refusal = _state(booking, TRANSITIONS[Move.RECORD_ATTENDANCE][0], "登记人数")
+    if refusal:
+        return refusal
+    if now < booking.starts_at:
+        return InvalidState("活动尚未开始，开始后才能登记实到人数。")
+    return None
+
+
+def can_mark_no_show(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A manager of the base marks an approved group that did not come, once the visit has begun."""
+    if not permissions.manages_base(actor, booking.base_id):
+        return NotAllowed("只有该基地的管理员可以标记未到场。")
+    refusal = _state(booking, TRANSITIONS[Move.MARK_NO_SHOW][0], "标记未到场")
+    if refusal:
+        return refusal
+    if now < booking.starts_at:
+        return InvalidState("活动尚未开始，不能标记未到场。")
+    return None
+
+
+def can_invite_lecturer(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A manager of the base invites a lecturer to a live booking that has not begun."""
+    if not permissions.manages_base(actor, booking.base_id):
+        return NotAllowed("只有该基地的管理员可以安排讲师。")
+    if booking.status not in LIVE or booking.starts_at <= now:
+        return InvalidState("只能为尚未开始的待审核或已通过的预约安排讲师。")
+    return None
+
+
+def can_answer_invitation(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The invited lecturer accepts or declines, once, while the booking is live."""
+    if not permissions.is_invited_lecturer(actor, booking):
+        return NotAllowed("只有受邀讲师可以答复。")
+    if booking.lecturer_status != INVITED:
+        return InvalidState("这个邀请已经答复过了。")
+    if booking.status not in LIVE:
+        return InvalidState("该预约已不再进行。")
+    return None
+
+
+def can_give_feedback(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The booking's branch rates a completed visit, once."""
+    if not permissions.is_bookings_branch(actor, booking):
+        return NotAllowed("只有预约支部可以评价。")
+    if booking.status != COMPLETED:
+        return InvalidState("活动完成后才能评价。")
+    if booking.rating is not None:
+        return InvalidState("已经评价过了，每次活动只能评价一次。")
+    return None
+
+
+def can_keep_record(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The booking's branch keeps the activity record (summary and photos) of a completed visit."""
+    if not permissions.is_bookings_branch(actor, booking):
+        return NotAllowed("只有预约支部可以填写活动纪实。")
+    if booking.status != COMPLETED:
+        return InvalidState("活动完成后才能填写活动纪实。")
+    return None
+
+
+GUARDS: dict[str, Guard] = {
+    "approve": can_approve,
+    "reject": can_reject,
+    "cancel": can_cancel,
+    "change": can_change,
+    "check_in": can_check_in,
+    "record_attendance": can_record_attendance,
+    "mark_no_show": can_mark_no_show,
+    "invite_lecturer": can_invite_lecturer,
+    "answer_invitation": can_answer_invitation,
+    "give_feedback": can_give_feedback,
+    "keep_record": can_keep_record,
+}
+
+
+def require(refusal: Refusal) -> None:
+    """Raise the guard's refusal, if it gave one."""
+    if refusal is not None:
+        raise refusal
+
+
+def allows(action: str, actor: Actor, booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the guard of `action` lets the actor act now (what a page asks before offering a button)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return GUARDS[action](actor, booking, now or clock.now()) is None
+
+
+# -- moving along the state machine ----------------------------------------------------------------
+
+_INSERT_EVENT = BookingEvent.__table__.insert()
+_SAME = object()
+
+
+def record_event(booking, actor: Actor | None, action: str, note: str = "", now: datetime | None = None, *,
+                 from_status=_SAME, to_status=_SAME) -> None:
+    """Write one history row of the booking (who, when, from which status to which, why); by default the status
+    stays what it is. `booking` is anything with `id` and `status`."""
+    status = booking.status
+    db.session.execute(_INSERT_EVENT, {
+        "booking_id": booking.id, "at": now or clock.now(), "actor_id": actor.id if actor else None,
+        "action": action, "from_status": status if from_status is _SAME else from_status,
+        "to_status": status if to_status is _SAME else to_status, "note": note or ""})
+
+
+def release_places(booking, headcount: int | None = None) -> None:
+    """Give back a booking's places (or `headcount` of them) in its dated slot."""
+    db.session.execute(
+        update(SlotOccupancy)
+        .where(SlotOccupancy.venue_id == booking.venue_id, SlotOccupancy.starts_at == booking.starts_at)
+        .values(held=SlotOccupancy.held - (booking.headcount if headcount is None else headcount))
+        .execution_options(synchronize_session=False))
+
+
+def transition(booking: Booking, move: Move, actor: Actor | None, note: str = "",
+               now: datetime | None = None) -> str:
+    """Move a booking along the state machine, with everything that follows; InvalidState unless its current
+    status allows the action. `actor` None is the system (a job).
+
+    The status is changed with a conditional UPDATE, so two simultaneous moves cannot both win. The places
+    are given back when the move releases them, the history row is written, and the move's consequences
+    (notifications, the no-show block) follow here, whoever made it. The caller commits.
+    Returns the status it came from.
+    """
+    now = now or clock.now()
+    allowed, target = TRANSITIONS[move]
+    previous = booking.status
+    if previous not in allowed:
+        raise InvalidState(f"预约当前为“{label(previous)}”，不能执行此操作。")
+    # RETURNING the headcount read under the row's lock: a change of headcount committed a moment ago is what
+    # the places are given back for.
+    headcount = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status == previous)
+        .values(status=target, updated_at=now).returning(Booking.headcount)
+        .execution_options(synchronize_session=False)).scalar()
+    if headcount is None:
+        db.session.rollback()
+        raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
+    booking.status = target
+    if previous in HOLDING_PLACES and target in RELEASING_PLACES:
+        release_places(booking, headcount)
+    record_event(booking, actor, move.value, note, now, from_status=previous, to_status=target)
+    consequence = _CONSEQUENCES.get(move)
+    if consequence:
+        consequence(booking, actor, note, now)
+    return previous
+
+
+# -- what follows a move ---------------------------------------------------------------------------
+
+def _approved(booking: Booking, actor, note: str, now: datetime) -> None:
+    notify(secretaries_of(booking.branch_id), "booking_approved", booking,
+           f"预约已通过：{booking.base.name} {clock.when(booking.starts_at)}",
+           f"“{booking.menu_item.title}”已通过审核。签到码 {booking.code}，请按时到达。")
+
+
+def _rejected(booking: Booking, actor, note: str, now: datetime) -> None:
+    notify(secretaries_of(booking.branch_id), "booking_rejected", booking,
+           f"预约未通过：{booking.base.name} {clock.when(booking.starts_at)}",
+           f"“{booking.menu_item.title}”未通过审核。原因：{note}")
+
+
+def _cancelled(booking: Booking, actor, note: str, now: datetime) -> None:
+    when = clock.when(booking.starts_at)
+    body = f"“{booking.menu_item.title}”{when} 的预约已取消。" + (f"原因：{note}" if note else "")
+    if actor is not None and permissions.is_bookings_branch(actor, booking):
+        notify(managers_of(booking.base_id), "booking_cancelled", booking,
+               f"支部取消了预约：{booking.branch.name}", body)
+    else:
+        notify(secretaries_of(booking.branch_id), "booking_cancelled", booking,
+               f"预约已被基地取消：{booking.base.name} {when}", body)
+
+
+def _expired(booking: Booking, actor, note: str, now: datetime) -> None:
+    notify(secretaries_of(booking.branch_id), "booking_expired", booking,
+           f"预约已过期：{booking.base.name} {clock.when(booking.starts_at)}",
+           f"“{booking.menu_item.title}”在开始前未获审核，已自动过期，名额已释放。")
+
+
+def _no_show(booking: Booking, actor, note: str, now: datetime) -> None:
+    """A missed visit may block the branch's online booking; it is told so, by hand or by the job alike."""
+    cfg = current_app.config
+    until = no_show_block(booking.branch_id, clock.local_today(now))
+    if until is not None:
+        notify(secretaries_of(booking.branch_id), "booking_blocked", booking,
+               f"线上预约已暂停至 {until:%Y年%m月%d日}",
+               f"贵支部近 {cfg['NO_SHOW_WINDOW_DAYS']} 天内有 {cfg['NO_SHOW_LIMIT']} "
+               f"次预约未到场，{until:%Y年%m月%d日} 前不能在线预约，如需活动请联系基地管理员登记。")
+
+
+_CONSEQUENCES = {
+    Move.APPROVE: _approved,
+    Move.REJECT: _rejected,
+    Move.CANCEL: _cancelled,
+    Move.EXPIRE: _expired,
+    Move.MARK_NO_SHOW: _no_show,
+}
