@@ -128,5 +128,10 @@ def api(client):
 
 
 def login(client, username, password=PASSWORD):
-    """Log in through the page (CSRF is off in these tests; the CSRF test turns it on)."""
+    """Log in through the page (CSRF is off in these tests; the CSRF test turns it on).
+
+    Requests share the test's app context, so the user Flask-Login remembered for the last request is forgotten.
+    """
+    from flask import g
+    g.pop("_login_user", None)
     return client.post("/login", data={"username": username, "password": password})
