@@ -71,3 +71,8 @@ def iso(dt: datetime | None) -> str | None:
 def when(dt: datetime) -> str:
     """An instant as notification texts write it: local month, day and time ("12月03日 09:00")."""
     return f"{local(dt):%m月%d日 %H:%M}"
+
+
+def day_text(day: date) -> str:
+    """A date as texts write it ("2026年12月03日")."""
+    return f"{day:%Y年%m月%d日}"

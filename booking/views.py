@@ -26,6 +26,7 @@ class IdConverter(IntegerConverter):
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The logged-in user of the session, if still active."""
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
     def refuse_nul():
         # PostgreSQL cannot store NUL characters; refuse them at the door with a 400, never a 500.
         # (JSON bodies are checked field by field by the API's schema.)
+        """A NUL character in a form or query is refused with 400."""
         sources = (request.args, request.form) if request.mimetype in FORM_TYPES else (request.args,)
         for values in sources:
             for v in values.values():
@@ -73,6 +75,7 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("local")
     def local_filter(dt, fmt="%Y-%m-%d %H:%M"):
+        """An instant in local time, formatted."""
         return clock.local(dt).strftime(fmt) if dt else ""
 
     @app.template_filter("weekday")
@@ -83,6 +86,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
+        """What every template may use."""
         unread = 0
         if current_user.is_authenticated:
             unread = unread_count(current_user)
@@ -103,6 +107,7 @@ def nav_counter(fn):
 
 
 def nav_counts() -> dict:
+    """The counts the navigation shows, from every feature that registered one."""
     counts = {}
     if current_user.is_authenticated:
         for fn in _nav_providers:

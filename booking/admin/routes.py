@@ -19,6 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 @login_required
 def only_admins():
+    """Every page here is the district administrator's."""
     if current_user.role != "admin":
         abort(403)
 

@@ -14,6 +14,7 @@ SECTOR_BY_LABEL = {label: code for code, label in SECTORS.items()}
 
 
 def get(model, obj_id: int, what: str):
+    """A row of `model` by id, or NotFound naming it in Chinese."""
     obj = db.session.get(model, obj_id)
     if obj is None:
         raise NotFound(f"{what}不存在。")

@@ -67,12 +67,14 @@ def list_bookings(query):
 @bp.get("/bookings/<id:booking_id>")
 @endpoint("One booking", tag="bookings", responses={200: "Booking"})
 def get_booking(booking_id):
+    """One booking, 404 where the caller may not see it."""
     return serialize.booking(services.get_visible(current_user(), booking_id))
 
 
 @bp.get("/bookings/<id:booking_id>/history")
 @endpoint("Every change of a booking, oldest first", tag="bookings", responses={200: "BookingHistory"})
 def booking_history(booking_id):
+    """Every change of the booking, oldest first."""
     events = services.history(services.get_visible(current_user(), booking_id))
     return {"items": [serialize.booking_event(e) for e in events], "total": len(events)}
 
@@ -80,6 +82,7 @@ def booking_history(booking_id):
 @bp.post("/bookings/<id:booking_id>/approve")
 @endpoint("Approve a pending booking", tag="bookings", responses={200: "Booking", 403: None, 409: None})
 def approve(booking_id):
+    """A manager of its base approves a pending booking."""
     user = current_user()
     return serialize.booking(services.approve_booking(user, services.get_visible(user, booking_id)))
 
@@ -99,6 +102,7 @@ CHANGE_BODY = Body(
           description="The branch until the cancel deadline, a manager of the base until the start. A larger headcount "
                       "takes the extra places atomically (409 slot_full), a smaller one gives them back.")
 def change(booking_id, body):
+    """Change the fields given in the body (absent fields stay as they are)."""
     given = json_body().keys()
     user = current_user()
     booking = services.get_visible(user, booking_id)
@@ -113,6 +117,7 @@ REASON_OPTIONAL = Body(reason=F("string", "原因", max_length=500, nullable=Tru
 @endpoint("Reject a pending booking with a reason", body=REASON_REQUIRED, tag="bookings",
           responses={200: "Booking", 403: None, 409: None})
 def reject(booking_id, body):
+    """A manager of its base rejects a pending booking with a reason."""
     user = current_user()
     booking = services.get_visible(user, booking_id)
     return serialize.booking(services.reject_booking(user, booking, body["reason"]))
@@ -122,6 +127,7 @@ def reject(booking_id, body):
 @endpoint("Cancel a booking", body=REASON_OPTIONAL, tag="bookings", optional_body=True,
           responses={200: "Booking", 403: None, 409: None})
 def cancel(booking_id, body):
+    """The branch (until the deadline) or the base (until the start) cancels."""
     user = current_user()
     booking = services.get_visible(user, booking_id)
     return serialize.booking(services.cancel_booking(user, booking, body.get("reason")))
@@ -134,6 +140,7 @@ NOTIFICATIONS_QUERY = Query(unread=F("boolean", "只看未读"))
 @endpoint("The caller's notifications, newest first", query=NOTIFICATIONS_QUERY, paged=True, tag="notifications",
           responses={200: "NotificationList"})
 def my_notifications(query):
+    """The caller's notifications, newest first, with the unread count."""
     user = current_user()
     page = page_of(notify.notifications_query(user, bool(query["unread"])), query, serialize.notification)
     page["unread"] = notify.unread_count(user)
@@ -143,4 +150,5 @@ def my_notifications(query):
 @bp.post("/me/notifications/<id:notification_id>/read")
 @endpoint("Mark a notification read", tag="notifications", responses={200: "Notification"})
 def read_notification(notification_id):
+    """Mark one of the caller's notifications read."""
     return serialize.notification(notify.mark_read(current_user(), notification_id))

@@ -21,6 +21,7 @@ register_components({
 
 
 def lecturer_dict(lecturer) -> dict:
+    """A lecturer as the API shows them."""
     return {"id": lecturer.id, "name": lecturer.name, "category": lecturer.category, "topics": lecturer.topics,
             "bio": lecturer.bio}
 
@@ -32,6 +33,7 @@ LIST_QUERY = Query(category=F("string", "类别", enum=tuple(LECTURER_CATEGORIES
 @bp.get("/lecturers")
 @endpoint("The lecturer pool", query=LIST_QUERY, paged=True, tag="lecturers", responses={200: "LecturerList"})
 def list_lecturers(query):
+    """The active lecturer pool, by category and topic."""
     return page_of(services.lecturers_query(query["category"], query["topic"]), query, lecturer_dict)
 
 
@@ -39,6 +41,7 @@ def list_lecturers(query):
 @endpoint("Free, suitable lecturers for a booking, best first", tag="lecturers",
           responses={200: "SuggestionList", 403: None})
 def suggestions(booking_id):
+    """Free, suitable lecturers for the booking, best first."""
     user = current_user()
     items = services.suggestions(user, get_visible(user, booking_id))
     return {"items": [{"lecturer": lecturer_dict(s.lecturer), "score": s.score, "reasons": s.reasons} for s in items],
@@ -50,6 +53,7 @@ def suggestions(booking_id):
           body=Body(lecturer_id=F("integer", "讲师", required=True, min=1, max=2147483647)), tag="lecturers",
           responses={200: "Booking", 403: None, 409: None})
 def invite(booking_id, body):
+    """A manager invites a lecturer to the booking."""
     user = current_user()
     return serialize.booking(services.invite(user, get_visible(user, booking_id), body["lecturer_id"]))
 
@@ -57,6 +61,7 @@ def invite(booking_id, body):
 @bp.post("/bookings/<id:booking_id>/lecturer/accept")
 @endpoint("The invited lecturer accepts", tag="lecturers", responses={200: "Booking", 403: None, 409: None})
 def accept(booking_id):
+    """The invited lecturer accepts."""
     user = current_user()
     return serialize.booking(services.accept(user, get_visible(user, booking_id)))
 
@@ -65,6 +70,7 @@ def accept(booking_id):
 @endpoint("The invited lecturer declines", body=Body(reason=F("string", "原因", max_length=500, nullable=True)),
           optional_body=True, tag="lecturers", responses={200: "Booking", 403: None, 409: None})
 def decline(booking_id, body):
+    """The invited lecturer declines, with an optional reason."""
     user = current_user()
     return serialize.booking(services.decline(user, get_visible(user, booking_id), body.get("reason") or ""))
 
@@ -76,6 +82,7 @@ SCHEDULE_QUERY = Query(**{"from": F("date", "起始日期"), "to": F("date", "�
 @endpoint("The lecturer's invited and accepted assignments, soonest first", query=SCHEDULE_QUERY, tag="lecturers",
           responses={200: "ScheduleList", 403: None})
 def my_schedule(query):
+    """The calling lecturer's invited and accepted assignments."""
     user = current_user()
     if user.role != "lecturer" or user.lecturer_id is None:
         raise NotAllowed("只有讲师有授课日程。")
@@ -89,5 +96,6 @@ def my_schedule(query):
                                            reason=F("string", "原因", max_length=200, nullable=True)),
           tag="lecturers", responses={201: "Unavailability", 403: None, 409: None})
 def block(body):
+    """The calling lecturer blocks time."""
     row = services.block_time(current_user(), body["start"], body["end"], body.get("reason") or "")
     return {"id": row.id, "start": clock.iso(row.start_at), "end": clock.iso(row.end_at), "reason": row.reason}, 201

@@ -9,10 +9,12 @@ S, I, B, N = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"typ
 
 
 def nullable(schema: dict) -> dict:
+    """A JSON schema that also admits null."""
     return {**schema, "nullable": True}
 
 
 def obj(required: bool = True, **props) -> dict:
+    """An object schema whose named properties are all present."""
     schema = {"type": "object", "properties": props}
     if required:
         schema["required"] = list(props)
@@ -20,10 +22,12 @@ def obj(required: bool = True, **props) -> dict:
 
 
 def ref(name: str) -> dict:
+    """A reference to a component schema."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def listing(item: str) -> dict:
+    """The contract's list shape of a component."""
     return obj(items={"type": "array", "items": ref(item)}, total=I, page=I, per_page=I)
 
 

@@ -107,6 +107,7 @@ class Schema:
     fields: dict[str, F] = field(default_factory=dict)
 
     def json_schema(self) -> dict:
+        """The JSON schema of a body of these fields."""
         schema = {"type": "object", "properties": {name: f.json_schema() for name, f in self.fields.items()}}
         required = [name for name, f in self.fields.items() if f.required]
         if required:  # OpenAPI 3.0 does not allow an empty list here
@@ -114,6 +115,7 @@ class Schema:
         return schema
 
     def parameters(self) -> list[dict]:
+        """The OpenAPI parameters of a query of these fields."""
         return [
             {"name": name, "in": "query", "required": f.required, "schema": f.json_schema(),
              "description": f.description or f.label}
@@ -137,10 +139,12 @@ class Schema:
 
 
 def Body(**fields: F) -> Schema:
+    """A JSON body of these fields."""
     return Schema(fields)
 
 
 def Query(**fields: F) -> Schema:
+    """A query string of these fields."""
     return Schema(fields)
 
 

@@ -5,10 +5,12 @@ from booking import clock
 
 
 def user_brief(user) -> dict:
+    """A user in a few fields (in history rows and the token answer)."""
     return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role}
 
 
 def me(user) -> dict:
+    """The caller, with what their role links them to."""
     calendar_url = None
     if user.role == "lecturer" and user.lecturer and user.lecturer.calendar_token \
             and "lecturers.calendar_feed" in current_app.view_functions:
@@ -24,6 +26,7 @@ def me(user) -> dict:
 
 
 def base_summary(base, counts: tuple[int, int]) -> dict:
+    """A base in a list, with its counts of venues and menu items."""
     return {
         "id": base.id, "name": base.name, "type": base.type, "address": base.address,
         "description": base.description, "venue_count": counts[0], "menu_item_count": counts[1],
@@ -31,10 +34,12 @@ def base_summary(base, counts: tuple[int, int]) -> dict:
 
 
 def venue(v) -> dict:
+    """A venue of a base."""
     return {"id": v.id, "name": v.name, "kind": v.kind, "capacity": v.capacity}
 
 
 def menu_item(m) -> dict:
+    """A menu item of a base."""
     return {
         "id": m.id, "title": m.title, "description": m.description, "category": m.category,
         "content_topic": m.content_topic, "duration_minutes": m.duration_minutes, "min_group": m.min_group,
@@ -58,16 +63,19 @@ def base_detail(base, venues, menu) -> dict:
 
 
 def slot(s) -> dict:
+    """A dated slot with its places left."""
     return {"start": clock.iso(s.start), "end": clock.iso(s.end), "capacity": s.capacity,
             "remaining": s.remaining, "bookable": s.bookable}
 
 
 def branch(b) -> dict:
+    """A branch with its organisation."""
     org = b.organization
     return {"id": b.id, "name": b.name, "organization": {"id": org.id, "name": org.name, "sector": org.sector}}
 
 
 def booking(b, names: bool = True) -> dict:
+    """A booking in the contract's fields (and, by default, the names shown with it)."""
     out = {
         "id": b.id, "code": b.code, "status": b.status, "source": b.source, "base_id": b.base_id,
         "venue_id": b.venue_id, "menu_item_id": b.menu_item_id, "branch_id": b.branch_id,
@@ -84,10 +92,12 @@ def booking(b, names: bool = True) -> dict:
 
 
 def booking_event(e) -> dict:
+    """One row of a booking's history."""
     return {"at": clock.iso(e.at), "actor": user_brief(e.actor) if e.actor else None, "action": e.action,
             "from_status": e.from_status, "to_status": e.to_status, "note": e.note or None}
 
 
 def notification(n) -> dict:
+    """One notification."""
     return {"id": n.id, "kind": n.kind, "booking_id": n.booking_id, "title": n.title, "body": n.body,
             "created_at": clock.iso(n.created_at), "read_at": clock.iso(n.read_at)}

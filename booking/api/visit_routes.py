@@ -19,6 +19,7 @@ register_components({
           body=Body(code=F("string", "签到码", required=True, max_length=32)), tag="visits",
           responses={200: "Booking", 403: None, 404: None, 409: None})
 def check_in(body):
+    """A manager checks a group in by its code."""
     return serialize.booking(services.check_in(current_user(), body["code"]))
 
 
@@ -27,6 +28,7 @@ def check_in(body):
           body=Body(visitor_count=F("integer", "实到人数", required=True, min=1, max=100000)), tag="visits",
           responses={200: "Booking", 403: None, 409: None})
 def attendance(booking_id, body):
+    """A manager records (or corrects) how many came."""
     user = current_user()
     return serialize.booking(services.record_attendance(user, get_visible(user, booking_id), body["visitor_count"]))
 
@@ -34,6 +36,7 @@ def attendance(booking_id, body):
 @bp.post("/bookings/<id:booking_id>/no-show")
 @endpoint("Mark that the group did not come", tag="visits", responses={200: "Booking", 403: None, 409: None})
 def no_show(booking_id):
+    """A manager marks that the group did not come."""
     user = current_user()
     return serialize.booking(services.mark_no_show(user, get_visible(user, booking_id)))
 
@@ -44,6 +47,7 @@ def no_show(booking_id):
                     comment=F("string", "评价", max_length=1000, nullable=True)),
           tag="visits", responses={200: "Booking", 403: None, 409: None})
 def feedback(booking_id, body):
+    """The branch rates a completed visit, once."""
     user = current_user()
     return serialize.booking(services.give_feedback(user, get_visible(user, booking_id), body["rating"], body["comment"]))
 

@@ -212,6 +212,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
 
 
 def get_user(user_id: int) -> User:
+    """A user by id, or NotFound."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在。")

@@ -22,6 +22,7 @@ class SlotView:
 
 
 def escape_like(q: str) -> str:
+    """Text searched with LIKE, its wildcards taken literally."""
     return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from booking import clock
+from booking import clock, permissions
 from booking.errors import InvalidState
 from booking.notify.services import notify, secretaries_of
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
@@ -110,12 +110,11 @@ def manager_digest(now: datetime | None = None) -> str:
         if not _claim("manager-digest", f"{user_id}:{today}", now):
             continue
         manager = db.session.get(User, user_id)
-        bases = manager.base_ids or [-1]
+        theirs = permissions.booking_scope(manager)
         visits = db.session.scalars(select(Booking).where(
-            Booking.base_id.in_(bases), Booking.day == today, Booking.status.in_(EXPECTED))
-            .order_by(Booking.starts_at)).all()
+            theirs, Booking.day == today, Booking.status.in_(EXPECTED)).order_by(Booking.starts_at)).all()
         waiting = db.session.scalar(select(func.count()).select_from(Booking).where(
-            Booking.base_id.in_(bases), Booking.status == PENDING)) or 0
+            theirs, Booking.status == PENDING)) or 0
         lines = [f"{clock.local(b.starts_at):%H:%M} {b.venue.name} {b.branch.name} {b.headcount} 人（{b.menu_item.title}）"
                  for b in visits]
         body = (f"今天有 {len(visits)} 批活动：\n" + "\n".join(lines) if visits else "今天没有预约的活动。") + \
@@ -145,6 +144,7 @@ JOBS = {
 
 
 def describe_schedule(job: Job) -> str:
+    """A job's trigger in a few words (for `jobs list`)."""
     t = job.trigger
     if t["trigger"] == "interval":
         return f"every {t['minutes']} min"
@@ -169,6 +169,7 @@ def run_job(name: str, now: datetime | None = None) -> tuple[bool, str]:
 
 
 def last_runs() -> dict:
+    """The latest recorded run of each job."""
     from models import JobRun
     latest = select(JobRun.name, func.max(JobRun.id).label("id")).group_by(JobRun.name).subquery()
     rows = db.session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))

@@ -198,6 +198,7 @@ def unblock_time(actor: Actor, unavailability_id: int) -> None:
 
 
 def blocked_times(lecturer: Lecturer, since: datetime) -> list[Unavailability]:
+    """The lecturer's blocked time that has not yet ended, soonest first."""
     return list(db.session.scalars(select(Unavailability).where(
         Unavailability.lecturer_id == lecturer.id, Unavailability.end_at > since).order_by(Unavailability.start_at)))
 
@@ -223,6 +224,7 @@ def renew_calendar_token(actor) -> str:
 
 
 def lecturer_by_token(token: str) -> Lecturer:
+    """The lecturer whose calendar feed has this secret, or NotFound."""
     lecturer = db.session.scalar(select(Lecturer).where(Lecturer.calendar_token == token)) if 10 <= len(token) <= 64 else None
     if lecturer is None:
         raise NotFound("日历地址无效或已更换。")
@@ -278,6 +280,7 @@ def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], Reco
 
 
 def get_lecturer(lecturer_id: int) -> Lecturer:
+    """A lecturer by id, or NotFound."""
     lecturer = db.session.get(Lecturer, lecturer_id)
     if lecturer is None:
         raise NotFound("讲师不存在。")

@@ -12,6 +12,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 @bp.before_request
 @login_required
 def only_managers():
+    """Every page here is for managers (and admins)."""
     if not permissions.works_for_bases(current_user):
         abort(403)
 

@@ -28,18 +28,22 @@ def _owned(user: User, obj, what: str):
 
 
 def venue_for_edit(user: User, venue_id: int) -> Venue:
+    """A venue the user may edit, or NotFound/NotAllowed."""
     return _owned(user, db.session.get(Venue, venue_id), "场馆")
 
 
 def slot_for_edit(user: User, slot_id: int) -> OpeningSlot:
+    """A weekly slot the user may edit."""
     return _owned(user, db.session.get(OpeningSlot, slot_id), "开放时段")
 
 
 def closure_for_edit(user: User, closure_id: int) -> Closure:
+    """A closure the user may edit."""
     return _owned(user, db.session.get(Closure, closure_id), "闭馆安排")
 
 
 def item_for_edit(user: User, item_id: int) -> MenuItem:
+    """A menu item the user may edit."""
     return _owned(user, db.session.get(MenuItem, item_id), "菜单项目")
 
 

@@ -105,6 +105,7 @@ def notifications_query(user: User, unread_only: bool = False):
 
 
 def unread_count(user: User) -> int:
+    """How many of the user's notifications are unread."""
     return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
@@ -121,6 +122,7 @@ def mark_read(user: User, notification_id: int) -> Notification:
 
 
 def mark_all_read(user: User) -> None:
+    """Mark all of the user's notifications read."""
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=clock.now()))
     db.session.commit()

@@ -168,7 +168,7 @@ def can_check_in(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以签到核销。")
     if clock.local_today(now) != booking.day:
-        return WrongDay(f"该预约是 {booking.day:%Y年%m月%d日} 的活动，不是今天。")
+        return WrongDay(f"该预约是 {clock.day_text(booking.day)} 的活动，不是今天。")
     return _state(booking, (APPROVED,), "签到")
 
 
@@ -361,9 +361,9 @@ def _no_show(booking: Booking, actor, note: str, now: datetime) -> None:
     until = no_show_block(booking.branch_id, clock.local_today(now))
     if until is not None:
         notify(secretaries_of(booking.branch_id), "booking_blocked", booking,
-               f"线上预约已暂停至 {until:%Y年%m月%d日}",
+               f"线上预约已暂停至 {clock.day_text(until)}",
                f"贵支部近 {cfg['NO_SHOW_WINDOW_DAYS']} 天内有 {cfg['NO_SHOW_LIMIT']} "
-               f"次预约未到场，{until:%Y年%m月%d日} 前不能在线预约，如需活动请联系基地管理员登记。")
+               f"次预约未到场，{clock.day_text(until)} 前不能在线预约，如需活动请联系基地管理员登记。")
 
 
 _CONSEQUENCES = {

@@ -223,6 +223,7 @@ def notification_read(notification_id):
 @bp.post("/notifications/read-all")
 @login_required
 def notifications_read_all():
+    """Mark every notification read."""
     notify.mark_all_read(current_user)
     flash("已全部标为已读。", "success")
     return redirect(url_for(".notifications"))

@@ -159,7 +159,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         blocked_until = lifecycle.no_show_block(branch_id, clock.local_today(now))
         if blocked_until is not None:
             raise BranchBlocked(
-                f"贵支部近期多次预约未到场，{blocked_until:%Y年%m月%d日} 前不能在线预约；如需活动请联系基地管理员登记。")
+                f"贵支部近期多次预约未到场，{clock.day_text(blocked_until)} 前不能在线预约；如需活动请联系基地管理员登记。")
     else:
         if not permissions.can_record_offline(actor, item.base_id):
             raise NotAllowed("只能为自己管理的基地登记线下预约。")

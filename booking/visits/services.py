@@ -111,6 +111,7 @@ def give_feedback(actor: Actor, booking: Booking, rating, comment: str | None = 
 
 
 def photo_folder() -> str:
+    """Where activity photos are stored."""
     return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
 
 
