@@ -27,6 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         from booking import sqlite
         sqlite.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
+    if app.config["PROXY_COUNT"]:
+        # The client's address and scheme as the reverse proxy saw them (off unless PROXY_COUNT is set).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from booking.views import IdConverter
     app.url_map.converters["id"] = IdConverter

@@ -10,9 +10,15 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
 
     @app.cli.command("seed-demo")
-    def seed_demo():
-        """Load the demo data set (loading it twice changes nothing)."""
+    @click.option("--force", is_flag=True, help="Load it even into a database that has accounts of its own.")
+    def seed_demo(force):
+        """Load the demo data set (loading it twice changes nothing); refuses a database in real use."""
         from booking import seed
+        others = seed.real_accounts()
+        if others and not force:
+            click.echo(f"这个数据库已有 {len(others)} 个非演示账号（如 {others[0]}），看来正在实际使用；"
+                       "演示账号的密码是公开的，未载入演示数据。确需载入请加 --force。", err=True)
+            raise SystemExit(1)
         created = seed.load_demo()
         click.echo("演示数据已就绪。" if created else "演示数据已存在，未做更改。")
         click.echo(seed.ACCOUNTS_TEXT)

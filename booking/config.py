@@ -56,6 +56,9 @@ def load(instance_path: str) -> dict:
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
+        "LOGIN_BASE_DELAY_SECONDS": _int("LOGIN_BASE_DELAY_SECONDS", 30),
+        # Behind the documented nginx, the number of proxies whose X-Forwarded-* headers are trusted (0: none).
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
         # A branch with NO_SHOW_LIMIT no-shows within NO_SHOW_WINDOW_DAYS may not book online for NO_SHOW_BLOCK_DAYS.
         "NO_SHOW_LIMIT": _int("NO_SHOW_LIMIT", 3),
         "NO_SHOW_WINDOW_DAYS": _int("NO_SHOW_WINDOW_DAYS", 90),
@@ -64,5 +67,11 @@ def load(instance_path: str) -> dict:
         "SCHEDULER_ENABLED": os.environ.get("SCHEDULER_ENABLED", "") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Served over HTTPS (production behind nginx): the cookie goes only over HTTPS, and browsers are told to
+        # keep to HTTPS (HSTS).
+        "SESSION_COOKIE_SECURE": os.environ.get("HTTPS", "") in ("1", "true", "yes"),
+        "HTTPS": os.environ.get("HTTPS", "") in ("1", "true", "yes"),
+        # A web session ends this long after its login, whatever the browser keeps.
+        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
         "WTF_CSRF_TIME_LIMIT": None,
     }

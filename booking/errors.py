@@ -89,6 +89,7 @@ HTTP_MESSAGES = {
     404: "页面不存在。",
     405: "不支持该请求方法。",
     413: "提交的内容过大。",
+    414: "请求地址过长。",
     415: "不支持的内容类型。",
     429: "请求过于频繁，请稍后再试。",
     500: "服务器出了点问题，请稍后再试。",
@@ -103,20 +104,21 @@ class _RefusalPage:
     context: dict = field(default_factory=dict)
     more: object = None
     status: int | None = None
+    beside: str = ""
 
 
 def on_refusal(template: str | None = None, *, fields=None, redirect_to: str | None = None, more=None,
-               status: int | None = None, **context) -> None:
+               status: int | None = None, beside: str = "", **context) -> None:
     """Say how this page answers if a service refuses the request: render `template` again with `context` (and
-    what `more()` adds, computed only then), the messages beside the fields of the form `fields` and the others
-    flashed above, with `status` (default: the refusal's); or flash the message and redirect to `redirect_to`.
-    Without it, a refused form goes back where it came from."""
-    g.refusal_page = _RefusalPage(template, fields, redirect_to, context, more, status)
+    what `more()` adds, computed only then), the messages beside the fields of the form `fields` (a message that
+    names no field beside the field `beside`, or flashed above), with `status` (default: the refusal's); or
+    flash the message and redirect to `redirect_to`. Without it, a refused form goes back where it came from."""
+    g.refusal_page = _RefusalPage(template, fields, redirect_to, context, more, status, beside)
 
 
-def flash_refusal(err: DomainError, form=None) -> None:
+def flash_refusal(err: DomainError, form=None, beside: str = "") -> None:
     """A refusal's messages: beside the form's fields where they name one, else flashed."""
-    messages = err.fields if isinstance(err, ValidationFailed) and err.fields else {"": err.message}
+    messages = err.fields if isinstance(err, ValidationFailed) and err.fields else {beside: err.message}
     for name, message in messages.items():
         target = getattr(form, name, None) if form is not None and name else None
         if target is not None and hasattr(target, "errors"):
@@ -144,7 +146,7 @@ def register_page_handlers(app: Flask) -> None:
         if err.status in (403, 404) or (page is None and request.method in ("GET", "HEAD")):
             return render_template("error.html", status=err.status, message=err.message), err.status
         if page is not None and page.template:
-            flash_refusal(err, page.fields)
+            flash_refusal(err, page.fields, page.beside)
             context = {**page.context, **(page.more() if page.more else {})}
             return render_template(page.template, **context), page.status or err.status
         flash_refusal(err)
@@ -169,6 +171,11 @@ def register_page_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         app.logger.exception("unhandled error")
+        from models import db
+        try:
+            db.session.rollback()  # the error page reads the session (the navigation's counts): start it clean
+        except Exception:
+            app.logger.exception("rollback after an unhandled error failed")
         if is_api():
             from booking.api.errors import json_error
             return json_error(500, "internal_error", "服务器内部错误，请稍后再试。")

@@ -5,14 +5,26 @@ import io
 from flask import Response
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A cell beginning with one of these is read by spreadsheet programs as a formula (=HYPERLINK(...) and the like).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    """Text that a spreadsheet would take for a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _csv_cell(value):
+    # The usual defence (OWASP): a leading apostrophe makes the program show the text as it is.
+    return "'" + value if is_formula_like(value) else value
 
 
 def csv_bytes(header: list, body: list[list]) -> bytes:
-    """A CSV file with a header row."""
+    """A CSV file with a header row; text that looks like a formula is written so that it stays text."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(body)
+    writer.writerow([_csv_cell(v) for v in header])
+    writer.writerows([_csv_cell(v) for v in row] for row in body)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -30,6 +42,10 @@ def xlsx_bytes(title: str, sheet: str, header: list, body: list[list]) -> bytes:
         cell.font = Font(bold=True)
     for row in body:
         ws.append(row)
+    for row in ws.iter_rows():
+        for cell in row:
+            if is_formula_like(cell.value):
+                cell.data_type = "s"  # openpyxl stores text beginning with '=' as a formula otherwise
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     ws.column_dimensions["A"].width = 28

@@ -102,6 +102,12 @@ def _one(model, **where):
     return db.session.scalar(select(model).filter_by(**where))
 
 
+def real_accounts() -> list[str]:
+    """Accounts that are not the demo's: a sign that this database is in real use."""
+    demo = {username for username, *_ in USERS}
+    return [name for name in db.session.scalars(select(User.username).order_by(User.id)) if name not in demo]
+
+
 def load_demo() -> bool:
     """Create whatever of the demo data is missing; returns whether anything was created."""
     created = False

@@ -1,7 +1,7 @@
 """App-wide views and hooks: home, health check, the login loader, template helpers."""
 from datetime import datetime
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
@@ -26,11 +26,19 @@ class IdConverter(IntegerConverter):
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """The logged-in user of the session, if still active."""
-    if not user_id.isdigit():
+    """The logged-in user of the session: still active, the session's version still theirs (not logged out,
+    password unchanged since), and the session younger than SESSION_MAX_HOURS."""
+    number, _, version = user_id.partition(".")
+    if not number.isdigit() or not version.isdigit() or len(number) > 10:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    started = session.get("login_at")
+    if not isinstance(started, (int, float)) or \
+            clock.now().timestamp() - started > current_app.config["SESSION_MAX_HOURS"] * 3600:
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or int(version) != (user.session_version or 0):
+        return None
+    return user
 
 
 @bp.get("/")
@@ -56,6 +64,10 @@ def healthz():
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Scripts and styles come only from static/ (vendored, no CDN); pictures may also be data: URLs (the QR code's
+# SVG is inline markup). Nothing may frame the pages.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def init_app(app: Flask) -> None:
@@ -72,6 +84,27 @@ def init_app(app: Flask) -> None:
             for v in values.values():
                 if "\x00" in v:
                     abort(400)
+        if request.mimetype == "multipart/form-data":
+            if any("\x00" in (f.filename or "") for f in request.files.values()):
+                abort(400)
+        # Over 4 KB of URL is no request a person makes; answered here (gunicorn runs with limit_request_line 0),
+        # so the API's answer is its JSON error.
+        if len(request.full_path) > MAX_URL:
+            abort(414)
+
+    @app.after_request
+    def security_headers(response):
+        """Every answer: no framing (the one-click approve and cancel buttons), no type sniffing, no referrer to
+        other sites, scripts and styles only from this site's own files (everything is vendored); HSTS on HTTPS."""
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if request.is_secure and current_app.config["HTTPS"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
 
     @app.template_filter("local")
     def local_filter(dt, fmt="%Y-%m-%d %H:%M"):
@@ -95,6 +128,17 @@ def init_app(app: Flask) -> None:
                 "has_endpoint": lambda name: name in current_app.view_functions,
                 "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts()}
+
+
+MAX_PAGE = 100000
+MAX_URL = 4096
+
+
+def paginate(stmt, *, per_page: int, **options):
+    """A page of `stmt` for an HTML list: the page number from ?page=, anything absurd read as the last sensible
+    page bound (never an overflow in the database)."""
+    page = request.args.get("page", type=int) or 1
+    return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False, **options)
 
 
 _nav_providers = []

@@ -49,6 +49,9 @@ class User(UserMixin, Model):
     lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every web session's identity: raising it (logout, password change or reset, deactivation) ends
+    # every session the user has, copied cookies included.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     branch = relationship("Branch")
     lecturer = relationship("Lecturer", back_populates="user")
@@ -61,6 +64,14 @@ class User(UserMixin, Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The session's identity of the user: the id and the session version ("12.3")."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every web session of this user stops working (at the next commit)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in

@@ -36,8 +36,9 @@ def phone_browser():
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
                   "--disable-sync", "--no-first-run"],
         )
+        # bypass_csp: axe-core is injected as an inline script, which the pages' policy would refuse.
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      locale="zh-CN", timezone_id="Asia/Shanghai")
+                                      locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
         page = context.new_page()
         page.set_default_timeout(15000)
         try:

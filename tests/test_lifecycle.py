@@ -95,6 +95,7 @@ def _offered(html: str) -> set[str]:
 
 
 def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
+    demo.config["SESSION_MAX_HOURS"] = 24 * 365  # the clock is moved weeks ahead below; the logins must last
     actors = {name: user(name) for name in ROLES}
     lecturer_id = actors["lecturer"].lecturer_id
     other_lecturer = actors["lecturer2"].lecturer_id

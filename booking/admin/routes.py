@@ -11,6 +11,7 @@ from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
 from booking.errors import on_refusal
+from booking.views import paginate
 from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -60,7 +61,7 @@ def users():
         stmt = stmt.where(or_(User.username.like(_like(q), escape="\\"), User.display_name.like(_like(q), escape="\\")))
     if role:
         stmt = stmt.where(User.role == role)
-    page = db.paginate(stmt, per_page=20, error_out=False)
+    page = paginate(stmt, per_page=20)
     return render_template("admin/users.html", page=page, q=q, role=role)
 
 
@@ -141,7 +142,7 @@ def organizations():
     if q:
         stmt = stmt.where(or_(Organization.name.like(_like(q), escape="\\"),
                               Organization.branches.any(Branch.name.like(_like(q), escape="\\"))))
-    page = db.paginate(stmt, per_page=20, error_out=False)
+    page = paginate(stmt, per_page=20)
     return render_template("admin/organizations.html", page=page, q=q, form=forms.OrganizationForm(formdata=None),
                            import_form=forms.ImportForm(formdata=None))
 
@@ -244,7 +245,7 @@ def lecturers():
     if q:
         stmt = stmt.where(or_(Lecturer.name.like(_like(q), escape="\\"),
                               Lecturer.topic_rows.any(topic=q)))
-    page = db.paginate(stmt, per_page=20, error_out=False)
+    page = paginate(stmt, per_page=20)
     return render_template("admin/lecturers.html", page=page, q=q)
 
 
@@ -270,6 +271,6 @@ def lecturer(lecturer_id=None):
 @bp.get("/audit")
 def audit_log():
     """The audit trail of administrative changes."""
-    page = db.paginate(select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc()),
-                       per_page=50, error_out=False)
+    page = paginate(select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc()),
+                       per_page=50)
     return render_template("admin/audit.html", page=page)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from booking import audit
+from booking.textutil import CONTROL_MESSAGE, has_control_chars
 from booking.errors import NotFound, ValidationFailed
 from models import BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, Lecturer, LecturerTopic, Organization, User, db
 
@@ -27,6 +28,8 @@ def save_organization(actor: User, org: Organization | None, *, name: str, secto
     fields = {}
     if not name:
         fields["name"] = "请填写党组织名称。"
+    elif has_control_chars(name):
+        fields["name"] = "名称" + CONTROL_MESSAGE
     elif db.session.scalar(select(Organization.id).where(Organization.name == name,
                                                          Organization.id != (org.id if org else -1))):
         fields["name"] = "已有同名党组织。"
@@ -54,6 +57,8 @@ def save_branch(actor: User, branch: Branch | None, *, organization_id: int, nam
         fields["organization_id"] = "请选择党组织。"
     if not name:
         fields["name"] = "请填写支部名称。"
+    elif has_control_chars(name):
+        fields["name"] = "名称" + CONTROL_MESSAGE
     elif org and db.session.scalar(select(Branch.id).where(
             Branch.organization_id == org.id, Branch.name == name, Branch.id != (branch.id if branch else -1))):
         fields["name"] = "该党组织下已有同名支部。"
@@ -82,26 +87,75 @@ class ImportResult:
 IMPORT_COLUMNS = ("党组织", "所属领域", "支部名称", "联系人", "联系电话")
 
 
+# Bounds checked before a file is parsed, so no upload can keep a worker busy (a district has hundreds of
+# branches, not hundreds of thousands).
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_UNPACKED = 20 * 1024 * 1024  # an XLSX is a zip: what its parts unpack to
+MAX_IMPORT_ROWS = 5000
+MAX_CELL = 1000
+
+
+def _too_many_rows() -> ValidationFailed:
+    return ValidationFailed({"file": f"文件最多 {MAX_IMPORT_ROWS} 行，请分批导入。"})
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationFailed({"file": "无法读取该 Excel 文件，请确认是 .xlsx 格式。"}) from None
+    if unpacked > MAX_IMPORT_UNPACKED:
+        raise ValidationFailed({"file": "Excel 文件内容过大，请只保留要导入的支部，或分批导入。"})
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = []
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            if len(rows) > MAX_IMPORT_ROWS:
+                raise _too_many_rows()
+            rows.append(["" if c is None else str(c).strip() for c in row[:20]])
+        return rows
+    except ValidationFailed:
+        raise
+    except Exception:
+        raise ValidationFailed({"file": "无法读取该 Excel 文件，请确认是 .xlsx 格式。"}) from None
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationFailed({"file": "无法识别文件编码，请另存为 UTF-8 的 CSV。"})
+    if "\x00" in text:
+        raise ValidationFailed({"file": "文件中有空字符（NUL），不是有效的 CSV 文本文件。"})
+    rows = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            if len(rows) > MAX_IMPORT_ROWS:
+                raise _too_many_rows()
+            rows.append([c.strip() for c in row[:20]])
+    except csv.Error:
+        raise ValidationFailed({"file": f"第 {reader.line_num} 行无法读取（格式错误或单元格过长）。"}) from None
+    return rows
+
+
 def _rows_from_file(filename: str, data: bytes) -> list[list[str]]:
+    """The rows of an uploaded CSV or XLSX, bounded in size and rows before and while parsing."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationFailed({"file": f"文件不能超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB。"})
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise ValidationFailed({"file": "无法读取该 Excel 文件，请确认是 .xlsx 格式。"}) from None
-        ws = wb.worksheets[0]
-        return [["" if c is None else str(c).strip() for c in row] for row in ws.iter_rows(values_only=True)]
+        return _xlsx_rows(data)
     if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationFailed({"file": "无法识别文件编码，请另存为 UTF-8 的 CSV。"})
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        return _csv_rows(data)
     raise ValidationFailed({"file": "请上传 .csv 或 .xlsx 文件。"})
 
 
@@ -134,6 +188,9 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
             continue
         if len(org_name) > 120 or len(branch_name) > 120:
             result.errors.append(f"第 {number} 行：名称过长（最多 120 字）。")
+            continue
+        if any(has_control_chars(c) for c in row) or any(len(c) > MAX_CELL for c in row):
+            result.errors.append(f"第 {number} 行：含有换行、制表符等控制字符或过长的内容。")
             continue
         sector = SECTOR_BY_LABEL.get(sector_text, sector_text if sector_text in SECTORS else None)
         if org_name not in orgs and sector is None:
@@ -168,6 +225,8 @@ def create_base(actor: User, *, name: str, type: str, address: str = "", descrip
     fields = {}
     if not name:
         fields["name"] = "请填写基地名称。"
+    elif has_control_chars(name):
+        fields["name"] = "名称" + CONTROL_MESSAGE
     elif db.session.scalar(select(Base.id).where(Base.name == name)):
         fields["name"] = "已有同名基地。"
     if type not in BASE_TYPES:
@@ -197,6 +256,8 @@ def save_lecturer(actor: User, lecturer: Lecturer | None, *, name: str, category
     fields = {}
     if not name:
         fields["name"] = "请填写讲师姓名。"
+    elif has_control_chars(name):
+        fields["name"] = "名称" + CONTROL_MESSAGE
     if category not in LECTURER_CATEGORIES:
         fields["category"] = "请选择讲师类别。"
     topics = sorted({t.strip()[:40] for t in topics if t and t.strip()})

@@ -9,6 +9,7 @@ HTTP_CODES = {
     404: ("not_found", "未找到该资源。"),
     405: ("method_not_allowed", "该路径不支持此请求方法。"),
     413: ("payload_too_large", "请求体过大。"),
+    414: ("uri_too_long", "请求地址过长。"),
     415: ("bad_request", "请使用 application/json 提交。"),
     429: ("rate_limited", "请求过于频繁，请稍后再试。"),
 }

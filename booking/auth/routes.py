@@ -1,20 +1,21 @@
 """Login and logout pages."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from booking import clock
 from booking.auth import services
 from booking.auth.forms import LoginForm
-from booking.errors import RateLimited, Unauthenticated
+from booking.errors import local_path, on_refusal
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
+    if target and not urlsplit(target).netloc:
+        return local_path(target, url_for("views.home"))
     return url_for("views.home")
 
 
@@ -26,18 +27,14 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
-        except RateLimited as err:
-            flash(err.message, "danger")
-            status = 429
-        except Unauthenticated as err:
-            form.password.errors.append(err.message)
-            status = 401
-        else:
-            login_user(user)
-            flash(f"欢迎，{user.display_name}。", "success")
-            return redirect(_safe_next(request.args.get("next")))
+        on_refusal("auth/login.html", fields=form, beside="password", form=form)
+        user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        # A new session: nothing from before the login is carried over, and it ends SESSION_MAX_HOURS from now.
+        session.clear()
+        session["login_at"] = int(clock.now().timestamp())
+        login_user(user)
+        flash(f"欢迎，{user.display_name}。", "success")
+        return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400 if form.csrf_token.errors else 422
         if form.csrf_token.errors:
@@ -48,7 +45,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and return to the login page."""
+    """Log out and return to the login page; every session of the account ends (copied cookies too)."""
+    services.end_sessions(current_user)
     logout_user()
+    session.clear()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import audit, clock
 from booking.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
@@ -20,23 +21,52 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+_DECOY_HASHES: dict[str, str] = {}
+
+
+def _decoy_hash() -> str:
+    """A password hash made like the real ones, checked when there is no such account: a made-up username costs
+    the same work as a known one, so timing does not tell which names exist."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DECOY_HASHES:
+        _DECOY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _DECOY_HASHES[method]
+
+
+def login_delay(failures: int) -> timedelta:
+    """How long one username must wait at one address after `failures` recent failures there: nothing up to the
+    limit, then a delay that doubles with each further failure, at most the window."""
+    cfg = current_app.config
+    over = failures - cfg["LOGIN_MAX_FAILURES"]
+    if over < 0:
+        return timedelta(0)
+    return min(timedelta(seconds=cfg["LOGIN_BASE_DELAY_SECONDS"] * 2 ** min(over, 20)),
+               timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]))
+
+
 def authenticate(username: str, password: str, address: str, now: datetime | None = None) -> User:
-    """The active user with these credentials; repeated failures per username or address give 429."""
+    """The active user with these credentials.
+
+    Failures are throttled per (username, client address), with a delay that grows with each failure: guessing
+    at one account from one place slows down, while failures against other accounts, or from other addresses,
+    never stop a correct password (so nobody can lock others out).
+    """
     now = now or clock.now()
     cfg = current_app.config
     since = now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
     username = (username or "").strip()[:64]
     address = (address or "")[:64]
-    by_name, by_address = db.session.execute(
-        select(
-            func.count().filter(LoginFailure.username == username),
-            func.count().filter(LoginFailure.address == address),
-        ).where(LoginFailure.at >= since, or_(LoginFailure.username == username, LoginFailure.address == address))
-    ).one()
-    limit = cfg["LOGIN_MAX_FAILURES"]
-    if by_name >= limit or by_address >= limit * 4:
-        raise RateLimited(f"登录失败次数过多，请 {cfg['LOGIN_WINDOW_MINUTES']} 分钟后再试。")
+    failures, last = db.session.execute(
+        select(func.count(), func.max(LoginFailure.at))
+        .where(LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at >= since)).one()
+    wait = login_delay(failures)
+    if failures and last is not None and now < last + wait:
+        seconds = max(int((last + wait - now).total_seconds()) + 1, 1)
+        raise RateLimited(f"登录失败次数过多，请 {seconds // 60} 分 {seconds % 60} 秒后再试。" if seconds >= 60
+                          else f"登录失败次数过多，请 {seconds} 秒后再试。")
     user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    if user is None:
+        check_password_hash(_decoy_hash(), password or "")
     if user is None or not user.active or not user.check_password(password or ""):
         db.session.add(LoginFailure(username=username, address=address, at=now))
         # Old failures no longer count; prune them so the table stays small.
@@ -191,11 +221,18 @@ def update_user(actor: User, user: User, *, display_name: str, email: str | None
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every web session of the user (logout ends them all: a copied cookie stops working too)."""
+    user.end_sessions()
+    db.session.commit()
+
+
 def reset_password(actor: User, user: User, password: str) -> None:
-    """Set a new password and revoke the user's API tokens."""
+    """Set a new password, end the user's web sessions and revoke their API tokens."""
     if (reason := validate_password(password)):
         raise ValidationFailed({"password": reason})
     user.set_password(password)
+    user.end_sessions()
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
         token.revoked_at = clock.now()
     audit.record(actor, "password_reset", "user", user.id, user.username)
@@ -207,6 +244,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if actor.id == user.id and not active:
         raise ValidationFailed({"active": "不能停用自己的账号。"})
     user.active = active
+    if not active:
+        user.end_sessions()
     audit.record(actor, "user_activated" if active else "user_deactivated", "user", user.id, user.username)
     db.session.commit()
 

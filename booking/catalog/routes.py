@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from booking import clock
 from booking.catalog import services
+from booking.views import paginate
 from models import BASE_TYPES, db
 
 bp = Blueprint("catalog", __name__)
@@ -19,7 +20,7 @@ def index():
     if type_ not in BASE_TYPES:
         type_ = None
     q = (request.args.get("q") or "").strip()[:100]
-    page = db.paginate(services.bases_query(type_, q), per_page=12, max_per_page=12, error_out=False)
+    page = paginate(services.bases_query(type_, q), per_page=12, max_per_page=12)
     counts = services.base_counts([b.id for b in page.items])
     return render_template("catalog/index.html", page=page, counts=counts, type_=type_, q=q)
 

@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 
 from booking import audit, clock, permissions
+from booking.textutil import CONTROL_MESSAGE, has_control_chars
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
@@ -55,6 +56,8 @@ def update_base(actor: User, base: Base, *, name: str, type: str, address: str, 
     name = (name or "").strip()
     if not name:
         fields["name"] = "请填写基地名称。"
+    elif has_control_chars(name):
+        fields["name"] = "名称" + CONTROL_MESSAGE
     elif db.session.scalar(select(Base.id).where(Base.name == name, Base.id != base.id)):
         fields["name"] = "已有同名基地。"
     if type not in BASE_TYPES:
@@ -79,6 +82,8 @@ def save_venue(actor: User, base: Base, venue: Venue | None, *, name: str, kind:
     fields = {}
     if not name:
         fields["name"] = "请填写场馆名称。"
+    elif has_control_chars(name):
+        fields["name"] = "名称" + CONTROL_MESSAGE
     elif db.session.scalar(select(Venue.id).where(Venue.base_id == base.id, Venue.name == name,
                                                   Venue.id != (venue.id if venue else -1))):
         fields["name"] = "本基地已有同名场馆。"
@@ -181,7 +186,10 @@ def set_slot_active(actor: User, slot: OpeningSlot, active: bool) -> int:
 def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: date, end_date: date, reason: str) -> tuple[Closure, int]:
     """Close the base or one venue for a range of days; returns the closure and the live bookings it touches."""
     fields = {}
-    if end_date < start_date:
+    for name, day in (("start_date", start_date), ("end_date", end_date)):
+        if not clock.MIN_YEAR <= day.year <= clock.MAX_YEAR:
+            fields[name] = f"请填写 {clock.MIN_YEAR}–{clock.MAX_YEAR} 年之间的日期。"
+    if not fields and end_date < start_date:
         fields["end_date"] = "结束日期不能早于开始日期。"
     if not (reason or "").strip():
         fields["reason"] = "请填写闭馆原因。"
@@ -225,6 +233,8 @@ def save_menu_item(actor: User, base: Base, item: MenuItem | None, *, title: str
     title = (title or "").strip()
     if not title:
         fields["title"] = "请填写项目名称。"
+    elif has_control_chars(title):
+        fields["title"] = "名称" + CONTROL_MESSAGE
     if category not in CATEGORIES:
         fields["category"] = "请选择课程类别。"
     if not (content_topic or "").strip():

@@ -14,7 +14,7 @@ from booking.manage.services import managed_bases
 from booking.notify import services as notify
 from booking.reservations import lifecycle, services
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
-from booking.views import nav_counter
+from booking.views import nav_counter, paginate
 from models import Booking, OpeningSlot, db
 from models.booking import STATUS_LABELS
 
@@ -146,7 +146,7 @@ def mine():
     base = services.visible_query(current_user, status=status)
     upcoming = db.session.scalars(base.where(Booking.starts_at >= now).limit(100)).all()
     past_stmt = base.where(Booking.starts_at < now).order_by(None).order_by(Booking.starts_at.desc(), Booking.id.desc())
-    past = db.paginate(past_stmt, per_page=20, error_out=False)
+    past = paginate(past_stmt, per_page=20)
     return render_template("reservations/list.html", upcoming=upcoming, past=past, status=status)
 
 
@@ -157,7 +157,7 @@ def pending():
     if not permissions.works_for_bases(current_user):
         abort(403)
     stmt = services.visible_query(current_user, status=lifecycle.PENDING).order_by(None).order_by(Booking.created_at, Booking.id)
-    page = db.paginate(stmt, per_page=30, error_out=False)
+    page = paginate(stmt, per_page=30)
     return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None))
 
 
@@ -206,7 +206,7 @@ def week():
 @login_required
 def notifications():
     """My notifications, newest first."""
-    page = db.paginate(notify.notifications_query(current_user), per_page=20, error_out=False)
+    page = paginate(notify.notifications_query(current_user), per_page=20)
     return render_template("reservations/notifications.html", page=page)
 
 

@@ -134,6 +134,11 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
     if len(summary) > 5000:
         raise ValidationFailed({"summary": "纪实内容不能超过 5000 个字。"})
     photos = [(name, data) for name, data in photos if data]
+    if photos:
+        # Lock the booking's row before counting its photos, so two uploads at once cannot pass the limit together.
+        db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.expire(booking, ["photos"])
     if len(booking.photos) + len(photos) > MAX_PHOTOS:
         raise ValidationFailed({"photos": f"每次活动最多 {MAX_PHOTOS} 张照片。"})
     checked = []
@@ -145,15 +150,17 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
             raise ValidationFailed({"photos": f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP）。"})
         checked.append((name, data, kind))
     folder = photo_folder()
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(folder, mode=0o750, exist_ok=True)
     written = []
     try:
         for name, data, (content_type, ext) in checked:
             stored = f"{booking.id}-{secrets.token_hex(16)}.{ext}"
-            with open(os.path.join(folder, stored), "wb") as f:
+            # Readable by the service's own user only (and its group), never world-readable.
+            with os.fdopen(os.open(os.path.join(folder, stored), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), "wb") as f:
                 f.write(data)
             written.append(stored)
-            booking.photos.append(BookingPhoto(stored_name=stored, original_name=(name or "")[:200],
+            original = "".join(c for c in (name or "") if c.isprintable())[:200]
+            booking.photos.append(BookingPhoto(stored_name=stored, original_name=original,
                                                content_type=content_type, size=len(data), uploaded_by_id=actor.id,
                                                created_at=now))
         booking.activity_summary = summary or booking.activity_summary

@@ -6,3 +6,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Buttons that print the page (no inline handlers: the Content-Security-Policy allows only these files).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});

