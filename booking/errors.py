@@ -170,16 +170,55 @@ def register_page_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
-        app.logger.exception("unhandled error")
         from models import db
+        outage = is_outage(err)
+        if outage:
+            app.logger.error("database unavailable: %s", err)
+        else:
+            app.logger.exception("unhandled error")
         try:
             db.session.rollback()  # the error page reads the session (the navigation's counts): start it clean
         except Exception:
             app.logger.exception("rollback after an unhandled error failed")
+        g.database_unavailable = outage  # the error page then asks the database nothing
+        if outage and "_login_user" not in g:
+            from booking.extensions import login_manager
+            g._login_user = login_manager.anonymous_user()  # not even who is logged in
+        if outage:
+            if is_api():
+                from booking.api.errors import json_error
+                response = json_error(503, "service_unavailable", UNAVAILABLE)
+            else:
+                response = app.make_response((render_template("error.html", status=503, message=UNAVAILABLE), 503))
+            response.headers["Retry-After"] = "5"
+            return response
         if is_api():
             from booking.api.errors import json_error
             return json_error(500, "internal_error", "服务器内部错误，请稍后再试。")
         return render_template("error.html", status=500, message=HTTP_MESSAGES[500]), 500
+
+
+SQLITE_OUTAGES = ("disk is full", "disk I/O error", "readonly database", "database is locked",
+                  "unable to open database file")
+UNAVAILABLE = "系统暂时无法处理请求（数据库暂时不可用），请稍后重试；已提交的内容不会丢失。"
+
+
+def is_outage(err: BaseException) -> bool:
+    """The database (or the disk under it) cannot serve now: restarting, unreachable, full or read-only.
+    Retrying later will do; nothing about the request was wrong."""
+    import errno
+
+    import sqlite3
+
+    from sqlalchemy import exc
+    if isinstance(err, exc.OperationalError) and isinstance(err.orig, sqlite3.OperationalError):
+        # SQLite says "operational" of mistakes too ("no such table"): only these are the file's state.
+        return any(words in str(err.orig) for words in SQLITE_OUTAGES)
+    if isinstance(err, (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError)):
+        return True
+    if isinstance(err, exc.InternalError):  # PostgreSQL: a read-only transaction (a standby, or read-only mode)
+        return "read-only" in str(err) or "read only" in str(err)
+    return isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
 
 
 def _safe_back() -> str:

@@ -6,10 +6,12 @@ lets go of the lock right after COMMIT or ROLLBACK. Writers of every process (gu
 the CLI) so queue in the kernel and are woken at once, instead of SQLite's busy handler sleeping and polling,
 and a transaction never upgrades from reading to writing (which fails at once with "database is locked").
 
-The WAL is copied back into the database (a checkpoint) by the process that wrote, every CHECKPOINT_EVERY of
-its commits, after it has let go of the write lock: SQLite would otherwise do it inside a COMMIT now and then,
-and every other writer would wait for the copy and its fsyncs. (SQLite's own checkpoint stays as a backstop at
-a much larger WAL.)
+The WAL is copied back into the database (a checkpoint) by the connection that wrote, every CHECKPOINT_EVERY of
+its commits or after CHECKPOINT_SECONDS, after it has let go of the write lock: SQLite would otherwise do it
+inside a COMMIT now and then, and every other writer would wait for the copy and its fsyncs. (SQLite's own
+checkpoint stays as a backstop at a much larger WAL.) A checkpoint cannot reset the WAL while a reader still
+needs its frames, so under load the file can grow; once a checkpoint does reset it, SQLite truncates the file to
+WAL_SIZE_LIMIT (journal_size_limit), so its size stays bounded instead of staying at its largest.
 
 This lives in the DBAPI connection itself (sqlite3's `factory`), not in SQLAlchemy events: every statement
 passes through it, and engine events would put their dispatch on every statement of every request.
@@ -20,12 +22,15 @@ matter are kept by conditional UPDATEs, unique indexes and row locks that work t
 import fcntl
 import os
 import sqlite3
+import time
 
 from flask import Flask
 from sqlalchemy import event
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
-CHECKPOINT_EVERY = 200  # commits of one process; a few MB of WAL at most
+CHECKPOINT_EVERY = 200  # commits of one connection; a few MB of WAL at most
+CHECKPOINT_SECONDS = 10  # or this long after the last one, for connections that write now and then
+WAL_SIZE_LIMIT = 16 * 1024 * 1024  # what the WAL file is cut back to after a checkpoint that resets it
 BACKSTOP_PAGES = 20000  # SQLite's automatic checkpoint, should ours fall behind (about 80 MB)
 
 
@@ -54,6 +59,7 @@ class LockingConnection(sqlite3.Connection):
     _lock_fd: int | None = None
     _locked = False
     _commits = 0
+    _checkpointed_at = 0.0
 
     def cursor(self, factory=WritingCursor):
         return super().cursor(factory)
@@ -81,11 +87,24 @@ class LockingConnection(sqlite3.Connection):
 
     def commit(self) -> None:
         wrote = self.in_transaction
-        super().commit()  # on failure the lock is kept until the rollback that follows
+        try:
+            super().commit()
+        except BaseException:
+            # A COMMIT can fail (a full disk, a deferred constraint) and leave the transaction open, and SQLAlchemy
+            # does not roll the DBAPI connection back after it: end the transaction here, so the lock never
+            # outlives it (its writes are lost either way).
+            try:
+                super().rollback()
+            finally:
+                if not self.in_transaction:
+                    self._unlock()
+            raise
         self._unlock()
         if wrote:
             self._commits += 1
-            if self._commits % CHECKPOINT_EVERY == 0:
+            now = time.monotonic()
+            if self._commits % CHECKPOINT_EVERY == 0 or now - self._checkpointed_at > CHECKPOINT_SECONDS:
+                self._checkpointed_at = now
                 # PASSIVE: copies what it can without waiting for readers or writers, and never blocks them.
                 super().cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
@@ -126,6 +145,7 @@ def prepare(dbapi_conn: LockingConnection, lock_path: str) -> None:
     cur.execute("PRAGMA busy_timeout=30000")  # only for what the file lock does not cover (a checkpoint, say)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cur.close()
 
 

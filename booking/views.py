@@ -1,7 +1,8 @@
 """App-wide views and hooks: home, health check, the login loader, template helpers."""
+import os
 from datetime import datetime
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
@@ -55,12 +56,40 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers."""
+    """200 when the database answers and can be written; 503 saying what is wrong otherwise."""
     try:
         db.session.execute(text("SELECT 1"))
+        problem = _write_problem()
     except Exception:
-        return jsonify({"status": "error"}), 503
+        db.session.rollback()
+        return jsonify({"status": "error", "detail": "database unreachable"}), 503
+    finally:
+        db.session.rollback()
+    if problem:
+        return jsonify({"status": "error", "detail": problem}), 503
     return {"status": "ok"}
+
+
+HEALTH_MIN_FREE_BYTES = 50 * 1024 * 1024
+
+
+def _write_problem() -> str | None:
+    """Why the database could not take a write now, or None: read-only, or (SQLite) its disk nearly full."""
+    import shutil
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        if db.session.execute(text("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")).scalar():
+            return "database is read-only"
+        return None
+    path = engine.url.database
+    if not path or path == ":memory:":
+        return None
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
+        return "database file is read-only"
+    if shutil.disk_usage(folder).free < HEALTH_MIN_FREE_BYTES:
+        return "disk nearly full"
+    return None
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -121,13 +150,14 @@ def init_app(app: Flask) -> None:
     def helpers():
         """What every template may use."""
         unread = 0
-        if current_user.is_authenticated:
+        available = not g.get("database_unavailable")
+        if available and current_user.is_authenticated:
             unread = unread_count(current_user)
         return {"perm": permissions, "life": lifecycle,
                 "can": lambda action, booking: lifecycle.allows(action, current_user, booking),
                 "has_endpoint": lambda name: name in current_app.view_functions,
                 "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
-                "nav_counts": nav_counts()}
+                "nav_counts": nav_counts() if available else {}}
 
 
 MAX_PAGE = 100000

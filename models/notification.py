@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
@@ -25,11 +25,19 @@ NOTIFICATION_KINDS = {
 }
 
 
+_MAIL_DUE = "email_to IS NOT NULL AND emailed_at IS NULL"
+
+
 class Notification(Model):
     """A message to one user about something that concerns them."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        # The outbox: emails written with their notification, not yet sent (the send-mail job reads this).
+        Index("ix_notifications_mail_due", "email_next_at", sqlite_where=text(_MAIL_DUE),
+              postgresql_where=text(_MAIL_DUE)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -40,6 +48,12 @@ class Notification(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The email of this notification, when mail is configured and the user has an address: written in the same
+    # transaction as the change it tells of, sent later by a job with retries (never while a request waits).
+    email_to: Mapped[str | None] = mapped_column(String(120))
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str | None] = mapped_column(String(500))
 
     user = relationship("User")
 

@@ -108,3 +108,49 @@ def test_every_checkpoint_every_commits_the_wal_is_copied_back(tmp_path):
     conn.commit()  # the CHECKPOINT_EVERY-th commit of this connection
     after = db_file.stat().st_size
     assert before < 100_000 < after  # the rows were only in the WAL, now they are in the database file
+
+
+def test_a_commit_that_fails_lets_go_of_the_lock(tmp_path):
+    # Reproduced with a full disk: a failed COMMIT kept the write lock (SQLAlchemy does not roll the DBAPI
+    # connection back after it), and every other writer then waited until gunicorn killed it.
+    conn = _connect(tmp_path)
+    conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))")
+    conn.commit()
+    conn.execute("PRAGMA defer_foreign_keys=ON")  # the violation below is found only at COMMIT, which fails
+    conn.execute("INSERT INTO child VALUES (42)")
+    assert _held(conn)
+    try:
+        conn.commit()
+    except sqlite3.IntegrityError:
+        pass
+    else:
+        raise AssertionError("the commit should have failed")
+    assert not conn.in_transaction and not _held(conn)
+    other = _connect(tmp_path)
+    other.execute("INSERT INTO parent VALUES (1)")  # another writer gets on at once
+    other.commit()
+    assert conn.execute("SELECT count(*) FROM child").fetchone() == (0,)
+
+
+def test_the_wal_is_cut_back_once_readers_let_it(tmp_path, monkeypatch):
+    # Reproduced: the WAL grew to 34 MB under write load and was never truncated.
+    from booking import sqlite as module
+    monkeypatch.setattr(module, "WAL_SIZE_LIMIT", 2 * 1024 * 1024)
+    writer, reader = _connect(tmp_path), _connect(tmp_path)
+    writer.execute("CREATE TABLE t (x BLOB)")
+    writer.commit()
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchall()  # a reader holding its snapshot: no checkpoint can reset
+    blob = os.urandom(32 * 1024)
+    for _ in range(300):
+        writer.execute("INSERT INTO t VALUES (?)", (blob,))
+        writer.commit()
+    wal = tmp_path / "t.db-wal"
+    grown = wal.stat().st_size
+    assert grown > 8 * 1024 * 1024
+    reader.rollback()
+    for _ in range(CHECKPOINT_EVERY):
+        writer.execute("INSERT INTO t VALUES (?)", (b"x",))
+        writer.commit()
+    assert wal.stat().st_size <= 2 * 1024 * 1024, (grown, wal.stat().st_size)

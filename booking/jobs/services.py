@@ -1,6 +1,7 @@
 """The work of the scheduled jobs. Each takes `now`, can run twice, late, or in two processes at once,
 and never does its work twice: every change is claimed with a conditional UPDATE or a unique mark."""
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from models import Booking, JobMark, User, db
 
 log = logging.getLogger(__name__)
 BATCH = 500
+TIME_BUDGET_SECONDS = 240  # a run goes on in batches until its work is done, or this long (the next run goes on)
 
 
 def _ids(stmt) -> list[int]:
@@ -24,12 +26,25 @@ def _ids(stmt) -> list[int]:
     return ids
 
 
+def _due(stmt):
+    """The ids the due query finds, batch after batch until none is left (or the time budget is spent): work
+    done drops out of the query, so a backlog of any size is cleared in one run."""
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    seen: set[int] = set()
+    while time.monotonic() < deadline:
+        batch = [i for i in _ids(stmt) if i not in seen]
+        if not batch:
+            return
+        seen.update(batch)
+        yield from batch
+
+
 def _move_each(due, move: Move, note: str, now: datetime) -> int:
     """Move every due booking along the state machine (with what follows the move, as when a person makes it),
     each in its own short transaction; a booking another process moved first is skipped. Returns how many
     this process moved."""
     moved = 0
-    for booking_id in _ids(due):
+    for booking_id in _due(due):
         booking = db.session.get(Booking, booking_id)
         if booking is None:
             continue
@@ -63,7 +78,7 @@ def send_reminders(now: datetime | None = None) -> str:
     """Once per booking, when the visit is less than 24 hours away: the secretary and the accepted lecturer."""
     now = now or clock.now()
     sent = 0
-    for booking_id in _ids(select(Booking.id).where(
+    for booking_id in _due(select(Booking.id).where(
             Booking.status == APPROVED, Booking.reminder_sent_at.is_(None),
             Booking.starts_at > now, Booking.starts_at <= now + timedelta(hours=24)).order_by(Booking.starts_at)):
         claimed = db.session.execute(
@@ -125,6 +140,15 @@ def manager_digest(now: datetime | None = None) -> str:
     return f"digests {sent}"
 
 
+def send_mail(now: datetime | None = None) -> str:
+    """Deliver the outbox's due emails (retried with growing delays when the server fails)."""
+    from booking.notify.services import send_pending_mail
+    if not current_app.config.get("MAIL_HOST"):
+        return "mail not configured"
+    sent, failed = send_pending_mail(now)
+    return f"sent {sent}, failed {failed}"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -139,6 +163,7 @@ JOBS = {
         Job("mark-no-shows", mark_no_shows, {"trigger": "interval", "minutes": 30}, "当天未登记到场的预约标记为未到场"),
         Job("send-reminders", send_reminders, {"trigger": "interval", "minutes": 10}, "活动前 24 小时内提醒支部和讲师"),
         Job("manager-digest", manager_digest, {"trigger": "cron", "minute": "*/30"}, "每天早上给基地管理员发今日概览"),
+        Job("send-mail", send_mail, {"trigger": "interval", "minutes": 1}, "发送通知邮件（失败时稍后重试）"),
     )
 }
 

@@ -1,18 +1,17 @@
 """Notifications: in-app rows for each change that concerns someone, and email when mail is configured."""
 import logging
 import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, bindparam, event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 
 from booking import clock
 from booking.errors import NotFound
 from models import Booking, Notification, User, db, manager_bases
 
 log = logging.getLogger(__name__)
-_MAIL_KEY = "outgoing_mail"
 
 
 _users = User.__table__
@@ -41,11 +40,13 @@ def secretaries_of(branch_id: int) -> list:
 
 
 _INSERT = Notification.__table__.insert()
+MAX_MAIL_ATTEMPTS = 10
 
 
 def notify(users, kind: str, booking: Booking | None, title: str, body: str = "") -> int:
     """Add a notification for each user (anything with .id and .email) to the current transaction, in one
-    statement; email goes out after it commits. Returns how many were added."""
+    statement. When mail is configured, each row also holds its email (the outbox): it is committed or rolled
+    back with the change it tells of, and the send-mail job delivers it. Returns how many were added."""
     rows = []
     seen = set()
     now = clock.now()
@@ -54,47 +55,108 @@ def notify(users, kind: str, booking: Booking | None, title: str, body: str = ""
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
+        to = user.email if mail and user.email else None
         rows.append({"user_id": user.id, "kind": kind, "booking_id": booking.id if booking else None,
-                     "title": title[:200], "body": body, "created_at": now})
-        if mail and user.email:
-            db.session.info.setdefault(_MAIL_KEY, []).append((user.email, title, body))
+                     "title": title[:200], "body": body, "created_at": now, "email_to": to,
+                     "email_next_at": now if to else None})
     if rows:
         db.session.execute(_INSERT, rows)
     return len(rows)
 
 
-@event.listens_for(Session, "after_commit")
-def _send_mail_after_commit(session):
-    outgoing = session.info.pop(_MAIL_KEY, None)
-    if outgoing:
-        send_mail(outgoing)
+def message_id(notification_id: int) -> str:
+    """The Message-ID of a notification's email: the same on every attempt, so a repeat is recognisable."""
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+    return f"<notification-{notification_id}@{domain}>"
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_mail_after_rollback(session):
-    session.info.pop(_MAIL_KEY, None)
-
-
-def send_mail(messages: list[tuple[str, str, str]]) -> int:
-    """Send (to, subject, body) messages through SMTP; failures are logged, never raised. Returns the count sent."""
+def _message(to: str, subject: str, body: str, msg_id: str | None = None) -> EmailMessage:
     cfg = current_app.config
-    sent = 0
+    msg = EmailMessage()
+    # A line break in a header would be refused by the library: subjects are one line.
+    msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], to, " ".join(subject.split())
+    if msg_id:
+        msg["Message-ID"] = msg_id
+    msg.set_content(body or subject)
+    return msg
+
+
+def _smtp() -> smtplib.SMTP:
+    cfg = current_app.config
+    smtp = smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=10)
+    if cfg.get("MAIL_USE_TLS"):
+        smtp.starttls()
+    if cfg.get("MAIL_USERNAME"):
+        smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+    return smtp
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its n-th failed attempt an email is tried again: 1, 2, 4 … minutes, at most 6 hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+_DUE_MAIL = (select(Notification.id)
+             .where(Notification.email_to.is_not(None), Notification.emailed_at.is_(None),
+                    Notification.email_next_at <= bindparam("now"),
+                    Notification.email_attempts < MAX_MAIL_ATTEMPTS)
+             .order_by(Notification.email_next_at, Notification.id).limit(bindparam("limit")))
+
+
+def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[int, int]:
+    """Send the outbox's due emails: each is claimed first (its next attempt moved on, in its own commit), so two
+    runs at once never send the same one; marked sent once the server took it. A process that dies in between
+    sends it again later, with the same Message-ID: at least once. Returns (sent, failed)."""
+    now = now or clock.now()
+    if not current_app.config.get("MAIL_HOST"):
+        return 0, 0
+    sent = failed = 0
+    smtp = None
     try:
-        with smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=10) as smtp:
-            if cfg.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if cfg.get("MAIL_USERNAME"):
-                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
-            for to, subject, body in messages:
-                msg = EmailMessage()
-                # A line break in a header would be refused by the library: subjects are one line.
-                msg["From"], msg["To"], msg["Subject"] = cfg["MAIL_FROM"], to, " ".join(subject.split())
-                msg.set_content(body or subject)
-                smtp.send_message(msg)
+        while True:
+            ids = list(db.session.scalars(_DUE_MAIL, {"now": now, "limit": batch}))
+            db.session.rollback()
+            if not ids:
+                break
+            for notification_id in ids:
+                claimed = db.session.execute(
+                    update(Notification)
+                    .where(Notification.id == notification_id, Notification.emailed_at.is_(None),
+                           Notification.email_next_at <= now)
+                    .values(email_attempts=Notification.email_attempts + 1,
+                            email_next_at=now + timedelta(minutes=10))
+                    .execution_options(synchronize_session=False)).rowcount == 1
+                db.session.commit()
+                if not claimed:
+                    continue
+                row = db.session.get(Notification, notification_id)
+                try:
+                    smtp = smtp or _smtp()
+                    smtp.send_message(_message(row.email_to, row.title, row.body, message_id(row.id)))
+                except Exception as err:  # the server, the network or the message: try again later
+                    log.warning("mail for notification %s failed: %s", notification_id, err)
+                    row.email_error = f"{type(err).__name__}: {err}"[:500]
+                    row.email_next_at = now + retry_delay(row.email_attempts)
+                    db.session.commit()
+                    failed += 1
+                    if smtp is not None:
+                        try:
+                            smtp.close()
+                        finally:
+                            smtp = None
+                    continue
+                row.emailed_at, row.email_error = clock.now(), None
+                db.session.commit()
                 sent += 1
-    except Exception:  # whatever the mail server or a message does, the request that caused it has succeeded
-        log.exception("mail could not be sent (%d of %d sent)", sent, len(messages))
-    return sent
+            if len(ids) < batch:
+                break
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except Exception:
+                pass
+    return sent, failed
 
 
 def notifications_query(user: User, unread_only: bool = False):
