@@ -1,4 +1,6 @@
 """Command-line tools: seed-demo, create-user (db upgrade comes from Flask-Migrate)."""
+import os
+
 import click
 from flask import Flask
 
@@ -22,6 +24,40 @@ def init_app(app: Flask) -> None:
         created = seed.load_demo()
         click.echo("演示数据已就绪。" if created else "演示数据已存在，未做更改。")
         click.echo(seed.ACCOUNTS_TEXT)
+
+    @app.cli.command("backup")
+    @click.argument("destination", required=False)
+    def backup_command(destination):
+        """Write a backup of the database and the photos to one archive (default: instance/backups/)."""
+        from booking import backup, clock
+        if not destination:
+            folder = os.path.join(app.instance_path, "backups")
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            destination = os.path.join(folder, f"booking-{clock.local(clock.now()):%Y%m%d-%H%M%S}.tar.gz")
+        try:
+            manifest = backup.create(destination)
+        except backup.BackupError as err:
+            click.echo(str(err), err=True)
+            raise SystemExit(1) from None
+        click.echo(f"已备份到 {destination}（{manifest['dialect']}，结构版本 {manifest['revision']}，"
+                   f"照片 {manifest['photos']} 张）。")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(source, yes):
+        """Replace the database and the photos with a backup's (then run db upgrade if the backup is older)."""
+        from booking import backup
+        try:
+            manifest = backup.read_manifest(source)
+            if not yes:
+                click.confirm(f"用 {manifest['created_at']} 的备份替换当前的数据库和照片？当前数据将被覆盖", abort=True)
+            backup.restore(source)
+        except backup.BackupError as err:
+            click.echo(str(err), err=True)
+            raise SystemExit(1) from None
+        click.echo(f"已恢复 {manifest['created_at']} 的备份（照片 {manifest['photos']} 张）。"
+                   "如备份来自旧版本，请再运行 flask --app app db upgrade。")
 
     @app.cli.command("seed-load")
     @click.option("--bookings", "n", type=click.IntRange(1, 10_000_000), required=True, help="How many bookings to add.")

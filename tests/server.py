@@ -21,10 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_uri: str, workers: int = 4):
+def gunicorn(database_uri: str, workers: int = 4, settings: dict | None = None):
     """Serve app:app with gunicorn on a free loopback port, bound to the given database."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "concurrency-test"}
+    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "concurrency-test", **(settings or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
          "--log-level", "warning", "app:app"],

@@ -1,0 +1,107 @@
+"""The documented production set-up: nginx (deploy/nginx/booking-proxy.conf) in front of gunicorn's sync workers.
+
+Reproduced without it: 8 connections sending their headers slowly, or 100 idle sockets, held every gunicorn
+worker, and every other client's request failed for 32 s. nginx reads each request whole before handing it on.
+"""
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.server import ROOT, free_port, gunicorn
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _wait_for(port: int, proc) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("nginx did not start")
+
+
+@pytest.fixture
+def proxied(demo, tmp_path):
+    """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration."""
+    with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings={"PROXY_COUNT": "1"}) as upstream:
+        port = free_port()
+        temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+        for path in temp.values():
+            path.mkdir()
+        conf = tmp_path / "nginx.conf"
+        conf.write_text(f"""
+worker_processes 1;
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp['body']};
+    proxy_temp_path {temp['proxy']};
+    fastcgi_temp_path {temp['fastcgi']};
+    uwsgi_temp_path {temp['uwsgi']};
+    scgi_temp_path {temp['scgi']};
+    upstream booking_app {{ server {upstream.removeprefix('http://')}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+        include {ROOT}/deploy/nginx/booking-proxy.conf;
+    }}
+}}
+""")
+        proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        try:
+            _wait_for(port, proc)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_slow_and_idle_clients_do_not_shut_others_out(proxied):
+    port = int(proxied.rsplit(":", 1)[1])
+    held = []
+    try:
+        for _ in range(8):  # headers trickling in, never finished
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            held.append(s)
+        for _ in range(100):  # connections opened and left idle
+            held.append(socket.create_connection(("127.0.0.1", port)))
+        for _ in range(5):
+            with urllib.request.urlopen(proxied + "/healthz", timeout=10) as r:
+                assert r.status == 200 and json.loads(r.read()) == {"status": "ok"}
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_the_proxy_passes_the_client_address(proxied):
+    """Behind nginx (PROXY_COUNT=1) each client is throttled on its own address, not all as nginx's 127.0.0.1,
+    and a client cannot pick its address by sending X-Forwarded-For itself."""
+    import http.client
+    port = int(proxied.rsplit(":", 1)[1])
+
+    def token(password, source, forged=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+        headers = {"Content-Type": "application/json", **({"X-Forwarded-For": forged} if forged else {})}
+        conn.request("POST", "/api/v1/auth/token", body=json.dumps({"username": "admin", "password": password}),
+                     headers=headers)
+        return conn.getresponse().status
+
+    for _ in range(7):
+        token("wrong-password", "127.0.0.3")
+    assert token("wrong-password", "127.0.0.3") == 429
+    assert token("demo-pass-2026", "127.0.0.3", forged="198.51.100.4") == 429  # a forged header changes nothing
+    assert token("demo-pass-2026", "127.0.0.2") == 200  # another client logs in
