@@ -52,6 +52,8 @@ def load(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # Where activity photos are kept (default instance/uploads).
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", ""),
         "API_MAX_BODY": 64 * 1024,
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

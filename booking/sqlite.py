@@ -156,3 +156,16 @@ def tune(app: Flask, engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):
         prepare(dbapi_conn, lock_path)
+        _keep_private(engine.url.database)
+
+
+def _keep_private(path: str | None) -> None:
+    """The database file is the service's own (SQLite gives its -wal and -shm files the same mode)."""
+    if not path or path == ":memory:" or not os.path.exists(path):
+        return
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o007:
+        try:
+            os.chmod(path, mode & 0o770)
+        except PermissionError:  # not our file: leave it to whoever owns it
+            pass

@@ -28,6 +28,8 @@ class Lecturer(Model):
     phone: Mapped[str | None] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(default=True)
     monthly_limit: Mapped[int | None]
+    # The calendar feed's key. The feed's URL carries an HMAC of it under SECRET_KEY (lecturers.services.feed_token),
+    # never the key itself, so the database alone gives nobody's feed; a new key ends the old URL.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -107,3 +107,72 @@ def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(demo):
     holding = db.session.scalar(select(func.count()).select_from(Booking).where(
         Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(("invited", "accepted"))))
     assert holding == 1
+
+
+def _page_session(url: str, username: str):
+    """A logged-in browser-like session on the served app: (opener, csrf token of the login)."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(url + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    body = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()
+    opener.open(url + "/login", data=body, timeout=30).read()
+    return opener
+
+
+def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
+    """Four uploads of three photos each at the same moment: exactly nine photos are kept, never twelve."""
+    import re
+    import threading
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    from models import BookingPhoto
+    from tests.factories import completed
+    b = completed()
+    booking_id = b.id
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    folder = tmp_path / "uploads"
+    with gunicorn(uri, workers=4, settings={"UPLOAD_FOLDER": str(folder)}) as url:
+        sessions = []
+        for _ in range(4):
+            opener = _page_session(url, "secretary")
+            page = opener.open(f"{url}/bookings/{booking_id}", timeout=30).read().decode()
+            sessions.append((opener, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)))
+        barrier = threading.Barrier(4)
+        statuses = []
+
+        def upload(opener, csrf):
+            boundary = uuid.uuid4().hex
+            parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'.encode(),
+                     f'--{boundary}\r\nContent-Disposition: form-data; name="summary"\r\n\r\n纪实\r\n'.encode()]
+            for n in range(3):
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p{n}.gif"\r\n'
+                             f'Content-Type: image/gif\r\n\r\n'.encode() + b"GIF89a" + bytes(64) + b"\r\n")
+            body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            req = urllib.request.Request(f"{url}/bookings/{booking_id}/record", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                                  "Referer": f"{url}/bookings/{booking_id}"})
+            barrier.wait()
+            try:
+                with opener.open(req, timeout=60) as r:
+                    statuses.append(r.status)
+            except urllib.error.HTTPError as err:
+                statuses.append(err.code)
+
+        threads = [threading.Thread(target=upload, args=session) for session in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    assert statuses == [200] * 4, statuses  # each followed its redirect back to the booking's page
+    kept = db.session.scalar(select(func.count()).select_from(BookingPhoto).where(BookingPhoto.booking_id == booking_id))
+    assert kept == 9, kept
+    assert len(list(folder.iterdir())) == 9  # no orphan files of the refused uploads

@@ -526,3 +526,54 @@ def test_mail_goes_through_an_outbox_at_least_once_and_never_delays_a_request(de
     assert len(ids) == due + 1 and len(set(ids)) == due
     assert f"<notification-{row.id}@example.org>" in ids
     assert notify.retry_delay(1) == timedelta(minutes=1) and notify.retry_delay(30) == timedelta(hours=6)
+
+
+def test_the_calendar_feed_holds_no_secret_in_the_database_and_ends_with_the_account(demo, api, client):
+    # Reproduced: the feed kept working after the lecturer's account was deactivated, and its secret was stored
+    # as it appears in the URL.
+    from booking.auth import services as accounts
+    from tests.factories import user
+    url = api.get("/api/v1/me", as_="lecturer").get_json()["calendar_url"]
+    path = url.replace("http://localhost", "")
+    key = user("lecturer").lecturer.calendar_token
+    assert key and key not in url
+    assert client.get(path).status_code == 200
+    tampered = path[:-8] + ("0" if path[-8] != "0" else "1") + path[-7:]
+    assert client.get(tampered).status_code == 404
+    accounts.set_active(user("admin"), user("lecturer"), False)
+    assert client.get(path).status_code == 404
+    accounts.set_active(user("admin"), user("lecturer"), True)
+    assert client.get(path).status_code == 200
+
+
+def test_the_sqlite_file_is_not_world_readable(tmp_path):
+    # Reproduced: the SQLite file (and the uploads) were 0644. Run on an SQLite file of its own in every suite.
+    import os
+
+    from sqlalchemy import text
+
+    from booking import create_app
+    from models import db
+    path = tmp_path / "private.db"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        db.engine.dispose()
+    assert os.stat(path).st_mode & 0o007 == 0
+
+
+def test_saving_a_user_with_an_email_address(demo, client):
+    # Reproduced: the form's Email() validator needed email_validator, which requirements.txt lacked: 500.
+    from tests.conftest import login
+    login(client, "admin")
+    r = client.post("/admin/users/new", data={"username": "wangfang", "password": "real-pass-2026", "role": "admin",
+                                              "display_name": "王芳", "email": "wangfang@example.gov.cn", "phone": "",
+                                              "branch_id": 0, "lecturer_id": 0})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    r = client.post("/admin/users/new", data={"username": "lifang", "password": "real-pass-2026", "role": "admin",
+                                              "display_name": "李芳", "email": "not-an-address", "phone": "",
+                                              "branch_id": 0, "lecturer_id": 0})
+    assert r.status_code == 200 and "请输入有效的邮箱地址" in r.get_data(as_text=True)

@@ -14,7 +14,8 @@ def me(user) -> dict:
     calendar_url = None
     if user.role == "lecturer" and user.lecturer and user.lecturer.calendar_token \
             and "lecturers.calendar_feed" in current_app.view_functions:
-        calendar_url = url_for("lecturers.calendar_feed", token=user.lecturer.calendar_token, _external=True)
+        from booking.lecturers.services import feed_token
+        calendar_url = url_for("lecturers.calendar_feed", token=feed_token(user.lecturer), _external=True)
     return {
         **user_brief(user),
         "email": user.email,

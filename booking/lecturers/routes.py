@@ -33,7 +33,8 @@ def schedule():
     for b in in_month:
         by_day.setdefault(b.day, []).append(b)
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
-    feed = url_for(".calendar_feed", token=lecturer.calendar_token, _external=True) if lecturer.calendar_token else None
+    token = services.feed_token(lecturer)
+    feed = url_for(".calendar_feed", token=token, _external=True) if token else None
     return render_template("lecturers/schedule.html", lecturer=lecturer, upcoming=upcoming, weeks=weeks, month=month,
                            by_day=by_day, today=today, blocks=services.blocked_times(lecturer, clock.now()), feed=feed,
                            prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1))

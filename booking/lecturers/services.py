@@ -1,8 +1,11 @@
 """The lecturer pool: suggestions, invitations without conflicts, answers, blocked time, schedules and records."""
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -215,18 +218,31 @@ def schedule_query(lecturer_id: int, start: date | None = None, end: date | None
                         selectinload(Booking.menu_item)).order_by(Booking.starts_at, Booking.id)
 
 
+def feed_token(lecturer: Lecturer) -> str | None:
+    """The secret part of the lecturer's calendar URL: the lecturer's id and an HMAC of their feed key under the
+    app's SECRET_KEY. The database keeps only the key, so a copy of it alone does not give anyone's feed."""
+    if not lecturer.calendar_token:
+        return None
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"calendar:{lecturer.id}:{lecturer.calendar_token}".encode(),
+                      hashlib.sha256).hexdigest()[:40]
+    return f"{lecturer.id}-{digest}"
+
+
 def renew_calendar_token(actor) -> str:
-    """A new secret for the calendar feed; the old URL stops working."""
+    """A new key for the calendar feed; the old URL stops working. Returns the new URL's token."""
     lecturer = _own_lecturer(actor)
     lecturer.calendar_token = secrets.token_urlsafe(24)
     db.session.commit()
-    return lecturer.calendar_token
+    return feed_token(lecturer)
 
 
 def lecturer_by_token(token: str) -> Lecturer:
-    """The lecturer whose calendar feed has this secret, or NotFound."""
-    lecturer = db.session.scalar(select(Lecturer).where(Lecturer.calendar_token == token)) if 10 <= len(token) <= 64 else None
-    if lecturer is None:
+    """The lecturer whose calendar feed this is, while their account is active; NotFound otherwise."""
+    number, _, _digest = (token or "").partition("-")
+    lecturer = db.session.get(Lecturer, int(number)) if number.isdigit() and len(number) < 10 and len(token) < 80 \
+        else None
+    expected = feed_token(lecturer) if lecturer is not None else None
+    if expected is None or not hmac.compare_digest(expected, token) or lecturer.user is None or not lecturer.user.active:
         raise NotFound("日历地址无效或已更换。")
     return lecturer
 
