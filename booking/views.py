@@ -97,6 +97,13 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # SVG is inline markup). Nothing may frame the pages.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+)
 
 
 def init_app(app: Flask) -> None:
@@ -105,34 +112,31 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul():
-        # PostgreSQL cannot store NUL characters; refuse them at the door with a 400, never a 500.
-        # (JSON bodies are checked field by field by the API's schema.)
-        """A NUL character in a form or query is refused with 400."""
-        sources = (request.args, request.form) if request.mimetype in FORM_TYPES else (request.args,)
+        """A NUL character in a form, a query or a file name is refused with 400; an absurdly long URL with 414."""
+        # PostgreSQL cannot store NUL characters: refused at the door, never a 500. (JSON bodies are checked
+        # field by field by the API's schema.)
+        environ = request.environ
+        # Over 4 KB of URL is no request a person makes; answered here (gunicorn runs with limit_request_line 0),
+        # so the API's answer is its JSON error.
+        if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL:
+            abort(414)
+        mimetype = request.mimetype
+        sources = (request.args, request.form) if mimetype in FORM_TYPES else (request.args,)
         for values in sources:
             for v in values.values():
                 if "\x00" in v:
                     abort(400)
-        if request.mimetype == "multipart/form-data":
+        if mimetype == "multipart/form-data":
             if any("\x00" in (f.filename or "") for f in request.files.values()):
                 abort(400)
-        # Over 4 KB of URL is no request a person makes; answered here (gunicorn runs with limit_request_line 0),
-        # so the API's answer is its JSON error.
-        if len(request.full_path) > MAX_URL:
-            abort(414)
 
     @app.after_request
     def security_headers(response):
         """Every answer: no framing (the one-click approve and cancel buttons), no type sniffing, no referrer to
         other sites, scripts and styles only from this site's own files (everything is vendored); HSTS on HTTPS."""
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        response.headers.extend(SECURITY_HEADERS)  # no view sets these itself (extend: a fifth of setdefault's cost)
         if request.is_secure and current_app.config["HTTPS"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
 
     @app.template_filter("local")

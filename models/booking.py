@@ -153,27 +153,22 @@ class Booking(Model):
     )
     photos: Mapped[list[BookingPhoto]] = relationship(back_populates="booking", order_by="BookingPhoto.id")
 
-    # The names shown with a booking. A booking just made knows them from the query that made it (`known_names`,
-    # a plain attribute), so answering for it loads no related rows.
-    def _name(self, key: str, related: str, attribute: str) -> str:
-        known = self.__dict__.get("known_names")
-        return known[key] if known else getattr(getattr(self, related), attribute)
-
+    # The names shown with a booking (a booking just made carries them in its record, reservations.NewBooking).
     @property
     def base_name(self) -> str:
-        return self._name("base_name", "base", "name")
+        return self.base.name
 
     @property
     def venue_name(self) -> str:
-        return self._name("venue_name", "venue", "name")
+        return self.venue.name
 
     @property
     def branch_name(self) -> str:
-        return self._name("branch_name", "branch", "name")
+        return self.branch.name
 
     @property
     def menu_item_title(self) -> str:
-        return self._name("menu_item_title", "menu_item", "title")
+        return self.menu_item.title
 
     @property
     def status_label(self) -> str:

@@ -48,9 +48,9 @@ def _hour(offset_hours: int) -> datetime:
 
 
 def _offline(menu_item, branch, start, approve=True):
-    b = reservations.create_booking(user("manager"), menu_item_id=menu_item.id, start=start, headcount=5,
-                                    contact_name="联系人", contact_phone="13800000000", branch_id=branch.id,
-                                    now=start - timedelta(days=3))
+    b = db.session.get(Booking, reservations.create_booking(
+        user("manager"), menu_item_id=menu_item.id, start=start, headcount=5, contact_name="联系人",
+        contact_phone="13800000000", branch_id=branch.id, now=start - timedelta(days=3)).id)
     if not approve:  # an online-like pending booking: put it back to pending for the expiry tests
         b.status = "pending"
         db.session.commit()

@@ -137,7 +137,7 @@ def test_notifications_are_emailed_through_smtp(demo):
         demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_FROM="booking@example.org")
         b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                     contact_name="王芳", contact_phone="13800000000")
-        services.approve_booking(_user("manager"), b)
+        services.approve_booking(_user("manager"), db.session.get(Booking, b.id))
         assert received == []  # nothing is sent while the request waits: the outbox job sends it
         from booking.jobs.services import run_job
         assert run_job("send-mail") == (True, "sent 2, failed 0")

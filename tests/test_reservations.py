@@ -240,8 +240,9 @@ def test_cancel_deadline_passed_code(demo, api):
 
 
 def test_manager_cannot_cancel_after_start(demo):
-    booking = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=10,
-                                      contact_name="a", contact_phone="13800000000")
+    booking = db.session.get(Booking, services.create_booking(
+        _user("secretary"), menu_item_id=_item().id, start=_start(), headcount=10, contact_name="a",
+        contact_phone="13800000000").id)
     from booking.errors import InvalidState
     with pytest.raises(InvalidState):
         services.cancel_booking(_user("manager"), booking, "x", now=booking.starts_at + timedelta(minutes=1))

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
@@ -131,18 +131,23 @@ _BRANCH = (select(_branches.c.id, _branches.c.name, _branches.c.active, _users.c
            .where(_branches.c.id == bindparam("id")))
 Recipient = namedtuple("Recipient", "id email")
 _INSERT_BOOKING = _bookings.insert().returning(_bookings.c.id)
-# Every column is given a value when the new booking's object is built, so reading one never loads the row.
-_UNSET = dict.fromkeys(c.key for c in _bookings.columns)
+BOOKING_COLUMNS = tuple(c.key for c in _bookings.columns)
+NAMES = ("base_name", "venue_name", "branch_name", "menu_item_title")
+# A booking just made, as written: its columns and the names shown with it. The one answer of creation: the
+# API serialises it as it is and a page needs its id and status, so nothing is read back (an ORM object would
+# cost more than the rest of the answer); who goes on working with the booking loads it.
+NewBooking = namedtuple("NewBooking", BOOKING_COLUMNS + NAMES)
+_UNSET = dict.fromkeys(BOOKING_COLUMNS)
 
 
 def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
                    topic: str | None = "", note: str | None = "", branch_id: int | None = None,
-                   now: datetime | None = None) -> Booking:
+                   now: datetime | None = None) -> NewBooking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
     Everything is read before the first write, in prebuilt statements; the write transaction is then
-    four statements: hold the places, the booking, its history, the notifications. The answer is the
-    session's Booking, built from the values written (never read back) and knowing the names shown with it.
+    four statements: hold the places, the booking, its history, the notifications. The answer is the booking
+    as written (NewBooking), never read back.
     """
     now = now or clock.now()
     if actor.role not in ("secretary", "manager"):
@@ -209,8 +214,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
         db.session.rollback()
         raise DuplicateBooking() from None
-    booking = Booking(**{**_UNSET, **values, "id": booking_id})
-    booking.known_names = names
+    booking = NewBooking(**{**_UNSET, **values, **names, "id": booking_id})
     lifecycle.record_event(booking, actor, "created", "线下登记" if source == "offline" else "", now,
                            from_status=None)
     if status == PENDING:
@@ -223,8 +227,6 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         notify(secretaries, "booking_approved", booking, f"预约成功：{item.base_name} {when}",
                f"“{item.title}”{when}，{headcount} 人。签到码 {code}。")
     db.session.commit()
-    make_transient_to_detached(booking)
-    db.session.add(booking)
     return booking
 
 

@@ -92,6 +92,5 @@ def photo(booking_id, photo_id):
     """A photo of the activity record, only for those who may see the booking."""
     photo, path = services.photo_for(current_user, booking_id, photo_id)
     response = send_file(path, mimetype=photo.content_type, max_age=0, conditional=True)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"  # nosniff, as on every answer
     return response
