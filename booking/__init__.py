@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         from booking import sqlite
         sqlite.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
+    from booking.views import SecurityHeaders
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, hsts=app.config["HTTPS"])
     if app.config["PROXY_COUNT"]:
         # The client's address and scheme as the reverse proxy saw them (off unless PROXY_COUNT is set).
         from werkzeug.middleware.proxy_fix import ProxyFix

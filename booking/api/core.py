@@ -33,7 +33,8 @@ def limit_body():
     length = request.content_length
     if length is not None and length > limit:
         raise _TooLarge()
-    request.max_content_length = limit
+    if length is None and request.method in ("POST", "PUT", "PATCH"):
+        request.max_content_length = limit
 
 
 class _TooLarge(DomainError):

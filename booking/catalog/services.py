@@ -131,6 +131,13 @@ def in_booking_window(*, offline: bool, min_days: int, max_days: int, start: dat
     ≤ max, and not yet begun. A manager's offline booking may also be for later today (a walk-in or a call
     on the day), until the slot is over."""
     days_ahead = (clock.local(start).date() - clock.local_today(now)).days
+    return window_allows(offline=offline, days_ahead=days_ahead, min_days=min_days, max_days=max_days, start=start,
+                         end=end, now=now)
+
+
+def window_allows(*, offline: bool, days_ahead: int, min_days: int, max_days: int, start: datetime, end: datetime,
+                  now: datetime) -> bool:
+    """in_booking_window for a slot `days_ahead` calendar days from today (a day's slots share the count)."""
     if offline:
         return 0 <= days_ahead <= max_days and end > now
     return min_days <= days_ahead <= max_days and start > now
@@ -138,7 +145,7 @@ def in_booking_window(*, offline: bool, min_days: int, max_days: int, start: dat
 
 def places_held(venue_id: int, first: date, last: date) -> dict[datetime, int]:
     """The places held in each dated slot of a venue from the first to the last local day (one indexed range)."""
-    lo, hi = clock.day_bounds(first)[0], clock.day_bounds(last)[1]
+    lo, hi = clock.day_bounds(first) if first == last else (clock.day_bounds(first)[0], clock.day_bounds(last)[1])
     return dict(db.session.execute(_HELD, {"venue_id": venue_id, "lo": lo, "hi": hi}).all())
 
 
@@ -160,11 +167,13 @@ def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[Ite
 def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime) -> list[SlotView]:
     """The rule for places left and bookable, for one day's weekly slots and the places held in them."""
     views = []
+    days_ahead = (day - clock.local_today(now)).days
     for slot in slots:
         start, end = clock.at_local(day, slot.start_time), clock.at_local(day, slot.end_time)
         remaining = max(slot.capacity - held.get(start, 0), 0)
-        bookable = remaining >= w.min_group and in_booking_window(
-            offline=False, min_days=w.min_advance_days, max_days=w.max_advance_days, start=start, end=end, now=now)
+        bookable = remaining >= w.min_group and window_allows(
+            offline=False, days_ahead=days_ahead, min_days=w.min_advance_days, max_days=w.max_advance_days,
+            start=start, end=end, now=now)
         views.append(SlotView(start=start, end=end, capacity=slot.capacity, remaining=remaining, bookable=bookable))
     return views
 
