@@ -27,7 +27,7 @@ def live_server(app):
 
 
 @contextmanager
-def phone_browser():
+def phone_browser(bypass_csp: bool = True):
     """A headless Chromium page at phone size (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
@@ -38,7 +38,7 @@ def phone_browser():
         )
         # bypass_csp: axe-core is injected as an inline script, which the pages' policy would refuse.
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
+                                      locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp)
         page = context.new_page()
         page.set_default_timeout(15000)
         try:

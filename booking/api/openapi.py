@@ -60,7 +60,8 @@ COMPONENTS = {
 ERROR_TEXT = {
     400: "Malformed JSON or wrong content type", 401: "No, bad or expired token", 403: "Not allowed",
     404: "Not found or not visible to the caller", 405: "Method not allowed", 409: "Conflict of capacity or state",
-    413: "Body too large", 422: "Validation error", 429: "Rate limited",
+    413: "Body too large", 414: "URL too long", 422: "Validation error", 429: "Rate limited",
+    503: "Database unavailable for a moment: retry (Retry-After)",
 }
 
 
@@ -94,7 +95,7 @@ def _responses(doc: dict, has_params: bool) -> dict:
             entry["content"] = {"application/json": {"schema": ref(schema)}}
         out[str(status)] = entry
     errors = {s for s in doc["responses"] if s >= 400}
-    errors |= {400, 405}
+    errors |= {400, 405, 414, 503}  # any request: malformed, wrong method, absurd URL, a database outage
     if doc["auth"]:
         errors |= {401}
     if doc["body"] is not None:
