@@ -50,7 +50,9 @@ def home():
     if current_user.role == "admin":
         return redirect(url_for("admin.index"))
     if current_user.role == "manager":
-        return redirect(url_for("manage.index"))
+        return redirect(url_for("visits.today"))  # the day's visits, with the requests waiting for a decision
+    if current_user.role == "lecturer":
+        return redirect(url_for("lecturers.schedule"))  # invitations to answer come first there
     return redirect(url_for("catalog.index"))
 
 

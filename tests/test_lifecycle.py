@@ -351,3 +351,52 @@ def test_lecturer_invite_then_other_lecturer(demo):
     assert lecturers.suggestions(user("manager"), b)
     with pytest.raises(errors.InvalidState):
         lecturers.suggestions(user("manager"), b, now=b.starts_at + timedelta(minutes=1))
+
+
+def test_an_early_check_in_leads_to_attendance_and_never_to_a_no_show(demo, client):
+    # Reported (pilot): checking in before the start offered no attendance form and still offered 未到场 later.
+    b = make_booking("secretary", start=slot_start(0, 14))
+    before = b.starts_at - timedelta(hours=1)
+    visits.check_in_booking(user("manager"), b, now=before)
+    assert lifecycle.can_record_attendance(user("manager"), b, before) is None
+    assert isinstance(lifecycle.can_mark_no_show(user("manager"), b, b.starts_at + timedelta(minutes=5)),
+                      errors.InvalidState)
+    visits.record_attendance(user("manager"), b, 18, now=before)
+    assert b.status == lifecycle.COMPLETED and b.visitor_count == 18
+
+
+def test_a_mistaken_no_show_is_corrected_on_the_day(demo):
+    # Reported (pilot): a mistaken 未到场 could not be undone and counted towards the branch's block.
+    start = slot_start(0, 9)
+    b = make_booking("secretary", start=start)
+    manager = user("manager")
+    visits.mark_no_show(manager, b, now=start + timedelta(minutes=40))
+    visits.record_attendance(manager, b, 15, now=start + timedelta(minutes=50))
+    assert b.status == lifecycle.COMPLETED
+    notes = [e.note for e in reservations.history(b)]
+    assert any("更正“未到场”" in n for n in notes) and any(e.action == "no_show" for e in reservations.history(b))
+    # A day later the no-show stands.
+    other = make_booking("secretary", start=slot_start(-1, 9))
+    visits.mark_no_show(manager, other, now=other.starts_at + timedelta(hours=1))
+    refusal = lifecycle.can_record_attendance(manager, other, start + timedelta(hours=1))
+    assert isinstance(refusal, errors.InvalidState) and "当天" in refusal.message
+
+
+def test_each_role_lands_on_its_work(demo, client):
+    for name, target in (("manager", "/manage/today"), ("lecturer", "/schedule"), ("secretary", "/bases"),
+                         ("admin", "/admin/")):
+        client.post("/logout")
+        login(client, name)
+        r = client.get("/")
+        assert r.status_code == 302 and r.headers["Location"].endswith(target), (name, r.headers["Location"])
+
+
+def test_the_new_account_form_asks_for_a_role(demo, client):
+    login(client, "admin")
+    html = client.get("/admin/users/new").get_data(as_text=True)
+    assert re.search(r'<option[^>]*value=""[^>]*>请选择角色', html)
+    r = client.post("/admin/users/new", data={"username": "norole", "password": "real-pass-2026", "role": "",
+                                              "display_name": "", "email": "", "phone": "", "branch_id": 0,
+                                              "lecturer_id": 0})
+    assert r.status_code == 200 and "请选择角色" in r.get_data(as_text=True)
+    assert 'type="tel"' in html

@@ -11,10 +11,12 @@ from models import BASE_TYPES, LECTURER_CATEGORIES, ROLES, SECTORS
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名。"), Length(max=64)])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=60)])
-    role = SelectField("角色", choices=list(ROLES.items()))
+    # No default: the administrator chooses the role (the first choice used to be the highest one).
+    role = SelectField("角色", choices=[("", "请选择角色")] + list(ROLES.items()),
+                       validators=[DataRequired("请选择角色。")])
     password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码。"), Length(min=8, max=128, message="密码为 8–128 位。")])
     email = EmailField("电子邮箱", validators=[Optional(), Email("请输入有效的邮箱地址。", check_deliverability=False), Length(max=120)])
-    phone = StringField("手机号", validators=[Optional(), PHONE])
+    phone = StringField("手机号", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     branch_id = SelectField("所属党支部（支部书记）", coerce=int)
     base_ids = MultiCheckboxField("管理的基地（基地管理员）", coerce=int)
     lecturer_id = SelectField("讲师档案（讲师）", coerce=int)
@@ -23,7 +25,7 @@ class UserForm(FlaskForm):
 class UserEditForm(FlaskForm):
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=60)])
     email = EmailField("电子邮箱", validators=[Optional(), Email("请输入有效的邮箱地址。", check_deliverability=False), Length(max=120)])
-    phone = StringField("手机号", validators=[Optional(), PHONE])
+    phone = StringField("手机号", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     branch_id = SelectField("所属党支部", coerce=int)
     base_ids = MultiCheckboxField("管理的基地", coerce=int)
 
@@ -41,7 +43,7 @@ class BranchForm(FlaskForm):
     organization_id = SelectField("所属党组织", coerce=int)
     name = StringField("支部名称", validators=[DataRequired("请填写支部名称。"), Length(max=120)])
     contact_name = StringField("联系人", validators=[Optional(), Length(max=60)])
-    contact_phone = StringField("联系电话", validators=[Optional(), PHONE])
+    contact_phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     active = BooleanField("有效", default=True)
 
 
@@ -62,6 +64,6 @@ class LecturerForm(FlaskForm):
     topics = StringField("授课主题", validators=[DataRequired("请至少填写一个授课主题。"), Length(max=400)],
                          description="多个主题用逗号或顿号分隔，如：红色课程、政策普及、思想政治")
     bio = TextAreaField("简介", validators=[Length(max=2000)])
-    phone = StringField("联系电话", validators=[Optional(), PHONE])
+    phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     monthly_limit = IntegerField("每月授课上限", validators=[Optional(), NumberRange(1, 100, "请填写 1–100，不限请留空。")])
     active = BooleanField("在库（可被邀请）", default=True)

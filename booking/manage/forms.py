@@ -18,7 +18,7 @@ class BaseForm(FlaskForm):
     address = StringField("地址", validators=[Length(max=200)])
     description = TextAreaField("简介", validators=[Length(max=5000)])
     contact_name = StringField("联系人", validators=[Optional(), Length(max=60)])
-    contact_phone = StringField("联系电话", validators=[Optional(), PHONE])
+    contact_phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     min_advance_days = IntegerField("最少提前天数", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 365, "请填写 0–365 之间的天数。")])
     max_advance_days = IntegerField("最多提前天数", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 365, "请填写 0–365 之间的天数。")])
     cancel_deadline_hours = IntegerField("取消截止（开始前小时数）", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 720, "请填写 0–720 之间的小时数。")])

@@ -64,7 +64,7 @@ TRANSITIONS: dict[Move, tuple[tuple[Status, ...], Status]] = {
     Move.REJECT: ((PENDING,), REJECTED),
     Move.CANCEL: (LIVE, CANCELLED),
     Move.EXPIRE: ((PENDING,), EXPIRED),
-    Move.RECORD_ATTENDANCE: ((APPROVED, COMPLETED), COMPLETED),
+    Move.RECORD_ATTENDANCE: ((APPROVED, COMPLETED, NO_SHOW), COMPLETED),  # from no_show: a mistake corrected
     Move.MARK_NO_SHOW: ((APPROVED,), NO_SHOW),
 }
 
@@ -173,14 +173,17 @@ def can_check_in(actor: Actor, booking: Booking, now: datetime) -> Refusal:
 
 
 def can_record_attendance(actor: Actor, booking: Booking, now: datetime) -> Refusal:
-    """A manager of the base records (or corrects) how many came, once the visit has begun."""
+    """A manager of the base records (or corrects) how many came: once the group has checked in or the visit has
+    begun. A no-show marked by mistake is corrected this way on the visit's day (the history keeps both)."""
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以登记实到人数。")
     refusal = _state(booking, TRANSITIONS[Move.RECORD_ATTENDANCE][0], "登记人数")
     if refusal:
         return refusal
-    if now < booking.starts_at:
-        return InvalidState("活动尚未开始，开始后才能登记实到人数。")
+    if booking.status == NO_SHOW and clock.local_today(now) != booking.day:
+        return InvalidState("“未到场”只能在活动当天更正，请联系区委组织部处理。")
+    if now < booking.starts_at and booking.checked_in_at is None:
+        return InvalidState("活动尚未开始，签到后或开始后才能登记实到人数。")
     return None
 
 
@@ -191,6 +194,8 @@ def can_mark_no_show(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     refusal = _state(booking, TRANSITIONS[Move.MARK_NO_SHOW][0], "标记未到场")
     if refusal:
         return refusal
+    if booking.checked_in_at is not None:
+        return InvalidState("该支部已签到，不能标记未到场；请登记实到人数。")
     if now < booking.starts_at:
         return InvalidState("活动尚未开始，不能标记未到场。")
     return None

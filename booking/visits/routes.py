@@ -51,7 +51,7 @@ def _int(name):
 def check_in_booking(booking_id):
     """Check the group in from its booking's page."""
     return _act(booking_id, lambda b: services.check_in_booking(current_user, b),
-                "签到成功。活动开始后请登记实到人数。")
+                "签到成功，可以登记实到人数了。")
 
 
 @bp.post("/bookings/<id:booking_id>/attendance")

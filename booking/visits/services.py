@@ -70,7 +70,12 @@ def record_attendance(actor: Actor, booking: Booking, visitor_count, now: dateti
     if isinstance(visitor_count, bool) or not isinstance(visitor_count, int) or not 1 <= visitor_count <= capacity:
         raise ValidationFailed({"visitor_count": f"实到人数应为 1–{capacity} 的整数。"})
     previous = booking.visitor_count
-    note = f"实到 {visitor_count} 人" if previous is None else f"实到人数由 {previous} 更正为 {visitor_count}"
+    if booking.status == lifecycle.NO_SHOW:
+        note = f"更正“未到场”：实到 {visitor_count} 人"
+    elif previous is None:
+        note = f"实到 {visitor_count} 人"
+    else:
+        note = f"实到人数由 {previous} 更正为 {visitor_count}"
     lifecycle.transition(booking, Move.RECORD_ATTENDANCE, actor, note, now)
     booking.visitor_count = visitor_count
     if booking.checked_in_at is None:
