@@ -181,3 +181,65 @@ def test_parse_datetime_without_offset_is_local(demo):
     dt = clock.parse_datetime("2026-12-03T09:00:00")
     assert dt == datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc)
     assert clock.parse_datetime("2026-12-03T09:00:00+08:00") == dt
+
+
+def test_a_manager_sees_todays_remaining_slots_and_records_a_walk_in(demo, client, monkeypatch):
+    # Reported (pilot): the day grid started tomorrow and today's slots all read as outside the booking window,
+    # although an offline booking for later today is accepted.
+    from datetime import time as _time
+
+    from models import Booking, MenuItem, OpeningSlot, db
+    from tests.conftest import login
+    from tests.factories import user
+    item = db.session.scalar(select(MenuItem).where(MenuItem.title == "重温入党誓词"))
+    today = clock.local_today()
+    db.session.add(OpeningSlot(venue_id=item.venue_id, weekday=today.weekday(), start_time=_time(23, 0),
+                               end_time=_time(23, 50), capacity=80))
+    db.session.commit()
+    start = clock.at_local(today, _time(23, 0))
+    morning = clock.at_local(today, _time(8, 0))
+    monkeypatch.setattr(clock, "now", lambda: morning)  # whenever the suite runs, it is 08:00 today here
+    login(client, "manager")
+    html = client.get(f"/menu-items/{item.id}?date={today.isoformat()}").get_data(as_text=True)
+    assert f"start={clock.local(start):%Y-%m-%dT%H:%M}" in html  # 预约此场 for tonight's slot
+    r = client.post(f"/bookings/new?item_id={item.id}&start={clock.local(start):%Y-%m-%dT%H:%M}",
+                    data={"headcount": 12, "contact_name": "王芳", "contact_phone": "13800000000", "topic": "",
+                          "note": "现场", "branch_id": user("secretary2").branch_id})
+    assert r.status_code == 302
+    walk_in = db.session.scalar(select(Booking).where(Booking.starts_at == start))
+    assert walk_in.source == "offline" and walk_in.status == "approved"
+    # A secretary's grid still starts with the base's window.
+    client.post("/logout")
+    login(client, "secretary")
+    html = client.get(f"/menu-items/{item.id}?date={today.isoformat()}").get_data(as_text=True)
+    assert f"start={clock.local(start):%Y-%m-%dT%H:%M}" not in html
+
+
+def test_booking_inside_the_cancel_deadline_is_warned_before_submitting(demo, client):
+    from models import MenuItem, db
+    from tests.conftest import login
+    from tests.factories import slot_start
+    item = db.session.scalar(select(MenuItem).where(MenuItem.title == "重温入党誓词"))
+    item.base.cancel_deadline_hours = 24 * 4
+    db.session.commit()
+    login(client, "secretary")
+    near, far = slot_start(2, 9), slot_start(6, 9)
+    html = client.get(f"/bookings/new?item_id={item.id}&start={clock.local(near):%Y-%m-%dT%H:%M}").get_data(as_text=True)
+    assert "提交后本支部不能自行取消或修改" in html
+    html = client.get(f"/bookings/new?item_id={item.id}&start={clock.local(far):%Y-%m-%dT%H:%M}").get_data(as_text=True)
+    assert "提交后本支部不能自行取消或修改" not in html
+
+
+def test_an_offline_booking_is_never_for_a_slot_that_has_begun(demo):
+    from booking.errors import OutsideBookingWindow
+    from booking.reservations import services as reservations
+    from tests.factories import item as menu_item, slot_start, user
+    start = slot_start(0, 14)
+    with pytest.raises(OutsideBookingWindow):
+        reservations.create_booking(user("manager"), menu_item_id=menu_item().id, start=start, headcount=10,
+                                    contact_name="王芳", contact_phone="13800000000",
+                                    branch_id=user("secretary").branch_id, now=start + timedelta(minutes=5))
+    made = reservations.create_booking(user("manager"), menu_item_id=menu_item().id, start=start, headcount=10,
+                                       contact_name="王芳", contact_phone="13800000000",
+                                       branch_id=user("secretary").branch_id, now=start - timedelta(minutes=5))
+    assert made.source == "offline"

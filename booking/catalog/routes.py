@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from booking import clock
+from booking import clock, permissions
 from booking.catalog import services
 from booking.views import paginate
 from models import BASE_TYPES, db
@@ -39,14 +39,17 @@ def menu_item(item_id):
     """A menu item: a calendar of the coming days with room, and the chosen day's slots."""
     item = services.get_menu_item(item_id)
     today = clock.local_today()
+    # The base's own manager also records walk-ins and calls for later today: their grid starts today.
+    offline = permissions.can_record_offline(current_user, item.base_id)
+    soonest = 0 if offline else item.base.min_advance_days
     try:
         day = clock.parse_date(request.args.get("date", ""))
     except ValueError:
-        day = today + timedelta(days=max(item.base.min_advance_days, 0))
-    first = today + timedelta(days=item.base.min_advance_days)
-    horizon = min(item.base.max_advance_days - item.base.min_advance_days + 1, 28)
-    days = services.calendar_days(item, first, max(horizon, 0))
-    slots = services.availability(item, day)
+        day = today + timedelta(days=max(soonest, 0))
+    first = today + timedelta(days=soonest)
+    horizon = min(item.base.max_advance_days - soonest + 1, 28)
+    days = services.calendar_days(item, first, max(horizon, 0), offline=offline)
+    slots = services.availability(item, day, offline=offline)
     blocked_until = None
     if current_user.role == "secretary" and current_user.branch_id:
         from booking.reservations.lifecycle import no_show_block

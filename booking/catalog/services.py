@@ -125,22 +125,20 @@ def base_detail_rows(base_id: int):
     return base, db.session.execute(_BASE_VENUES, params).all(), db.session.execute(_BASE_MENU, params).all()
 
 
-def in_booking_window(*, offline: bool, min_days: int, max_days: int, start: datetime, end: datetime,
-                      now: datetime) -> bool:
+def in_booking_window(*, offline: bool, min_days: int, max_days: int, start: datetime, now: datetime) -> bool:
     """The base's booking window, for the calendar and for creation alike. Online: min ≤ calendar days ahead
-    ≤ max, and not yet begun. A manager's offline booking may also be for later today (a walk-in or a call
-    on the day), until the slot is over."""
+    ≤ max. A manager's offline booking may also be for later today (a walk-in or a call on the day). Never for a
+    slot that has begun (the contract)."""
     days_ahead = (clock.local(start).date() - clock.local_today(now)).days
     return window_allows(offline=offline, days_ahead=days_ahead, min_days=min_days, max_days=max_days, start=start,
-                         end=end, now=now)
+                         now=now)
 
 
-def window_allows(*, offline: bool, days_ahead: int, min_days: int, max_days: int, start: datetime, end: datetime,
+def window_allows(*, offline: bool, days_ahead: int, min_days: int, max_days: int, start: datetime,
                   now: datetime) -> bool:
     """in_booking_window for a slot `days_ahead` calendar days from today (a day's slots share the count)."""
-    if offline:
-        return 0 <= days_ahead <= max_days and end > now
-    return min_days <= days_ahead <= max_days and start > now
+    lowest = 0 if offline else min_days
+    return lowest <= days_ahead <= max_days and start > now
 
 
 def places_held(venue_id: int, first: date, last: date) -> dict[datetime, int]:
@@ -149,7 +147,8 @@ def places_held(venue_id: int, first: date, last: date) -> dict[datetime, int]:
     return dict(db.session.execute(_HELD, {"venue_id": venue_id, "lo": lo, "hi": hi}).all())
 
 
-def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[ItemWindow, list[SlotView]]:
+def day_slots(item_id: int, day: date, now: datetime | None = None,
+              offline: bool = False) -> tuple[ItemWindow, list[SlotView]]:
     """An active item's slots on a day, each with places left; [] when its venue is closed. NotFound for no item.
 
     Two indexed queries: the item, its base's window and the weekday's slots in one; the places held in another.
@@ -161,26 +160,27 @@ def day_slots(item_id: int, day: date, now: datetime | None = None) -> tuple[Ite
     w = ItemWindow(*rows[0][:6])
     if rows[0].start_time is None or rows[0].closed:
         return w, []
-    return w, _slot_views(w, day, rows, places_held(w.venue_id, day, day), now)
+    return w, _slot_views(w, day, rows, places_held(w.venue_id, day, day), now, offline)
 
 
-def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime) -> list[SlotView]:
-    """The rule for places left and bookable, for one day's weekly slots and the places held in them."""
+def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime, offline: bool = False) -> list[SlotView]:
+    """The rule for places left and bookable, for one day's weekly slots and the places held in them; `offline`:
+    as the base's manager sees them (a walk-in or a call today)."""
     views = []
     days_ahead = (day - clock.local_today(now)).days
     for slot in slots:
         start, end = clock.at_local(day, slot.start_time), clock.at_local(day, slot.end_time)
         remaining = max(slot.capacity - held.get(start, 0), 0)
         bookable = remaining >= w.min_group and window_allows(
-            offline=False, days_ahead=days_ahead, min_days=w.min_advance_days, max_days=w.max_advance_days,
-            start=start, end=end, now=now)
+            offline=offline, days_ahead=days_ahead, min_days=w.min_advance_days, max_days=w.max_advance_days,
+            start=start, now=now)
         views.append(SlotView(start=start, end=end, capacity=slot.capacity, remaining=remaining, bookable=bookable))
     return views
 
 
-def availability(item: MenuItem, day: date, now: datetime | None = None) -> list[SlotView]:
+def availability(item: MenuItem, day: date, now: datetime | None = None, offline: bool = False) -> list[SlotView]:
     """The item's slots on a day (see day_slots)."""
-    return day_slots(item.id, day, now)[1]
+    return day_slots(item.id, day, now, offline)[1]
 
 
 # What booking a slot needs to know, in one query: the active item, its base's rules, the venue's name,
@@ -223,7 +223,8 @@ def closed_days(base_id: int, venue_id: int, first: date, last: date) -> set[dat
     return closed
 
 
-def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None = None) -> list[dict]:
+def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None = None,
+                  offline: bool = False) -> list[dict]:
     """For a run of days: whether each is open and how many places are left in bookable slots.
 
     Three queries whatever the number of days: the weekly slots, the closures and the places held.
@@ -245,7 +246,7 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        slots = [] if day in closed else _slot_views(w, day, weekly.get(day.weekday(), []), held, now)
+        slots = [] if day in closed else _slot_views(w, day, weekly.get(day.weekday(), []), held, now, offline)
         bookable = [s for s in slots if s.bookable]
         out.append({
             "date": day, "open": bool(slots), "bookable": bool(bookable),

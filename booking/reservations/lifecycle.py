@@ -88,7 +88,12 @@ def is_counted(booking) -> bool:
 
 def cancel_deadline(booking) -> datetime:
     """Until when the branch itself may cancel or change its booking."""
-    return booking.starts_at - timedelta(hours=booking.base.cancel_deadline_hours)
+    return cancel_deadline_for(booking.starts_at, booking.base)
+
+
+def cancel_deadline_for(start: datetime, base) -> datetime:
+    """The cancel deadline of a visit starting at `start` at this base (known before it is booked)."""
+    return start - timedelta(hours=base.cancel_deadline_hours)
 
 
 _b = Booking.__table__

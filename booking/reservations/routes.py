@@ -56,7 +56,10 @@ def new():
         if request.method == "GET":
             form.contact_name.data = form.contact_name.data or current_user.display_name.split("（")[0]
             form.contact_phone.data = form.contact_phone.data or (current_user.phone or "")
-    page = dict(item=item, base=item.base, start=start, slot=slot, form=form, offline=offline, q=q)
+    # Booked inside the cancel deadline, the branch could not cancel or change it itself: say so before submitting.
+    past_deadline = not offline and lifecycle.cancel_deadline_for(start, item.base) < clock.now()
+    page = dict(item=item, base=item.base, start=start, slot=slot, form=form, offline=offline, q=q,
+                past_deadline=past_deadline)
     if form.validate_on_submit():
         on_refusal("reservations/new.html", fields=form, **page)
         booking = services.create_booking(

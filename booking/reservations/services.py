@@ -182,7 +182,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     day = clock.local(start).date()
     end = clock.at_local(day, item.end_time)
     if not catalog.in_booking_window(offline=source == "offline", min_days=item.min_advance_days,
-                                     max_days=item.max_advance_days, start=start, end=end, now=now):
+                                     max_days=item.max_advance_days, start=start, now=now):
         raise OutsideBookingWindow(
             f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
     code = new_code()
