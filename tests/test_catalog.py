@@ -243,3 +243,15 @@ def test_an_offline_booking_is_never_for_a_slot_that_has_begun(demo):
                                        contact_name="王芳", contact_phone="13800000000",
                                        branch_id=user("secretary").branch_id, now=start - timedelta(minutes=5))
     assert made.source == "offline"
+
+
+def test_a_closed_day_says_why(demo, client):
+    from tests.conftest import login
+    from tests.factories import item as menu_item
+    item = menu_item()
+    day = clock.local_today() + timedelta(days=6)
+    db.session.add(Closure(base_id=item.base_id, venue_id=None, start_date=day, end_date=day, reason="设备检修"))
+    db.session.commit()
+    login(client, "secretary")
+    html = client.get(f"/menu-items/{item.id}?date={day.isoformat()}").get_data(as_text=True)
+    assert "当天闭馆（设备检修）" in html and "闭馆：设备检修" in html

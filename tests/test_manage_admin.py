@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.errors import NotAllowed, ValidationFailed
 from booking.manage import services as manage
-from models import AuditEntry, Base, Branch, Closure, MenuItem, OpeningSlot, Organization, User, Venue, db
+from models import AuditEntry, Base, Booking, Branch, Closure, MenuItem, OpeningSlot, Organization, User, Venue, db
 from tests.conftest import login
 
 
@@ -258,3 +258,41 @@ def test_admin_pages_render(demo, client):
                  "/admin/lecturers", "/admin/lecturers/new", "/admin/lecturers/1", "/admin/audit",
                  "/admin/users/2", "/admin/organizations/1", "/admin/branches/1", "/admin/branches/template.csv"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(demo, client):
+    # Reported (pilot): a closure over an approved booking only flashed a count; the booking stayed approved and
+    # nobody was told.
+    from booking.reservations import lifecycle
+    from models import Notification
+    from tests.factories import booking, slot_start, user
+    b = booking(start=slot_start(8, 9))
+    other = booking(secretary="secretary2", start=slot_start(9, 9))
+    login(client, "manager")
+    day = clock.local(b.starts_at).date()
+    form = {"venue_id": "0", "start_date": day.isoformat(), "end_date": (day + timedelta(days=1)).isoformat(),
+            "reason": "设备检修"}
+    r = client.post("/manage/bases/1/closures", data=form)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and f"/bookings/{b.id}" in html and f"/bookings/{other.id}" in html
+    assert "闭馆并取消这些预约" in html and db.session.scalar(select(func.count()).select_from(Closure)) == 0
+    r = client.post("/manage/bases/1/closures", data={**form, "affected": "cancel"}, follow_redirects=True)
+    assert "已取消 2 个预约" in r.get_data(as_text=True)
+    db.session.expire_all()
+    for booking_id, secretary in ((b.id, "secretary"), (other.id, "secretary2")):
+        row = db.session.get(Booking, booking_id)
+        assert row.status == lifecycle.CANCELLED
+        assert any("闭馆：设备检修" in e.note for e in row.events)
+        told = db.session.scalar(select(Notification).where(Notification.booking_id == booking_id,
+                                                            Notification.user_id == user(secretary).id,
+                                                            Notification.kind == "booking_cancelled"))
+        assert told is not None and "设备检修" in told.body
+    # Keeping them: the closure is saved, the booking stays for the manager to move.
+    kept = booking(start=slot_start(12, 9))
+    day = clock.local(kept.starts_at).date()
+    r = client.post("/manage/bases/1/closures", data={"venue_id": "0", "start_date": day.isoformat(),
+                                                      "end_date": day.isoformat(), "reason": "临时活动",
+                                                      "affected": "keep"}, follow_redirects=True)
+    assert "保留了 1 个预约" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Booking, kept.id).status == lifecycle.APPROVED

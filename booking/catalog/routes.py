@@ -50,9 +50,13 @@ def menu_item(item_id):
     horizon = min(item.base.max_advance_days - soonest + 1, 28)
     days = services.calendar_days(item, first, max(horizon, 0), offline=offline)
     slots = services.availability(item, day, offline=offline)
+    shown = next((d for d in days if d["date"] == day), None)
+    closed_reason = shown["closed_reason"] if shown else \
+        services.closed_days(item.base_id, item.venue_id, day, day).get(day) if clock.MIN_YEAR <= day.year <= clock.MAX_YEAR \
+        else None
     blocked_until = None
     if current_user.role == "secretary" and current_user.branch_id:
         from booking.reservations.lifecycle import no_show_block
         blocked_until = no_show_block(current_user.branch_id, today)
     return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots,
-                           blocked_until=blocked_until)
+                           blocked_until=blocked_until, closed_reason=closed_reason)

@@ -210,15 +210,16 @@ def item_at(item_id: int, start: datetime):
                                            "day": local.date()}).first()
 
 
-def closed_days(base_id: int, venue_id: int, first: date, last: date) -> set[date]:
-    """The days from first to last on which the venue (or its whole base) is closed, in one query."""
-    closed = set()
-    for start, end in db.session.execute(select(Closure.start_date, Closure.end_date).where(
+def closed_days(base_id: int, venue_id: int, first: date, last: date) -> dict[date, str]:
+    """The days from first to last on which the venue (or its whole base) is closed, with the closure's reason,
+    in one query."""
+    closed = {}
+    for start, end, reason in db.session.execute(select(Closure.start_date, Closure.end_date, Closure.reason).where(
             Closure.base_id == base_id, or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id),
-            Closure.start_date <= last, Closure.end_date >= first)):
+            Closure.start_date <= last, Closure.end_date >= first).order_by(Closure.id)):
         day = max(start, first)
         while day <= min(end, last):
-            closed.add(day)
+            closed.setdefault(day, reason)
             day += timedelta(days=1)
     return closed
 
@@ -249,7 +250,7 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
         slots = [] if day in closed else _slot_views(w, day, weekly.get(day.weekday(), []), held, now, offline)
         bookable = [s for s in slots if s.bookable]
         out.append({
-            "date": day, "open": bool(slots), "bookable": bool(bookable),
+            "date": day, "open": bool(slots), "bookable": bool(bookable), "closed_reason": closed.get(day),
             "remaining": sum(s.remaining for s in bookable),
         })
     return out

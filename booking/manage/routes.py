@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import permissions
+from booking import clock, permissions
 from booking.errors import on_refusal
 from booking.manage import forms, services
 
@@ -124,13 +124,21 @@ def closure_add(base_id):
     closure_form = _closure_form(base, formdata=request.form)
     page = dict(base=base, form=forms.BaseForm(obj=base, formdata=None), closure_form=closure_form)
     if closure_form.validate_on_submit():
+        venue_id = closure_form.venue_id.data or None
+        start, end = closure_form.start_date.data, closure_form.end_date.data
+        # The bookings it would fall on are listed on the form, with the choice of what becomes of them.
+        page["affected"] = services.closure_conflicts(base, venue_id, start, end) \
+            if clock.MIN_YEAR <= start.year <= clock.MAX_YEAR and clock.MIN_YEAR <= end.year <= clock.MAX_YEAR else []
         on_refusal("manage/base.html", fields=closure_form, **page)
-        _, touched = services.add_closure(
-            current_user, base, venue_id=closure_form.venue_id.data or None,
-            start_date=closure_form.start_date.data, end_date=closure_form.end_date.data,
-            reason=closure_form.reason.data)
-        flash("闭馆安排已添加。" + (f"注意：该期间已有 {touched} 个有效预约，请与预约支部联系。" if touched else ""),
-              "warning" if touched else "success")
+        _, cancelled, kept = services.add_closure(
+            current_user, base, venue_id=venue_id, start_date=start, end_date=end,
+            reason=closure_form.reason.data, affected=request.form.get("affected", ""))
+        message = "闭馆安排已添加。"
+        if cancelled:
+            message += f"已取消 {len(cancelled)} 个预约，并通知了预约支部和讲师。"
+        if kept:
+            message += f"保留了 {len(kept)} 个预约，请逐一联系改期或取消。"
+        flash(message, "warning" if kept else "success")
         return redirect(url_for(".base", base_id=base.id) + "#closures")
     return render_template("manage/base.html", **page), 422
 

@@ -8,6 +8,7 @@ from booking.textutil import CONTROL_MESSAGE, has_control_chars
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
+from booking.reservations import lifecycle
 from booking.reservations.lifecycle import LIVE
 
 
@@ -183,8 +184,30 @@ def set_slot_active(actor: User, slot: OpeningSlot, active: bool) -> int:
     return live
 
 
-def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: date, end_date: date, reason: str) -> tuple[Closure, int]:
-    """Close the base or one venue for a range of days; returns the closure and the live bookings it touches."""
+def closure_conflicts(base: Base, venue_id: int | None, start_date: date, end_date: date) -> list[Booking]:
+    """The live bookings a closure of these days (of the whole base, or one venue) would fall on, soonest first."""
+    first, _ = clock.day_bounds(start_date)
+    _, last = clock.day_bounds(end_date)
+    stmt = select(Booking).where(Booking.base_id == base.id, Booking.status.in_(LIVE),
+                                 Booking.starts_at >= first, Booking.starts_at < last)
+    if venue_id:
+        stmt = stmt.where(Booking.venue_id == venue_id)
+    return list(db.session.scalars(stmt.order_by(Booking.starts_at, Booking.id)))
+
+
+class ClosureTouchesBookings(ValidationFailed):
+    """A closure over live bookings needs the manager's decision: cancel them, or keep them to move by hand."""
+
+    def __init__(self, count: int):
+        super().__init__({"affected": f"该期间有 {count} 个有效预约，请选择取消这些预约，或保留由您逐一处理。"})
+
+
+def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: date, end_date: date, reason: str,
+                affected: str = "", now=None) -> tuple[Closure, list[Booking], list[Booking]]:
+    """Close the base or one venue for a range of days. Live bookings on those days need a decision (`affected`):
+    "cancel" cancels each that has not begun, with the closure's reason (history, places freed, the branch and
+    the lecturer told); "keep" leaves them for the manager to move. Returns the closure, the bookings cancelled
+    and those kept."""
     fields = {}
     for name, day in (("start_date", start_date), ("end_date", end_date)):
         if not clock.MIN_YEAR <= day.year <= clock.MAX_YEAR:
@@ -200,21 +223,26 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
             fields["venue_id"] = "所选场馆不属于本基地。"
     if fields:
         raise ValidationFailed(fields)
+    now = now or clock.now()
+    live = closure_conflicts(base, venue.id if venue else None, start_date, end_date)
+    if live and affected not in ("cancel", "keep"):
+        raise ClosureTouchesBookings(len(live))
     closure = Closure(base_id=base.id, venue_id=venue.id if venue else None, start_date=start_date,
                       end_date=end_date, reason=reason.strip())
     db.session.add(closure)
-    first, _ = clock.day_bounds(start_date)
-    _, last = clock.day_bounds(end_date)
-    stmt = select(func.count()).select_from(Booking).where(
-        Booking.base_id == base.id, Booking.status.in_(LIVE),
-        Booking.starts_at >= first, Booking.starts_at < last)
-    if venue:
-        stmt = stmt.where(Booking.venue_id == venue.id)
-    touched = db.session.scalar(stmt) or 0
     db.session.flush()
-    audit.record(actor, "closure_added", "base", base.id, f"{start_date}~{end_date} {reason}")
+    cancelled, kept = [], []
+    for booking in live:
+        if affected == "cancel" and lifecycle.allows("cancel", actor, booking, now):
+            lifecycle.transition(booking, lifecycle.Move.CANCEL, actor, f"闭馆：{reason.strip()}", now)
+            cancelled.append(booking)
+        else:
+            kept.append(booking)
+    audit.record(actor, "closure_added", "base", base.id,
+                 f"{start_date}~{end_date} {reason}" + (f"；取消预约 {len(cancelled)} 个" if cancelled else "")
+                 + (f"；保留预约 {len(kept)} 个" if kept else ""))
     db.session.commit()
-    return closure, touched
+    return closure, cancelled, kept
 
 
 def remove_closure(actor: User, closure: Closure) -> None:

@@ -357,6 +357,9 @@ def _cancelled(booking: Booking, actor, note: str, now: datetime) -> None:
     else:
         notify(secretaries_of(booking.branch_id), "booking_cancelled", booking,
                f"预约已被基地取消：{booking.base.name} {when}", body)
+    lecturer = booking.lecturer if booking.lecturer_status in HOLDING_LECTURER else None
+    if lecturer is not None and lecturer.user is not None and lecturer.user.active:
+        notify([lecturer.user], "booking_cancelled", booking, f"授课取消：{booking.base.name} {when}", body)
 
 
 def _expired(booking: Booking, actor, note: str, now: datetime) -> None:
