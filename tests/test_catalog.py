@@ -255,3 +255,16 @@ def test_a_closed_day_says_why(demo, client):
     login(client, "secretary")
     html = client.get(f"/menu-items/{item.id}?date={day.isoformat()}").get_data(as_text=True)
     assert "当天闭馆（设备检修）" in html and "闭馆：设备检修" in html
+
+
+def test_a_slot_the_branch_holds_links_to_its_booking(demo, client):
+    from tests.conftest import login
+    from tests.factories import booking, item as menu_item, slot_start
+    b = booking(start=slot_start(5, 9))
+    login(client, "secretary")
+    day = clock.local(b.starts_at).date().isoformat()
+    html = client.get(f"/menu-items/{menu_item().id}?date={day}").get_data(as_text=True)
+    assert "本支部已预约" in html and f"/bookings/{b.id}" in html
+    client.post("/logout")
+    login(client, "secretary2")
+    assert "本支部已预约" not in client.get(f"/menu-items/{menu_item().id}?date={day}").get_data(as_text=True)

@@ -230,3 +230,22 @@ def test_cannot_invite_to_a_booking_that_is_over(demo, status):
     (reject_booking if status == "rejected" else cancel_booking)(user("manager"), a, "原因")
     with pytest.raises(InvalidState):
         services.invite(user("manager"), a, _lecturer("陈静").id)
+
+
+def test_a_lecturer_who_declined_is_not_suggested_again_for_that_booking(demo, api):
+    # Reported (pilot): a lecturer who declined this booking was still suggested first.
+    b = _lecture_booking()
+    zhang = user("lecturer").lecturer
+
+    def suggested():
+        body = api.get(f"/api/v1/bookings/{b.id}/lecturer-suggestions", as_="manager").get_json()
+        return [s["lecturer"]["id"] for s in body["items"]]
+
+    assert zhang.id in suggested()
+    api.put(f"/api/v1/bookings/{b.id}/lecturer", as_="manager", json={"lecturer_id": zhang.id})
+    api.post(f"/api/v1/bookings/{b.id}/lecturer/decline", as_="lecturer", json={"reason": "当天外出"})
+    assert zhang.id not in suggested()
+    other = user("lecturer2").lecturer
+    api.put(f"/api/v1/bookings/{b.id}/lecturer", as_="manager", json={"lecturer_id": other.id})
+    assert zhang.id not in suggested()  # still not, after someone else was invited
+    assert zhang.id in [s.lecturer.id for s in services.suggestions(user("manager"), _lecture_booking(days=7))]

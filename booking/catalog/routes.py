@@ -55,8 +55,11 @@ def menu_item(item_id):
         services.closed_days(item.base_id, item.venue_id, day, day).get(day) if clock.MIN_YEAR <= day.year <= clock.MAX_YEAR \
         else None
     blocked_until = None
+    mine = {}
     if current_user.role == "secretary" and current_user.branch_id:
+        from booking.reservations.services import branch_bookings_on
+        mine = branch_bookings_on(current_user.branch_id, item.venue_id, day)
         from booking.reservations.lifecycle import no_show_block
         blocked_until = no_show_block(current_user.branch_id, today)
     return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots,
-                           blocked_until=blocked_until, closed_reason=closed_reason)
+                           blocked_until=blocked_until, closed_reason=closed_reason, mine=mine)

@@ -16,7 +16,7 @@ from booking.permissions import Actor
 from booking.reservations import lifecycle
 from booking.reservations.lifecycle import (ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED,
                                             LIVE, require)
-from models import CATEGORIES, Booking, Lecturer, LecturerTopic, Unavailability, db
+from models import CATEGORIES, Booking, BookingEvent, Lecturer, LecturerTopic, Unavailability, User, db
 
 
 def lecturers_query(category: str | None = None, topic: str | None = None):
@@ -67,10 +67,11 @@ def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> 
     item = booking.menu_item
     wanted = {item.content_topic, CATEGORIES.get(item.category, ""), item.category}
     busy = busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id)
+    declined = declined_by(booking)
     load = sessions_in_month(booking.starts_at, exclude_booking=booking.id)
     out = []
     for lecturer in db.session.scalars(lecturers_query()):
-        if lecturer.id in busy:
+        if lecturer.id in busy or lecturer.id in declined:
             continue
         count = load.get(lecturer.id, 0)
         if lecturer.monthly_limit is not None and count >= lecturer.monthly_limit:
@@ -85,6 +86,19 @@ def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> 
         out.append(Suggestion(lecturer, float(score), reasons))
     out.sort(key=lambda s: (-s.score, s.lecturer.id))
     return out
+
+
+def declined_by(booking: Booking) -> set[int]:
+    """The lecturers who declined this booking's invitation (they are not suggested for it again)."""
+    declined = {booking.lecturer_id} if booking.lecturer_status == DECLINED else set()
+    # Earlier answers are in the history: a declined lecturer may since have been replaced by another.
+    rows = db.session.execute(select(BookingEvent.actor_id).where(
+        BookingEvent.booking_id == booking.id, BookingEvent.action == "lecturer_declined"))
+    actors = {r[0] for r in rows if r[0] is not None}
+    if actors:
+        declined |= set(db.session.scalars(select(User.lecturer_id).where(User.id.in_(actors),
+                                                                          User.lecturer_id.is_not(None))))
+    return declined
 
 
 def _lock_lecturer(lecturer_id: int) -> Lecturer | None:

@@ -71,6 +71,13 @@ def visible_query(user: Actor, *, status: str | None = None, base_id: int | None
                         selectinload(Booking.base), selectinload(Booking.venue)).order_by(Booking.starts_at, Booking.id)
 
 
+def branch_bookings_on(branch_id: int, venue_id: int, day: date) -> dict[datetime, int]:
+    """The branch's live bookings at a venue on a day, by start: the slots it already holds."""
+    return dict(db.session.execute(select(Booking.starts_at, Booking.id).where(
+        Booking.branch_id == branch_id, Booking.venue_id == venue_id, Booking.day == day,
+        Booking.status.in_(LIVE))).all())
+
+
 def pending_count(user: Actor) -> int:
     """Requests waiting for this manager's decision."""
     if not permissions.works_for_bases(user):
