@@ -9,7 +9,9 @@ ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/users/2", 
                "/admin/organizations/1", "/admin/branches/new", "/admin/bases", "/admin/lecturers",
                "/admin/lecturers/1", "/admin/audit", "/lecturers/1/record"]
 MANAGER_PAGES = ["/manage/", "/manage/bases/1", "/manage/venues/1", "/manage/bases/1/menu/new", "/manage/menu-items/1",
-                 "/manage/pending", "/manage/today", "/bookings", "/stats/?group_by=organization", "/notifications"]
+                 "/manage/pending", "/manage/today", "/bookings", "/stats/?group_by=organization", "/notifications",
+                 # a completed and a pending booking (made below), the change page, the item's grid from today
+                 "/bookings/1", "/bookings/2", "/bookings/2/edit", "/menu-items/1"]
 
 
 @pytest.mark.parametrize("username,pages", [("admin", ADMIN_PAGES), ("manager", MANAGER_PAGES)])
