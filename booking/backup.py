@@ -61,14 +61,20 @@ def _revision() -> str | None:
         db.session.rollback()
 
 
-def create(destination: str, now: datetime | None = None) -> dict:
-    """Write the archive (database and photos) to `destination`; returns its manifest."""
+def _quiet(step: str) -> None:
+    pass
+
+
+def create(destination: str, now: datetime | None = None, progress=_quiet) -> dict:
+    """Write the archive (database and photos) to `destination`; returns its manifest. `progress(step)` is told
+    of each step as it begins (the CLI prints them: a large database takes minutes)."""
     now = now or clock.now()
     engine = db.engine
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     manifest = {"format": FORMAT, "created_at": clock.iso(now), "dialect": engine.dialect.name,
                 "revision": _revision(), "photos": 0}
     with tempfile.TemporaryDirectory() as work:
+        progress("正在复制数据库……")
         if engine.dialect.name == "sqlite":
             dump = os.path.join(work, "database.sqlite3")
             source = sqlite3.connect(engine.url.database)
@@ -83,6 +89,7 @@ def create(destination: str, now: datetime | None = None) -> dict:
             args, env = _pg_args(uri)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", dump, *args], env)
         folder = _uploads()
+        progress("正在打包数据库和活动照片……")
         partial = destination + ".part"
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(dump, arcname=os.path.basename(dump))
@@ -110,8 +117,8 @@ def read_manifest(source: str) -> dict:
         raise BackupError("这不是本系统的备份文件，或文件已损坏。") from None
 
 
-def restore(source: str) -> dict:
-    """Replace the database and the photos with the archive's; returns its manifest."""
+def restore(source: str, progress=_quiet) -> dict:
+    """Replace the database and the photos with the archive's; returns its manifest. `progress` as for create."""
     manifest = read_manifest(source)
     engine = db.engine
     if manifest.get("format") != FORMAT or manifest.get("dialect") != engine.dialect.name:
@@ -122,9 +129,11 @@ def restore(source: str) -> dict:
         for member in members:  # only plain files with plain names: nothing may land outside the folder
             if member.name.startswith(("/", "..")) or ".." in member.name.split("/"):
                 raise BackupError("备份文件中有不安全的路径。")
+        progress("正在解开备份文件……")
         archive.extractall(work, members=members, filter="data")
         db.session.remove()
         engine.dispose()  # nothing of ours holds the database while it is replaced
+        progress("正在恢复数据库……")
         if engine.dialect.name == "sqlite":
             source_db = sqlite3.connect(os.path.join(work, "database.sqlite3"))
             target_db = sqlite3.connect(engine.url.database)
@@ -137,6 +146,7 @@ def restore(source: str) -> dict:
             args, env = _pg_args(uri)
             _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
                   "--exit-on-error", *args, os.path.join(work, "database.pgdump")], env)
+        progress("正在恢复活动照片……")
         folder = _uploads()
         staged = os.path.join(work, "uploads")
         if os.path.isdir(folder):

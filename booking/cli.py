@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
             os.makedirs(folder, mode=0o700, exist_ok=True)
             destination = os.path.join(folder, f"booking-{clock.local(clock.now()):%Y%m%d-%H%M%S}.tar.gz")
         try:
-            manifest = backup.create(destination)
+            manifest = backup.create(destination, progress=click.echo)
         except backup.BackupError as err:
             click.echo(str(err), err=True)
             raise SystemExit(1) from None
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
             manifest = backup.read_manifest(source)
             if not yes:
                 click.confirm(f"用 {manifest['created_at']} 的备份替换当前的数据库和照片？当前数据将被覆盖", abort=True)
-            backup.restore(source)
+            backup.restore(source, progress=click.echo)
         except backup.BackupError as err:
             click.echo(str(err), err=True)
             raise SystemExit(1) from None

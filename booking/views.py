@@ -171,6 +171,7 @@ def init_app(app: Flask) -> None:
             unread = unread_count(current_user)
         return {"perm": permissions, "life": lifecycle,
                 "can": lambda action, booking: lifecycle.allows(action, current_user, booking),
+                "refusal": lambda action, booking: lifecycle.refusal(action, current_user, booking),
                 "has_endpoint": lambda name: name in current_app.view_functions,
                 "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts() if available else {}}

@@ -1,6 +1,4 @@
 """Login and logout pages."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -14,9 +12,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login."""
-    if target and not urlsplit(target).netloc:
-        return local_path(target, url_for("views.home"))
-    return url_for("views.home")
+    return local_path(target, url_for("views.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

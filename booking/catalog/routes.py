@@ -51,9 +51,8 @@ def menu_item(item_id):
     days = services.calendar_days(item, first, max(horizon, 0), offline=offline)
     slots = services.availability(item, day, offline=offline)
     shown = next((d for d in days if d["date"] == day), None)
-    closed_reason = shown["closed_reason"] if shown else \
-        services.closed_days(item.base_id, item.venue_id, day, day).get(day) if clock.MIN_YEAR <= day.year <= clock.MAX_YEAR \
-        else None
+    # The day's closure as the grid already read it, or (a day beyond the grid) read now.
+    closed_reason = shown["closed_reason"] if shown else services.closed_days(item.base_id, item.venue_id, day, day).get(day)
     blocked_until = None
     mine = {}
     if current_user.role == "secretary" and current_user.branch_id:

@@ -92,13 +92,10 @@ def declined_by(booking: Booking) -> set[int]:
     """The lecturers who declined this booking's invitation (they are not suggested for it again)."""
     declined = {booking.lecturer_id} if booking.lecturer_status == DECLINED else set()
     # Earlier answers are in the history: a declined lecturer may since have been replaced by another.
-    rows = db.session.execute(select(BookingEvent.actor_id).where(
-        BookingEvent.booking_id == booking.id, BookingEvent.action == "lecturer_declined"))
-    actors = {r[0] for r in rows if r[0] is not None}
-    if actors:
-        declined |= set(db.session.scalars(select(User.lecturer_id).where(User.id.in_(actors),
-                                                                          User.lecturer_id.is_not(None))))
-    return declined
+    return declined | set(db.session.scalars(
+        select(User.lecturer_id).join(BookingEvent, BookingEvent.actor_id == User.id)
+        .where(BookingEvent.booking_id == booking.id, BookingEvent.action == "lecturer_declined",
+               User.lecturer_id.is_not(None))))
 
 
 def _lock_lecturer(lecturer_id: int) -> Lecturer | None:

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, permissions
+from booking import permissions
 from booking.errors import on_refusal
 from booking.manage import forms, services
 
@@ -127,8 +127,7 @@ def closure_add(base_id):
         venue_id = closure_form.venue_id.data or None
         start, end = closure_form.start_date.data, closure_form.end_date.data
         # The bookings it would fall on are listed on the form, with the choice of what becomes of them.
-        page["affected"] = services.closure_conflicts(base, venue_id, start, end) \
-            if clock.MIN_YEAR <= start.year <= clock.MAX_YEAR and clock.MIN_YEAR <= end.year <= clock.MAX_YEAR else []
+        page["affected"] = services.closure_conflicts(base, venue_id, start, end)
         on_refusal("manage/base.html", fields=closure_form, **page)
         _, cancelled, kept = services.add_closure(
             current_user, base, venue_id=venue_id, start_date=start, end_date=end,

@@ -184,8 +184,15 @@ def set_slot_active(actor: User, slot: OpeningSlot, active: bool) -> int:
     return live
 
 
+def _closure_day_ok(day: date) -> bool:
+    return clock.MIN_YEAR <= day.year <= clock.MAX_YEAR
+
+
 def closure_conflicts(base: Base, venue_id: int | None, start_date: date, end_date: date) -> list[Booking]:
-    """The live bookings a closure of these days (of the whole base, or one venue) would fall on, soonest first."""
+    """The live bookings a closure of these days (of the whole base, or one venue) would fall on, soonest first;
+    none for dates a closure may not have (add_closure says why)."""
+    if not (_closure_day_ok(start_date) and _closure_day_ok(end_date)):
+        return []
     first, _ = clock.day_bounds(start_date)
     _, last = clock.day_bounds(end_date)
     stmt = select(Booking).where(Booking.base_id == base.id, Booking.status.in_(LIVE),
@@ -210,7 +217,7 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
     and those kept."""
     fields = {}
     for name, day in (("start_date", start_date), ("end_date", end_date)):
-        if not clock.MIN_YEAR <= day.year <= clock.MAX_YEAR:
+        if not _closure_day_ok(day):
             fields[name] = f"请填写 {clock.MIN_YEAR}–{clock.MAX_YEAR} 年之间的日期。"
     if not fields and end_date < start_date:
         fields["end_date"] = "结束日期不能早于开始日期。"

@@ -267,11 +267,16 @@ def require(refusal: Refusal) -> None:
         raise refusal
 
 
+def refusal(action: str, actor: Actor, booking: Booking, now: datetime | None = None) -> Refusal:
+    """The guard's answer for `action` now: the refusal, or None (a page says why an action is not offered)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return NotAllowed()
+    return GUARDS[action](actor, booking, now or clock.now())
+
+
 def allows(action: str, actor: Actor, booking: Booking, now: datetime | None = None) -> bool:
     """Whether the guard of `action` lets the actor act now (what a page asks before offering a button)."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return False
-    return GUARDS[action](actor, booking, now or clock.now()) is None
+    return refusal(action, actor, booking, now) is None
 
 
 # -- moving along the state machine ----------------------------------------------------------------
