@@ -24,6 +24,7 @@ BASES = [
         "name": "红星革命纪念馆", "type": "red", "address": "X区红星路 1 号",
         "description": "全国爱国主义教育示范基地，馆藏革命文物 2000 余件，讲述本地党组织的创建与斗争历程。",
         "contact_name": "周老师", "contact_phone": "021-55550101",
+        "visitor_notes": '地铁 2 号线红星路站 3 号口步行约 5 分钟；团体大巴可停纪念馆东侧停车场。\n请提前 15 分钟到誓词广场集合，重温誓词请自带党旗或由基地提供。\n馆内禁止饮食，拍照请勿使用闪光灯。',
         "venues": [("主展厅", "museum", 60), ("誓词广场", "outdoor", 80)],
         "menu": [
             ("重温入党誓词", "red", "党史学习", 30, 10, 60, "誓词广场", False,
@@ -38,6 +39,7 @@ BASES = [
         "name": "时代楷模事迹展览馆", "type": "basic", "address": "X区人民路 88 号",
         "description": "展示本区时代楷模、道德模范的先进事迹，是开展主题党日和学习先进的基础型基地。",
         "contact_name": "吴老师", "contact_phone": "021-55550202",
+        "visitor_notes": '公交 18 路、26 路人民路站下车即到；地下停车场入口在人民路。\n报告厅可投屏，支部自备课件请提前一天发给基地联系人。',
         "venues": [("事迹展厅", "exhibition_hall", 40), ("报告厅", "lecture_hall", 100)],
         "menu": [
             ("参观先进事迹展", "culture", "文明道德", 60, 5, 40, "事迹展厅", False, "参观时代楷模事迹展。"),
@@ -49,6 +51,7 @@ BASES = [
         "name": "滨江党群服务中心", "type": "welfare", "address": "X区滨江大道 200 号（原国企厂房改造）",
         "description": "由闲置国企厂房改造的党群服务中心，提供志愿服务和基层治理实践活动。",
         "contact_name": "钱老师", "contact_phone": "021-55550303",
+        "visitor_notes": '公交 9 路滨江大道站；厂区内可停车。\n志愿服务请穿便于活动的衣服，基地提供手套和工具。',
         "venues": [("多功能厅", "service_center", 50), ("社区服务点", "outdoor", 30)],
         "menu": [
             ("志愿服务：社区环境整治", "practice", "志愿服务", 120, 5, 30, "社区服务点", False, "参与社区环境整治志愿服务。"),
@@ -60,6 +63,7 @@ BASES = [
         "name": "智造科技创新基地", "type": "tech", "address": "X区科创园 6 号楼",
         "description": "依托园区科创企业建设的科技型基地，展示前沿科技成果，开展科学知识普及。",
         "contact_name": "孙老师", "contact_phone": "021-55550404",
+        "visitor_notes": '地铁 5 号线科创园站 1 号口；园区访客停车需提前报车牌号。\n进入园区请携带身份证件登记。',
         "venues": [("科技展厅", "exhibition_hall", 40), ("新时代大讲堂", "lecture_hall", 120)],
         "menu": [
             ("参观科创成果展", "culture", "科学知识", 60, 5, 40, "科技展厅", False, "参观园区科创成果展。"),
@@ -118,7 +122,7 @@ def load_demo() -> bool:
             created = True
             base = Base(name=spec["name"], type=spec["type"], address=spec["address"],
                         description=spec["description"], contact_name=spec["contact_name"],
-                        contact_phone=spec["contact_phone"], min_advance_days=1, max_advance_days=60,
+                        contact_phone=spec["contact_phone"], visitor_notes=spec["visitor_notes"], min_advance_days=1, max_advance_days=60,
                         cancel_deadline_hours=24, requires_approval=True)
             db.session.add(base)
             db.session.flush()

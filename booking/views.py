@@ -1,6 +1,7 @@
 """App-wide views and hooks: home, health check, the login loader, template helpers."""
 import os
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
@@ -161,6 +162,16 @@ def init_app(app: Flask) -> None:
         """周一…周日 of a date, or of an instant in local time."""
         day = clock.local(value).date() if isinstance(value, datetime) else value
         return WEEKDAYS[day.weekday()]
+
+    @app.template_filter("day")
+    def day_filter(value):
+        """A date written the one way texts write dates (2026年12月3日)."""
+        return clock.day_text(value) if value else ""
+
+    @app.template_filter("map_url")
+    def map_url_filter(address):
+        """A link that opens the address in a map app on a phone (Amap's URI API; a browser shows its web map)."""
+        return "https://uri.amap.com/search?" + urlencode({"keyword": address, "src": "booking", "callnative": 1})
 
     @app.context_processor
     def helpers():

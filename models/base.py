@@ -43,6 +43,8 @@ class Base(Model):
     type: Mapped[str] = mapped_column(String(16), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # 预约须知: arrival, transport, parking, meeting point; shown on the base page and on every booking.
+    visitor_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     contact_name: Mapped[str | None] = mapped_column(String(60))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     min_advance_days: Mapped[int] = mapped_column(default=1)

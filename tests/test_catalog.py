@@ -268,3 +268,78 @@ def test_a_slot_the_branch_holds_links_to_its_booking(demo, client):
     client.post("/logout")
     login(client, "secretary2")
     assert "本支部已预约" not in client.get(f"/menu-items/{menu_item().id}?date={day}").get_data(as_text=True)
+
+
+def test_the_base_page_tells_a_visitor_when_where_and_whom_to_call(demo, client):
+    from tests.conftest import login
+    base = db.session.get(Base, 1)
+    base.visitor_notes = "地铁 2 号线红星站 B 口步行 300 米；\n大巴可停东门停车场。"
+    base.contact_name = "李馆长"
+    day = clock.local_today() + timedelta(days=9)
+    db.session.add(Closure(base_id=1, venue_id=None, start_date=day, end_date=day, reason="布展"))
+    db.session.commit()
+    assert services.opening_hours(1) == [("周一至周日", "09:00–11:00、14:00–16:00")]
+    login(client, "secretary")
+    html = client.get("/bases/1").get_data(as_text=True)
+    assert "周一至周日 09:00–11:00、14:00–16:00" in html
+    assert f"闭馆：{clock.day_text(day)}" in html and "布展" in html
+    assert "https://uri.amap.com/search?keyword=" in html and "打开地图导航" in html
+    assert "李馆长" in html and f'href="tel:{base.contact_phone}"' in html
+    assert "大巴可停东门停车场" in html
+
+
+def test_opening_hours_group_days_with_the_same_times(demo):
+    venue = db.session.get(Base, 1).venues[0]
+    for slot in db.session.scalars(select(OpeningSlot).join(OpeningSlot.venue).where(
+            OpeningSlot.weekday >= 5)):
+        slot.active = False
+    db.session.add(OpeningSlot(venue_id=venue.id, weekday=5, start_time=time(8, 30), end_time=time(12), capacity=20))
+    db.session.commit()
+    assert services.opening_hours(1) == [("周一至周五", "09:00–11:00、14:00–16:00"), ("周六", "08:30–12:00")]
+
+
+def test_the_booking_page_carries_the_visitor_notes_and_the_base_contact(demo, client):
+    from tests.conftest import login
+    from tests.factories import booking, slot_start
+    base = db.session.get(Base, 1)
+    base.visitor_notes, base.contact_name = "请提前 10 分钟到东门集合。", "李馆长"
+    db.session.commit()
+    b = booking(start=slot_start(5, 9))
+    login(client, "secretary")
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert "请提前 10 分钟到东门集合。" in html and "李馆长" in html and "uri.amap.com" in html
+
+
+def test_a_manager_changes_the_base_through_the_api(demo, api):
+    r = api.patch("/api/v1/bases/1", as_="manager", json={
+        "visitor_notes": "东门停车", "rules": {"max_advance_days": 45}})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["visitor_notes"] == "东门停车" and body["rules"]["max_advance_days"] == 45
+    assert body["rules"]["min_advance_days"] == 1 and body["name"] == "红星革命纪念馆"  # not sent: unchanged
+    r = api.patch("/api/v1/bases/1", as_="manager", json={"rules": {"min_advance_days": 50}})
+    assert r.status_code == 422 and "max_advance_days" in r.get_json()["error"]["fields"]
+    r = api.patch("/api/v1/bases/1", as_="manager", json={"rules": {"cancel_deadline_hours": "x"}, "name": ""})
+    fields = r.get_json()["error"]["fields"]
+    assert r.status_code == 422 and "rules.cancel_deadline_hours" in fields
+    assert api.patch("/api/v1/bases/1", as_="manager", json={"rules": [1]}).status_code == 422
+    assert api.patch("/api/v1/bases/2", as_="manager", json={"visitor_notes": "x"}).status_code == 403
+    assert api.patch("/api/v1/bases/2", as_="secretary", json={"visitor_notes": "x"}).status_code == 403
+    assert api.patch("/api/v1/bases/2", as_="admin", json={"contact_phone": "0571-8888888"}).status_code == 200
+    assert api.patch("/api/v1/bases/999", as_="admin", json={}).status_code == 404
+    assert db.session.get(Base, 1).max_advance_days == 45
+
+
+def test_the_calendar_shows_the_whole_booking_window_in_pages(demo, client):
+    from tests.conftest import login
+    item = _item()
+    login(client, "secretary")
+    html = client.get(f"/menu-items/{item.id}").get_data(as_text=True)
+    first, last = _in_days(1), _in_days(60)  # the demo base: 1–60 days ahead
+    assert "第 1 / 3 页" in html and f"可预约至 {clock.day_text(last)}" in html
+    assert f"date={first.isoformat()}" in html and f"date={_in_days(29).isoformat()}\"" not in html
+    html = client.get(f"/menu-items/{item.id}?date={first.isoformat()}&from={_in_days(57).isoformat()}").get_data(as_text=True)
+    assert "第 3 / 3 页" in html and f"date={last.isoformat()}" in html and f"date={_in_days(61).isoformat()}" not in html
+    # The chosen day's page is shown when no page is asked for.
+    html = client.get(f"/menu-items/{item.id}?date={_in_days(40).isoformat()}").get_data(as_text=True)
+    assert "第 2 / 3 页" in html and "剩余 80 / 80 位" in html

@@ -1,9 +1,10 @@
 """The catalogue: bases, menus, availability, branches."""
 from booking import permissions
 from booking.api import serialize
-from booking.api.core import bp, current_user, endpoint, page_of
-from booking.api.schema import F, Query
+from booking.api.core import bp, current_user, endpoint, json_body, page_of
+from booking.api.schema import Body, F, Query
 from booking.catalog import services
+from booking.manage import services as manage
 from booking.errors import NotAllowed
 from models import BASE_TYPES
 
@@ -29,6 +30,37 @@ def list_bases(query):
 def get_base(base_id):
     """A base's detail."""
     return serialize.base_detail(*services.base_detail_rows(base_id))
+
+
+RULES_BODY = Body(
+    min_advance_days=F("integer", "最少提前天数", min=0, max=365),
+    max_advance_days=F("integer", "最多提前天数", min=0, max=365),
+    cancel_deadline_hours=F("integer", "取消截止小时数", min=0, max=720),
+    requires_approval=F("boolean", "线上预约需要审核"),
+)
+BASE_CHANGE_BODY = Body(
+    name=F("string", "基地名称", max_length=120),
+    description=F("string", "简介", max_length=5000),
+    address=F("string", "地址", max_length=200),
+    visitor_notes=F("string", "预约须知", max_length=5000, description="到达、交通、停车等须知"),
+    contact_name=F("string", "联系人", max_length=60, nullable=True),
+    contact_phone=F("string", "联系电话", max_length=30, nullable=True),
+    rules=F("object", "预约规则", schema=RULES_BODY),
+)
+
+
+@bp.patch("/bases/<id:base_id>")
+@endpoint("Change a base's details and rules", body=BASE_CHANGE_BODY, tag="catalogue",
+          responses={200: "BaseDetail", 403: None, 404: None},
+          description="A manager of the base or an admin; fields not sent stay as they are.")
+def change_base(base_id, body):
+    """Change the fields given (rules too); the same checks as the manager's page."""
+    given = json_body().keys()
+    base = manage.base_for_edit(current_user(), base_id)
+    changes = {k: v for k, v in body.items() if k in given and k != "rules"}
+    changes.update(body.get("rules") or {})
+    manage.update_base(current_user(), base, **changes)
+    return serialize.base_detail(*services.base_detail_rows(base_id, include_inactive=True))
 
 
 AVAILABILITY_QUERY = Query(date=F("date", "日期", required=True))

@@ -46,7 +46,7 @@ COMPONENTS = {
                     min_group=I, max_group=I, needs_lecturer=B, venue_id=I),
     "Rules": obj(min_advance_days=I, max_advance_days=I, cancel_deadline_hours=I, requires_approval=B),
     "BaseDetail": obj(id=I, name=S, type=S, address=S, description=S, venue_count=I, menu_item_count=I,
-                      contact_name=nullable(S), contact_phone=nullable(S), rules=ref("Rules"),
+                      contact_name=nullable(S), contact_phone=nullable(S), visitor_notes=S, rules=ref("Rules"),
                       venues={"type": "array", "items": ref("Venue")},
                       menu={"type": "array", "items": ref("MenuItem")}),
     "Slot": obj(start=DT, end=DT, capacity=I, remaining=I, bookable=B),

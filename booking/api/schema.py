@@ -23,6 +23,8 @@ class F:
     enum: tuple | None = None
     nullable: bool = False
     description: str = ""
+    schema: Schema | None = None  # the fields of an "object"
+
 
     def json_schema(self) -> dict:
         """This field as a JSON Schema fragment."""
@@ -30,6 +32,8 @@ class F:
             schema = {"type": "string", "format": "date"}
         elif self.type == "datetime":
             schema = {"type": "string", "format": "date-time"}
+        elif self.type == "object":
+            schema = self.schema.json_schema()
         else:
             schema = {"type": self.type}
         if self.min is not None:
@@ -129,6 +133,17 @@ class Schema:
             raw = data.get(name, None)
             if from_query and raw == "":
                 raw = None
+            if f.type == "object" and raw is not None:
+                if not isinstance(raw, dict):
+                    errors[name] = f"{f.label}应为 JSON 对象。"
+                    continue
+                try:
+                    given = f.schema.load(raw)
+                except ValidationFailed as err:
+                    errors.update({f"{name}.{k}": v for k, v in err.fields.items()})
+                    continue
+                out[name] = {k: v for k, v in given.items() if k in raw}  # only what was sent
+                continue
             try:
                 out[name] = f.clean(raw, from_query=from_query)
             except ValueError as err:

@@ -53,7 +53,7 @@ def base_detail(base, venues, menu) -> dict:
     return {
         "id": base.id, "name": base.name, "type": base.type, "address": base.address,
         "description": base.description, "venue_count": len(venues), "menu_item_count": len(menu),
-        "contact_name": base.contact_name, "contact_phone": base.contact_phone,
+        "contact_name": base.contact_name, "contact_phone": base.contact_phone, "visitor_notes": base.visitor_notes,
         "rules": {
             "min_advance_days": base.min_advance_days, "max_advance_days": base.max_advance_days,
             "cancel_deadline_hours": base.cancel_deadline_hours, "requires_approval": base.requires_approval,

@@ -10,6 +10,7 @@ from booking.views import paginate
 from models import BASE_TYPES, db
 
 bp = Blueprint("catalog", __name__)
+CALENDAR_PAGE = 28  # days of the booking calendar shown at once
 
 
 @bp.get("/bases")
@@ -30,7 +31,8 @@ def index():
 def base(base_id):
     """A base: its description, rules, venues and menu."""
     base = services.get_base(base_id)
-    return render_template("catalog/base.html", base=base)
+    return render_template("catalog/base.html", base=base, hours=services.opening_hours(base.id),
+                           closures=services.upcoming_closures(base.id, clock.local_today()))
 
 
 @bp.get("/menu-items/<id:item_id>")
@@ -46,9 +48,22 @@ def menu_item(item_id):
         day = clock.parse_date(request.args.get("date", ""))
     except ValueError:
         day = today + timedelta(days=max(soonest, 0))
+    # The whole booking window, four weeks a page; the page holding the chosen day unless ?from= says otherwise.
     first = today + timedelta(days=soonest)
-    horizon = min(item.base.max_advance_days - soonest + 1, 28)
-    days = services.calendar_days(item, first, max(horizon, 0), offline=offline)
+    window = max(item.base.max_advance_days - soonest + 1, 0)
+    pages = max((window + CALENDAR_PAGE - 1) // CALENDAR_PAGE, 1)
+    try:
+        shown_from = clock.parse_date(request.args.get("from", ""))
+    except ValueError:
+        shown_from = day
+    number = min(max((shown_from - first).days // CALENDAR_PAGE, 0), pages - 1)
+    page_first = first + timedelta(days=number * CALENDAR_PAGE)
+    days = services.calendar_days(item, page_first, max(min(CALENDAR_PAGE, window - number * CALENDAR_PAGE), 0),
+                                  offline=offline)
+    calendar = {"number": number + 1, "pages": pages,
+                "previous": page_first - timedelta(days=CALENDAR_PAGE) if number > 0 else None,
+                "next": page_first + timedelta(days=CALENDAR_PAGE) if number + 1 < pages else None,
+                "last_day": first + timedelta(days=window - 1) if window else None}
     slots = services.availability(item, day, offline=offline)
     shown = next((d for d in days if d["date"] == day), None)
     # The day's closure as the grid already read it, or (a day beyond the grid) read now.
@@ -61,4 +76,4 @@ def menu_item(item_id):
         from booking.reservations.lifecycle import no_show_block
         blocked_until = no_show_block(current_user.branch_id, today)
     return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots,
-                           blocked_until=blocked_until, closed_reason=closed_reason, mine=mine)
+                           blocked_until=blocked_until, closed_reason=closed_reason, mine=mine, calendar=calendar)

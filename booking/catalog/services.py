@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from booking import clock
 from booking.errors import NotFound
 from models import Base, Branch, Closure, MenuItem, OpeningSlot, Organization, SlotOccupancy, Venue, db
+from models.base import WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ _HELD = select(_occ.c.starts_at, _occ.c.held).where(
 
 _venues = Venue.__table__
 _BASE_ROW = select(_bases).where(_bases.c.id == bindparam("base_id"), _bases.c.active.is_(True))
+_ANY_BASE_ROW = select(_bases).where(_bases.c.id == bindparam("base_id"))
 _BASE_VENUES = (select(_venues.c.id, _venues.c.name, _venues.c.kind, _venues.c.capacity)
                 .where(_venues.c.base_id == bindparam("base_id"), _venues.c.active.is_(True)).order_by(_venues.c.id))
 _BASE_MENU = (select(_items.c.id, _items.c.title, _items.c.description, _items.c.category, _items.c.content_topic,
@@ -116,10 +118,11 @@ _BASE_MENU = (select(_items.c.id, _items.c.title, _items.c.description, _items.c
               .where(_items.c.base_id == bindparam("base_id"), _items.c.active.is_(True)).order_by(_items.c.id))
 
 
-def base_detail_rows(base_id: int):
-    """A base's row with its active venues and menu, as plain rows (three prebuilt queries); NotFound if none."""
+def base_detail_rows(base_id: int, include_inactive: bool = False):
+    """A base's row with its active venues and menu, as plain rows (three prebuilt queries); NotFound if none
+    (or, unless include_inactive, if it is off the catalogue)."""
     params = {"base_id": base_id}
-    base = db.session.execute(_BASE_ROW, params).first()
+    base = db.session.execute(_ANY_BASE_ROW if include_inactive else _BASE_ROW, params).first()
     if base is None:
         raise NotFound("基地不存在。")
     return base, db.session.execute(_BASE_VENUES, params).all(), db.session.execute(_BASE_MENU, params).all()
@@ -208,6 +211,45 @@ def item_at(item_id: int, start: datetime):
     return db.session.execute(_ITEM_SLOT, {"item_id": item_id, "weekday": local.weekday(),
                                            "start_time": local.time().replace(tzinfo=None),
                                            "day": local.date()}).first()
+
+
+def opening_hours(base_id: int) -> list[tuple[str, str]]:
+    """The base's opening hours from its venues' weekly slots, as (days, times) lines: "周一至周五",
+    "09:00–11:00、14:00–16:00"; consecutive weekdays with the same times share a line."""
+    times: dict[int, set] = {}
+    for weekday, start, end in db.session.execute(
+            select(OpeningSlot.weekday, OpeningSlot.start_time, OpeningSlot.end_time).join(Venue)
+            .where(Venue.base_id == base_id, Venue.active.is_(True), OpeningSlot.active.is_(True))):
+        times.setdefault(weekday, set()).add((start, end))
+    merged = {}
+    for weekday, ranges in times.items():
+        spans = []
+        for start, end in sorted(ranges):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
+        merged[weekday] = "、".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans)
+    lines, day = [], 0
+    while day < 7:
+        if day not in merged:
+            day += 1
+            continue
+        last = day
+        while last + 1 < 7 and merged.get(last + 1) == merged[day]:
+            last += 1
+        label = WEEKDAYS[day] if last == day else (f"{WEEKDAYS[day]}、{WEEKDAYS[last]}" if last == day + 1
+                                                   else f"{WEEKDAYS[day]}至{WEEKDAYS[last]}")
+        lines.append((label, merged[day]))
+        day = last + 1
+    return lines
+
+
+def upcoming_closures(base_id: int, today: date, days: int = 60) -> list[Closure]:
+    """Closures of the base (whole or one venue) that end today or later and begin within `days`."""
+    return list(db.session.scalars(select(Closure).where(
+        Closure.base_id == base_id, Closure.end_date >= today, Closure.start_date <= today + timedelta(days=days))
+        .options(selectinload(Closure.venue)).order_by(Closure.start_date)))
 
 
 def closed_days(base_id: int, venue_id: int, first: date, last: date) -> dict[date, str]:

@@ -5,10 +5,11 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking.textutil import CONTACT_PHONE_RE
 from models import BASE_TYPES, CATEGORIES, VENUE_KINDS
 from models.base import WEEKDAYS
 
-PHONE = Regexp(r"^[0-9+\-() ]{5,30}$", message="请输入有效的电话号码。")
+PHONE = Regexp(CONTACT_PHONE_RE, message="请输入有效的电话号码。")
 REQUIRED_NUMBER = "请填写整数。"
 
 
@@ -17,6 +18,8 @@ class BaseForm(FlaskForm):
     type = SelectField("基地类型", choices=list(BASE_TYPES.items()))
     address = StringField("地址", validators=[Length(max=200)])
     description = TextAreaField("简介", validators=[Length(max=5000)])
+    visitor_notes = TextAreaField("预约须知", validators=[Length(max=5000)],
+                                  description="到达方式、公交地铁、停车、集合地点、参观要求等，显示在基地页面和预约单上。")
     contact_name = StringField("联系人", validators=[Optional(), Length(max=60)])
     contact_phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     min_advance_days = IntegerField("最少提前天数", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 365, "请填写 0–365 之间的天数。")])

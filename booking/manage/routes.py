@@ -32,7 +32,7 @@ def base(base_id):
     if form.validate_on_submit():
         on_refusal("manage/base.html", fields=form, status=200, **page)
         services.update_base(current_user, base, **{f: form[f].data for f in (
-            "name", "type", "address", "description", "contact_name", "contact_phone", "min_advance_days",
+            "name", "type", "address", "description", "visitor_notes", "contact_name", "contact_phone", "min_advance_days",
             "max_advance_days", "cancel_deadline_hours", "requires_approval")})
         flash("基地信息已保存。", "success")
         return redirect(url_for(".base", base_id=base.id))

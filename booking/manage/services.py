@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 
 from booking import audit, clock, permissions
-from booking.textutil import CONTROL_MESSAGE, has_control_chars
+from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
@@ -49,31 +49,69 @@ def item_for_edit(user: User, item_id: int) -> MenuItem:
     return _owned(user, db.session.get(MenuItem, item_id), "菜单项目")
 
 
-def update_base(actor: User, base: Base, *, name: str, type: str, address: str, description: str,
-                contact_name: str | None, contact_phone: str | None, min_advance_days: int,
-                max_advance_days: int, cancel_deadline_hours: int, requires_approval: bool) -> Base:
-    """Change a base's profile and booking rules."""
+BASE_FIELDS = ("name", "type", "address", "description", "visitor_notes", "contact_name", "contact_phone")
+RULE_FIELDS = ("min_advance_days", "max_advance_days", "cancel_deadline_hours", "requires_approval")
+_RULE_LIMITS = {"min_advance_days": (0, 365), "max_advance_days": (0, 365), "cancel_deadline_hours": (0, 720)}
+
+
+def update_base(actor: User, base: Base, **changes) -> Base:
+    """Change any of a base's profile fields (BASE_FIELDS) and booking rules (RULE_FIELDS); what is not given
+    stays. The page sends every field, the API's PATCH only those it changes; both are checked here."""
+    unknown = set(changes) - set(BASE_FIELDS) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown base fields: {sorted(unknown)}")
+    values = {f: getattr(base, f) for f in BASE_FIELDS + RULE_FIELDS} | changes
     fields = {}
-    name = (name or "").strip()
+    name = (values["name"] or "").strip()
     if not name:
         fields["name"] = "请填写基地名称。"
     elif has_control_chars(name):
         fields["name"] = "名称" + CONTROL_MESSAGE
     elif db.session.scalar(select(Base.id).where(Base.name == name, Base.id != base.id)):
         fields["name"] = "已有同名基地。"
-    if type not in BASE_TYPES:
+    if values["type"] not in BASE_TYPES:
         fields["type"] = "请选择基地类型。"
-    if max_advance_days < min_advance_days:
+    for f, (low, high) in _RULE_LIMITS.items():
+        if not isinstance(values[f], int) or isinstance(values[f], bool) or not low <= values[f] <= high:
+            fields[f] = f"请填写 {low}–{high} 之间的整数。"
+    if "min_advance_days" not in fields and "max_advance_days" not in fields \
+            and values["max_advance_days"] < values["min_advance_days"]:
         fields["max_advance_days"] = "最多提前天数不能小于最少提前天数。"
+    if not isinstance(values["requires_approval"], bool):
+        fields["requires_approval"] = "请选择是否需要审核。"
+    phone = (values["contact_phone"] or "").strip()
+    if phone and not CONTACT_PHONE_RE.match(phone):
+        fields["contact_phone"] = "请输入有效的电话号码。"
+    for f, limit in (("address", 200), ("description", 5000), ("visitor_notes", 5000), ("contact_name", 60)):
+        text = values[f] or ""
+        if len(text) > limit:
+            fields[f] = f"不能超过 {limit} 个字。"
+        elif f != "description" and f != "visitor_notes" and has_control_chars(text):
+            fields[f] = CONTROL_MESSAGE
     if fields:
         raise ValidationFailed(fields)
-    base.name, base.type, base.address, base.description = name, type, address.strip(), description.strip()
-    base.contact_name, base.contact_phone = (contact_name or None), (contact_phone or None)
-    base.min_advance_days, base.max_advance_days = min_advance_days, max_advance_days
-    base.cancel_deadline_hours, base.requires_approval = cancel_deadline_hours, requires_approval
-    audit.record(actor, "base_updated", "base", base.id, name)
+    before = {f: getattr(base, f) for f in RULE_FIELDS}
+    base.name, base.type = name, values["type"]
+    base.address = (values["address"] or "").strip()
+    base.description = (values["description"] or "").strip()
+    base.visitor_notes = (values["visitor_notes"] or "").strip()
+    base.contact_name = (values["contact_name"] or "").strip() or None
+    base.contact_phone = phone or None
+    for f in RULE_FIELDS:
+        setattr(base, f, values[f])
+    changed_rules = "，".join(f"{RULE_LABELS[f]} {_rule_text(before[f])} → {_rule_text(values[f])}"
+                             for f in RULE_FIELDS if before[f] != values[f])
+    audit.record(actor, "base_updated", "base", base.id, name + (f"（{changed_rules}）" if changed_rules else ""))
     db.session.commit()
     return base
+
+
+RULE_LABELS = {"min_advance_days": "最少提前天数", "max_advance_days": "最多提前天数",
+               "cancel_deadline_hours": "取消截止小时数", "requires_approval": "需要审核"}
+
+
+def _rule_text(value) -> str:
+    return ("是" if value else "否") if isinstance(value, bool) else str(value)
 
 
 def save_venue(actor: User, base: Base, venue: Venue | None, *, name: str, kind: str, capacity: int,
