@@ -1,6 +1,7 @@
 """Settings, read from the environment (see README: Settings)."""
 import os
 import secrets
+from datetime import timedelta
 
 
 def _secret_key(instance_path: str) -> str:
@@ -75,5 +76,13 @@ def load(instance_path: str) -> dict:
         "HTTPS": os.environ.get("HTTPS", "") in ("1", "true", "yes"),
         # A web session ends this long after its login, whatever the browser keeps.
         "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
+        # "记住我" at login: the session outlives the browser (WeChat's included) for this many days, still ended
+        # by logout, a password change or deactivation.
+        "REMEMBER_DAYS": _int("REMEMBER_DAYS", 30),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=_int("REMEMBER_DAYS", 30)),
+        # A password-reset link sent by email works once, for this long.
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
+        # Shown on the login page and when a password cannot be reset by email: whom to ask.
+        "LOGIN_HELP_TEXT": os.environ.get("LOGIN_HELP_TEXT", "无法登录或忘记密码，请联系区委组织部管理员。"),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -29,13 +29,14 @@ class IdConverter(IntegerConverter):
 @login_manager.user_loader
 def load_user(user_id: str):
     """The logged-in user of the session: still active, the session's version still theirs (not logged out,
-    password unchanged since), and the session younger than SESSION_MAX_HOURS."""
+    password unchanged since), and the session younger than SESSION_MAX_HOURS (REMEMBER_DAYS with "记住我")."""
     number, _, version = user_id.partition(".")
     if not number.isdigit() or not version.isdigit() or len(number) > 10:
         return None
     started = session.get("login_at")
-    if not isinstance(started, (int, float)) or \
-            clock.now().timestamp() - started > current_app.config["SESSION_MAX_HOURS"] * 3600:
+    cfg = current_app.config
+    limit = cfg["REMEMBER_DAYS"] * 86400 if session.get("remember") else cfg["SESSION_MAX_HOURS"] * 3600
+    if not isinstance(started, (int, float)) or clock.now().timestamp() - started > limit:
         return None
     user = db.session.get(User, int(number))
     if user is None or not user.active or int(version) != (user.session_version or 0):

@@ -22,6 +22,7 @@ NOTIFICATION_KINDS = {
     "digest": "今日概览",
     "booking_blocked": "线上预约受限",
     "booking_changed": "预约已修改",
+    "password_reset": "重置密码",
 }
 
 

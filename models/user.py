@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,6 +52,8 @@ class User(UserMixin, Model):
     # Part of every web session's identity: raising it (logout, password change or reset, deactivation) ends
     # every session the user has, copied cookies included.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by an administrator's reset and by one-time passwords: the next login must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     branch = relationship("Branch")
     lecturer = relationship("Lecturer", back_populates="user")

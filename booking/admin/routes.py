@@ -79,8 +79,8 @@ def user_new():
             current_user, username=form.username.data, password=form.password.data, role=form.role.data,
             display_name=form.display_name.data, email=form.email.data, phone=form.phone.data,
             branch_id=form.branch_id.data or None, base_ids=form.base_ids.data or [],
-            lecturer_id=form.lecturer_id.data or None)
-        flash(f"账号 {user.username} 已创建。", "success")
+            lecturer_id=form.lecturer_id.data or None, must_change_password=True)
+        flash(f"账号 {user.username} 已创建，首次登录时需设置新密码。", "success")
         return redirect(url_for(".user", user_id=user.id))
     return render_template("admin/user_new.html", form=form)
 
@@ -118,7 +118,7 @@ def user_password(user_id):
         return redirect(back)
     on_refusal(redirect_to=back)
     accounts.reset_password(current_user, user, form.password.data)
-    flash("密码已重置，该用户的 API 令牌已全部失效。", "success")
+    flash("密码已重置：该用户下次登录时需设置新密码，其 API 令牌已全部失效。", "success")
     return redirect(back)
 
 

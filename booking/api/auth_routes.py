@@ -15,7 +15,9 @@ TOKEN_BODY = Body(
 
 @bp.post("/auth/token")
 @endpoint("Exchange a username and password for a bearer token", body=TOKEN_BODY, auth=False, tag="auth",
-          responses={200: "Token", 401: None, 429: None})
+          responses={200: "Token", 401: None, 403: None, 429: None},
+          description="403 password_change_required while the account still has a password set by an administrator "
+                      "(a new one is chosen on the web page first).")
 def create_token(body):
     """Log in: a new bearer token for valid credentials."""
     user = services.authenticate(body["username"], body["password"], request.remote_addr or "")

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import bindparam, delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import audit, clock
-from booking.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
+from booking.errors import NotAllowed, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from booking.notify.services import notify
 from models import ApiToken, Base, Branch, Lecturer, LoginFailure, ROLES, User, db, manager_bases
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -78,8 +80,15 @@ def authenticate(username: str, password: str, address: str, now: datetime | Non
     return user
 
 
+class PasswordChangeRequired(NotAllowed):
+    code, message = "password_change_required", "请先登录网页设置新密码，再使用该账号。"
+
+
 def issue_token(user: User, now: datetime | None = None) -> tuple[str, ApiToken]:
-    """A new bearer token for the user: the raw value (shown once) and its stored row."""
+    """A new bearer token for the user: the raw value (shown once) and its stored row. None while the account's
+    password is one an administrator set (it is to be changed first)."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     now = now or clock.now()
     raw = secrets.token_urlsafe(32)
     token = ApiToken(
@@ -154,8 +163,10 @@ def validate_password(password: str) -> str | None:
 
 def create_user(actor: User | None, *, username: str, password: str, role: str, display_name: str = "",
                 email: str | None = None, phone: str | None = None, branch_id: int | None = None,
-                base_ids: list[int] | None = None, lecturer_id: int | None = None) -> User:
-    """Create an account with one role, linked to its branch, bases or lecturer profile."""
+                base_ids: list[int] | None = None, lecturer_id: int | None = None,
+                must_change_password: bool = False) -> User:
+    """Create an account with one role, linked to its branch, bases or lecturer profile. An account made for
+    someone else (`must_change_password`) asks for a new password at its first login."""
     fields = {}
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -192,6 +203,7 @@ def create_user(actor: User | None, *, username: str, password: str, role: str, 
         lecturer=lecturer if role == "lecturer" else None,
     )
     user.set_password(password)
+    user.must_change_password = must_change_password
     user.bases = bases
     db.session.add(user)
     db.session.flush()
@@ -227,16 +239,106 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
-def reset_password(actor: User, user: User, password: str) -> None:
-    """Set a new password, end the user's web sessions and revoke their API tokens."""
-    if (reason := validate_password(password)):
-        raise ValidationFailed({"password": reason})
+def _set_password(user: User, password: str, *, must_change: bool) -> None:
+    """A new password: every web session and API token of the user ends with the old one."""
     user.set_password(password)
+    user.must_change_password = must_change
     user.end_sessions()
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
         token.revoked_at = clock.now()
+
+
+def reset_password(actor: User, user: User, password: str) -> None:
+    """An administrator sets a password the user must change at their next login; the user's web sessions end
+    and their API tokens are revoked."""
+    if (reason := validate_password(password)):
+        raise ValidationFailed({"password": reason})
+    _set_password(user, password, must_change=actor.id != user.id)
     audit.record(actor, "password_reset", "user", user.id, user.username)
     db.session.commit()
+
+
+def change_own_password(user: User, current: str, new: str, confirm: str) -> None:
+    """The user chooses a new password, giving the current one; their other sessions and tokens end (the caller
+    logs this session in again)."""
+    fields = {}
+    if not user.check_password(current or ""):
+        fields["current"] = "当前密码不正确。"
+    if (reason := validate_password(new)):
+        fields["new"] = reason
+    elif new == current:
+        fields["new"] = "新密码不能与当前密码相同。"
+    elif new != confirm:
+        fields["confirm"] = "两次输入的新密码不一致。"
+    if fields:
+        raise ValidationFailed(fields)
+    _set_password(user, new, must_change=False)
+    audit.record(user, "password_changed", "user", user.id, user.username)
+    db.session.commit()
+
+
+def _reset_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_mark(user: User) -> str:
+    # Part of the link: once the password changes (the link used, or any other change) the link is dead.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_link_token(user: User) -> str:
+    """The token of a one-time password-reset link for the user."""
+    return _reset_signer().dumps({"u": user.id, "p": _password_mark(user)})
+
+
+def user_of_reset_token(token: str) -> User:
+    """The user a reset link is for, if it is genuine, unexpired and unused; otherwise NotFound."""
+    try:
+        data = _reset_signer().loads(token or "", max_age=current_app.config["PASSWORD_RESET_MINUTES"] * 60)
+        user = db.session.get(User, int(data["u"]))
+        mark = data["p"]
+    except (BadData, KeyError, TypeError, ValueError):
+        user, mark = None, None
+    if user is None or not user.active or mark != _password_mark(user):
+        raise NotFound("重置链接无效或已过期，请重新申请。")
+    return user
+
+
+def mail_configured() -> bool:
+    """Whether emails can be sent at all (MAIL_HOST set)."""
+    return bool(current_app.config.get("MAIL_HOST"))
+
+
+def request_password_reset(identifier: str, link_for) -> None:
+    """Send a one-time reset link to the account named by username or email, when it has an email address and
+    mail is configured. Says nothing about whether the account exists (the page gives one answer)."""
+    identifier = (identifier or "").strip()[:120]
+    if not identifier or not mail_configured():
+        return
+    user = db.session.scalar(select(User).where(or_(User.username == identifier, User.email == identifier),
+                                                User.active.is_(True)).limit(1))
+    if user is None or not user.email:
+        return
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    # The email goes through the outbox like every other; the in-app copy is marked read (it is for the mail).
+    notify([user], "password_reset", None, "重置组织生活基地预约平台的登录密码",
+           f"{user.display_name}，您好：\n\n请在 {minutes} 分钟内打开以下链接设置新密码（只能使用一次）：\n"
+           f"{link_for(reset_link_token(user))}\n\n如果不是您本人申请，请忽略本邮件，原密码仍然有效。", read=True)
+    audit.record(None, "password_reset_requested", "user", user.id, user.username)
+    db.session.commit()
+
+
+def reset_with_token(token: str, new: str, confirm: str) -> User:
+    """Set the password chosen through a reset link; the link is then used up."""
+    user = user_of_reset_token(token)
+    if (reason := validate_password(new)):
+        raise ValidationFailed({"new": reason})
+    if new != confirm:
+        raise ValidationFailed({"confirm": "两次输入的新密码不一致。"})
+    _set_password(user, new, must_change=False)
+    audit.record(user, "password_reset_by_link", "user", user.id, user.username)
+    db.session.commit()
+    return user
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

@@ -43,10 +43,11 @@ _INSERT = Notification.__table__.insert()
 MAX_MAIL_ATTEMPTS = 10
 
 
-def notify(users, kind: str, booking: Booking | None, title: str, body: str = "") -> int:
+def notify(users, kind: str, booking: Booking | None, title: str, body: str = "", read: bool = False) -> int:
     """Add a notification for each user (anything with .id and .email) to the current transaction, in one
     statement. When mail is configured, each row also holds its email (the outbox): it is committed or rolled
-    back with the change it tells of, and the send-mail job delivers it. Returns how many were added."""
+    back with the change it tells of, and the send-mail job delivers it. `read`: the in-app copy starts read (a
+    message meant for the mailbox). Returns how many were added."""
     rows = []
     seen = set()
     now = clock.now()
@@ -58,6 +59,7 @@ def notify(users, kind: str, booking: Booking | None, title: str, body: str = ""
         to = user.email if mail and user.email else None
         rows.append({"user_id": user.id, "kind": kind, "booking_id": booking.id if booking else None,
                      "title": title[:200], "body": body, "created_at": now, "email_to": to,
+                     "read_at": now if read else None,
                      "email_next_at": now if to else None})
     if rows:
         db.session.execute(_INSERT, rows)
