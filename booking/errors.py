@@ -35,6 +35,10 @@ class NotFound(DomainError):
     status, code, message = 404, "not_found", "未找到该记录。"
 
 
+class Gone(DomainError):
+    status, code, message = 410, "gone", "该内容已不再提供。"
+
+
 class ValidationFailed(DomainError):
     status, code, message = 422, "validation_error", "填写的内容有误，请检查。"
 

@@ -2,6 +2,8 @@
 import csv
 import io
 
+from urllib.parse import quote
+
 from flask import Response
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,4 +64,12 @@ def download(fmt: str, filename: str, title: str, sheet: str, header: list, body
         data, mimetype = csv_bytes(header, body), "text/csv; charset=utf-8"
     else:
         data, mimetype = xlsx_bytes(title, sheet, header, body), XLSX_MIME
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}.{fmt}"})
+    return attachment(data, mimetype, f"{filename}.{fmt}")
+
+
+def attachment(data: bytes, mimetype: str, filename: str) -> Response:
+    """A file to download under its Chinese name (RFC 6266's filename*, with a plain ASCII fallback for old
+    clients)."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename)
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"})

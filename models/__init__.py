@@ -24,7 +24,7 @@ db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 
 from models.types import UTCDateTime, utcnow  # noqa: E402
 from models.org import Organization, Branch, SECTORS  # noqa: E402
-from models.user import User, ApiToken, LoginFailure, ROLES, manager_bases  # noqa: E402
+from models.user import User, ApiToken, CredentialSheet, LoginFailure, ROLES, manager_bases  # noqa: E402
 from models.base import Base, Venue, OpeningSlot, Closure, MenuItem, BASE_TYPES, VENUE_KINDS, CATEGORIES  # noqa: E402
 from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CATEGORIES  # noqa: E402
 from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
@@ -35,7 +35,7 @@ from models.job import JobMark, JobRun  # noqa: E402
 __all__ = [
     "db", "Model", "UTCDateTime", "utcnow",
     "Organization", "Branch", "SECTORS",
-    "User", "ApiToken", "LoginFailure", "ROLES", "manager_bases",
+    "User", "ApiToken", "CredentialSheet", "LoginFailure", "ROLES", "manager_bases",
     "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",
     "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
     "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, false
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, LargeBinary, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -112,3 +112,17 @@ class LoginFailure(Model):
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CredentialSheet(Model):
+    """The one-time passwords of accounts an import created, as the XLSX the administrator downloads once: the
+    file is dropped when downloaded (the row stays, saying who made how many accounts when)."""
+
+    __tablename__ = "credential_sheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accounts: Mapped[int]
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -147,6 +147,9 @@ def test_password_reset_revokes_tokens(demo, api):
     services.reset_password(admin, user, "a-new-password")
     assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     r = api.client.post("/api/v1/auth/token", json={"username": "manager2", "password": "a-new-password"})
+    assert r.status_code == 403  # the administrator's password is to be replaced first (test_accounts)
+    services.change_own_password(user, "a-new-password", "my-own-password", "my-own-password")
+    r = api.client.post("/api/v1/auth/token", json={"username": "manager2", "password": "my-own-password"})
     assert r.status_code == 200
 
 

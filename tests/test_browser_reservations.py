@@ -58,11 +58,14 @@ def test_manager_records_offline_booking(demo):
         _open_first_free_day(page, url)
         page.get_by_role("link", name="预约此场").first.click()
         page.wait_for_load_state()
-        page.get_by_label("查找党支部").fill("城投")
-        with page.expect_navigation():
-            page.get_by_role("button", name="查找").click()
-        page.get_by_label("预约党支部").select_option(label="区城投集团党委 · 城投建设公司党支部")
         page.get_by_label("参加人数").fill("30")
+        # The branch search narrows the list in place: what was typed stays.
+        page.get_by_label("查找党支部").fill("城投")
+        options = page.get_by_label("预约党支部").locator("option").all_text_contents()
+        assert options and all("城投" in o for o in options), options
+        assert page.get_by_text(f"找到 {len(options)} 项").is_visible()
+        assert page.get_by_label("参加人数").input_value() == "30"
+        page.get_by_label("预约党支部").select_option(label="区城投集团党委 · 城投建设公司党支部")
         page.get_by_label("联系人").fill("赵主任")
         page.get_by_label("联系电话").fill("021-55558888")
         assert_accessible(page)

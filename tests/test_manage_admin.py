@@ -296,3 +296,76 @@ def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(demo,
     assert "保留了 1 个预约" in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Booking, kept.id).status == lifecycle.APPROVED
+
+
+def test_import_creates_secretaries_with_one_time_passwords_downloaded_once(demo, client):
+    from openpyxl import load_workbook
+    from models import CredentialSheet
+    login(client, "admin")
+    body = ("党组织,所属领域,支部名称,联系人,联系电话,书记姓名,书记用户名,书记手机号\n"
+            "区卫健委党委,机关,区卫健委机关党支部,孙敏,13900000001,孙敏,sunmin,13900000001\n"
+            "区卫健委党委,机关,区疾控中心党支部,,,周洁,zhoujie,\n"
+            "区卫健委党委,机关,区中医院党支部,,,,,\n")
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "branches.csv")},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "只能下载一次" in html and "新建书记账号 2 个" in html
+    sun = db.session.scalar(select(User).where(User.username == "sunmin"))
+    assert sun.role == "secretary" and sun.branch.name == "区卫健委机关党支部" and sun.must_change_password
+    assert sun.phone == "13900000001" and sun.display_name == "孙敏"
+    sheet = db.session.scalar(select(CredentialSheet))
+    r = client.post(f"/admin/credentials/{sheet.id}")
+    assert r.status_code == 200 and "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+    accounts = {row[3]: row[4] for row in rows if row[3] in ("sunmin", "zhoujie")}
+    assert set(accounts) == {"sunmin", "zhoujie"}
+    assert sun.check_password(accounts["sunmin"]) and len(accounts["sunmin"]) == 12
+    # Once only: the file is gone from the database.
+    db.session.refresh(sheet)
+    assert sheet.content is None and sheet.downloaded_at is not None
+    r = client.post(f"/admin/credentials/{sheet.id}", follow_redirects=True)
+    assert "已下载过" in r.get_data(as_text=True)
+    # The organisation list shows which branches have a secretary; importing again makes nothing new.
+    html = client.get("/admin/organizations?q=区卫健委党委").get_data(as_text=True)
+    assert "书记账号：孙敏" in html and "尚无书记账号" in html
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "branches.csv")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "已有账号跳过 2 个" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CredentialSheet)) == 1
+    # The new secretary must choose a password at first login.
+    client.post("/logout")
+    r = login(client, "sunmin", accounts["sunmin"])
+    assert r.headers["Location"].endswith("/account")
+
+
+def test_import_of_secretaries_checks_every_row_first(demo, client):
+    login(client, "admin")
+    before = db.session.scalar(select(func.count()).select_from(User))
+    body = ("党组织,所属领域,支部名称,书记姓名,书记用户名,书记手机号\n"
+            "区卫健委党委,机关,甲支部,孙敏,manager,\n"        # someone else's username
+            "区卫健委党委,机关,乙支部,周洁,bad name,\n"        # not a username
+            "区卫健委党委,机关,丙支部,,zhou,\n"               # username without a name
+            "区卫健委党委,机关,丁支部,吴刚,wugang,abc\n"       # not a phone
+            "区卫健委党委,机关,戊支部,吴刚,wu2,\n"
+            "区卫健委党委,机关,己支部,吴强,wu2,\n")           # the same username twice
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "b.csv")}, content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    for n in (2, 3, 4, 5, 7):
+        assert f"第 {n} 行" in html
+    assert "已被其他账号使用" in html and "与第 6 行重复" in html
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+    assert db.session.scalar(select(func.count()).select_from(Branch).where(Branch.name == "戊支部")) == 0
+
+
+def test_the_import_template_matches_the_demo_and_imports_nothing_new(demo, client):
+    login(client, "admin")
+    r = client.get("/admin/branches/template.csv")
+    assert "filename*=UTF-8''%E5%85%9A" in r.headers["Content-Disposition"]  # 党支部导入模板.csv
+    branches = db.session.scalar(select(func.count()).select_from(Branch))
+    users = db.session.scalar(select(func.count()).select_from(User))
+    r = client.post("/admin/branches/import", data={"file": (io.BytesIO(r.data), "template.csv")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "新增支部 0 个" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Branch)) == branches
+    assert db.session.scalar(select(func.count()).select_from(User)) == users

@@ -143,7 +143,12 @@ def organizations():
         stmt = stmt.where(or_(Organization.name.like(_like(q), escape="\\"),
                               Organization.branches.any(Branch.name.like(_like(q), escape="\\"))))
     page = paginate(stmt, per_page=20)
-    return render_template("admin/organizations.html", page=page, q=q, form=forms.OrganizationForm(formdata=None),
+    branch_ids = [b.id for o in page.items for b in o.branches]
+    secretaries = {}
+    for branch_id, name in db.session.execute(select(User.branch_id, User.display_name).where(
+            User.branch_id.in_(branch_ids), User.role == "secretary", User.active.is_(True)).order_by(User.id)):
+        secretaries.setdefault(branch_id, []).append(name)
+    return render_template("admin/organizations.html", page=page, q=q, secretaries=secretaries, form=forms.OrganizationForm(formdata=None),
                            import_form=forms.ImportForm(formdata=None))
 
 
@@ -192,15 +197,27 @@ def branch_import():
     result = services.import_branches(current_user, upload.filename or "", upload.read())
     if result.errors:
         return render_template("admin/import_result.html", result=result), 422
-    flash(f"导入完成：新增支部 {result.created} 个，已存在跳过 {result.skipped} 个，新建党组织 {result.organizations_created} 个。", "success")
+    message = f"导入完成：新增支部 {result.created} 个，已存在跳过 {result.skipped} 个，新建党组织 {result.organizations_created} 个"
+    if result.accounts_created or result.accounts_skipped:
+        message += f"；新建书记账号 {result.accounts_created} 个，已有账号跳过 {result.accounts_skipped} 个"
+    flash(message + "。", "success")
+    if result.sheet_id:  # the one-time passwords: downloaded from the page that follows, once
+        return render_template("admin/import_result.html", result=result)
     return redirect(url_for(".organizations"))
+
+
+@bp.post("/credentials/<id:sheet_id>")
+def credentials(sheet_id):
+    """The import's one-time passwords as XLSX, handed over once (a POST, so no link preview can take it)."""
+    on_refusal(redirect_to=url_for(".organizations"))
+    data = services.take_credential_sheet(current_user, sheet_id)
+    return exports.attachment(data, exports.XLSX_MIME, f"党支部书记账号与初始密码-{sheet_id}.xlsx")
 
 
 @bp.get("/branches/template.csv")
 def branch_template():
     """An example file for the import."""
-    return exports.download("csv", "branches-template", "", "", list(services.IMPORT_COLUMNS),
-                            [["区机关工委", "机关", "区财政局第一党支部", "王芳", "13800000000"]])
+    return exports.download("csv", "党支部导入模板", "", "", list(services.IMPORT_COLUMNS), [services.IMPORT_SAMPLE])
 
 
 # -- bases ---------------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from booking import audit
-from booking.textutil import CONTROL_MESSAGE, has_control_chars
-from booking.errors import NotFound, ValidationFailed
-from models import BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, Lecturer, LecturerTopic, Organization, User, db
+from booking import audit, clock, exports
+from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
+from booking.errors import Gone, NotFound, ValidationFailed
+from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, CredentialSheet, Lecturer, LecturerTopic,
+                    Organization, User, db)
 
 SECTOR_BY_LABEL = {label: code for code, label in SECTORS.items()}
 
@@ -81,10 +82,16 @@ class ImportResult:
     created: int = 0
     skipped: int = 0
     organizations_created: int = 0
+    accounts_created: int = 0
+    accounts_skipped: int = 0
+    sheet_id: int | None = None  # the one-time passwords to download, when accounts were made
     errors: list[str] = field(default_factory=list)
 
 
-IMPORT_COLUMNS = ("党组织", "所属领域", "支部名称", "联系人", "联系电话")
+IMPORT_COLUMNS = ("党组织", "所属领域", "支部名称", "联系人", "联系电话", "书记姓名", "书记用户名", "书记手机号")
+# The template's sample row: the demo's own organisation and branch, so importing the template as it is
+# creates nothing twice.
+IMPORT_SAMPLE = ["区直机关工委", "机关", "区财政局第一党支部", "王芳", "13800000000", "王芳", "secretary", "13800000000"]
 
 
 # Bounds checked before a file is parsed, so no upload can keep a worker busy (a district has hundreds of
@@ -160,11 +167,15 @@ def _rows_from_file(filename: str, data: bytes) -> list[list[str]]:
 
 
 def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
-    """Import branches from CSV or XLSX (columns 党组织, 所属领域, 支部名称, 联系人, 联系电话).
+    """Import branches from CSV or XLSX (columns IMPORT_COLUMNS; the secretary's three are optional).
 
     All rows are checked first; with any error nothing is imported. Branches that already exist are
-    skipped, so the same file can be imported twice. Missing organisations are created.
+    skipped, so the same file can be imported twice. Missing organisations are created. A row that names a
+    secretary (name and username) also creates the secretary's account with a one-time password, which must be
+    changed at first login; the passwords wait in a sheet the administrator downloads once.
     """
+    from booking.auth.services import USERNAME_RE
+
     rows = [r for r in _rows_from_file(filename, data) if any(c for c in r)]
     if not rows:
         raise ValidationFailed({"file": "文件是空的。"})
@@ -178,8 +189,10 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
         raise ValidationFailed({"file": f"缺少列：{'、'.join(missing)}。第一行应为列名：{'，'.join(IMPORT_COLUMNS)}。"})
     result = ImportResult()
     orgs = {o.name: o for o in db.session.scalars(select(Organization))}
-    existing = set(db.session.execute(select(Organization.name, Branch.name).join(Branch.organization)).all())
-    planned = []
+    existing = {(o, b): i for i, o, b in db.session.execute(
+        select(Branch.id, Organization.name, Branch.name).join(Branch.organization))}
+    accounts = {u.username: u for u in db.session.scalars(select(User))}
+    planned, usernames = [], {}
     for number, row in enumerate(rows[1:], start=2):
         cell = lambda col: row[index[col]].strip() if col in index and index[col] < len(row) else ""  # noqa: E731
         org_name, sector_text, branch_name = cell("党组织"), cell("所属领域"), cell("支部名称")
@@ -196,27 +209,97 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
         if org_name not in orgs and sector is None:
             result.errors.append(f"第 {number} 行：所属领域“{sector_text}”无效，应为{'、'.join(SECTORS.values())}之一。")
             continue
-        planned.append((org_name, sector, branch_name, cell("联系人")[:60], cell("联系电话")[:30]))
+        secretary = None
+        name, username, phone = cell("书记姓名")[:60], cell("书记用户名"), cell("书记手机号")[:30]
+        if name or username or phone:
+            if not name or not username:
+                result.errors.append(f"第 {number} 行：创建书记账号需同时填写书记姓名和书记用户名。")
+                continue
+            if not USERNAME_RE.match(username):
+                result.errors.append(f"第 {number} 行：书记用户名“{username}”无效，应为 3–64 位字母、数字、下划线、点或短横线。")
+                continue
+            if phone and not CONTACT_PHONE_RE.match(phone):
+                result.errors.append(f"第 {number} 行：书记手机号“{phone}”无效。")
+                continue
+            if username in usernames:
+                result.errors.append(f"第 {number} 行：书记用户名“{username}”与第 {usernames[username]} 行重复。")
+                continue
+            usernames[username] = number
+            taken = accounts.get(username)
+            branch_id = existing.get((org_name, branch_name))
+            if taken is not None and not (taken.role == "secretary" and branch_id and taken.branch_id == branch_id):
+                result.errors.append(f"第 {number} 行：用户名“{username}”已被其他账号使用。")
+                continue
+            secretary = (name, username, phone, taken is not None)
+        planned.append((org_name, sector, branch_name, cell("联系人")[:60], cell("联系电话")[:30], secretary))
     if result.errors:
         return result
-    for org_name, sector, branch_name, contact, phone in planned:
+    credentials = []
+    for org_name, sector, branch_name, contact, phone, secretary in planned:
+        branch = None
         if (org_name, branch_name) in existing:
             result.skipped += 1
+        else:
+            org = orgs.get(org_name)
+            if org is None:
+                org = Organization(name=org_name, sector=sector)
+                db.session.add(org)
+                orgs[org_name] = org
+                result.organizations_created += 1
+            branch = Branch(organization=org, name=branch_name, contact_name=contact or None,
+                            contact_phone=phone or None)
+            db.session.add(branch)
+            db.session.flush()
+            existing[(org_name, branch_name)] = branch.id
+            result.created += 1
+        if secretary is None:
             continue
-        org = orgs.get(org_name)
-        if org is None:
-            org = Organization(name=org_name, sector=sector)
-            db.session.add(org)
-            orgs[org_name] = org
-            result.organizations_created += 1
-        db.session.add(Branch(organization=org, name=branch_name, contact_name=contact or None,
-                              contact_phone=phone or None))
-        existing.add((org_name, branch_name))
-        result.created += 1
+        name, username, mobile, exists = secretary
+        if exists:  # imported before: the account is there already
+            result.accounts_skipped += 1
+            continue
+        password = one_time_password()
+        account = User(username=username, display_name=name, role="secretary", phone=mobile or None,
+                       branch_id=existing[(org_name, branch_name)], must_change_password=True)
+        account.set_password(password)
+        db.session.add(account)
+        credentials.append([org_name, branch_name, name, username, password, mobile])
+        result.accounts_created += 1
+    if credentials:
+        sheet = CredentialSheet(created_by_id=actor.id, accounts=len(credentials), content=exports.xlsx_bytes(
+            "党支部书记账号与初始密码（首次登录须修改，请妥善分发）", "账号",
+            ["党组织", "支部名称", "书记姓名", "用户名", "初始密码", "手机号"], credentials))
+        db.session.add(sheet)
+        db.session.flush()
+        result.sheet_id = sheet.id
     audit.record(actor, "branches_imported", "branch", None,
-                 f"{filename}: 新增 {result.created}，跳过 {result.skipped}，新党组织 {result.organizations_created}")
+                 f"{filename}: 新增支部 {result.created}，跳过 {result.skipped}，新党组织 {result.organizations_created}，"
+                 f"新书记账号 {result.accounts_created}")
     db.session.commit()
     return result
+
+
+# Letters and digits that cannot be mistaken for one another when read off a sheet (no 0/O, 1/l/I).
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def one_time_password() -> str:
+    """A random first password (12 characters, about 70 bits) that is easy to read and type."""
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(12))
+
+
+def take_credential_sheet(actor: User, sheet_id: int) -> bytes:
+    """The sheet's XLSX, once: its file is dropped as it is handed over. Only its maker may take it."""
+    sheet = db.session.get(CredentialSheet, sheet_id, with_for_update=True)
+    if sheet is None or sheet.created_by_id != actor.id:
+        raise NotFound("没有这份账号表。")
+    if sheet.content is None:
+        raise Gone("这份账号表已下载过，初始密码不再保存。如有遗失，请在账号页为相应书记重置密码。")
+    content = sheet.content
+    sheet.content, sheet.downloaded_at = None, clock.now()
+    audit.record(actor, "credentials_downloaded", "credential_sheet", sheet.id, f"{sheet.accounts} 个账号")
+    db.session.commit()
+    return content
 
 
 def create_base(actor: User, *, name: str, type: str, address: str = "", description: str = "") -> Base:

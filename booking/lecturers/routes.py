@@ -128,7 +128,7 @@ def record_export(lecturer_id, fmt):
     rows, total = services.lecture_record(lecturer, year)
     header = ["月份", "授课次数", "授课时长（小时）"]
     body = [[r.period, r.sessions, r.hours] for r in rows] + [["全年合计", total.sessions, total.hours]]
-    return exports.download(fmt, f"lecture-record-{lecturer.id}-{year}", f"{lecturer.name} {year} 年授课记录", "授课记录",
+    return exports.download(fmt, f"授课记录-{lecturer.name}-{year}年", f"{lecturer.name} {year} 年授课记录", "授课记录",
                             header, body)
 
 

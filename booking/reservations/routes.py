@@ -49,7 +49,8 @@ def new():
     form = BookingForm()
     q = (request.args.get("q") or "").strip()[:60]
     if offline:
-        branches = db.session.scalars(catalog.branches_query(q).limit(50)).all()
+        # Every active branch (a district has hundreds): the box above the list narrows it in place.
+        branches = db.session.scalars(catalog.branches_query(q).limit(5000)).all()
         form.branch_id.choices = [(b.id, f"{b.organization.name} · {b.name}") for b in branches]
     else:
         form.branch_id.choices = [(current_user.branch_id, current_user.branch.name)]

@@ -54,5 +54,5 @@ def export(fmt):
     """The same figures as a CSV (UTF-8 with BOM) or XLSX file."""
     group_by, start, end = _params()
     rows, total = services.compute(current_user, group_by, start, end)
-    return exports.download(fmt, f"stats-{group_by}-{start or 'all'}-{end or 'now'}", _title(group_by, start, end),
+    return exports.download(fmt, f"活动统计-按{services.GROUPS[group_by]}-{start or '最早'}至{end or '今天'}", _title(group_by, start, end),
                             "统计", *services.export_rows(group_by, rows, total))

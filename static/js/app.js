@@ -15,3 +15,46 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// Search in place: an input with data-filter-target="ID" narrows the select (its options) or the list of
+// checkboxes with that id as one types; nothing is reloaded and nothing typed elsewhere is lost. The options
+// are removed rather than hidden, since phones' native pickers ignore hidden options.
+document.addEventListener("input", function (event) {
+  var input = event.target;
+  var id = input.getAttribute && input.getAttribute("data-filter-target");
+  if (!id) {
+    return;
+  }
+  var target = document.getElementById(id);
+  if (!target) {
+    return;
+  }
+  var words = input.value.trim().toLowerCase();
+  var shown = 0;
+  if (target.tagName === "SELECT") {
+    if (!target._allOptions) {
+      target._allOptions = Array.prototype.slice.call(target.options);
+    }
+    var chosen = target.value;
+    target.innerHTML = "";
+    target._allOptions.forEach(function (option) {
+      if (!words || option.value === chosen || option.text.toLowerCase().indexOf(words) !== -1) {
+        target.appendChild(option);
+        shown += 1;
+      }
+    });
+    target.value = chosen;
+  } else {
+    Array.prototype.forEach.call(target.querySelectorAll(".form-check"), function (item) {
+      var match = !words || item.textContent.toLowerCase().indexOf(words) !== -1;
+      item.classList.toggle("d-none", !match);
+      if (match) {
+        shown += 1;
+      }
+    });
+  }
+  var status = document.getElementById(id + "-filter-status");
+  if (status) {
+    status.textContent = words ? "找到 " + shown + " 项" : "";
+  }
+});
