@@ -185,8 +185,14 @@ def init_app(app: Flask) -> None:
                 "can": lambda action, booking: lifecycle.allows(action, current_user, booking),
                 "refusal": lambda action, booking: lifecycle.refusal(action, current_user, booking),
                 "has_endpoint": lambda name: name in current_app.view_functions,
+                "lecturer_channel": _lecturer_channel,
                 "STATUS_LABELS": STATUS_LABELS, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts() if available else {}}
+
+
+def _lecturer_channel(lecturer) -> str:
+    from booking.lecturers.services import answer_channel
+    return answer_channel(lecturer)
 
 
 MAX_PAGE = 100000

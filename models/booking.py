@@ -203,6 +203,8 @@ class BookingEvent(Model):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # The lecturer an invitation, acceptance or decline concerned (answers may be recorded by a manager).
+    lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"))
 
     booking: Mapped[Booking] = relationship(back_populates="events")
     actor = relationship("User")

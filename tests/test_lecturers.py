@@ -249,3 +249,82 @@ def test_a_lecturer_who_declined_is_not_suggested_again_for_that_booking(demo, a
     api.put(f"/api/v1/bookings/{b.id}/lecturer", as_="manager", json={"lecturer_id": other.id})
     assert zhang.id not in suggested()  # still not, after someone else was invited
     assert zhang.id in [s.lecturer.id for s in services.suggestions(user("manager"), _lecture_booking(days=7))]
+
+
+def test_suggestions_say_whether_the_lecturer_can_answer_in_the_system(demo, api):
+    b = _lecture_booking()
+    items = api.get(f"/api/v1/bookings/{b.id}/lecturer-suggestions", as_="manager").get_json()["items"]
+    channel = {s["lecturer"]["name"]: s["reasons"][-1] for s in items}
+    assert channel[user("lecturer").lecturer.name] == "可在系统中答复"
+    without = [name for name, text in channel.items() if text.startswith("无账号")]
+    assert without and all(_lecturer(n).user is None for n in without)
+
+
+def test_a_manager_records_a_phone_answer_for_a_lecturer_without_an_account(demo, client):
+    from models import BookingEvent
+    from tests.conftest import login
+    b = _lecture_booking()
+    chen = _lecturer("陈静")
+    assert chen.user is None
+    login(client, "manager")
+    client.post(f"/bookings/{b.id}/lecturer", data={"lecturer_id": str(chen.id)})
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert "登记陈静的答复" in html and "讲师已接受" in html
+    r = client.post(f"/bookings/{b.id}/lecturer/phone-answer", data={"answer": "decline", "note": "当天在外地"},
+                    follow_redirects=True)
+    assert "已登记：陈静婉拒了邀请" in r.get_data(as_text=True)
+    db.session.expire_all()
+    b = db.session.get(Booking, b.id)
+    assert b.lecturer_status == "declined"
+    event = db.session.scalar(select(BookingEvent).where(BookingEvent.booking_id == b.id,
+                                                         BookingEvent.action == "lecturer_declined"))
+    assert event.lecturer_id == chen.id and event.note == "电话答复，由管理员登记：当天在外地"
+    assert event.actor_id == user("manager").id
+    assert chen.id not in [s.lecturer.id for s in services.suggestions(user("manager"), b)]
+    # Invite someone else, record an acceptance: the booking now has its lecturer.
+    client.post(f"/bookings/{b.id}/lecturer", data={"lecturer_id": str(_lecturer("李秀英").id)})
+    client.post(f"/bookings/{b.id}/lecturer/phone-answer", data={"answer": "accept"})
+    db.session.expire_all()
+    assert db.session.get(Booking, b.id).lecturer_status == "accepted"
+    assert chen.id not in [s.lecturer.id for s in services.suggestions(user("manager"), db.session.get(Booking, b.id))]
+
+
+def test_inviting_another_lecturer_replaces_the_invitation_explicitly(demo, client):
+    from tests.conftest import login
+    b = _lecture_booking()
+    zhang = user("lecturer")
+    services.invite(user("manager"), b, zhang.lecturer_id)
+    services.accept(zhang, b)
+    login(client, "manager")
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert "改邀此讲师" in html and "每个预约只邀请一位讲师" in html and "data-confirm=\"改邀" in html
+    assert f'value="{zhang.lecturer_id}"' not in html.split('id="lecturer"')[1]  # the current one is not offered again
+    client.post(f"/bookings/{b.id}/lecturer", data={"lecturer_id": str(_lecturer("陈静").id)})
+    told = db.session.scalar(select(Notification).where(Notification.user_id == zhang.id,
+                                                        Notification.title.like("授课安排已取消%")))
+    assert told is not None
+    assert services.busy_lecturer_ids(b.starts_at, b.ends_at) >= {_lecturer("陈静").id}
+    assert zhang.lecturer_id not in services.busy_lecturer_ids(b.starts_at, b.ends_at)
+
+
+def test_an_accepted_lecturer_withdraws_with_a_reason(demo, client):
+    from booking.errors import ValidationFailed
+    from tests.conftest import login
+    b = _lecture_booking()
+    zhang = user("lecturer")
+    services.invite(user("manager"), b, zhang.lecturer_id)
+    services.accept(zhang, b)
+    with pytest.raises(ValidationFailed):
+        services.withdraw(zhang, b, "  ")
+    login(client, "lecturer")
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert 'data-action="withdraw_from_session"' in html
+    r = client.post(f"/bookings/{b.id}/lecturer/withdraw", data={"reason": "临时出差"}, follow_redirects=True)
+    assert "已退出这场授课" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Booking, b.id).lecturer_status == "declined"
+    note = db.session.scalar(select(Notification).where(Notification.user_id == user("manager").id,
+                                                        Notification.kind == "lecturer_declined"))
+    assert "退出" in note.title and "临时出差" in note.body
+    assert zhang.lecturer_id not in services.busy_lecturer_ids(b.starts_at, b.ends_at)
+    assert zhang.lecturer_id not in [s.lecturer.id for s in services.suggestions(user("manager"), db.session.get(Booking, b.id))]

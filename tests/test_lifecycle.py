@@ -39,6 +39,8 @@ SERVICE = {
     "mark_no_show": lambda a, b, now, o: visits.mark_no_show(a, b, now),
     "invite_lecturer": lambda a, b, now, o: lecturers.invite(a, b, o, now),
     "answer_invitation": lambda a, b, now, o: lecturers.accept(a, b, now),
+    "record_lecturer_answer": lambda a, b, now, o: lecturers.record_phone_answer(a, b, False, "出差", now),
+    "withdraw_from_session": lambda a, b, now, o: lecturers.withdraw(a, b, "生病", now),
     "give_feedback": lambda a, b, now, o: visits.give_feedback(a, b, 4, "", now),
     "keep_record": lambda a, b, now, o: visits.save_activity_record(a, b, "纪实", [], now),
 }
@@ -176,6 +178,10 @@ def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
     assert o[("invite_lecturer", "manager", lifecycle.PENDING, "after_start")] is errors.InvalidState
     assert o[("answer_invitation", "lecturer", lifecycle.APPROVED, "after_deadline")] is None
     assert o[("answer_invitation", "lecturer2", lifecycle.APPROVED, "after_deadline")] is errors.NotAllowed
+    assert o[("record_lecturer_answer", "manager", lifecycle.PENDING, "before_deadline")] is None
+    assert o[("record_lecturer_answer", "manager2", lifecycle.PENDING, "before_deadline")] is errors.NotAllowed
+    assert o[("record_lecturer_answer", "manager", lifecycle.CANCELLED, "before_deadline")] is errors.InvalidState
+    assert o[("withdraw_from_session", "lecturer", lifecycle.APPROVED, "before_deadline")] is errors.InvalidState
     assert o[("give_feedback", "secretary", lifecycle.COMPLETED, "after_start")] is None
     assert o[("give_feedback", "secretary2", lifecycle.COMPLETED, "after_start")] is errors.NotAllowed
     assert o[("change", "secretary", lifecycle.PENDING, "before_deadline")] is None

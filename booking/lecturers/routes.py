@@ -140,5 +140,31 @@ def assign(booking_id):
     raw = request.form.get("lecturer_id", "")
     on_refusal(redirect_to=url_for("reservations.detail", booking_id=booking.id) + "#lecturer")
     services.invite(current_user, booking, int(raw) if raw.isdigit() and len(raw) < 10 else None)
-    flash(f"已邀请 {booking.lecturer.name}，等待讲师确认。", "success")
+    lecturer = booking.lecturer
+    flash(f"已邀请 {lecturer.name}，" + ("等待讲师在系统中确认。" if services.can_answer_in_system(lecturer)
+                                       else "该讲师没有账号，请电话联系后在此登记答复。"), "success")
     return redirect(url_for("reservations.detail", booking_id=booking.id) + "#lecturer")
+
+
+@bp.post("/bookings/<id:booking_id>/lecturer/phone-answer")
+@login_required
+def phone_answer(booking_id):
+    """The manager records the answer an invited lecturer gave by phone."""
+    booking = get_visible(current_user, booking_id)
+    back = url_for("reservations.detail", booking_id=booking.id) + "#lecturer"
+    on_refusal(redirect_to=back)
+    accept = request.form.get("answer") == "accept"
+    services.record_phone_answer(current_user, booking, accept, request.form.get("note", ""))
+    flash(f"已登记：{booking.lecturer.name}{'接受' if accept else '婉拒'}了邀请。", "success")
+    return redirect(back)
+
+
+@bp.post("/bookings/<id:booking_id>/lecturer/withdraw")
+@login_required
+def withdraw(booking_id):
+    """The accepted lecturer withdraws from the session, with a reason."""
+    booking = get_visible(current_user, booking_id)
+    on_refusal(redirect_to=url_for("reservations.detail", booking_id=booking.id))
+    services.withdraw(current_user, booking, request.form.get("reason", ""))
+    flash("已退出这场授课，基地管理员会另行安排。", "success")
+    return redirect(url_for(".schedule"))

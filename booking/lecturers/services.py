@@ -62,7 +62,8 @@ class Suggestion:
 
 
 def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> list[Suggestion]:
-    """Free, suitable lecturers for the booking, best first: topic match, then the lightest load this month."""
+    """Free, suitable lecturers for the booking, best first: topic match, then the lightest load this month.
+    Each says whether the lecturer can answer in the system or must be phoned (no account)."""
     require(lifecycle.can_invite_lecturer(actor, booking, now or clock.now()))
     item = booking.menu_item
     wanted = {item.content_topic, CATEGORIES.get(item.category, ""), item.category}
@@ -70,9 +71,11 @@ def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> 
     declined = declined_by(booking)
     load = sessions_in_month(booking.starts_at, exclude_booking=booking.id)
     out = []
-    for lecturer in db.session.scalars(lecturers_query()):
+    for lecturer in db.session.scalars(lecturers_query().options(selectinload(Lecturer.user))):
         if lecturer.id in busy or lecturer.id in declined:
             continue
+        if booking.lecturer_id == lecturer.id and booking.lecturer_status in HOLDING_LECTURER:
+            continue  # already the booking's lecturer
         count = load.get(lecturer.id, 0)
         if lecturer.monthly_limit is not None and count >= lecturer.monthly_limit:
             continue
@@ -83,19 +86,34 @@ def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> 
         reasons = [f"主题匹配：{'、'.join(matched)}"] if matched else ["主题不完全匹配"]
         reasons.append(f"本月已授课 {count} 次" + (f"（上限 {lecturer.monthly_limit} 次）" if lecturer.monthly_limit else ""))
         reasons.append(lecturer.category_label)
+        reasons.append(answer_channel(lecturer))
         out.append(Suggestion(lecturer, float(score), reasons))
     out.sort(key=lambda s: (-s.score, s.lecturer.id))
     return out
 
 
+def can_answer_in_system(lecturer: Lecturer) -> bool:
+    """Whether the lecturer has an active account to see and answer invitations."""
+    return lecturer.user is not None and lecturer.user.active
+
+
+def answer_channel(lecturer: Lecturer) -> str:
+    """How the lecturer's answer reaches the base, in the words the suggestion list uses."""
+    if can_answer_in_system(lecturer):
+        return "可在系统中答复"
+    if lecturer.phone:
+        return f"无账号：请电话联系（{lecturer.phone}）后代为登记答复"
+    return "无账号、无电话：请通过讲师团联系后代为登记答复"
+
+
 def declined_by(booking: Booking) -> set[int]:
-    """The lecturers who declined this booking's invitation (they are not suggested for it again)."""
+    """The lecturers who declined this booking (in the system, by phone, or after accepting): they are not
+    suggested for it again."""
     declined = {booking.lecturer_id} if booking.lecturer_status == DECLINED else set()
-    # Earlier answers are in the history: a declined lecturer may since have been replaced by another.
     return declined | set(db.session.scalars(
-        select(User.lecturer_id).join(BookingEvent, BookingEvent.actor_id == User.id)
-        .where(BookingEvent.booking_id == booking.id, BookingEvent.action == "lecturer_declined",
-               User.lecturer_id.is_not(None))))
+        select(BookingEvent.lecturer_id).where(BookingEvent.booking_id == booking.id,
+                                               BookingEvent.action == "lecturer_declined",
+                                               BookingEvent.lecturer_id.is_not(None))))
 
 
 def _lock_lecturer(lecturer_id: int) -> Lecturer | None:
@@ -127,10 +145,15 @@ def invite(actor: Actor, booking: Booking, lecturer_id, now: datetime | None = N
             sessions_in_month(booking.starts_at, booking.id).get(lecturer.id, 0) >= lecturer.monthly_limit:
         db.session.rollback()
         raise LecturerConflict(f"{lecturer.name}本月授课已达上限（{lecturer.monthly_limit} 次）。")
-    previous = booking.lecturer.name if booking.lecturer and booking.lecturer_status in HOLDING_LECTURER else None
+    replaced = booking.lecturer if booking.lecturer and booking.lecturer_status in HOLDING_LECTURER else None
+    # One live invitation per booking: inviting another replaces it (the page asks first), and the replaced
+    # lecturer is told the time is free again.
     booking.lecturer, booking.lecturer_status = lecturer, INVITED
-    lifecycle.record_event(booking, actor, "lecturer_invited", lecturer.name + (f"（替换 {previous}）" if previous else ""),
-                           now)
+    lifecycle.record_event(booking, actor, "lecturer_invited",
+                           lecturer.name + (f"（替换 {replaced.name}）" if replaced else ""), now, lecturer_id=lecturer.id)
+    if replaced is not None and replaced.user is not None and replaced.user.active:
+        notify([replaced.user], "booking_changed", booking, f"授课安排已取消：{booking.base.name} {clock.when(booking.starts_at)}",
+               f"“{booking.menu_item.title}”已改由其他讲师承担，该时间不再为您保留。")
     if lecturer.user:
         when = clock.when(booking.starts_at)
         notify([lecturer.user], "lecturer_invited", booking, f"授课邀请：{booking.base.name} {when}",
@@ -139,33 +162,61 @@ def invite(actor: Actor, booking: Booking, lecturer_id, now: datetime | None = N
     return booking
 
 
-def _answer(actor: Actor, booking: Booking, accept: bool, reason: str, now: datetime | None) -> Booking:
-    now = now or clock.now()
-    require(lifecycle.can_answer_invitation(actor, booking, now))
-    reason = (reason or "").strip()
-    if len(reason) > 500:
+def _answer(actor: Actor, booking: Booking, accept: bool, note: str, now: datetime, *, by_phone: bool = False,
+            withdrawn: bool = False) -> Booking:
+    """Write the lecturer's answer, and tell the base's managers (and the lecturer, when a manager wrote it)."""
+    note = (note or "").strip()
+    if len(note) > 500:
         raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
+    if withdrawn and not note:
+        raise ValidationFailed({"reason": "请说明退出的原因，便于基地另行安排。"})
     booking.lecturer_status = ACCEPTED if accept else DECLINED
     action = "lecturer_accepted" if accept else "lecturer_declined"
-    lifecycle.record_event(booking, actor, action, reason, now)
-    name = booking.lecturer.name
+    detail = ("电话答复，由管理员登记" + (f"：{note}" if note else "")) if by_phone else \
+        (f"接受后退出：{note}" if withdrawn else note)
+    lifecycle.record_event(booking, actor, action, detail, now, lecturer_id=booking.lecturer_id)
+    lecturer = booking.lecturer
     when = clock.when(booking.starts_at)
-    notify(managers_of(booking.base_id), action, booking,
-           f"{name}{'接受' if accept else '婉拒'}了授课邀请：{when}",
-           f"“{booking.menu_item.title}”，{booking.branch.name}。" + (f"原因：{reason}" if reason else "")
+    verb = "接受" if accept else ("退出" if withdrawn else "婉拒")
+    others = [m for m in managers_of(booking.base_id) if m.id != actor.id]
+    notify(others, action, booking, f"{lecturer.name}{verb}了授课{'' if withdrawn else '邀请'}：{when}",
+           f"“{booking.menu_item.title}”，{booking.branch.name}。" + (f"原因：{note}" if note and not accept else "")
            + ("" if accept else "请重新安排讲师。"))
+    if by_phone and can_answer_in_system(lecturer):
+        notify([lecturer.user], action, booking, f"管理员已为您登记{verb}授课：{booking.base.name} {when}",
+               f"“{booking.menu_item.title}”，{booking.branch.name}。")
     db.session.commit()
     return booking
 
 
 def accept(actor: Actor, booking: Booking, now: datetime | None = None) -> Booking:
     """The invited lecturer accepts."""
+    now = now or clock.now()
+    require(lifecycle.can_answer_invitation(actor, booking, now))
     return _answer(actor, booking, True, "", now)
 
 
 def decline(actor: Actor, booking: Booking, reason: str = "", now: datetime | None = None) -> Booking:
     """The invited lecturer declines; they no longer hold the time."""
+    now = now or clock.now()
+    require(lifecycle.can_answer_invitation(actor, booking, now))
     return _answer(actor, booking, False, reason, now)
+
+
+def record_phone_answer(actor: Actor, booking: Booking, accept: bool, note: str = "",
+                        now: datetime | None = None) -> Booking:
+    """A manager records the answer the invited lecturer gave by phone (history says so)."""
+    now = now or clock.now()
+    require(lifecycle.can_record_lecturer_answer(actor, booking, now))
+    return _answer(actor, booking, accept, note, now, by_phone=True)
+
+
+def withdraw(actor: Actor, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
+    """The lecturer who accepted withdraws before the start, with a reason; the managers are told to find
+    another lecturer, and this lecturer is not suggested for the booking again."""
+    now = now or clock.now()
+    require(lifecycle.can_withdraw_from_session(actor, booking, now))
+    return _answer(actor, booking, False, reason, now, withdrawn=True)
 
 
 def _own_lecturer(actor) -> Lecturer:

@@ -226,6 +226,29 @@ def can_answer_invitation(actor: Actor, booking: Booking, now: datetime) -> Refu
     return None
 
 
+def can_record_lecturer_answer(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A manager of the base records the answer an invited lecturer gave by phone (lecturers without an account
+    cannot answer in the system), while the booking is live."""
+    if not permissions.manages_base(actor, booking.base_id):
+        return NotAllowed("只有该基地的管理员可以代讲师登记答复。")
+    if booking.lecturer_status != INVITED:
+        return InvalidState("没有等待答复的讲师邀请。")
+    if booking.status not in LIVE:
+        return InvalidState("该预约已不再进行。")
+    return None
+
+
+def can_withdraw_from_session(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The lecturer who accepted withdraws before the start, with a reason; the base finds another."""
+    if not permissions.is_invited_lecturer(actor, booking):
+        return NotAllowed("只有该场讲师可以退出授课。")
+    if booking.lecturer_status != ACCEPTED:
+        return InvalidState("只有已接受的授课才能退出。")
+    if booking.status not in LIVE or booking.starts_at <= now:
+        return InvalidState("活动已开始或已不再进行，不能退出。")
+    return None
+
+
 def can_give_feedback(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """The booking's branch rates a completed visit, once."""
     if not permissions.is_bookings_branch(actor, booking):
@@ -256,6 +279,8 @@ GUARDS: dict[str, Guard] = {
     "mark_no_show": can_mark_no_show,
     "invite_lecturer": can_invite_lecturer,
     "answer_invitation": can_answer_invitation,
+    "record_lecturer_answer": can_record_lecturer_answer,
+    "withdraw_from_session": can_withdraw_from_session,
     "give_feedback": can_give_feedback,
     "keep_record": can_keep_record,
 }
@@ -286,14 +311,14 @@ _SAME = object()
 
 
 def record_event(booking, actor: Actor | None, action: str, note: str = "", now: datetime | None = None, *,
-                 from_status=_SAME, to_status=_SAME) -> None:
-    """Write one history row of the booking (who, when, from which status to which, why); by default the status
-    stays what it is. `booking` is anything with `id` and `status`."""
+                 from_status=_SAME, to_status=_SAME, lecturer_id: int | None = None) -> None:
+    """Write one history row of the booking (who, when, from which status to which, why, and for the lecturer's
+    part which lecturer); by default the status stays what it is. `booking` is anything with `id` and `status`."""
     status = booking.status
     db.session.execute(_INSERT_EVENT, {
         "booking_id": booking.id, "at": now or clock.now(), "actor_id": actor.id if actor else None,
         "action": action, "from_status": status if from_status is _SAME else from_status,
-        "to_status": status if to_status is _SAME else to_status, "note": note or ""})
+        "to_status": status if to_status is _SAME else to_status, "note": note or "", "lecturer_id": lecturer_id})
 
 
 def release_places(booking, headcount: int | None = None) -> None:
