@@ -328,3 +328,42 @@ def test_an_accepted_lecturer_withdraws_with_a_reason(demo, client):
     assert "退出" in note.title and "临时出差" in note.body
     assert zhang.lecturer_id not in services.busy_lecturer_ids(b.starts_at, b.ends_at)
     assert zhang.lecturer_id not in [s.lecturer.id for s in services.suggestions(user("manager"), db.session.get(Booking, b.id))]
+
+
+def test_the_schedule_shows_blocked_time_links_and_a_copy_button(demo, client):
+    from tests.conftest import login
+    a = _lecture_booking(days=4)
+    services.invite(user("manager"), a, user("lecturer").lecturer_id)
+    start = a.starts_at + timedelta(days=1)
+    services.block_time(user("lecturer"), start, start + timedelta(hours=3), "外出调研")
+    login(client, "lecturer")
+    html = client.get(f"/schedule?month={clock.local(start).strftime('%Y-%m')}").get_data(as_text=True)
+    assert "不可用：外出调研" in html
+    assert f'href="/bookings/{a.id}"' in html  # the invitation itself opens the booking
+    assert 'data-copy="feed-url"' in html and "复制地址" in html
+
+
+def test_the_calendar_feed_carries_its_time_zone(demo, client, api):
+    a = _lecture_booking(days=4)
+    services.invite(user("manager"), a, user("lecturer").lecturer_id)
+    url = api.get("/api/v1/me", as_="lecturer").get_json()["calendar_url"]
+    cal = Calendar.from_ical(client.get(url.replace("http://localhost", "")).data)
+    zones = [str(z["TZID"]) for z in cal.walk("VTIMEZONE")]
+    assert zones == ["Asia/Shanghai"]
+    event = cal.walk("VEVENT")[0]
+    assert event["DTSTART"].params["TZID"] == "Asia/Shanghai"
+
+
+def test_the_lecture_record_lists_its_sessions_on_screen_and_in_the_export(demo, client):
+    from tests.conftest import login
+    zhang = user("lecturer").lecturer
+    b = completed("secretary", item(LECTURE), slot_start(-20), 20, 18)
+    b.lecturer_id, b.lecturer_status = zhang.id, "accepted"
+    db.session.commit()
+    login(client, "lecturer")
+    year = b.day.year
+    html = client.get(f"/lecturers/{zhang.id}/record?year={year}").get_data(as_text=True)
+    assert "授课明细" in html and f"/bookings/{b.id}" in html and "实到 18 人" in html
+    text = client.get(f"/lecturers/{zhang.id}/record.csv?year={year}").data.decode("utf-8-sig")
+    assert b.day.isoformat() in text and "红星革命纪念馆" in text and LECTURE in text and ",18," in text
+    assert "全年合计 1 次" in text

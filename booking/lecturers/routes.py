@@ -35,8 +35,9 @@ def schedule():
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     token = services.feed_token(lecturer)
     feed = url_for(".calendar_feed", token=token, _external=True) if token else None
+    blocked = services.blocks_between(lecturer, weeks[0][0], weeks[-1][-1])
     return render_template("lecturers/schedule.html", lecturer=lecturer, upcoming=upcoming, weeks=weeks, month=month,
-                           by_day=by_day, today=today, blocks=services.blocked_times(lecturer, clock.now()), feed=feed,
+                           by_day=by_day, blocked=blocked, today=today, blocks=services.blocked_times(lecturer, clock.now()), feed=feed,
                            prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1))
 
 
@@ -116,7 +117,8 @@ def record(lecturer_id):
     lecturer = _record_lecturer(lecturer_id)
     year = _year()
     rows, total = services.lecture_record(lecturer, year)
-    return render_template("lecturers/record.html", lecturer=lecturer, year=year, rows=rows, total=total)
+    return render_template("lecturers/record.html", lecturer=lecturer, year=year, rows=rows, total=total,
+                           sessions=services.lecture_sessions(lecturer, year))
 
 
 @bp.get("/lecturers/<id:lecturer_id>/record.<any(csv, xlsx):fmt>")
@@ -126,8 +128,11 @@ def record_export(lecturer_id, fmt):
     lecturer = _record_lecturer(lecturer_id)
     year = _year()
     rows, total = services.lecture_record(lecturer, year)
-    header = ["月份", "授课次数", "授课时长（小时）"]
-    body = [[r.period, r.sessions, r.hours] for r in rows] + [["全年合计", total.sessions, total.hours]]
+    header = ["日期", "时间", "基地", "活动项目", "党支部", "实到人数", "授课时长（小时）"]
+    body = [[b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}", b.base.name,
+             b.menu_item.title, f"{b.branch.organization.name} · {b.branch.name}", b.visitor_count,
+             round(b.menu_item.duration_minutes / 60, 1)] for b in services.lecture_sessions(lecturer, year)]
+    body.append([f"全年合计 {total.sessions} 次", "", "", "", "", "", total.hours])
     return exports.download(fmt, f"授课记录-{lecturer.name}-{year}年", f"{lecturer.name} {year} 年授课记录", "授课记录",
                             header, body)
 

@@ -332,6 +332,9 @@ def calendar_ics(lecturer: Lecturer, now: datetime | None = None) -> bytes:
                + (f"；主题：{b.topic}" if b.topic else ""))
         ev.add("status", "CONFIRMED" if b.lecturer_status == ACCEPTED else "TENTATIVE")
         cal.add_component(ev)
+    # The times carry TZID=Asia/Shanghai (or the TIMEZONE setting); its VTIMEZONE goes with them, so calendar
+    # applications that do not know the zone by name still show the right hour.
+    cal.add_missing_timezones()
     return cal.to_ical()
 
 
@@ -355,6 +358,28 @@ def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], Reco
     rows = [RecordRow(f"{year}-{m}", int(n), round(int(minutes) / 60, 1)) for m, n, minutes in db.session.execute(stmt)]
     total = RecordRow(str(year), sum(r.sessions for r in rows), round(sum(r.hours for r in rows), 1))
     return rows, total
+
+
+def lecture_sessions(lecturer: Lecturer, year: int) -> list[Booking]:
+    """The sessions the lecture record counts (completed, the lecturer accepted) in a year, in date order."""
+    return list(db.session.scalars(
+        schedule_query(lecturer.id, start=date(year, 1, 1), end=date(year, 12, 31))
+        .where(Booking.lecturer_status == ACCEPTED, Booking.status == COMPLETED)))
+
+
+def blocks_between(lecturer: Lecturer, first: date, last: date) -> dict[date, list[Unavailability]]:
+    """The lecturer's blocked time touching each day from first to last (for the month calendar)."""
+    lo, hi = clock.day_bounds(first)[0], clock.day_bounds(last)[1]
+    by_day: dict[date, list[Unavailability]] = {}
+    for row in db.session.scalars(select(Unavailability).where(
+            Unavailability.lecturer_id == lecturer.id, Unavailability.start_at < hi, Unavailability.end_at > lo)
+            .order_by(Unavailability.start_at)):
+        day = max(clock.local(row.start_at).date(), first)
+        end = min(clock.local(row.end_at - timedelta(microseconds=1)).date(), last)
+        while day <= end:
+            by_day.setdefault(day, []).append(row)
+            day += timedelta(days=1)
+    return by_day
 
 
 def get_lecturer(lecturer_id: int) -> Lecturer:

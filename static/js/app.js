@@ -58,3 +58,22 @@ document.addEventListener("input", function (event) {
     status.textContent = words ? "找到 " + shown + " 项" : "";
   }
 });
+
+// A button with data-copy="ID" copies that field's text (the clipboard API needs HTTPS; on a plain-HTTP
+// intranet the older copy command does it), and says so beside it.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  if (!button) {
+    return;
+  }
+  var field = document.getElementById(button.getAttribute("data-copy"));
+  var status = document.getElementById(button.getAttribute("data-copy") + "-copied");
+  var done = function () { if (status) { status.textContent = "已复制，可粘贴到日历应用中。"; } };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done);
+  } else {
+    field.select();
+    document.execCommand("copy");
+    done();
+  }
+});
