@@ -151,7 +151,10 @@ class Booking(Model):
     events: Mapped[list[BookingEvent]] = relationship(
         back_populates="booking", order_by="(BookingEvent.at, BookingEvent.id)"
     )
-    photos: Mapped[list[BookingPhoto]] = relationship(back_populates="booking", order_by="BookingPhoto.id")
+    # The record's photos; removed ones stay as rows (who removed which when) but are no longer part of it.
+    photos: Mapped[list[BookingPhoto]] = relationship(
+        back_populates="booking", order_by="BookingPhoto.id",
+        primaryjoin="and_(BookingPhoto.booking_id == Booking.id, BookingPhoto.removed_at.is_(None))")
 
     # The names shown with a booking (a booking just made carries them in its record, reservations.NewBooking).
     @property
@@ -250,5 +253,7 @@ class BookingPhoto(Model):
     size: Mapped[int]
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     booking: Mapped[Booking] = relationship(back_populates="photos")

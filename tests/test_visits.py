@@ -173,3 +173,79 @@ def test_check_in_time_uses_local_day(demo):
         services.check_in(manager, b.code, now=b.starts_at - timedelta(days=1))
     services.check_in(manager, b.code, now=b.starts_at - timedelta(hours=8, minutes=59))  # 00:01 local
     assert clock.local(b.checked_in_at).date() == b.day
+
+
+def test_the_qr_code_holds_a_check_in_url_that_opens_the_check_in_for_the_manager(demo, client, monkeypatch):
+    import re as _re
+    b = booking(start=slot_start(3, 9))
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(minutes=20))
+    login(client, "secretary")
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert b.code in html and "<svg" in html
+    # The QR's content is the URL; segno draws what it was given, so compare with the URL the page encodes.
+    import segno
+    expected = segno.make(f"http://localhost/c/{b.code}", error="m").svg_inline(scale=4, border=2,
+                                                                               title=f"签到码 {b.code}")
+    assert expected in html
+    # Nobody logged in: the code and what it is for, nothing about the booking.
+    client.post("/logout")
+    from flask import g
+    g.pop("_login_user", None)
+    page = client.get(f"/c/{b.code}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and b.code in text and b.branch.name not in text and str(b.headcount) + " 人" not in text
+    assert client.get("/c/NOSUCHCODE").status_code == 200  # the same page: a scan says nothing about validity
+    # The base's manager: straight to the booking's check-in.
+    login(client, "manager")
+    r = client.get(f"/c/{b.code.lower()}")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/bookings/{b.id}#checkin-h")
+    # Another base's manager learns nothing.
+    client.post("/logout")
+    g.pop("_login_user", None)
+    login(client, "manager2")
+    r = client.get(f"/c/{b.code}")
+    assert r.status_code == 200 and b.branch.name not in r.get_data(as_text=True)
+
+
+def test_a_camera_reading_the_url_checks_in(demo, api, monkeypatch):
+    b = booking(start=slot_start(3, 9))
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(minutes=20))
+    done = services.check_in(user("manager"), f"https://booking.example.org/c/{b.code}")
+    assert done.id == b.id and done.checked_in_at is not None
+
+
+def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_removed(demo, client):
+    import os
+    from models import AuditEntry, BookingPhoto
+    from tests.test_visits import JPEG, PNG
+    b = completed()
+    login(client, "secretary")
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "重温入党誓词，参观展馆。", "photos": [
+        (__import__("io").BytesIO(b"not a picture"), "notes.jpg")]}, content_type="multipart/form-data",
+        follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "纪实文字已保存，照片未上传" in html and "不是图片" in html
+    assert "重温入党誓词，参观展馆。" in html  # on the page again, in the record and in the form
+    db.session.expire_all()
+    assert db.session.get(type(b), b.id).activity_summary == "重温入党誓词，参观展馆。"
+    services.save_activity_record(user("secretary"), db.session.get(type(b), b.id), "", [("a.png", PNG), ("b.jpg", JPEG)])
+    first = db.session.scalar(select(BookingPhoto).where(BookingPhoto.booking_id == b.id).order_by(BookingPhoto.id))
+    path = os.path.join(services.photo_folder(), first.stored_name)
+    assert os.path.exists(path)
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert "删除活动照片 1" in html
+    r = client.post(f"/bookings/{b.id}/photos/{first.id}/remove", follow_redirects=True)
+    assert "照片已删除" in r.get_data(as_text=True)
+    assert not os.path.exists(path)
+    db.session.expire_all()
+    assert [p.content_type for p in db.session.get(type(b), b.id).photos] == ["image/jpeg"]
+    assert db.session.get(BookingPhoto, first.id).removed_by_id == user("secretary").id  # the row stays
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "photo_removed"))
+    assert client.get(f"/bookings/{b.id}/photos/{first.id}").status_code == 404
+    # Another branch cannot remove anything.
+    client.post("/logout")
+    from flask import g
+    g.pop("_login_user", None)
+    login(client, "secretary2")
+    second = db.session.get(type(b), b.id).photos[0]
+    assert client.post(f"/bookings/{b.id}/photos/{second.id}/remove").status_code in (403, 404)

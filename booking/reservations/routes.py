@@ -81,7 +81,9 @@ def detail(booking_id):
     qr = None
     if lifecycle.is_live(booking) and (permissions.is_bookings_branch(current_user, booking)
                                        or permissions.manages_base(current_user, booking.base_id)):
-        qr = Markup(segno.make(booking.code, error="m").svg_inline(scale=6, border=2, title=f"签到码 {booking.code}"))
+        # The QR code holds the check-in URL: a manager's phone opens the check-in, anyone else's only the code.
+        target = url_for("visits.scanned", code=booking.code, _external=True)
+        qr = Markup(segno.make(target, error="m").svg_inline(scale=4, border=2, title=f"签到码 {booking.code}"))
     candidates = None
     if lifecycle.allows("invite_lecturer", current_user, booking, now):
         from booking.lecturers.services import suggestions

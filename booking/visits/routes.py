@@ -23,6 +23,17 @@ def today():
     return render_template("visits/today.html", by_venue=by_venue, count=len(visits))
 
 
+@bp.get("/c/<code>")
+def scanned(code):
+    """Where a booking's QR code leads (WeChat's 扫一扫 opens it): the base's manager, logged in, gets the
+    booking's check-in; whoever else scans it sees only the code and what it is for."""
+    code = code.strip().upper()[:16]
+    booking = services.booking_for_scan(current_user, code)
+    if booking is not None and permissions.manages_base(current_user, booking.base_id):
+        return redirect(url_for("reservations.detail", booking_id=booking.id) + "#checkin-h")
+    return render_template("visits/scanned.html", code=code, booking=booking)
+
+
 @bp.post("/manage/check-in")
 @login_required
 def check_in():
@@ -84,6 +95,13 @@ def record(booking_id):
     files = [(f.filename or "", f.read(services.MAX_PHOTO_BYTES + 1)) for f in request.files.getlist("photos")]
     return _act(booking_id, lambda b: services.save_activity_record(current_user, b, request.form.get("summary", ""), files),
                 "活动纪实已保存。")
+
+
+@bp.post("/bookings/<id:booking_id>/photos/<id:photo_id>/remove")
+@login_required
+def remove_photo(booking_id, photo_id):
+    """Take a wrong photo out of the activity record."""
+    return _act(booking_id, lambda b: services.remove_photo(current_user, b, photo_id), "照片已删除。")
 
 
 @bp.get("/bookings/<id:booking_id>/photos/<id:photo_id>")

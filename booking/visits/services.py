@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from booking import clock, permissions
+from booking import audit, clock, permissions
 from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations import lifecycle
@@ -26,12 +26,26 @@ IMAGE_SIGNATURES = (
 
 
 def booking_by_code(user: Actor, code: str) -> Booking:
-    """The booking with this check-in code, if the user may see it (404 otherwise)."""
-    code = (code or "").strip().upper().replace(" ", "")
+    """The booking with this check-in code, if the user may see it (404 otherwise). The code may be typed, or be
+    the check-in URL its QR code holds (…/c/CODE), as a camera reads it."""
+    code = (code or "").strip()
+    if "/" in code and len(code) < 300:
+        code = code.rstrip("/").rpartition("/")[2]
+    code = code.upper().replace(" ", "")
     booking = db.session.scalar(select(Booking).where(Booking.code == code)) if 0 < len(code) <= 16 else None
     if booking is None or not permissions.can_view_booking(user, booking):
         raise NotFound("没有找到这个签到码对应的预约。")
     return booking
+
+
+def booking_for_scan(user, code: str) -> Booking | None:
+    """The booking a scanned code names, if the user (perhaps nobody logged in) may see it; else None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return booking_by_code(user, code)
+    except NotFound:
+        return None
 
 
 def check_in(actor: Actor, code: str, now: datetime | None = None) -> Booking:
@@ -144,16 +158,28 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
                            .execution_options(synchronize_session=False))
         db.session.expire(booking, ["photos"])
+    refused = None
     if len(booking.photos) + len(photos) > MAX_PHOTOS:
-        raise ValidationFailed({"photos": f"每次活动最多 {MAX_PHOTOS} 张照片。"})
+        refused = f"每次活动最多 {MAX_PHOTOS} 张照片，已有 {len(booking.photos)} 张。"
     checked = []
-    for name, data in photos:
+    for name, data in photos if refused is None else []:
+        kind = sniff_image(data) if len(data) <= MAX_PHOTO_BYTES else None
         if len(data) > MAX_PHOTO_BYTES:
-            raise ValidationFailed({"photos": f"“{name}”超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。"})
-        kind = sniff_image(data)
-        if kind is None:
-            raise ValidationFailed({"photos": f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP）。"})
+            refused = f"“{name}”超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。"
+        elif kind is None:
+            refused = f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP）。"
+        if refused:
+            break
         checked.append((name, data, kind))
+    if refused is not None:
+        # The photos are refused, never the text typed with them: it is kept, and the message says so.
+        if summary and summary != (booking.activity_summary or ""):
+            booking.activity_summary = summary
+            db.session.commit()
+            refused = "纪实文字已保存，照片未上传：" + refused
+        else:
+            db.session.rollback()
+        raise ValidationFailed({"photos": refused})
     folder = photo_folder()
     os.makedirs(folder, mode=0o750, exist_ok=True)
     written = []
@@ -178,10 +204,29 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
     return booking
 
 
-def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto, str]:
-    """A photo and its path, for someone who may see its booking (404 for anyone else)."""
+def remove_photo(actor: Actor, booking: Booking, photo_id: int, now: datetime | None = None) -> None:
+    """The branch takes a wrong photo out of its record: the file is deleted, the row stays saying who removed it
+    when (the audit log too)."""
+    now = now or clock.now()
+    require(lifecycle.can_keep_record(actor, booking, now))
     photo = db.session.get(BookingPhoto, photo_id)
-    if photo is None or photo.booking_id != booking_id or not permissions.can_view_booking(user, photo.booking):
+    if photo is None or photo.booking_id != booking.id or photo.removed_at is not None:
+        raise NotFound("照片不存在或已删除。")
+    photo.removed_at, photo.removed_by_id = now, actor.id
+    audit.record(actor, "photo_removed", "booking", booking.id, f"{photo.original_name or photo.stored_name}")
+    db.session.commit()
+    db.session.expire(booking, ["photos"])
+    try:
+        os.remove(os.path.join(photo_folder(), photo.stored_name))
+    except FileNotFoundError:
+        pass
+
+
+def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto, str]:
+    """A photo and its path, for someone who may see its booking (404 for anyone else, or once removed)."""
+    photo = db.session.get(BookingPhoto, photo_id)
+    if photo is None or photo.booking_id != booking_id or photo.removed_at is not None \
+            or not permissions.can_view_booking(user, photo.booking):
         raise NotFound("照片不存在。")
     return photo, os.path.join(photo_folder(), photo.stored_name)
 
