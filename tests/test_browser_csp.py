@@ -34,5 +34,6 @@ def test_pages_run_under_their_policy(demo):
         # The chart on the statistics page is drawn (Chart.js from static/, its data from a JSON block).
         relogin(page, url, "admin")
         page.goto(url + "/stats/?group_by=base")
-        assert page.locator("#chart").is_visible()
+        assert page.locator("#chart-batches").is_visible() and page.locator("#chart-person-times").is_visible()
+        assert page.evaluate("!!Chart.getChart(document.querySelector('#chart-batches'))")
     assert refused == []

@@ -123,8 +123,10 @@ def test_exports_match_the_dashboard(demo, client, api):
     assert r.data.startswith("\ufeff".encode()) and r.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows[0] == ["基地", "批次", "人次", "满意度（平均分）"]
-    assert [(row[0], int(row[1]), int(row[2])) for row in rows[1:-1]] == [
+    # The page's file: the API's rows, and the idle bases with zeros (the page shows them too).
+    assert [(row[0], int(row[1]), int(row[2])) for row in rows[1:-1] if int(row[1])] == [
         (x["label"], x["batches"], x["person_times"]) for x in body["rows"]]
+    assert {row[0] for row in rows[1:-1] if not int(row[1])} == {"滨江党群服务中心", "智造科技创新基地"}
     assert rows[-1][:3] == ["合计", str(body["total"]["batches"]), str(body["total"]["person_times"])]
 
     r = client.get(f"/stats/export.xlsx?group_by=base&from={start}&to={end}")
@@ -132,7 +134,7 @@ def test_exports_match_the_dashboard(demo, client, api):
     values = list(ws.iter_rows(values_only=True))
     assert "全区" in values[0][0]
     assert list(values[1]) == ["基地", "批次", "人次", "满意度（平均分）"]
-    assert [(v[0], v[1], v[2]) for v in values[2:-1]] == [(x["label"], x["batches"], x["person_times"]) for x in body["rows"]]
+    assert [(v[0], v[1], v[2]) for v in values[2:-1] if v[1]] == [(x["label"], x["batches"], x["person_times"]) for x in body["rows"]]
     assert values[-1][:3] == ("合计", body["total"]["batches"], body["total"]["person_times"])
 
 
@@ -166,4 +168,24 @@ def test_bad_period_is_explained_above_the_form(demo, client):
     login(client, "admin")
     r = client.get("/stats/?group_by=base&from=2026-05-01&to=2026-02-01")
     html = r.get_data(as_text=True)
-    assert r.status_code == 422 and "截止日期不能早于起始日期" in html and 'id="total-batches"' in html
+    assert r.status_code == 422 and "截止日期不能早于起始日期" in html
+    # No figures beside the message: those of another period would read as the answer.
+    assert 'id="total-batches"' not in html and "所选期间没有已完成的活动" not in html
+    assert 'value="2026-05-01"' in html and 'value="2026-02-01"' in html  # what was typed stays in the form
+
+
+def test_the_page_shows_idle_bases_with_zeros_but_the_api_lists_only_bases_with_visits(demo, client, api):
+    _scenario()
+    login(client, "admin")
+    html = client.get("/stats/?group_by=base&from=2000-01-01").get_data(as_text=True)
+    assert "滨江党群服务中心" in html and "智造科技创新基地" in html  # no visits: shown with zeros
+    assert "科技型" in client.get("/stats/?group_by=base_type&from=2000-01-01").get_data(as_text=True)
+    text = client.get("/stats/export.csv?group_by=base&from=2000-01-01").data.decode("utf-8-sig")
+    assert "智造科技创新基地,0,0," in text
+    assert [r["key"] for r in _stats(api, "admin", "base")["rows"]] == [1, 2]  # the contract: groups with a batch
+    client.post("/logout")
+    from flask import g
+    g.pop("_login_user", None)
+    login(client, "manager")
+    html = client.get("/stats/?group_by=base&from=2000-01-01").get_data(as_text=True)
+    assert "红星革命纪念馆" in html and "智造科技创新基地" not in html  # a manager's own bases only

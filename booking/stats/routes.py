@@ -33,19 +33,18 @@ def _title(group_by, start, end) -> str:
 @login_required
 def index():
     """Batches and person-times by the chosen grouping and period, with a chart."""
-    on_refusal("stats/index.html", more=_this_year, groups=services.GROUPS)
+    on_refusal("stats/index.html", more=_no_figures, groups=services.GROUPS, status=422)
     group_by, start, end = _params()
-    rows, total = services.compute(current_user, group_by, start, end)
+    rows, total = services.compute(current_user, group_by, start, end, with_idle=True)
     return render_template("stats/index.html", rows=rows, total=total, group_by=group_by, start=start, end=end,
                            groups=services.GROUPS, title=_title(group_by, start, end))
 
 
-def _this_year() -> dict:
-    """What the page shows beside the message about a bad period: this year's figures by month."""
-    today = clock.local_today()
-    group_by, start, end = "month", today.replace(month=1, day=1), today
-    rows, total = services.compute(current_user, group_by, start, end)
-    return dict(rows=rows, total=total, group_by=group_by, start=start, end=end, title=_title(group_by, start, end))
+def _no_figures() -> dict:
+    """What the page shows beside the message about a bad period: the form, and no figures (figures of another
+    period would read as the answer)."""
+    return dict(rows=None, total=None, group_by=request.args.get("group_by") if request.args.get("group_by") in
+                services.GROUPS else "month", start=None, end=None, title="")
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
@@ -53,6 +52,6 @@ def _this_year() -> dict:
 def export(fmt):
     """The same figures as a CSV (UTF-8 with BOM) or XLSX file."""
     group_by, start, end = _params()
-    rows, total = services.compute(current_user, group_by, start, end)
+    rows, total = services.compute(current_user, group_by, start, end, with_idle=True)
     return exports.download(fmt, f"活动统计-按{services.GROUPS[group_by]}-{start or '最早'}至{end or '今天'}", _title(group_by, start, end),
                             "统计", *services.export_rows(group_by, rows, total))

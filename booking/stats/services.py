@@ -38,8 +38,10 @@ def _month_expr():
     return func.substr(Booking.day, 1, 7)  # SQLite keeps dates as 'YYYY-MM-DD' text; cheaper than strftime
 
 
-def compute(user: Actor, group_by: str, start: date | None = None, end: date | None = None) -> tuple[list[Row], Row]:
-    """Rows per group (only groups with a batch, ordered by key) and the total, for the user's scope."""
+def compute(user: Actor, group_by: str, start: date | None = None, end: date | None = None,
+            with_idle: bool = False) -> tuple[list[Row], Row]:
+    """Rows per group (only groups with a batch, ordered by key; `with_idle` adds zero rows for the bases or base
+    types in an admin's or manager's care that had none) and the total, for the user's scope."""
     if group_by not in GROUPS:
         raise ValidationFailed({"group_by": f"分组方式应为 {'、'.join(GROUPS)} 之一。"})
     if start and end and end < start:
@@ -78,11 +80,27 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
         rows.append(Row(k, lab, int(batches), int(person_times), _average(rating_sum, rated)))
         for i, v in enumerate((batches, person_times, rating_sum, rated)):
             sums[i] += int(v)
+    if with_idle and group_by in ("base", "base_type") and user.role in ("admin", "manager"):
+        rows = _with_idle(user, group_by, rows)
     if group_by == "lecturer":  # visits without a lecturer count in the total too
         sums = [int(v) for v in db.session.execute(base_stmt).one()]
     # Every completed visit falls in exactly one base, type, month and organisation: the rows add up to the total.
     total = Row("total", "合计", sums[0], sums[1], _average(sums[2], sums[3]))
     return rows, total
+
+
+def _with_idle(user: Actor, group_by: str, rows: list[Row]) -> list[Row]:
+    """The rows with a zero row for each base (or base type) in the user's care that had no visit: a district
+    sees its idle bases."""
+    seen = {r.key for r in rows}
+    if group_by == "base_type":
+        idle = [Row(code, label, 0, 0, None) for code, label in BASE_TYPES.items() if code not in seen]
+    else:
+        stmt = select(Base.id, Base.name).where(Base.active.is_(True)).order_by(Base.id)
+        if user.role == "manager":
+            stmt = stmt.where(Base.id.in_(user.base_ids or [-1]))
+        idle = [Row(i, name, 0, 0, None) for i, name in db.session.execute(stmt) if i not in seen]
+    return sorted(rows + idle, key=lambda r: (str(r.key) if group_by == "base_type" else r.key))
 
 
 def _average(rating_sum, rated) -> float | None:

@@ -1,25 +1,23 @@
-// Bar chart of batches and person-times beside the table (Chart.js, vendored).
+// Bar charts of batches and of person-times beside the table (Chart.js, vendored): one chart each, so that
+// neither measure is drawn against the other's scale.
 (function () {
-  var canvas = document.getElementById("chart");
   var source = document.getElementById("chart-data");
-  if (!canvas || !source || !window.Chart) return;
+  if (!source || !window.Chart) return;
   var data = JSON.parse(source.textContent);
-  new Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: data.labels,
-      datasets: [
-        { label: "人次", data: data.person_times, backgroundColor: "#b3121b", yAxisID: "y" },
-        { label: "批次", data: data.batches, backgroundColor: "#0b5394", yAxisID: "y1" }
-      ]
-    },
-    options: {
-      responsive: true,
-      animation: false,
-      scales: {
-        y: { beginAtZero: true, position: "left", ticks: { precision: 0 }, title: { display: true, text: "人次" } },
-        y1: { beginAtZero: true, position: "right", ticks: { precision: 0 }, grid: { drawOnChartArea: false }, title: { display: true, text: "批次" } }
+  function draw(id, label, values, colour) {
+    var canvas = document.getElementById(id);
+    if (!canvas) return;
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: [{ label: label, data: values, backgroundColor: colour }] },
+      options: {
+        responsive: true,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: label } } }
       }
-    }
-  });
+    });
+  }
+  draw("chart-batches", "批次", data.batches, "#0b5394");
+  draw("chart-person-times", "人次", data.person_times, "#b3121b");
 })();
