@@ -18,7 +18,14 @@ AUDIT_ACTIONS = {
     "venue_saved": "保存场馆", "slot_added": "新增开放时段", "slot_capacity": "修改时段容量",
     "slot_opened": "恢复开放时段", "slot_closed": "停止开放时段", "closure_added": "新增闭馆", "closure_removed": "撤销闭馆",
     "menu_item_saved": "保存菜单项目", "lecturer_saved": "保存讲师档案",
+    "password_changed": "修改本人密码", "password_reset_requested": "申请重置密码", "password_reset_by_link": "通过邮件重置密码",
+    "credentials_downloaded": "下载初始密码表", "photo_removed": "删除活动照片",
 }
+
+# What the log can be filtered by: each target as the list names it.
+AUDIT_TARGETS = {"user": "账号", "organization": "党组织", "branch": "党支部", "base": "基地", "venue": "场馆",
+                 "opening_slot": "开放时段", "menu_item": "菜单项目", "lecturer": "讲师", "booking": "预约",
+                 "credential_sheet": "初始密码表"}
 
 
 class AuditEntry(Model):

@@ -369,3 +369,22 @@ def test_the_import_template_matches_the_demo_and_imports_nothing_new(demo, clie
     assert "新增支部 0 个" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Branch)) == branches
     assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_the_audit_log_speaks_plainly_and_can_be_filtered(demo, client):
+    from models.base import OpeningSlot as Slot
+    manager = db.session.scalar(select(User).where(User.username == "manager"))
+    venue = db.session.get(Base, 1).venues[0]
+    made = manage.add_slot(manager, venue, weekdays=[0, 2], start=time(18), end=time(20), capacity=40)
+    manage.update_slot_capacity(manager, made[0], 30)
+    entries = {e.action: e.detail for e in db.session.scalars(select(AuditEntry))}
+    assert entries["slot_added"] == f"红星革命纪念馆 / {venue.name}：周一、周三 18:00–20:00，容量 40 人"
+    assert entries["slot_capacity"] == f"红星革命纪念馆 / {venue.name}：周一 18:00–20:00：容量 40 → 30 人"
+    login(client, "admin")
+    html = client.get("/admin/audit?action=slot_capacity").get_data(as_text=True)
+    assert "容量 40 → 30 人" in html and "周一、周三" not in html
+    html = client.get("/admin/audit?q=周三&who=manager").get_data(as_text=True)
+    assert "周一、周三 18:00–20:00" in html
+    assert "没有符合条件的操作记录" in client.get("/admin/audit?who=nobody-at-all").get_data(as_text=True)
+    r = client.get("/admin/audit?from=not-a-date&target=venue")
+    assert r.status_code == 200 and "已忽略日期条件" in r.get_data(as_text=True)

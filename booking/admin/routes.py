@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from booking import exports
+from booking import clock, exports
 from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
@@ -287,7 +287,35 @@ def lecturer(lecturer_id=None):
 
 @bp.get("/audit")
 def audit_log():
-    """The audit trail of administrative changes."""
-    page = paginate(select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc()),
-                       per_page=50)
-    return render_template("admin/audit.html", page=page)
+    """The audit trail of administrative changes, filtered by kind of change, what it concerned, who made it,
+    words in it and dates."""
+    from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
+    args = request.args
+    action = args.get("action") if args.get("action") in AUDIT_ACTIONS else ""
+    target = args.get("target") if args.get("target") in AUDIT_TARGETS else ""
+    q = (args.get("q") or "").strip()[:100]
+    who = (args.get("who") or "").strip()[:60]
+    stmt = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if target:
+        stmt = stmt.where(AuditEntry.target_type == target)
+    if q:
+        stmt = stmt.where(AuditEntry.detail.like(_like(q), escape="\\"))
+    if who:
+        stmt = stmt.where(AuditEntry.actor.has(or_(User.display_name.like(_like(who), escape="\\"),
+                                                   User.username.like(_like(who), escape="\\"))))
+    try:
+        start = clock.parse_date(args["from"]) if args.get("from") else None
+        end = clock.parse_date(args["to"]) if args.get("to") else None
+    except ValueError:
+        start = end = None
+        flash("日期格式应为 YYYY-MM-DD，已忽略日期条件。", "warning")
+    if start:
+        stmt = stmt.where(AuditEntry.at >= clock.day_bounds(start)[0])
+    if end:
+        stmt = stmt.where(AuditEntry.at < clock.day_bounds(end)[1])
+    page = paginate(stmt, per_page=50)
+    filters = {"action": action, "target": target, "q": q, "who": who, "from": args.get("from", "")[:10],
+               "to": args.get("to", "")[:10]}
+    return render_template("admin/audit.html", page=page, filters=filters, actions=AUDIT_ACTIONS, targets=AUDIT_TARGETS)

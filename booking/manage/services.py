@@ -9,6 +9,7 @@ from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
 from booking.reservations import lifecycle
+from models.base import WEEKDAYS
 from booking.reservations.lifecycle import LIVE
 
 
@@ -178,7 +179,8 @@ def add_slot(actor: User, venue: Venue, *, weekdays: list[int], start: time, end
             created.append(slot)
     db.session.flush()
     audit.record(actor, "slot_added", "venue", venue.id,
-                 f"{','.join(str(d) for d in weekdays)} {start:%H:%M}-{end:%H:%M} 容量 {capacity}")
+                 f"{venue.base.name} / {venue.name}：{'、'.join(WEEKDAYS[d] for d in sorted(weekdays))} "
+                 f"{start:%H:%M}–{end:%H:%M}，容量 {capacity} 人")
     db.session.commit()
     return created
 
@@ -199,12 +201,20 @@ def _set_capacity(slot: OpeningSlot, capacity: int, now: datetime | None = None)
     slot.capacity = capacity
 
 
+def _slot_text(slot: OpeningSlot) -> str:
+    """A weekly slot as the audit log names it: base, venue, weekday and time."""
+    venue = slot.venue
+    return f"{venue.base.name} / {venue.name}：{slot.weekday_label} {slot.start_time:%H:%M}–{slot.end_time:%H:%M}"
+
+
 def update_slot_capacity(actor: User, slot: OpeningSlot, capacity: int) -> None:
     """Change the capacity of a weekly slot."""
     if capacity < 1:
         raise ValidationFailed({"capacity": "容量至少为 1。"})
+    before = slot.capacity
     _set_capacity(slot, capacity)
-    audit.record(actor, "slot_capacity", "opening_slot", slot.id, str(capacity))
+    audit.record(actor, "slot_capacity", "opening_slot", slot.id,
+                 f"{_slot_text(slot)}：容量 {before} → {capacity} 人")
     db.session.commit()
 
 
@@ -217,7 +227,7 @@ def set_slot_active(actor: User, slot: OpeningSlot, active: bool) -> int:
     live = sum(1 for s in starts if s.astimezone(tz).weekday() == slot.weekday
                and s.astimezone(tz).time() == slot.start_time)
     audit.record(actor, "slot_opened" if active else "slot_closed", "opening_slot", slot.id,
-                 f"{slot.weekday_label} {slot.start_time:%H:%M}")
+                 _slot_text(slot) + (f"（其中已有 {live} 个有效预约，保留有效）" if live and not active else ""))
     db.session.commit()
     return live
 
@@ -284,7 +294,8 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
         else:
             kept.append(booking)
     audit.record(actor, "closure_added", "base", base.id,
-                 f"{start_date}~{end_date} {reason}" + (f"；取消预约 {len(cancelled)} 个" if cancelled else "")
+                 f"{base.name}{' / ' + venue.name if venue else '（整个基地）'}：{clock.day_text(start_date)}"
+                 + (f"至{clock.day_text(end_date)}" if end_date != start_date else "") + f"，{reason.strip()}" + (f"；取消预约 {len(cancelled)} 个" if cancelled else "")
                  + (f"；保留预约 {len(kept)} 个" if kept else ""))
     db.session.commit()
     return closure, cancelled, kept
@@ -293,7 +304,10 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
 def remove_closure(actor: User, closure: Closure) -> None:
     """Reopen the days of a closure (nothing depends on a closure row)."""
     audit.record(actor, "closure_removed", "base", closure.base_id,
-                 f"{closure.start_date}~{closure.end_date} {closure.reason}")
+                 f"{closure.base.name}{' / ' + closure.venue.name if closure.venue else '（整个基地）'}："
+                 f"{clock.day_text(closure.start_date)}"
+                 + (f"至{clock.day_text(closure.end_date)}" if closure.end_date != closure.start_date else "")
+                 + f"，{closure.reason}")
     db.session.delete(closure)
     db.session.commit()
 
