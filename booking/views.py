@@ -154,8 +154,8 @@ def init_app(app: Flask) -> None:
                 abort(400)
 
     @app.template_filter("local")
-    def local_filter(dt, fmt="%Y-%m-%d %H:%M"):
-        """An instant in local time, formatted."""
+    def local_filter(dt, fmt="%Y年%m月%d日 %H:%M"):
+        """An instant in local time, formatted (by default as every page writes a moment: 2026年12月03日 09:00)."""
         return clock.local(dt).strftime(fmt) if dt else ""
 
     @app.template_filter("weekday")

@@ -33,6 +33,12 @@ def _parse_start(value: str | None) -> datetime | None:
         return None
 
 
+def _group_limits(form, item) -> None:
+    """The headcount field offers the item's own group size (the service checks it again)."""
+    form.headcount.render_kw = {"min": item.min_group, "max": item.max_group, "inputmode": "numeric"}
+    form.headcount.description = f"每批 {item.min_group}–{item.max_group} 人"
+
+
 @bp.route("/bookings/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -47,6 +53,7 @@ def new():
     day = clock.local(start).date()
     slot = next((s for s in catalog.availability(item, day) if s.start == start), None)
     form = BookingForm()
+    _group_limits(form, item)
     q = (request.args.get("q") or "").strip()[:60]
     if offline:
         # Every active branch (a district has hundreds): the box above the list narrows it in place.
@@ -100,6 +107,7 @@ def edit(booking_id):
     booking = services.get_visible(current_user, booking_id)
     lifecycle.require(lifecycle.can_change(current_user, booking, clock.now()))
     form = ChangeForm(obj=booking)
+    _group_limits(form, booking.menu_item)
     if form.validate_on_submit():
         on_refusal("reservations/edit.html", fields=form, b=booking, form=form)
         services.change_booking(current_user, booking, **{name: form[name].data for name in services.CHANGEABLE})

@@ -38,12 +38,16 @@ document.addEventListener("input", function (event) {
     var chosen = target.value;
     target.innerHTML = "";
     target._allOptions.forEach(function (option) {
-      if (!words || option.value === chosen || option.text.toLowerCase().indexOf(words) !== -1) {
+      if (!words || option.text.toLowerCase().indexOf(words) !== -1) {
         target.appendChild(option);
         shown += 1;
       }
     });
+    // The choice stays if it still matches; otherwise the first match is chosen (what one sees is what is sent).
     target.value = chosen;
+    if (target.selectedIndex === -1 && target.options.length) {
+      target.selectedIndex = 0;
+    }
   } else {
     Array.prototype.forEach.call(target.querySelectorAll(".form-check"), function (item) {
       var match = !words || item.textContent.toLowerCase().indexOf(words) !== -1;

@@ -1,0 +1,99 @@
+"""Every page any role can reach, found by following the links from its landing page (not a hand-kept list): each
+answers 200, fits a 390 px phone without scrolling sideways, and has no serious or critical axe-core finding."""
+import re
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import pytest
+
+from booking.lecturers import services as lecturers
+from booking.visits import services as visits
+from models import db
+from tests.browser import assert_accessible, live_server, login, phone_browser, serious_accessibility_violations
+from tests.factories import booking, completed, item, slot_start, user
+
+# Links that are not pages: downloads, feeds, photos, the API, and leaving.
+SKIP = re.compile(r"/logout|/static/|/api/|\.(csv|xlsx|ics|docx|pdf)(\?|$)|/photos/|/calendar/|/credentials/")
+MAX_PAGES = 120
+
+
+def _pattern(url: str) -> str:
+    """One page of each kind: ids become N, and only the names of the query's parameters count."""
+    parts = urlsplit(url)
+    keys = sorted({k for k, _ in parse_qsl(parts.query) if k != "page"})
+    return re.sub(r"\d+", "N", parts.path) + ("?" + "&".join(keys) if keys else "")
+
+
+def _links(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    out = []
+    for href in hrefs:
+        if not href or href.startswith(("#", "tel:", "mailto:", "javascript:")):
+            continue
+        absolute = urljoin(page.url, href).split("#")[0]
+        if absolute.startswith(base) and not SKIP.search(absolute):
+            out.append(absolute)
+    return out
+
+
+def _crawl(page, base: str, start: str) -> list[str]:
+    """Visit every kind of page reachable from `start`; returns the patterns seen."""
+    seen, queue = {}, [base + start]
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.pop(0)
+        key = _pattern(url)
+        if key in seen:
+            continue
+        response = page.goto(url)
+        seen[key] = url
+        assert response is not None and response.status == 200, (url, response and response.status)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400, f"sideways scroll on {url}"
+        small = page.evaluate("""() => [...document.querySelectorAll('.btn, .page-link, .form-control, .form-select')]
+            .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 43.5)
+            .map(e => e.outerHTML.slice(0, 80))""")
+        assert not small, (url, "tap targets under 44 px", small)
+        found = serious_accessibility_violations(page)
+        assert not found, (url, found)
+        queue.extend(u for u in _links(page, base) if _pattern(u) not in seen)
+    assert len(seen) < MAX_PAGES, "the crawl did not finish"
+    return sorted(seen)
+
+
+def _a_lived_in_district():
+    """Bookings in every state a page shows: pending, approved, with a lecturer invited, completed with a record."""
+    lecture = item("专题党课：红色家书里的初心")
+    done = completed(start=slot_start(-3))
+    visits.save_activity_record(user("secretary"), done, "重温入党誓词，参观展馆。", [])
+    booking(secretary="secretary2", start=slot_start(4), approve=False)
+    invited = booking(menu_item=lecture, start=slot_start(6), headcount=20)
+    lecturers.invite(user("manager"), invited, user("lecturer").lecturer_id)
+    accepted = booking(secretary="secretary2", menu_item=lecture, start=slot_start(8), headcount=20)
+    lecturers.invite(user("manager"), accepted, user("lecturer").lecturer_id)
+    lecturers.accept(user("lecturer"), accepted)
+    db.session.commit()
+    return invited
+
+
+@pytest.mark.parametrize("username", ["admin", "manager", "secretary", "lecturer"])
+def test_every_page_a_role_can_reach_works_on_a_phone(demo, username):
+    _a_lived_in_district()
+    with live_server(demo) as url, phone_browser() as page:
+        login(page, url, username)
+        patterns = _crawl(page, url, "/")
+    # The crawl reached the role's daily pages, not just the landing page.
+    expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account"],
+                "manager": ["/manage/today", "/manage/pending", "/manage/week", "/bookings/N", "/account"],
+                "secretary": ["/bookings", "/bases/N", "/menu-items/N", "/bookings/N", "/account"],
+                "lecturer": ["/schedule", "/lecturers/N/record", "/bookings/N", "/account"]}[username]
+    for path in expected:
+        assert any(p == path or p.startswith(path + "?") for p in patterns), (path, patterns)
+
+
+def test_the_pages_before_login_work_on_a_phone(demo):
+    b = _a_lived_in_district()
+    from booking.auth.services import reset_link_token
+    token = reset_link_token(user("secretary"))
+    with live_server(demo) as url, phone_browser() as page:
+        for path in ("/login", "/forgot", f"/reset/{token}", f"/c/{b.code}"):
+            assert page.goto(url + path).status == 200, path
+            assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
+            assert_accessible(page)
