@@ -165,3 +165,14 @@ def test_unreachable_mail_server_is_not_an_error(demo):
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     assert db.session.get(Booking, b.id).status == "pending"
+
+
+def test_the_queue_puts_the_soonest_visit_first_and_confirms_each_decision(demo, client):
+    from tests.factories import booking as make, slot_start
+    later = make("secretary", start=slot_start(9), approve=False)
+    sooner = make("secretary2", start=slot_start(3), approve=False)  # asked for after, but comes first
+    login(client, "manager")
+    html = client.get("/manage/pending").get_data(as_text=True)
+    assert html.index(f"/bookings/{sooner.id}") < html.index(f"/bookings/{later.id}")
+    r = client.post(f"/bookings/{sooner.id}/approve", data={"next": "/manage/pending"}, follow_redirects=True)
+    assert "已通过：滨江社区党支部" in r.get_data(as_text=True) and "已通知预约支部" in r.get_data(as_text=True)

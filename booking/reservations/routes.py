@@ -116,7 +116,8 @@ def edit(booking_id):
     return render_template("reservations/edit.html", b=booking, form=form), 422 if request.method == "POST" else 200
 
 
-def _act(booking_id, action):
+def _act(booking_id, action, done: str):
+    """Do a decision on the booking and say what was done (`done` names it: 已通过, 已驳回, 已取消)."""
     booking = services.get_visible(current_user, booking_id)
     back = local_path(request.form.get("next"), url_for(".detail", booking_id=booking.id))
     form = ReasonForm()
@@ -127,6 +128,8 @@ def _act(booking_id, action):
         return redirect(url_for(".detail", booking_id=booking.id))
     on_refusal(redirect_to=back)
     action(booking, form.reason.data)
+    flash(f"{done}：{booking.branch.name} {clock.when(booking.starts_at)} {booking.menu_item.title}，已通知预约支部。",
+          "success")
     return redirect(back)
 
 
@@ -134,21 +137,21 @@ def _act(booking_id, action):
 @login_required
 def approve(booking_id):
     """Approve with one click."""
-    return _act(booking_id, lambda b, _r: services.approve_booking(current_user, b))
+    return _act(booking_id, lambda b, _r: services.approve_booking(current_user, b), "已通过")
 
 
 @bp.post("/bookings/<id:booking_id>/reject")
 @login_required
 def reject(booking_id):
     """Reject with a required reason."""
-    return _act(booking_id, lambda b, r: services.reject_booking(current_user, b, r))
+    return _act(booking_id, lambda b, r: services.reject_booking(current_user, b, r), "已驳回")
 
 
 @bp.post("/bookings/<id:booking_id>/cancel")
 @login_required
 def cancel(booking_id):
     """Cancel with a reason."""
-    return _act(booking_id, lambda b, r: services.cancel_booking(current_user, b, r))
+    return _act(booking_id, lambda b, r: services.cancel_booking(current_user, b, r), "已取消")
 
 
 @bp.get("/bookings")
@@ -167,10 +170,10 @@ def mine():
 @bp.get("/manage/pending")
 @login_required
 def pending():
-    """The manager's queue of requests waiting for a decision, oldest first."""
+    """The manager's queue of requests waiting for a decision, the soonest visit first."""
     if not permissions.works_for_bases(current_user):
         abort(403)
-    stmt = services.visible_query(current_user, status=lifecycle.PENDING).order_by(None).order_by(Booking.created_at, Booking.id)
+    stmt = services.visible_query(current_user, status=lifecycle.PENDING).order_by(None).order_by(Booking.starts_at, Booking.id)
     page = paginate(stmt, per_page=30)
     return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None))
 
