@@ -1,8 +1,11 @@
 """The demo data set (flask --app app seed-demo): realistic, and loading it twice changes nothing."""
 import secrets
-from datetime import time
+from datetime import time, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
+
+from booking import clock
 
 from models import (Base, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot, Organization, User, Venue, db)
 
@@ -185,3 +188,113 @@ def load_demo() -> bool:
         db.session.add(user)
     db.session.commit()
     return created
+
+
+SUMMARIES = [
+    "支部党员在党旗下重温入党誓词，书记领誓；随后参观基本陈列，结合展品交流学习体会。",
+    "开展主题党日活动：集中学习《中国共产党章程》相关章节，讲解员讲述本地党组织创建历程，党员代表发言。",
+    "聆听专题党课，围绕“初心使命”开展讨论，支部书记作总结，布置下阶段学习任务。",
+    "参与社区志愿服务，清理楼道和公共绿地，走访慰问独居老人，党员亮身份、作表率。",
+    "参观科创成果展，了解数字党建平台的使用，结合本单位工作开展交流。",
+]
+COMMENTS = ["讲解细致，安排周到。", "场地整洁，流程顺畅。", "党课内容扎实，很受启发。", "希望增加互动环节。", ""]
+
+
+def load_demo_past(seed: int = 2026) -> int:
+    """A believable past for the demo: about ten months of completed visits with visitor counts, ratings, activity
+    records and lectures given, a few cancellations and no-shows, and some requests to come. Made through the
+    services (with their clocks set back), so histories, places and notifications are what the system itself
+    writes. Only when the database has no past visit yet (so it is idempotent). Returns the bookings made."""
+    import random
+    from booking.errors import DomainError
+    from booking.lecturers import services as lecturers
+    from booking.reservations import services as reservations
+    from booking.visits import services as visits
+    from models import Booking, Notification
+    now = clock.now()
+    if db.session.scalar(select(Booking.id).where(Booking.starts_at < now).limit(1)) is not None:
+        return 0
+    rng = random.Random(seed)
+    mail = current_app.config.get("MAIL_HOST")
+    current_app.config["MAIL_HOST"] = ""  # the demo's past sends no email
+    try:
+        admin = _one(User, username="admin")
+        secretaries = {u.branch_id: u for u in db.session.scalars(select(User).where(User.role == "secretary"))}
+        branches = list(db.session.scalars(select(Branch).where(Branch.active.is_(True)).order_by(Branch.id)))
+        items = list(db.session.scalars(select(MenuItem).where(MenuItem.active.is_(True)).order_by(MenuItem.id)))
+        today = clock.local_today()
+        made = 0
+        no_shows = 0
+        for days_ago in range(300, 0, -1):
+            day = today - timedelta(days=days_ago)
+            for menu_item in items:
+                # Busier around 七一 and in spring and autumn; a base sees a visit every few days per item.
+                busy = 0.32 if day.month in (3, 4, 6, 7, 9, 10, 11) else 0.12
+                if rng.random() > busy:
+                    continue
+                start = clock.at_local(day, rng.choice((MORNING, AFTERNOON))[0])
+                branch = rng.choice(branches)
+                headcount = rng.randint(menu_item.min_group, max(menu_item.min_group, min(menu_item.max_group, 45)))
+                actor = secretaries.get(branch.id) or admin
+                asked = start - timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 8))
+                try:
+                    b = db.session.get(Booking, reservations.create_booking(
+                        actor, menu_item_id=menu_item.id, start=start, headcount=headcount,
+                        contact_name=(branch.contact_name or "联系人"), contact_phone=branch.contact_phone or "13800000000",
+                        branch_id=None if actor.role == "secretary" else branch.id, now=asked).id)
+                except DomainError:
+                    continue
+                made += 1
+                managers = b.base.managers or [admin]
+                manager = managers[0]
+                reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
+                fate = rng.random()
+                if fate < 0.06:
+                    reservations.cancel_booking(actor, b, "单位临时有会议，改期再约。", now=start - timedelta(days=2))
+                    continue
+                if fate < 0.08 and no_shows < 2:
+                    no_shows += 1
+                    visits.mark_no_show(manager, b, now=b.ends_at + timedelta(hours=1))
+                    continue
+                if menu_item.needs_lecturer:
+                    try:
+                        offered = lecturers.suggestions(manager, b, now=asked + timedelta(hours=2))
+                        if offered:
+                            lecturers.invite(manager, b, offered[0].lecturer.id, now=asked + timedelta(hours=2))
+                            lecturers.record_phone_answer(manager, b, True, now=asked + timedelta(hours=5)) \
+                                if offered[0].lecturer.user is None else \
+                                lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
+                    except DomainError:
+                        db.session.rollback()
+                visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))
+                visits.record_attendance(manager, b, max(1, headcount - rng.randint(0, 4)),
+                                         now=start + timedelta(minutes=50))
+                if actor.role == "secretary" and rng.random() < 0.8:
+                    visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
+                                         now=b.ends_at + timedelta(hours=3))
+                    visits.save_activity_record(actor, b, rng.choice(SUMMARIES), [], now=b.ends_at + timedelta(hours=4))
+        # Work to come: requests waiting for the managers, visits already agreed.
+        asking = sorted(secretaries.values(), key=lambda u: u.id)
+        for n, (days_ahead, approve) in enumerate(((2, False), (3, True), (5, False), (6, True), (9, False))):
+            menu_item = items[(days_ahead * 3) % len(items)]
+            actor = asking[n % len(asking)]  # online requests, from the branches' secretaries
+            branch = actor.branch
+            start = clock.at_local(today + timedelta(days=days_ahead), AFTERNOON[0])
+            try:
+                b = db.session.get(Booking, reservations.create_booking(
+                    actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
+                    contact_name=branch.contact_name or "联系人", contact_phone=branch.contact_phone or "13800000000",
+                    branch_id=None if actor.role == "secretary" else branch.id, now=now - timedelta(hours=days_ahead)).id)
+            except DomainError:
+                continue
+            made += 1
+            if approve:
+                reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b,
+                                             now=now - timedelta(hours=1))
+        # What happened months ago is not news: only the last week's notifications stay unread.
+        db.session.execute(update(Notification).where(Notification.created_at < now - timedelta(days=7),
+                                                      Notification.read_at.is_(None)).values(read_at=now))
+        db.session.commit()
+        return made
+    finally:
+        current_app.config["MAIL_HOST"] = mail

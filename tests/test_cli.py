@@ -78,3 +78,30 @@ def test_migrations_match_the_models(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_seed_demo_gives_the_demo_a_believable_past(app):
+    from booking import clock
+    from booking.lecturers import services as lecturers
+    from booking.stats import services as stats
+    from models import Booking
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0, r.output
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    rows, total = stats.compute(admin, "month", None, None)
+    assert total.batches >= 100 and total.person_times > total.batches * 10 and total.satisfaction
+    assert len(rows) >= 9  # months of visits
+    statuses = set(db.session.scalars(select(Booking.status).distinct()))
+    assert {"completed", "cancelled", "no_show", "pending", "approved"} <= statuses
+    assert db.session.scalar(select(func.count()).select_from(Booking).where(Booking.activity_summary.is_not(None))) > 20
+    zhang = db.session.scalar(select(User).where(User.username == "lecturer")).lecturer
+    year_rows = [lecturers.lecture_record(zhang, y)[1].sessions for y in {clock.local_today().year,
+                                                                         clock.local_today().year - 1}]
+    assert sum(year_rows) > 0
+    secretary = db.session.scalar(select(User).where(User.username == "secretary"))
+    assert stats.compute(secretary, "month", None, None)[1].batches > 0
+    before = db.session.scalar(select(func.count()).select_from(Booking))
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0 and "未做更改" in r.output
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == before
