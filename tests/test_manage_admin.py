@@ -388,3 +388,20 @@ def test_the_audit_log_speaks_plainly_and_can_be_filtered(demo, client):
     assert "没有符合条件的操作记录" in client.get("/admin/audit?who=nobody-at-all").get_data(as_text=True)
     r = client.get("/admin/audit?from=not-a-date&target=venue")
     assert r.status_code == 200 and "已忽略日期条件" in r.get_data(as_text=True)
+
+
+def test_an_undownloaded_password_sheet_is_dropped_after_a_day(demo, client):
+    from datetime import timedelta as _td
+    from models import CredentialSheet
+    login(client, "admin")
+    first = "党组织,所属领域,支部名称,书记姓名,书记用户名\n区卫健委党委,机关,甲支部,孙敏,sunmin\n"
+    client.post("/admin/branches/import", data={"file": (_csv(first), "a.csv")}, content_type="multipart/form-data")
+    sheet = db.session.scalar(select(CredentialSheet))
+    sheet.created_at = clock.now() - _td(days=2)
+    db.session.commit()
+    second = "党组织,所属领域,支部名称,书记姓名,书记用户名\n区卫健委党委,机关,乙支部,周洁,zhoujie\n"
+    client.post("/admin/branches/import", data={"file": (_csv(second), "b.csv")}, content_type="multipart/form-data")
+    db.session.expire_all()
+    assert db.session.get(CredentialSheet, sheet.id).content is None
+    r = client.post(f"/admin/credentials/{sheet.id}", follow_redirects=True)
+    assert "已超过一天" in r.get_data(as_text=True)

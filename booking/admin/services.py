@@ -3,8 +3,9 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from booking import audit, clock, exports
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
@@ -265,6 +266,10 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
         db.session.add(account)
         credentials.append([org_name, branch_name, name, username, password, mobile])
         result.accounts_created += 1
+    # A sheet left undownloaded does not keep its passwords for long: a day after its import it is dropped.
+    db.session.execute(update(CredentialSheet).where(CredentialSheet.content.is_not(None),
+                                                     CredentialSheet.created_at < clock.now() - timedelta(days=1))
+                       .values(content=None))
     if credentials:
         sheet = CredentialSheet(created_by_id=actor.id, accounts=len(credentials), content=exports.xlsx_bytes(
             "党支部书记账号与初始密码（首次登录须修改，请妥善分发）", "账号",
@@ -294,7 +299,7 @@ def take_credential_sheet(actor: User, sheet_id: int) -> bytes:
     if sheet is None or sheet.created_by_id != actor.id:
         raise NotFound("没有这份账号表。")
     if sheet.content is None:
-        raise Gone("这份账号表已下载过，初始密码不再保存。如有遗失，请在账号页为相应书记重置密码。")
+        raise Gone("这份账号表已下载过或已超过一天，初始密码不再保存。如有遗失，请在账号页为相应书记重置密码。")
     content = sheet.content
     sheet.content, sheet.downloaded_at = None, clock.now()
     audit.record(actor, "credentials_downloaded", "credential_sheet", sheet.id, f"{sheet.accounts} 个账号")
