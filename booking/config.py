@@ -67,6 +67,13 @@ def load(instance_path: str) -> dict:
         "NO_SHOW_WINDOW_DAYS": _int("NO_SHOW_WINDOW_DAYS", 90),
         "NO_SHOW_BLOCK_DAYS": _int("NO_SHOW_BLOCK_DAYS", 30),
         "DIGEST_HOUR": _int("DIGEST_HOUR", 7),
+        # Study hours (学时): a present member earns an activity's minutes over STUDY_HOUR_MINUTES, rounded down to a
+        # half hour; the year's requirement for leaders (书记, 副书记, 委员) and for members.
+        "STUDY_HOUR_MINUTES": _int("STUDY_HOUR_MINUTES", 45),
+        "STUDY_HOURS_LEADER": _int("STUDY_HOURS_LEADER", 56),
+        "STUDY_HOURS_MEMBER": _int("STUDY_HOURS_MEMBER", 32),
+        # The CJK font embedded in the PDF records (Debian's fonts-noto-cjk; a .ttc, .otf or .ttf).
+        "CJK_FONT": os.environ.get("CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
         "SCHEDULER_ENABLED": os.environ.get("SCHEDULER_ENABLED", "") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -103,3 +103,16 @@ def can_view_lecture_record(user: User | None, lecturer_id: int) -> bool:
 def can_search_branches(user: User | None) -> bool:
     """Managers and admins look branches up (for offline bookings)."""
     return bool(user and user.is_authenticated and user.role in ("admin", "manager"))
+
+
+def can_see_branch(user: User | None, branch_id: int) -> bool:
+    """Who may know a branch exists: its own secretaries, and managers and admins (who look branches up)."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.role in ("admin", "manager") or (user.role == "secretary" and user.branch_id == branch_id)
+
+
+def keeps_members_of(user: User | None, branch_id: int) -> bool:
+    """The branch's roll of members, its study hours and its ledger: its own secretaries, and admins."""
+    return bool(user and user.is_authenticated and (
+        user.role == "admin" or (user.role == "secretary" and user.branch_id == branch_id)))

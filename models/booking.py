@@ -52,6 +52,14 @@ BOOKING_ACTIONS = {
     "lecturer_declined": "讲师婉拒邀请",
     "feedback_given": "提交评价",
     "changed": "修改预约",
+    "roster_set": "确定参加人员",
+    "members_attended": "登记党员出席",
+}
+
+# 组织生活 types: what kind of organisational life the visit was (三会一课 and the theme day).
+ACTIVITY_TYPES = {
+    "theme_day": "主题党日", "party_lecture": "党课", "member_meeting": "支部党员大会",
+    "committee_meeting": "支委会", "group_meeting": "党小组会", "study": "集中学习", "other": "其他",
 }
 
 class LecturerStatus(enum.StrEnum):
@@ -88,6 +96,7 @@ class Booking(Model):
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUS_LABELS)})", name="status"),
         CheckConstraint("source IN ('online', 'offline')", name="source"),
+        CheckConstraint(f"activity_type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)})", name="activity_type"),
         CheckConstraint("headcount > 0", name="headcount"),
         CheckConstraint("ends_at > starts_at", name="times"),
         CheckConstraint("visitor_count IS NULL OR visitor_count > 0", name="visitor_count"),
@@ -128,6 +137,7 @@ class Booking(Model):
     contact_name: Mapped[str] = mapped_column(String(60))
     contact_phone: Mapped[str] = mapped_column(String(30))
     topic: Mapped[str] = mapped_column(String(200), default="")
+    activity_type: Mapped[str] = mapped_column(String(24), default="theme_day", server_default="theme_day")
     note: Mapped[str] = mapped_column(Text, default="")
     lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"))
     lecturer_status: Mapped[str | None] = mapped_column(String(16))
@@ -151,6 +161,7 @@ class Booking(Model):
     events: Mapped[list[BookingEvent]] = relationship(
         back_populates="booking", order_by="(BookingEvent.at, BookingEvent.id)"
     )
+    roster: Mapped[list["RosterEntry"]] = relationship(back_populates="booking", order_by="RosterEntry.id")
     # The record's photos; removed ones stay as rows (who removed which when) but are no longer part of it.
     photos: Mapped[list[BookingPhoto]] = relationship(
         back_populates="booking", order_by="BookingPhoto.id",
@@ -184,6 +195,10 @@ class Booking(Model):
     @property
     def source_label(self) -> str:
         return SOURCES.get(self.source, self.source)
+
+    @property
+    def activity_type_label(self) -> str:
+        return ACTIVITY_TYPES.get(self.activity_type, self.activity_type)
 
     @property
     def lecturer_status_label(self) -> str:

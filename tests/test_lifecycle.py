@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from booking import clock, errors
 from booking.lecturers import services as lecturers
+from booking.members import services as members
 from booking.reservations import lifecycle, services as reservations
 from booking.visits import services as visits
 from models import Booking, BookingEvent, MenuItem, Notification, SlotOccupancy, User, db
@@ -41,6 +42,8 @@ SERVICE = {
     "answer_invitation": lambda a, b, now, o: lecturers.accept(a, b, now),
     "record_lecturer_answer": lambda a, b, now, o: lecturers.record_phone_answer(a, b, False, "出差", now),
     "withdraw_from_session": lambda a, b, now, o: lecturers.withdraw(a, b, "生病", now),
+    "set_roster": lambda a, b, now, o: members.set_roster(a, b, [], now),
+    "mark_members": lambda a, b, now, o: members.mark_members(a, b, [], [], now) if _on_roster(b) else None,
     "give_feedback": lambda a, b, now, o: visits.give_feedback(a, b, 4, "", now),
     "keep_record": lambda a, b, now, o: visits.save_activity_record(a, b, "纪实", [], now),
 }
@@ -55,8 +58,23 @@ API = {
     "invite_lecturer": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/lecturer", {"lecturer_id": o}),
     "answer_invitation": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/lecturer/accept", None),
     "give_feedback": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/feedback", {"rating": 4}),
+    "set_roster": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/roster", {"member_ids": []}),
+    "mark_members": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/roster/attendance", {"present": [], "absent": []}),
 }
 assert set(SERVICE) == set(lifecycle.GUARDS) and set(API) <= set(SERVICE)
+
+def _on_roster(b: Booking) -> bool:
+    """Give the booking a one-member roster (marking attendance needs someone to mark)."""
+    if not b.roster:
+        from models import Member, RosterEntry
+        member = Member(branch_id=b.branch_id, name="表中党员")
+        db.session.add(member)
+        db.session.flush()
+        db.session.add(RosterEntry(booking_id=b.id, member_id=member.id, branch_id=b.branch_id))
+        db.session.flush()
+        db.session.expire(b, ["roster"])
+    return True
+
 
 _SNAPSHOT = ("status", "headcount", "contact_name", "visitor_count", "checked_in_at", "rating", "feedback_comment",
              "feedback_at", "lecturer_id", "lecturer_status", "activity_summary")
@@ -182,6 +200,13 @@ def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
     assert o[("record_lecturer_answer", "manager2", lifecycle.PENDING, "before_deadline")] is errors.NotAllowed
     assert o[("record_lecturer_answer", "manager", lifecycle.CANCELLED, "before_deadline")] is errors.InvalidState
     assert o[("withdraw_from_session", "lecturer", lifecycle.APPROVED, "before_deadline")] is errors.InvalidState
+    assert o[("set_roster", "secretary", lifecycle.APPROVED, "before_deadline")] is None
+    assert o[("set_roster", "manager", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("set_roster", "secretary", lifecycle.COMPLETED, "after_start")] is errors.InvalidState
+    assert o[("mark_members", "secretary", lifecycle.COMPLETED, "after_start")] is None
+    assert o[("mark_members", "manager", lifecycle.COMPLETED, "after_start")] is None
+    assert o[("mark_members", "manager", lifecycle.APPROVED, "before_deadline")] is errors.InvalidState
+    assert o[("mark_members", "secretary2", lifecycle.COMPLETED, "after_start")] is errors.NotAllowed
     assert o[("give_feedback", "secretary", lifecycle.COMPLETED, "after_start")] is None
     assert o[("give_feedback", "secretary2", lifecycle.COMPLETED, "after_start")] is errors.NotAllowed
     assert o[("change", "secretary", lifecycle.PENDING, "before_deadline")] is None

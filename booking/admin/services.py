@@ -1,6 +1,4 @@
 """The district administrator's work: organisations, branches (with bulk import), bases, the lecturer pool."""
-import csv
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -8,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from booking import audit, clock, exports
+from booking.imports import MAX_CELL, rows_from_file
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
 from booking.errors import Gone, NotFound, ValidationFailed
 from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, CredentialSheet, Lecturer, LecturerTopic,
@@ -95,78 +94,6 @@ IMPORT_COLUMNS = ("党组织", "所属领域", "支部名称", "联系人", "联
 IMPORT_SAMPLE = ["区直机关工委", "机关", "区财政局第一党支部", "王芳", "13800000000", "王芳", "secretary", "13800000000"]
 
 
-# Bounds checked before a file is parsed, so no upload can keep a worker busy (a district has hundreds of
-# branches, not hundreds of thousands).
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-MAX_IMPORT_UNPACKED = 20 * 1024 * 1024  # an XLSX is a zip: what its parts unpack to
-MAX_IMPORT_ROWS = 5000
-MAX_CELL = 1000
-
-
-def _too_many_rows() -> ValidationFailed:
-    return ValidationFailed({"file": f"文件最多 {MAX_IMPORT_ROWS} 行，请分批导入。"})
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise ValidationFailed({"file": "无法读取该 Excel 文件，请确认是 .xlsx 格式。"}) from None
-    if unpacked > MAX_IMPORT_UNPACKED:
-        raise ValidationFailed({"file": "Excel 文件内容过大，请只保留要导入的支部，或分批导入。"})
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        rows = []
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            if len(rows) > MAX_IMPORT_ROWS:
-                raise _too_many_rows()
-            rows.append(["" if c is None else str(c).strip() for c in row[:20]])
-        return rows
-    except ValidationFailed:
-        raise
-    except Exception:
-        raise ValidationFailed({"file": "无法读取该 Excel 文件，请确认是 .xlsx 格式。"}) from None
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed({"file": "无法识别文件编码，请另存为 UTF-8 的 CSV。"})
-    if "\x00" in text:
-        raise ValidationFailed({"file": "文件中有空字符（NUL），不是有效的 CSV 文本文件。"})
-    rows = []
-    reader = csv.reader(io.StringIO(text))
-    try:
-        for row in reader:
-            if len(rows) > MAX_IMPORT_ROWS:
-                raise _too_many_rows()
-            rows.append([c.strip() for c in row[:20]])
-    except csv.Error:
-        raise ValidationFailed({"file": f"第 {reader.line_num} 行无法读取（格式错误或单元格过长）。"}) from None
-    return rows
-
-
-def _rows_from_file(filename: str, data: bytes) -> list[list[str]]:
-    """The rows of an uploaded CSV or XLSX, bounded in size and rows before and while parsing."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationFailed({"file": f"文件不能超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB。"})
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        return _xlsx_rows(data)
-    if name.endswith(".csv"):
-        return _csv_rows(data)
-    raise ValidationFailed({"file": "请上传 .csv 或 .xlsx 文件。"})
-
-
 def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
     """Import branches from CSV or XLSX (columns IMPORT_COLUMNS; the secretary's three are optional).
 
@@ -177,7 +104,7 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
     """
     from booking.auth.services import USERNAME_RE
 
-    rows = [r for r in _rows_from_file(filename, data) if any(c for c in r)]
+    rows = [r for r in rows_from_file(filename, data) if any(c for c in r)]
     if not rows:
         raise ValidationFailed({"file": "文件是空的。"})
     header = rows[0]

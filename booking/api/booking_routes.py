@@ -5,13 +5,14 @@ from booking.api.openapi import S, I, DT, listing, nullable, obj, ref, register_
 from booking.api.schema import Body, F, Query
 from booking.notify import services as notify
 from booking.reservations import services
-from models.booking import STATUS_LABELS
+from models.booking import ACTIVITY_TYPES, STATUS_LABELS
 
 NS, NI = nullable(S), nullable(I)
 BOOKING_PROPS = dict(
     id=I, code=S, status={"type": "string", "enum": list(STATUS_LABELS)},
     source={"type": "string", "enum": ["online", "offline"]}, base_id=I, venue_id=I, menu_item_id=I, branch_id=I,
-    start=DT, end=DT, headcount=I, contact_name=S, contact_phone=S, topic=S, note=S, lecturer_id=NI,
+    start=DT, end=DT, headcount=I, contact_name=S, contact_phone=S, topic=S, note=S,
+    activity_type={"type": "string", "enum": list(ACTIVITY_TYPES)}, lecturer_id=NI,
     lecturer_status=NS, visitor_count=NI, checked_in_at=nullable(DT), created_at=DT, rating=NI, feedback_comment=NS,
 )
 register_components({
@@ -35,6 +36,7 @@ CREATE_BODY = Body(
     note=F("string", "备注", max_length=2000, nullable=True),
     branch_id=F("integer", "党支部", min=1, max=2147483647, nullable=True,
                 description="线下登记时必填；支部书记可省略"),
+    activity_type=F("string", "活动类型", enum=tuple(ACTIVITY_TYPES), nullable=True, description="默认 theme_day（主题党日）"),
 )
 
 

@@ -65,6 +65,10 @@ ERROR_TEXT = {
 }
 
 
+FILE_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/pdf",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def register_components(extra: dict) -> None:
     """Other API modules add their schemas here."""
     COMPONENTS.update(extra)
@@ -91,6 +95,9 @@ def _responses(doc: dict, has_params: bool) -> dict:
         entry = {"description": "OK" if status < 300 else "Created"}
         if status == 204:
             entry["description"] = "No content"
+        elif schema == "file":  # a document to download
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            entry["content"] = {mime: binary for mime in FILE_TYPES}
         elif schema:
             entry["content"] = {"application/json": {"schema": ref(schema)}}
         out[str(status)] = entry

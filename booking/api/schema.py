@@ -24,6 +24,7 @@ class F:
     nullable: bool = False
     description: str = ""
     schema: Schema | None = None  # the fields of an "object"
+    items: dict | None = None  # an "array"'s items, as JSON schema (the service checks them)
 
 
     def json_schema(self) -> dict:
@@ -34,11 +35,13 @@ class F:
             schema = {"type": "string", "format": "date-time"}
         elif self.type == "object":
             schema = self.schema.json_schema()
+        elif self.type == "array":
+            schema = {"type": "array", "items": self.items or {}, "maxItems": self.max or 1000}
         else:
             schema = {"type": self.type}
         if self.min is not None:
             schema["minimum"] = self.min
-        if self.max is not None:
+        if self.max is not None and self.type != "array":
             schema["maximum"] = self.max
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
@@ -81,6 +84,12 @@ class F:
                 raise ValueError(f"{self.label}不能小于 {self.min}。")
             if self.max is not None and value > self.max:
                 raise ValueError(f"{self.label}不能大于 {self.max}。")
+            return value
+        if self.type == "array":
+            if not isinstance(value, list):
+                raise ValueError(f"{self.label}应为列表。")
+            if len(value) > (self.max or 1000):
+                raise ValueError(f"{self.label}最多 {self.max or 1000} 项。")
             return value
         if self.type == "boolean":
             if from_query and isinstance(value, str):

@@ -82,7 +82,7 @@ def booking(b, names: bool = True) -> dict:
         "venue_id": b.venue_id, "menu_item_id": b.menu_item_id, "branch_id": b.branch_id,
         "start": clock.iso(b.starts_at), "end": clock.iso(b.ends_at), "headcount": b.headcount,
         "contact_name": b.contact_name, "contact_phone": b.contact_phone, "topic": b.topic, "note": b.note,
-        "lecturer_id": b.lecturer_id, "lecturer_status": b.lecturer_status, "visitor_count": b.visitor_count,
+        "activity_type": b.activity_type, "lecturer_id": b.lecturer_id, "lecturer_status": b.lecturer_status, "visitor_count": b.visitor_count,
         "checked_in_at": clock.iso(b.checked_in_at), "created_at": clock.iso(b.created_at),
         "rating": b.rating, "feedback_comment": b.feedback_comment,
     }
@@ -102,3 +102,15 @@ def notification(n) -> dict:
     """One notification."""
     return {"id": n.id, "kind": n.kind, "booking_id": n.booking_id, "title": n.title, "body": n.body,
             "created_at": clock.iso(n.created_at), "read_at": clock.iso(n.read_at)}
+
+
+def member(m) -> dict:
+    """A member of a branch."""
+    return {"id": m.id, "branch_id": m.branch_id, "name": m.name, "role": m.role, "status": m.status,
+            "phone": m.phone, "active": m.active}
+
+
+def roster_entry(e, hours: float) -> dict:
+    """A member on a booking's roster, with what they earned there."""
+    return {"member_id": e.member_id, "branch_id": e.branch_id, "name": e.member.name, "role": e.member.role,
+            "attendance": e.attendance, "absence_reason": e.absence_reason, "study_hours": hours}

@@ -3,12 +3,16 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from models import ACTIVITY_TYPES
+
 
 class BookingForm(FlaskForm):
     headcount = IntegerField("参加人数", validators=[InputRequired("请填写参加人数。"), NumberRange(1, 100000, "请填写有效的人数。")])
     contact_name = StringField("联系人", validators=[InputRequired("请填写联系人。"), Length(max=60)])
     contact_phone = StringField("联系电话", validators=[InputRequired("请填写联系电话。"), Length(max=30)],
                                 render_kw={"type": "tel", "autocomplete": "tel"})
+    activity_type = SelectField("活动类型", choices=list(ACTIVITY_TYPES.items()), default="theme_day",
+                                description="记入本支部的组织生活台账")
     topic = StringField("活动主题", validators=[Optional(), Length(max=200)], description="如：重温入党誓词 坚定理想信念")
     note = TextAreaField("备注", validators=[Optional(), Length(max=2000)], description="需要基地协助准备的事项等")
     branch_id = SelectField("预约党支部", coerce=int, validate_choice=False)

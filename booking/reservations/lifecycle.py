@@ -249,6 +249,25 @@ def can_withdraw_from_session(actor: Actor, booking: Booking, now: datetime) -> 
     return None
 
 
+def can_set_roster(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The booking's branch picks the members who will come, while the booking is pending or approved."""
+    if not permissions.is_bookings_branch(actor, booking):
+        return NotAllowed("只有预约支部的书记可以确定参加人员。")
+    if booking.status not in LIVE:
+        return InvalidState("只有待审核或已通过的预约可以确定参加人员。")
+    return None
+
+
+def can_mark_members(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The branch's secretary or a manager of the base marks which roster members came, once the group has checked
+    in or the visit is completed; it can be corrected."""
+    if not (permissions.is_bookings_branch(actor, booking) or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed("只有预约支部的书记或基地管理员可以登记党员出席。")
+    if booking.status == COMPLETED or (booking.status == APPROVED and booking.checked_in_at is not None):
+        return None
+    return InvalidState("签到后才能登记党员出席情况。")
+
+
 def can_give_feedback(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """The booking's branch rates a completed visit, once."""
     if not permissions.is_bookings_branch(actor, booking):
@@ -281,6 +300,8 @@ GUARDS: dict[str, Guard] = {
     "answer_invitation": can_answer_invitation,
     "record_lecturer_answer": can_record_lecturer_answer,
     "withdraw_from_session": can_withdraw_from_session,
+    "set_roster": can_set_roster,
+    "mark_members": can_mark_members,
     "give_feedback": can_give_feedback,
     "keep_record": can_keep_record,
 }

@@ -73,7 +73,8 @@ def new():
         booking = services.create_booking(
             current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-            topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None)
+            topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None,
+            activity_type=form.activity_type.data)
         flash("预约已提交，请等待基地审核。" if booking.status == lifecycle.PENDING else "预约成功。", "success")
         return redirect(url_for(".detail", booking_id=booking.id))
     return render_template("reservations/new.html", **page), 422 if request.method == "POST" else 200
@@ -95,7 +96,12 @@ def detail(booking_id):
     if lifecycle.allows("invite_lecturer", current_user, booking, now):
         from booking.lecturers.services import suggestions
         candidates = suggestions(current_user, booking, now)
+    from booking.members import services as members
+    pickable = None
+    if lifecycle.allows("set_roster", current_user, booking, now):
+        pickable = db.session.scalars(members.members_query(booking.branch_id, active=True)).all()
     return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
+                           pickable=pickable, roster=members.roster_of(booking), hours_for=members.credited_hours,
                            reason_form=ReasonForm(formdata=None), deadline=lifecycle.cancel_deadline(booking),
                            now=now, candidates=candidates)
 

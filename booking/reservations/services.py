@@ -21,7 +21,7 @@ from booking.notify.services import is_secretary_of, managers_of, notify, secret
 from booking.permissions import Actor
 from booking.reservations import lifecycle
 from booking.reservations.lifecycle import APPROVED, LIVE, PENDING, Move, require
-from models import Booking, BookingEvent, Branch, SlotOccupancy, User, db
+from models import ACTIVITY_TYPES, Booking, BookingEvent, Branch, SlotOccupancy, User, db
 from models.types import UTCDateTime
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
@@ -149,7 +149,7 @@ _UNSET = dict.fromkeys(BOOKING_COLUMNS)
 
 def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
                    topic: str | None = "", note: str | None = "", branch_id: int | None = None,
-                   now: datetime | None = None) -> NewBooking:
+                   activity_type: str | None = None, now: datetime | None = None) -> NewBooking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
     Everything is read before the first write, in prebuilt statements; the write transaction is then
@@ -177,6 +177,9 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
         source = "offline"
     fields = _validate_fields(item, headcount, contact_name, contact_phone, topic, note)
+    activity_type = activity_type or "theme_day"
+    if activity_type not in ACTIVITY_TYPES:
+        fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
     rows = db.session.execute(_BRANCH, {"id": branch_id}).all() if isinstance(branch_id, int) else []
     branch = rows[0] if rows else None
     if source == "offline" and (branch is None or not branch.active):
@@ -211,7 +214,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
         "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
         "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
-        "created_by_id": actor.id, "created_at": now, "updated_at": now}
+        "activity_type": activity_type, "created_by_id": actor.id, "created_at": now, "updated_at": now}
     when = clock.when(start)
     names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
              "menu_item_title": item.title}
@@ -260,6 +263,9 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     wanted = {**current, **{k: v for k, v in changes.items() if v is not None or k in ("topic", "note")}}
     fields = _validate_fields(booking.menu_item, wanted["headcount"], wanted["contact_name"], wanted["contact_phone"],
                               wanted["topic"], wanted["note"])
+    on_roster = len(booking.roster)
+    if "headcount" not in fields and isinstance(wanted["headcount"], int) and wanted["headcount"] < on_roster:
+        fields["headcount"] = f"参加人员名单已有 {on_roster} 人，请先从名单中移除，再把人数减到 {wanted['headcount']} 人。"
     if fields:
         raise ValidationFailed(fields)
     for name in ("contact_name", "contact_phone", "topic", "note"):

@@ -12,7 +12,7 @@ from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations import lifecycle
 from booking.reservations.lifecycle import Move, require
-from models import Booking, BookingPhoto, SlotOccupancy, db
+from models import Booking, BookingPhoto, RosterEntry, SlotOccupancy, db
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -236,5 +236,5 @@ def todays_visits(user: Actor, now: datetime | None = None) -> list[Booking]:
     from booking.reservations.services import visible_query
     today = clock.local_today(now)
     stmt = visible_query(user, start=today, end=today).where(Booking.status.in_(lifecycle.ON_THE_DAY))
-    return list(db.session.scalars(stmt.options(selectinload(Booking.venue)).order_by(None)
+    return list(db.session.scalars(stmt.options(selectinload(Booking.venue), selectinload(Booking.roster).joinedload(RosterEntry.member)).order_by(None)
                                    .order_by(Booking.venue_id, Booking.starts_at, Booking.id)))

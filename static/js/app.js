@@ -81,3 +81,42 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+
+// Picking a roster: select all (of those shown) or none, narrow by role, and a running count against the limit.
+(function () {
+  function boxes(list) {
+    return Array.prototype.slice.call(list.querySelectorAll(".form-check")).filter(function (item) {
+      return !item.classList.contains("d-none") && !item.classList.contains("role-hidden");
+    }).map(function (item) { return item.querySelector("input[type=checkbox]"); });
+  }
+  function count(list) {
+    var status = document.getElementById(list.id + "-count");
+    if (!status) return;
+    var chosen = list.querySelectorAll("input[type=checkbox]:checked").length;
+    var limit = parseInt(list.getAttribute("data-limit") || "0", 10);
+    status.textContent = "已选 " + chosen + " 人，最多 " + limit + " 人（预约人数）" + (chosen > limit ? "：超出了，请减少。" : "。");
+  }
+  document.addEventListener("click", function (event) {
+    var all = event.target.closest && event.target.closest("[data-check-all],[data-check-none]");
+    if (!all) return;
+    var id = all.getAttribute("data-check-all") || all.getAttribute("data-check-none");
+    var list = document.getElementById(id);
+    var on = all.hasAttribute("data-check-all");
+    (on ? boxes(list) : Array.prototype.slice.call(list.querySelectorAll("input[type=checkbox]"))).forEach(function (box) { box.checked = on; });
+    count(list);
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var id = select.getAttribute && select.getAttribute("data-role-filter");
+    if (id) {
+      var list = document.getElementById(id);
+      Array.prototype.forEach.call(list.querySelectorAll(".form-check"), function (item) {
+        item.classList.toggle("role-hidden", !!select.value && item.getAttribute("data-role") !== select.value);
+      });
+      return;
+    }
+    var list2 = select.closest && select.closest("[data-limit]");
+    if (list2) count(list2);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-limit]"), count);
+})();

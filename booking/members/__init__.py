@@ -1,0 +1,1 @@
+"""The branch's organisational life: members, rosters, who attended, study hours, the filed record."""

@@ -1,0 +1,361 @@
+"""A branch's members (党员名册), the roster of a visit (参加人员), who attended, and the study hours (学时) they earn.
+
+The rules live here; pages, the API and the documents call these functions.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from booking import audit, clock, permissions
+from booking.errors import NotAllowed, NotFound, ValidationFailed
+from booking.imports import MAX_CELL, rows_from_file
+from booking.permissions import Actor
+from booking.reservations import lifecycle
+from booking.reservations.lifecycle import COMPLETED, require
+from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
+from models import (ABSENCE_REASONS, MEMBER_ROLES, MEMBER_STATUSES, Booking, Branch, Member, MenuItem, RosterEntry,
+                    db)
+from models.member import LEADER_ROLES
+
+ROLE_BY_LABEL = {label: code for code, label in MEMBER_ROLES.items()}
+STATUS_BY_LABEL = {label: code for code, label in MEMBER_STATUSES.items()} | {"正式": "full", "预备": "probationary"}
+
+
+# -- whose members ---------------------------------------------------------------------------------
+
+def branch_for_members(actor: Actor, branch_id: int) -> Branch:
+    """The branch, if the actor keeps its members: its secretaries and admins. A branch the actor may not even
+    know of is not found (404); one they may know of but not keep is refused (403)."""
+    branch = db.session.get(Branch, branch_id) if isinstance(branch_id, int) else None
+    if branch is None or not permissions.can_see_branch(actor, branch.id):
+        raise NotFound("党支部不存在。")
+    if not permissions.keeps_members_of(actor, branch.id):
+        raise NotAllowed("只有本支部书记和区委组织部管理员可以查看和维护党员名册。")
+    return branch
+
+
+def member_for_edit(actor: Actor, member_id: int) -> Member:
+    """A member whose branch the actor keeps (404 / 403 as for the branch)."""
+    member = db.session.get(Member, member_id) if isinstance(member_id, int) else None
+    if member is None:
+        raise NotFound("党员不存在。")
+    branch_for_members(actor, member.branch_id)
+    return member
+
+
+def members_query(branch_id: int, active: bool | None = None, role: str | None = None, q: str | None = None):
+    """The branch's members: leaders first (书记, 副书记, 委员), then by name."""
+    stmt = select(Member).where(Member.branch_id == branch_id)
+    if active is not None:
+        stmt = stmt.where(Member.active.is_(active))
+    if role in MEMBER_ROLES:
+        stmt = stmt.where(Member.role == role)
+    if q:
+        stmt = stmt.where(Member.name.contains(q.strip()[:60], autoescape=True))
+    order = {code: n for n, code in enumerate(MEMBER_ROLES)}
+    from sqlalchemy import case
+    return stmt.order_by(case(order, value=Member.role), Member.name, Member.id)
+
+
+# -- keeping the roll ------------------------------------------------------------------------------
+
+def _member_fields(name, role, status, phone) -> tuple[dict, dict]:
+    """The cleaned values and what is wrong with them, by field."""
+    errors, values = {}, {}
+    name = (name or "").strip() if isinstance(name, str) else name
+    if not isinstance(name, str) or not name:
+        errors["name"] = "请填写党员姓名。"
+    elif len(name) > 60:
+        errors["name"] = "姓名不能超过 60 个字。"
+    elif has_control_chars(name):
+        errors["name"] = "姓名" + CONTROL_MESSAGE
+    values["name"] = name
+    if role not in MEMBER_ROLES:
+        errors["role"] = f"身份应为{'、'.join(MEMBER_ROLES.values())}之一。"
+    values["role"] = role
+    if status not in MEMBER_STATUSES:
+        errors["status"] = "请选择正式党员或预备党员。"
+    values["status"] = status
+    phone = (phone or "").strip() if isinstance(phone, str) or phone is None else phone
+    if not isinstance(phone, str) or (phone and not CONTACT_PHONE_RE.match(phone)):
+        errors["phone"] = "请输入有效的电话号码。"
+    values["phone"] = phone or None
+    return values, errors
+
+
+def add_member(actor: Actor, branch: Branch, *, name, role="member", status="full", phone=None) -> Member:
+    """A new member of the branch (no identity-card number is ever asked for)."""
+    values, errors = _member_fields(name, role or "member", status or "full", phone)
+    if errors:
+        raise ValidationFailed(errors)
+    member = Member(branch_id=branch.id, **values)
+    db.session.add(member)
+    db.session.flush()
+    audit.record(actor, "member_added", "member", member.id, f"{branch.name} / {member.name}（{member.role_label}）")
+    db.session.commit()
+    return member
+
+
+def change_member(actor: Actor, member: Member, **changes) -> Member:
+    """Change a member's name, role, status, phone or whether they are active. Never deleted: an inactive member
+    keeps their attendance and hours, and leaves the lists one picks rosters from."""
+    unknown = set(changes) - {"name", "role", "status", "phone", "active"}
+    if unknown:
+        raise ValidationFailed({name: "该项不能修改。" for name in sorted(unknown)})
+    current = {"name": member.name, "role": member.role, "status": member.status, "phone": member.phone}
+    values, errors = _member_fields(*({**current, **{k: v for k, v in changes.items() if k != "active"}}[k]
+                                      for k in ("name", "role", "status", "phone")))
+    active = changes.get("active", member.active)
+    if not isinstance(active, bool):
+        errors["active"] = "请选择是否在册。"
+    if errors:
+        raise ValidationFailed(errors)
+    before = f"{member.name}（{member.role_label}，{'在册' if member.active else '已停用'}）"
+    for k, v in values.items():
+        setattr(member, k, v)
+    member.active = active
+    audit.record(actor, "member_changed", "member", member.id,
+                 f"{member.branch.name} / {before} → {member.name}（{member.role_label}，{'在册' if active else '已停用'}）")
+    db.session.commit()
+    return member
+
+
+IMPORT_COLUMNS = ("姓名", "身份", "党员类别", "手机号")
+IMPORT_SAMPLE = [["王芳", "书记", "正式党员", "13800000000"], ["赵磊", "党员", "预备党员", ""]]
+
+
+@dataclass
+class MemberImport:
+    created: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def import_members(actor: Actor, branch: Branch, filename: str, data: bytes) -> MemberImport:
+    """Members from CSV (UTF-8 or GBK) or XLSX, columns IMPORT_COLUMNS (only 姓名 required). Every row is checked
+    first; with any error nothing is imported. A name already on the branch's roll is skipped, so the same file
+    can be imported twice."""
+    rows = [r for r in rows_from_file(filename, data) if any(c for c in r)]
+    if not rows:
+        raise ValidationFailed({"file": "文件是空的。"})
+    header = rows[0]
+    if "姓名" not in header:
+        raise ValidationFailed({"file": f"缺少列：姓名。第一行应为列名：{'，'.join(IMPORT_COLUMNS)}。"})
+    index = {col: header.index(col) for col in IMPORT_COLUMNS if col in header}
+    result = MemberImport()
+    existing = set(db.session.scalars(select(Member.name).where(Member.branch_id == branch.id)))
+    planned, seen = [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        cell = lambda col: row[index[col]].strip() if col in index and index[col] < len(row) else ""  # noqa: E731
+        if any(len(c) > MAX_CELL for c in row):
+            result.errors.append(f"第 {number} 行：内容过长。")
+            continue
+        role_text, status_text = cell("身份") or "党员", cell("党员类别") or "正式党员"
+        role = ROLE_BY_LABEL.get(role_text, role_text if role_text in MEMBER_ROLES else None)
+        status = STATUS_BY_LABEL.get(status_text, status_text if status_text in MEMBER_STATUSES else None)
+        values, errors = _member_fields(cell("姓名"), role, status, cell("手机号"))
+        if errors:
+            labels = {"name": "姓名", "role": f"身份“{role_text}”", "status": f"党员类别“{status_text}”",
+                      "phone": f"手机号“{cell('手机号')}”"}
+            result.errors.append(f"第 {number} 行：" + "；".join(
+                f"{labels[k]}有误（{v.rstrip('。')}）" if k != "name" else v.rstrip("。") for k, v in errors.items()) + "。")
+            continue
+        if values["name"] in seen:
+            result.errors.append(f"第 {number} 行：“{values['name']}”与第 {seen[values['name']]} 行重复。")
+            continue
+        seen[values["name"]] = number
+        planned.append(values)
+    if result.errors:
+        return result
+    for values in planned:
+        if values["name"] in existing:
+            result.skipped += 1
+            continue
+        db.session.add(Member(branch_id=branch.id, **values))
+        result.created += 1
+    audit.record(actor, "members_imported", "branch", branch.id,
+                 f"{branch.name}：{filename}，新增 {result.created}，已有跳过 {result.skipped}")
+    db.session.commit()
+    return result
+
+
+# -- the roster of a visit -------------------------------------------------------------------------
+
+def roster_of(booking: Booking) -> list[RosterEntry]:
+    """The booking's roster, leaders first, then by name."""
+    order = {code: n for n, code in enumerate(MEMBER_ROLES)}
+    return sorted(booking.roster, key=lambda e: (order.get(e.member.role, 9), e.member.name, e.member_id))
+
+
+def _member_ids(value, name: str) -> list[int]:
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise ValidationFailed({name: "请提供党员编号的列表。"})
+    if len(value) != len(set(value)):
+        raise ValidationFailed({name: "名单中有重复的党员。"})
+    return value
+
+
+def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None = None) -> list[RosterEntry]:
+    """The members the branch will bring: active members of the booking's branch, no more than its headcount
+    (refused, never cut short). Members who stay keep what was recorded of them; history `roster_set`."""
+    now = now or clock.now()
+    require(lifecycle.can_set_roster(actor, booking, now))
+    ids = _member_ids(member_ids, "member_ids")
+    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids or [-1])))}
+    wrong = [i for i in ids if i not in members or members[i].branch_id != booking.branch_id or not members[i].active]
+    if wrong:
+        raise ValidationFailed({"member_ids": f"只能选择本支部在册的党员（编号 {'、'.join(map(str, wrong[:10]))} 不符合）。"})
+    if len(ids) > booking.headcount:
+        raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过预约人数 {booking.headcount} 人；"
+                                              "请减少人员，或先修改预约人数。"})
+    current = {e.member_id: e for e in booking.roster}
+    for member_id, entry in current.items():
+        if member_id not in members:
+            db.session.delete(entry)
+    for member_id in ids:
+        if member_id not in current:
+            db.session.add(RosterEntry(booking_id=booking.id, member_id=member_id, branch_id=booking.branch_id))
+    lifecycle.record_event(booking, actor, "roster_set", f"{len(ids)} 人：" + "、".join(members[i].name for i in ids)[:900],
+                           now)
+    db.session.commit()
+    db.session.expire(booking, ["roster"])
+    return roster_of(booking)
+
+
+def absence_text(code: str | None, text: str | None) -> str:
+    """A reason for absence as the record writes it: 病假, 事假, 公差, or 其他 with what was typed."""
+    text = (text or "").strip()
+    label = ABSENCE_REASONS.get(code or "", "")
+    if label and label != "其他":
+        return label + (f"（{text}）" if text else "")
+    return text or "其他"
+
+
+def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime | None = None) -> list[RosterEntry]:
+    """Who came: the members listed present came, the rest of the roster did not (each absence with its reason,
+    given or 未说明). Can be corrected; each time the history says so (`members_attended`)."""
+    now = now or clock.now()
+    require(lifecycle.can_mark_members(actor, booking, now))
+    present = _member_ids(present if present is not None else [], "present")
+    if not isinstance(absent, list) or any(not isinstance(a, dict) for a in absent):
+        raise ValidationFailed({"absent": "缺席人员应为 {member_id, reason} 的列表。"})
+    reasons = {}
+    for a in absent:
+        member_id, reason = a.get("member_id"), a.get("reason")
+        if isinstance(member_id, bool) or not isinstance(member_id, int):
+            raise ValidationFailed({"absent": "缺席人员的党员编号有误。"})
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 200 or has_control_chars(reason)):
+            raise ValidationFailed({"absent": "缺席原因应为 200 字以内的文字。"})
+        reasons[member_id] = (reason or "").strip()
+    entries = {e.member_id: e for e in booking.roster}
+    if not entries:
+        raise ValidationFailed({"present": "还没有确定参加人员，请先在名单中选择本次参加的党员。"})
+    strangers = [i for i in list(present) + list(reasons) if i not in entries]
+    if strangers:
+        raise ValidationFailed({"present": f"编号 {'、'.join(map(str, strangers[:10]))} 不在本次参加人员名单中。"})
+    both = set(present) & set(reasons)
+    if both:
+        raise ValidationFailed({"absent": "同一党员不能既出席又缺席。"})
+    for member_id, entry in entries.items():
+        if member_id in present:
+            entry.attendance, entry.absence_reason = "present", None
+        else:
+            entry.attendance, entry.absence_reason = "absent", reasons.get(member_id) or "未说明"
+    came = sum(1 for e in entries.values() if e.attendance == "present")
+    missed = [f"{e.member.name}（{e.absence_reason}）" for e in entries.values() if e.attendance == "absent"]
+    lifecycle.record_event(booking, actor, "members_attended",
+                           (f"出席 {came} 人" + (f"；缺席：{'、'.join(missed)}" if missed else ""))[:1000], now)
+    db.session.commit()
+    return roster_of(booking)
+
+
+# -- study hours -----------------------------------------------------------------------------------
+
+def hours_for(minutes: int) -> float:
+    """The study hours one present member earns: the activity's minutes over STUDY_HOUR_MINUTES, rounded down to
+    a half hour."""
+    return _half_hours(minutes) / 2
+
+
+def _half_hours(minutes: int) -> int:
+    return (int(minutes) * 2) // current_app.config["STUDY_HOUR_MINUTES"]
+
+
+def required_hours(role: str) -> int:
+    """A year's requirement: STUDY_HOURS_LEADER for the secretary, deputy and committee, else STUDY_HOURS_MEMBER."""
+    cfg = current_app.config
+    return cfg["STUDY_HOURS_LEADER"] if role in LEADER_ROLES else cfg["STUDY_HOURS_MEMBER"]
+
+
+def credited_hours(entry: RosterEntry) -> float:
+    """What the entry earned: the activity's hours if the member was present at a completed visit, else 0."""
+    if entry.attendance != "present" or entry.booking.status != COMPLETED:
+        return 0.0
+    return hours_for(entry.booking.menu_item.duration_minutes)
+
+
+@dataclass
+class StudyLine:
+    member: Member
+    sessions: int
+    hours: float
+    required: int
+
+    @property
+    def met(self) -> bool:
+        return self.hours >= self.required
+
+
+def study_hours(branch: Branch, year: int) -> list[StudyLine]:
+    """Each member's sessions and hours over the year's completed visits (present only), with the requirement:
+    those short of it first, fewest hours first. Members no longer active appear when they earned hours."""
+    minutes = current_app.config["STUDY_HOUR_MINUTES"]
+    half_hours = (MenuItem.duration_minutes * 2) / minutes  # integer division on both databases
+    earned = {member_id: (int(n), int(h or 0)) for member_id, n, h in db.session.execute(
+        select(RosterEntry.member_id, func.count(RosterEntry.id), func.sum(half_hours))
+        .join(Booking, Booking.id == RosterEntry.booking_id).join(MenuItem, MenuItem.id == Booking.menu_item_id)
+        .where(RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present", Booking.status == COMPLETED,
+               Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+        .group_by(RosterEntry.member_id))}
+    lines = []
+    for member in db.session.scalars(members_query(branch.id)):
+        sessions, halves = earned.get(member.id, (0, 0))
+        if not member.active and not sessions:
+            continue
+        lines.append(StudyLine(member, sessions, halves / 2, required_hours(member.role)))
+    return sorted(lines, key=lambda s: (s.met, s.hours, s.member.name))
+
+
+def member_sessions(member: Member, year: int) -> list[RosterEntry]:
+    """The activities a member was on the roster of in a year, with how they went (the line's detail)."""
+    return list(db.session.scalars(
+        select(RosterEntry).join(Booking, Booking.id == RosterEntry.booking_id)
+        .where(RosterEntry.member_id == member.id, Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+        .order_by(Booking.starts_at)))
+
+
+# -- the branch's year of records ------------------------------------------------------------------
+
+def completed_in(branch: Branch, year: int) -> list[Booking]:
+    """The branch's completed activities of a year, in date order: its ledger (台账)."""
+    return list(db.session.scalars(
+        select(Booking).where(Booking.branch_id == branch.id, Booking.status == COMPLETED,
+                              Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+        .order_by(Booking.starts_at, Booking.id)))
+
+
+def year_of(raw) -> int:
+    """A year from a query (this year when absent); ValidationFailed for anything else."""
+    if raw in (None, ""):
+        return clock.local_today().year
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        year = raw
+    elif isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) == 4:
+        year = int(raw)
+    else:
+        raise ValidationFailed({"year": "年份应为四位数字，如 2026。"})
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed({"year": "年份应在 2000–2100 之间。"})
+    return year
