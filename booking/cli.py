@@ -22,10 +22,13 @@ def init_app(app: Flask) -> None:
                        "演示账号的密码是公开的，未载入演示数据。确需载入请加 --force。", err=True)
             raise SystemExit(1)
         created = seed.load_demo()
+        people = seed.load_demo_members()
         past = seed.load_demo_past()
         if past:
             click.echo(f"已生成近十个月的演示活动 {past} 个（含实到人数、评价、纪实和授课记录）。")
-        click.echo("演示数据已就绪。" if created or past else "演示数据已存在，未做更改。")
+        if people:
+            click.echo(f"已为演示党支部登记党员 {people} 人。")
+        click.echo("演示数据已就绪。" if created or past or people else "演示数据已存在，未做更改。")
         click.echo(seed.ACCOUNTS_TEXT)
 
     @app.cli.command("backup")

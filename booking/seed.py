@@ -190,6 +190,29 @@ def load_demo() -> bool:
     return created
 
 
+MEMBER_NAMES = ["王芳", "李明", "张华", "赵磊", "钱进", "孙丽", "周洁", "吴强", "郑敏", "冯涛", "陈静怡", "褚凯",
+                "卫红", "蒋文", "沈悦", "韩冰", "杨帆", "朱丹", "秦岭", "许诺", "何平", "吕晓", "施然", "孔亮"]
+
+
+def load_demo_members() -> int:
+    """Members for every demo branch that has none yet (a secretary, a deputy, two committee members, then
+    members, one of them probationary). Returns how many were added."""
+    from models import Member
+    added = 0
+    for n, branch in enumerate(db.session.scalars(select(Branch).order_by(Branch.id))):
+        if db.session.scalar(select(Member.id).where(Member.branch_id == branch.id).limit(1)) is not None:
+            continue
+        size = 8 + (n * 5) % 13
+        for i in range(size):
+            role = ("secretary", "deputy", "committee", "committee")[i] if i < 4 else "member"
+            db.session.add(Member(branch_id=branch.id, name=MEMBER_NAMES[(i + n * 3) % len(MEMBER_NAMES)],
+                                  role=role, status="probationary" if i == size - 1 else "full",
+                                  phone=f"1370000{n:02d}{i:02d}" if i < 4 else None))
+            added += 1
+    db.session.commit()
+    return added
+
+
 SUMMARIES = [
     "支部党员在党旗下重温入党誓词，书记领誓；随后参观基本陈列，结合展品交流学习体会。",
     "开展主题党日活动：集中学习《中国共产党章程》相关章节，讲解员讲述本地党组织创建历程，党员代表发言。",
@@ -198,6 +221,16 @@ SUMMARIES = [
     "参观科创成果展，了解数字党建平台的使用，结合本单位工作开展交流。",
 ]
 COMMENTS = ["讲解细致，安排周到。", "场地整洁，流程顺畅。", "党课内容扎实，很受启发。", "希望增加互动环节。", ""]
+
+
+class _SeedSecretary:
+    """Stands for a branch without an account of its own when the demo's past sets its roster (as its secretary
+    would have)."""
+
+    role, is_authenticated, id = "secretary", True, None
+
+    def __init__(self, branch_id: int):
+        self.branch_id = branch_id
 
 
 def load_demo_past(seed: int = 2026) -> int:
@@ -218,7 +251,12 @@ def load_demo_past(seed: int = 2026) -> int:
     mail = current_app.config.get("MAIL_HOST")
     current_app.config["MAIL_HOST"] = ""  # the demo's past sends no email
     try:
+        from booking.members import services as members
+        from models import Member
         admin = _one(User, username="admin")
+        members_of: dict[int, list] = {}
+        for m in db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.id)):
+            members_of.setdefault(m.branch_id, []).append(m)
         secretaries = {u.branch_id: u for u in db.session.scalars(select(User).where(User.role == "secretary"))}
         branches = list(db.session.scalars(select(Branch).where(Branch.active.is_(True)).order_by(Branch.id)))
         items = list(db.session.scalars(select(MenuItem).where(MenuItem.active.is_(True)).order_by(MenuItem.id)))
@@ -235,7 +273,12 @@ def load_demo_past(seed: int = 2026) -> int:
                 start = clock.at_local(day, rng.choice((MORNING, AFTERNOON))[0])
                 branch = rng.choice(branches)
                 headcount = rng.randint(menu_item.min_group, max(menu_item.min_group, min(menu_item.max_group, 45)))
-                actor = secretaries.get(branch.id) or admin
+                # Online by the branch's secretary; by phone, recorded by the base's manager, for branches without
+                # an account; a base without a manager gets only online requests.
+                actor = secretaries.get(branch.id) or (menu_item.base.managers or [None])[0]
+                if actor is None:
+                    branch = rng.choice([x for x in branches if x.id in secretaries])
+                    actor = secretaries[branch.id]
                 asked = start - timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 8))
                 try:
                     b = db.session.get(Booking, reservations.create_booking(
@@ -247,7 +290,8 @@ def load_demo_past(seed: int = 2026) -> int:
                 made += 1
                 managers = b.base.managers or [admin]
                 manager = managers[0]
-                reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
+                if b.status == "pending":
+                    reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
                 fate = rng.random()
                 if fate < 0.06:
                     reservations.cancel_booking(actor, b, "单位临时有会议，改期再约。", now=start - timedelta(days=2))
@@ -266,9 +310,19 @@ def load_demo_past(seed: int = 2026) -> int:
                                 lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
                     except DomainError:
                         db.session.rollback()
+                people = members_of.get(b.branch_id, [])
+                if people:
+                    chosen = rng.sample(people, min(len(people), headcount, rng.randint(5, 12)))
+                    members.set_roster(actor if actor.role == "secretary" else _SeedSecretary(b.branch_id), b,
+                                       [m.id for m in chosen], now=asked + timedelta(hours=1))
                 visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))
                 visits.record_attendance(manager, b, max(1, headcount - rng.randint(0, 4)),
                                          now=start + timedelta(minutes=50))
+                if people:
+                    away = [m for m in chosen if rng.random() < 0.12]
+                    members.mark_members(manager, b, [m.id for m in chosen if m not in away],
+                                         [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差（区里开会）"))}
+                                          for m in away], now=start + timedelta(minutes=55))
                 if actor.role == "secretary" and rng.random() < 0.8:
                     visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
                                          now=b.ends_at + timedelta(hours=3))

@@ -101,6 +101,15 @@ def test_seed_demo_gives_the_demo_a_believable_past(app):
     assert sum(year_rows) > 0
     secretary = db.session.scalar(select(User).where(User.username == "secretary"))
     assert stats.compute(secretary, "month", None, None)[1].batches > 0
+    # Members on every demo branch; rosters and attendance on the past visits, so study hours are not empty.
+    from booking.members import services as members
+    from models import Branch, Member, RosterEntry
+    assert all(db.session.scalar(select(func.count()).select_from(Member).where(Member.branch_id == b.id))
+               for b in db.session.scalars(select(Branch)))
+    assert db.session.scalar(select(func.count()).select_from(RosterEntry).where(RosterEntry.attendance == "absent"))
+    year = clock.local_today().year
+    assert any(line.hours for line in members.study_hours(secretary.branch, year)) or \
+        any(line.hours for line in members.study_hours(secretary.branch, year - 1))
     before = db.session.scalar(select(func.count()).select_from(Booking))
     r = runner.invoke(args=["seed-demo"])
     assert r.exit_code == 0 and "未做更改" in r.output
