@@ -65,11 +65,19 @@ def _crawl(page, base: str, start: str) -> list[str]:
 
 def _a_lived_in_district():
     """Bookings in every state a page shows: pending, approved, with a lecturer invited, completed with a record."""
+    from booking.members import services as members
+    from models import RosterEntry
     lecture = item("专题党课：红色家书里的初心")
+    people = [members.add_member(user("secretary"), user("secretary").branch, name=name, role=role)
+              for name, role in (("王芳", "secretary"), ("李明", "committee"), ("张华", "member"))]
     done = completed(start=slot_start(-3))
+    db.session.add_all(RosterEntry(booking_id=done.id, member_id=p.id, branch_id=done.branch_id) for p in people)
+    db.session.commit()
+    members.mark_members(user("secretary"), done, [people[0].id, people[1].id], [{"member_id": people[2].id, "reason": "病假"}])
     visits.save_activity_record(user("secretary"), done, "重温入党誓词，参观展馆。", [])
     booking(secretary="secretary2", start=slot_start(4), approve=False)
     invited = booking(menu_item=lecture, start=slot_start(6), headcount=20)
+    members.set_roster(user("secretary"), invited, [people[0].id])
     lecturers.invite(user("manager"), invited, user("lecturer").lecturer_id)
     accepted = booking(secretary="secretary2", menu_item=lecture, start=slot_start(8), headcount=20)
     lecturers.invite(user("manager"), accepted, user("lecturer").lecturer_id)
