@@ -241,7 +241,7 @@ def load_demo_past(seed: int = 2026) -> int:
     import random
     from booking.errors import DomainError
     from booking.lecturers import services as lecturers
-    from booking.reservations import services as reservations
+    from booking.reservations import lifecycle, services as reservations
     from booking.visits import services as visits
     from models import Booking, Notification
     now = clock.now()
@@ -290,7 +290,7 @@ def load_demo_past(seed: int = 2026) -> int:
                 made += 1
                 managers = b.base.managers or [admin]
                 manager = managers[0]
-                if b.status == "pending":
+                if b.status == lifecycle.PENDING:
                     reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
                 fate = rng.random()
                 if fate < 0.06:

@@ -236,3 +236,15 @@ def test_the_branch_ledger_of_a_year(demo, api):
     assert "王芳" in _text_of_pdf(api.get(path + "pdf", as_="secretary").data)
     assert "组织生活台账" in _text_of_docx(api.get(path + "docx", as_="admin").data)
     assert api.get(path + "pdf", as_="manager").status_code == 403
+
+
+def test_a_member_whose_attendance_is_recorded_stays_on_the_roster(demo, api, monkeypatch):
+    made = _members(api, n=2)
+    b = booking(start=slot_start(0, 14), headcount=20)
+    api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": [m["id"] for m in made]})
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(minutes=20))
+    visits.check_in_booking(user("manager"), b)
+    api.put(f"/api/v1/bookings/{b.id}/roster/attendance", as_="secretary", json={"present": [made[0]["id"]], "absent": []})
+    r = api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": [made[0]["id"]]})
+    assert r.status_code == 422 and "不能从名单中移除" in r.get_json()["error"]["fields"]["member_ids"]
+    assert api.get(f"/api/v1/bookings/{b.id}/roster", as_="secretary").get_json()["total"] == 2

@@ -211,6 +211,9 @@ def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None 
         raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过预约人数 {booking.headcount} 人；"
                                               "请减少人员，或先修改预约人数。"})
     current = {e.member_id: e for e in booking.roster}
+    marked = [e.member.name for i, e in current.items() if i not in members and e.attendance is not None]
+    if marked:  # who came (or did not) is part of the record: it is corrected, not dropped
+        raise ValidationFailed({"member_ids": f"{'、'.join(marked)}的出席情况已登记，不能从名单中移除；如有误请更正出席情况。"})
     for member_id, entry in current.items():
         if member_id not in members:
             db.session.delete(entry)
