@@ -30,6 +30,7 @@ from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CA
 from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
 from models.booking import ACTIVITY_TYPES  # noqa: E402
 from models.member import Member, RosterEntry, MEMBER_ROLES, MEMBER_STATUSES, ABSENCE_REASONS  # noqa: E402
+from models.holiday import Holiday, BookingSeries, SeriesOccurrence, HOLIDAY_KINDS  # noqa: E402
 from models.notification import Notification  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 from models.job import JobMark, JobRun  # noqa: E402
@@ -40,6 +41,7 @@ __all__ = [
     "User", "ApiToken", "CredentialSheet", "LoginFailure", "ROLES", "manager_bases",
     "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",
     "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
+    "Holiday", "BookingSeries", "SeriesOccurrence", "HOLIDAY_KINDS",
     "ACTIVITY_TYPES", "Member", "RosterEntry", "MEMBER_ROLES", "MEMBER_STATUSES", "ABSENCE_REASONS",
     "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "AuditEntry", "JobMark", "JobRun",

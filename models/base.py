@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
@@ -51,6 +51,8 @@ class Base(Model):
     max_advance_days: Mapped[int] = mapped_column(default=30)
     cancel_deadline_hours: Mapped[int] = mapped_column(default=24)
     requires_approval: Mapped[bool] = mapped_column(default=True)
+    # Whether the base opens on public holidays (法定节假日); the default is open.
+    opens_on_holidays: Mapped[bool] = mapped_column(default=True, server_default=true())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -138,6 +138,8 @@ class Booking(Model):
     contact_phone: Mapped[str] = mapped_column(String(30))
     topic: Mapped[str] = mapped_column(String(200), default="")
     activity_type: Mapped[str] = mapped_column(String(24), default="theme_day", server_default="theme_day")
+    # The standing monthly booking this occurrence belongs to, if any.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"))
     lecturer_status: Mapped[str | None] = mapped_column(String(16))

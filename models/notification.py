@@ -23,6 +23,7 @@ NOTIFICATION_KINDS = {
     "booking_blocked": "线上预约受限",
     "booking_changed": "预约已修改",
     "password_reset": "重置密码",
+    "series_skipped": "固定预约未能预约",
 }
 
 

@@ -37,6 +37,7 @@ RULES_BODY = Body(
     max_advance_days=F("integer", "最多提前天数", min=0, max=365),
     cancel_deadline_hours=F("integer", "取消截止小时数", min=0, max=720),
     requires_approval=F("boolean", "线上预约需要审核"),
+    opens_on_holidays=F("boolean", "法定节假日开放"),
 )
 BASE_CHANGE_BODY = Body(
     name=F("string", "基地名称", max_length=120),

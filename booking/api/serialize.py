@@ -57,6 +57,7 @@ def base_detail(base, venues, menu) -> dict:
         "rules": {
             "min_advance_days": base.min_advance_days, "max_advance_days": base.max_advance_days,
             "cancel_deadline_hours": base.cancel_deadline_hours, "requires_approval": base.requires_approval,
+            "opens_on_holidays": base.opens_on_holidays,
         },
         "venues": [dict(v._mapping) for v in venues],
         "menu": [dict(m._mapping) for m in menu],

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from booking import clock
 from booking.errors import NotFound
-from models import Base, Branch, Closure, MenuItem, OpeningSlot, Organization, SlotOccupancy, Venue, db
+from models import Base, Branch, Closure, Holiday, MenuItem, OpeningSlot, Organization, SlotOccupancy, Venue, db
 from models.base import WEEKDAYS
 
 
@@ -86,11 +86,18 @@ class ItemWindow:
 _items, _bases, _slots, _closures, _occ = (MenuItem.__table__, Base.__table__, OpeningSlot.__table__,
                                            Closure.__table__, SlotOccupancy.__table__)
 # The availability path runs on every calendar click: prebuilt Core statements, a tenth of the ORM's cost.
-_CLOSED = select(_closures.c.id).where(
-    _closures.c.base_id == _items.c.base_id,
-    or_(_closures.c.venue_id.is_(None), _closures.c.venue_id == _items.c.venue_id),
-    _closures.c.start_date <= bindparam("day"), _closures.c.end_date >= bindparam("day"),
-).exists()
+_holidays = Holiday.__table__
+# Closed that day: a closure of the venue or of its whole base, or a public holiday at a base that does not open on
+# them. The one rule of a closed day, for the calendar, availability and creation alike.
+_CLOSED = or_(
+    select(_closures.c.id).where(
+        _closures.c.base_id == _items.c.base_id,
+        or_(_closures.c.venue_id.is_(None), _closures.c.venue_id == _items.c.venue_id),
+        _closures.c.start_date <= bindparam("day"), _closures.c.end_date >= bindparam("day"),
+    ).exists(),
+    and_(_bases.c.opens_on_holidays.is_(False),
+         select(_holidays.c.day).where(_holidays.c.day == bindparam("day"), _holidays.c.kind == "holiday").exists()),
+)
 # One row per weekly slot of the item's venue on that weekday (one row with no slot when there is none).
 _ITEM_DAY = (
     select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _bases.c.min_advance_days,
@@ -253,9 +260,12 @@ def upcoming_closures(base_id: int, today: date, days: int = 60) -> list[Closure
 
 
 def closed_days(base_id: int, venue_id: int, first: date, last: date) -> dict[date, str]:
-    """The days from first to last on which the venue (or its whole base) is closed, with the closure's reason,
-    in one query."""
+    """The days from first to last on which the venue (or its whole base) is closed, with the closure's reason
+    (a public holiday, for a base that does not open on them, with the holiday's name)."""
     closed = {}
+    if not db.session.scalar(select(Base.opens_on_holidays).where(Base.id == base_id)):
+        from booking.holidays import public_holidays
+        closed.update({d: f"{name}（法定节假日不开放）" for d, name in public_holidays(first, last).items()})
     for start, end, reason in db.session.execute(select(Closure.start_date, Closure.end_date, Closure.reason).where(
             Closure.base_id == base_id, or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id),
             Closure.start_date <= last, Closure.end_date >= first).order_by(Closure.id)):
@@ -285,6 +295,8 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
                                    .order_by(OpeningSlot.start_time)):
         weekly.setdefault(slot.weekday, []).append(slot)
     closed = closed_days(item.base_id, item.venue_id, first, last)
+    from booking.holidays import public_holidays
+    holiday_names = public_holidays(first, last)
     held = places_held(item.venue_id, first, last)
     out = []
     for offset in range(days):
@@ -293,6 +305,7 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
         bookable = [s for s in slots if s.bookable]
         out.append({
             "date": day, "open": bool(slots), "bookable": bool(bookable), "closed_reason": closed.get(day),
+            "holiday": holiday_names.get(day),
             "remaining": sum(s.remaining for s in bookable),
         })
     return out

@@ -157,6 +157,13 @@ class Job:
     description: str
 
 
+def book_series(now: datetime | None = None) -> str:
+    """Standing monthly bookings: book each planned occurrence once its date enters the base's window."""
+    from booking import series
+    booked, skipped = series.book_due(now)
+    return f"booked {booked}, skipped {skipped}"
+
+
 JOBS = {
     job.name: job for job in (
         Job("expire-pending", expire_pending, {"trigger": "interval", "minutes": 5}, "待审核预约开始后自动过期"),
@@ -164,6 +171,7 @@ JOBS = {
         Job("send-reminders", send_reminders, {"trigger": "interval", "minutes": 10}, "活动前 24 小时内提醒支部和讲师"),
         Job("manager-digest", manager_digest, {"trigger": "cron", "minute": "*/30"}, "每天早上给基地管理员发今日概览"),
         Job("send-mail", send_mail, {"trigger": "interval", "minutes": 1}, "发送通知邮件（失败时稍后重试）"),
+        Job("book-series", book_series, {"trigger": "interval", "minutes": 15}, "固定预约：日期进入可预约期时自动预约"),
     )
 }
 

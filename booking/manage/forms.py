@@ -26,6 +26,7 @@ class BaseForm(FlaskForm):
     max_advance_days = IntegerField("最多提前天数", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 365, "请填写 0–365 之间的天数。")])
     cancel_deadline_hours = IntegerField("取消截止（开始前小时数）", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 720, "请填写 0–720 之间的小时数。")])
     requires_approval = BooleanField("线上预约需要审核")
+    opens_on_holidays = BooleanField("法定节假日照常开放", default=True)
 
 
 class VenueForm(FlaskForm):

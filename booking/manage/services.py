@@ -51,7 +51,7 @@ def item_for_edit(user: User, item_id: int) -> MenuItem:
 
 
 BASE_FIELDS = ("name", "type", "address", "description", "visitor_notes", "contact_name", "contact_phone")
-RULE_FIELDS = ("min_advance_days", "max_advance_days", "cancel_deadline_hours", "requires_approval")
+RULE_FIELDS = ("min_advance_days", "max_advance_days", "cancel_deadline_hours", "requires_approval", "opens_on_holidays")
 _RULE_LIMITS = {"min_advance_days": (0, 365), "max_advance_days": (0, 365), "cancel_deadline_hours": (0, 720)}
 
 
@@ -80,6 +80,8 @@ def update_base(actor: User, base: Base, **changes) -> Base:
         fields["max_advance_days"] = "最多提前天数不能小于最少提前天数。"
     if not isinstance(values["requires_approval"], bool):
         fields["requires_approval"] = "请选择是否需要审核。"
+    if not isinstance(values["opens_on_holidays"], bool):
+        fields["opens_on_holidays"] = "请选择法定节假日是否开放。"
     phone = (values["contact_phone"] or "").strip()
     if phone and not CONTACT_PHONE_RE.match(phone):
         fields["contact_phone"] = "请输入有效的电话号码。"
@@ -108,7 +110,8 @@ def update_base(actor: User, base: Base, **changes) -> Base:
 
 
 RULE_LABELS = {"min_advance_days": "最少提前天数", "max_advance_days": "最多提前天数",
-               "cancel_deadline_hours": "取消截止小时数", "requires_approval": "需要审核"}
+               "cancel_deadline_hours": "取消截止小时数", "requires_approval": "需要审核",
+               "opens_on_holidays": "法定节假日开放"}
 
 
 def _rule_text(value) -> str:

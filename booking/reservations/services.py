@@ -149,7 +149,8 @@ _UNSET = dict.fromkeys(BOOKING_COLUMNS)
 
 def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
                    topic: str | None = "", note: str | None = "", branch_id: int | None = None,
-                   activity_type: str | None = None, now: datetime | None = None) -> NewBooking:
+                   activity_type: str | None = None, series_id: int | None = None,
+                   now: datetime | None = None) -> NewBooking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
     Everything is read before the first write, in prebuilt statements; the write transaction is then
@@ -214,7 +215,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
         "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
         "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
-        "activity_type": activity_type, "created_by_id": actor.id, "created_at": now, "updated_at": now}
+        "activity_type": activity_type, "series_id": series_id, "created_by_id": actor.id, "created_at": now, "updated_at": now}
     when = clock.when(start)
     names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
              "menu_item_title": item.title}

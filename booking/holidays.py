@@ -1,0 +1,161 @@
+"""The public-holiday calendar: China's 法定节假日 and 调休上班 days.
+
+The years the State Council has announced come from the `chinese-calendar` package (loaded into the `holidays`
+table by the migration, refreshed by `sync_library`); an administrator adds later years by hand or from a small
+file before the package catches up. A year with no entries at all is *unknown*, and the pages say so instead of
+guessing. Every rule that asks "is this a public holiday?" reads the table here.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from booking import audit, clock
+from booking.errors import NotFound, ValidationFailed
+from booking.imports import rows_from_file
+from booking.textutil import has_control_chars
+from models import HOLIDAY_KINDS, Holiday, db
+
+# The package names its holidays in English; the calendar speaks Chinese.
+CHINESE_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+KIND_BY_LABEL = {label: code for code, label in HOLIDAY_KINDS.items()} | {"放假": "holiday", "上班": "workday",
+                                                                          "补班": "workday"}
+
+
+def library_rows() -> list[dict]:
+    """Every day the chinese-calendar package knows, as rows of the holidays table (its workdays are the make-up
+    working days it lists)."""
+    try:
+        import chinese_calendar
+    except ImportError:  # the calendar still works from what administrators enter
+        return []
+    rows = [{"day": d, "name": CHINESE_NAMES.get(name, name), "kind": "holiday", "source": "library"}
+            for d, name in chinese_calendar.holidays.items()]
+    rows += [{"day": d, "name": CHINESE_NAMES.get(name, name) + "调休", "kind": "workday", "source": "library"}
+             for d, name in chinese_calendar.workdays.items()]
+    return rows
+
+
+def sync_library() -> int:
+    """Bring in what a newer chinese-calendar knows: its days the table lacks (an administrator's entry for a day
+    is kept). Returns how many were added."""
+    have = set(db.session.scalars(select(Holiday.day)))
+    added = [row for row in library_rows() if row["day"] not in have]
+    if added:
+        db.session.execute(Holiday.__table__.insert(), added)
+    db.session.commit()
+    return len(added)
+
+
+def between(first: date, last: date) -> dict[date, Holiday]:
+    """The calendar's days from first to last, by date."""
+    return {h.day: h for h in db.session.scalars(select(Holiday).where(Holiday.day >= first, Holiday.day <= last))}
+
+
+def public_holidays(first: date, last: date) -> dict[date, str]:
+    """The public holidays from first to last, with their names."""
+    return {d: h.name for d, h in between(first, last).items() if h.kind == "holiday"}
+
+
+def known_years(first: date, last: date) -> set[int]:
+    """Of the years from first to last, those the calendar has entries for."""
+    years = set(range(first.year, last.year + 1))
+    return {y for y in years if db.session.scalar(
+        select(Holiday.day).where(Holiday.day >= date(y, 1, 1), Holiday.day <= date(y, 12, 31)).limit(1))}
+
+
+def unknown_years(first: date, last: date) -> list[int]:
+    """The years from first to last whose holidays nobody has entered yet (the pages say so)."""
+    return sorted(set(range(first.year, last.year + 1)) - known_years(first, last))
+
+
+def year_of(year: int) -> list[Holiday]:
+    """A year's entries, in date order."""
+    return list(db.session.scalars(select(Holiday).where(Holiday.day >= date(year, 1, 1),
+                                                         Holiday.day <= date(year, 12, 31)).order_by(Holiday.day)))
+
+
+def _check(day, name, kind) -> dict:
+    errors = {}
+    if not isinstance(day, date):
+        errors["date"] = "请填写日期（YYYY-MM-DD）。"
+    name = (name or "").strip() if isinstance(name, str) else name
+    if not isinstance(name, str) or not name:
+        errors["name"] = "请填写名称，如“春节”。"
+    elif len(name) > 40 or has_control_chars(name):
+        errors["name"] = "名称最多 40 个字，不能含控制字符。"
+    if kind not in HOLIDAY_KINDS:
+        errors["kind"] = "类型应为 holiday（法定节假日）或 workday（调休上班）。"
+    return errors
+
+
+def put(actor, day: date, name: str, kind: str) -> Holiday:
+    """An administrator's entry for a day; it replaces whatever was there (the library's or an earlier one)."""
+    errors = _check(day, name, kind)
+    if errors:
+        raise ValidationFailed(errors)
+    entry = db.session.get(Holiday, day)
+    if entry is None:
+        entry = Holiday(day=day)
+        db.session.add(entry)
+    entry.name, entry.kind, entry.source = name.strip(), kind, "admin"
+    audit.record(actor, "holiday_saved", "holiday", None, f"{clock.day_text(day)} {entry.name}（{HOLIDAY_KINDS[kind]}）")
+    db.session.commit()
+    return entry
+
+
+def remove(actor, day: date) -> None:
+    """Take a day off the calendar (a wrongly entered one)."""
+    entry = db.session.get(Holiday, day)
+    if entry is None:
+        raise NotFound("该日期没有节假日记录。")
+    audit.record(actor, "holiday_removed", "holiday", None, f"{clock.day_text(day)} {entry.name}")
+    db.session.execute(delete(Holiday).where(Holiday.day == day))
+    db.session.commit()
+
+
+@dataclass
+class HolidayImport:
+    saved: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+IMPORT_COLUMNS = ("日期", "名称", "类型")
+
+
+def import_file(actor, filename: str, data: bytes) -> HolidayImport:
+    """A year's list from CSV or XLSX (日期, 名称, 类型: 法定节假日/放假 or 调休上班/上班); every row checked first,
+    nothing saved on any error; a row replaces the entry for its date, so importing twice changes nothing."""
+    rows = [r for r in rows_from_file(filename, data) if any(c for c in r)]
+    if not rows or not {"日期", "名称"} <= set(rows[0]):
+        raise ValidationFailed({"file": f"第一行应为列名：{'，'.join(IMPORT_COLUMNS)}。"})
+    index = {c: rows[0].index(c) for c in IMPORT_COLUMNS if c in rows[0]}
+    result, planned = HolidayImport(), []
+    for number, row in enumerate(rows[1:], start=2):
+        cell = lambda col: row[index[col]].strip() if col in index and index[col] < len(row) else ""  # noqa: E731
+        try:
+            day = clock.parse_date(cell("日期")[:10])
+        except ValueError:
+            result.errors.append(f"第 {number} 行：日期“{cell('日期')}”应为 YYYY-MM-DD。")
+            continue
+        kind_text = cell("类型") or "法定节假日"
+        kind = KIND_BY_LABEL.get(kind_text, kind_text)
+        errors = _check(day, cell("名称"), kind)
+        if errors:
+            result.errors.append(f"第 {number} 行：" + "；".join(errors.values()))
+            continue
+        planned.append((day, cell("名称"), kind))
+    if result.errors:
+        return result
+    for day, name, kind in planned:
+        entry = db.session.get(Holiday, day) or Holiday(day=day)
+        entry.name, entry.kind, entry.source = name, kind, "admin"
+        db.session.add(entry)
+        result.saved += 1
+    audit.record(actor, "holidays_imported", "holiday", None, f"{filename}：{result.saved} 天")
+    db.session.commit()
+    return result

@@ -1,0 +1,367 @@
+"""Standing monthly bookings (每月第一个星期五 14:00 的主题党日): a rule, its dates over up to a year, and what becomes
+of each date. Every occurrence that is booked is an ordinary booking made through `create_booking` (the same
+atomic capacity path, the same no-show block); those beyond the base's window are planned and booked by the job
+`book-series` on the day their date enters it."""
+import calendar as pycal
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+
+from booking import clock, permissions
+from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
+                            OutsideBookingWindow, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
+from booking.holidays import public_holidays, unknown_years
+from booking.notify.services import notify, secretaries_of
+from booking.reservations import lifecycle
+from models import ACTIVITY_TYPES, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
+from models.holiday import ENDED_PLAN
+
+MAX_MONTHS = 12
+
+
+def dates_of(weekday: int, week_of_month: int, first: date, last: date) -> list[date]:
+    """The dates from first to last that are the rule's weekday of the given week of their month (-1: the last)."""
+    out = []
+    year, month = first.year, first.month
+    while date(year, month, 1) <= last:
+        days = [d for d in pycal.Calendar().itermonthdates(year, month) if d.month == month and d.weekday() == weekday]
+        pick = days[-1] if week_of_month == -1 else (days[week_of_month - 1] if week_of_month <= len(days) else None)
+        if pick is not None and first <= pick <= last:
+            out.append(pick)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+@dataclass
+class Occurrence:
+    """A date of a series as a preview or the series page shows it."""
+
+    day: date
+    start: datetime
+    status: str  # booked, planned, skipped (the preview says "booked" for what saving books now)
+    reason: str | None = None
+    booking_id: int | None = None
+
+
+@dataclass
+class Spec:
+    item: MenuItem
+    weekday: int
+    week_of_month: int
+    start_time: time
+    first: date
+    last: date
+    headcount: int
+    contact_name: str
+    contact_phone: str
+    topic: str
+    activity_type: str
+
+
+def _months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + (last.month - first.month) + (1 if last.day >= first.day else 0)
+
+
+def check(actor, *, menu_item_id, weekday, week_of_month, time_text, first, last, headcount, contact_name,
+          contact_phone, topic="", activity_type=None, now: datetime | None = None) -> Spec:
+    """The series asked for, checked: who may ask, the rule, the period (at most 12 months), a time among the
+    item's slots on that weekday, the booking's own fields. ValidationFailed names every bad field."""
+    from booking.reservations.services import _validate_fields
+    now = now or clock.now()
+    if not permissions.can_book_online(actor):
+        raise NotAllowed("只有支部书记可以为本支部设置固定预约。")
+    item = db.session.get(MenuItem, menu_item_id) if isinstance(menu_item_id, int) and not isinstance(menu_item_id, bool) else None
+    errors = {}
+    if item is None or not item.active or not item.base.active:
+        raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
+    if isinstance(weekday, bool) or weekday not in range(7):
+        errors["weekday"] = "请选择星期几（0 为星期一，6 为星期日）。"
+    if isinstance(week_of_month, bool) or week_of_month not in (1, 2, 3, 4, -1):
+        errors["week_of_month"] = "请选择每月第几个（1–4，或 -1 表示最后一个）。"
+    start_time = None
+    try:
+        start_time = time.fromisoformat(time_text) if isinstance(time_text, str) and len(time_text) == 5 else None
+    except ValueError:
+        start_time = None
+    if start_time is None:
+        errors["time"] = "时间应为 HH:MM，如 14:00。"
+    elif "weekday" not in errors and not db.session.scalar(select(OpeningSlot.id).where(
+            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == weekday,
+            OpeningSlot.start_time == start_time, OpeningSlot.active.is_(True))):
+        times = sorted({s.strftime("%H:%M") for s in db.session.scalars(select(OpeningSlot.start_time).where(
+            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == weekday, OpeningSlot.active.is_(True)))})
+        errors["time"] = (f"该项目在这一天的场次是 {'、'.join(times)}，请选择其中之一。" if times
+                          else "该项目在这一天没有开放的场次。")
+    if not isinstance(first, date) or not isinstance(last, date):
+        errors["from"] = "请填写起止日期。"
+    elif last < first:
+        errors["until"] = "截止日期不能早于开始日期。"
+    elif first < clock.local_today(now):
+        errors["from"] = "开始日期不能早于今天。"
+    elif _months_between(first, last) > MAX_MONTHS:
+        errors["until"] = f"固定预约最长 {MAX_MONTHS} 个月。"
+    activity_type = activity_type or "theme_day"
+    if activity_type not in ACTIVITY_TYPES:
+        errors["activity_type"] = "活动类型无效。"
+    errors.update(_validate_fields(item, headcount, contact_name, contact_phone, topic, ""))
+    if not errors and not dates_of(weekday, week_of_month, first, last):
+        errors["week_of_month"] = "所选期间内没有符合规则的日期。"
+    if errors:
+        raise ValidationFailed(errors)
+    return Spec(item, weekday, week_of_month, start_time, first, last, headcount, contact_name.strip(),
+                contact_phone.strip(), (topic or "").strip(), activity_type)
+
+
+def _earliest(item: MenuItem, now: datetime) -> date:
+    return clock.local_today(now) + timedelta(days=item.base.min_advance_days)
+
+
+def _window_end(item: MenuItem, now: datetime) -> date:
+    return clock.local_today(now) + timedelta(days=item.base.max_advance_days)
+
+
+def preview(spec: Spec, now: datetime | None = None) -> tuple[list[Occurrence], list[int]]:
+    """What saving would do with each date, without writing anything: book it now, plan it (beyond today's
+    window), or skip it and why (public holiday, closure, no such slot, full). With the years whose holidays
+    are not yet known."""
+    from booking.catalog.services import availability, closed_days
+    now = now or clock.now()
+    days = [d for d in dates_of(spec.weekday, spec.week_of_month, spec.first, spec.last) if d >= _earliest(spec.item, now)]
+    if not days:
+        return [], []
+    holidays = public_holidays(days[0], days[-1])
+    closed = closed_days(spec.item.base_id, spec.item.venue_id, days[0], days[-1])
+    out = []
+    for day in days:
+        start = clock.at_local(day, spec.start_time)
+        if day in holidays:
+            out.append(Occurrence(day, start, "skipped", "holiday"))
+        elif day in closed:
+            out.append(Occurrence(day, start, "skipped", "closed"))
+        elif day > _window_end(spec.item, now):
+            out.append(Occurrence(day, start, "planned"))
+        else:
+            slot = next((s for s in availability(spec.item, day, now) if s.start == start), None)
+            if slot is None:
+                out.append(Occurrence(day, start, "skipped", "not_a_slot"))
+            elif slot.remaining < spec.headcount:
+                out.append(Occurrence(day, start, "skipped", "full"))
+            else:
+                out.append(Occurrence(day, start, "booked"))
+    return out, unknown_years(days[0], days[-1])
+
+
+_REASONS = {SlotFull: "full", NotASlot: "not_a_slot", OutsideBookingWindow: "not_a_slot", BranchBlocked: "blocked"}
+
+
+def _book(actor, series: BookingSeries, occurrence: SeriesOccurrence, now: datetime) -> None:
+    """Book one occurrence through the ordinary path; a refusal becomes the occurrence's skip reason. Commits."""
+    from booking.reservations.services import create_booking
+    item = series.menu_item
+    if occurrence.day in public_holidays(occurrence.day, occurrence.day):
+        occurrence.status, occurrence.reason = "skipped", "holiday"
+        db.session.commit()
+        return
+    try:
+        made = create_booking(actor, menu_item_id=item.id, start=occurrence.starts_at, headcount=series.headcount,
+                              contact_name=series.contact_name, contact_phone=series.contact_phone,
+                              topic=series.topic, activity_type=series.activity_type, series_id=series.id, now=now)
+    except DuplicateBooking:
+        db.session.rollback()
+        existing = db.session.scalar(select(Booking.id).where(
+            Booking.branch_id == series.branch_id, Booking.venue_id == item.venue_id,
+            Booking.starts_at == occurrence.starts_at, Booking.status.in_(lifecycle.LIVE)))
+        occurrence = db.session.get(SeriesOccurrence, occurrence.id)
+        occurrence.status, occurrence.booking_id = "booked", existing  # the branch holds it already
+        db.session.commit()
+        return
+    except DomainError as err:  # full, closed since, no such slot any more, the branch blocked: skipped, with why
+        db.session.rollback()
+        occurrence = db.session.get(SeriesOccurrence, occurrence.id)
+        occurrence.status = "skipped"
+        occurrence.reason = "closed" if isinstance(err, NotASlot) and _closed(series, occurrence.day) else \
+            _REASONS.get(type(err), "not_a_slot")
+        db.session.commit()
+        return
+    occurrence = db.session.get(SeriesOccurrence, occurrence.id)
+    occurrence.status, occurrence.booking_id = "booked", made.id
+    db.session.commit()
+
+
+def _closed(series: BookingSeries, day: date) -> bool:
+    from booking.catalog.services import closed_days
+    return day in closed_days(series.menu_item.base_id, series.menu_item.venue_id, day, day)
+
+
+def create(actor, spec: Spec, now: datetime | None = None) -> BookingSeries:
+    """Save the series: book the dates inside the window now (each its own ordinary booking), plan the later ones,
+    record the skipped ones with their reasons."""
+    now = now or clock.now()
+    planned, _ = preview(spec, now)
+    series = BookingSeries(branch_id=actor.branch_id, menu_item_id=spec.item.id, weekday=spec.weekday,
+                           week_of_month=spec.week_of_month, start_time=spec.start_time, from_date=spec.first,
+                           until_date=spec.last, headcount=spec.headcount, contact_name=spec.contact_name,
+                           contact_phone=spec.contact_phone, topic=spec.topic, activity_type=spec.activity_type,
+                           status="active", created_by_id=actor.id, created_at=now)
+    db.session.add(series)
+    db.session.flush()
+    rows = []
+    for o in planned:
+        # Dates inside the window are claimed as booked at once (the job leaves them alone), then booked below.
+        row = SeriesOccurrence(series_id=series.id, day=o.day, starts_at=o.start, status=o.status, reason=o.reason)
+        db.session.add(row)
+        rows.append((o, row))
+    db.session.commit()
+    series_id = series.id
+    for o, row in rows:
+        if o.status == "booked":
+            _book(actor, db.session.get(BookingSeries, series_id), db.session.get(SeriesOccurrence, row.id), now)
+    return db.session.get(BookingSeries, series_id)
+
+
+def get_visible(actor, series_id: int) -> BookingSeries:
+    """A series its branch's secretary, a manager of its base or an admin may see; NotFound otherwise."""
+    series = db.session.get(BookingSeries, series_id) if isinstance(series_id, int) else None
+    if series is None or not (
+            permissions.is_admin(actor) or (actor.role == "secretary" and actor.branch_id == series.branch_id)
+            or permissions.manages_base(actor, series.menu_item.base_id)):
+        raise NotFound("固定预约不存在。")
+    return series
+
+
+def for_branch(branch_id: int) -> list[BookingSeries]:
+    """A branch's series, newest first."""
+    return list(db.session.scalars(select(BookingSeries).where(BookingSeries.branch_id == branch_id)
+                                   .order_by(BookingSeries.id.desc())))
+
+
+@dataclass
+class Cancelled:
+    cancelled: list[Booking]
+    kept: list[tuple[Booking, str]]
+
+
+def cancel(actor, series: BookingSeries, reason: str, first: date | None = None, now: datetime | None = None) -> Cancelled:
+    """Cancel every live occurrence from `first` (default today) on that the booking rules still allow the actor to
+    cancel, end the planning (planned dates are cancelled), and say which bookings could not be cancelled and why."""
+    from booking.reservations.services import cancel_booking
+    now = now or clock.now()
+    own = actor.role == "secretary" and actor.branch_id == series.branch_id
+    if not (own or permissions.manages_base(actor, series.menu_item.base_id)):
+        raise NotAllowed("只有该支部书记或基地管理员可以取消固定预约。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": "请填写取消原因。"})
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
+    first = first or clock.local_today(now)
+    done, kept = [], []
+    for occurrence in list(series.occurrences):
+        if occurrence.day < first:
+            continue
+        if occurrence.status == "planned":
+            occurrence.status = ENDED_PLAN
+            continue
+        booking = occurrence.booking
+        if occurrence.status != "booked" or booking is None or booking.series_id != series.id:
+            continue
+        refusal = lifecycle.refusal("cancel", actor, booking, now)
+        if booking.status not in lifecycle.LIVE:
+            continue
+        if refusal is not None:
+            kept.append((booking, refusal.message))
+            continue
+        cancel_booking(actor, booking, f"取消固定预约：{reason}", now)
+        done.append(booking)
+    series = db.session.get(BookingSeries, series.id)
+    if first <= clock.local_today(now):
+        series.status = "ended"
+    elif not any(o.status == "planned" for o in series.occurrences):
+        series.status = "ended"
+    db.session.commit()
+    return Cancelled(done, kept)
+
+
+def approve_pending(actor, series: BookingSeries, now: datetime | None = None) -> int:
+    """A manager approves every pending occurrence of the series in one action (each as an ordinary approval)."""
+    from booking.reservations.services import approve_booking
+    now = now or clock.now()
+    if not permissions.manages_base(actor, series.menu_item.base_id):
+        raise NotAllowed("只有该基地的管理员可以审核。")
+    approved = 0
+    for occurrence in series.occurrences:
+        booking = occurrence.booking
+        if booking is not None and booking.series_id == series.id and lifecycle.allows("approve", actor, booking, now):
+            approve_booking(actor, booking, now)
+            approved += 1
+    return approved
+
+
+def book_due(now: datetime | None = None) -> tuple[int, int]:
+    """The job `book-series`: each planned occurrence whose date has entered its base's window is claimed (one
+    conditional UPDATE, so two processes never book it twice) and booked as its branch's secretary would book
+    it; one that cannot be booked is skipped and the branch's secretaries are told, with a link to book another
+    slot that month. Returns (booked, skipped)."""
+    now = now or clock.now()
+    today = clock.local_today(now)
+    booked = skipped = 0
+    due = list(db.session.execute(
+        select(SeriesOccurrence.id, SeriesOccurrence.series_id).join(BookingSeries)
+        .where(SeriesOccurrence.status == "planned", BookingSeries.status == "active",
+               SeriesOccurrence.day <= today + timedelta(days=366)).order_by(SeriesOccurrence.day)))
+    db.session.rollback()
+    for occurrence_id, series_id in due:
+        series = db.session.get(BookingSeries, series_id)
+        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
+        if occurrence.day > _window_end(series.menu_item, now):
+            continue  # not yet: booked on the day its date enters the window
+        # Claim it: only one process turns this occurrence from planned into something else.
+        claimed = db.session.execute(update(SeriesOccurrence).where(
+            SeriesOccurrence.id == occurrence_id, SeriesOccurrence.status == "planned")
+            .values(status="booked").execution_options(synchronize_session=False)).rowcount == 1
+        db.session.commit()
+        if not claimed:
+            continue
+        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
+        db.session.refresh(occurrence)
+        actor = _secretary_of(series)
+        if actor is None:
+            occurrence.status, occurrence.reason = "skipped", "full"
+            db.session.commit()
+            skipped += 1
+            continue
+        _book(actor, series, occurrence, now)
+        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
+        db.session.refresh(occurrence)
+        if occurrence.status == "booked":
+            booked += 1
+        else:
+            skipped += 1
+            _tell_skipped(series, occurrence)
+    return booked, skipped
+
+
+def _secretary_of(series: BookingSeries):
+    """Who the job books for: the series' author while they are the branch's active secretary, else another one."""
+    from models import User
+    author = db.session.get(User, series.created_by_id) if series.created_by_id else None
+    if author is not None and author.active and author.role == "secretary" and author.branch_id == series.branch_id:
+        return author
+    return db.session.scalar(select(User).where(User.role == "secretary", User.branch_id == series.branch_id,
+                                                User.active.is_(True)).order_by(User.id).limit(1))
+
+
+def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
+    from flask import url_for
+    from models.holiday import SKIP_REASONS
+    when = clock.when(occurrence.starts_at)
+    try:
+        link = url_for("catalog.menu_item", item_id=series.menu_item_id, date=occurrence.day.isoformat(), _external=True)
+    except RuntimeError:  # no request: the job runs in the scheduler
+        link = f"/menu-items/{series.menu_item_id}?date={occurrence.day.isoformat()}"
+    notify(secretaries_of(series.branch_id), "series_skipped", None,
+           f"固定预约未能预约：{series.menu_item.title} {when}",
+           f"“{series.rule_text}”的 {clock.day_text(occurrence.day)} 未能预约（{SKIP_REASONS.get(occurrence.reason, occurrence.reason)}）。"
+           f"可另选本月其他场次：{link}")
+    db.session.commit()

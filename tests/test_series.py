@@ -1,0 +1,223 @@
+"""Standing monthly bookings and the holiday calendar, with a controlled clock: dates, skips with their reasons,
+the book-series job (once, also in two processes), cancelling one occurrence or the rest."""
+import os
+import subprocess
+import sys
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from booking import clock, series
+from booking.errors import ValidationFailed
+from models import (Booking, BookingSeries, Closure, Holiday, Notification, OpeningSlot, SeriesOccurrence,
+                    SlotOccupancy, db)
+from tests.factories import item, user
+from tests.server import ROOT
+
+THU = 3
+
+
+def _at(day: date, hour=10):
+    return clock.at_local(day, time(hour))
+
+
+@pytest.fixture
+def aug20(monkeypatch):
+    """It is 20 August 2026, 10:00: the demo base books 1–60 days ahead, so up to 19 October."""
+    now = [_at(date(2026, 8, 20))]
+    monkeypatch.setattr(clock, "now", lambda: now[0])
+    return now
+
+
+def test_the_rule_finds_the_dates():
+    assert series.dates_of(4, 1, date(2026, 12, 1), date(2027, 2, 28)) == [date(2026, 12, 4), date(2027, 1, 1),
+                                                                          date(2027, 2, 5)]
+    assert series.dates_of(4, -1, date(2026, 12, 1), date(2027, 1, 31)) == [date(2026, 12, 25), date(2027, 1, 29)]
+    assert series.dates_of(0, 4, date(2026, 2, 1), date(2026, 2, 28)) == [date(2026, 2, 23)]
+
+
+def test_the_holiday_calendar_knows_the_announced_years_and_says_when_it_does_not(demo, api):
+    body = api.get("/api/v1/holidays?year=2026", as_="secretary").get_json()
+    days = {x["date"]: x for x in body["items"]}
+    assert body["known"] and days["2026-10-01"] == {"date": "2026-10-01", "name": "国庆节", "kind": "holiday"}
+    assert any(x["kind"] == "workday" for x in body["items"])  # 调休上班
+    assert api.get("/api/v1/holidays?year=2027", as_="secretary").get_json() == {
+        "items": [], "total": 0, "year": 2027, "known": False}
+    r = api.post("/api/v1/holidays", as_="admin", json={"date": "2027-01-01", "name": "元旦", "kind": "holiday"})
+    assert r.status_code == 201
+    r = api.post("/api/v1/holidays", as_="admin", json={"date": "2027-01-01", "name": "元旦（更正）", "kind": "holiday"})
+    assert r.status_code == 201 and db.session.get(Holiday, date(2027, 1, 1)).name == "元旦（更正）"  # replaced
+    assert api.get("/api/v1/holidays?year=2027", as_="secretary").get_json()["known"] is True
+    assert api.post("/api/v1/holidays", as_="manager", json={"date": "2027-01-02", "name": "x", "kind": "holiday"}).status_code == 403
+    r = api.post("/api/v1/holidays", as_="admin", json={"date": "2027-13-01", "name": "", "kind": "festival"})
+    assert r.status_code == 422 and {"date", "name", "kind"} <= set(r.get_json()["error"]["fields"])
+    assert api.delete("/api/v1/holidays/2027-01-01", as_="admin").status_code == 204
+    assert api.delete("/api/v1/holidays/2027-01-01", as_="admin").status_code == 404
+    assert api.delete("/api/v1/holidays/not-a-date", as_="admin").status_code == 422
+
+
+def test_a_base_closed_on_public_holidays_offers_no_slots_then(demo, api):
+    from models import Base
+    base = db.session.get(Base, 1)
+    base.opens_on_holidays = False
+    db.session.commit()
+    menu_item = item()
+    r = api.get(f"/api/v1/menu-items/{menu_item.id}/availability?date=2026-10-01", as_="secretary")
+    assert r.get_json()["slots"] == []
+    from booking.catalog.services import closed_days
+    assert closed_days(1, menu_item.venue_id, date(2026, 10, 1), date(2026, 10, 1)) == {date(2026, 10, 1): "国庆节（法定节假日不开放）"}
+    base.opens_on_holidays = True
+    db.session.commit()
+    assert api.get(f"/api/v1/menu-items/{menu_item.id}/availability?date=2026-10-01", as_="secretary").get_json()["slots"]
+
+
+def _year_series(api, **over):
+    body = {"menu_item_id": item().id, "weekday": THU, "week_of_month": 1, "time": "14:00", "from": "2026-09-01",
+            "until": "2027-08-31", "headcount": 20, "contact_name": "王芳", "contact_phone": "13800000000",
+            "topic": "主题党日", **over}
+    return api.post("/api/v1/booking-series", as_="secretary", json=body)
+
+
+def test_a_year_skips_the_holiday_and_the_closure_books_the_window_and_plans_the_rest(demo, api, aug20):
+    menu_item = item()
+    db.session.add(Closure(base_id=menu_item.base_id, venue_id=None, start_date=date(2026, 11, 5),
+                           end_date=date(2026, 11, 5), reason="布展"))
+    db.session.commit()
+    spec = series.check(user("secretary"), menu_item_id=menu_item.id, weekday=THU, week_of_month=1, time_text="14:00",
+                        first=date(2026, 9, 1), last=date(2027, 8, 31), headcount=20, contact_name="王芳",
+                        contact_phone="13800000000")
+    preview, unknown = series.preview(spec)
+    assert unknown == [2027]  # the pages say its holidays are not known yet
+    r = _year_series(api)
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    occ = {o["date"]: o for o in body["occurrences"]}
+    assert occ["2026-09-03"]["status"] == "booked" and occ["2026-09-03"]["booking_id"]
+    assert occ["2026-10-01"] == {**occ["2026-10-01"], "status": "skipped", "reason": "holiday"}
+    assert occ["2026-11-05"]["status"] == "skipped" and occ["2026-11-05"]["reason"] == "closed"
+    assert occ["2026-12-03"]["status"] == "planned" and occ["2027-08-05"]["status"] == "planned"
+    assert len(occ) == 12 and [o["date"] for o in body["occurrences"]] == sorted(occ)
+    booked = db.session.get(Booking, occ["2026-09-03"]["booking_id"])
+    assert booked.series_id == body["id"] and booked.status == "pending"
+    assert {o.day for o in preview if o.status == "skipped"} == {date(2026, 10, 1), date(2026, 11, 5)}
+    assert [s["id"] for s in api.get("/api/v1/booking-series", as_="secretary").get_json()["items"]] == [body["id"]]
+    # The job books each planned date on the day it enters the window, once.
+    aug20[0] = _at(date(2026, 10, 4), 1)  # 3 December is 60 days ahead from 4 October
+    assert series.book_due() == (1, 0)
+    assert series.book_due() == (0, 0)
+    dec = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 12, 3)))
+    assert dec.status == "booked" and db.session.get(Booking, dec.booking_id).series_id == body["id"]
+    assert db.session.scalar(select(SeriesOccurrence.status).where(SeriesOccurrence.day == date(2027, 1, 7))) == "planned"
+    assert api.get(f"/api/v1/booking-series/{body['id']}", as_="manager").status_code == 200
+    assert api.get(f"/api/v1/booking-series/{body['id']}", as_="secretary2").status_code == 404
+
+
+def test_a_date_full_by_then_is_skipped_and_the_secretary_told(demo, api, aug20):
+    body = _year_series(api).get_json()
+    menu_item = item()
+    start = clock.at_local(date(2026, 12, 3), time(14))
+    capacity = db.session.scalar(select(OpeningSlot.capacity).where(OpeningSlot.venue_id == menu_item.venue_id,
+                                                                    OpeningSlot.weekday == THU,
+                                                                    OpeningSlot.start_time == time(14)))
+    db.session.add(SlotOccupancy(venue_id=menu_item.venue_id, starts_at=start, ends_at=start + timedelta(hours=2),
+                                 capacity=capacity, held=capacity - 5))  # others took it meanwhile
+    db.session.commit()
+    aug20[0] = _at(date(2026, 10, 4), 1)
+    assert series.book_due() == (1, 1)  # 5 November booked, 3 December full
+    dec = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 12, 3)))
+    assert dec.status == "skipped" and dec.reason == "full"
+    note = db.session.scalar(select(Notification).where(Notification.kind == "series_skipped"))
+    assert note.user_id == user("secretary").id and "名额已满" in note.body and "/menu-items/" in note.body
+    assert body["id"]
+
+
+def test_cancelling_one_occurrence_leaves_the_others_and_their_reminders(demo, api, aug20):
+    from booking.jobs.services import send_reminders
+    from booking.reservations.services import approve_booking, cancel_booking
+    body = _year_series(api, weekday=1, week_of_month=-1, **{"from": "2026-08-24", "until": "2026-10-31"}).get_json()
+    booked = [db.session.get(Booking, o["booking_id"]) for o in body["occurrences"] if o["status"] == "booked"]
+    assert len(booked) == 2  # 25 August and 29 September (the last Tuesdays)
+    for b in booked:
+        approve_booking(user("manager"), b)
+    cancel_booking(user("secretary"), booked[0], "这次改期")
+    aug20[0] = booked[1].starts_at - timedelta(hours=20)
+    send_reminders(clock.now())
+    reminded = set(db.session.scalars(select(Notification.booking_id).where(Notification.kind == "reminder")))
+    assert reminded == {booked[1].id}
+    assert db.session.get(Booking, booked[1].id).status == "approved"
+
+
+def test_cancelling_the_rest_follows_each_bookings_rules_and_ends_the_planning(demo, api, aug20):
+    body = _year_series(api).get_json()
+    first = next(o for o in body["occurrences"] if o["status"] == "booked")
+    aug20[0] = clock.at_local(date(2026, 9, 2), time(20))  # 3 September 14:00 is inside the 24-hour deadline
+    r = api.post(f"/api/v1/booking-series/{body['id']}/cancel", as_="secretary", json={"reason": "支部改组"})
+    assert r.status_code == 200
+    out = r.get_json()
+    assert out["cancelled_booking_ids"] == [] and out["not_cancelled"][0]["booking_id"] == first["booking_id"]
+    statuses = {o.status for o in db.session.get(BookingSeries, body["id"]).occurrences if o.day > date(2026, 12, 1)}
+    assert statuses == {"cancelled"} and db.session.get(BookingSeries, body["id"]).status == "ended"
+    assert series.book_due() == (0, 0)
+    assert api.post(f"/api/v1/booking-series/{body['id']}/cancel", as_="secretary", json={}).status_code == 422
+
+
+def test_bad_series_are_refused_with_the_field_named(demo, api, aug20):
+    cases = [({"until": "2027-09-30"}, "until"), ({"time": "15:30"}, "time"), ({"time": "1400"}, "time"),
+             ({"weekday": 7}, "weekday"), ({"week_of_month": 5}, "week_of_month"), ({"headcount": 5}, "headcount"),
+             ({"from": "2026-08-01"}, "from"), ({"until": "2026-08-30", "from": "2026-09-01"}, "until"),
+             ({"from": "2026-09-01", "until": "2026-09-02"}, "week_of_month")]
+    for over, field in cases:
+        r = _year_series(api, **over)
+        assert r.status_code == 422 and field in r.get_json()["error"]["fields"], (over, r.get_json())
+    assert _year_series(api, menu_item_id=99999).status_code == 422
+    r = api.post("/api/v1/booking-series", as_="manager", json={
+        "menu_item_id": item().id, "weekday": THU, "week_of_month": 1, "time": "14:00", "from": "2026-09-01",
+        "until": "2027-08-31", "headcount": 20, "contact_name": "x", "contact_phone": "13800000000"})
+    assert r.status_code == 403
+
+
+def test_a_manager_approves_the_whole_pending_series(demo, api, aug20):
+    body = _year_series(api, weekday=1, week_of_month=-1, **{"from": "2026-08-24", "until": "2026-10-31"}).get_json()
+    approved = series.approve_pending(user("manager"), db.session.get(BookingSeries, body["id"]))
+    assert approved == 2
+    assert {db.session.get(Booking, o["booking_id"]).status for o in body["occurrences"] if o["booking_id"]} == {"approved"}
+    with pytest.raises(Exception):
+        series.approve_pending(user("manager2"), db.session.get(BookingSeries, body["id"]))
+
+
+def test_two_job_processes_book_each_planned_date_once(demo, api):
+    # Series made 40 days ago (by the clock): what was then beyond the window is due now.
+    real = clock.now
+    clock.now = lambda: real() - timedelta(days=40)
+    try:
+        first = clock.local_today() + timedelta(days=1)
+        made = []
+        for name in ("secretary", "secretary2"):
+            for weekday in range(7):
+                spec = series.check(user(name), menu_item_id=item().id, weekday=weekday, week_of_month=-1,
+                                    time_text="09:00", first=first, last=first + timedelta(days=330), headcount=10,
+                                    contact_name="联系人", contact_phone="13800000000")
+                made.append(series.create(user(name), spec).id)
+    finally:
+        clock.now = real
+    due = db.session.scalar(select(func.count()).select_from(SeriesOccurrence).where(
+        SeriesOccurrence.status == "planned",
+        SeriesOccurrence.day <= clock.local_today() + timedelta(days=60)))
+    assert due >= 10
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": "jobs-test"}
+    cmd = [sys.executable, "-m", "flask", "--app", "app", "jobs", "run", "book-series"]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    booked = sum(int(o.split("booked ")[1].split(",")[0]) for o in outs)
+    assert booked == due, outs
+    per_day = db.session.execute(select(Booking.branch_id, Booking.starts_at, func.count()).where(
+        Booking.series_id.in_(made)).group_by(Booking.branch_id, Booking.starts_at).having(func.count() > 1)).all()
+    assert per_day == []
+    linked = db.session.scalar(select(func.count()).select_from(SeriesOccurrence).where(
+        SeriesOccurrence.status == "booked", SeriesOccurrence.booking_id.is_(None)))
+    assert linked == 0
