@@ -61,6 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lecturers.bp)
     from booking.members import routes as members
     app.register_blueprint(members.bp)
+    from booking import series_routes
+    app.register_blueprint(series_routes.bp)
     app.register_blueprint(api.bp)
     # The API authenticates with bearer tokens, never with the session cookie: no CSRF token, no cookie read.
     csrf.exempt(api.bp)

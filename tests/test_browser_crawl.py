@@ -1,10 +1,12 @@
 """Every page any role can reach, found by following the links from its landing page (not a hand-kept list): each
 answers 200, fits a 390 px phone without scrolling sideways, and has no serious or critical axe-core finding."""
 import re
+from datetime import timedelta
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 
+from booking import clock
 from booking.lecturers import services as lecturers
 from booking.visits import services as visits
 from models import db
@@ -82,6 +84,12 @@ def _a_lived_in_district():
     accepted = booking(secretary="secretary2", menu_item=lecture, start=slot_start(8), headcount=20)
     lecturers.invite(user("manager"), accepted, user("lecturer").lecturer_id)
     lecturers.accept(user("lecturer"), accepted)
+    from booking import series
+    first = clock.local_today() + timedelta(days=2)
+    spec = series.check(user("secretary"), menu_item_id=item().id, weekday=first.weekday(), week_of_month=-1,
+                        time_text="14:00", first=first, last=first + timedelta(days=150), headcount=20,
+                        contact_name="王芳", contact_phone="13800000000")
+    series.create(user("secretary"), spec)
     db.session.commit()
     return invited
 

@@ -221,3 +221,49 @@ def test_two_job_processes_book_each_planned_date_once(demo, api):
     linked = db.session.scalar(select(func.count()).select_from(SeriesOccurrence).where(
         SeriesOccurrence.status == "booked", SeriesOccurrence.booking_id.is_(None)))
     assert linked == 0
+
+
+def test_the_pages_preview_save_show_and_cancel_a_series(demo, client, aug20):
+    from tests.conftest import login
+    login(client, "secretary")
+    menu_item = item()
+    html = client.get(f"/menu-items/{menu_item.id}").get_data(as_text=True)
+    assert f"/series/new?item_id={menu_item.id}" in html
+    form = {"week_of_month": "1", "weekday": str(THU), "time": "14:00", "first": "2026-09-01", "last": "2027-02-28",
+            "headcount": "20", "contact_name": "王芳", "contact_phone": "13800000000", "activity_type": "theme_day",
+            "topic": "", "preview": "1"}
+    html = client.post(f"/series/new?item_id={menu_item.id}", data=form).get_data(as_text=True)
+    assert "跳过：法定节假日" in html and "保存后立即预约" in html and "到期自动预约" in html
+    assert "2027 年的法定节假日尚未录入" in html
+    assert db.session.scalar(select(func.count()).select_from(BookingSeries)) == 0  # a preview writes nothing
+    r = client.post(f"/series/new?item_id={menu_item.id}", data={**form, "save": "1"}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "固定预约已设置：已预约 1 次" in html and "每月第一个星期四 14:00" in html
+    made = db.session.scalar(select(BookingSeries))
+    assert f"/series/{made.id}" in client.get("/series").get_data(as_text=True)
+    r = client.post(f"/series/new?item_id={menu_item.id}", data={**form, "last": "2027-12-31"})
+    assert r.status_code == 422 and "最长 12 个月" in r.get_data(as_text=True)
+    r = client.post(f"/series/{made.id}/cancel", data={"from": "2026-09-01", "reason": "支部改组"}, follow_redirects=True)
+    assert "已取消 1 个预约" in r.get_data(as_text=True)
+
+
+def test_the_admin_keeps_the_holiday_calendar_on_its_page(demo, client):
+    import io
+    from tests.conftest import login
+    login(client, "admin")
+    html = client.get("/admin/holidays?year=2027").get_data(as_text=True)
+    assert "2027 年的法定节假日尚未录入" in html
+    client.post("/admin/holidays", data={"day": "2027-01-01", "name": "元旦", "kind": "holiday"})
+    assert "元旦" in client.get("/admin/holidays?year=2027").get_data(as_text=True)
+    text = "日期,名称,类型\n2027-02-06,春节,法定节假日\n2027-02-15,春节调休,调休上班\n"
+    r = client.post("/admin/holidays/import", data={"file": (io.BytesIO(text.encode("utf-8-sig")), "2027.csv")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "已导入 2 天" in r.get_data(as_text=True)
+    assert db.session.get(Holiday, date(2027, 2, 15)).kind == "workday"
+    bad = "日期,名称,类型\n2027-02-30,春节,法定节假日\n"
+    r = client.post("/admin/holidays/import", data={"file": (io.BytesIO(bad.encode()), "bad.csv")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "未导入任何日期" in r.get_data(as_text=True)
+    client.post("/admin/holidays/2027-01-01/delete")
+    assert db.session.get(Holiday, date(2027, 1, 1)) is None
+    assert client.post("/admin/holidays/sync", follow_redirects=True).status_code == 200

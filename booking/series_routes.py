@@ -1,0 +1,200 @@
+"""Pages of standing monthly bookings (固定预约) and of the holiday calendar, over booking.series and
+booking.holidays."""
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from booking import clock, holidays, permissions, series
+from booking.catalog.services import get_menu_item
+from booking.errors import on_refusal
+from booking.reservations import lifecycle
+from models import ACTIVITY_TYPES, HOLIDAY_KINDS, OpeningSlot, db
+from models.base import WEEKDAYS
+from models.holiday import SERIES_WEEKS
+
+bp = Blueprint("series", __name__)
+
+
+class SeriesForm(FlaskForm):
+    week_of_month = SelectField("每月第几个", coerce=int, choices=list(SERIES_WEEKS.items()))
+    weekday = SelectField("星期", coerce=int, choices=[(n, w.replace("周", "星期")) for n, w in enumerate(WEEKDAYS)], default=4)
+    time = SelectField("场次", validate_choice=False)
+    first = DateField("开始日期", validators=[InputRequired("请选择开始日期。")])
+    last = DateField("截止日期", validators=[InputRequired("请选择截止日期。")], description="最长 12 个月")
+    headcount = IntegerField("参加人数", validators=[InputRequired("请填写参加人数。"), NumberRange(1, 100000)])
+    contact_name = StringField("联系人", validators=[InputRequired("请填写联系人。"), Length(max=60)])
+    contact_phone = StringField("联系电话", validators=[InputRequired("请填写联系电话。"), Length(max=30)],
+                                render_kw={"type": "tel", "autocomplete": "tel"})
+    activity_type = SelectField("活动类型", choices=list(ACTIVITY_TYPES.items()), default="theme_day")
+    topic = StringField("活动主题", validators=[Optional(), Length(max=200)])
+
+
+def _times(item) -> list[tuple[str, str]]:
+    times = sorted({s.strftime("%H:%M") for s in db.session.scalars(select(OpeningSlot.start_time).where(
+        OpeningSlot.venue_id == item.venue_id, OpeningSlot.active.is_(True)))})
+    return [(t, t) for t in times]
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Set up a standing monthly booking: the rule, a preview of every date, then saving."""
+    if not permissions.can_book_online(current_user):
+        abort(403)
+    item = get_menu_item(request.args.get("item_id", type=int) or 0)
+    form = SeriesForm()
+    form.time.choices = _times(item)
+    today = clock.local_today()
+    if request.method == "GET":
+        form.first.data = today + timedelta(days=item.base.min_advance_days)
+        form.last.data = (form.first.data.replace(day=1) + timedelta(days=32 * 6)).replace(day=1) - timedelta(days=1)
+        form.headcount.data = item.min_group
+        form.contact_name.data = current_user.display_name.split("（")[0]
+        form.contact_phone.data = current_user.phone or ""
+    page = dict(item=item, form=form, occurrences=None, unknown=[])
+    if form.validate_on_submit():
+        on_refusal("series/new.html", fields=form, status=422, **page)
+        spec = series.check(current_user, menu_item_id=item.id, weekday=form.weekday.data,
+                            week_of_month=form.week_of_month.data, time_text=form.time.data, first=form.first.data,
+                            last=form.last.data, headcount=form.headcount.data, contact_name=form.contact_name.data,
+                            contact_phone=form.contact_phone.data, topic=form.topic.data or "",
+                            activity_type=form.activity_type.data)
+        if request.form.get("save") == "1":
+            made = series.create(current_user, spec)
+            booked = sum(1 for o in made.occurrences if o.status == "booked")
+            flash(f"固定预约已设置：已预约 {booked} 次，其余日期进入可预约期时自动预约。", "success")
+            return redirect(url_for(".detail", series_id=made.id))
+        occurrences, unknown = series.preview(spec)
+        return render_template("series/new.html", **{**page, "occurrences": occurrences, "unknown": unknown})
+    return render_template("series/new.html", **page), 422 if form.errors else 200
+
+
+@bp.get("/series")
+@login_required
+def mine():
+    """The branch's standing bookings."""
+    if not permissions.can_book_online(current_user):
+        abort(403)
+    return render_template("series/list.html", items=series.for_branch(current_user.branch_id))
+
+
+@bp.get("/series/<id:series_id>")
+@login_required
+def detail(series_id):
+    """A series: each date and what became of it; cancel the rest; (a manager) approve what is pending."""
+    s = series.get_visible(current_user, series_id)
+    pending = [o for o in s.occurrences if o.booking is not None and o.booking.series_id == s.id
+               and lifecycle.allows("approve", current_user, o.booking)]
+    return render_template("series/detail.html", s=s, can_approve=bool(pending), today=clock.local_today())
+
+
+@bp.post("/series/<id:series_id>/cancel")
+@login_required
+def cancel(series_id):
+    """Cancel from a date on, as far as each booking's rules allow."""
+    s = series.get_visible(current_user, series_id)
+    on_refusal(redirect_to=url_for(".detail", series_id=s.id))
+    try:
+        first = clock.parse_date(request.form.get("from", "")) if request.form.get("from") else None
+    except ValueError:
+        first = None
+    result = series.cancel(current_user, s, request.form.get("reason", ""), first)
+    flash(f"已取消 {len(result.cancelled)} 个预约，后续日期不再自动预约。", "success")
+    for booking, why in result.kept:
+        flash(f"{clock.when(booking.starts_at)} 的预约未取消：{why}", "warning")
+    return redirect(url_for(".detail", series_id=s.id))
+
+
+@bp.post("/series/<id:series_id>/approve")
+@login_required
+def approve(series_id):
+    """The base's manager approves every pending occurrence at once."""
+    s = series.get_visible(current_user, series_id)
+    on_refusal(redirect_to=url_for(".detail", series_id=s.id))
+    flash(f"已通过 {series.approve_pending(current_user, s)} 个预约。", "success")
+    return redirect(url_for(".detail", series_id=s.id))
+
+
+# -- the holiday calendar (the district's administrator) -------------------------------------------
+
+class HolidayForm(FlaskForm):
+    day = DateField("日期", validators=[InputRequired("请选择日期。")])
+    name = StringField("名称", validators=[InputRequired("请填写名称。"), Length(max=40)], description="如：春节、国庆节")
+    kind = SelectField("类型", choices=list(HOLIDAY_KINDS.items()))
+
+
+@bp.route("/admin/holidays", methods=["GET", "POST"])
+@login_required
+def holiday_calendar():
+    """A year's public holidays and make-up workdays; add or correct a day, import a year, remove a wrong one."""
+    if current_user.role != "admin":
+        abort(403)
+    year = min(max(request.args.get("year", type=int) or clock.local_today().year, 2000), 2100)
+    form = HolidayForm()
+    page = dict(year=year, form=form, items=holidays.year_of(year))
+    if form.validate_on_submit():
+        on_refusal("series/holidays.html", fields=form, status=422, **page)
+        holidays.put(current_user, form.day.data, form.name.data, form.kind.data)
+        flash(f"已保存：{clock.day_text(form.day.data)} {form.name.data.strip()}。", "success")
+        return redirect(url_for(".holiday_calendar", year=form.day.data.year))
+    return render_template("series/holidays.html", **page), 422 if form.errors else 200
+
+
+@bp.post("/admin/holidays/<day>/delete")
+@login_required
+def holiday_delete(day):
+    """Remove a wrongly entered day."""
+    if current_user.role != "admin":
+        abort(403)
+    try:
+        parsed = clock.parse_date(day)
+    except ValueError:
+        abort(404)
+    on_refusal(redirect_to=url_for(".holiday_calendar", year=parsed.year))
+    holidays.remove(current_user, parsed)
+    flash("已删除。", "success")
+    return redirect(url_for(".holiday_calendar", year=parsed.year))
+
+
+@bp.post("/admin/holidays/import")
+@login_required
+def holiday_import():
+    """A year's list from CSV or XLSX (日期, 名称, 类型)."""
+    if current_user.role != "admin":
+        abort(403)
+    upload = request.files.get("file")
+    back = url_for(".holiday_calendar")
+    if upload is None or not upload.filename:
+        flash("请选择要导入的 CSV 或 Excel 文件。", "danger")
+        return redirect(back)
+    on_refusal(redirect_to=back)
+    result = holidays.import_file(current_user, upload.filename, upload.read(2 * 1024 * 1024 + 1))
+    if result.errors:
+        for e in result.errors[:20]:
+            flash(e, "danger")
+        flash("文件有错误，未导入任何日期。", "danger")
+        return redirect(back)
+    flash(f"已导入 {result.saved} 天。", "success")
+    return redirect(back)
+
+
+@bp.post("/admin/holidays/sync")
+@login_required
+def holiday_sync():
+    """Bring in the years a newer chinese-calendar knows."""
+    if current_user.role != "admin":
+        abort(403)
+    flash(f"已从内置日历补充 {holidays.sync_library()} 天。", "success")
+    return redirect(url_for(".holiday_calendar"))
+
+
+@bp.app_context_processor
+def series_words():
+    """The words the series pages use."""
+    from models.holiday import SKIP_REASONS
+    return {"SKIP_REASONS": SKIP_REASONS}
