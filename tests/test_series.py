@@ -267,3 +267,17 @@ def test_the_admin_keeps_the_holiday_calendar_on_its_page(demo, client):
     client.post("/admin/holidays/2027-01-01/delete")
     assert db.session.get(Holiday, date(2027, 1, 1)) is None
     assert client.post("/admin/holidays/sync", follow_redirects=True).status_code == 200
+
+
+def test_a_branch_blocked_for_no_shows_is_not_booked_by_its_series(demo, api, aug20):
+    from booking.visits.services import mark_no_show
+    from tests.factories import booking as make
+    _year_series(api)
+    for days in (3, 5, 7):  # three visits missed in September
+        b = make("secretary", start=clock.at_local(date(2026, 9, days), time(9)))
+        mark_no_show(user("manager"), b, now=b.ends_at + timedelta(hours=1))
+    aug20[0] = _at(date(2026, 10, 4), 1)
+    assert series.book_due() == (0, 2)
+    reasons = set(db.session.scalars(select(SeriesOccurrence.reason).where(
+        SeriesOccurrence.day.in_([date(2026, 11, 5), date(2026, 12, 3)]))))
+    assert reasons == {"blocked"}
