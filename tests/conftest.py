@@ -68,6 +68,9 @@ def app(schema, tmp_path):
             tables = [t.name for t in db.metadata.sorted_tables]
             db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             db.session.commit()
+            # What the migrations load comes back, as in a freshly migrated database: the holiday calendar.
+            from booking.holidays import sync_library
+            sync_library()
         yield app
         db.session.remove()
         db.engine.dispose()
