@@ -7,8 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from typing import TYPE_CHECKING
+
 from models import Model
 from models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from models.member import RosterEntry
 
 
 class BookingStatus(enum.StrEnum):

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from booking import clock, permissions
 from booking.catalog import services
 from booking.views import paginate
-from models import BASE_TYPES, db
+from models import BASE_TYPES
 
 bp = Blueprint("catalog", __name__)
 CALENDAR_PAGE = 28  # days of the booking calendar shown at once

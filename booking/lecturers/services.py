@@ -16,7 +16,7 @@ from booking.permissions import Actor
 from booking.reservations import lifecycle
 from booking.reservations.lifecycle import (ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED,
                                             LIVE, require)
-from models import CATEGORIES, Booking, BookingEvent, Lecturer, LecturerTopic, Unavailability, User, db
+from models import CATEGORIES, Booking, BookingEvent, Lecturer, LecturerTopic, Unavailability, db
 
 
 def lecturers_query(category: str | None = None, topic: str | None = None):

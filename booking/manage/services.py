@@ -1,7 +1,7 @@
 """A manager keeps their base: rules, venues, weekly slots, closures and the menu."""
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from booking import audit, clock, permissions
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars

@@ -21,7 +21,7 @@ from booking.notify.services import is_secretary_of, managers_of, notify, secret
 from booking.permissions import Actor
 from booking.reservations import lifecycle
 from booking.reservations.lifecycle import APPROVED, LIVE, PENDING, Move, require
-from models import ACTIVITY_TYPES, Booking, BookingEvent, Branch, SlotOccupancy, User, db
+from models import ACTIVITY_TYPES, Booking, BookingEvent, Branch, User, db
 from models.types import UTCDateTime
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
