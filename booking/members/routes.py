@@ -3,8 +3,8 @@ hours, the ledger, and the record as a file. Thin adapters over booking.members.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import exports
-from booking.errors import on_refusal
+from booking import clock, exports
+from booking.errors import ValidationFailed, on_refusal
 from booking.members import documents, forms, services
 from booking.reservations.services import get_visible
 from booking.views import paginate
@@ -14,10 +14,10 @@ bp = Blueprint("members", __name__)
 
 
 def _year():
+    """The year asked for; a page shows this year for anything that is not one."""
     try:
         return services.year_of(request.args.get("year"))
-    except Exception:
-        from booking import clock
+    except ValidationFailed:
         return clock.local_today().year
 
 
