@@ -92,4 +92,6 @@ def load(instance_path: str) -> dict:
         # Shown on the login page and when a password cannot be reset by email: whom to ask.
         "LOGIN_HELP_TEXT": os.environ.get("LOGIN_HELP_TEXT", "无法登录或忘记密码，请联系区委组织部管理员。"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Forms take WTForms' own Chinese translations (booking.forms.Form), not Flask-Babel's (not used here).
+        "WTF_I18N_ENABLED": False,
     }

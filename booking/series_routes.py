@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from booking.forms import Form
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -20,7 +20,7 @@ from models.holiday import SERIES_WEEKS
 bp = Blueprint("series", __name__)
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(Form):
     week_of_month = SelectField("每月第几个", coerce=int, choices=list(SERIES_WEEKS.items()))
     weekday = SelectField("星期", coerce=int, choices=[(n, w.replace("周", "星期")) for n, w in enumerate(WEEKDAYS)], default=4)
     time = SelectField("场次", validate_choice=False)
@@ -122,7 +122,7 @@ def approve(series_id):
 
 # -- the holiday calendar (the district's administrator) -------------------------------------------
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     day = DateField("日期", validators=[InputRequired("请选择日期。")])
     name = StringField("名称", validators=[InputRequired("请填写名称。"), Length(max=40)], description="如：春节、国庆节")
     kind = SelectField("类型", choices=list(HOLIDAY_KINDS.items()))

@@ -176,3 +176,13 @@ def test_the_queue_puts_the_soonest_visit_first_and_confirms_each_decision(demo,
     assert html.index(f"/bookings/{sooner.id}") < html.index(f"/bookings/{later.id}")
     r = client.post(f"/bookings/{sooner.id}/approve", data={"next": "/manage/pending"}, follow_redirects=True)
     assert "已通过：滨江社区党支部" in r.get_data(as_text=True) and "已通知预约支部" in r.get_data(as_text=True)
+
+
+def test_what_a_form_cannot_read_is_refused_in_chinese(demo, client):
+    # Found in review: WTForms' own messages ("Not a valid integer value.") reached the pages in English.
+    import re
+    login(client, "manager")
+    r = client.post("/manage/bases/1/closures", data={"start_date": "soon", "end_date": "later", "reason": "检修"})
+    messages = re.findall(r'invalid-feedback">([^<]*)<', r.get_data(as_text=True))
+    assert messages and "不是有效的日期值。" in messages
+    assert not any(re.search(r"[A-Za-z]{3,}", m) for m in messages), messages

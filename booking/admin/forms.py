@@ -1,5 +1,5 @@
 """Forms of the administrator's pages."""
-from flask_wtf import FlaskForm
+from booking.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
@@ -8,7 +8,7 @@ from booking.manage.forms import PHONE, MultiCheckboxField
 from models import BASE_TYPES, LECTURER_CATEGORIES, ROLES, SECTORS
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField("用户名", validators=[DataRequired("请填写用户名。"), Length(max=64)])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=60)])
     # No default: the administrator chooses the role (the first choice used to be the highest one).
@@ -22,7 +22,7 @@ class UserForm(FlaskForm):
     lecturer_id = SelectField("讲师档案（讲师）", coerce=int)
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=60)])
     email = EmailField("电子邮箱", validators=[Optional(), Email("请输入有效的邮箱地址。", check_deliverability=False), Length(max=120)])
     phone = StringField("手机号", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
@@ -30,16 +30,16 @@ class UserEditForm(FlaskForm):
     base_ids = MultiCheckboxField("管理的基地", coerce=int)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     password = PasswordField("新密码", validators=[DataRequired("请填写新密码。"), Length(min=8, max=128, message="密码为 8–128 位。")])
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField("党组织名称", validators=[DataRequired("请填写党组织名称。"), Length(max=120)])
     sector = SelectField("所属领域", choices=list(SECTORS.items()))
 
 
-class BranchForm(FlaskForm):
+class BranchForm(Form):
     organization_id = SelectField("所属党组织", coerce=int)
     name = StringField("支部名称", validators=[DataRequired("请填写支部名称。"), Length(max=120)])
     contact_name = StringField("联系人", validators=[Optional(), Length(max=60)])
@@ -47,18 +47,18 @@ class BranchForm(FlaskForm):
     active = BooleanField("有效", default=True)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("CSV 或 Excel 文件", validators=[FileRequired("请选择文件。")])
 
 
-class NewBaseForm(FlaskForm):
+class NewBaseForm(Form):
     name = StringField("基地名称", validators=[DataRequired("请填写基地名称。"), Length(max=120)])
     type = SelectField("基地类型", choices=list(BASE_TYPES.items()))
     address = StringField("地址", validators=[Length(max=200)])
     description = TextAreaField("简介", validators=[Length(max=5000)])
 
 
-class LecturerForm(FlaskForm):
+class LecturerForm(Form):
     name = StringField("姓名", validators=[DataRequired("请填写讲师姓名。"), Length(max=60)])
     category = SelectField("类别", choices=list(LECTURER_CATEGORIES.items()))
     topics = StringField("授课主题", validators=[DataRequired("请至少填写一个授课主题。"), Length(max=400)],

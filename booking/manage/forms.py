@@ -1,5 +1,5 @@
 """Forms a manager uses to keep their base."""
-from flask_wtf import FlaskForm
+from booking.forms import Form
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
@@ -13,7 +13,7 @@ PHONE = Regexp(CONTACT_PHONE_RE, message="请输入有效的电话号码。")
 REQUIRED_NUMBER = "请填写整数。"
 
 
-class BaseForm(FlaskForm):
+class BaseForm(Form):
     name = StringField("基地名称", validators=[DataRequired("请填写基地名称。"), Length(max=120)])
     type = SelectField("基地类型", choices=list(BASE_TYPES.items()))
     address = StringField("地址", validators=[Length(max=200)])
@@ -29,7 +29,7 @@ class BaseForm(FlaskForm):
     opens_on_holidays = BooleanField("法定节假日照常开放", default=True)
 
 
-class VenueForm(FlaskForm):
+class VenueForm(Form):
     name = StringField("场馆名称", validators=[DataRequired("请填写场馆名称。"), Length(max=120)])
     kind = SelectField("场馆类型", choices=list(VENUE_KINDS.items()))
     capacity = IntegerField("容纳人数", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(1, 10000, "请填写 1–10000 之间的人数。")])
@@ -42,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     weekdays = MultiCheckboxField("星期", choices=list(enumerate(WEEKDAYS)), coerce=int,
                                   validators=[DataRequired("请至少选择一天。")])
     start = TimeField("开始时间", validators=[InputRequired("请填写开始时间。")])
@@ -50,18 +50,18 @@ class SlotForm(FlaskForm):
     capacity = IntegerField("每场容量（人）", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(1, 10000, "请填写 1–10000 之间的人数。")])
 
 
-class CapacityForm(FlaskForm):
+class CapacityForm(Form):
     capacity = IntegerField("容量", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(1, 10000, "请填写 1–10000 之间的人数。")])
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     venue_id = SelectField("闭馆范围", coerce=int)
     start_date = DateField("开始日期", validators=[InputRequired("请选择开始日期。")])
     end_date = DateField("结束日期", validators=[InputRequired("请选择结束日期。")])
     reason = StringField("原因", validators=[DataRequired("请填写闭馆原因。"), Length(max=200)])
 
 
-class MenuItemForm(FlaskForm):
+class MenuItemForm(Form):
     title = StringField("项目名称", validators=[DataRequired("请填写项目名称。"), Length(max=120)])
     description = TextAreaField("项目介绍", validators=[Length(max=5000)])
     category = SelectField("课程类别", choices=list(CATEGORIES.items()))

@@ -1,12 +1,12 @@
 """Booking forms."""
-from flask_wtf import FlaskForm
+from booking.forms import Form
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from models import ACTIVITY_TYPES
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     headcount = IntegerField("参加人数", validators=[InputRequired("请填写参加人数。"), NumberRange(1, 100000, "请填写有效的人数。")])
     contact_name = StringField("联系人", validators=[InputRequired("请填写联系人。"), Length(max=60)])
     contact_phone = StringField("联系电话", validators=[InputRequired("请填写联系电话。"), Length(max=30)],
@@ -18,7 +18,7 @@ class BookingForm(FlaskForm):
     branch_id = SelectField("预约党支部", coerce=int, validate_choice=False)
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(Form):
     headcount = IntegerField("参加人数", validators=[InputRequired("请填写参加人数。"), NumberRange(1, 100000, "请填写有效的人数。")])
     contact_name = StringField("联系人", validators=[InputRequired("请填写联系人。"), Length(max=60)])
     contact_phone = StringField("联系电话", validators=[InputRequired("请填写联系电话。"), Length(max=30)],
@@ -27,5 +27,5 @@ class ChangeForm(FlaskForm):
     note = TextAreaField("备注", validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField("原因", validators=[Optional(), Length(max=500, message="原因不能超过 500 个字。")])
