@@ -1,6 +1,4 @@
 """Members, rosters, who attended, study hours and the filed records, over the same services as the pages."""
-from flask import Response
-
 from booking.api import serialize
 from booking.api.core import bp, current_user, endpoint, json_body, page_of
 from booking.api.openapi import B, I, N, S, listing, nullable, obj, ref, register_components
@@ -125,22 +123,14 @@ def study_hours(branch_id, query):
          "hours": s.hours, "required": s.required, "met": s.met} for s in services.study_hours(branch, year)]}
 
 
-def _file(data: bytes, fmt: str, name: str) -> Response:
-    from booking import exports
-    mime = {"docx": documents.DOCX_MIME, "pdf": documents.PDF_MIME, "xlsx": exports.XLSX_MIME}[fmt]
-    return exports.attachment(data, mime, f"{name}.{fmt}")
-
-
 @bp.get("/bookings/<id:booking_id>/record")
 @endpoint("The activity's record as a file", query=DOCUMENT_QUERY, tag="members",
           responses={200: "file", 404: None, 409: None},
           description="format=docx or pdf; 409 invalid_state before the booking is completed.")
 def booking_record(booking_id, query):
     """The record of a completed booking (组织生活纪实)."""
-    booking = get_visible(current_user(), booking_id)
-    record = documents.record_of(booking)
-    data = (documents.record_docx if query["format"] == "docx" else documents.record_pdf)([record])
-    return _file(data, query["format"], documents.record_file_name(booking))
+    data, name = documents.record_file(get_visible(current_user(), booking_id), query["format"])
+    return documents.file_response(data, query["format"], name)
 
 
 @bp.get("/branches/<id:branch_id>/records")
@@ -151,4 +141,4 @@ def branch_records(branch_id, query):
     branch = services.branch_for_members(current_user(), branch_id)
     year = services.year_of(query["year"])
     data, name = documents.ledger(branch, year, query["format"])
-    return _file(data, query["format"], name)
+    return documents.file_response(data, query["format"], name)

@@ -20,6 +20,12 @@ from models import Booking
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
+MIMES = {"docx": DOCX_MIME, "pdf": PDF_MIME, "xlsx": exports.XLSX_MIME}
+
+
+def file_response(data: bytes, fmt: str, name: str):
+    """A record or ledger as a download under its Chinese name (pages and the API alike)."""
+    return exports.attachment(data, MIMES[fmt], f"{name}.{fmt}")
 
 
 @dataclass
@@ -237,6 +243,12 @@ def ledger_xlsx(bookings: list[Booking], title: str) -> bytes:
             b.visitor_count, b.rating or ""])
     body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "", sum(b.visitor_count or 0 for b in bookings), ""])
     return exports.xlsx_bytes(title, "台账", LEDGER_HEADER, body)
+
+
+def record_file(booking: Booking, fmt: str) -> tuple[bytes, str]:
+    """One activity's record as docx or pdf, and its file name (409 invalid_state before completion)."""
+    record = record_of(booking)
+    return (record_docx if fmt == "docx" else record_pdf)([record]), record_file_name(booking)
 
 
 def record_file_name(booking: Booking) -> str:

@@ -1,9 +1,9 @@
 """Forms of the branch's roll of members."""
-from booking.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from booking.forms import Form
 from booking.textutil import CONTACT_PHONE_RE
 from models import MEMBER_ROLES, MEMBER_STATUSES
 

@@ -3,8 +3,8 @@ hours, the ledger, and the record as a file. Thin adapters over booking.members.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, exports
-from booking.errors import ValidationFailed, on_refusal
+from booking import exports
+from booking.errors import on_refusal
 from booking.members import documents, forms, services
 from booking.reservations.services import get_visible
 from booking.views import paginate
@@ -15,10 +15,7 @@ bp = Blueprint("members", __name__)
 
 def _year():
     """The year asked for; a page shows this year for anything that is not one."""
-    try:
-        return services.year_of(request.args.get("year"))
-    except ValidationFailed:
-        return clock.local_today().year
+    return services.year_or_this(request.args.get("year"))
 
 
 @bp.route("/branches/<id:branch_id>/members", methods=["GET", "POST"])
@@ -127,22 +124,15 @@ def records_file(branch_id, fmt):
     """The ledger as one file."""
     branch = services.branch_for_members(current_user, branch_id)
     data, name = documents.ledger(branch, _year(), fmt)
-    return _file(data, fmt, name)
+    return documents.file_response(data, fmt, name)
 
 
 @bp.get("/bookings/<id:booking_id>/record.<any(docx, pdf):fmt>")
 @login_required
 def record_file(booking_id, fmt):
     """One activity's record as Word or PDF (a PDF opens in WeChat, where printing does not)."""
-    booking = get_visible(current_user, booking_id)
-    record = documents.record_of(booking)
-    data = (documents.record_docx if fmt == "docx" else documents.record_pdf)([record])
-    return _file(data, fmt, documents.record_file_name(booking))
-
-
-def _file(data: bytes, fmt: str, name: str):
-    mime = {"docx": documents.DOCX_MIME, "pdf": documents.PDF_MIME, "xlsx": exports.XLSX_MIME}[fmt]
-    return exports.attachment(data, mime, f"{name}.{fmt}")
+    data, name = documents.record_file(get_visible(current_user, booking_id), fmt)
+    return documents.file_response(data, fmt, name)
 
 
 @bp.post("/bookings/<id:booking_id>/roster")

@@ -349,6 +349,12 @@ def completed_in(branch: Branch, year: int) -> list[Booking]:
         .order_by(Booking.starts_at, Booking.id)))
 
 
+def year_or_this(raw) -> int:
+    """A page's year: the one asked for when it is a year the pages know (2000–2100), else this year."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else clock.local_today().year
+
+
 def year_of(raw) -> int:
     """A year from a query (this year when absent); ValidationFailed for anything else."""
     if raw in (None, ""):
