@@ -15,7 +15,7 @@ from booking.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle
 from models import ACTIVITY_TYPES, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
-from models.holiday import ENDED_PLAN
+from models.series import ENDED_PLAN
 
 MAX_MONTHS = 12
 
@@ -86,11 +86,8 @@ def check(actor, *, menu_item_id, weekday, week_of_month, time_text, first, last
         start_time = None
     if start_time is None:
         errors["time"] = "时间应为 HH:MM，如 14:00。"
-    elif "weekday" not in errors and not db.session.scalar(select(OpeningSlot.id).where(
-            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == weekday,
-            OpeningSlot.start_time == start_time, OpeningSlot.active.is_(True))):
-        times = sorted({s.strftime("%H:%M") for s in db.session.scalars(select(OpeningSlot.start_time).where(
-            OpeningSlot.venue_id == item.venue_id, OpeningSlot.weekday == weekday, OpeningSlot.active.is_(True)))})
+    elif "weekday" not in errors and start_time not in slot_times(item, weekday):
+        times = [f"{t:%H:%M}" for t in slot_times(item, weekday)]
         errors["time"] = (f"该项目在这一天的场次是 {'、'.join(times)}，请选择其中之一。" if times
                           else "该项目在这一天没有开放的场次。")
     if not isinstance(first, date) or not isinstance(last, date):
@@ -111,6 +108,20 @@ def check(actor, *, menu_item_id, weekday, week_of_month, time_text, first, last
         raise ValidationFailed(errors)
     return Spec(item, weekday, week_of_month, start_time, first, last, headcount, contact_name.strip(),
                 contact_phone.strip(), (topic or "").strip(), activity_type)
+
+
+def slot_times(item: MenuItem, weekday: int | None = None) -> list[time]:
+    """The start times of the item's open weekly slots (on one weekday, or on any), in order."""
+    stmt = select(OpeningSlot.start_time).where(OpeningSlot.venue_id == item.venue_id, OpeningSlot.active.is_(True))
+    if weekday is not None:
+        stmt = stmt.where(OpeningSlot.weekday == weekday)
+    return sorted(set(db.session.scalars(stmt)))
+
+
+def can_cancel(actor, series: BookingSeries) -> bool:
+    """Who may cancel a series from a date on: its branch's secretary and the managers of its base."""
+    own = actor.role == "secretary" and actor.branch_id == series.branch_id
+    return own or permissions.manages_base(actor, series.menu_item.base_id)
 
 
 def _earliest(item: MenuItem, now: datetime) -> date:
@@ -247,8 +258,7 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
     cancel, end the planning (planned dates are cancelled), and say which bookings could not be cancelled and why."""
     from booking.reservations.services import cancel_booking
     now = now or clock.now()
-    own = actor.role == "secretary" and actor.branch_id == series.branch_id
-    if not (own or permissions.manages_base(actor, series.menu_item.base_id)):
+    if not can_cancel(actor, series):
         raise NotAllowed("只有该支部书记或基地管理员可以取消固定预约。")
     reason = (reason or "").strip()
     if not reason:
@@ -354,7 +364,7 @@ def _secretary_of(series: BookingSeries):
 
 def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
     from flask import url_for
-    from models.holiday import SKIP_REASONS
+    from models.series import SKIP_REASONS
     when = clock.when(occurrence.starts_at)
     try:
         link = url_for("catalog.menu_item", item_id=series.menu_item_id, date=occurrence.day.isoformat(), _external=True)

@@ -1,21 +1,20 @@
-"""Pages of standing monthly bookings (固定预约) and of the holiday calendar, over booking.series and
-booking.holidays."""
+"""Pages of standing monthly bookings (固定预约), over booking.series. (The holiday calendar's pages are the
+administrator's, in booking.admin.)"""
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from booking.forms import Form
-from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from booking import clock, holidays, permissions, series
+from booking import clock, permissions, series
 from booking.catalog.services import get_menu_item
 from booking.errors import on_refusal
+from booking.forms import Form
 from booking.reservations import lifecycle
-from models import ACTIVITY_TYPES, HOLIDAY_KINDS, OpeningSlot, db
+from models import ACTIVITY_TYPES
 from models.base import WEEKDAYS
-from models.holiday import SERIES_WEEKS
+from models.series import SERIES_WEEKS
 
 bp = Blueprint("series", __name__)
 
@@ -34,12 +33,6 @@ class SeriesForm(Form):
     topic = StringField("活动主题", validators=[Optional(), Length(max=200)])
 
 
-def _times(item) -> list[tuple[str, str]]:
-    times = sorted({s.strftime("%H:%M") for s in db.session.scalars(select(OpeningSlot.start_time).where(
-        OpeningSlot.venue_id == item.venue_id, OpeningSlot.active.is_(True)))})
-    return [(t, t) for t in times]
-
-
 @bp.route("/series/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -48,7 +41,7 @@ def new():
         abort(403)
     item = get_menu_item(request.args.get("item_id", type=int) or 0)
     form = SeriesForm()
-    form.time.choices = _times(item)
+    form.time.choices = [(f"{t:%H:%M}",) * 2 for t in series.slot_times(item)]
     today = clock.local_today()
     if request.method == "GET":
         form.first.data = today + timedelta(days=item.base.min_advance_days)
@@ -90,7 +83,8 @@ def detail(series_id):
     s = series.get_visible(current_user, series_id)
     pending = [o for o in s.occurrences if o.booking is not None and o.booking.series_id == s.id
                and lifecycle.allows("approve", current_user, o.booking)]
-    return render_template("series/detail.html", s=s, can_approve=bool(pending), today=clock.local_today())
+    return render_template("series/detail.html", s=s, can_approve=bool(pending), can_cancel=series.can_cancel(current_user, s),
+                           today=clock.local_today())
 
 
 @bp.post("/series/<id:series_id>/cancel")
@@ -120,81 +114,8 @@ def approve(series_id):
     return redirect(url_for(".detail", series_id=s.id))
 
 
-# -- the holiday calendar (the district's administrator) -------------------------------------------
-
-class HolidayForm(Form):
-    day = DateField("日期", validators=[InputRequired("请选择日期。")])
-    name = StringField("名称", validators=[InputRequired("请填写名称。"), Length(max=40)], description="如：春节、国庆节")
-    kind = SelectField("类型", choices=list(HOLIDAY_KINDS.items()))
-
-
-@bp.route("/admin/holidays", methods=["GET", "POST"])
-@login_required
-def holiday_calendar():
-    """A year's public holidays and make-up workdays; add or correct a day, import a year, remove a wrong one."""
-    if current_user.role != "admin":
-        abort(403)
-    year = min(max(request.args.get("year", type=int) or clock.local_today().year, 2000), 2100)
-    form = HolidayForm()
-    page = dict(year=year, form=form, items=holidays.year_of(year))
-    if form.validate_on_submit():
-        on_refusal("series/holidays.html", fields=form, status=422, **page)
-        holidays.put(current_user, form.day.data, form.name.data, form.kind.data)
-        flash(f"已保存：{clock.day_text(form.day.data)} {form.name.data.strip()}。", "success")
-        return redirect(url_for(".holiday_calendar", year=form.day.data.year))
-    return render_template("series/holidays.html", **page), 422 if form.errors else 200
-
-
-@bp.post("/admin/holidays/<day>/delete")
-@login_required
-def holiday_delete(day):
-    """Remove a wrongly entered day."""
-    if current_user.role != "admin":
-        abort(403)
-    try:
-        parsed = clock.parse_date(day)
-    except ValueError:
-        abort(404)
-    on_refusal(redirect_to=url_for(".holiday_calendar", year=parsed.year))
-    holidays.remove(current_user, parsed)
-    flash("已删除。", "success")
-    return redirect(url_for(".holiday_calendar", year=parsed.year))
-
-
-@bp.post("/admin/holidays/import")
-@login_required
-def holiday_import():
-    """A year's list from CSV or XLSX (日期, 名称, 类型)."""
-    if current_user.role != "admin":
-        abort(403)
-    upload = request.files.get("file")
-    back = url_for(".holiday_calendar")
-    if upload is None or not upload.filename:
-        flash("请选择要导入的 CSV 或 Excel 文件。", "danger")
-        return redirect(back)
-    on_refusal(redirect_to=back)
-    result = holidays.import_file(current_user, upload.filename, upload.read(2 * 1024 * 1024 + 1))
-    if result.errors:
-        for e in result.errors[:20]:
-            flash(e, "danger")
-        flash("文件有错误，未导入任何日期。", "danger")
-        return redirect(back)
-    flash(f"已导入 {result.saved} 天。", "success")
-    return redirect(back)
-
-
-@bp.post("/admin/holidays/sync")
-@login_required
-def holiday_sync():
-    """Bring in the years a newer chinese-calendar knows."""
-    if current_user.role != "admin":
-        abort(403)
-    flash(f"已从内置日历补充 {holidays.sync_library()} 天。", "success")
-    return redirect(url_for(".holiday_calendar"))
-
-
 @bp.app_context_processor
 def series_words():
     """The words the series pages use."""
-    from models.holiday import SKIP_REASONS
+    from models.series import SKIP_REASONS
     return {"SKIP_REASONS": SKIP_REASONS}

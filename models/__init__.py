@@ -30,7 +30,8 @@ from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CA
 from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
 from models.booking import ACTIVITY_TYPES  # noqa: E402
 from models.member import Member, RosterEntry, MEMBER_ROLES, MEMBER_STATUSES, ABSENCE_REASONS  # noqa: E402
-from models.holiday import Holiday, BookingSeries, SeriesOccurrence, HOLIDAY_KINDS  # noqa: E402
+from models.holiday import Holiday, HOLIDAY_KINDS  # noqa: E402
+from models.series import BookingSeries, SeriesOccurrence  # noqa: E402
 from models.notification import Notification  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 from models.job import JobMark, JobRun  # noqa: E402

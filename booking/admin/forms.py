@@ -1,11 +1,12 @@
 """Forms of the administrator's pages."""
-from booking.forms import Form
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from booking.forms import Form
 from booking.manage.forms import PHONE, MultiCheckboxField
-from models import BASE_TYPES, LECTURER_CATEGORIES, ROLES, SECTORS
+from models import BASE_TYPES, HOLIDAY_KINDS, LECTURER_CATEGORIES, ROLES, SECTORS
 
 
 class UserForm(Form):
@@ -67,3 +68,9 @@ class LecturerForm(Form):
     phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     monthly_limit = IntegerField("每月授课上限", validators=[Optional(), NumberRange(1, 100, "请填写 1–100，不限请留空。")])
     active = BooleanField("在库（可被邀请）", default=True)
+
+
+class HolidayForm(Form):
+    day = DateField("日期", validators=[InputRequired("请选择日期。")])
+    name = StringField("名称", validators=[InputRequired("请填写名称。"), Length(max=40)], description="如：春节、国庆节")
+    kind = SelectField("类型", choices=list(HOLIDAY_KINDS.items()))

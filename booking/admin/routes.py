@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from booking import clock, exports
+from booking import clock, exports, holidays
 from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
@@ -283,6 +283,62 @@ def lecturer(lecturer_id=None):
         flash("讲师档案已保存。", "success")
         return redirect(url_for(".lecturers"))
     return render_template("admin/lecturer.html", lecturer=lecturer, form=form)
+
+
+# -- the holiday calendar -----------------------------------------------------------------------
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holiday_calendar():
+    """A year's public holidays and make-up workdays; add or correct a day, import a year, remove a wrong one."""
+    year = min(max(request.args.get("year", type=int) or clock.local_today().year, 2000), 2100)
+    form = forms.HolidayForm()
+    page = dict(year=year, form=form, items=holidays.year_of(year), import_form=forms.ImportForm(formdata=None))
+    if form.validate_on_submit():
+        on_refusal("admin/holidays.html", fields=form, status=422, **page)
+        holidays.put(current_user, form.day.data, form.name.data, form.kind.data)
+        flash(f"已保存：{clock.day_text(form.day.data)} {form.name.data.strip()}。", "success")
+        return redirect(url_for(".holiday_calendar", year=form.day.data.year))
+    return render_template("admin/holidays.html", **page), 422 if form.errors else 200
+
+
+@bp.post("/holidays/<day>/delete")
+def holiday_delete(day):
+    """Remove a wrongly entered day."""
+    try:
+        parsed = clock.parse_date(day)
+    except ValueError:
+        abort(404)
+    on_refusal(redirect_to=url_for(".holiday_calendar", year=parsed.year))
+    holidays.remove(current_user, parsed)
+    flash("已删除。", "success")
+    return redirect(url_for(".holiday_calendar", year=parsed.year))
+
+
+@bp.post("/holidays/import")
+def holiday_import():
+    """A year's list from CSV or XLSX (日期, 名称, 类型)."""
+    form = forms.ImportForm()
+    back = url_for(".holiday_calendar")
+    if not form.validate_on_submit():
+        flash("请选择要导入的 CSV 或 Excel 文件。", "danger")
+        return redirect(back)
+    on_refusal(redirect_to=back)
+    upload = form.file.data
+    result = holidays.import_file(current_user, upload.filename or "", upload.read())
+    if result.errors:
+        for e in result.errors[:20]:
+            flash(e, "danger")
+        flash("文件有错误，未导入任何日期。", "danger")
+        return redirect(back)
+    flash(f"已导入 {result.saved} 天。", "success")
+    return redirect(back)
+
+
+@bp.post("/holidays/sync")
+def holiday_sync():
+    """Bring in the years a newer chinese-calendar knows."""
+    flash(f"已从内置日历补充 {holidays.sync_library()} 天。", "success")
+    return redirect(url_for(".holiday_calendar"))
 
 
 @bp.get("/audit")

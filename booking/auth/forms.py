@@ -1,7 +1,8 @@
 """Forms of logging in and of one's own password."""
-from booking.forms import Form
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from booking.forms import Form
 
 
 class LoginForm(Form):

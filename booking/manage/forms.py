@@ -1,10 +1,10 @@
 """Forms a manager uses to keep their base."""
-from booking.forms import Form
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from booking.forms import Form
 from booking.textutil import CONTACT_PHONE_RE
 from models import BASE_TYPES, CATEGORIES, VENUE_KINDS
 from models.base import WEEKDAYS

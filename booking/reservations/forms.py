@@ -1,8 +1,8 @@
 """Booking forms."""
-from booking.forms import Form
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from booking.forms import Form
 from models import ACTIVITY_TYPES
 
 
