@@ -62,10 +62,10 @@ def public_holidays(first: date, last: date) -> dict[date, str]:
 
 
 def known_years(first: date, last: date) -> set[int]:
-    """Of the years from first to last, those the calendar has entries for."""
-    years = set(range(first.year, last.year + 1))
-    return {y for y in years if db.session.scalar(
-        select(Holiday.day).where(Holiday.day >= date(y, 1, 1), Holiday.day <= date(y, 12, 31)).limit(1))}
+    """Of the years from first to last, those the calendar has entries for (one query)."""
+    days = db.session.scalars(select(Holiday.day).where(Holiday.day >= date(first.year, 1, 1),
+                                                        Holiday.day <= date(last.year, 12, 31)))
+    return {d.year for d in days}
 
 
 def unknown_years(first: date, last: date) -> list[int]:

@@ -6,7 +6,7 @@ import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, false, or_, select, update
 
 from booking import clock, permissions
 from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
@@ -14,7 +14,7 @@ from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAll
 from booking.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle
-from models import ACTIVITY_TYPES, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
+from models import ACTIVITY_TYPES, Base, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
 from models.series import ENDED_PLAN
 
 MAX_MONTHS = 12
@@ -316,16 +316,17 @@ def book_due(now: datetime | None = None) -> tuple[int, int]:
     now = now or clock.now()
     today = clock.local_today(now)
     booked = skipped = 0
+    # Due: planned dates no later than their base's window reaches today (one condition per base: a handful).
+    windows = [and_(MenuItem.base_id == base_id, SeriesOccurrence.day <= today + timedelta(days=days))
+               for base_id, days in db.session.execute(select(Base.id, Base.max_advance_days))]
     due = list(db.session.execute(
         select(SeriesOccurrence.id, SeriesOccurrence.series_id).join(BookingSeries)
-        .where(SeriesOccurrence.status == "planned", BookingSeries.status == "active",
-               SeriesOccurrence.day <= today + timedelta(days=366)).order_by(SeriesOccurrence.day)))
+        .join(MenuItem, MenuItem.id == BookingSeries.menu_item_id)
+        .where(SeriesOccurrence.status == "planned", BookingSeries.status == "active", or_(false(), *windows))
+        .order_by(SeriesOccurrence.day)))
     db.session.rollback()
     for occurrence_id, series_id in due:
         series = db.session.get(BookingSeries, series_id)
-        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
-        if occurrence.day > _window_end(series.menu_item, now):
-            continue  # not yet: booked on the day its date enters the window
         # Claim it: only one process turns this occurrence from planned into something else.
         claimed = db.session.execute(update(SeriesOccurrence).where(
             SeriesOccurrence.id == occurrence_id, SeriesOccurrence.status == "planned")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
 from booking.errors import NotAllowed, NotFound, ValidationFailed
@@ -342,10 +343,14 @@ def member_sessions(member: Member, year: int) -> list[RosterEntry]:
 # -- the branch's year of records ------------------------------------------------------------------
 
 def completed_in(branch: Branch, year: int) -> list[Booking]:
-    """The branch's completed activities of a year, in date order: its ledger (台账)."""
+    """The branch's completed activities of a year, in date order: its ledger (台账). What the ledger's page and
+    files show of each is loaded with it, a query per kind rather than per activity."""
     return list(db.session.scalars(
         select(Booking).where(Booking.branch_id == branch.id, Booking.status == COMPLETED,
                               Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+        .options(selectinload(Booking.roster).joinedload(RosterEntry.member), selectinload(Booking.base),
+                 selectinload(Booking.venue), selectinload(Booking.menu_item), selectinload(Booking.lecturer),
+                 selectinload(Booking.photos), selectinload(Booking.branch).joinedload(Branch.organization))
         .order_by(Booking.starts_at, Booking.id)))
 
 
