@@ -23,7 +23,10 @@ def init_app(app: Flask) -> None:
             raise SystemExit(1)
         created = seed.load_demo()
         people = seed.load_demo_members()
-        past = seed.load_demo_past()
+        past = 0
+        if not seed.has_past():
+            with click.progressbar(length=seed.PAST_DAYS, label="生成近十个月的演示活动") as bar:
+                past = seed.load_demo_past(progress=bar.update)
         if past:
             click.echo(f"已生成近十个月的演示活动 {past} 个（含实到人数、评价、纪实和授课记录）。")
         if people:

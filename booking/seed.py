@@ -233,11 +233,21 @@ class _SeedSecretary:
         self.branch_id = branch_id
 
 
-def load_demo_past(seed: int = 2026) -> int:
+PAST_DAYS = 300
+
+
+def has_past() -> bool:
+    """Whether the database already has a visit in the past (then the demo's past is not made again)."""
+    from models import Booking
+    return db.session.scalar(select(Booking.id).where(Booking.starts_at < clock.now()).limit(1)) is not None
+
+
+def load_demo_past(seed: int = 2026, progress=None) -> int:
     """A believable past for the demo: about ten months of completed visits with visitor counts, ratings, activity
     records and lectures given, a few cancellations and no-shows, and some requests to come. Made through the
     services (with their clocks set back), so histories, places and notifications are what the system itself
-    writes. Only when the database has no past visit yet (so it is idempotent). Returns the bookings made."""
+    writes. Only when the database has no past visit yet (so it is idempotent). `progress(n)` is told of each day
+    done (PAST_DAYS in all). Returns the bookings made."""
     import random
     from booking.errors import DomainError
     from booking.lecturers import services as lecturers
@@ -245,7 +255,7 @@ def load_demo_past(seed: int = 2026) -> int:
     from booking.visits import services as visits
     from models import Booking, Notification
     now = clock.now()
-    if db.session.scalar(select(Booking.id).where(Booking.starts_at < now).limit(1)) is not None:
+    if has_past():
         return 0
     rng = random.Random(seed)
     mail = current_app.config.get("MAIL_HOST")
@@ -263,7 +273,9 @@ def load_demo_past(seed: int = 2026) -> int:
         today = clock.local_today()
         made = 0
         no_shows = 0
-        for days_ago in range(300, 0, -1):
+        for days_ago in range(PAST_DAYS, 0, -1):
+            if progress is not None:
+                progress(1)  # one day of the past done
             day = today - timedelta(days=days_ago)
             for menu_item in items:
                 # Busier around 七一 and in spring and autumn; a base sees a visit every few days per item.
