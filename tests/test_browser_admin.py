@@ -29,23 +29,3 @@ def test_pages_are_accessible_on_a_phone(demo, username, pages):
         shot(page, f"40-{username}-last")
         page.goto(url + pages[1])
         shot(page, f"41-{username}-page")
-
-
-def test_the_closure_over_bookings_choice_is_accessible_on_a_phone(demo):
-    """The closure form's second state (the bookings it would fall on, and the choice) is reached only by posting."""
-    from booking import clock
-    b = booking(start=slot_start(8))
-    day = clock.local(b.starts_at).date().isoformat()
-    db.session.commit()
-    with live_server(demo) as url, phone_browser() as page:
-        login(page, url, "manager")
-        page.goto(url + "/manage/bases/1#closures")
-        page.get_by_label("开始日期").fill(day)
-        page.get_by_label("结束日期").fill(day)
-        page.get_by_label("原因").fill("设备检修")
-        with page.expect_navigation():
-            page.get_by_role("button", name="添加闭馆").click()
-        assert page.get_by_role("button", name="闭馆并取消这些预约").is_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 400
-        assert_accessible(page)
-        shot(page, "42-closure-choice")

@@ -79,6 +79,11 @@ def test_a_closure_over_a_booking_cancels_it_with_its_reason(demo):
         with page.expect_navigation():
             page.get_by_role("button", name="添加闭馆").click()
         assert page.get_by_role("link", name=b.branch.name).first.is_visible()  # the booking it falls on, linked
+        # The form's second state, reached only by posting: usable on a phone too.
+        assert page.get_by_role("button", name="闭馆并取消这些预约").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        assert_accessible(page)
+        shot(page, "42-closure-choice")
         page.once("dialog", lambda dialog: dialog.accept())  # 确定？
         with page.expect_navigation():
             page.get_by_role("button", name="闭馆并取消这些预约").click()
