@@ -80,21 +80,8 @@ def test_forgotten_password_without_mail_says_whom_to_contact(demo, client):
 
 
 def test_forgotten_password_sends_a_one_time_link_by_email(demo, client):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-    from tests.test_reservation_pages import _free_port
-
-    received = []
-
-    class Collect(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    port = _free_port()
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_FROM="booking@example.org")
+    from tests.mail import smtp_server
+    with smtp_server(demo) as received:
         html = client.post("/forgot", data={"identifier": "secretary"}).get_data(as_text=True)
         assert "重置密码的链接已发送" in html
         # An unknown name gets the same answer and sends nothing.
@@ -103,11 +90,7 @@ def test_forgotten_password_sends_a_one_time_link_by_email(demo, client):
         assert row.email_to == "secretary@example.org" and row.read_at is not None
         from booking.jobs.services import run_job
         assert run_job("send-mail") == (True, "sent 1, failed 0")
-        deadline = _time.monotonic() + 5
-        while not received and _time.monotonic() < deadline:
-            _time.sleep(0.05)
-    finally:
-        controller.stop()
+        received.wait_for(1)
     body = received[0].get_payload(decode=True).decode()
     path = re.search(r"http://localhost(/reset/\S+)", body).group(1)
     assert client.get(path).status_code == 200

@@ -1,7 +1,4 @@
 """Booking pages: the form, the booking page with its code, lists, the queue, the week view, notifications; email."""
-import socket
-import time as _time
-
 from sqlalchemy import select
 
 from booking import clock
@@ -9,6 +6,7 @@ from booking.reservations import services
 from models import Booking, Branch, Notification, db
 from tests.conftest import login
 from tests.factories import item as _item, slot_start, user as _user
+from tests.mail import free_port, smtp_server
 
 
 def _start(days=3, hour=9):
@@ -114,38 +112,15 @@ def test_lists_week_and_notifications_pages(demo, client):
     assert db.session.get(Notification, n.id).read_at is not None
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_notifications_are_emailed_through_smtp(demo):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Collect(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    port = _free_port()
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_FROM="booking@example.org")
+    with smtp_server(demo) as received:
         b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                     contact_name="王芳", contact_phone="13800000000")
         services.approve_booking(_user("manager"), db.session.get(Booking, b.id))
         assert received == []  # nothing is sent while the request waits: the outbox job sends it
         from booking.jobs.services import run_job
         assert run_job("send-mail") == (True, "sent 2, failed 0")
-        deadline = _time.monotonic() + 5
-        while len(received) < 2 and _time.monotonic() < deadline:
-            _time.sleep(0.05)
-    finally:
-        controller.stop()
+        received.wait_for(2)
     to = sorted(m["To"] for m in received)
     assert to == ["manager@example.org", "secretary@example.org"]
     from email.header import decode_header, make_header
@@ -161,7 +136,7 @@ def test_no_mail_settings_means_in_app_only(demo):
 
 
 def test_unreachable_mail_server_is_not_an_error(demo):
-    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=_free_port())
+    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=free_port())
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     assert db.session.get(Booking, b.id).status == "pending"
