@@ -15,7 +15,7 @@ from booking.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle
 from models import ACTIVITY_TYPES, Base, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
-from models.series import ENDED_PLAN
+from models.series import BOOKED, ENDED_PLAN, PLANNED, SKIPPED
 
 MAX_MONTHS = 12
 
@@ -147,19 +147,19 @@ def preview(spec: Spec, now: datetime | None = None) -> tuple[list[Occurrence], 
     for day in days:
         start = clock.at_local(day, spec.start_time)
         if day in holidays:
-            out.append(Occurrence(day, start, "skipped", "holiday"))
+            out.append(Occurrence(day, start, SKIPPED, "holiday"))
         elif day in closed:
-            out.append(Occurrence(day, start, "skipped", "closed"))
+            out.append(Occurrence(day, start, SKIPPED, "closed"))
         elif day > _window_end(spec.item, now):
-            out.append(Occurrence(day, start, "planned"))
+            out.append(Occurrence(day, start, PLANNED))
         else:
             slot = next((s for s in availability(spec.item, day, now) if s.start == start), None)
             if slot is None:
-                out.append(Occurrence(day, start, "skipped", "not_a_slot"))
+                out.append(Occurrence(day, start, SKIPPED, "not_a_slot"))
             elif slot.remaining < spec.headcount:
-                out.append(Occurrence(day, start, "skipped", "full"))
+                out.append(Occurrence(day, start, SKIPPED, "full"))
             else:
-                out.append(Occurrence(day, start, "booked"))
+                out.append(Occurrence(day, start, BOOKED))
     return out, unknown_years(days[0], days[-1])
 
 
@@ -171,7 +171,7 @@ def _book(actor, series: BookingSeries, occurrence: SeriesOccurrence, now: datet
     from booking.reservations.services import create_booking
     item = series.menu_item
     if occurrence.day in public_holidays(occurrence.day, occurrence.day):
-        occurrence.status, occurrence.reason = "skipped", "holiday"
+        occurrence.status, occurrence.reason = SKIPPED, "holiday"
         db.session.commit()
         return
     try:
@@ -184,19 +184,19 @@ def _book(actor, series: BookingSeries, occurrence: SeriesOccurrence, now: datet
             Booking.branch_id == series.branch_id, Booking.venue_id == item.venue_id,
             Booking.starts_at == occurrence.starts_at, Booking.status.in_(lifecycle.LIVE)))
         occurrence = db.session.get(SeriesOccurrence, occurrence.id)
-        occurrence.status, occurrence.booking_id = "booked", existing  # the branch holds it already
+        occurrence.status, occurrence.booking_id = BOOKED, existing  # the branch holds it already
         db.session.commit()
         return
     except DomainError as err:  # full, closed since, no such slot any more, the branch blocked: skipped, with why
         db.session.rollback()
         occurrence = db.session.get(SeriesOccurrence, occurrence.id)
-        occurrence.status = "skipped"
+        occurrence.status = SKIPPED
         occurrence.reason = "closed" if isinstance(err, NotASlot) and _closed(series, occurrence.day) else \
             _REASONS.get(type(err), "not_a_slot")
         db.session.commit()
         return
     occurrence = db.session.get(SeriesOccurrence, occurrence.id)
-    occurrence.status, occurrence.booking_id = "booked", made.id
+    occurrence.status, occurrence.booking_id = BOOKED, made.id
     db.session.commit()
 
 
@@ -226,7 +226,7 @@ def create(actor, spec: Spec, now: datetime | None = None) -> BookingSeries:
     db.session.commit()
     series_id = series.id
     for o, row in rows:
-        if o.status == "booked":
+        if o.status == BOOKED:
             _book(actor, db.session.get(BookingSeries, series_id), db.session.get(SeriesOccurrence, row.id), now)
     return db.session.get(BookingSeries, series_id)
 
@@ -270,11 +270,11 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
     for occurrence in list(series.occurrences):
         if occurrence.day < first:
             continue
-        if occurrence.status == "planned":
+        if occurrence.status == PLANNED:
             occurrence.status = ENDED_PLAN
             continue
         booking = occurrence.booking
-        if occurrence.status != "booked" or booking is None or booking.series_id != series.id:
+        if occurrence.status != BOOKED or booking is None or booking.series_id != series.id:
             continue
         refusal = lifecycle.refusal("cancel", actor, booking, now)
         if booking.status not in lifecycle.LIVE:
@@ -287,7 +287,7 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
     series = db.session.get(BookingSeries, series.id)
     if first <= clock.local_today(now):
         series.status = "ended"
-    elif not any(o.status == "planned" for o in series.occurrences):
+    elif not any(o.status == PLANNED for o in series.occurrences):
         series.status = "ended"
     db.session.commit()
     return Cancelled(done, kept)
@@ -322,15 +322,15 @@ def book_due(now: datetime | None = None) -> tuple[int, int]:
     due = list(db.session.execute(
         select(SeriesOccurrence.id, SeriesOccurrence.series_id).join(BookingSeries)
         .join(MenuItem, MenuItem.id == BookingSeries.menu_item_id)
-        .where(SeriesOccurrence.status == "planned", BookingSeries.status == "active", or_(false(), *windows))
+        .where(SeriesOccurrence.status == PLANNED, BookingSeries.status == "active", or_(false(), *windows))
         .order_by(SeriesOccurrence.day)))
     db.session.rollback()
     for occurrence_id, series_id in due:
         series = db.session.get(BookingSeries, series_id)
         # Claim it: only one process turns this occurrence from planned into something else.
         claimed = db.session.execute(update(SeriesOccurrence).where(
-            SeriesOccurrence.id == occurrence_id, SeriesOccurrence.status == "planned")
-            .values(status="booked").execution_options(synchronize_session=False)).rowcount == 1
+            SeriesOccurrence.id == occurrence_id, SeriesOccurrence.status == PLANNED)
+            .values(status=BOOKED).execution_options(synchronize_session=False)).rowcount == 1
         db.session.commit()
         if not claimed:
             continue
@@ -338,14 +338,14 @@ def book_due(now: datetime | None = None) -> tuple[int, int]:
         db.session.refresh(occurrence)
         actor = _secretary_of(series)
         if actor is None:
-            occurrence.status, occurrence.reason = "skipped", "full"
+            occurrence.status, occurrence.reason = SKIPPED, "full"
             db.session.commit()
             skipped += 1
             continue
         _book(actor, series, occurrence, now)
         occurrence = db.session.get(SeriesOccurrence, occurrence_id)
         db.session.refresh(occurrence)
-        if occurrence.status == "booked":
+        if occurrence.status == BOOKED:
             booked += 1
         else:
             skipped += 1

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from booking import clock
 from booking.errors import NotFound
+from booking.holidays import public_holidays
 from models import Base, Branch, Closure, Holiday, MenuItem, OpeningSlot, Organization, SlotOccupancy, Venue, db
 from models.base import WEEKDAYS
 
@@ -264,7 +265,6 @@ def closed_days(base_id: int, venue_id: int, first: date, last: date) -> dict[da
     (a public holiday, for a base that does not open on them, with the holiday's name)."""
     closed = {}
     if not db.session.scalar(select(Base.opens_on_holidays).where(Base.id == base_id)):
-        from booking.holidays import public_holidays
         closed.update({d: f"{name}（法定节假日不开放）" for d, name in public_holidays(first, last).items()})
     for start, end, reason in db.session.execute(select(Closure.start_date, Closure.end_date, Closure.reason).where(
             Closure.base_id == base_id, or_(Closure.venue_id.is_(None), Closure.venue_id == venue_id),
@@ -295,7 +295,6 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
                                    .order_by(OpeningSlot.start_time)):
         weekly.setdefault(slot.weekday, []).append(slot)
     closed = closed_days(item.base_id, item.venue_id, first, last)
-    from booking.holidays import public_holidays
     holiday_names = public_holidays(first, last)
     held = places_held(item.venue_id, first, last)
     out = []

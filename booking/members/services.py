@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
@@ -56,7 +56,6 @@ def members_query(branch_id: int, active: bool | None = None, role: str | None =
     if q:
         stmt = stmt.where(Member.name.contains(q.strip()[:60], autoescape=True))
     order = {code: n for n, code in enumerate(MEMBER_ROLES)}
-    from sqlalchemy import case
     return stmt.order_by(case(order, value=Member.role), Member.name, Member.id)
 
 
