@@ -5,9 +5,9 @@ which build on these facts.
 """
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
-from models import Base, Booking, User
+from models import Base, Booking, BookingPartner, User
 
 
 class Actor(Protocol):
@@ -47,14 +47,17 @@ def booking_scope(user: Actor) -> ColumnElement[bool]:
     if user.role == "manager":
         return Booking.base_id.in_(user.base_ids or [-1])
     if user.role == "secretary":
-        return Booking.branch_id == (user.branch_id or -1)
+        branch_id = user.branch_id or -1
+        return or_(Booking.branch_id == branch_id, Booking.id.in_(
+            select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch_id)))
     if user.role == "lecturer":
         return Booking.lecturer_id == (user.lecturer_id or -1)
     return false()
 
 
 def can_view_booking(user: User | None, booking: Booking) -> bool:
-    """Secretaries see their branch's, managers their bases', lecturers their assignments', admins all."""
+    """Secretaries see their branch's (and those it was invited into as a partner), managers their bases',
+    lecturers their assignments', admins all."""
     if not user or not user.is_authenticated:
         return False
     if user.role == "admin":
@@ -62,7 +65,7 @@ def can_view_booking(user: User | None, booking: Booking) -> bool:
     if user.role == "manager":
         return booking.base_id in user.base_ids
     if user.role == "secretary":
-        return booking.branch_id == user.branch_id
+        return booking.branch_id == user.branch_id or partner_part(user, booking) is not None
     if user.role == "lecturer":
         return user.lecturer_id is not None and booking.lecturer_id == user.lecturer_id
     return False
@@ -88,6 +91,13 @@ def is_bookings_branch(user: User | None, booking: Booking) -> bool:
     return bool(user and user.is_authenticated and user.role == "secretary" and user.branch_id == booking.branch_id)
 
 
+def partner_part(user: User | None, booking: Booking) -> BookingPartner | None:
+    """The partner invitation of the secretary's branch in a joint booking (whatever its answer), or None."""
+    if not (user and user.is_authenticated and user.role == "secretary" and user.branch_id):
+        return None
+    return next((p for p in getattr(booking, "partners", ()) if p.branch_id == user.branch_id), None)
+
+
 def is_invited_lecturer(user: User | None, booking: Booking) -> bool:
     """The lecturer the booking's invitation is addressed to."""
     return bool(user and user.is_authenticated and user.role == "lecturer" and user.lecturer_id is not None
@@ -101,8 +111,9 @@ def can_view_lecture_record(user: User | None, lecturer_id: int) -> bool:
 
 
 def can_search_branches(user: User | None) -> bool:
-    """Managers and admins look branches up (for offline bookings)."""
-    return bool(user and user.is_authenticated and user.role in ("admin", "manager"))
+    """Managers and admins look branches up (for offline bookings), secretaries too (for the partners of a joint
+    booking): names of branches are known across the district."""
+    return bool(user and user.is_authenticated and user.role in ("admin", "manager", "secretary"))
 
 
 def can_see_branch(user: User | None, branch_id: int) -> bool:

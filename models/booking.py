@@ -14,6 +14,7 @@ from models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from models.member import RosterEntry
+    from models.partner import BookingPartner
 
 
 class BookingStatus(enum.StrEnum):
@@ -59,6 +60,9 @@ BOOKING_ACTIONS = {
     "changed": "修改预约",
     "roster_set": "确定参加人员",
     "members_attended": "登记党员出席",
+    "partner_invited": "邀请共建支部",
+    "partner_accepted": "共建支部接受邀请",
+    "partner_declined": "共建支部婉拒或撤回",
 }
 
 # 组织生活 types: what kind of organisational life the visit was (三会一课 and the theme day).
@@ -103,6 +107,7 @@ class Booking(Model):
         CheckConstraint("source IN ('online', 'offline')", name="source"),
         CheckConstraint(f"activity_type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)})", name="activity_type"),
         CheckConstraint("headcount > 0", name="headcount"),
+        CheckConstraint("partner_headcount >= 0", name="partner_headcount"),
         CheckConstraint("ends_at > starts_at", name="times"),
         CheckConstraint("visitor_count IS NULL OR visitor_count > 0", name="visitor_count"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
@@ -139,6 +144,9 @@ class Booking(Model):
     # The local calendar day of the start: what statistics and date filters count by.
     day: Mapped[date]
     headcount: Mapped[int]
+    # The places the partner branches hold (invited or accepted), kept with the booking's row so that the row's
+    # lock orders invitations against cancellations and the places a cancellation frees are read in one statement.
+    partner_headcount: Mapped[int] = mapped_column(default=0, server_default="0")
     contact_name: Mapped[str] = mapped_column(String(60))
     contact_phone: Mapped[str] = mapped_column(String(30))
     topic: Mapped[str] = mapped_column(String(200), default="")
@@ -168,6 +176,7 @@ class Booking(Model):
     events: Mapped[list[BookingEvent]] = relationship(
         back_populates="booking", order_by="(BookingEvent.at, BookingEvent.id)"
     )
+    partners: Mapped[list["BookingPartner"]] = relationship(back_populates="booking", order_by="BookingPartner.id")
     roster: Mapped[list["RosterEntry"]] = relationship(back_populates="booking", order_by="RosterEntry.id")
     # The record's photos; removed ones stay as rows (who removed which when) but are no longer part of it.
     photos: Mapped[list[BookingPhoto]] = relationship(
@@ -190,6 +199,11 @@ class Booking(Model):
     @property
     def menu_item_title(self) -> str:
         return self.menu_item.title
+
+    @property
+    def total_headcount(self) -> int:
+        """The host's headcount and every invited or accepted partner's: what the item's group limits apply to."""
+        return self.headcount + (self.partner_headcount or 0)
 
     @property
     def status_label(self) -> str:

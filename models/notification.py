@@ -24,6 +24,9 @@ NOTIFICATION_KINDS = {
     "booking_changed": "预约已修改",
     "password_reset": "重置密码",
     "series_skipped": "固定预约未能预约",
+    "partner_invited": "共建活动邀请",
+    "partner_answered": "共建支部答复",
+    "partner_withdrawn": "共建邀请已撤回",
 }
 
 

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from booking import clock, errors
 from booking.lecturers import services as lecturers
 from booking.members import services as members
-from booking.reservations import lifecycle, services as reservations
+from booking.reservations import lifecycle, partners, services as reservations
 from booking.visits import services as visits
-from models import Booking, BookingEvent, MenuItem, Notification, SlotOccupancy, User, db
+from models import Booking, BookingEvent, BookingPartner, Branch, MenuItem, Notification, SlotOccupancy, User, db
 from tests.conftest import login
 from tests.factories import booking as make_booking, slot_start, user
 
@@ -28,6 +28,9 @@ MOMENTS = {  # when the actor acts, relative to the visit's start (09:00 or 14:0
     "after_start": timedelta(minutes=30),
 }
 ITEM = "专题党课：红色家书里的初心"  # base 1, needs a lecturer
+# Every booking of the table is joint: secretary2's branch is invited into it (not yet answered); a third branch is
+# the one the host invites. Filled in by the test.
+BRANCHES = {"partner": None, "third": None}
 
 # How each action is done through the service, and through the API (method, path, body), given the booking.
 SERVICE = {
@@ -46,6 +49,10 @@ SERVICE = {
     "mark_members": lambda a, b, now, o: members.mark_members(a, b, [], [], now) if _on_roster(b) else None,
     "give_feedback": lambda a, b, now, o: visits.give_feedback(a, b, 4, "", now),
     "keep_record": lambda a, b, now, o: visits.save_activity_record(a, b, "纪实", [], now),
+    "invite_partner": lambda a, b, now, o: partners.invite(a, b, BRANCHES["third"], 1, now),
+    "withdraw_partner": lambda a, b, now, o: partners.withdraw(a, b, BRANCHES["partner"], "改由本支部单独参加", now),
+    "accept_partnership": lambda a, b, now, o: partners.accept(a, b, now),
+    "decline_partnership": lambda a, b, now, o: partners.decline(a, b, "工作冲突", now),
 }
 API = {
     "approve": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/approve", None),
@@ -60,7 +67,14 @@ API = {
     "give_feedback": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/feedback", {"rating": 4}),
     "set_roster": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/roster", {"member_ids": []}),
     "mark_members": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/roster/attendance", {"present": [], "absent": []}),
+    "invite_partner": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/partners",
+                                    {"branch_id": BRANCHES["third"], "headcount": 1}),
+    "withdraw_partner": lambda b, o: ("DELETE", f"/api/v1/bookings/{b.id}/partners/{BRANCHES['partner']}", None),
+    "accept_partnership": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/partners/{BRANCHES['partner']}/accept", None),
+    "decline_partnership": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/partners/{BRANCHES['partner']}/decline",
+                                         {"reason": "工作冲突"}),
 }
+CREATED = {"invite_partner": 201}  # what an allowed call answers, where it is not 200
 assert set(SERVICE) == set(lifecycle.GUARDS) and set(API) <= set(SERVICE)
 
 def _on_roster(b: Booking) -> bool:
@@ -76,7 +90,7 @@ def _on_roster(b: Booking) -> bool:
     return True
 
 
-_SNAPSHOT = ("status", "headcount", "contact_name", "visitor_count", "checked_in_at", "rating", "feedback_comment",
+_SNAPSHOT = ("status", "headcount", "partner_headcount", "contact_name", "visitor_count", "checked_in_at", "rating", "feedback_comment",
              "feedback_at", "lecturer_id", "lecturer_status", "activity_summary")
 
 
@@ -84,6 +98,7 @@ def _booking_in(status, start, lecturer_id) -> Booking:
     """A booking of the secretary's branch in `status`, with `lecturer` invited, holding places as it would."""
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == ITEM))
     b = make_booking("secretary", menu_item=item, start=start, headcount=item.min_group, approve=False)
+    partners.invite(user("secretary"), b, BRANCHES["partner"], 2, now=start - timedelta(days=3))
     values = {"status": status, "lecturer_id": lecturer_id, "lecturer_status": lifecycle.INVITED}
     if status == lifecycle.COMPLETED:
         values.update(visitor_count=item.min_group, checked_in_at=start)
@@ -98,7 +113,9 @@ def _booking_in(status, start, lecturer_id) -> Booking:
 def _snapshot(b: Booking) -> dict:
     held = db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.venue_id == b.venue_id,
                                                               SlotOccupancy.starts_at == b.starts_at))
-    return {"row": {k: getattr(b, k) for k in _SNAPSHOT}, "held": held}
+    parts = {p.id: (p.status, p.headcount, p.reason, p.visitor_count) for p in db.session.scalars(
+        select(BookingPartner).where(BookingPartner.booking_id == b.id).execution_options(populate_existing=True))}
+    return {"row": {k: getattr(b, k) for k in _SNAPSHOT}, "held": held, "parts": parts}
 
 
 def _restore(b: Booking, snap: dict) -> None:
@@ -106,6 +123,11 @@ def _restore(b: Booking, snap: dict) -> None:
     db.session.execute(update(Booking).where(Booking.id == b.id).values(**snap["row"]))
     db.session.execute(update(SlotOccupancy).where(SlotOccupancy.venue_id == b.venue_id,
                                                    SlotOccupancy.starts_at == b.starts_at).values(held=snap["held"]))
+    for part in db.session.scalars(select(BookingPartner).where(BookingPartner.booking_id == b.id)):
+        if part.id not in snap["parts"]:
+            db.session.delete(part)  # the test's own invitation, undone
+        else:
+            part.status, part.headcount, part.reason, part.visitor_count = snap["parts"][part.id]
     db.session.commit()
     db.session.expire_all()
 
@@ -125,6 +147,9 @@ def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
         assert login(client, name).status_code == 302
         pages[name] = client
     tokens = {name: api.token(name) for name in ROLES}
+    BRANCHES["partner"] = actors["secretary2"].branch_id
+    BRANCHES["third"] = db.session.scalar(select(Branch.id).where(
+        Branch.id.not_in([actors["secretary"].branch_id, BRANCHES["partner"]])).order_by(Branch.id))
 
     states = []
     for i, status in enumerate(STATUSES):
@@ -169,7 +194,7 @@ def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
                     r = api.client.open(path, method=method, json=body,
                                         headers={"Authorization": f"Bearer {tokens[role]}"})
                     visible = html.status_code == 200
-                    expected = 200 if refusal is None else (refusal.status if visible else 404)
+                    expected = CREATED.get(action, 200) if refusal is None else (refusal.status if visible else 404)
                     assert r.status_code == expected, (where, r.get_json())
                     if refusal is not None and visible:
                         assert r.get_json()["error"]["code"] == refusal.code, where
@@ -211,6 +236,21 @@ def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
     assert o[("give_feedback", "secretary2", lifecycle.COMPLETED, "after_start")] is errors.NotAllowed
     assert o[("change", "secretary", lifecycle.PENDING, "before_deadline")] is None
     assert o[("change", "secretary", lifecycle.REJECTED, "before_deadline")] is errors.InvalidState
+    # Joint bookings: the host (or its base) invites and withdraws, the invited partner answers, before the start.
+    assert o[("invite_partner", "secretary", lifecycle.APPROVED, "after_deadline")] is None
+    assert o[("invite_partner", "manager", lifecycle.PENDING, "before_deadline")] is None
+    assert o[("invite_partner", "secretary2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("invite_partner", "secretary", lifecycle.APPROVED, "after_start")] is errors.InvalidState
+    assert o[("withdraw_partner", "secretary", lifecycle.PENDING, "before_deadline")] is None
+    assert o[("withdraw_partner", "manager2", lifecycle.PENDING, "before_deadline")] is errors.NotAllowed
+    assert o[("accept_partnership", "secretary2", lifecycle.APPROVED, "before_deadline")] is None
+    assert o[("accept_partnership", "secretary", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("accept_partnership", "secretary2", lifecycle.CANCELLED, "before_deadline")] is errors.InvalidState
+    assert o[("decline_partnership", "secretary2", lifecycle.PENDING, "after_deadline")] is None
+    assert o[("decline_partnership", "secretary2", lifecycle.APPROVED, "after_start")] is errors.InvalidState
+    # A partner sees the booking but cannot cancel it for everyone, nor set a roster before accepting.
+    assert o[("cancel", "secretary2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("set_roster", "secretary2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
 
 
 def test_no_status_literal_outside_the_lifecycle():

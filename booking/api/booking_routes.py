@@ -6,6 +6,7 @@ from booking.api.schema import Body, F, Query
 from booking.notify import services as notify
 from booking.reservations import services
 from models.booking import ACTIVITY_TYPES, STATUS_LABELS
+from models.partner import PARTNER_STATUSES
 
 NS, NI = nullable(S), nullable(I)
 BOOKING_PROPS = dict(
@@ -14,8 +15,11 @@ BOOKING_PROPS = dict(
     start=DT, end=DT, headcount=I, contact_name=S, contact_phone=S, topic=S, note=S,
     activity_type={"type": "string", "enum": list(ACTIVITY_TYPES)}, lecturer_id=NI,
     lecturer_status=NS, visitor_count=NI, checked_in_at=nullable(DT), created_at=DT, rating=NI, feedback_comment=NS,
+    series_id=NI, partners={"type": "array", "items": ref("Partner")}, total_headcount=I,
 )
 register_components({
+    "Partner": obj(branch_id=I, branch_name=S, headcount=I,
+                   status={"type": "string", "enum": list(PARTNER_STATUSES)}, visitor_count=NI),
     "Booking": {**obj(**BOOKING_PROPS), "properties": {**BOOKING_PROPS, "base_name": S, "venue_name": S,
                                                        "branch_name": S, "menu_item_title": S}},
     "BookingList": listing("Booking"),

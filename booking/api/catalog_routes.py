@@ -81,12 +81,12 @@ BRANCHES_QUERY = Query(q=F("string", "搜索词", max_length=100, description="�
 
 
 @bp.get("/branches")
-@endpoint("Search branches (for offline bookings)", query=BRANCHES_QUERY, paged=True, tag="catalogue",
+@endpoint("Search branches (for offline bookings and the partners of a joint booking)", query=BRANCHES_QUERY, paged=True, tag="catalogue",
           responses={200: "BranchList", 403: None})
 def list_branches(query):
-    """Branches by name or organisation; for managers and admins."""
+    """Branches by name or organisation; for managers, admins and secretaries (who invite partners)."""
     if not permissions.can_search_branches(current_user()):
-        raise NotAllowed("只有基地管理员和管理员可以查询党支部。")
+        raise NotAllowed("只有基地管理员、支部书记和管理员可以查询党支部。")
     return page_of(services.branches_query(query["q"]), query, serialize.branch)
 
 

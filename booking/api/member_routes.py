@@ -129,7 +129,8 @@ def study_hours(branch_id, query):
           description="format=docx or pdf; 409 invalid_state before the booking is completed.")
 def booking_record(booking_id, query):
     """The record of a completed booking (组织生活纪实)."""
-    data, name = documents.record_file(get_visible(current_user(), booking_id), query["format"])
+    booking = get_visible(current_user(), booking_id)
+    data, name = documents.record_file(booking, query["format"], documents.perspective(current_user(), booking))
     return documents.file_response(data, query["format"], name)
 
 

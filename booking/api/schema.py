@@ -14,7 +14,7 @@ MISSING = object()
 class F:
     """One input field: its type, limits and Chinese label (for messages)."""
 
-    type: str  # string, integer, boolean, date, datetime
+    type: str  # string, integer, boolean, date, datetime, object (fields), array (items), map (string keys, items)
     label: str
     required: bool = False
     min: int | None = None
@@ -24,7 +24,7 @@ class F:
     nullable: bool = False
     description: str = ""
     schema: Schema | None = None  # the fields of an "object"
-    items: dict | None = None  # an "array"'s items, as JSON schema (the service checks them)
+    items: dict | None = None  # an "array"'s items or a "map"'s values, as JSON schema (the service checks them)
 
 
     def json_schema(self) -> dict:
@@ -37,11 +37,13 @@ class F:
             schema = self.schema.json_schema()
         elif self.type == "array":
             schema = {"type": "array", "items": self.items or {}, "maxItems": self.max or 1000}
+        elif self.type == "map":
+            schema = {"type": "object", "additionalProperties": self.items or {}, "maxProperties": self.max or 1000}
         else:
             schema = {"type": self.type}
         if self.min is not None:
             schema["minimum"] = self.min
-        if self.max is not None and self.type != "array":
+        if self.max is not None and self.type not in ("array", "map"):
             schema["maximum"] = self.max
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
@@ -88,6 +90,12 @@ class F:
         if self.type == "array":
             if not isinstance(value, list):
                 raise ValueError(f"{self.label}应为列表。")
+            if len(value) > (self.max or 1000):
+                raise ValueError(f"{self.label}最多 {self.max or 1000} 项。")
+            return value
+        if self.type == "map":
+            if not isinstance(value, dict):
+                raise ValueError(f"{self.label}应为 JSON 对象。")
             if len(value) > (self.max or 1000):
                 raise ValueError(f"{self.label}最多 {self.max or 1000} 项。")
             return value

@@ -85,12 +85,20 @@ def booking(b, names: bool = True) -> dict:
         "contact_name": b.contact_name, "contact_phone": b.contact_phone, "topic": b.topic, "note": b.note,
         "activity_type": b.activity_type, "lecturer_id": b.lecturer_id, "lecturer_status": b.lecturer_status, "visitor_count": b.visitor_count,
         "checked_in_at": clock.iso(b.checked_in_at), "created_at": clock.iso(b.created_at),
-        "rating": b.rating, "feedback_comment": b.feedback_comment,
+        "rating": b.rating, "feedback_comment": b.feedback_comment, "series_id": b.series_id,
+        "partners": [partner(p) for p in (getattr(b, "partners", None) or ())],
+        "total_headcount": b.headcount + (b.partner_headcount or 0),
     }
     if names:
         out.update({"base_name": b.base_name, "venue_name": b.venue_name, "branch_name": b.branch_name,
                     "menu_item_title": b.menu_item_title})
     return out
+
+
+def partner(p) -> dict:
+    """A partner branch of a joint booking (its own part of the count once the base split it)."""
+    return {"branch_id": p.branch_id, "branch_name": p.branch.name, "headcount": p.headcount, "status": p.status,
+            "visitor_count": p.visitor_count}
 
 
 def booking_event(e) -> dict:

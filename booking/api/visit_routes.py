@@ -25,12 +25,17 @@ def check_in(body):
 
 @bp.post("/bookings/<id:booking_id>/attendance")
 @endpoint("Record (or correct) how many came; the visit becomes completed",
-          body=Body(visitor_count=F("integer", "实到人数", required=True, min=1, max=100000)), tag="visits",
-          responses={200: "Booking", 403: None, 409: None})
+          body=Body(visitor_count=F("integer", "实到人数", required=True, min=1, max=100000),
+                    visitor_counts=F("map", "分支部人数", nullable=True, max=100,
+                                     items={"type": "integer", "minimum": 0, "maximum": 100000},
+                                     description="联合活动按支部分列：{\"支部编号\": 人数}，之和等于 visitor_count")),
+          tag="visits", responses={200: "Booking", 403: None, 409: None})
 def attendance(booking_id, body):
-    """A manager records (or corrects) how many came."""
+    """A manager records (or corrects) how many came, for a joint visit perhaps split by branch."""
     user = current_user()
-    return serialize.booking(services.record_attendance(user, get_visible(user, booking_id), body["visitor_count"]))
+    booking = get_visible(user, booking_id)
+    return serialize.booking(services.record_attendance(user, booking, body["visitor_count"],
+                                                        visitor_counts=body["visitor_counts"]))
 
 
 @bp.post("/bookings/<id:booking_id>/no-show")

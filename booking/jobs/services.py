@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from booking import clock, permissions
 from booking.errors import InvalidState
-from booking.notify.services import notify, secretaries_of
+from booking.notify.services import notify, taking_part_secretaries
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
 from models import Booking, JobMark, User, db
 
@@ -89,12 +89,12 @@ def send_reminders(now: datetime | None = None) -> str:
             continue
         booking = db.session.get(Booking, booking_id)
         when = clock.when(booking.starts_at)
-        to = secretaries_of(booking.branch_id)
+        to = taking_part_secretaries(booking)
         if booking.lecturer and booking.lecturer_status == ACCEPTED and booking.lecturer.user:
             to.append(booking.lecturer.user)
         notify(to, "reminder", booking, f"活动提醒：{when} {booking.base.name}",
                f"“{booking.menu_item.title}”将于 {when} 在{booking.base.name}{booking.venue.name}开始，"
-               f"{booking.headcount} 人。签到码 {booking.code}。地址：{booking.base.address}")
+               f"{booking.total_headcount} 人。签到码 {booking.code}。地址：{booking.base.address}")
         db.session.commit()
         sent += 1
     return f"reminded {sent}"
@@ -130,7 +130,7 @@ def manager_digest(now: datetime | None = None) -> str:
             theirs, Booking.day == today, Booking.status.in_(EXPECTED)).order_by(Booking.starts_at)).all()
         waiting = db.session.scalar(select(func.count()).select_from(Booking).where(
             theirs, Booking.status == PENDING)) or 0
-        lines = [f"{clock.local(b.starts_at):%H:%M} {b.venue.name} {b.branch.name} {b.headcount} 人（{b.menu_item.title}）"
+        lines = [f"{clock.local(b.starts_at):%H:%M} {b.venue.name} {b.branch.name} {b.total_headcount} 人（{b.menu_item.title}）"
                  for b in visits]
         body = (f"今天有 {len(visits)} 批活动：\n" + "\n".join(lines) if visits else "今天没有预约的活动。") + \
             f"\n待审核的预约：{waiting} 个。"

@@ -14,6 +14,7 @@ from flask import current_app
 from booking import clock, exports
 from booking.errors import InvalidState
 from booking.members.services import credited_hours, roster_of
+from booking.reservations import partners
 from booking.reservations.lifecycle import ACCEPTED, COMPLETED
 from booking.visits.services import photo_folder
 from models import Booking
@@ -42,20 +43,48 @@ class Record:
     day: str
 
 
-def record_of(booking: Booking) -> Record:
-    """The record of a completed booking; 409 invalid_state before completion."""
+def perspective(actor, booking: Booking) -> int | None:
+    """Whose record a reader gets: a taking-part branch's secretary their own branch's (its members, its count),
+    anyone else (the base, the district) the whole activity's."""
+    if getattr(actor, "role", None) == "secretary" and (
+            actor.branch_id == booking.branch_id
+            or any(p.branch_id == actor.branch_id for p in partners.taking_part(booking))):
+        return actor.branch_id
+    return None
+
+
+def _branches_fields(b: Booking, branch_id: int | None) -> list[tuple[str, str]]:
+    """Who held the activity: the branch whose record it is (the host's by default) and the others taking part."""
+    full = lambda branch: f"{branch.organization.name} {branch.name}"  # noqa: E731
+    joined = partners.taking_part(b)
+    if not joined:
+        return [("党支部", full(b.branch))]
+    if branch_id in (None, b.branch_id):
+        return [("党支部", full(b.branch)), ("共建支部", "、".join(full(p.branch) for p in joined))]
+    own = next(p.branch for p in joined if p.branch_id == branch_id)
+    others = [full(p.branch) for p in joined if p.branch_id != branch_id]
+    return [("党支部", full(own)), ("主办支部", full(b.branch))] + ([("共建支部", "、".join(others))] if others else [])
+
+
+def record_of(booking: Booking, branch_id: int | None = None) -> Record:
+    """The record of a completed booking, for one taking-part branch (its members and its part of the count) or,
+    `branch_id` None, the whole activity; 409 invalid_state before completion."""
     if booking.status != COMPLETED:
         raise InvalidState("活动完成后才能生成组织生活纪实。")
     b = booking
-    roster = roster_of(b)
+    roster = [e for e in roster_of(b) if branch_id is None or e.branch_id == branch_id]
     present = [f"{e.member.name}（{e.member.role_label}）" for e in roster if e.attendance == "present"]
     absent = [f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"]
     unmarked = [e.member.name for e in roster if e.attendance is None]
     lecturer = b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "无"
     hours = credited_hours(roster[0]) if roster and roster[0].attendance == "present" else None
+    count = f"{b.visitor_count} 人（基地登记，含非党员）"
+    own = partners.own_count(b, branch_id) if branch_id is not None and partners.taking_part(b) else None
+    if own is not None and any(p.visitor_count is not None for p in partners.taking_part(b)):
+        count = f"{b.visitor_count} 人，其中本支部 {own} 人（基地登记，含非党员）"
     fields = [
         ("活动类型", b.activity_type_label),
-        ("党支部", f"{b.branch.organization.name} {b.branch.name}"),
+        *_branches_fields(b, branch_id),
         ("时间", f"{clock.local(b.starts_at):%Y年%m月%d日 %H:%M}–{clock.local(b.ends_at):%H:%M}"),
         ("地点", f"{b.base.name} {b.venue.name}" + (f"（{b.base.address}）" if b.base.address else "")),
         ("活动主题", b.topic or b.menu_item.title),
@@ -65,7 +94,7 @@ def record_of(booking: Booking) -> Record:
         ("应到党员", f"{len(roster)} 人" if roster else "未确定参加人员"),
         ("实到党员", f"{len(present)} 人" + (f"（每人计 {hours:g} 学时）" if hours else "")),
         ("缺席党员", f"{len(absent)} 人" if absent else "无"),
-        ("到场人数", f"{b.visitor_count} 人（基地登记，含非党员）"),
+        ("到场人数", count),
         ("满意度", f"{b.rating} 分" + (f"：{b.feedback_comment}" if b.feedback_comment else "") if b.rating else "未评价"),
     ]
     if unmarked:
@@ -225,35 +254,48 @@ def record_pdf(records: list[Record], title: str | None = None) -> bytes:
 
 # -- Excel -------------------------------------------------------------------------------------------
 
-LEDGER_HEADER = ["日期", "时间", "活动类型", "基地", "场馆", "活动主题", "讲师", "应到党员", "出席党员", "缺席党员及原因",
-                 "到场人数", "满意度"]
+LEDGER_HEADER = ["日期", "时间", "活动类型", "基地", "场馆", "活动主题", "讲师", "主办/共建支部", "应到党员", "出席党员",
+                 "缺席党员及原因", "本支部到场人数", "满意度"]
 
 
-def ledger_xlsx(bookings: list[Booking], title: str) -> bytes:
-    """The year's ledger, one row per completed activity (formula-like text stays text)."""
+def _others(b: Booking, branch_id: int) -> str:
+    """The other branches of a joint activity, as the ledger names them."""
+    names = [p.branch.name for p in partners.taking_part(b) if p.branch_id != branch_id]
+    if branch_id != b.branch_id:
+        names.insert(0, f"{b.branch.name}（主办）")
+    return "、".join(names)
+
+
+def ledger_xlsx(bookings: list[Booking], title: str, branch_id: int) -> bytes:
+    """The branch's year, one row per completed activity it took part in, with its own members and its own part of
+    the count (formula-like text stays text)."""
     body = []
     for b in bookings:
-        roster = roster_of(b)
+        roster = [e for e in roster_of(b) if e.branch_id == branch_id]
         body.append([
             f"{b.day:%Y-%m-%d}", f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}",
             b.activity_type_label, b.base.name, b.venue.name, b.topic or b.menu_item.title,
-            b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "",
+            b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "", _others(b, branch_id),
             len(roster), "、".join(e.member.name for e in roster if e.attendance == "present"),
             "、".join(f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"),
-            b.visitor_count, b.rating or ""])
-    body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "", sum(b.visitor_count or 0 for b in bookings), ""])
+            partners.own_count(b, branch_id), b.rating or ""])
+    body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "", "",
+                 sum(partners.own_count(b, branch_id) or 0 for b in bookings), ""])
     return exports.xlsx_bytes(title, "台账", LEDGER_HEADER, body)
 
 
-def record_file(booking: Booking, fmt: str) -> tuple[bytes, str]:
-    """One activity's record as docx or pdf, and its file name (409 invalid_state before completion)."""
-    record = record_of(booking)
-    return (record_docx if fmt == "docx" else record_pdf)([record]), record_file_name(booking)
+def record_file(booking: Booking, fmt: str, branch_id: int | None = None) -> tuple[bytes, str]:
+    """One activity's record as docx or pdf (for one taking-part branch, or the whole activity), and its file name
+    (409 invalid_state before completion)."""
+    record = record_of(booking, branch_id)
+    return (record_docx if fmt == "docx" else record_pdf)([record]), record_file_name(booking, branch_id)
 
 
-def record_file_name(booking: Booking) -> str:
+def record_file_name(booking: Booking, branch_id: int | None = None) -> str:
     """The record's file name, as a branch would file it: 组织生活纪实-支部-日期."""
-    return f"组织生活纪实-{booking.branch.name}-{booking.day:%Y%m%d}"
+    name = booking.branch.name if branch_id in (None, booking.branch_id) else next(
+        p.branch.name for p in booking.partners if p.branch_id == branch_id)
+    return f"组织生活纪实-{name}-{booking.day:%Y%m%d}"
 
 
 def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
@@ -262,7 +304,7 @@ def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
     bookings = completed_in(branch, year)
     title = f"{branch.organization.name} {branch.name} {year} 年组织生活台账"
     if fmt == "xlsx":
-        data = ledger_xlsx(bookings, title)
+        data = ledger_xlsx(bookings, title, branch.id)
     else:
-        data = (record_docx if fmt == "docx" else record_pdf)([record_of(b) for b in bookings], title)
+        data = (record_docx if fmt == "docx" else record_pdf)([record_of(b, branch.id) for b in bookings], title)
     return data, f"组织生活台账-{branch.name}-{year}年"

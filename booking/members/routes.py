@@ -131,7 +131,8 @@ def records_file(branch_id, fmt):
 @login_required
 def record_file(booking_id, fmt):
     """One activity's record as Word or PDF (a PDF opens in WeChat, where printing does not)."""
-    data, name = documents.record_file(get_visible(current_user, booking_id), fmt)
+    booking = get_visible(current_user, booking_id)
+    data, name = documents.record_file(booking, fmt, documents.perspective(current_user, booking))
     return documents.file_response(data, fmt, name)
 
 
@@ -155,7 +156,7 @@ def attendance(booking_id):
     on_refusal(redirect_to=url_for("reservations.detail", booking_id=booking.id) + "#members-h")
     everyone = request.form.get("all_present") == "1"
     present, absent = [], []
-    for entry in booking.roster:
+    for entry in services.marked_by(current_user, booking):
         choice = "present" if everyone else request.form.get(f"att-{entry.member_id}")
         if choice == "present":
             present.append(entry.member_id)

@@ -6,18 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from booking.imports import MAX_CELL, rows_from_file
 from booking.permissions import Actor
-from booking.reservations import lifecycle
+from booking.reservations import lifecycle, partners
 from booking.reservations.lifecycle import COMPLETED, require
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
-from models import (ABSENCE_REASONS, MEMBER_ROLES, MEMBER_STATUSES, Booking, Branch, Member, MenuItem, RosterEntry,
-                    db)
+from models import (ABSENCE_REASONS, MEMBER_ROLES, MEMBER_STATUSES, Booking, BookingPartner, Branch, Member, MenuItem,
+                    RosterEntry, db)
 from models.member import LEADER_ROLES
 
 ROLE_BY_LABEL = {label: code for code, label in MEMBER_ROLES.items()}
@@ -198,19 +198,22 @@ def _member_ids(value, name: str) -> list[int]:
 
 
 def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None = None) -> list[RosterEntry]:
-    """The members the branch will bring: active members of the booking's branch, no more than its headcount
-    (refused, never cut short). Members who stay keep what was recorded of them; history `roster_set`."""
+    """The members a taking-part branch will bring (the booking's branch, or a partner that accepted, each its own
+    part): active members of that branch, no more than its headcount (refused, never cut short). Members who stay
+    keep what was recorded of them; history `roster_set`."""
     now = now or clock.now()
     require(lifecycle.can_set_roster(actor, booking, now))
+    branch_id = actor.branch_id
     ids = _member_ids(member_ids, "member_ids")
     members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids or [-1])))}
-    wrong = [i for i in ids if i not in members or members[i].branch_id != booking.branch_id or not members[i].active]
+    wrong = [i for i in ids if i not in members or members[i].branch_id != branch_id or not members[i].active]
     if wrong:
         raise ValidationFailed({"member_ids": f"只能选择本支部在册的党员（编号 {'、'.join(map(str, wrong[:10]))} 不符合）。"})
-    if len(ids) > booking.headcount:
-        raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过预约人数 {booking.headcount} 人；"
+    headcount = partners.part_headcount(booking, branch_id)
+    if len(ids) > headcount:
+        raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过本支部预约人数 {headcount} 人；"
                                               "请减少人员，或先修改预约人数。"})
-    current = {e.member_id: e for e in booking.roster}
+    current = {e.member_id: e for e in booking.roster if e.branch_id == branch_id}
     marked = [e.member.name for i, e in current.items() if i not in members and e.attendance is not None]
     if marked:  # who came (or did not) is part of the record: it is corrected, not dropped
         raise ValidationFailed({"member_ids": f"{'、'.join(marked)}的出席情况已登记，不能从名单中移除；如有误请更正出席情况。"})
@@ -219,12 +222,27 @@ def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None 
             db.session.delete(entry)
     for member_id in ids:
         if member_id not in current:
-            db.session.add(RosterEntry(booking_id=booking.id, member_id=member_id, branch_id=booking.branch_id))
-    lifecycle.record_event(booking, actor, "roster_set", f"{len(ids)} 人：" + "、".join(members[i].name for i in ids)[:900],
-                           now)
+            db.session.add(RosterEntry(booking_id=booking.id, member_id=member_id, branch_id=branch_id))
+    who = "" if branch_id == booking.branch_id else next(
+        f"{p.branch.name} " for p in booking.partners if p.branch_id == branch_id)
+    lifecycle.record_event(booking, actor, "roster_set",
+                           f"{who}{len(ids)} 人：" + "、".join(members[i].name for i in ids)[:900], now)
     db.session.commit()
     db.session.expire(booking, ["roster"])
     return roster_of(booking)
+
+
+def marked_by(actor: Actor, booking: Booking) -> list[RosterEntry]:
+    """The roster entries whose attendance the actor marks: a manager of the base everyone's, a taking-part
+    branch's secretary its own members'."""
+    if permissions.manages_base(actor, booking.base_id):
+        return roster_of(booking)
+    return [e for e in roster_of(booking) if e.branch_id == actor.branch_id]
+
+
+def own_part(actor: Actor, booking: Booking) -> int | None:
+    """The branch whose members the actor brings to the booking: a taking-part branch's secretary's, else None."""
+    return actor.branch_id if lifecycle.takes_part(actor, booking) else None
 
 
 def absence_text(code: str | None, text: str | None) -> str:
@@ -238,7 +256,8 @@ def absence_text(code: str | None, text: str | None) -> str:
 
 def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime | None = None) -> list[RosterEntry]:
     """Who came: the members listed present came, the rest of the roster did not (each absence with its reason,
-    given or 未说明). Can be corrected; each time the history says so (`members_attended`)."""
+    given or 未说明). A taking-part branch's secretary marks its own members, a manager of the base everyone. Can be
+    corrected; each time the history says so (`members_attended`)."""
     now = now or clock.now()
     require(lifecycle.can_mark_members(actor, booking, now))
     present = _member_ids(present if present is not None else [], "present")
@@ -252,7 +271,7 @@ def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime 
         if reason is not None and (not isinstance(reason, str) or len(reason) > 200 or has_control_chars(reason)):
             raise ValidationFailed({"absent": "缺席原因应为 200 字以内的文字。"})
         reasons[member_id] = (reason or "").strip()
-    entries = {e.member_id: e for e in booking.roster}
+    entries = {e.member_id: e for e in marked_by(actor, booking)}
     if not entries:
         raise ValidationFailed({"present": "还没有确定参加人员，请先在名单中选择本次参加的党员。"})
     strangers = [i for i in list(present) + list(reasons) if i not in entries]
@@ -268,10 +287,13 @@ def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime 
             entry.attendance, entry.absence_reason = "absent", reasons.get(member_id) or "未说明"
     came = sum(1 for e in entries.values() if e.attendance == "present")
     missed = [f"{e.member.name}（{e.absence_reason}）" for e in entries.values() if e.attendance == "absent"]
+    branches = {e.branch_id for e in entries.values()}
+    who = "" if branches == {booking.branch_id} or len(branches) > 1 else next(
+        f"{p.branch.name}：" for p in booking.partners if p.branch_id in branches)
     lifecycle.record_event(booking, actor, "members_attended",
-                           (f"出席 {came} 人" + (f"；缺席：{'、'.join(missed)}" if missed else ""))[:1000], now)
+                           (f"{who}出席 {came} 人" + (f"；缺席：{'、'.join(missed)}" if missed else ""))[:1000], now)
     db.session.commit()
-    return roster_of(booking)
+    return list(entries.values())
 
 
 # -- study hours -----------------------------------------------------------------------------------
@@ -344,10 +366,13 @@ def member_sessions(member: Member, year: int) -> list[RosterEntry]:
 def completed_in(branch: Branch, year: int) -> list[Booking]:
     """The branch's completed activities of a year, in date order: its ledger (台账). What the ledger's page and
     files show of each is loaded with it, a query per kind rather than per activity."""
+    took_part = select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch.id,
+                                                        BookingPartner.status == lifecycle.TAKING_PART.value)
     return list(db.session.scalars(
-        select(Booking).where(Booking.branch_id == branch.id, Booking.status == COMPLETED,
+        select(Booking).where(or_(Booking.branch_id == branch.id, Booking.id.in_(took_part)), Booking.status == COMPLETED,
                               Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
         .options(selectinload(Booking.roster).joinedload(RosterEntry.member), selectinload(Booking.base),
+                 selectinload(Booking.partners).joinedload(BookingPartner.branch),
                  selectinload(Booking.venue), selectinload(Booking.menu_item), selectinload(Booking.lecturer),
                  selectinload(Booking.photos), selectinload(Booking.branch).joinedload(Branch.organization))
         .order_by(Booking.starts_at, Booking.id)))

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from booking import clock
 from booking.errors import NotFound
 from models import Booking, Notification, User, db, manager_bases
+from models.partner import HOLDING_PARTNER
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,14 @@ def managers_of(base_id: int) -> list:
 def secretaries_of(branch_id: int) -> list:
     """The active secretaries of a branch, as (id, email) rows."""
     return list(db.session.execute(_SECRETARIES, {"branch_id": branch_id}))
+
+
+def taking_part_secretaries(booking, host: bool = True) -> list:
+    """Who hears a booking's news: the secretaries of its branch (unless `host` is False) and of every partner
+    branch still holding places in it (invited or accepted)."""
+    branch_ids = ([booking.branch_id] if host else []) + [
+        p.branch_id for p in getattr(booking, "partners", ()) if p.status in HOLDING_PARTNER]
+    return [row for branch_id in branch_ids for row in secretaries_of(branch_id)]
 
 
 _INSERT = Notification.__table__.insert()

@@ -13,14 +13,16 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 
 from booking import clock, permissions
 from booking.errors import CancelDeadlinePassed, DomainError, InvalidState, NotAllowed, WrongDay
-from booking.notify.services import managers_of, notify, secretaries_of
+from booking.notify.services import managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
 from models import Booking, BookingEvent, SlotOccupancy, db
 from models.booking import STATUS_LABELS, BookingStatus, LecturerStatus
+from models.types import UTCDateTime
+from models.partner import HOLDING_PARTNER, PartnerStatus
 
 Status = BookingStatus
 PENDING, APPROVED, REJECTED, CANCELLED, EXPIRED, COMPLETED, NO_SHOW = (
@@ -45,6 +47,12 @@ COUNTED = COMPLETED
 # Lecturer invitations: these hold the lecturer's time.
 INVITED, ACCEPTED, DECLINED = LecturerStatus.INVITED, LecturerStatus.ACCEPTED, LecturerStatus.DECLINED
 HOLDING_LECTURER = (INVITED, ACCEPTED)
+
+# Partner branches of a joint booking: invited and accepted ones hold their places; accepted ones take part (bring
+# members, are counted in the statistics and file the record).
+PARTNER_INVITED, PARTNER_ACCEPTED, PARTNER_DECLINED, PARTNER_WITHDRAWN = (
+    PartnerStatus.INVITED, PartnerStatus.ACCEPTED, PartnerStatus.DECLINED, PartnerStatus.WITHDRAWN)
+TAKING_PART = PARTNER_ACCEPTED
 
 
 class Move(enum.StrEnum):
@@ -249,10 +257,19 @@ def can_withdraw_from_session(actor: Actor, booking: Booking, now: datetime) -> 
     return None
 
 
+def takes_part(actor: Actor, booking: Booking) -> bool:
+    """The secretary of the booking's branch, or of a partner branch that accepted: brings its own members."""
+    if permissions.is_bookings_branch(actor, booking):
+        return True
+    part = permissions.partner_part(actor, booking)
+    return part is not None and part.status == TAKING_PART
+
+
 def can_set_roster(actor: Actor, booking: Booking, now: datetime) -> Refusal:
-    """The booking's branch picks the members who will come, while the booking is pending or approved."""
-    if not permissions.is_bookings_branch(actor, booking):
-        return NotAllowed("只有预约支部的书记可以确定参加人员。")
+    """Each taking-part branch (the booking's, and partners that accepted) picks the members it will bring, while
+    the booking is pending or approved."""
+    if not takes_part(actor, booking):
+        return NotAllowed("只有预约支部（或已接受邀请的共建支部）的书记可以确定参加人员。")
     if booking.status not in LIVE:
         return InvalidState("只有待审核或已通过的预约可以确定参加人员。")
     return None
@@ -261,11 +278,59 @@ def can_set_roster(actor: Actor, booking: Booking, now: datetime) -> Refusal:
 def can_mark_members(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """The branch's secretary or a manager of the base marks which roster members came, once the group has checked
     in or the visit is completed; it can be corrected."""
-    if not (permissions.is_bookings_branch(actor, booking) or permissions.manages_base(actor, booking.base_id)):
-        return NotAllowed("只有预约支部的书记或基地管理员可以登记党员出席。")
+    if not (takes_part(actor, booking) or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed("只有参加活动的支部书记或基地管理员可以登记党员出席。")
     if booking.status == COMPLETED or (booking.status == APPROVED and booking.checked_in_at is not None):
         return None
     return InvalidState("签到后才能登记党员出席情况。")
+
+
+def _before_start(booking, now: datetime, verb: str) -> Refusal:
+    if booking.status not in LIVE:
+        return InvalidState(f"预约当前为“{label(booking.status)}”，不能{verb}。")
+    if now >= booking.starts_at:
+        return InvalidState(f"活动已经开始，不能{verb}。")
+    if booking.checked_in_at is not None:
+        return InvalidState(f"已经签到，不能再{verb}。")
+    return None
+
+
+def can_invite_partner(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The booking's branch (or a manager of its base) invites partner branches into it, before the start."""
+    if not (permissions.is_bookings_branch(actor, booking) or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed("只有预约支部的书记或基地管理员可以邀请共建支部。")
+    return _before_start(booking, now, "邀请共建支部")
+
+
+def can_withdraw_partner(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The booking's branch (or a manager of its base) withdraws a partner's invitation before the start."""
+    if not (permissions.is_bookings_branch(actor, booking) or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed("只有预约支部的书记或基地管理员可以撤回共建邀请。")
+    refusal = _before_start(booking, now, "撤回共建邀请")
+    if refusal:
+        return refusal
+    if not any(p.status in HOLDING_PARTNER for p in booking.partners):
+        return InvalidState("没有可撤回的共建邀请。")
+    return None
+
+
+def _partner_answer(actor: Actor, booking: Booking, now: datetime, allowed, verb: str) -> Refusal:
+    part = permissions.partner_part(actor, booking)
+    if part is None:
+        return NotAllowed(f"只有受邀共建支部的书记可以{verb}。")
+    if part.status not in allowed:
+        return InvalidState(f"贵支部的共建邀请当前为“{part.status_label}”，不能{verb}。")
+    return _before_start(booking, now, verb)
+
+
+def can_accept_partnership(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A partner branch's secretary accepts its invitation, before the start."""
+    return _partner_answer(actor, booking, now, (PARTNER_INVITED,), "接受邀请")
+
+
+def can_decline_partnership(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """A partner branch's secretary declines (or, having accepted, steps out), before the start."""
+    return _partner_answer(actor, booking, now, HOLDING_PARTNER, "婉拒邀请")
 
 
 def can_give_feedback(actor: Actor, booking: Booking, now: datetime) -> Refusal:
@@ -304,6 +369,10 @@ GUARDS: dict[str, Guard] = {
     "mark_members": can_mark_members,
     "give_feedback": can_give_feedback,
     "keep_record": can_keep_record,
+    "invite_partner": can_invite_partner,
+    "withdraw_partner": can_withdraw_partner,
+    "accept_partnership": can_accept_partnership,
+    "decline_partnership": can_decline_partnership,
 }
 
 
@@ -342,12 +411,24 @@ def record_event(booking, actor: Actor | None, action: str, note: str = "", now:
         "to_status": status if to_status is _SAME else to_status, "note": note or "", "lecturer_id": lecturer_id})
 
 
+_OCC_MORE = text(
+    "UPDATE slot_occupancies SET held = held + :n WHERE venue_id = :v AND starts_at = :s AND held + :n <= capacity"
+).bindparams(bindparam("s", type_=UTCDateTime()))
+
+
+def take_more_places(booking, n: int) -> bool:
+    """Hold n more places in the slot a live booking already holds, atomically; False when they are not there."""
+    return db.session.execute(_OCC_MORE, {"n": n, "v": booking.venue_id, "s": booking.starts_at}).rowcount == 1
+
+
 def release_places(booking, headcount: int | None = None) -> None:
-    """Give back a booking's places (or `headcount` of them) in its dated slot."""
+    """Give back a booking's places (all it holds with its partners', or `headcount` of them) in its dated slot."""
+    if headcount is None:
+        headcount = booking.headcount + (getattr(booking, "partner_headcount", 0) or 0)
     db.session.execute(
         update(SlotOccupancy)
         .where(SlotOccupancy.venue_id == booking.venue_id, SlotOccupancy.starts_at == booking.starts_at)
-        .values(held=SlotOccupancy.held - (booking.headcount if headcount is None else headcount))
+        .values(held=SlotOccupancy.held - headcount)
         .execution_options(synchronize_session=False))
 
 
@@ -366,11 +447,11 @@ def transition(booking: Booking, move: Move, actor: Actor | None, note: str = ""
     previous = booking.status
     if previous not in allowed:
         raise InvalidState(f"预约当前为“{label(previous)}”，不能执行此操作。")
-    # RETURNING the headcount read under the row's lock: a change of headcount committed a moment ago is what
-    # the places are given back for.
+    # RETURNING the places held, read under the row's lock: a change of headcount or a partner invited a moment
+    # ago is what the places are given back for.
     headcount = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status == previous)
-        .values(status=target, updated_at=now).returning(Booking.headcount)
+        .values(status=target, updated_at=now).returning(Booking.headcount + Booking.partner_headcount)
         .execution_options(synchronize_session=False)).scalar()
     if headcount is None:
         db.session.rollback()
@@ -388,13 +469,13 @@ def transition(booking: Booking, move: Move, actor: Actor | None, note: str = ""
 # -- what follows a move ---------------------------------------------------------------------------
 
 def _approved(booking: Booking, actor, note: str, now: datetime) -> None:
-    notify(secretaries_of(booking.branch_id), "booking_approved", booking,
+    notify(taking_part_secretaries(booking), "booking_approved", booking,
            f"预约已通过：{booking.base.name} {clock.when(booking.starts_at)}",
            f"“{booking.menu_item.title}”已通过审核。签到码 {booking.code}，请按时到达。")
 
 
 def _rejected(booking: Booking, actor, note: str, now: datetime) -> None:
-    notify(secretaries_of(booking.branch_id), "booking_rejected", booking,
+    notify(taking_part_secretaries(booking), "booking_rejected", booking,
            f"预约未通过：{booking.base.name} {clock.when(booking.starts_at)}",
            f"“{booking.menu_item.title}”未通过审核。原因：{note}")
 
@@ -402,19 +483,23 @@ def _rejected(booking: Booking, actor, note: str, now: datetime) -> None:
 def _cancelled(booking: Booking, actor, note: str, now: datetime) -> None:
     when = clock.when(booking.starts_at)
     body = f"“{booking.menu_item.title}”{when} 的预约已取消。" + (f"原因：{note}" if note else "")
+    partners = taking_part_secretaries(booking, host=False)
     if actor is not None and permissions.is_bookings_branch(actor, booking):
         notify(managers_of(booking.base_id), "booking_cancelled", booking,
                f"支部取消了预约：{booking.branch.name}", body)
+        notify(partners, "booking_cancelled", booking, f"共建活动已取消：{booking.base.name} {when}",
+               f"主办支部{booking.branch.name}取消了{body}")
     else:
         notify(secretaries_of(booking.branch_id), "booking_cancelled", booking,
                f"预约已被基地取消：{booking.base.name} {when}", body)
+        notify(partners, "booking_cancelled", booking, f"共建活动已被基地取消：{booking.base.name} {when}", body)
     lecturer = booking.lecturer if booking.lecturer_status in HOLDING_LECTURER else None
     if lecturer is not None and lecturer.user is not None and lecturer.user.active:
         notify([lecturer.user], "booking_cancelled", booking, f"授课取消：{booking.base.name} {when}", body)
 
 
 def _expired(booking: Booking, actor, note: str, now: datetime) -> None:
-    notify(secretaries_of(booking.branch_id), "booking_expired", booking,
+    notify(taking_part_secretaries(booking), "booking_expired", booking,
            f"预约已过期：{booking.base.name} {clock.when(booking.starts_at)}",
            f"“{booking.menu_item.title}”在开始前未获审核，已自动过期，名额已释放。")
 

@@ -12,7 +12,7 @@ from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
 from booking.manage.services import managed_bases
 from booking.notify import services as notify
-from booking.reservations import lifecycle, services
+from booking.reservations import lifecycle, partners, services
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.views import nav_counter, paginate
 from models import Booking, OpeningSlot, db
@@ -97,11 +97,19 @@ def detail(booking_id):
         from booking.lecturers.services import suggestions
         candidates = suggestions(current_user, booking, now)
     from booking.members import services as members
+    own = members.own_part(current_user, booking)
     pickable = None
     if lifecycle.allows("set_roster", current_user, booking, now):
-        pickable = db.session.scalars(members.members_query(booking.branch_id, active=True)).all()
+        pickable = db.session.scalars(members.members_query(own, active=True)).all()
+    invitable = None
+    if lifecycle.allows("invite_partner", current_user, booking, now):
+        taken = {booking.branch_id} | {p.branch_id for p in booking.partners if p.holds_places}
+        invitable = [b for b in db.session.scalars(catalog.branches_query()) if b.id not in taken]
     return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
                            pickable=pickable, roster=members.roster_of(booking), hours_for=members.credited_hours,
+                           own=own, own_headcount=partners.part_headcount(booking, own) if own else None,
+                           markable=members.marked_by(current_user, booking), taking_part=partners.taking_part(booking),
+                           my_part=permissions.partner_part(current_user, booking), invitable=invitable,
                            reason_form=ReasonForm(formdata=None), deadline=lifecycle.cancel_deadline(booking),
                            now=now, candidates=candidates)
 
@@ -158,6 +166,58 @@ def reject(booking_id):
 def cancel(booking_id):
     """Cancel with a reason."""
     return _act(booking_id, lambda b, r: services.cancel_booking(current_user, b, r), "已取消")
+
+
+# -- joint bookings --------------------------------------------------------------------------------
+
+def _partner_act(booking_id, action, done: str):
+    """A partner move from the booking's page, saying what was done (`done` may name the partner: {branch},
+    {headcount}); a refusal comes back to the partners' section with its message."""
+    booking = services.get_visible(current_user, booking_id)
+    back = url_for(".detail", booking_id=booking.id) + "#partners-h"
+    on_refusal(redirect_to=back)
+    part = action(booking)
+    flash(done.format(branch=part.branch.name, headcount=part.headcount), "success")
+    return redirect(back)
+
+
+def _form_int(name: str):
+    value = request.form.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.post("/bookings/<id:booking_id>/partners")
+@login_required
+def invite_partner(booking_id):
+    """The host invites a partner branch with its headcount."""
+    return _partner_act(booking_id, lambda b: partners.invite(current_user, b, _form_int("branch_id"),
+                                                              _form_int("headcount")),
+                        "已邀请 {branch}（{headcount} 人），名额已保留，等待对方答复。")
+
+
+@bp.post("/bookings/<id:booking_id>/partners/accept")
+@login_required
+def accept_partnership(booking_id):
+    """The partner's secretary accepts."""
+    return _partner_act(booking_id, lambda b: partners.accept(current_user, b),
+                        "已接受共建邀请。请在下方确定本支部的参加人员。")
+
+
+@bp.post("/bookings/<id:booking_id>/partners/decline")
+@login_required
+def decline_partnership(booking_id):
+    """The partner's secretary declines, with an optional reason."""
+    return _partner_act(booking_id, lambda b: partners.decline(current_user, b, request.form.get("reason", "")[:500]),
+                        "已婉拒共建邀请，名额已释放，主办支部会收到通知。")
+
+
+@bp.post("/bookings/<id:booking_id>/partners/<id:branch_id>/withdraw")
+@login_required
+def withdraw_partner(booking_id, branch_id):
+    """The host (or the base) withdraws a partner's invitation."""
+    return _partner_act(booking_id, lambda b: partners.withdraw(current_user, b, branch_id,
+                                                                request.form.get("reason", "")[:500]),
+                        "已撤回对 {branch} 的邀请，{headcount} 个名额已释放，该支部会收到通知。")
 
 
 @bp.get("/bookings")

@@ -17,11 +17,11 @@ from booking import clock, permissions
 from booking.catalog import services as catalog
 from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, SlotFull, ValidationFailed)
-from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of
+from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
 from booking.reservations import lifecycle
 from booking.reservations.lifecycle import APPROVED, LIVE, PENDING, Move, require
-from models import ACTIVITY_TYPES, Booking, BookingEvent, Branch, User, db
+from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, User, db
 from models.types import UTCDateTime
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
@@ -68,7 +68,9 @@ def visible_query(user: Actor, *, status: str | None = None, base_id: int | None
     if end:
         stmt = stmt.where(Booking.day <= end)
     return stmt.options(selectinload(Booking.menu_item), selectinload(Booking.branch),
-                        selectinload(Booking.base), selectinload(Booking.venue)).order_by(Booking.starts_at, Booking.id)
+                        selectinload(Booking.base), selectinload(Booking.venue),
+                        selectinload(Booking.partners).joinedload(BookingPartner.branch)
+                        ).order_by(Booking.starts_at, Booking.id)
 
 
 def branch_bookings_on(branch_id: int, venue_id: int, day: date) -> dict[datetime, int]:
@@ -88,12 +90,16 @@ def pending_count(user: Actor) -> int:
 
 # -- creating -------------------------------------------------------------------------------------
 
-def _validate_fields(item, headcount, contact_name, contact_phone, topic, note) -> dict:
-    """What is wrong with the request's fields, by field; `item` is anything with min_group and max_group."""
+def _validate_fields(item, headcount, contact_name, contact_phone, topic, note, partners: int = 0) -> dict:
+    """What is wrong with the request's fields, by field; `item` is anything with min_group and max_group. The
+    group limits apply to the total with the partners' `partners` places (a joint booking)."""
     fields = {}
     if isinstance(headcount, bool) or not isinstance(headcount, int):
         fields["headcount"] = "请填写参加人数（整数）。"
-    elif item is not None and not item.min_group <= headcount <= item.max_group:
+    elif partners and (headcount < 1 or not item.min_group <= headcount + partners <= item.max_group):
+        fields["headcount"] = (f"合计人数（本支部 {headcount} 人 + 共建支部 {partners} 人）应在 "
+                               f"{item.min_group}–{item.max_group} 人之间。")
+    elif item is not None and not partners and not item.min_group <= headcount <= item.max_group:
         fields["headcount"] = f"参加人数应在 {item.min_group}–{item.max_group} 人之间。"
     if not (contact_name or "").strip():
         fields["contact_name"] = "请填写联系人。"
@@ -246,9 +252,6 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
 CHANGEABLE = ("headcount", "contact_name", "contact_phone", "topic", "note")
 _FIELD_NAMES = {"headcount": "人数", "contact_name": "联系人", "contact_phone": "联系电话", "topic": "活动主题",
                 "note": "备注"}
-_OCC_MORE = text(
-    "UPDATE slot_occupancies SET held = held + :n WHERE venue_id = :v AND starts_at = :s AND held + :n <= capacity"
-).bindparams(bindparam("s", type_=UTCDateTime()))
 
 
 def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, **changes) -> Booking:
@@ -263,8 +266,8 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     current = {name: getattr(booking, name) for name in CHANGEABLE}
     wanted = {**current, **{k: v for k, v in changes.items() if v is not None or k in ("topic", "note")}}
     fields = _validate_fields(booking.menu_item, wanted["headcount"], wanted["contact_name"], wanted["contact_phone"],
-                              wanted["topic"], wanted["note"])
-    on_roster = len(booking.roster)
+                              wanted["topic"], wanted["note"], partners=booking.partner_headcount)
+    on_roster = sum(1 for e in booking.roster if e.branch_id == booking.branch_id)
     if "headcount" not in fields and isinstance(wanted["headcount"], int) and wanted["headcount"] < on_roster:
         fields["headcount"] = f"参加人员名单已有 {on_roster} 人，请先从名单中移除，再把人数减到 {wanted['headcount']} 人。"
     if fields:
@@ -277,7 +280,8 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     # The booking row first (its lock orders this against a cancellation), on condition that nobody moved it.
     moved = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status == booking.status,
-                              Booking.headcount == current["headcount"])
+                              Booking.headcount == current["headcount"],
+                              Booking.partner_headcount == booking.partner_headcount)
         .values(**{name: new for name, (_, new) in changed.items()}, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if moved != 1:
@@ -286,7 +290,7 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     if "headcount" in changed:
         delta = wanted["headcount"] - current["headcount"]
         if delta > 0:
-            if db.session.execute(_OCC_MORE, {"n": delta, "v": booking.venue_id, "s": booking.starts_at}).rowcount != 1:
+            if not lifecycle.take_more_places(booking, delta):
                 db.session.rollback()
                 raise SlotFull(f"该场次剩余名额不足，无法增加到 {wanted['headcount']} 人。")
         else:
@@ -302,6 +306,8 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     else:
         notify(secretaries_of(booking.branch_id), "booking_changed", booking,
                f"预约已被基地修改：{booking.base.name} {when}", f"“{booking.menu_item.title}”{when}：{note}")
+    notify(taking_part_secretaries(booking, host=False), "booking_changed", booking,
+           f"共建活动有变更：{booking.base.name} {when}", f"{booking.branch.name}主办的“{booking.menu_item.title}”{when}：{note}")
     db.session.commit()
     return booking
 

@@ -69,8 +69,19 @@ def check_in_booking(booking_id):
 @login_required
 def attendance(booking_id):
     """Record (or correct) how many came."""
-    return _act(booking_id, lambda b: services.record_attendance(current_user, b, _int("visitor_count")),
+    return _act(booking_id, lambda b: services.record_attendance(current_user, b, _int("visitor_count"),
+                                                                 visitor_counts=_split_counts()),
                 "实到人数已登记，活动已完成。")
+
+
+def _split_counts() -> dict | None:
+    """A joint visit's count by branch from the form's split-<branch_id> fields; None when none is filled in (a
+    blank one beside filled ones is 0; text that is not a count is passed on for the service to refuse)."""
+    given = {key[len("split-"):]: value.strip() for key, value in request.form.items()
+             if key.startswith("split-") and len(key) < 20}
+    if not any(given.values()):
+        return None
+    return {key: (int(v) if v.isdigit() and len(v) < 7 else (0 if v == "" else -1)) for key, v in given.items()}
 
 
 @bp.post("/bookings/<id:booking_id>/no-show")

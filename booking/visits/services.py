@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from booking import audit, clock, permissions
 from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
-from booking.reservations import lifecycle
+from booking.reservations import lifecycle, partners
 from booking.reservations.lifecycle import Move, require
 from models import Booking, BookingPhoto, RosterEntry, SlotOccupancy, db
 
@@ -76,13 +76,37 @@ def slot_capacity(booking: Booking) -> int:
     return capacity or booking.venue.capacity
 
 
-def record_attendance(actor: Actor, booking: Booking, visitor_count, now: datetime | None = None) -> Booking:
-    """Record how many came (实到人数): the visit is completed. A later call corrects the count."""
+def _split(booking: Booking, visitor_count: int, visitor_counts) -> dict[int, int] | None:
+    """A joint visit's count by branch ({branch_id: n}, the host and the partners that accepted), summing to the
+    visit's count; None when the count is not split."""
+    if visitor_counts is None:
+        return None
+    if not isinstance(visitor_counts, dict):
+        raise ValidationFailed({"visitor_counts": "分支部人数应为 {支部编号: 人数}。"})
+    allowed = {booking.branch_id} | {p.branch_id for p in partners.taking_part(booking)}
+    split = {}
+    for key, n in visitor_counts.items():
+        branch_id = int(key) if isinstance(key, str) and key.isdigit() else key
+        if not isinstance(branch_id, int) or isinstance(branch_id, bool) or branch_id not in allowed:
+            raise ValidationFailed({"visitor_counts": f"支部 {key} 没有参加这次活动（只能填写主办支部和已接受邀请的共建支部）。"})
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValidationFailed({"visitor_counts": "各支部人数应为不小于 0 的整数。"})
+        split[branch_id] = n
+    if sum(split.values()) != visitor_count:
+        raise ValidationFailed({"visitor_counts": f"各支部人数之和（{sum(split.values())}）应等于实到人数 {visitor_count}。"})
+    return split
+
+
+def record_attendance(actor: Actor, booking: Booking, visitor_count, now: datetime | None = None,
+                      visitor_counts=None) -> Booking:
+    """Record how many came (实到人数): the visit is completed. A later call corrects the count. A joint visit's
+    count may be split by branch (`visitor_counts`); unsplit, it is the host's (a later unsplit call drops a split)."""
     now = now or clock.now()
     require(lifecycle.can_record_attendance(actor, booking, now))
     capacity = slot_capacity(booking)
     if isinstance(visitor_count, bool) or not isinstance(visitor_count, int) or not 1 <= visitor_count <= capacity:
         raise ValidationFailed({"visitor_count": f"实到人数应为 1–{capacity} 的整数。"})
+    split = _split(booking, visitor_count, visitor_counts)
     previous = booking.visitor_count
     if booking.status == lifecycle.NO_SHOW:
         note = f"更正“未到场”：实到 {visitor_count} 人"
@@ -90,8 +114,13 @@ def record_attendance(actor: Actor, booking: Booking, visitor_count, now: dateti
         note = f"实到 {visitor_count} 人"
     else:
         note = f"实到人数由 {previous} 更正为 {visitor_count}"
+    if split is not None:
+        names = {booking.branch_id: booking.branch.name} | {p.branch_id: p.branch.name for p in booking.partners}
+        note += "（" + "、".join(f"{names[b]} {n} 人" for b, n in split.items()) + "）"
     lifecycle.transition(booking, Move.RECORD_ATTENDANCE, actor, note, now)
     booking.visitor_count = visitor_count
+    for part in partners.taking_part(booking):
+        part.visitor_count = split.get(part.branch_id, 0) if split is not None else None
     if booking.checked_in_at is None:
         booking.checked_in_at = now
     db.session.commit()
