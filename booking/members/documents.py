@@ -254,8 +254,8 @@ def record_pdf(records: list[Record], title: str | None = None) -> bytes:
 
 # -- Excel -------------------------------------------------------------------------------------------
 
-LEDGER_HEADER = ["日期", "时间", "活动类型", "基地", "场馆", "活动主题", "讲师", "主办/共建支部", "应到党员", "出席党员",
-                 "缺席党员及原因", "本支部到场人数", "满意度"]
+LEDGER_HEADER = ["日期", "时间", "活动类型", "基地", "场馆", "活动主题", "讲师", "应到党员", "出席党员", "缺席党员及原因",
+                 "本支部到场人数", "满意度", "共同参加的支部"]
 
 
 def _others(b: Booking, branch_id: int) -> str:
@@ -275,12 +275,12 @@ def ledger_xlsx(bookings: list[Booking], title: str, branch_id: int) -> bytes:
         body.append([
             f"{b.day:%Y-%m-%d}", f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}",
             b.activity_type_label, b.base.name, b.venue.name, b.topic or b.menu_item.title,
-            b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "", _others(b, branch_id),
+            b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "",
             len(roster), "、".join(e.member.name for e in roster if e.attendance == "present"),
             "、".join(f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"),
-            partners.own_count(b, branch_id), b.rating or ""])
-    body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "", "",
-                 sum(partners.own_count(b, branch_id) or 0 for b in bookings), ""])
+            partners.own_count(b, branch_id), b.rating or "", _others(b, branch_id)])
+    body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "",
+                 sum(partners.own_count(b, branch_id) or 0 for b in bookings), "", ""])
     return exports.xlsx_bytes(title, "台账", LEDGER_HEADER, body)
 
 

@@ -211,7 +211,8 @@ def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None 
         raise ValidationFailed({"member_ids": f"只能选择本支部在册的党员（编号 {'、'.join(map(str, wrong[:10]))} 不符合）。"})
     headcount = partners.part_headcount(booking, branch_id)
     if len(ids) > headcount:
-        raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过本支部预约人数 {headcount} 人；"
+        whose = "本支部的" if booking.partners else ""
+        raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过{whose}预约人数 {headcount} 人；"
                                               "请减少人员，或先修改预约人数。"})
     current = {e.member_id: e for e in booking.roster if e.branch_id == branch_id}
     marked = [e.member.name for i, e in current.items() if i not in members and e.attendance is not None]

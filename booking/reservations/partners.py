@@ -225,6 +225,7 @@ def _leave_roster(booking: Booking, branch_id: int) -> None:
     them yet, the visit has not begun)."""
     for entry in list(booking.roster):
         if entry.branch_id == branch_id:
+            booking.roster.remove(entry)
             db.session.delete(entry)
 
 

@@ -2,13 +2,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, union_all
 
 from booking import permissions
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
-from booking.reservations.lifecycle import ACCEPTED, COUNTED
-from models import BASE_TYPES, Base, Booking, Branch, Lecturer, Organization, db
+from booking.reservations.lifecycle import ACCEPTED, COUNTED, TAKING_PART
+from models import BASE_TYPES, Base, Booking, BookingPartner, Branch, Lecturer, Organization, db
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "lecturer": "讲师"}
 
@@ -23,9 +23,12 @@ class Row:
 
 
 def _scope(stmt, user: Actor):
-    """The bookings the user sees; a lecturer's statistics count the sessions they gave (accepted)."""
+    """The bookings the user sees; a lecturer's statistics count the sessions they gave (accepted). A secretary's
+    are their branch's parts (see `_parts`), not scoped here."""
     if user.role not in ("admin", "manager", "secretary", "lecturer"):
         raise NotAllowed()
+    if user.role == "secretary":
+        return stmt
     stmt = stmt.where(permissions.booking_scope(user))
     if user.role == "lecturer":
         stmt = stmt.where(Booking.lecturer_status == ACCEPTED)
@@ -38,40 +41,85 @@ def _month_expr():
     return func.substr(Booking.day, 1, 7)  # SQLite keeps dates as 'YYYY-MM-DD' text; cheaper than strftime
 
 
+def _parts(conditions, user: Actor):
+    """Each counted visit's parts: one row per taking-part branch (booking_id, branch_id, n, rating), where n is the
+    branch's own count: a partner's split count (0 when not split), the host the rest (all of it when not split).
+    A visit without partners is one row, its whole count the host's."""
+    split = (select(func.coalesce(func.sum(BookingPartner.visitor_count), 0))
+             .where(BookingPartner.booking_id == Booking.id, BookingPartner.status == TAKING_PART.value)
+             .scalar_subquery())
+    host = _scope(select(Booking.id.label("booking_id"), Booking.branch_id.label("branch_id"),
+                         case((Booking.partner_headcount == 0, Booking.visitor_count),
+                              else_=Booking.visitor_count - split).label("n"),
+                         Booking.rating.label("rating")).where(*conditions), user)
+    partner = _scope(select(BookingPartner.booking_id, BookingPartner.branch_id,
+                            func.coalesce(BookingPartner.visitor_count, 0), Booking.rating)
+                     .join(Booking, Booking.id == BookingPartner.booking_id)
+                     .where(BookingPartner.status == TAKING_PART.value, *conditions), user)
+    if user.role == "secretary":
+        own = user.branch_id or -1
+        host, partner = host.where(Booking.branch_id == own), partner.where(BookingPartner.branch_id == own)
+    return union_all(host, partner).subquery("parts")
+
+
+def _grouped(stmt, group_by: str):
+    """The statement joined to what `group_by` groups by (all but organisation), with the key and label columns."""
+    if group_by == "base":
+        key, label = Base.id, Base.name
+        stmt = stmt.join(Base, Base.id == Booking.base_id)
+    elif group_by == "base_type":
+        key, label = Base.type, Base.type
+        stmt = stmt.join(Base, Base.id == Booking.base_id)
+    elif group_by == "month":
+        key = label = _month_expr()
+    else:
+        key, label = Lecturer.id, Lecturer.name
+        stmt = stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == ACCEPTED)
+    return stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
+
+
 def compute(user: Actor, group_by: str, start: date | None = None, end: date | None = None,
             with_idle: bool = False) -> tuple[list[Row], Row]:
     """Rows per group (only groups with a batch, ordered by key; `with_idle` adds zero rows for the bases or base
-    types in an admin's or manager's care that had none) and the total, for the user's scope."""
+    types in an admin's or manager's care that had none) and the total, for the user's scope.
+
+    A joint visit (联合活动) is one batch wherever it is counted once (base, type, month, lecturer, the total); by
+    organisation each taking-part organisation counts it, with its branches' own count; a secretary counts their
+    own branch's part (one batch, its own count)."""
     if group_by not in GROUPS:
         raise ValidationFailed({"group_by": f"分组方式应为 {'、'.join(GROUPS)} 之一。"})
     if start and end and end < start:
         raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
-    measures = (func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
-                func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
-    base_stmt = select(*measures).where(Booking.status == COUNTED)
+    conditions = [Booking.status == COUNTED]
     if start:
-        base_stmt = base_stmt.where(Booking.day >= start)
+        conditions.append(Booking.day >= start)
     if end:
-        base_stmt = base_stmt.where(Booking.day <= end)
-    base_stmt = _scope(base_stmt, user)
-
-    if group_by == "base":
-        key, label = Base.id, Base.name
-        stmt = base_stmt.join(Base, Base.id == Booking.base_id)
-    elif group_by == "base_type":
-        key, label = Base.type, Base.type
-        stmt = base_stmt.join(Base, Base.id == Booking.base_id)
-    elif group_by == "month":
-        key = _month_expr()
-        label = key
-        stmt = base_stmt
-    elif group_by == "organization":
-        key, label = Organization.id, Organization.name
-        stmt = base_stmt.join(Branch, Branch.id == Booking.branch_id).join(Organization, Organization.id == Branch.organization_id)
+        conditions.append(Booking.day <= end)
+    by_parts = user.role == "secretary" or group_by == "organization"
+    if by_parts:
+        parts = _parts(conditions, user)
+        measures = (func.count(), func.coalesce(func.sum(parts.c.n), 0), func.coalesce(func.sum(parts.c.rating), 0),
+                    func.count(parts.c.rating))
+        base_stmt = select(*measures).select_from(parts)
     else:
-        key, label = Lecturer.id, Lecturer.name
-        stmt = base_stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == ACCEPTED)
-    stmt = stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
+        measures = (func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
+                    func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+        base_stmt = _scope(select(*measures).where(*conditions), user)
+
+    if group_by == "organization":
+        # A visit counts once in an organisation even when two of its branches took part in it.
+        per_org = (select(parts.c.booking_id, Branch.organization_id.label("org"), func.sum(parts.c.n).label("n"),
+                          func.max(parts.c.rating).label("rating"))
+                   .join(Branch, Branch.id == parts.c.branch_id).group_by(parts.c.booking_id, Branch.organization_id)
+                   .subquery("per_org"))
+        stmt = (select(func.count(), func.coalesce(func.sum(per_org.c.n), 0), func.coalesce(func.sum(per_org.c.rating), 0),
+                       func.count(per_org.c.rating), Organization.id.label("key"), Organization.name.label("label"))
+                .join(Organization, Organization.id == per_org.c.org)
+                .group_by(Organization.id, Organization.name).order_by(Organization.id))
+    elif by_parts:
+        stmt = _grouped(base_stmt.join(Booking, Booking.id == parts.c.booking_id), group_by)
+    else:
+        stmt = _grouped(base_stmt, group_by)
     rows = []
     sums = [0, 0, 0, 0]
     for batches, person_times, rating_sum, rated, k, lab in db.session.execute(stmt):
@@ -82,9 +130,15 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
             sums[i] += int(v)
     if with_idle and group_by in ("base", "base_type") and user.role in ("admin", "manager"):
         rows = _with_idle(user, group_by, rows)
-    if group_by == "lecturer":  # visits without a lecturer count in the total too
+    if group_by == "organization" and user.role != "secretary":
+        # Organisations each count the joint visits they took part in: the total counts each visit once.
+        sums = [int(v) for v in db.session.execute(
+            _scope(select(func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
+                          func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating)).where(*conditions),
+                   user)).one()]
+    elif group_by == "lecturer":  # visits without a lecturer count in the total too
         sums = [int(v) for v in db.session.execute(base_stmt).one()]
-    # Every completed visit falls in exactly one base, type, month and organisation: the rows add up to the total.
+    # Every completed visit falls in exactly one base, type and month: those rows add up to the total.
     total = Row("total", "合计", sums[0], sums[1], _average(sums[2], sums[3]))
     return rows, total
 
