@@ -84,6 +84,13 @@ def _a_lived_in_district():
     accepted = booking(secretary="secretary2", menu_item=lecture, start=slot_start(8), headcount=20)
     lecturers.invite(user("manager"), accepted, user("lecturer").lecturer_id)
     lecturers.accept(user("lecturer"), accepted)
+    # Joint bookings: the secretary's booking has invited secretary2's branch (not yet answered); the secretary's
+    # branch accepted secretary2's invitation and picked its part of the roster.
+    from booking.reservations import partners
+    partners.invite(user("secretary"), invited, user("secretary2").branch_id, 5)
+    partners.invite(user("secretary2"), accepted, user("secretary").branch_id, 10)
+    partners.accept(user("secretary"), accepted)
+    members.set_roster(user("secretary"), accepted, [people[1].id])
     from booking import series
     first = clock.local_today() + timedelta(days=2)
     spec = series.check(user("secretary"), menu_item_id=item().id, weekday=first.weekday(), week_of_month=-1,

@@ -258,8 +258,8 @@ LEDGER_HEADER = ["日期", "时间", "活动类型", "基地", "场馆", "活动
                  "本支部到场人数", "满意度", "共同参加的支部"]
 
 
-def _others(b: Booking, branch_id: int) -> str:
-    """The other branches of a joint activity, as the ledger names them."""
+def joined_with(b: Booking, branch_id: int) -> str:
+    """The other branches of a joint activity, as a branch's ledger names them (the host marked 主办)."""
     names = [p.branch.name for p in partners.taking_part(b) if p.branch_id != branch_id]
     if branch_id != b.branch_id:
         names.insert(0, f"{b.branch.name}（主办）")
@@ -278,7 +278,7 @@ def ledger_xlsx(bookings: list[Booking], title: str, branch_id: int) -> bytes:
             b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "",
             len(roster), "、".join(e.member.name for e in roster if e.attendance == "present"),
             "、".join(f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"),
-            partners.own_count(b, branch_id), b.rating or "", _others(b, branch_id)])
+            partners.own_count(b, branch_id), b.rating or "", joined_with(b, branch_id)])
     body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "",
                  sum(partners.own_count(b, branch_id) or 0 for b in bookings), "", ""])
     return exports.xlsx_bytes(title, "台账", LEDGER_HEADER, body)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from booking import exports
 from booking.errors import on_refusal
 from booking.members import documents, forms, services
+from booking.reservations import partners
 from booking.reservations.services import get_visible
 from booking.views import paginate
 from models import ABSENCE_REASONS, MEMBER_ROLES
@@ -115,7 +116,8 @@ def records(branch_id):
     branch = services.branch_for_members(current_user, branch_id)
     year = _year()
     return render_template("members/records.html", branch=branch, year=year,
-                           bookings=services.completed_in(branch, year))
+                           bookings=services.completed_in(branch, year), own_count=partners.own_count,
+                           joined_with=documents.joined_with)
 
 
 @bp.get("/branches/<id:branch_id>/records.<any(docx, pdf, xlsx):fmt>")

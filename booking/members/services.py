@@ -200,7 +200,7 @@ def _member_ids(value, name: str) -> list[int]:
 def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None = None) -> list[RosterEntry]:
     """The members a taking-part branch will bring (the booking's branch, or a partner that accepted, each its own
     part): active members of that branch, no more than its headcount (refused, never cut short). Members who stay
-    keep what was recorded of them; history `roster_set`."""
+    keep what was recorded of them; history `roster_set`. Returns that branch's part of the roster."""
     now = now or clock.now()
     require(lifecycle.can_set_roster(actor, booking, now))
     branch_id = actor.branch_id
@@ -230,7 +230,7 @@ def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None 
                            f"{who}{len(ids)} 人：" + "、".join(members[i].name for i in ids)[:900], now)
     db.session.commit()
     db.session.expire(booking, ["roster"])
-    return roster_of(booking)
+    return [e for e in roster_of(booking) if e.branch_id == branch_id]
 
 
 def marked_by(actor: Actor, booking: Booking) -> list[RosterEntry]:
