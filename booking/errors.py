@@ -62,6 +62,14 @@ class DuplicateBooking(DomainError):
     status, code, message = 409, "duplicate_booking", "本支部已预约该场次，请勿重复预约。"
 
 
+class SlotAvailable(DomainError):
+    status, code, message = 409, "slot_available", "该场次还有名额，请直接预约。"
+
+
+class QuotaExceeded(DomainError):
+    status, code, message = 409, "quota_exceeded", "本支部在该基地的预约次数已达上限。"
+
+
 class InvalidState(DomainError):
     status, code, message = 409, "invalid_state", "当前状态下不能执行此操作。"
 

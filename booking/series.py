@@ -10,7 +10,7 @@ from sqlalchemy import and_, false, or_, select, update
 
 from booking import clock, permissions
 from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
-                            OutsideBookingWindow, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
+                            OutsideBookingWindow, QuotaExceeded, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
 from booking.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle
@@ -67,7 +67,7 @@ def check(actor, *, menu_item_id, weekday, week_of_month, time_text, first, last
           contact_phone, topic="", activity_type=None, now: datetime | None = None) -> Spec:
     """The series asked for, checked: who may ask, the rule, the period (at most 12 months), a time among the
     item's slots on that weekday, the booking's own fields. ValidationFailed names every bad field."""
-    from booking.reservations.services import _validate_fields
+    from booking.reservations.services import validate_fields
     now = now or clock.now()
     if not permissions.can_book_online(actor):
         raise NotAllowed("只有支部书记可以为本支部设置固定预约。")
@@ -101,7 +101,7 @@ def check(actor, *, menu_item_id, weekday, week_of_month, time_text, first, last
     activity_type = activity_type or "theme_day"
     if activity_type not in ACTIVITY_TYPES:
         errors["activity_type"] = "活动类型无效。"
-    errors.update(_validate_fields(item, headcount, contact_name, contact_phone, topic, ""))
+    errors.update(validate_fields(item, headcount, contact_name, contact_phone, topic, ""))
     if not errors and not dates_of(weekday, week_of_month, first, last):
         errors["week_of_month"] = "所选期间内没有符合规则的日期。"
     if errors:
@@ -163,7 +163,8 @@ def preview(spec: Spec, now: datetime | None = None) -> tuple[list[Occurrence], 
     return out, unknown_years(days[0], days[-1])
 
 
-_REASONS = {SlotFull: "full", NotASlot: "not_a_slot", OutsideBookingWindow: "not_a_slot", BranchBlocked: "blocked"}
+_REASONS = {SlotFull: "full", NotASlot: "not_a_slot", OutsideBookingWindow: "not_a_slot", BranchBlocked: "blocked",
+            QuotaExceeded: "quota"}
 
 
 def _book(actor, series: BookingSeries, occurrence: SeriesOccurrence, now: datetime) -> None:

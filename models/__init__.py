@@ -30,6 +30,7 @@ from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CA
 from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
 from models.booking import ACTIVITY_TYPES  # noqa: E402
 from models.partner import BookingPartner, PartnerStatus, PARTNER_STATUSES  # noqa: E402
+from models.waitlist import WaitlistEntry, ShareLock, WaitStatus, WAIT_STATUSES  # noqa: E402
 from models.member import Member, RosterEntry, MEMBER_ROLES, MEMBER_STATUSES, ABSENCE_REASONS  # noqa: E402
 from models.holiday import Holiday, HOLIDAY_KINDS  # noqa: E402
 from models.series import BookingSeries, SeriesOccurrence  # noqa: E402
@@ -45,7 +46,7 @@ __all__ = [
     "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
     "Holiday", "BookingSeries", "SeriesOccurrence", "HOLIDAY_KINDS",
     "ACTIVITY_TYPES", "Member", "RosterEntry", "MEMBER_ROLES", "MEMBER_STATUSES", "ABSENCE_REASONS",
-    "BookingPartner", "PartnerStatus", "PARTNER_STATUSES",
+    "BookingPartner", "PartnerStatus", "PARTNER_STATUSES", "WaitlistEntry", "ShareLock", "WaitStatus", "WAIT_STATUSES",
     "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "AuditEntry", "JobMark", "JobRun",
 ]

@@ -53,6 +53,10 @@ class Base(Model):
     requires_approval: Mapped[bool] = mapped_column(default=True)
     # Whether the base opens on public holidays (法定节假日); the default is open.
     opens_on_holidays: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Fair shares (配额) of one branch's online bookings here: live upcoming ones at a time, and per calendar month
+    # (None: no limit). The manager's offline bookings do not count.
+    max_live_per_branch: Mapped[int | None]
+    max_per_branch_per_month: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -63,6 +63,7 @@ BOOKING_ACTIONS = {
     "partner_invited": "邀请共建支部",
     "partner_accepted": "共建支部接受邀请",
     "partner_declined": "共建支部婉拒或撤回",
+    "promoted_from_waitlist": "候补转为预约",
 }
 
 # 组织生活 types: what kind of organisational life the visit was (三会一课 and the theme day).

@@ -27,6 +27,7 @@ NOTIFICATION_KINDS = {
     "partner_invited": "共建活动邀请",
     "partner_answered": "共建支部答复",
     "partner_withdrawn": "共建邀请已撤回",
+    "waitlist_promoted": "候补已转为预约",
 }
 
 

@@ -13,7 +13,7 @@ SERIES_WEEKS = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", 
 OCCURRENCE_STATUSES = {"booked": "已预约", "planned": "待预约", "skipped": "已跳过", "cancelled": "已取消"}
 BOOKED, PLANNED, SKIPPED, ENDED_PLAN = OCCURRENCE_STATUSES  # an occurrence's planning ended: "cancelled"
 SKIP_REASONS = {"holiday": "法定节假日", "closed": "闭馆", "not_a_slot": "没有该场次", "full": "名额已满",
-                "blocked": "线上预约暂停"}
+                "blocked": "线上预约暂停", "quota": "超出本支部在该基地的预约次数"}
 
 
 class BookingSeries(Model):

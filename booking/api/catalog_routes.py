@@ -38,6 +38,8 @@ RULES_BODY = Body(
     cancel_deadline_hours=F("integer", "取消截止小时数", min=0, max=720),
     requires_approval=F("boolean", "线上预约需要审核"),
     opens_on_holidays=F("boolean", "法定节假日开放"),
+    max_live_per_branch=F("integer", "每支部同时可约", min=1, max=100, nullable=True, description="null 为不限"),
+    max_per_branch_per_month=F("integer", "每支部每月可约", min=1, max=100, nullable=True, description="null 为不限"),
 )
 BASE_CHANGE_BODY = Body(
     name=F("string", "基地名称", max_length=120),

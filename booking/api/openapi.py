@@ -45,7 +45,7 @@ COMPONENTS = {
     "MenuItem": obj(id=I, title=S, description=S, category=S, content_topic=S, duration_minutes=I,
                     min_group=I, max_group=I, needs_lecturer=B, venue_id=I),
     "Rules": obj(min_advance_days=I, max_advance_days=I, cancel_deadline_hours=I, requires_approval=B,
-                 opens_on_holidays=B),
+                 opens_on_holidays=B, max_live_per_branch=nullable(I), max_per_branch_per_month=nullable(I)),
     "BaseDetail": obj(id=I, name=S, type=S, address=S, description=S, venue_count=I, menu_item_count=I,
                       contact_name=nullable(S), contact_phone=nullable(S), visitor_notes=S, rules=ref("Rules"),
                       venues={"type": "array", "items": ref("Venue")},

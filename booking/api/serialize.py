@@ -57,7 +57,8 @@ def base_detail(base, venues, menu) -> dict:
         "rules": {
             "min_advance_days": base.min_advance_days, "max_advance_days": base.max_advance_days,
             "cancel_deadline_hours": base.cancel_deadline_hours, "requires_approval": base.requires_approval,
-            "opens_on_holidays": base.opens_on_holidays,
+            "opens_on_holidays": base.opens_on_holidays, "max_live_per_branch": base.max_live_per_branch,
+            "max_per_branch_per_month": base.max_per_branch_per_month,
         },
         "venues": [dict(v._mapping) for v in venues],
         "menu": [dict(m._mapping) for m in menu],

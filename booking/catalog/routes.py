@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from booking import clock, permissions
 from booking.catalog import services
+from booking.reservations import shares, waitlist
 from booking.views import paginate
 from models import BASE_TYPES
 
@@ -31,8 +32,9 @@ def index():
 def base(base_id):
     """A base: its description, rules, venues and menu."""
     base = services.get_base(base_id)
+    share_left = shares.left(current_user.branch_id, base) if permissions.can_book_online(current_user) else None
     return render_template("catalog/base.html", base=base, hours=services.opening_hours(base.id),
-                           closures=services.upcoming_closures(base.id, clock.local_today()))
+                           closures=services.upcoming_closures(base.id, clock.local_today()), share_left=share_left)
 
 
 @bp.get("/menu-items/<id:item_id>")
@@ -75,5 +77,12 @@ def menu_item(item_id):
         mine = branch_bookings_on(current_user.branch_id, item.venue_id, day)
         from booking.reservations.lifecycle import no_show_block
         blocked_until = no_show_block(current_user.branch_id, today)
+    # Full slots inside the window can be waited for; the branch's own places in their queues.
+    now = clock.now()
+    waitable = {s.start for s in slots if not s.bookable and s.remaining < item.min_group and services.in_booking_window(
+        offline=False, min_days=item.base.min_advance_days, max_days=item.base.max_advance_days, start=s.start, now=now)}
+    waiting = waitlist.branch_positions(current_user.branch_id, item.venue_id, day) if mine is not None and \
+        current_user.role == "secretary" else {}
     return render_template("catalog/menu_item.html", item=item, base=item.base, day=day, days=days, slots=slots,
-                           blocked_until=blocked_until, closed_reason=closed_reason, mine=mine, calendar=calendar)
+                           blocked_until=blocked_until, closed_reason=closed_reason, mine=mine, calendar=calendar,
+                           waitable=waitable, waiting=waiting)

@@ -199,7 +199,8 @@ def availability(item: MenuItem, day: date, now: datetime | None = None, offline
 _ITEM_SLOT = (
     select(_items.c.id, _items.c.title, _items.c.min_group, _items.c.max_group, _items.c.base_id, _items.c.venue_id,
            _bases.c.name.label("base_name"), _bases.c.min_advance_days, _bases.c.max_advance_days,
-           _bases.c.requires_approval, _venues.c.name.label("venue_name"), _slots.c.end_time, _slots.c.capacity,
+           _bases.c.requires_approval, _bases.c.max_live_per_branch, _bases.c.max_per_branch_per_month,
+           _venues.c.name.label("venue_name"), _slots.c.end_time, _slots.c.capacity,
            _CLOSED.label("closed"))
     .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).join(_venues, _venues.c.id == _items.c.venue_id)
                  .outerjoin(_slots, and_(_slots.c.venue_id == _items.c.venue_id,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import clock, permissions
 from booking.errors import InvalidState
 from booking.notify.services import notify, taking_part_secretaries
+from booking.reservations import waitlist
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
 from models import Booking, JobMark, User, db
 
@@ -62,7 +63,9 @@ def expire_pending(now: datetime | None = None) -> str:
     """A pending booking whose start has passed becomes expired (its places freed, the branch told)."""
     now = now or clock.now()
     due = select(Booking.id).where(Booking.status == PENDING, Booking.starts_at <= now).order_by(Booking.starts_at)
-    return f"expired {_move_each(due, Move.EXPIRE, '开始前未审核，系统自动过期', now)}"
+    expired = _move_each(due, Move.EXPIRE, '开始前未审核，系统自动过期', now)
+    left = waitlist.expire_started(now)  # waiting for a slot that has started
+    return f"expired {expired}" + (f", {left} waitlist entries expired" if left else "")
 
 
 def mark_no_shows(now: datetime | None = None) -> str:

@@ -27,6 +27,12 @@ class BaseForm(Form):
     cancel_deadline_hours = IntegerField("取消截止（开始前小时数）", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(0, 720, "请填写 0–720 之间的小时数。")])
     requires_approval = BooleanField("线上预约需要审核")
     opens_on_holidays = BooleanField("法定节假日照常开放", default=True)
+    max_live_per_branch = IntegerField(
+        "每个支部同时可预约（次）", validators=[Optional(), NumberRange(1, 100, "请填写 1–100 之间的次数，不限则留空。")],
+        description="一个支部在本基地最多同时持有几个未开始的线上预约；留空为不限。")
+    max_per_branch_per_month = IntegerField(
+        "每个支部每月可预约（次）", validators=[Optional(), NumberRange(1, 100, "请填写 1–100 之间的次数，不限则留空。")],
+        description="一个支部每个自然月在本基地最多几次线上预约；留空为不限。基地线下登记不计入。")
 
 
 class VenueForm(Form):

@@ -33,7 +33,8 @@ def base(base_id):
         on_refusal("manage/base.html", fields=form, status=200, **page)
         services.update_base(current_user, base, **{f: form[f].data for f in (
             "name", "type", "address", "description", "visitor_notes", "contact_name", "contact_phone", "min_advance_days",
-            "max_advance_days", "cancel_deadline_hours", "requires_approval", "opens_on_holidays")})
+            "max_advance_days", "cancel_deadline_hours", "requires_approval", "opens_on_holidays",
+            "max_live_per_branch", "max_per_branch_per_month")})
         flash("基地信息已保存。", "success")
         return redirect(url_for(".base", base_id=base.id))
     return render_template("manage/base.html", **page)

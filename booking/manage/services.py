@@ -8,7 +8,7 @@ from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_char
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
-from booking.reservations import lifecycle
+from booking.reservations import lifecycle, waitlist
 from models.base import WEEKDAYS
 from booking.reservations.lifecycle import LIVE
 
@@ -51,7 +51,10 @@ def item_for_edit(user: User, item_id: int) -> MenuItem:
 
 
 BASE_FIELDS = ("name", "type", "address", "description", "visitor_notes", "contact_name", "contact_phone")
-RULE_FIELDS = ("min_advance_days", "max_advance_days", "cancel_deadline_hours", "requires_approval", "opens_on_holidays")
+RULE_FIELDS = ("min_advance_days", "max_advance_days", "cancel_deadline_hours", "requires_approval", "opens_on_holidays",
+               "max_live_per_branch", "max_per_branch_per_month")
+# Shares (配额): blank is no limit.
+_SHARE_LIMITS = {"max_live_per_branch": (1, 100), "max_per_branch_per_month": (1, 100)}
 _RULE_LIMITS = {"min_advance_days": (0, 365), "max_advance_days": (0, 365), "cancel_deadline_hours": (0, 720)}
 
 
@@ -82,6 +85,10 @@ def update_base(actor: User, base: Base, **changes) -> Base:
         fields["requires_approval"] = "请选择是否需要审核。"
     if not isinstance(values["opens_on_holidays"], bool):
         fields["opens_on_holidays"] = "请选择法定节假日是否开放。"
+    for f, (low, high) in _SHARE_LIMITS.items():
+        v = values[f]
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high):
+            fields[f] = f"请填写 {low}–{high} 之间的整数，不限则留空。"
     phone = (values["contact_phone"] or "").strip()
     if phone and not CONTACT_PHONE_RE.match(phone):
         fields["contact_phone"] = "请输入有效的电话号码。"
@@ -111,10 +118,13 @@ def update_base(actor: User, base: Base, **changes) -> Base:
 
 RULE_LABELS = {"min_advance_days": "最少提前天数", "max_advance_days": "最多提前天数",
                "cancel_deadline_hours": "取消截止小时数", "requires_approval": "需要审核",
-               "opens_on_holidays": "法定节假日开放"}
+               "opens_on_holidays": "法定节假日开放", "max_live_per_branch": "每支部同时可约",
+               "max_per_branch_per_month": "每支部每月可约"}
 
 
 def _rule_text(value) -> str:
+    if value is None:
+        return "不限"
     return ("是" if value else "否") if isinstance(value, bool) else str(value)
 
 
@@ -199,9 +209,13 @@ def _set_capacity(slot: OpeningSlot, capacity: int, now: datetime | None = None)
     too_many = max((r.held for r in affected), default=0)
     if too_many > capacity:
         raise ValidationFailed({"capacity": f"已有场次预约了 {too_many} 人，容量不能低于此数。"})
+    raised = [r.starts_at for r in affected if capacity > r.capacity]
     for r in affected:
         r.capacity = capacity
     slot.capacity = capacity
+    if raised:  # places came free: the waitlists of those dated slots take them
+        db.session.flush()
+        waitlist.after_capacity_raised(slot.venue_id, raised, now)
 
 
 def _slot_text(slot: OpeningSlot) -> str:

@@ -432,6 +432,14 @@ def release_places(booking, headcount: int | None = None) -> None:
         .execution_options(synchronize_session=False))
 
 
+def places_freed(booking, now: datetime | None = None) -> None:
+    """Places of the booking's slot were given back in this transaction: the slot's waitlist takes them, in the
+    same transaction (see `waitlist`; imported here because the waitlist books through the services, which build
+    on this module)."""
+    from booking.reservations import waitlist
+    waitlist.promote(booking.venue_id, booking.starts_at, now)
+
+
 def transition(booking: Booking, move: Move, actor: Actor | None, note: str = "",
                now: datetime | None = None) -> str:
     """Move a booking along the state machine, with everything that follows; InvalidState unless its current
@@ -459,6 +467,7 @@ def transition(booking: Booking, move: Move, actor: Actor | None, note: str = ""
     booking.status = target
     if previous in HOLDING_PLACES and target in RELEASING_PLACES:
         release_places(booking, headcount)
+        places_freed(booking, now)
     record_event(booking, actor, move.value, note, now, from_status=previous, to_status=target)
     consequence = _CONSEQUENCES.get(move)
     if consequence:

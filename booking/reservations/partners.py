@@ -164,6 +164,7 @@ def _give_back(booking: Booking, part: BookingPartner, status, reason: str, now:
                        .values(partner_headcount=Booking.partner_headcount - headcount)
                        .execution_options(synchronize_session=False))
     lifecycle.release_places(booking, headcount)
+    lifecycle.places_freed(booking, now)
     booking.partner_headcount -= headcount
     part.status, part.reason, part.answered_at = status.value, reason, now
 

@@ -12,10 +12,10 @@ from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
 from booking.manage.services import managed_bases
 from booking.notify import services as notify
-from booking.reservations import lifecycle, partners, services
+from booking.reservations import lifecycle, partners, services, shares, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.views import nav_counter, paginate
-from models import Booking, OpeningSlot, db
+from models import WAIT_STATUSES, Booking, OpeningSlot, WaitlistEntry, db
 from models.booking import STATUS_LABELS
 
 bp = Blueprint("reservations", __name__)
@@ -66,8 +66,16 @@ def new():
             form.contact_phone.data = form.contact_phone.data or (current_user.phone or "")
     # Booked inside the cancel deadline, the branch could not cancel or change it itself: say so before submitting.
     past_deadline = not offline and lifecycle.cancel_deadline_for(start, item.base) < clock.now()
+    share_left = None if offline else shares.left(current_user.branch_id, item.base, day)
     page = dict(item=item, base=item.base, start=start, slot=slot, form=form, offline=offline, q=q,
-                past_deadline=past_deadline)
+                past_deadline=past_deadline, share_left=share_left)
+    if form.validate_on_submit() and request.form.get("waitlist") and not offline:
+        on_refusal("reservations/new.html", fields=form, **page)
+        entry = waitlist.join(current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
+                              contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+                              topic=form.topic.data, activity_type=form.activity_type.data)
+        flash(f"已加入候补，当前排第 {waitlist.position(entry)} 位。有名额释放时会自动为本支部预约并通知您。", "success")
+        return redirect(url_for(".waitlist_mine"))
     if form.validate_on_submit():
         on_refusal("reservations/new.html", fields=form, **page)
         booking = services.create_booking(
@@ -220,6 +228,36 @@ def withdraw_partner(booking_id, branch_id):
                         "已撤回对 {branch} 的邀请，{headcount} 个名额已释放，该支部会收到通知。")
 
 
+# -- the waitlist ----------------------------------------------------------------------------------
+
+@bp.get("/waitlist")
+@login_required
+def waitlist_mine():
+    """A secretary's waitlist entries (a manager's: their bases'), the waiting ones first."""
+    if current_user.role not in ("secretary", "manager", "admin"):
+        abort(403)
+    status = request.args.get("status") if request.args.get("status") in WAIT_STATUSES else None
+    stmt = waitlist.visible_query(current_user, status)
+    now = clock.now()
+    waiting = db.session.scalars(waitlist.visible_query(current_user, waitlist.WAITING.value)
+                                 .where(WaitlistEntry.starts_at > now)).all() if status is None else []
+    past = paginate(stmt.where(~WaitlistEntry.id.in_([e.id for e in waiting] or [-1])).order_by(None)
+                    .order_by(WaitlistEntry.starts_at.desc(), WaitlistEntry.id.desc()), per_page=20)
+    return render_template("reservations/waitlist.html", waiting=waiting, past=past, status=status,
+                           position=waitlist.position, status_of=waitlist.status_of)
+
+
+@bp.post("/waitlist/<id:entry_id>/cancel")
+@login_required
+def waitlist_cancel(entry_id):
+    """The branch leaves the waitlist."""
+    entry = waitlist.get_visible(current_user, entry_id)
+    on_refusal(redirect_to=url_for(".waitlist_mine"))
+    waitlist.cancel(current_user, entry)
+    flash(f"已取消候补：{entry.menu_item.title} {clock.when(entry.starts_at)}。", "success")
+    return redirect(url_for(".waitlist_mine"))
+
+
 @bp.get("/bookings")
 @login_required
 def mine():
@@ -270,6 +308,8 @@ def week():
                                .order_by(OpeningSlot.start_time)).all()
     times = sorted({(s.start_time, s.end_time) for s in slots})
     closed = catalog.closed_days(venue.base_id, venue.id, days[0], days[-1])
+    waiting = waitlist.queues(venue.id, clock.at_local(days[0], datetime.min.time()),
+                              clock.at_local(days[-1] + timedelta(days=1), datetime.min.time()))
     grid = []
     for start_time, end_time in times:
         row = []
@@ -279,7 +319,8 @@ def week():
                 row.append(None)
                 continue
             at = clock.at_local(day, start_time)
-            row.append({"capacity": slot.capacity, "held": held.get(at, 0), "bookings": bookings.get(at, [])})
+            row.append({"capacity": slot.capacity, "held": held.get(at, 0), "bookings": bookings.get(at, []),
+                        "waiting": waiting.get(at, [])})
         grid.append(((start_time, end_time), row))
     return render_template("reservations/week.html", venues=venues, venue=venue, days=days, grid=grid,
                            prev=first - timedelta(days=7), next=first + timedelta(days=7))

@@ -15,11 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
+from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound, QuotaExceeded,
                             OutsideBookingWindow, SlotFull, ValidationFailed)
 from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
-from booking.reservations import lifecycle
+from booking.reservations import lifecycle, shares
 from booking.reservations.lifecycle import APPROVED, LIVE, PENDING, Move, require
 from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, User, db
 from models.types import UTCDateTime
@@ -90,7 +90,7 @@ def pending_count(user: Actor) -> int:
 
 # -- creating -------------------------------------------------------------------------------------
 
-def _validate_fields(item, headcount, contact_name, contact_phone, topic, note, partners: int = 0) -> dict:
+def validate_fields(item, headcount, contact_name, contact_phone, topic, note, partners: int = 0) -> dict:
     """What is wrong with the request's fields, by field; `item` is anything with min_group and max_group. The
     group limits apply to the total with the partners' `partners` places (a joint booking)."""
     fields = {}
@@ -183,7 +183,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         if not permissions.can_record_offline(actor, item.base_id):
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
         source = "offline"
-    fields = _validate_fields(item, headcount, contact_name, contact_phone, topic, note)
+    fields = validate_fields(item, headcount, contact_name, contact_phone, topic, note)
     activity_type = activity_type or "theme_day"
     if activity_type not in ACTIVITY_TYPES:
         fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
@@ -226,6 +226,12 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
              "menu_item_title": item.title}
     _take_places(item.venue_id, start, end, item.capacity, headcount)
+    if source == "online" and (item.max_live_per_branch is not None or item.max_per_branch_per_month is not None):
+        try:
+            shares.hold(branch.id, item.base_id, item.max_live_per_branch, item.max_per_branch_per_month, day, now)
+        except QuotaExceeded:
+            db.session.rollback()
+            raise
     try:
         booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
     except IntegrityError:  # the same branch's live booking of this slot, committed a moment ago
@@ -247,6 +253,38 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     return booking
 
 
+def book_from_waitlist(entry, item, now: datetime) -> int:
+    """The booking a promoted waitlist entry becomes, its places already taken by the promotion (waitlist.promote):
+    online, pending or approved by the base's rules, its history saying where it came from, the branch told that it
+    is now booked and how to cancel if it is no longer needed. The caller commits. Returns its id."""
+    status = PENDING if item.requires_approval else APPROVED
+    code = new_code()
+    while db.session.execute(_CLASHES, {"branch_id": entry.branch_id, "venue_id": entry.venue_id,
+                                        "starts_at": entry.starts_at, "code": code}).one().code_taken:
+        code = new_code()
+    values = {
+        "code": code, "status": status, "source": "online", "base_id": entry.base_id, "venue_id": entry.venue_id,
+        "menu_item_id": entry.menu_item_id, "branch_id": entry.branch_id, "starts_at": entry.starts_at,
+        "ends_at": entry.ends_at, "day": entry.day, "headcount": entry.headcount, "contact_name": entry.contact_name,
+        "contact_phone": entry.contact_phone, "topic": entry.topic, "note": "", "activity_type": entry.activity_type,
+        "series_id": None, "created_by_id": entry.created_by_id, "created_at": now, "updated_at": now}
+    booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
+    booking = NewBooking(**{**_UNSET, **values, "id": booking_id, "base_name": item.base_name,
+                            "venue_name": item.venue_name, "branch_name": "", "menu_item_title": item.title})
+    lifecycle.record_event(booking, None, "created", "由候补转入", now, from_status=None)
+    lifecycle.record_event(booking, None, "promoted_from_waitlist",
+                           f"候补第 {entry.id} 号：有名额释放，自动转为预约（{entry.headcount} 人）", now)
+    when = clock.when(entry.starts_at)
+    pending_text = "，请等待基地审核" if status == PENDING else f"，签到码 {code}"
+    notify(secretaries_of(entry.branch_id), "waitlist_promoted", booking, f"候补成功：{item.base_name} {when}",
+           f"“{item.title}”{when} 有名额释放，贵支部的候补已自动转为预约（{entry.headcount} 人）{pending_text}。"
+           "如已不需要，请在“我的预约”中取消，把名额留给其他支部。")
+    notify(managers_of(entry.base_id), "booking_created", booking,
+           f"候补转为预约：{entry.branch.name}" + ("（待审核）" if status == PENDING else ""),
+           f"{entry.branch.name} 候补的 {when}“{item.title}”已转为预约，{entry.headcount} 人。")
+    return booking_id
+
+
 # -- changing it -----------------------------------------------------------------------------------
 
 CHANGEABLE = ("headcount", "contact_name", "contact_phone", "topic", "note")
@@ -265,7 +303,7 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
         raise ValidationFailed({name: "该项不能修改。" for name in sorted(unknown)})
     current = {name: getattr(booking, name) for name in CHANGEABLE}
     wanted = {**current, **{k: v for k, v in changes.items() if v is not None or k in ("topic", "note")}}
-    fields = _validate_fields(booking.menu_item, wanted["headcount"], wanted["contact_name"], wanted["contact_phone"],
+    fields = validate_fields(booking.menu_item, wanted["headcount"], wanted["contact_name"], wanted["contact_phone"],
                               wanted["topic"], wanted["note"], partners=booking.partner_headcount)
     on_roster = sum(1 for e in booking.roster if e.branch_id == booking.branch_id)
     if "headcount" not in fields and isinstance(wanted["headcount"], int) and wanted["headcount"] < on_roster:
@@ -295,6 +333,7 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
                 raise SlotFull(f"该场次剩余名额不足，无法增加到 {wanted['headcount']} 人。")
         else:
             lifecycle.release_places(booking, -delta)
+            lifecycle.places_freed(booking, now)
     for name, (_, new) in changed.items():
         setattr(booking, name, new)
     note = "；".join(f"{_FIELD_NAMES[n]}：{old or '（空）'} → {new or '（空）'}" for n, (old, new) in changed.items())

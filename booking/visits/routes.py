@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from booking import permissions
 from booking.errors import on_refusal
-from booking.reservations import services as reservations
+from booking.reservations import services as reservations, waitlist
 from booking.visits import services
 
 bp = Blueprint("visits", __name__)
@@ -20,7 +20,8 @@ def today():
     by_venue: dict = {}
     for b in visits:
         by_venue.setdefault(b.venue, []).append(b)
-    return render_template("visits/today.html", by_venue=by_venue, count=len(visits))
+    return render_template("visits/today.html", by_venue=by_venue, count=len(visits),
+                           waiting=waitlist.waiting_today(current_user))
 
 
 @bp.get("/c/<code>")
