@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from booking import clock
 from booking.lecturers import services as lecturers
@@ -97,6 +98,21 @@ def _a_lived_in_district():
                         time_text="14:00", first=first, last=first + timedelta(days=150), headcount=20,
                         contact_name="王芳", contact_phone="13800000000")
     series.create(user("secretary"), spec)
+    # A full slot with the secretary's branch waiting for it, and shares at the first base.
+    from booking.reservations import waitlist
+    from models import Base
+    full = slot_start(9)
+    booking(secretary="secretary2", start=full, headcount=60)
+    booking(secretary="secretary2", start=full + timedelta(hours=5), headcount=10)
+    from booking.reservations import services as reservations
+    from models import Branch
+    third = db.session.scalar(select(Branch.id).where(
+        Branch.id.not_in([user("secretary").branch_id, user("secretary2").branch_id])).order_by(Branch.id))
+    reservations.create_booking(user("manager"), menu_item_id=item().id, start=full, headcount=20,
+                                contact_name="联系人", contact_phone="13800000000", branch_id=third)
+    waitlist.join(user("secretary"), menu_item_id=item().id, start=full, headcount=10, contact_name="王芳",
+                  contact_phone="13800000000")
+    db.session.get(Base, item().base_id).max_live_per_branch = 5
     db.session.commit()
     return invited
 
