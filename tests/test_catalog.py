@@ -47,7 +47,8 @@ def test_bases_pagination(demo, api):
 def test_base_detail_shape(demo, api):
     body = api.get("/api/v1/bases/1", as_="lecturer").get_json()
     assert body["rules"] == {"min_advance_days": 1, "max_advance_days": 60, "cancel_deadline_hours": 24,
-                             "requires_approval": True, "opens_on_holidays": True}
+                             "requires_approval": True, "opens_on_holidays": True,
+                             "max_live_per_branch": None, "max_per_branch_per_month": None}  # no shares: no limit
     assert {v["kind"] for v in body["venues"]} <= {"museum", "exhibition_hall", "lecture_hall", "service_center", "outdoor", "other"}
     item = body["menu"][0]
     assert set(item) >= {"id", "title", "category", "content_topic", "duration_minutes", "min_group", "max_group",
