@@ -63,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(members.bp)
     from booking import series_routes
     app.register_blueprint(series_routes.bp)
+    from booking.reports import routes as reports
+    app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     # The API authenticates with bearer tokens, never with the session cookie: no CSRF token, no cookie read.
     csrf.exempt(api.bp)

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from booking import clock, permissions
 from booking.extensions import login_manager
 from booking.notify.services import unread_count
-from models import BASE_TYPES, CATEGORIES, ROLES, User, db
+from models import BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, ROLES, SECTORS, User, db
 from models.base import WEEKDAYS
 from models.booking import STATUS_LABELS
 from models.waitlist import WAIT_BADGES, WAIT_STATUSES
@@ -187,7 +187,8 @@ def init_app(app: Flask) -> None:
                 "refusal": lambda action, booking: lifecycle.refusal(action, current_user, booking),
                 "has_endpoint": lambda name: name in current_app.view_functions,
                 "lecturer_channel": _lecturer_channel,
-                "STATUS_LABELS": STATUS_LABELS, "WAIT_STATUSES": WAIT_STATUSES, "WAIT_BADGES": WAIT_BADGES, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES, "unread_count": unread,
+                "STATUS_LABELS": STATUS_LABELS, "WAIT_STATUSES": WAIT_STATUSES, "WAIT_BADGES": WAIT_BADGES, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES,
+                "SECTORS": SECTORS, "LECTURER_CATEGORIES": LECTURER_CATEGORIES, "unread_count": unread,
                 "nav_counts": nav_counts() if available else {}}
 
 

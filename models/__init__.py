@@ -35,6 +35,7 @@ from models.member import Member, RosterEntry, MEMBER_ROLES, MEMBER_STATUSES, AB
 from models.holiday import Holiday, HOLIDAY_KINDS  # noqa: E402
 from models.series import BookingSeries, SeriesOccurrence  # noqa: E402
 from models.notification import Notification  # noqa: E402
+from models.screen import ScreenLink  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 from models.job import JobMark, JobRun  # noqa: E402
 
@@ -48,5 +49,5 @@ __all__ = [
     "ACTIVITY_TYPES", "Member", "RosterEntry", "MEMBER_ROLES", "MEMBER_STATUSES", "ABSENCE_REASONS",
     "BookingPartner", "PartnerStatus", "PARTNER_STATUSES", "WaitlistEntry", "ShareLock", "WaitStatus", "WAIT_STATUSES",
     "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
-    "Notification", "AuditEntry", "JobMark", "JobRun",
+    "Notification", "ScreenLink", "AuditEntry", "JobMark", "JobRun",
 ]

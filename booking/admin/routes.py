@@ -11,6 +11,7 @@ from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
 from booking.errors import on_refusal
+from booking.reports import services as reports
 from booking.views import paginate
 from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
 
@@ -46,7 +47,8 @@ def index():
         ("users", User), ("bases", Base), ("organizations", Organization), ("branches", Branch),
         ("lecturers", Lecturer))}
     recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-    return render_template("admin/index.html", counts=counts, recent=recent)
+    return render_template("admin/index.html", counts=counts, recent=recent, watch=reports.watch(current_user),
+                           stale_days=reports.STALE_PENDING_DAYS)
 
 
 # -- users ---------------------------------------------------------------------------------------

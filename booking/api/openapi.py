@@ -96,11 +96,14 @@ def _responses(doc: dict, has_params: bool) -> dict:
         entry = {"description": "OK" if status < 300 else "Created"}
         if status == 204:
             entry["description"] = "No content"
-        elif schema == "file":  # a document to download
-            binary = {"schema": {"type": "string", "format": "binary"}}
-            entry["content"] = {mime: binary for mime in FILE_TYPES}
-        elif schema:
-            entry["content"] = {"application/json": {"schema": ref(schema)}}
+        elif schema:  # a component, "file" (a document to download), or a tuple of them (chosen by a parameter)
+            entry["content"] = {}
+            for one in (schema if isinstance(schema, tuple) else (schema,)):
+                if one == "file":
+                    binary = {"schema": {"type": "string", "format": "binary"}}
+                    entry["content"].update({mime: binary for mime in FILE_TYPES})
+                else:
+                    entry["content"]["application/json"] = {"schema": ref(one)}
         out[str(status)] = entry
     errors = {s for s in doc["responses"] if s >= 400}
     errors |= {400, 405, 414, 503}  # any request: malformed, wrong method, absurd URL, a database outage

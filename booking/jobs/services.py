@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from booking import clock, permissions
 from booking.errors import InvalidState
 from booking.notify.services import notify, taking_part_secretaries
+from booking.reports import services as reports
 from booking.reservations import waitlist
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
 from models import Booking, JobMark, User, db
@@ -137,6 +138,11 @@ def manager_digest(now: datetime | None = None) -> str:
                  for b in visits]
         body = (f"今天有 {len(visits)} 批活动：\n" + "\n".join(lines) if visits else "今天没有预约的活动。") + \
             f"\n待审核的预约：{waiting} 个。"
+        watch = reports.watch(manager, now=now)  # what concerns their bases on the watch list
+        if watch.stale_pending:
+            body += f"\n其中等待审核超过 {reports.STALE_PENDING_DAYS} 天的：{len(watch.stale_pending)} 个，请尽快处理。"
+        if watch.idle_bases:
+            body += f"\n今年以来还没有活动的基地：{'、'.join(b.name for b in watch.idle_bases)}。"
         notify([manager], "digest", None, f"今日概览：{len(visits)} 批活动，{waiting} 个待审核", body)
         db.session.commit()
         sent += 1

@@ -8,9 +8,12 @@ from booking import permissions
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations.lifecycle import ACCEPTED, COUNTED, TAKING_PART
-from models import BASE_TYPES, Base, Booking, BookingPartner, Branch, Lecturer, Organization, db
+from models import BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, Lecturer, Organization, db
 
-GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "lecturer": "讲师"}
+GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "sector": "党组织领域",
+          "lecturer": "讲师"}
+# Groups where a joint visit counts once for each taking-part organisation (or sector), with its own part.
+BY_PARTS = ("organization", "sector")
 
 
 @dataclass
@@ -62,6 +65,11 @@ def _parts(conditions, user: Actor):
     return union_all(host, partner).subquery("parts")
 
 
+def parts_of(user: Actor, start: date, end: date):
+    """The taking-part branches' parts of the counted visits of a period in the user's scope (see `_parts`)."""
+    return _parts([Booking.status == COUNTED, Booking.day >= start, Booking.day <= end], user)
+
+
 def _grouped(stmt, group_by: str):
     """The statement joined to what `group_by` groups by (all but organisation), with the key and label columns."""
     if group_by == "base":
@@ -95,7 +103,7 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
         conditions.append(Booking.day >= start)
     if end:
         conditions.append(Booking.day <= end)
-    by_parts = user.role == "secretary" or group_by == "organization"
+    by_parts = user.role == "secretary" or group_by in BY_PARTS
     if by_parts:
         parts = _parts(conditions, user)
         measures = (func.count(), func.coalesce(func.sum(parts.c.n), 0), func.coalesce(func.sum(parts.c.rating), 0),
@@ -116,6 +124,17 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
                        func.count(per_org.c.rating), Organization.id.label("key"), Organization.name.label("label"))
                 .join(Organization, Organization.id == per_org.c.org)
                 .group_by(Organization.id, Organization.name).order_by(Organization.id))
+    elif group_by == "sector":
+        # Likewise once in a sector (机关, 街道社区, …) however many of its organisations took part.
+        per_sector = (select(parts.c.booking_id, Organization.sector.label("sector"), func.sum(parts.c.n).label("n"),
+                             func.max(parts.c.rating).label("rating"))
+                      .join(Branch, Branch.id == parts.c.branch_id)
+                      .join(Organization, Organization.id == Branch.organization_id)
+                      .group_by(parts.c.booking_id, Organization.sector).subquery("per_sector"))
+        stmt = (select(func.count(), func.coalesce(func.sum(per_sector.c.n), 0),
+                       func.coalesce(func.sum(per_sector.c.rating), 0), func.count(per_sector.c.rating),
+                       per_sector.c.sector.label("key"), per_sector.c.sector.label("label"))
+                .group_by(per_sector.c.sector).order_by(per_sector.c.sector))
     elif by_parts:
         stmt = _grouped(base_stmt.join(Booking, Booking.id == parts.c.booking_id), group_by)
     else:
@@ -125,12 +144,14 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
     for batches, person_times, rating_sum, rated, k, lab in db.session.execute(stmt):
         if group_by == "base_type":
             lab = BASE_TYPES.get(k, k)
+        elif group_by == "sector":
+            lab = SECTORS.get(k, k)
         rows.append(Row(k, lab, int(batches), int(person_times), _average(rating_sum, rated)))
         for i, v in enumerate((batches, person_times, rating_sum, rated)):
             sums[i] += int(v)
     if with_idle and group_by in ("base", "base_type") and user.role in ("admin", "manager"):
         rows = _with_idle(user, group_by, rows)
-    if group_by == "organization" and user.role != "secretary":
+    if group_by in BY_PARTS and user.role != "secretary":
         # Organisations each count the joint visits they took part in: the total counts each visit once.
         sums = [int(v) for v in db.session.execute(
             _scope(select(func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
@@ -138,7 +159,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
                    user)).one()]
     elif group_by == "lecturer":  # visits without a lecturer count in the total too
         sums = [int(v) for v in db.session.execute(base_stmt).one()]
-    # Every completed visit falls in exactly one base, type and month: those rows add up to the total.
+    # Every completed visit falls in exactly one base, type and month: those rows add up to the total (not the
+    # organisations' or sectors', which each count the joint visits they took part in).
     total = Row("total", "合计", sums[0], sums[1], _average(sums[2], sums[3]))
     return rows, total
 

@@ -1,0 +1,1 @@
+"""The district's report, its watch list and the big screen."""

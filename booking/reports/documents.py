@@ -1,0 +1,69 @@
+"""The district's report as a Word document: the figures in the work report's own sentences, ready to paste into
+the year's summary, with the figures by sector and by base as tables."""
+import io
+
+from booking.reports.services import Summary, change_text
+from models import BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _listing(counts: dict[str, int], labels: dict[str, str], unit: str) -> str:
+    """基础型 2 个、红色型 1 个 (the kinds that have any)."""
+    return "、".join(f"{labels[k]} {n} {unit}" for k, n in counts.items() if n)
+
+
+def sentences(now: Summary, before: Summary) -> list[str]:
+    """The report's paragraphs, each figure as the statistics count it."""
+    kinds = "、".join(BASE_TYPES[k] for k, n in now.bases_by_type.items() if n) or "各类"
+    online, offline = now.by_source["online"], now.by_source["offline"]
+    satisfaction = f"活动满意度平均 {now.satisfaction:.2f} 分（满分 5 分）。" if now.satisfaction is not None else ""
+    return [
+        f"{now.period_text}，{now.scope_label}打造{kinds}等不同类型的开放式组织生活基地 {now.bases_total} 个"
+        + (f"（{_listing(now.bases_by_type, BASE_TYPES, '个')}）" if now.bases_total else "")
+        + f"，制定特色菜单 {now.items_total} 项"
+        + (f"（{_listing(now.items_by_category, CATEGORIES, '项')}）" if now.items_total else "")
+        + f"，开发线上线下预约，打造由 {now.lecturers_total} 名志愿者组成的讲师团队"
+        + (f"（{_listing(now.lecturers_by_category, LECTURER_CATEGORIES, '名')}）" if now.lecturers_total else "")
+        + "。",
+        f"先后有 {now.batches} 批 {now.person_times} 人次到基地开展活动，服务党支部 {now.branches_served} 个；"
+        f"其中线上预约 {online.batches} 批 {online.person_times} 人次，线下登记 {offline.batches} 批 "
+        f"{offline.person_times} 人次。批次{change_text(now.batches, before.batches)}，"
+        f"人次{change_text(now.person_times, before.person_times)}。",
+        f"开展讲习活动 {now.lecture_sessions} 场，参与活动 {now.lecture_participants} 人次。{satisfaction}",
+    ]
+
+
+def summary_docx(now: Summary, before: Summary) -> bytes:
+    """The Word document of the report (python-docx; Chinese in SimSun/SimHei as the record's documents)."""
+    from booking.members.documents import _new_docx
+    doc = _new_docx()
+    doc.add_heading(f"{now.scope_label}开放式组织生活基地工作情况（{now.period_text}）", level=1)
+    for text in sentences(now, before):
+        doc.add_paragraph(text)
+    doc.add_heading("附表一 按党组织领域", level=2)
+    _table(doc, ["领域", "批次", "人次"], [[r.label, r.batches, r.person_times] for r in now.by_sector])
+    doc.add_heading("附表二 按基地", level=2)
+    _table(doc, ["基地", "批次", "人次", "满意度"],
+           [[r.label, r.batches, r.person_times, f"{r.satisfaction:.2f}" if r.satisfaction is not None else "—"]
+            for r in now.by_base] + [["合计", now.batches, now.person_times,
+                                      f"{now.satisfaction:.2f}" if now.satisfaction is not None else "—"]])
+    doc.add_paragraph(f"口径：批次为已完成的活动，人次为实到人数之和；联合活动在合计中只计一批。上年同期为"
+                      f"{before.period_text}。")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _table(doc, header: list[str], rows: list[list]) -> None:
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header):
+        cell.text = text
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row):
+            cell.text = str(value)
+
+
+def file_name(now: Summary) -> str:
+    return f"开放式组织生活基地工作情况-{now.start:%Y%m%d}-{now.end:%Y%m%d}.docx"

@@ -1,0 +1,103 @@
+"""Report pages: the summary with its charts and Word document, the watch list, and the big screen."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from booking import clock, exports, permissions
+from booking.errors import on_refusal
+from booking.reports import documents, screen, services
+from booking.views import paginate
+
+bp = Blueprint("reports", __name__)
+
+
+def _dates():
+    """The period asked for (None for either end: the default); a bad date is a refusal with a message."""
+    from booking.errors import ValidationFailed
+    out = []
+    for name in ("from", "to"):
+        raw = (request.args.get(name) or "").strip()
+        try:
+            out.append(clock.parse_date(raw) if raw else None)
+        except ValueError:
+            raise ValidationFailed({name: "日期应为 YYYY-MM-DD 格式。"}) from None
+    return out
+
+
+def _only_report_readers():
+    if not permissions.works_for_bases(current_user):
+        abort(403)
+
+
+@bp.get("/reports/")
+@login_required
+def index():
+    """The period's figures beside the same period a year earlier, with charts and the Word document."""
+    _only_report_readers()
+    on_refusal("reports/index.html", status=422, more=lambda: {"now": None, "before": None, "start": None, "end": None})
+    start, end = _dates()
+    now, before = services.with_year_earlier(current_user, start, end)
+    watch = services.watch(current_user, now.start, now.end)
+    return render_template("reports/index.html", now=now, before=before, start=now.start, end=now.end, watch=watch,
+                           change=services.change_text, sentences=documents.sentences(now, before),
+                           sectors=services.sectors_side_by_side(now, before))
+
+
+@bp.get("/reports/summary.docx")
+@login_required
+def summary_docx():
+    """The report's Word document."""
+    _only_report_readers()
+    start, end = _dates()
+    now, before = services.with_year_earlier(current_user, start, end)
+    return exports.attachment(documents.summary_docx(now, before), documents.DOCX_MIME, documents.file_name(now))
+
+
+@bp.get("/reports/watch")
+@login_required
+def watch():
+    """The watch list: idle branches (the district), idle bases, requests waiting over two days, busy lecturers."""
+    _only_report_readers()
+    on_refusal(redirect_to=url_for(".watch"))
+    start, end = _dates()
+    start, end = services.period(start, end)
+    found = services.watch(current_user, start, end)
+    idle = paginate(services.inactive_branches_query(current_user, start, end), per_page=30) \
+        if permissions.is_admin(current_user) else None
+    last = services.last_activities([b.id for b in idle.items]) if idle else {}
+    return render_template("reports/watch.html", watch=found, idle=idle, last=last, start=start, end=end,
+                           stale_days=services.STALE_PENDING_DAYS)
+
+
+@bp.route("/reports/screen", methods=["GET", "POST"])
+@login_required
+def screen_link():
+    """The admin sets up (or renews, or stops) the big screen's read-only link."""
+    if not permissions.is_admin(current_user):
+        abort(403)
+    token = None
+    if request.method == "POST":
+        from booking.forms import Form
+        if not Form().validate_on_submit():
+            abort(400)
+        if request.form.get("action") == "revoke":
+            screen.revoke(current_user)
+            flash("数据大屏链接已停用。", "success")
+            return redirect(url_for(".screen_link"))
+        token = screen.renew(current_user)
+    return render_template("reports/screen_link.html", link=screen.current(), token=token)
+
+
+@bp.get("/screen/<token>")
+def screen_page(token):
+    """The big screen: no login, no cookie; it refreshes its figures by itself."""
+    if not screen.is_valid(token):
+        abort(404)
+    return render_template("reports/screen.html", token=token, data=screen.figures())
+
+
+@bp.get("/screen/<token>/data.json")
+def screen_data(token):
+    """The screen's figures, fetched again every minute."""
+    if not screen.is_valid(token):
+        abort(404)
+    return screen.figures()

@@ -1,0 +1,98 @@
+"""The big screen of the district office (数据大屏): a secret read-only link the admin renews, and its figures.
+
+The screen logs nobody in and sets no cookie: a shared display in a hall should not hold anyone's session. Only the
+link's hash is kept; renewing it ends the old link at once.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+
+from booking import audit, clock, permissions
+from booking.errors import NotAllowed
+from booking.reports import services as reports
+from booking.stats import services as stats
+from models import BASE_TYPES, db
+from models.screen import ScreenLink
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current() -> ScreenLink | None:
+    """The link in use, if any."""
+    return db.session.scalar(select(ScreenLink).where(ScreenLink.revoked_at.is_(None)).order_by(ScreenLink.id.desc()))
+
+
+def renew(actor, now: datetime | None = None) -> str:
+    """A new link for the screen (admins only); the old one stops working. Returns the token, shown once."""
+    if not permissions.is_admin(actor):
+        raise NotAllowed("只有区委组织部管理员可以设置数据大屏。")
+    now = now or clock.now()
+    db.session.execute(update(ScreenLink).where(ScreenLink.revoked_at.is_(None)).values(revoked_at=now))
+    token = secrets.token_urlsafe(24)
+    db.session.add(ScreenLink(token_hash=_hash(token), created_by_id=actor.id, created_at=now))
+    audit.record(actor, "screen_link_renewed", "screen", None, "数据大屏链接已更新，旧链接失效")
+    db.session.commit()
+    return token
+
+
+def revoke(actor, now: datetime | None = None) -> None:
+    """Stop the screen's link (admins only)."""
+    if not permissions.is_admin(actor):
+        raise NotAllowed("只有区委组织部管理员可以设置数据大屏。")
+    db.session.execute(update(ScreenLink).where(ScreenLink.revoked_at.is_(None)).values(revoked_at=now or clock.now()))
+    audit.record(actor, "screen_link_revoked", "screen", None, "数据大屏链接已停用")
+    db.session.commit()
+
+
+def is_valid(token: str) -> bool:
+    """Whether the link is the one in use."""
+    if not token or len(token) > 100:
+        return False
+    return db.session.scalar(select(ScreenLink.id).where(ScreenLink.token_hash == _hash(token),
+                                                         ScreenLink.revoked_at.is_(None))) is not None
+
+
+@dataclass
+class District:
+    """The district as the screen's reader: it sees what the district's admin sees, and nothing else."""
+
+    id: None = None
+    role: str = "admin"
+    branch_id: None = None
+    lecturer_id: None = None
+    is_authenticated: bool = True
+
+    @property
+    def base_ids(self) -> list[int]:
+        return []
+
+
+def figures(today: date | None = None) -> dict:
+    """This year's figures for the screen, as JSON."""
+    today = today or clock.local_today()
+    district = District()
+    start = date(today.year, 1, 1)
+    now = reports.summary(district, start, today)
+    by_month, _ = stats.compute(district, "month", start, today)
+    by_type = {r.key: r.batches for r in stats.compute(district, "base_type", start, today)[0]}
+    return {
+        "year": today.year, "updated_at": clock.iso(clock.now()),
+        "tiles": [
+            {"label": "开放式组织生活基地", "value": now.bases_total, "unit": "个"},
+            {"label": "活动批次", "value": now.batches, "unit": "批"},
+            {"label": "参加人次", "value": now.person_times, "unit": "人次"},
+            {"label": "服务党支部", "value": now.branches_served, "unit": "个"},
+            {"label": "讲习活动", "value": now.lecture_sessions, "unit": "场"},
+            {"label": "志愿讲师", "value": now.lecturers_total, "unit": "名"},
+        ],
+        "by_month": {"labels": [r.label for r in by_month], "batches": [r.batches for r in by_month],
+                     "person_times": [r.person_times for r in by_month]},
+        "by_type": {"labels": [BASE_TYPES[k] for k in BASE_TYPES], "values": [by_type.get(k, 0) for k in BASE_TYPES]},
+        "by_sector": {"labels": [r.label for r in now.by_sector], "values": [r.batches for r in now.by_sector]},
+    }
+

@@ -1,0 +1,256 @@
+"""The district's report (工作总结的数据) and its watch list (监督预警), from SQL aggregates in one scope.
+
+Every figure of the summary for a period comes from here: the page, the API, the Word document and the big screen
+read the same `Summary`. Batches, person-times and satisfaction are the statistics' own numbers (`stats.compute`),
+so the report and the statistics page never disagree. An admin sees the district, a manager their bases.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, distinct, func, or_, select
+
+from booking import clock, permissions
+from booking.errors import NotAllowed, ValidationFailed
+from booking.permissions import Actor
+from booking.reservations.lifecycle import ACCEPTED, COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, PENDING, TAKING_PART
+from booking.stats import services as stats
+from models import (BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, SECTORS, Base, Booking, BookingPartner, Branch,
+                    Lecturer, MenuItem, Organization, db)
+
+STALE_PENDING_DAYS = 2
+
+
+def _scope(actor: Actor) -> list[int] | None:
+    """The bases the actor's report covers: None for the district (an admin), the manager's own bases."""
+    if permissions.is_admin(actor):
+        return None
+    if getattr(actor, "role", None) == "manager":
+        return list(actor.base_ids or [-1])
+    raise NotAllowed("只有区委组织部管理员和基地管理员可以查看报表。")
+
+
+def period(start: date | None, end: date | None, today: date | None = None) -> tuple[date, date]:
+    """The report's period: both ends inclusive, this year so far by default; a reversed one is refused (422)."""
+    today = today or clock.local_today()
+    start = start or date(today.year, 1, 1)
+    end = end or max(today, start)
+    if end < start:
+        raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
+    if (end - start).days > 366 * 10:
+        raise ValidationFailed({"from": "统计期间最长十年。"})
+    return start, end
+
+
+def year_earlier(day: date) -> date:
+    """The same day a year earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass
+class Figures:
+    batches: int
+    person_times: int
+
+
+@dataclass
+class Summary:
+    """What a work report quotes for one period, in one scope."""
+
+    start: date
+    end: date
+    scope_label: str
+    bases_total: int
+    bases_by_type: dict[str, int]
+    items_total: int
+    items_by_category: dict[str, int]
+    lecturers_total: int
+    lecturers_by_category: dict[str, int]
+    batches: int
+    person_times: int
+    branches_served: int
+    by_sector: list[stats.Row]
+    lecture_sessions: int
+    lecture_participants: int
+    by_source: dict[str, Figures]
+    satisfaction: float | None
+    by_base: list[stats.Row] = field(default_factory=list)
+
+    @property
+    def period_text(self) -> str:
+        return f"{self.start:%Y年%m月%d日}至{self.end:%Y年%m月%d日}"
+
+
+def _counts(stmt, keys) -> dict[str, int]:
+    found = dict(db.session.execute(stmt).all())
+    return {k: int(found.get(k, 0)) for k in keys}
+
+
+def summary(actor: Actor, start: date | None = None, end: date | None = None) -> Summary:
+    """The figures of the period for the actor's scope (see the module)."""
+    bases = _scope(actor)
+    start, end = period(start, end)
+    in_scope = (lambda column: column.in_(bases)) if bases is not None else (lambda column: True)  # noqa: E731
+    by_type = _counts(select(Base.type, func.count()).where(Base.active.is_(True), in_scope(Base.id))
+                      .group_by(Base.type), BASE_TYPES)
+    by_category = _counts(select(MenuItem.category, func.count()).join(Base, Base.id == MenuItem.base_id)
+                          .where(MenuItem.active.is_(True), Base.active.is_(True), in_scope(MenuItem.base_id))
+                          .group_by(MenuItem.category), CATEGORIES)
+    counted = (Booking.status == COUNTED, Booking.day >= start, Booking.day <= end, in_scope(Booking.base_id))
+    if bases is None:  # the district's pool of volunteer lecturers
+        lecturers = select(Lecturer.category, func.count()).where(Lecturer.active.is_(True)).group_by(Lecturer.category)
+    else:  # a base's: the lecturers who gave its sessions in the period
+        gave = select(distinct(Booking.lecturer_id)).where(*counted, Booking.lecturer_status == ACCEPTED)
+        lecturers = select(Lecturer.category, func.count()).where(Lecturer.id.in_(gave)).group_by(Lecturer.category)
+    by_lecturer_category = _counts(lecturers, LECTURER_CATEGORIES)
+
+    _, total = stats.compute(actor, "base_type", start, end)
+    by_base, _ = stats.compute(actor, "base", start, end, with_idle=True)
+    by_sector, _ = stats.compute(actor, "sector", start, end)
+    served = db.session.scalar(select(func.count(distinct(stats.parts_of(actor, start, end).c.branch_id)))) or 0
+    sessions, participants = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Booking.visitor_count), 0))
+        .where(*counted, Booking.lecturer_id.is_not(None), Booking.lecturer_status == ACCEPTED)).one()
+    by_source = {source: Figures(0, 0) for source in ("online", "offline")}
+    for source, n, people in db.session.execute(
+            select(Booking.source, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0))
+            .where(*counted).group_by(Booking.source)):
+        by_source[source] = Figures(int(n), int(people))
+    label = "全区" if bases is None else "、".join(db.session.scalars(
+        select(Base.name).where(Base.id.in_(bases)).order_by(Base.id)))
+    return Summary(
+        start=start, end=end, scope_label=label,
+        bases_total=sum(by_type.values()), bases_by_type=by_type,
+        items_total=sum(by_category.values()), items_by_category=by_category,
+        lecturers_total=sum(by_lecturer_category.values()), lecturers_by_category=by_lecturer_category,
+        batches=total.batches, person_times=total.person_times, branches_served=int(served),
+        by_sector=by_sector, lecture_sessions=int(sessions), lecture_participants=int(participants),
+        by_source=by_source, satisfaction=total.satisfaction, by_base=by_base)
+
+
+def with_year_earlier(actor: Actor, start: date | None = None, end: date | None = None) -> tuple[Summary, Summary]:
+    """The period's summary and the same period a year earlier."""
+    now = summary(actor, start, end)
+    return now, summary(actor, year_earlier(now.start), year_earlier(now.end))
+
+
+def sectors_side_by_side(now: Summary, before: Summary) -> dict:
+    """The sectors either period counted, in the sectors' order, with both periods' batches (for one chart)."""
+    this = {r.key: r.batches for r in now.by_sector}
+    that = {r.key: r.batches for r in before.by_sector}
+    keys = [k for k in SECTORS if k in this or k in that]
+    return {"labels": [SECTORS[k] for k in keys], "now": [this.get(k, 0) for k in keys],
+            "before": [that.get(k, 0) for k in keys]}
+
+
+def change_text(now: int, before: int) -> str:
+    """较上年同期 …: how a figure moved against the same period a year earlier."""
+    if before == 0:
+        return "上年同期为 0" if now else "与上年同期持平"
+    diff = now - before
+    if diff == 0:
+        return "与上年同期持平"
+    return f"较上年同期{'增加' if diff > 0 else '减少'} {abs(diff)}（{diff / before:+.1%}）"
+
+
+# -- the watch list --------------------------------------------------------------------------------
+
+def _took_part(branch_column, conditions):
+    """Whether the branch took part (host or accepted partner) in a counted visit meeting `conditions`."""
+    hosted = select(Booking.id).where(Booking.branch_id == branch_column, Booking.status == COUNTED, *conditions)
+    joined = (select(BookingPartner.id).join(Booking, Booking.id == BookingPartner.booking_id)
+              .where(BookingPartner.branch_id == branch_column, BookingPartner.status == TAKING_PART.value,
+                     Booking.status == COUNTED, *conditions))
+    return or_(hosted.exists(), joined.exists())
+
+
+def _last_activity(branch_column):
+    """The day of the branch's last completed visit ever, hosted or joined (None: never)."""
+    last_hosted = (select(func.max(Booking.day)).where(Booking.branch_id == branch_column, Booking.status == COUNTED)
+                   .scalar_subquery())
+    last_joined = (select(func.max(Booking.day)).join(BookingPartner, BookingPartner.booking_id == Booking.id)
+                   .where(BookingPartner.branch_id == branch_column, BookingPartner.status == TAKING_PART.value,
+                          Booking.status == COUNTED).scalar_subquery())
+    return case((last_hosted.is_(None), last_joined), (last_joined.is_(None), last_hosted),
+                (last_hosted > last_joined, last_hosted), else_=last_joined)
+
+
+def inactive_branches_query(actor: Actor, start: date, end: date):
+    """Active branches with no completed visit in the period (the district's, an admin only), the longest idle first
+    (never, then the longest ago). `last_activities` gives each one's last day."""
+    if not permissions.is_admin(actor):
+        raise NotAllowed("只有区委组织部管理员可以查看支部活动预警。")
+    start, end = period(start, end)
+    last = _last_activity(Branch.id)
+    return (select(Branch).join(Organization, Organization.id == Branch.organization_id)
+            .where(Branch.active.is_(True), ~_took_part(Branch.id, (Booking.day >= start, Booking.day <= end)))
+            .order_by(last.is_not(None), last, Branch.id))
+
+
+def last_activities(branch_ids: list[int]) -> dict[int, date | None]:
+    """The day of each branch's last completed visit (None: never), for a page of the watch list."""
+    if not branch_ids:
+        return {}
+    return dict(db.session.execute(select(Branch.id, _last_activity(Branch.id)).where(Branch.id.in_(branch_ids))).all())
+
+
+@dataclass
+class Watch:
+    """What needs a look: counts with the first few of each."""
+
+    idle_branches: int
+    idle_bases: list
+    stale_pending: list
+    busy_lecturers: list
+    first_idle: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.idle_branches + len(self.idle_bases) + len(self.stale_pending) + len(self.busy_lecturers)
+
+
+def watch(actor: Actor, start: date | None = None, end: date | None = None, now: datetime | None = None) -> Watch:
+    """The watch list of the actor's scope: idle branches (the district only), bases with no visit in the period,
+    requests waiting more than two days, lecturers at or over their monthly limit."""
+    bases = _scope(actor)
+    now = now or clock.now()
+    start, end = period(start, end, clock.local_today(now))
+    in_scope = (lambda column: column.in_(bases)) if bases is not None else (lambda column: True)  # noqa: E731
+    visited = select(Booking.base_id).where(Booking.status == COUNTED, Booking.day >= start, Booking.day <= end)
+    idle_bases = db.session.scalars(select(Base).where(Base.active.is_(True), in_scope(Base.id),
+                                                       Base.id.not_in(visited)).order_by(Base.id)).all()
+    stale = db.session.scalars(select(Booking).where(
+        Booking.status == PENDING, Booking.created_at <= now - timedelta(days=STALE_PENDING_DAYS),
+        Booking.starts_at > now, in_scope(Booking.base_id)).order_by(Booking.created_at).limit(50)).all()
+    first, last = _month(clock.local(now).date())
+    month_sessions = (select(Booking.lecturer_id, func.count().label("n")).where(
+        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
+        Booking.status.in_(ENGAGING_LECTURER), Booking.day >= first, Booking.day <= last)
+        .group_by(Booking.lecturer_id).subquery())
+    busy = db.session.execute(
+        select(Lecturer, month_sessions.c.n).join(month_sessions, month_sessions.c.lecturer_id == Lecturer.id)
+        .where(Lecturer.monthly_limit.is_not(None), month_sessions.c.n >= Lecturer.monthly_limit)
+        .order_by(Lecturer.id)).all()
+    if bases is not None:  # a manager: the lecturers engaged at their bases
+        mine = set(db.session.scalars(select(Booking.lecturer_id).where(
+            in_scope(Booking.base_id), Booking.day >= first, Booking.day <= last, Booking.lecturer_id.is_not(None))))
+        busy = [row for row in busy if row[0].id in mine]
+    idle, first_idle = 0, []
+    if bases is None:
+        query = inactive_branches_query(actor, start, end)
+        idle = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        first_idle = db.session.scalars(query.limit(5)).all()
+    return Watch(idle_branches=idle, idle_bases=list(idle_bases), stale_pending=list(stale),
+                 busy_lecturers=[(lecturer, int(n)) for lecturer, n in busy], first_idle=first_idle)
+
+
+def _month(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def sector_label(code: str) -> str:
+    return SECTORS.get(code, code)
+

@@ -1,0 +1,21 @@
+// The report's charts (Chart.js, vendored): this period beside the same period a year earlier.
+(function () {
+  var source = document.getElementById("report-data");
+  if (!source || !window.Chart) return;
+  var data = JSON.parse(source.textContent);
+  function draw(id, labels, now, before) {
+    var canvas = document.getElementById(id);
+    if (!canvas) return;
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: [
+        { label: "本期", data: now, backgroundColor: "#b3121b" },
+        { label: "上年同期", data: before, backgroundColor: "#8a8f98" }
+      ] },
+      options: { responsive: true, animation: false,
+                 scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "批次" } } } }
+    });
+  }
+  draw("chart-sector", data.sectors, data.now, data.before);
+  draw("chart-source", ["线上预约", "线下登记"], data.source, data.source_before);
+})();

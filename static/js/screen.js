@@ -1,0 +1,39 @@
+// The big screen's charts, redrawn from the figures fetched again every minute (no cookie is sent or kept).
+(function () {
+  var main = document.querySelector("[data-screen-url]");
+  var first = document.getElementById("screen-data");
+  if (!main || !first || !window.Chart) return;
+  Chart.defaults.font.size = 16;
+  var charts = {};
+  function chart(id, config) {
+    if (charts[id]) { charts[id].data = config.data; charts[id].update(); return; }
+    var canvas = document.getElementById(id);
+    if (canvas) charts[id] = new Chart(canvas, config);
+  }
+  function bars(labels, datasets, stacked) {
+    return { type: "bar", data: { labels: labels, datasets: datasets },
+             options: { responsive: true, animation: false, indexAxis: stacked ? "y" : "x",
+                        plugins: { legend: { display: datasets.length > 1 } },
+                        scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } } } };
+  }
+  function show(data) {
+    data.tiles.forEach(function (t, i) {
+      var el = document.querySelector('[data-tile="' + i + '"]');
+      if (el) el.textContent = t.value;
+    });
+    var updated = document.getElementById("updated");
+    if (updated) updated.textContent = data.updated_at.slice(11, 16);
+    chart("screen-month", bars(data.by_month.labels, [
+      { label: "批次", data: data.by_month.batches, backgroundColor: "#b3121b" },
+      { label: "人次", data: data.by_month.person_times, backgroundColor: "#e0a100" }]));
+    chart("screen-type", bars(data.by_type.labels, [{ label: "批次", data: data.by_type.values, backgroundColor: "#b3121b" }], true));
+    chart("screen-sector", bars(data.by_sector.labels, [{ label: "批次", data: data.by_sector.values, backgroundColor: "#0b5394" }], true));
+  }
+  show(JSON.parse(first.textContent));
+  setInterval(function () {
+    fetch(main.getAttribute("data-screen-url"), { credentials: "omit", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) show(data); })
+      .catch(function () { /* the network is back next minute */ });
+  }, 60000);
+})();
