@@ -23,9 +23,17 @@
     });
     var updated = document.getElementById("updated");
     if (updated) updated.textContent = data.updated_at.slice(11, 16);
-    chart("screen-month", bars(data.by_month.labels, [
-      { label: "批次", data: data.by_month.batches, backgroundColor: "#b3121b" },
-      { label: "人次", data: data.by_month.person_times, backgroundColor: "#e0a100" }]));
+    chart("screen-month", {
+      type: "bar",
+      data: { labels: data.by_month.labels, datasets: [
+        { label: "批次", data: data.by_month.batches, backgroundColor: "#b3121b", yAxisID: "batches" },
+        { label: "人次", data: data.by_month.person_times, type: "line", borderColor: "#e0a100",
+          backgroundColor: "#e0a100", yAxisID: "people" }] },
+      options: { responsive: true, animation: false,
+                 scales: { batches: { position: "left", beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "批次" } },
+                           people: { position: "right", beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false },
+                                     title: { display: true, text: "人次" } } } }
+    });
     chart("screen-type", bars(data.by_type.labels, [{ label: "批次", data: data.by_type.values, backgroundColor: "#b3121b" }], true));
     chart("screen-sector", bars(data.by_sector.labels, [{ label: "批次", data: data.by_sector.values, backgroundColor: "#0b5394" }], true));
   }
