@@ -71,15 +71,25 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-load")
     @click.option("--bookings", "n", type=click.IntRange(1, 10_000_000), required=True, help="How many bookings to add.")
     @click.option("--seed", default=2026, help="Random seed (the same seed gives the same data).")
-    def seed_load(n, seed):
-        """Add N bookings on top of the demo data, for benchmarks (bulk inserts, with a progress bar)."""
+    @click.option("--secretaries", type=click.IntRange(0, 100_000), default=0,
+                  help="Also give that many generated branches a secretary account (password demo-pass-2026).")
+    def seed_load(n, seed, secretaries):
+        """Add N bookings on top of the demo data and of earlier runs, for benchmarks (bulk inserts, progress bar)."""
         import time as _time
+        from sqlalchemy.exc import SQLAlchemyError
         from booking import loadgen, seed as demo
-        demo.load_demo()
-        began = _time.monotonic()
-        made = loadgen.load(n, seed)
-        click.echo(f"已生成 {made['bookings']} 个预约（{made['venues']} 个场馆，{made['branches']} 个支部），"
-                   f"用时 {_time.monotonic() - began:.1f} 秒。")
+        try:
+            demo.load_demo()
+            began = _time.monotonic()
+            made = loadgen.load(n, seed, secretaries)
+        except SQLAlchemyError as err:  # one line a person can act on, not a traceback
+            from models import db
+            db.session.rollback()
+            reason = str(getattr(err, "orig", err)).splitlines()[0][:200]
+            raise click.ClickException(f"生成压测数据失败：{reason}") from None
+        click.echo(f"已生成 {made['bookings']} 个预约（第 {made['run']} 次生成，{made['venues']} 个场馆，"
+                   f"{made['branches']} 个支部" + (f"，{made['secretaries']} 个书记账号" if made["secretaries"] else "")
+                   + f"），用时 {_time.monotonic() - began:.1f} 秒。")
 
     @app.cli.group("jobs")
     def jobs():

@@ -9,7 +9,7 @@ import random
 from datetime import time, timedelta
 
 import click
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, or_, select, text
 
 from booking import clock
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, CANCELLED, COMPLETED, NO_SHOW, PENDING
@@ -34,7 +34,15 @@ def _structure(n: int) -> tuple[int, int]:
     return venues + venues % 2, max(200, min(5000, n // 400))
 
 
-def _make_catalogue(venues: int, branches: int, rng: random.Random):
+def _run_number() -> int:
+    """Which run of seed-load on this database this is (1 for the first): generated names carry it, so a second
+    run adds new organisations, bases and lecturers beside the first run's instead of colliding with them."""
+    first_orgs = select(func.count()).select_from(Organization).where(or_(
+        Organization.name.like("生成党组织___-0000"), Organization.name.like("生成党组织0000-%")))
+    return (db.session.scalar(first_orgs) or 0) + 1
+
+
+def _make_catalogue(venues: int, branches: int, rng: random.Random, run: int):
     """Bases of two venues each, their weekly slots and menus; organisations, branches and lecturers."""
     start = (db.session.scalar(select(func.count()).select_from(Base)) or 0) + 1
     made_venues, items = [], []
@@ -61,25 +69,28 @@ def _make_catalogue(venues: int, branches: int, rng: random.Random):
             items.append(item)
     orgs = []
     for k in range(max(1, branches // 20)):
-        org = Organization(name=f"生成党组织{k:04d}-{rng.randrange(10**6)}", sector=rng.choice(
+        org = Organization(name=f"生成党组织{run:03d}-{k:04d}", sector=rng.choice(
             ["government", "community", "state_enterprise", "new_organization", "institution"]))
         db.session.add(org)
         orgs.append(org)
     db.session.flush()
     branch_rows = [Branch(organization_id=orgs[b % len(orgs)].id, name=f"第{b:05d}支部") for b in range(branches)]
     db.session.add_all(branch_rows)
-    lecturers = [Lecturer(name=f"生成讲师{k:03d}", category=rng.choice(["cadre", "model", "grassroots"]),
+    lecturers = [Lecturer(name=f"生成讲师{run:03d}-{k:03d}", category=rng.choice(["cadre", "model", "grassroots"]),
                           topic_rows=[LecturerTopic(topic=t) for t in rng.sample(TOPICS, 2)]) for k in range(50)]
     db.session.add_all(lecturers)
     db.session.commit()
     return items, [b.id for b in branch_rows], [lec.id for lec in lecturers]
 
 
-def load(n: int, seed: int = 2026) -> dict:
-    """Add n bookings; returns what was made."""
-    rng = random.Random(seed)
+def load(n: int, seed: int = 2026, secretaries: int = 0) -> dict:
+    """Add n bookings on top of what is there (a second run adds n more); with `secretaries`, that many generated
+    branches get a secretary who can log in (the rush benchmark's clients). Returns what was made."""
+    run = _run_number()
+    rng = random.Random(seed + run - 1)
     venues, branches = _structure(n)
-    items, branch_ids, lecturer_ids = _make_catalogue(venues, branches, rng)
+    items, branch_ids, lecturer_ids = _make_catalogue(venues, max(branches, secretaries), rng, run)
+    made_secretaries = _make_secretaries(branch_ids[:secretaries], run) if secretaries else 0
     today = clock.local_today()
     next_id = (db.session.scalar(select(func.max(Booking.id))) or 0) + 1
     first_id = next_id
@@ -171,6 +182,25 @@ def load(n: int, seed: int = 2026) -> dict:
     else:
         db.session.execute(text("ANALYZE"))
     db.session.commit()
-    return {"bookings": done, "venues": venues, "branches": branches, "first_id": first_id}
+    return {"bookings": done, "venues": venues, "branches": max(branches, secretaries), "first_id": first_id,
+            "secretaries": made_secretaries, "run": run}
+
+
+SECRETARY_PASSWORD = "demo-pass-2026"
+
+
+def _make_secretaries(branch_ids: list[int], run: int) -> int:
+    """A secretary for each branch, usernames load{run}-sec{k}, all with the demo password (hashed once)."""
+    from werkzeug.security import generate_password_hash
+    from flask import current_app
+    from models import User
+    digest = generate_password_hash(SECRETARY_PASSWORD, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+    rows = [{"username": f"load{run}-sec{k:05d}", "display_name": f"压测书记{k:05d}", "role": "secretary",
+             "branch_id": branch_id, "password_hash": digest, "active": True}
+            for k, branch_id in enumerate(branch_ids)]
+    for i in range(0, len(rows), CHUNK):
+        db.session.execute(insert(User.__table__), rows[i:i + CHUNK])
+    db.session.commit()
+    return len(rows)
 
 
