@@ -13,7 +13,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
-        instance_path=os.path.join(root, "instance"),
+        # INSTANCE_PATH: a server's own folder (its generated secret key, the SQLite default, photo files), so that
+        # two servers of one checkout can run as if on two hosts.
+        instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
         instance_relative_config=True,
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),

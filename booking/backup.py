@@ -16,11 +16,11 @@ import tempfile
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from booking import clock
-from models import db
+from models import PhotoBlob, db
 
 FORMAT = 1
 
@@ -30,8 +30,9 @@ class BackupError(Exception):
 
 
 def _uploads() -> str:
-    from booking.visits.services import photo_folder
-    return photo_folder()
+    """The photo folder: the filesystem store, and photos kept there before the database held them."""
+    from booking.photos import folder
+    return folder()
 
 
 def _pg_args(uri: str) -> tuple[list[str], dict]:
@@ -89,6 +90,8 @@ def create(destination: str, now: datetime | None = None, progress=_quiet) -> di
             args, env = _pg_args(uri)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", dump, *args], env)
         folder = _uploads()
+        # Photos in the database store are in the dump; photo files (the filesystem store, or kept there before) too.
+        manifest["photos"] = db.session.scalar(select(func.count()).select_from(PhotoBlob)) or 0
         progress("正在打包数据库和活动照片……")
         partial = destination + ".part"
         with tarfile.open(partial, "w:gz") as archive:

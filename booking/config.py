@@ -38,6 +38,14 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    """A setting that is one of a few words; anything else stops the start with a clear message."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise RuntimeError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
 def load(instance_path: str) -> dict:
     """The configuration mapping for create_app."""
     return {
@@ -53,7 +61,9 @@ def load(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
-        # Where activity photos are kept (default instance/uploads).
+        # Where activity photos are kept: in the database (the default: every app server reads the same ones), or as
+        # files in UPLOAD_FOLDER (default instance/uploads; a shared mount for several servers). See booking.photos.
+        "PHOTO_STORAGE": _choice("PHOTO_STORAGE", ("database", "filesystem"), "database"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", ""),
         "API_MAX_BODY": 64 * 1024,
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 24 * 30),

@@ -27,7 +27,7 @@ from models.org import Organization, Branch, SECTORS  # noqa: E402
 from models.user import User, ApiToken, CredentialSheet, LoginFailure, ROLES, manager_bases  # noqa: E402
 from models.base import Base, Venue, OpeningSlot, Closure, MenuItem, BASE_TYPES, VENUE_KINDS, CATEGORIES  # noqa: E402
 from models.lecturer import Lecturer, LecturerTopic, Unavailability, LECTURER_CATEGORIES  # noqa: E402
-from models.booking import Booking, BookingEvent, BookingPhoto, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
+from models.booking import Booking, BookingEvent, BookingPhoto, PhotoBlob, SlotOccupancy, BookingStatus, BOOKING_ACTIONS  # noqa: E402
 from models.booking import ACTIVITY_TYPES  # noqa: E402
 from models.partner import BookingPartner, PartnerStatus, PARTNER_STATUSES  # noqa: E402
 from models.waitlist import WaitlistEntry, ShareLock, WaitStatus, WAIT_STATUSES  # noqa: E402
@@ -48,6 +48,6 @@ __all__ = [
     "Holiday", "BookingSeries", "SeriesOccurrence", "HOLIDAY_KINDS",
     "ACTIVITY_TYPES", "Member", "RosterEntry", "MEMBER_ROLES", "MEMBER_STATUSES", "ABSENCE_REASONS",
     "BookingPartner", "PartnerStatus", "PARTNER_STATUSES", "WaitlistEntry", "ShareLock", "WaitStatus", "WAIT_STATUSES",
-    "Booking", "BookingEvent", "BookingPhoto", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
+    "Booking", "BookingEvent", "BookingPhoto", "PhotoBlob", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "ScreenLink", "AuditEntry", "JobMark", "JobRun",
 ]

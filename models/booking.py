@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from typing import TYPE_CHECKING
@@ -276,8 +276,18 @@ class SlotOccupancy(Model):
     held: Mapped[int] = mapped_column(default=0)
 
 
+class PhotoBlob(Model):
+    """A photo's bytes, when the database is the photo store (PHOTO_STORAGE=database, see booking.photos)."""
+
+    __tablename__ = "photo_blobs"
+
+    stored_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class BookingPhoto(Model):
-    """A photo of the activity record (主题党日纪实); stored under instance/, served only to who may see the booking."""
+    """A photo of the activity record (主题党日纪实); its bytes in the photo store (booking.photos), served only to who
+    may see the booking."""
 
     __tablename__ = "booking_photos"
     __table_args__ = (CheckConstraint("size > 0", name="size"),)

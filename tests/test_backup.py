@@ -12,7 +12,7 @@ def test_backup_then_restore_brings_everything_back(demo, tmp_path):
     b = completed()
     visits.save_activity_record(user("secretary"), b, "纪实内容", [("合影.gif", b"GIF89a" + b"\x01" * 64)])
     photo = db.session.scalar(select(BookingPhoto))
-    photo_path = os.path.join(visits.photo_folder(), photo.stored_name)
+    from booking import photos as photo_store
     branches = db.session.scalar(select(func.count()).select_from(Branch))
     runner = demo.test_cli_runner()
     archive = tmp_path / "backup.tar.gz"
@@ -23,16 +23,16 @@ def test_backup_then_restore_brings_everything_back(demo, tmp_path):
     # Things go wrong after the backup: a booking changed, a branch added, the photo lost.
     db.session.get(Booking, b.id).activity_summary = "被误改"
     db.session.add(Branch(organization_id=db.session.scalar(select(Branch.organization_id)), name="备份后新增的支部"))
+    photo_store.remove(photo.stored_name)
     db.session.commit()
-    os.remove(photo_path)
+    assert photo_store.get(photo.stored_name) is None
 
     r = runner.invoke(args=["restore", str(archive)], input="y\n")
     assert r.exit_code == 0, r.output
     db.session.remove()
     assert db.session.get(Booking, b.id).activity_summary == "纪实内容"
     assert db.session.scalar(select(func.count()).select_from(Branch)) == branches
-    with open(photo_path, "rb") as f:
-        assert f.read().startswith(b"GIF89a")
+    assert photo_store.get(photo.stored_name).startswith(b"GIF89a")
     # The restored database is the app's: it goes on working.
     assert demo.test_client().get("/healthz").get_json() == {"status": "ok"}
 

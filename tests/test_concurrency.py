@@ -175,4 +175,6 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
     assert statuses == [200] * 4, statuses  # each followed its redirect back to the booking's page
     kept = db.session.scalar(select(func.count()).select_from(BookingPhoto).where(BookingPhoto.booking_id == booking_id))
     assert kept == 9, kept
-    assert len(list(folder.iterdir())) == 9  # no orphan files of the refused uploads
+    from models import PhotoBlob
+    assert db.session.scalar(select(func.count()).select_from(PhotoBlob)) == 9  # none kept of the refused uploads
+    assert not folder.exists() or not list(folder.iterdir())  # and nothing on this server's disk

@@ -230,13 +230,13 @@ def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_r
     assert db.session.get(type(b), b.id).activity_summary == "重温入党誓词，参观展馆。"
     services.save_activity_record(user("secretary"), db.session.get(type(b), b.id), "", [("a.png", PNG), ("b.jpg", JPEG)])
     first = db.session.scalar(select(BookingPhoto).where(BookingPhoto.booking_id == b.id).order_by(BookingPhoto.id))
-    path = os.path.join(services.photo_folder(), first.stored_name)
-    assert os.path.exists(path)
+    from booking import photos as photo_store
+    assert photo_store.get(first.stored_name) is not None
     html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
     assert "删除活动照片 1" in html
     r = client.post(f"/bookings/{b.id}/photos/{first.id}/remove", follow_redirects=True)
     assert "照片已删除" in r.get_data(as_text=True)
-    assert not os.path.exists(path)
+    assert photo_store.get(first.stored_name) is None  # its bytes are gone from the store
     db.session.expire_all()
     assert [p.content_type for p in db.session.get(type(b), b.id).photos] == ["image/jpeg"]
     assert db.session.get(BookingPhoto, first.id).removed_by_id == user("secretary").id  # the row stays

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from flask import current_app
 
 from booking import clock, exports
+from booking import photos as photo_store
 from booking.errors import InvalidState
 from booking.members.services import credited_hours, roster_of
 from booking.reservations import partners
 from booking.reservations.lifecycle import ACCEPTED, COMPLETED
-from booking.visits.services import photo_folder
 from models import Booking
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -39,7 +39,7 @@ class Record:
     present: list[str]
     absent: list[str]
     summary: str
-    photos: list[str]
+    photos: list[str]  # the photos' stored names (booking.photos reads them)
     day: str
 
 
@@ -99,17 +99,19 @@ def record_of(booking: Booking, branch_id: int | None = None) -> Record:
     ]
     if unmarked:
         fields.append(("未登记出席", "、".join(unmarked)))
-    folder = photo_folder()
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
-                  (b.activity_summary or "").strip() or "（未填写）",
-                  [os.path.join(folder, p.stored_name) for p in b.photos], f"{b.day:%Y-%m-%d}")
+                  (b.activity_summary or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
+                  f"{b.day:%Y-%m-%d}")
 
 
-def _picture(path: str):
-    """The photo as PNG or JPEG bytes both writers accept, or None when it cannot be read."""
+def _picture(stored_name: str):
+    """The photo as JPEG bytes both writers accept, or None when it cannot be read."""
     from PIL import Image
+    data = photo_store.get(stored_name)
+    if data is None:
+        return None
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:
             image.load()
             out = io.BytesIO()
             image.convert("RGB").save(out, format="JPEG", quality=85)

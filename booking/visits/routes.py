@@ -1,4 +1,6 @@
 """Pages for the day of the visit and after it."""
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -120,7 +122,8 @@ def remove_photo(booking_id, photo_id):
 @login_required
 def photo(booking_id, photo_id):
     """A photo of the activity record, only for those who may see the booking."""
-    photo, path = services.photo_for(current_user, booking_id, photo_id)
-    response = send_file(path, mimetype=photo.content_type, max_age=0, conditional=True)
+    photo, data = services.photo_for(current_user, booking_id, photo_id)
+    response = send_file(io.BytesIO(data), mimetype=photo.content_type, max_age=0, etag=photo.stored_name,
+                         conditional=True, last_modified=photo.created_at)
     response.headers["Cache-Control"] = "private, max-age=3600"  # nosniff, as on every answer
     return response

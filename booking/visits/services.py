@@ -1,5 +1,4 @@
 """The day of the visit and after it: check-in, visitor counts, no-shows, feedback and the activity record."""
-import os
 import secrets
 from datetime import datetime
 
@@ -8,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
+from booking import photos as photo_store
 from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations import lifecycle, partners
@@ -158,11 +158,6 @@ def give_feedback(actor: Actor, booking: Booking, rating, comment: str | None = 
     return booking
 
 
-def photo_folder() -> str:
-    """Where activity photos are stored."""
-    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
-
-
 def sniff_image(data: bytes) -> tuple[str, str] | None:
     """(content type, extension) of an image recognised by its first bytes, or None."""
     for signature, content_type, ext in IMAGE_SIGNATURES:
@@ -209,15 +204,11 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         else:
             db.session.rollback()
         raise ValidationFailed({"photos": refused})
-    folder = photo_folder()
-    os.makedirs(folder, mode=0o750, exist_ok=True)
     written = []
     try:
         for name, data, (content_type, ext) in checked:
             stored = f"{booking.id}-{secrets.token_hex(16)}.{ext}"
-            # Readable by the service's own user only (and its group), never world-readable.
-            with os.fdopen(os.open(os.path.join(folder, stored), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), "wb") as f:
-                f.write(data)
+            photo_store.put(stored, data)
             written.append(stored)
             original = "".join(c for c in (name or "") if c.isprintable())[:200]
             booking.photos.append(BookingPhoto(stored_name=stored, original_name=original,
@@ -227,8 +218,7 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         db.session.commit()
     except Exception:
         db.session.rollback()
-        for stored in written:
-            os.remove(os.path.join(folder, stored))
+        photo_store.discard(written)
         raise
     return booking
 
@@ -243,21 +233,22 @@ def remove_photo(actor: Actor, booking: Booking, photo_id: int, now: datetime | 
         raise NotFound("照片不存在或已删除。")
     photo.removed_at, photo.removed_by_id = now, actor.id
     audit.record(actor, "photo_removed", "booking", booking.id, f"{photo.original_name or photo.stored_name}")
+    photo_store.remove(photo.stored_name)
     db.session.commit()
     db.session.expire(booking, ["photos"])
-    try:
-        os.remove(os.path.join(photo_folder(), photo.stored_name))
-    except FileNotFoundError:
-        pass
 
 
-def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto, str]:
-    """A photo and its path, for someone who may see its booking (404 for anyone else, or once removed)."""
+def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto, bytes]:
+    """A photo and its bytes, for someone who may see its booking (404 for anyone else, once removed, or when its
+    bytes are in no store)."""
     photo = db.session.get(BookingPhoto, photo_id)
     if photo is None or photo.booking_id != booking_id or photo.removed_at is not None \
             or not permissions.can_view_booking(user, photo.booking):
         raise NotFound("照片不存在。")
-    return photo, os.path.join(photo_folder(), photo.stored_name)
+    data = photo_store.get(photo.stored_name)
+    if data is None:
+        raise NotFound("照片文件已丢失。")
+    return photo, data
 
 
 def todays_visits(user: Actor, now: datetime | None = None) -> list[Booking]:
