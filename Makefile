@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test test-pg install system-deps clean bench
+.PHONY: run test test-pg install system-deps clean bench rush
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,4 +39,15 @@ clean:
 # Benchmark: demo + 10k and + 1M bookings, gunicorn (2 workers) driven by wrk; prints the table.
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
+ifeq ($(BENCH_DB),postgresql)
+	$(MAKE) system-deps
+	bash scripts/with-postgres $(BIN)/python bench/run.py --db postgresql $(BENCH_ARGS)
+else
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+endif
+
+# The rush when a popular date opens: 1,000 secretaries at one instant for the last places of a few slots, against
+# gunicorn with 4 workers, on SQLite and then on PostgreSQL; prints throughput, latencies and the outcome check.
+rush: install system-deps
+	$(BIN)/python bench/rush.py $(RUSH_ARGS)
+	bash scripts/with-postgres $(BIN)/python bench/rush.py --db postgresql $(RUSH_ARGS)

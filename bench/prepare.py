@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sqlalchemy import select  # noqa: E402
 
 from booking import clock, create_app  # noqa: E402
-from models import Base, Booking, Branch, MenuItem, OpeningSlot, User, Venue, db  # noqa: E402
+from models import Base, Booking, Branch, Member, MenuItem, OpeningSlot, User, Venue, db  # noqa: E402
 
 
 def main(out_path: str) -> None:
@@ -56,10 +56,38 @@ def main(out_path: str) -> None:
         bodies_path = out_path + ".bodies"
         with open(bodies_path, "w") as f:
             f.write("\n".join(bodies) + "\n")
+        # The organisational-life paths: the demo secretary's branch with 40 members and a booking to set the roster
+        # of; standing monthly bookings (a year: 12 occurrences) in distinct (weekday, week, hour) series.
+        secretary = db.session.scalar(select(User).where(User.username == "secretary"))
+        have = db.session.scalar(select(Member.id).where(Member.branch_id == secretary.branch_id, Member.name.like("压测党员%")))
+        if have is None:
+            db.session.add_all(Member(branch_id=secretary.branch_id, name=f"压测党员{k:02d}") for k in range(40))
+            db.session.commit()
+        members = list(db.session.scalars(select(Member.id).where(Member.branch_id == secretary.branch_id,
+                                                                  Member.active.is_(True)).order_by(Member.id)))[:30]
+        roster_start = clock.at_local(today + timedelta(days=30), time(23))
+        roster_booking = db.session.scalar(select(Booking.id).where(Booking.branch_id == secretary.branch_id,
+                                                                    Booking.menu_item_id == create_item.id,
+                                                                    Booking.starts_at == roster_start))
+        if roster_booking is None:
+            from booking.reservations import services as reservations
+            roster_booking = reservations.create_booking(
+                secretary, menu_item_id=create_item.id, start=roster_start, headcount=30, contact_name="压测",
+                contact_phone="13800000000").id
+        series_bodies = []
+        for weekday in range(7):
+            for week in (1, 2, 3, 4, -1):
+                for hour in range(24):
+                    series_bodies.append({"menu_item_id": create_item.id, "weekday": weekday, "week_of_month": week,
+                                          "time": f"{hour:02d}:00", "headcount": 1, "contact_name": "压测",
+                                          "contact_phone": "13800000000", "from": (today + timedelta(days=1)).isoformat(),
+                                          "until": (today + timedelta(days=364)).isoformat()})
         info = {"item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
                 "bodies": bodies_path, "bodies_count": len(bodies),
                 # run.py starts each run after the bodies used since: the count of benchmark bookings minus this
-                "bodies_base": len(taken)}
+                "bodies_base": len(taken),
+                "branch_id": secretary.branch_id, "year": today.year, "roster_booking": roster_booking,
+                "roster_body": json.dumps({"member_ids": members}), "series_bodies": series_bodies}
         with open(out_path, "w") as f:
             json.dump(info, f)
 

@@ -1,6 +1,9 @@
 """`make bench`: the app under gunicorn (2 workers) against a bare Flask endpoint, at 10k and 1M bookings.
 
-In one run on one machine: loads the demo data plus 10 thousand, then 1 million bookings (SQLite); serves each
+`--db postgresql` (or BENCH_DB=postgresql make bench) runs it on PostgreSQL: `make` starts a throwaway server on
+loopback (scripts/with-postgres, as for make test-pg) and the databases are made in it.
+
+In one run on one machine: loads the demo data plus 10 thousand, then 1 million bookings; serves each
 with the same gunicorn settings; drives it from a separate process (wrk) for a fixed time per endpoint; and
 prints requests per second, median and 99th-percentile latency, the ratio to the bare endpoint, the ratio of
 1M to 10k, and the workers' peak memory. Ratios measured in one run, so that machine noise cancels: every run of
@@ -15,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,14 +32,35 @@ def sh(cmd, env=None, **kw):
     return subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=True, **kw)
 
 
-def build(name: str, n: int, reuse: bool) -> tuple[str, dict]:
-    """A database with the demo data plus n bookings, prepared for the benchmark."""
+def _pg_database(server: str, name: str, fresh: bool) -> str:
+    """A database of the PostgreSQL server (made anew when `fresh`), as a URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    url = make_url(server)
+    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if fresh and exists:
+            conn.execute(text(f'DROP DATABASE "{name}"'))
+        if fresh or not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def build(name: str, n: int, reuse: bool, pg_server: str | None = None) -> tuple[str, dict]:
+    """A database with the demo data plus n bookings, prepared for the benchmark (SQLite, or in `pg_server`)."""
     path = OUT / f"{name}.db"
-    info_path = OUT / f"{name}.json"
-    uri = f"sqlite:///{path}"
-    if not (reuse and path.exists() and info_path.exists()):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+    info_path = OUT / f"{name}{'-pg' if pg_server else ''}.json"
+    fresh = not (reuse and info_path.exists() and (pg_server or path.exists()))
+    if pg_server:
+        uri = _pg_database(pg_server, name.replace("-", "_"), fresh)
+    else:
+        uri = f"sqlite:///{path}"
+    if fresh:
+        if not pg_server:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
         env = {"DATABASE_URL": uri}
         print(f"== building {name}: demo data + {n} bookings", flush=True)
         began = time.monotonic()
@@ -118,11 +143,40 @@ def wrk(url: str, seconds: int, connections: int, script: str, env: dict) -> dic
     return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "non2xx": int(bad.group(1)) if bad else 0}
 
 
-def sqlite_count(uri: str, sql: str) -> int:
+def db_count(uri: str, sql: str) -> int:
     """How many request bodies earlier (reused) runs consumed, so each request still takes a free place."""
-    import sqlite3
-    with sqlite3.connect(uri.removeprefix("sqlite:///")) as conn:
-        return conn.execute(sql).fetchone()[0]
+    from sqlalchemy import create_engine, text
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def post_json(url: str, path: str, body: dict, tok: str) -> int:
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {tok}"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def sequential(url: str, path: str, bodies: list[dict], tok: str) -> dict:
+    """One client, one request after another: each request's latency (for paths that make something new)."""
+    times, bad = [], 0
+    began = time.monotonic()
+    for body in bodies:
+        t = time.monotonic()
+        status = post_json(url, path, body, tok)
+        times.append((time.monotonic() - t) * 1000)
+        bad += status >= 300
+    times.sort()
+    return {"rps": len(times) / (time.monotonic() - began), "p50": median(times),
+            "p99": times[min(len(times) - 1, int(len(times) * 0.99))], "requests": len(times), "non2xx": bad,
+            "ratio": None}
 
 
 def median(values):
@@ -172,16 +226,29 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
             results[name] = paired.run(server.url + path, "bench/get.lua", {"TOKEN": tok})
 
         def fresh_bodies(env):  # each round starts after the bodies earlier rounds (and runs) consumed
-            used = sqlite_count(uri, "SELECT count(*) FROM bookings WHERE contact_name = '压测'")
+            used = db_count(uri, "SELECT count(*) FROM bookings WHERE contact_name = '压测'") - 1  # less the roster's
             if used - info["bodies_base"] + 20_000 > info["bodies_count"]:
                 sys.exit("the creation benchmark has used up its free slots: run without --reuse to rebuild")
             return {**env, "OFFSET": str(used - info["bodies_base"])}
 
         results["create booking"] = paired.run(server.url + "/api/v1/bookings", "bench/post.lua",
                                                {"TOKEN": manager, "BODIES": info["bodies"]}, before_round=fresh_bodies)
+        results["study hours"] = paired.run(
+            server.url + f"/api/v1/branches/{info['branch_id']}/study-hours?year={info['year']}", "bench/get.lua",
+            {"TOKEN": secretary})
+        results["roster save"] = paired.run(server.url + f"/api/v1/bookings/{info['roster_booking']}/roster",
+                                            "bench/put.lua", {"TOKEN": secretary, "BODY": info["roster_body"]})
         results["stats by month"] = wrk(server.url + "/api/v1/stats?group_by=month", paired.seconds * 2, 1,
                                         "bench/get.lua", {"TOKEN": admin})
         results["stats by month"]["ratio"] = None
+        results["district summary"] = wrk(server.url + "/api/v1/reports/summary", paired.seconds * 2, 1,
+                                          "bench/get.lua", {"TOKEN": admin})
+        results["district summary"]["ratio"] = None
+        made = db_count(uri, f"SELECT count(*) FROM booking_series WHERE branch_id = {info['branch_id']}")
+        bodies = info["series_bodies"][made:made + 40]
+        if len(bodies) < 40:
+            sys.exit("the series benchmark has used up its slots: run without --reuse to rebuild")
+        results["series of 12"] = sequential(server.url, "/api/v1/booking-series", bodies, secretary)
         return results, server.worker_peak_mb()
     finally:
         server.stop()
@@ -194,12 +261,18 @@ def main():
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default=os.environ.get("BENCH_DB") or "sqlite",
+                        help="postgresql: in the server of $TEST_DATABASE_URL (make starts a throwaway one)")
     args = parser.parse_args()
+    pg_server = None
+    if args.db == "postgresql":
+        pg_server = os.environ.get("TEST_DATABASE_URL") or sys.exit(
+            "--db postgresql needs a server: run BENCH_DB=postgresql make bench (it starts one on loopback)")
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     OUT.mkdir(parents=True, exist_ok=True)
     sizes = {"10k": args.small, "1M": args.large}
-    dbs = {label: build(f"bench-{label}", n, args.reuse) for label, n in sizes.items()}
+    dbs = {label: build(f"bench-{label}", n, args.reuse, pg_server) for label, n in sizes.items()}
 
     bare = Server("bench.bare:app", None, 5701)
     try:
@@ -219,7 +292,7 @@ def main():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
     lines = [f"Machine: {cpu}, {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 1 thread, 4 connections "
-             f"(statistics 1); SQLite. Each figure: median of {args.rounds} runs of {args.seconds} s, each run right "
+             f"(statistics and summary 1; series: one client, 40 in a row); {'PostgreSQL' if pg_server else 'SQLite'}. Each figure: median of {args.rounds} runs of {args.seconds} s, each run right "
              f"after a run of the bare endpoint; × bare is the median of those pairs' ratios.", "",
              "| endpoint | bookings | req/s | p50 ms | p99 ms | × bare | 1M/10k cost |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -241,13 +314,20 @@ def main():
     lines.append("")
     lines.append("Peak worker memory (VmHWM): " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
     big, small = results["1M"], results["10k"]
+    # The targets: SQLite's as before; PostgreSQL's (a server over a socket) a little lower for throughput.
+    floor = {"availability": 0.30, "base page": 0.30, "create booking": 0.15} if pg_server else \
+        {"availability": 0.40, "base page": 0.0, "create booking": 0.20}
     checks = [
-        ("availability at 1M costs ≤ 1.2 × at 10k", small["availability"]["ratio"] / big["availability"]["ratio"] <= 1.2),
-        ("base page at 1M costs ≤ 1.2 × at 10k", small["base page"]["ratio"] / big["base page"]["ratio"] <= 1.2),
-        ("availability ≥ 40 % of bare", big["availability"]["ratio"] >= 0.4),
-        ("booking creation ≥ 20 % of bare", big["create booking"]["ratio"] >= 0.2),
+        (f"{name} at 1M costs ≤ 1.2 × at 10k", small[name]["ratio"] / big[name]["ratio"] <= 1.2)
+        for name in ("availability", "base page", "create booking", "study hours", "roster save")
+    ] + [
+        (f"{name} ≥ {share:.0%} of bare", big[name]["ratio"] >= share) for name, share in floor.items() if share
+    ] + [
         ("creation answered 201 every time", big["create booking"]["non2xx"] == 0 and small["create booking"]["non2xx"] == 0),
+        ("roster saves and series answered 2xx every time", all(
+            r[name]["non2xx"] == 0 for r in (big, small) for name in ("roster save", "series of 12"))),
         ("statistics by month over 1M < 1 s (p99)", big["stats by month"]["p99"] < 1000),
+        ("district summary over 1M < 1 s (p99)", big["district summary"]["p99"] < 1000),
         ("worker memory < 200 MB", max(memory.values()) < 200),
     ]
     lines.append("")
@@ -259,8 +339,10 @@ def main():
     report = "\n".join(lines)
     print()
     print(report)
-    (OUT / "results.md").write_text(report + "\n")
-    (OUT / "results.json").write_text(json.dumps({"bare": bare_result, "results": results, "memory": memory}, indent=1))
+    suffix = "-pg" if pg_server else ""
+    (OUT / f"results{suffix}.md").write_text(report + "\n")
+    (OUT / f"results{suffix}.json").write_text(json.dumps({"bare": bare_result, "results": results, "memory": memory},
+                                                          indent=1))
     sys.exit(0 if all(ok for _, ok in checks) else 1)
 
 
