@@ -48,6 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             from booking import sqlite
             sqlite.tune(app, db.engine)
+        else:
+            from booking import dbping
+            dbping.install(db.engine)
 
     from booking import auth, catalog, admin, manage, visits, stats, lecturers, api, cli, views
     from booking.reservations import routes as reservations

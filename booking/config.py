@@ -51,7 +51,8 @@ def load(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections that rested are pinged before use (booking.dbping), not every one on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         # Mail: with no MAIL_HOST, notifications stay in-app only.
         "MAIL_HOST": os.environ.get("MAIL_HOST", ""),

@@ -579,3 +579,25 @@ def test_saving_a_user_with_an_email_address(demo, client):
                                               "display_name": "李芳", "email": "not-an-address", "phone": "",
                                               "branch_id": 0, "lecturer_id": 0})
     assert r.status_code == 200 and "请输入有效的邮箱地址" in r.get_data(as_text=True)
+
+
+def test_a_rested_connection_that_was_cut_is_replaced_before_use(demo, monkeypatch):
+    """Connections are pinged when they come out of the pool after a rest (booking.dbping), not on every request:
+    one cut while it rested (a server restart, a proxy's idle timeout) is replaced, and the request does not fail."""
+    from sqlalchemy import text
+
+    from booking import dbping
+    from models import db
+    engine = db.engine
+    if engine.dialect.name == "sqlite":  # installed for PostgreSQL by the app; the same listeners here
+        dbping.install(engine)
+    monkeypatch.setattr(dbping, "IDLE_SECONDS", 0)
+    db.session.remove()
+    held = engine.raw_connection()
+    cut = held.dbapi_connection
+    held.close()          # back in the pool, resting
+    cut.close()           # and cut underneath
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+        assert conn.connection.dbapi_connection is not cut
+    assert demo.test_client().get("/healthz").get_json() == {"status": "ok"}

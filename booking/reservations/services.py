@@ -21,22 +21,26 @@ from booking.notify.services import is_secretary_of, managers_of, notify, secret
 from booking.permissions import Actor
 from booking.reservations import lifecycle, shares
 from booking.reservations.lifecycle import APPROVED, LIVE, PENDING, Move, require
-from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, User, db
+from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, SlotOccupancy, User, db
 from models.types import UTCDateTime
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-_bookings = Booking.__table__
-# Before a booking is written, in one query: whether the branch already holds this slot, and whether the
-# check-in code drawn for it is taken. (The statuses are spelled out: an IN list is re-rendered on every run.)
+_bookings, _occ = Booking.__table__, SlotOccupancy.__table__
+# Before a booking is written, in one query: whether the branch already holds this slot, whether the check-in
+# code drawn for it is taken, and whether the slot is already too full for the headcount (then nothing is written
+# and no lock taken: in a rush most requests are for a slot that is full). (The statuses are spelled out: an IN
+# list is re-rendered on every run.)
 _CLASHES = select(
     select(_bookings.c.id).where(
         _bookings.c.branch_id == bindparam("branch_id"), _bookings.c.venue_id == bindparam("venue_id"),
         _bookings.c.starts_at == bindparam("starts_at"),
         or_(*(_bookings.c.status == s.value for s in LIVE))).exists().label("duplicate"),
     select(_bookings.c.id).where(_bookings.c.code == bindparam("code")).exists().label("code_taken"),
+    select(_occ.c.id).where(_occ.c.venue_id == bindparam("venue_id"), _occ.c.starts_at == bindparam("starts_at"),
+                            _occ.c.held + bindparam("n") > _occ.c.capacity).exists().label("full"),
 )
 
 
@@ -132,6 +136,7 @@ def _take_places(venue_id: int, start: datetime, end: datetime, capacity: int, n
     """
     if n > capacity or db.session.execute(
             _OCC_TAKE, {"v": venue_id, "s": start, "e": end, "c": capacity, "n": n}).rowcount != 1:
+        db.session.rollback()  # at once: the row the upsert found stays locked until the transaction ends
         raise SlotFull()
 
 
@@ -205,9 +210,11 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     code = new_code()
     while True:
         clashes = db.session.execute(_CLASHES, {"branch_id": branch.id, "venue_id": item.venue_id,
-                                                "starts_at": start, "code": code}).one()
+                                                "starts_at": start, "code": code, "n": headcount}).one()
         if clashes.duplicate:
             raise DuplicateBooking()
+        if clashes.full:
+            raise SlotFull()
         if not clashes.code_taken:
             break
         code = new_code()
@@ -260,7 +267,7 @@ def book_from_waitlist(entry, item, now: datetime) -> int:
     status = PENDING if item.requires_approval else APPROVED
     code = new_code()
     while db.session.execute(_CLASHES, {"branch_id": entry.branch_id, "venue_id": entry.venue_id,
-                                        "starts_at": entry.starts_at, "code": code}).one().code_taken:
+                                        "starts_at": entry.starts_at, "code": code, "n": 0}).one().code_taken:
         code = new_code()
     values = {
         "code": code, "status": status, "source": "online", "base_id": entry.base_id, "venue_id": entry.venue_id,
