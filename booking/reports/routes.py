@@ -3,7 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from booking import clock, exports, permissions
-from booking.errors import on_refusal
+from booking.errors import ValidationFailed, on_refusal
+from booking.forms import Form
 from booking.reports import documents, screen, services
 from booking.views import paginate
 
@@ -12,7 +13,6 @@ bp = Blueprint("reports", __name__)
 
 def _dates():
     """The period asked for (None for either end: the default); a bad date is a refusal with a message."""
-    from booking.errors import ValidationFailed
     out = []
     for name in ("from", "to"):
         raw = (request.args.get(name) or "").strip()
@@ -76,8 +76,7 @@ def screen_link():
         abort(403)
     token = None
     if request.method == "POST":
-        from booking.forms import Form
-        if not Form().validate_on_submit():
+        if not Form().validate_on_submit():  # the CSRF token
             abort(400)
         if request.form.get("action") == "revoke":
             screen.revoke(current_user)
