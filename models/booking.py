@@ -128,8 +128,10 @@ class Booking(Model):
         # Partial: a booking enters it only once it has a lecturer, so making a booking does not write it.
         Index("ix_bookings_lecturer_start", "lecturer_id", "starts_at",
               sqlite_where=text(_has_lecturer), postgresql_where=text(_has_lecturer)),
-        # Covers the statistics: completed visits by day, with what they are grouped and summed by.
-        Index("ix_bookings_stats", "status", "day", "visitor_count", "rating", "base_id", "branch_id"),
+        # Covers the statistics and the district's report: completed visits by day, with what they are grouped and
+        # summed by (base, branch, online or offline, whether an accepted lecturer gave it).
+        Index("ix_bookings_stats", "status", "day", "visitor_count", "rating", "base_id", "branch_id", "source",
+              "lecturer_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -63,6 +63,8 @@ class RosterEntry(Model):
         UniqueConstraint("booking_id", "member_id", name="uq_roster_entries_booking_member"),
         CheckConstraint("attendance IS NULL OR attendance IN ('present', 'absent')", name="attendance"),
         Index("ix_roster_entries_member", "member_id", "attendance"),
+        # A branch's study hours start from its members' attendance, not from a year of everyone's bookings.
+        Index("ix_roster_entries_branch", "branch_id", "attendance"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

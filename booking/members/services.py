@@ -339,11 +339,15 @@ def study_hours(branch: Branch, year: int) -> list[StudyLine]:
     those short of it first, fewest hours first. Members no longer active appear when they earned hours."""
     minutes = current_app.config["STUDY_HOUR_MINUTES"]
     half_hours = (MenuItem.duration_minutes * 2) / minutes  # integer division on both databases
+    # Starting from the visits the branch's members came to (a short list), never from a year of the district's
+    # bookings, whatever the planner's statistics say: those bookings are then looked up by their keys.
+    came = list(db.session.scalars(select(RosterEntry.booking_id.distinct()).where(
+        RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present"))) or [-1]
     earned = {member_id: (int(n), int(h or 0)) for member_id, n, h in db.session.execute(
         select(RosterEntry.member_id, func.count(RosterEntry.id), func.sum(half_hours))
         .join(Booking, Booking.id == RosterEntry.booking_id).join(MenuItem, MenuItem.id == Booking.menu_item_id)
-        .where(RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present", Booking.status == COMPLETED,
-               Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
+        .where(RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present", Booking.id.in_(came),
+               Booking.status == COMPLETED, Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
         .group_by(RosterEntry.member_id))}
     lines = []
     for member in db.session.scalars(members_query(branch.id)):

@@ -83,6 +83,11 @@ class Summary:
         return f"{self.start:%Y年%m月%d日}至{self.end:%Y年%m月%d日}"
 
 
+def _figures(line: list[int]) -> tuple[int, int, float | None]:
+    """A stats row's batches, person-times and satisfaction from [batches, person_times, rating_sum, rated]."""
+    return line[0], line[1], stats.average(line[2], line[3])
+
+
 def _counts(stmt, keys) -> dict[str, int]:
     found = dict(db.session.execute(stmt).all())
     return {k: int(found.get(k, 0)) for k in keys}
@@ -106,18 +111,16 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
         lecturers = select(Lecturer.category, func.count()).where(Lecturer.id.in_(gave)).group_by(Lecturer.category)
     by_lecturer_category = _counts(lecturers, LECTURER_CATEGORIES)
 
-    _, total = stats.compute(actor, "base_type", start, end)
-    by_base, _ = stats.compute(actor, "base", start, end, with_idle=True)
-    by_sector, _ = stats.compute(actor, "sector", start, end)
-    served = db.session.scalar(select(func.count(distinct(stats.parts_of(actor, start, end).c.branch_id)))) or 0
-    sessions, participants = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Booking.visitor_count), 0))
-        .where(*counted, Booking.lecturer_id.is_not(None), Booking.lecturer_status == ACCEPTED)).one()
-    by_source = {source: Figures(0, 0) for source in ("online", "offline")}
-    for source, n, people in db.session.execute(
-            select(Booking.source, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0))
-            .where(*counted).group_by(Booking.source)):
-        by_source[source] = Figures(int(n), int(people))
+    # The visits of the period in one pass (and the hosts' parts by branch in another): stats.figures.
+    f = stats.figures(actor, start, end)
+    names = dict(db.session.execute(select(Base.id, Base.name).where(Base.active.is_(True), in_scope(Base.id))).all())
+    for base_id in f.by_base:  # a base since made inactive keeps its visits
+        names.setdefault(base_id, db.session.scalar(select(Base.name).where(Base.id == base_id)))
+    by_base = [stats.Row(i, names[i], *_figures(f.by_base.get(i, [0, 0, 0, 0]))) for i in sorted(names)]
+    total = [sum(v[i] for v in f.by_base.values()) for i in range(4)]
+    by_sector = [stats.Row(k, SECTORS.get(k, k), *_figures(f.by_sector[k])) for k in sorted(f.by_sector)
+                 if f.by_sector[k][0]]
+    by_source = {source: Figures(*v) for source, v in f.by_source.items()}
     label = "全区" if bases is None else "、".join(db.session.scalars(
         select(Base.name).where(Base.id.in_(bases)).order_by(Base.id)))
     return Summary(
@@ -125,9 +128,9 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
         bases_total=sum(by_type.values()), bases_by_type=by_type,
         items_total=sum(by_category.values()), items_by_category=by_category,
         lecturers_total=sum(by_lecturer_category.values()), lecturers_by_category=by_lecturer_category,
-        batches=total.batches, person_times=total.person_times, branches_served=int(served),
-        by_sector=by_sector, lecture_sessions=int(sessions), lecture_participants=int(participants),
-        by_source=by_source, satisfaction=total.satisfaction, by_base=by_base)
+        batches=total[0], person_times=total[1], branches_served=sum(1 for v in f.by_branch.values() if v[0]),
+        by_sector=by_sector, lecture_sessions=f.lectures[0], lecture_participants=f.lectures[1],
+        by_source=by_source, satisfaction=stats.average(total[2], total[3]), by_base=by_base)
 
 
 def with_year_earlier(actor: Actor, start: date | None = None, end: date | None = None) -> tuple[Summary, Summary]:

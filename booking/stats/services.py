@@ -1,6 +1,8 @@
 """Statistics: batches (批次, completed visits) and person-times (人次, their visitor counts), aggregated in SQL."""
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
 
 from sqlalchemy import case, func, select, union_all
 
@@ -65,6 +67,108 @@ def _parts(conditions, user: Actor):
     return union_all(host, partner).subquery("parts")
 
 
+def part_sums(user: Actor, conditions, *keyings) -> list[dict]:
+    """For each keying (a function of a branch id: its organisation, its sector, the branch itself), {key: [batches,
+    person_times, rating_sum, rated]} over the parts of the counted visits meeting `conditions` in the user's scope.
+    A visit counts once under a key however many of its branches share it; a partner's person-times are its split
+    count, the host's the rest.
+
+    Two small queries rather than one over a union: the hosts' parts grouped by branch (the covering index answers
+    it, a million bookings or not), and the few joint visits' partners."""
+    out = [defaultdict(lambda: [0, 0, 0, 0]) for _ in keyings]
+    hosts = _scope(select(Booking.branch_id, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
+                          func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+                   .where(*conditions).group_by(Booking.branch_id), user)
+    for branch_id, *measures in db.session.execute(hosts):
+        for sums, key_of in zip(out, keyings):
+            line = sums[key_of(branch_id)]
+            for i, v in enumerate(measures):
+                line[i] += int(v)
+    joint = _scope(select(Booking.id, Booking.branch_id, Booking.rating, BookingPartner.branch_id,
+                          BookingPartner.visitor_count)
+                   .join(BookingPartner, BookingPartner.booking_id == Booking.id)
+                   .where(BookingPartner.status == TAKING_PART.value, *conditions).order_by(Booking.id), user)
+    for _, rows in groupby(db.session.execute(joint).all(), key=lambda r: r[0]):
+        rows = list(rows)
+        for sums, key_of in zip(out, keyings):
+            host_key = key_of(rows[0][1])
+            seen = {host_key}
+            for _, _, rating, branch_id, own in rows:
+                sums[host_key][1] -= own or 0
+                key = key_of(branch_id)
+                sums[key][1] += own or 0
+                if key not in seen:
+                    seen.add(key)
+                    sums[key][0] += 1
+                    if rating is not None:
+                        sums[key][2] += rating
+                        sums[key][3] += 1
+    return out
+
+
+def _organisations() -> tuple[dict, dict]:
+    """Each branch's organisation, and each organisation's (name, sector)."""
+    org_of = dict(db.session.execute(select(Branch.id, Branch.organization_id)).all())
+    orgs = {i: (name, sector) for i, name, sector in db.session.execute(
+        select(Organization.id, Organization.name, Organization.sector))}
+    return org_of, orgs
+
+
+def _by_parts_rows(user: Actor, conditions, group_by: str):
+    """The organisation or sector rows (batches, person_times, rating_sum, rated, key, label), ordered by key."""
+    org_of, orgs = _organisations()
+    if group_by == "organization":
+        sums, = part_sums(user, conditions, lambda branch_id: org_of[branch_id])
+        return [(*sums[k], k, orgs[k][0]) for k in sorted(sums) if sums[k][0]]
+    sums, = part_sums(user, conditions, lambda branch_id: orgs[org_of[branch_id]][1])
+    return [(*sums[k], k, k) for k in sorted(sums) if sums[k][0]]
+
+
+def counted(start: date | None, end: date | None) -> list:
+    """The conditions of the counted visits (批次) of a period."""
+    conditions = [Booking.status == COUNTED]
+    if start:
+        conditions.append(Booking.day >= start)
+    if end:
+        conditions.append(Booking.day <= end)
+    return conditions
+
+
+@dataclass
+class Figures:
+    """One pass over a period's counted visits: by base, and by source and whether an accepted lecturer gave it."""
+
+    by_base: dict[int, list[int]]        # base id -> [batches, person_times, rating_sum, rated]
+    by_source: dict[str, list[int]]      # online / offline -> [batches, person_times]
+    lectures: list[int]                  # [sessions, participants]
+    by_branch: dict[int, list[int]]      # taking-part branch -> its part (see part_sums)
+    by_sector: dict[str, list[int]]      # sector -> its parts, a visit once per sector
+
+
+def figures(user: Actor, start: date, end: date) -> Figures:
+    """The district report's aggregates for a period, in the user's scope (`_scope`, as every statistic)."""
+    conditions = counted(start, end)
+    lectured = (Booking.lecturer_status == ACCEPTED).label("lectured")
+    stmt = _scope(select(Booking.base_id, Booking.source, lectured, func.count(),
+                         func.coalesce(func.sum(Booking.visitor_count), 0), func.coalesce(func.sum(Booking.rating), 0),
+                         func.count(Booking.rating)).where(*conditions)
+                  .group_by(Booking.base_id, Booking.source, lectured), user)
+    by_base: dict = defaultdict(lambda: [0, 0, 0, 0])
+    by_source = {"online": [0, 0], "offline": [0, 0]}
+    lectures = [0, 0]
+    for base_id, source, was_lecture, n, people, rating_sum, rated in db.session.execute(stmt):
+        for i, v in enumerate((n, people, rating_sum, rated)):
+            by_base[base_id][i] += int(v)
+        by_source[source][0] += int(n)
+        by_source[source][1] += int(people)
+        if was_lecture:
+            lectures[0] += int(n)
+            lectures[1] += int(people)
+    org_of, orgs = _organisations()
+    by_branch, by_sector = part_sums(user, conditions, lambda b: b, lambda b: orgs[org_of[b]][1])
+    return Figures(dict(by_base), by_source, lectures, dict(by_branch), dict(by_sector))
+
+
 def parts_of(user: Actor, start: date, end: date):
     """The taking-part branches' parts of the counted visits of a period in the user's scope (see `_parts`)."""
     return _parts([Booking.status == COUNTED, Booking.day >= start, Booking.day <= end], user)
@@ -98,12 +202,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
         raise ValidationFailed({"group_by": f"分组方式应为 {'、'.join(GROUPS)} 之一。"})
     if start and end and end < start:
         raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
-    conditions = [Booking.status == COUNTED]
-    if start:
-        conditions.append(Booking.day >= start)
-    if end:
-        conditions.append(Booking.day <= end)
-    by_parts = user.role == "secretary" or group_by in BY_PARTS
+    conditions = counted(start, end)
+    by_parts = user.role == "secretary"
     if by_parts:
         parts = _parts(conditions, user)
         measures = (func.count(), func.coalesce(func.sum(parts.c.n), 0), func.coalesce(func.sum(parts.c.rating), 0),
@@ -114,39 +214,27 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
                     func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
         base_stmt = _scope(select(*measures).where(*conditions), user)
 
-    if group_by == "organization":
-        # A visit counts once in an organisation even when two of its branches took part in it.
-        per_org = (select(parts.c.booking_id, Branch.organization_id.label("org"), func.sum(parts.c.n).label("n"),
-                          func.max(parts.c.rating).label("rating"))
-                   .join(Branch, Branch.id == parts.c.branch_id).group_by(parts.c.booking_id, Branch.organization_id)
-                   .subquery("per_org"))
-        stmt = (select(func.count(), func.coalesce(func.sum(per_org.c.n), 0), func.coalesce(func.sum(per_org.c.rating), 0),
-                       func.count(per_org.c.rating), Organization.id.label("key"), Organization.name.label("label"))
-                .join(Organization, Organization.id == per_org.c.org)
-                .group_by(Organization.id, Organization.name).order_by(Organization.id))
-    elif group_by == "sector":
-        # Likewise once in a sector (机关, 街道社区, …) however many of its organisations took part.
-        per_sector = (select(parts.c.booking_id, Organization.sector.label("sector"), func.sum(parts.c.n).label("n"),
-                             func.max(parts.c.rating).label("rating"))
-                      .join(Branch, Branch.id == parts.c.branch_id)
-                      .join(Organization, Organization.id == Branch.organization_id)
-                      .group_by(parts.c.booking_id, Organization.sector).subquery("per_sector"))
-        stmt = (select(func.count(), func.coalesce(func.sum(per_sector.c.n), 0),
-                       func.coalesce(func.sum(per_sector.c.rating), 0), func.count(per_sector.c.rating),
-                       per_sector.c.sector.label("key"), per_sector.c.sector.label("label"))
-                .group_by(per_sector.c.sector).order_by(per_sector.c.sector))
+    if group_by in BY_PARTS and by_parts:  # a secretary: their own branch's parts, one organisation
+        key = Organization.id if group_by == "organization" else Organization.sector
+        label = Organization.name if group_by == "organization" else Organization.sector
+        stmt = (base_stmt.join(Branch, Branch.id == parts.c.branch_id)
+                .join(Organization, Organization.id == Branch.organization_id)
+                .add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key))
+    elif group_by in BY_PARTS:
+        stmt = None  # aggregated from the parts (`part_sums`)
     elif by_parts:
         stmt = _grouped(base_stmt.join(Booking, Booking.id == parts.c.booking_id), group_by)
     else:
         stmt = _grouped(base_stmt, group_by)
     rows = []
     sums = [0, 0, 0, 0]
-    for batches, person_times, rating_sum, rated, k, lab in db.session.execute(stmt):
+    for batches, person_times, rating_sum, rated, k, lab in (
+            db.session.execute(stmt) if stmt is not None else _by_parts_rows(user, conditions, group_by)):
         if group_by == "base_type":
             lab = BASE_TYPES.get(k, k)
         elif group_by == "sector":
             lab = SECTORS.get(k, k)
-        rows.append(Row(k, lab, int(batches), int(person_times), _average(rating_sum, rated)))
+        rows.append(Row(k, lab, int(batches), int(person_times), average(rating_sum, rated)))
         for i, v in enumerate((batches, person_times, rating_sum, rated)):
             sums[i] += int(v)
     if with_idle and group_by in ("base", "base_type") and user.role in ("admin", "manager"):
@@ -161,7 +249,7 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
         sums = [int(v) for v in db.session.execute(base_stmt).one()]
     # Every completed visit falls in exactly one base, type and month: those rows add up to the total (not the
     # organisations' or sectors', which each count the joint visits they took part in).
-    total = Row("total", "合计", sums[0], sums[1], _average(sums[2], sums[3]))
+    total = Row("total", "合计", sums[0], sums[1], average(sums[2], sums[3]))
     return rows, total
 
 
@@ -179,7 +267,7 @@ def _with_idle(user: Actor, group_by: str, rows: list[Row]) -> list[Row]:
     return sorted(rows + idle, key=lambda r: (str(r.key) if group_by == "base_type" else r.key))
 
 
-def _average(rating_sum, rated) -> float | None:
+def average(rating_sum, rated) -> float | None:
     return round(int(rating_sum) / int(rated), 2) if rated else None
 
 
