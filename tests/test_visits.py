@@ -215,7 +215,6 @@ def test_a_camera_reading_the_url_checks_in(demo, api, monkeypatch):
 
 
 def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_removed(demo, client):
-    import os
     from models import AuditEntry, BookingPhoto
     from tests.test_visits import JPEG, PNG
     b = completed()

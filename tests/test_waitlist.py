@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from booking import clock
 from booking.jobs import services as jobs
-from booking.reservations import lifecycle, partners, services, waitlist
+from booking.reservations import lifecycle, partners, waitlist
 from models import (Base, Booking, BookingEvent, Branch, Notification, OpeningSlot, Organization, SlotOccupancy,
                     User, WaitlistEntry, db)
 from tests.factories import booking, item, slot_start, user
@@ -118,7 +118,6 @@ def test_a_cancellation_promotes_the_first_entry_that_fits(demo, api):
 
 def test_every_way_of_freeing_places_promotes(demo, api):
     start = slot_start(5)
-    lecture_start = slot_start(6)
     # A rejection (the pending request frees its places).
     pending = booking(start=start, headcount=60, approve=False)
     _fill(start, (20,))
@@ -159,7 +158,6 @@ def test_every_way_of_freeing_places_promotes(demo, api):
     assert r.status_code in (200, 302), r.status_code
     assert api.get(f"/api/v1/waitlist/{waiting['id']}", as_="secretary2").get_json()["status"] == "promoted"
     assert _held(fourth) == 90
-    del lecture_start
 
 
 def test_entries_expire_when_the_slot_starts(demo, api):

@@ -14,7 +14,6 @@ from sqlalchemy import bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-
 from booking import clock, permissions
 from booking.catalog import services as catalog
 from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
@@ -97,13 +96,6 @@ def waiting_today(actor: Actor, now: datetime | None = None) -> list[WaitlistEnt
     today = clock.local_today(now)
     return list(db.session.scalars(visible_query(actor, WAITING.value).where(
         WaitlistEntry.day == today, WaitlistEntry.starts_at > now).options(selectinload(WaitlistEntry.venue))))
-
-
-def queue(venue_id: int, start: datetime) -> list[WaitlistEntry]:
-    """A slot's waiting entries in order (what a manager sees on the week and the day)."""
-    return list(db.session.scalars(select(WaitlistEntry).where(
-        WaitlistEntry.venue_id == venue_id, WaitlistEntry.starts_at == start, WaitlistEntry.status == WAITING.value)
-        .options(selectinload(WaitlistEntry.branch)).order_by(WaitlistEntry.id)))
 
 
 def queues(venue_id: int, first: datetime, last: datetime) -> dict[datetime, list[WaitlistEntry]]:

@@ -2,7 +2,6 @@
 import secrets
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
