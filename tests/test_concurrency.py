@@ -178,3 +178,26 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
     from models import PhotoBlob
     assert db.session.scalar(select(func.count()).select_from(PhotoBlob)) == 9  # none kept of the refused uploads
     assert not folder.exists() or not list(folder.iterdir())  # and nothing on this server's disk
+
+
+def test_the_same_roster_saved_twice_at_once_is_saved_once(demo):
+    """Reproduced by the PostgreSQL benchmark: two identical roster saves at the same moment both found the roster
+    empty and both inserted it, and the second answered 500 (unique violation). Eight at once: all 200."""
+    from booking.members import services as members
+    from tests.factories import booking, slot_start, user
+    people = [members.add_member(user("secretary"), user("secretary").branch, name=f"并发党员{i}") for i in range(12)]
+    b = booking(start=slot_start(6), headcount=20)
+    booking_id, ids = b.id, [p.id for p in people]
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    with gunicorn(uri, workers=4) as url:
+        token = call(url, "POST", "/api/v1/auth/token", {"username": "secretary", "password": PASSWORD})[1]["token"]
+        results = []
+        for round_ in range(8):  # each round from an empty roster: eight identical saves race to fill it
+            assert call(url, "PUT", f"/api/v1/bookings/{booking_id}/roster", {"member_ids": []}, token)[0] == 200
+            results += simultaneously(
+                [(url, "PUT", f"/api/v1/bookings/{booking_id}/roster", {"member_ids": ids}, token)] * 8)
+    assert Counter(status for status, _ in results) == {200: 64}, [r for r in results if r[0] != 200][:2]
+    from models import RosterEntry
+    assert db.session.scalar(select(func.count()).select_from(RosterEntry).where(RosterEntry.booking_id == booking_id)) == 12

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
@@ -214,6 +214,11 @@ def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None 
         whose = "本支部的" if booking.partners else ""
         raise ValidationFailed({"member_ids": f"参加人员 {len(ids)} 人，超过{whose}预约人数 {headcount} 人；"
                                               "请减少人员，或先修改预约人数。"})
+    # The booking's row first: a second save of the same roster at the same moment waits for this one, and then
+    # reads the roster this one wrote (instead of both finding it empty and both inserting it).
+    db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(booking, ["roster"])
     current = {e.member_id: e for e in booking.roster if e.branch_id == branch_id}
     marked = [e.member.name for i, e in current.items() if i not in members and e.attendance is not None]
     if marked:  # who came (or did not) is part of the record: it is corrected, not dropped
