@@ -15,10 +15,12 @@ register_components({
 })
 
 
-def entry(e) -> dict:
-    """A waitlist entry, with where it stands now (its position while waiting)."""
+def entry(e, place: int | None = None) -> dict:
+    """A waitlist entry, with where it stands now (its position while waiting; `place` when already known)."""
     status = waitlist.status_of(e)
-    return {"id": e.id, "status": status, "position": waitlist.position(e) if status == waitlist.WAITING else None,
+    if status == waitlist.WAITING and place is None:
+        place = waitlist.position(e)
+    return {"id": e.id, "status": status, "position": place if status == waitlist.WAITING else None,
             "menu_item_id": e.menu_item_id, "base_id": e.base_id, "venue_id": e.venue_id, "branch_id": e.branch_id,
             "start": clock.iso(e.starts_at), "end": clock.iso(e.ends_at), "headcount": e.headcount,
             "contact_name": e.contact_name, "contact_phone": e.contact_phone, "topic": e.topic,
@@ -54,7 +56,10 @@ LIST_QUERY = Query(status=F("string", "状态", enum=tuple(WAIT_STATUSES)))
           responses={200: "WaitlistList", 403: None})
 def list_waitlist(query):
     """A secretary's branch's entries, a manager's bases', all for an admin."""
-    return page_of(waitlist.visible_query(current_user(), query["status"]), query, entry)
+    page = page_of(waitlist.visible_query(current_user(), query["status"]), query, lambda e: e)
+    places = waitlist.positions(page["items"])
+    page["items"] = [entry(e, places.get(e.id)) for e in page["items"]]
+    return page
 
 
 @bp.get("/waitlist/<id:entry_id>")

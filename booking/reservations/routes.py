@@ -243,8 +243,9 @@ def waitlist_mine():
                                  .where(WaitlistEntry.starts_at > now)).all() if status is None else []
     past = paginate(stmt.where(~WaitlistEntry.id.in_([e.id for e in waiting] or [-1])).order_by(None)
                     .order_by(WaitlistEntry.starts_at.desc(), WaitlistEntry.id.desc()), per_page=20)
+    places = waitlist.positions(waiting)
     return render_template("reservations/waitlist.html", waiting=waiting, past=past, status=status,
-                           position=waitlist.position, status_of=waitlist.status_of)
+                           places=places, status_of=waitlist.status_of)
 
 
 @bp.post("/waitlist/<id:entry_id>/cancel")

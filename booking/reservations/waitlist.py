@@ -74,11 +74,22 @@ def status_of(entry: WaitlistEntry, now: datetime | None = None) -> str:
 
 def position(entry: WaitlistEntry) -> int | None:
     """Where a waiting entry stands in its slot's queue (1 is next), or None once it no longer waits."""
-    if entry.status != WAITING:
-        return None
-    return db.session.scalar(select(func.count()).select_from(WaitlistEntry).where(
-        WaitlistEntry.venue_id == entry.venue_id, WaitlistEntry.starts_at == entry.starts_at,
-        WaitlistEntry.status == WAITING.value, WaitlistEntry.id <= entry.id))
+    return positions([entry]).get(entry.id)
+
+
+def positions(entries) -> dict[int, int]:
+    """{entry id: its place in its slot's queue} for the waiting ones among `entries`, in one query (a list page
+    asks for a page of them at once)."""
+    waiting = [e for e in entries if e.status == WAITING]
+    if not waiting:
+        return {}
+    ahead = WaitlistEntry.__table__.alias("ahead")
+    rows = db.session.execute(
+        select(WaitlistEntry.id, func.count(ahead.c.id))
+        .join(ahead, (ahead.c.venue_id == WaitlistEntry.venue_id) & (ahead.c.starts_at == WaitlistEntry.starts_at)
+              & (ahead.c.status == WAITING.value) & (ahead.c.id <= WaitlistEntry.id))
+        .where(WaitlistEntry.id.in_([e.id for e in waiting])).group_by(WaitlistEntry.id))
+    return {entry_id: int(n) for entry_id, n in rows}
 
 
 def branch_positions(branch_id: int, venue_id: int, day) -> dict[datetime, int]:
@@ -87,7 +98,8 @@ def branch_positions(branch_id: int, venue_id: int, day) -> dict[datetime, int]:
     mine = db.session.scalars(select(WaitlistEntry).where(
         WaitlistEntry.branch_id == branch_id, WaitlistEntry.venue_id == venue_id, WaitlistEntry.starts_at >= first,
         WaitlistEntry.starts_at < first + timedelta(days=1), WaitlistEntry.status == WAITING.value)).all()
-    return {e.starts_at: position(e) for e in mine}
+    places = positions(mine)
+    return {e.starts_at: places[e.id] for e in mine}
 
 
 def waiting_today(actor: Actor, now: datetime | None = None) -> list[WaitlistEntry]:

@@ -169,11 +169,6 @@ def figures(user: Actor, start: date, end: date) -> Figures:
     return Figures(dict(by_base), by_source, lectures, dict(by_branch), dict(by_sector))
 
 
-def parts_of(user: Actor, start: date, end: date):
-    """The taking-part branches' parts of the counted visits of a period in the user's scope (see `_parts`)."""
-    return _parts([Booking.status == COUNTED, Booking.day >= start, Booking.day <= end], user)
-
-
 def _grouped(stmt, group_by: str):
     """The statement joined to what `group_by` groups by (all but organisation), with the key and label columns."""
     if group_by == "base":
