@@ -54,6 +54,8 @@ def test_the_report_page_the_document_and_the_big_screen(demo):
         assert_accessible(screen)
         shot(screen, "89-big-screen")
         screen.set_viewport_size({"width": 390, "height": 844})  # opened on a phone too: it still fits
+        screen.reload()
+        screen.wait_for_load_state("networkidle")
         assert screen.evaluate("document.documentElement.scrollWidth") <= 400
         assert_accessible(screen)
         context.close()
