@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from booking import sqlite
         sqlite.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
+        from booking import postgres
+        postgres.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
     from booking.views import SecurityHeaders
     app.wsgi_app = SecurityHeaders(app.wsgi_app, hsts=app.config["HTTPS"])
