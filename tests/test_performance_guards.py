@@ -25,7 +25,7 @@ def counted():
         event.remove(db.engine, "before_cursor_execute", listener)
 
 
-def test_availability_is_three_queries(demo, api):
+def test_availability_is_two_queries(demo, api):
     token = api.token("secretary")
     day = (clock.local_today() + timedelta(days=3)).isoformat()
     item_id = item().id
@@ -33,7 +33,7 @@ def test_availability_is_three_queries(demo, api):
         r = api.client.get(f"/api/v1/menu-items/{item_id}/availability?date={day}",
                            headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
-    assert len(statements) == 3, statements  # token, item with the day's slots, places held
+    assert len(statements) == 2, statements  # token; item with the day's slots and the places held in them
 
 
 def test_base_detail_is_four_queries(demo, api):

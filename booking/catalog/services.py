@@ -99,20 +99,24 @@ _CLOSED = or_(
     and_(_bases.c.opens_on_holidays.is_(False),
          select(_holidays.c.day).where(_holidays.c.day == bindparam("day"), _holidays.c.kind == "holiday").exists()),
 )
-# One row per weekly slot of the item's venue on that weekday (one row with no slot when there is none).
-_ITEM_DAY = (
-    select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _bases.c.min_advance_days,
-           _bases.c.max_advance_days, _slots.c.start_time, _slots.c.end_time, _slots.c.capacity,
-           _CLOSED.label("closed"))
-    .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).outerjoin(
-        _slots, and_(_slots.c.venue_id == _items.c.venue_id, _slots.c.weekday == bindparam("weekday"),
-                     _slots.c.active.is_(True))))
-    .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
-    .order_by(_slots.c.start_time)
-)
 # The places held in a venue's slots of one day: a range of its unique index, nothing to expand per request.
 _HELD = select(_occ.c.starts_at, _occ.c.held).where(
     _occ.c.venue_id == bindparam("venue_id"), _occ.c.starts_at >= bindparam("lo"), _occ.c.starts_at < bindparam("hi"))
+# Availability in one statement: a row per weekly slot of the item's venue on that weekday (one row with no slot when
+# there is none), beside each slot occupancy of the venue that day (the same range of its unique index as _HELD; a
+# day has a handful of each, so the rows are few). A round trip saved on the calendar's hottest path.
+_ITEM_DAY = (
+    select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _bases.c.min_advance_days,
+           _bases.c.max_advance_days, _slots.c.start_time, _slots.c.end_time, _slots.c.capacity,
+           _CLOSED.label("closed"), _occ.c.starts_at.label("held_at"), _occ.c.held)
+    .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).outerjoin(
+        _slots, and_(_slots.c.venue_id == _items.c.venue_id, _slots.c.weekday == bindparam("weekday"),
+                     _slots.c.active.is_(True))).outerjoin(
+        _occ, and_(_occ.c.venue_id == _items.c.venue_id, _occ.c.starts_at >= bindparam("lo"),
+                   _occ.c.starts_at < bindparam("hi"))))
+    .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
+    .order_by(_slots.c.start_time)
+)
 
 
 _venues = Venue.__table__
@@ -162,16 +166,20 @@ def day_slots(item_id: int, day: date, now: datetime | None = None,
               offline: bool = False) -> tuple[ItemWindow, list[SlotView]]:
     """An active item's slots on a day, each with places left; [] when its venue is closed. NotFound for no item.
 
-    Two indexed queries: the item, its base's window and the weekday's slots in one; the places held in another.
+    One indexed query (_ITEM_DAY): the item, its base's window, the weekday's slots and the places held that day.
     """
     now = now or clock.now()
-    rows = db.session.execute(_ITEM_DAY, {"item_id": item_id, "weekday": day.weekday(), "day": day}).all()
+    lo, hi = clock.day_bounds(day)
+    rows = db.session.execute(_ITEM_DAY, {"item_id": item_id, "weekday": day.weekday(), "day": day,
+                                          "lo": lo, "hi": hi}).all()
     if not rows:
         raise NotFound("菜单项目不存在。")
     w = ItemWindow(*rows[0][:6])
     if rows[0].start_time is None or rows[0].closed:
         return w, []
-    return w, _slot_views(w, day, rows, places_held(w.venue_id, day, day), now, offline)
+    slots = list({r.start_time: r for r in rows}.values())  # each slot once (a row per occupancy of the day)
+    held = {r.held_at: r.held for r in rows if r.held_at is not None}
+    return w, _slot_views(w, day, slots, held, now, offline)
 
 
 def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime, offline: bool = False) -> list[SlotView]:
