@@ -6,7 +6,8 @@ loopback (scripts/with-postgres, as for make test-pg) and the databases are made
 In one run on one machine: loads the demo data plus 10 thousand, then 1 million bookings; serves each
 with the same gunicorn settings; drives it from a separate process (wrk) for a fixed time per endpoint; and
 prints requests per second, median and 99th-percentile latency, the ratio to the bare endpoint, the ratio of
-1M to 10k, and the workers' peak memory. Ratios measured in one run, so that machine noise cancels: every run of
+1M to 10k, and the workers' peak memory. Beside the bare endpoint it measures the token check alone (bench/probe.py),
+the floor under every API call. Ratios measured in one run, so that machine noise cancels: every run of
 an endpoint follows a run of the bare endpoint, and the ratio reported is the median over those pairs.
 """
 import argparse
@@ -84,7 +85,7 @@ class Server:
             env["DATABASE_URL"] = uri
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", app], cwd=ROOT, env=env)
-        probe = "/bare" if app.startswith("bench") else "/healthz"
+        probe = "/bare" if app == "bench.bare:app" else "/healthz"
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -249,9 +250,16 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
         if len(bodies) < 40:
             sys.exit("the series benchmark has used up its slots: run without --reuse to rebuild")
         results["series of 12"] = sequential(server.url, "/api/v1/booking-series", bodies, secretary)
-        return results, server.worker_peak_mb()
+        memory = server.worker_peak_mb()
     finally:
         server.stop()
+    probe = Server("bench.probe:app", uri, port + 10)
+    try:
+        results["token check only"] = paired.run(probe.url + "/api/v1/bench/token-only", "bench/get.lua",
+                                                 {"TOKEN": token(probe.url, "secretary")})
+    finally:
+        probe.stop()
+    return results, memory
 
 
 def main():
@@ -298,7 +306,8 @@ def main():
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
              f"| bare Flask endpoint | – | {bare_result['rps']:.0f} | {bare_result['p50']:.2f} | "
              f"{bare_result['p99']:.2f} | 1.00 | – |"]
-    for name in results["10k"]:
+    names = ["token check only"] + [n for n in results["10k"] if n != "token check only"]
+    for name in names:
         for label in ("10k", "1M"):
             r = results[label][name]
             small = results["10k"][name]
@@ -311,6 +320,13 @@ def main():
             lines.append(f"| {name} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {ratio} | "
                          f"{'' if growth is None else f'{growth:.2f}'} |"
                          + (f" ({r['non2xx']} non-2xx)" if r["non2xx"] else ""))
+    floor_ratio = results["1M"]["token check only"]["ratio"]
+    lines.append("")
+    lines.append(f"The token check alone (bench/probe.py: the API's bearer check and nothing else) is {floor_ratio:.2f} × "
+                 f"bare: no API endpoint can go faster here. At 1M bookings, availability is "
+                 f"{results['1M']['availability']['ratio'] / floor_ratio:.0%} of it, the base page "
+                 f"{results['1M']['base page']['ratio'] / floor_ratio:.0%}, creation "
+                 f"{results['1M']['create booking']['ratio'] / floor_ratio:.0%}.")
     lines.append("")
     lines.append("Peak worker memory (VmHWM): " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory.items()))
     big, small = results["1M"], results["10k"]
@@ -337,7 +353,7 @@ def main():
     lines.append("")
     lines.append("Ratios of each round (10k, 1M): " + "; ".join(
         f"{name} {results['10k'][name]['ratios']} {results['1M'][name]['ratios']}"
-        for name in results["10k"] if results["10k"][name]["ratio"] is not None))
+        for name in names if results["10k"][name]["ratio"] is not None))
     report = "\n".join(lines)
     print()
     print(report)
