@@ -118,6 +118,28 @@ def validate_fields(item, headcount, contact_name, contact_phone, topic, note, p
     return fields
 
 
+def request_fields(item, headcount, contact_name, contact_phone, topic, note, activity_type) -> tuple[dict, str]:
+    """What is wrong with a booking request's fields (validate_fields, and the activity type), with the activity
+    type it asks for (a theme day when none is given). For a booking and a place on the waitlist alike."""
+    fields = validate_fields(item, headcount, contact_name, contact_phone, topic, note)
+    activity_type = activity_type or "theme_day"
+    if activity_type not in ACTIVITY_TYPES:
+        fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
+    return fields, activity_type
+
+
+def check_slot(item, start: datetime, now: datetime, source: str) -> None:
+    """The slot asked for can be requested: the item's row (catalog.item_at) has a weekly slot beginning at `start`
+    that is not closed that day (NotASlot), within the base's booking window for an online or offline request
+    (OutsideBookingWindow). For a booking and a place on the waitlist alike."""
+    if item.end_time is None or item.closed:
+        raise NotASlot()
+    if not catalog.in_booking_window(offline=source == "offline", min_days=item.min_advance_days,
+                                     max_days=item.max_advance_days, start=start, now=now):
+        raise OutsideBookingWindow(
+            f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
+
+
 # Hold places in a dated slot in one statement: the slot's counter is created holding them or, when it exists,
 # raised only if they still fit (no row changes when they do not). The same SQL on SQLite and PostgreSQL, written
 # out because the dialects' ON CONFLICT constructs are compiled anew on every execution.
@@ -188,10 +210,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         if not permissions.can_record_offline(actor, item.base_id):
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
         source = "offline"
-    fields = validate_fields(item, headcount, contact_name, contact_phone, topic, note)
-    activity_type = activity_type or "theme_day"
-    if activity_type not in ACTIVITY_TYPES:
-        fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
+    fields, activity_type = request_fields(item, headcount, contact_name, contact_phone, topic, note, activity_type)
     rows = db.session.execute(_BRANCH, {"id": branch_id}).all() if isinstance(branch_id, int) else []
     branch = rows[0] if rows else None
     if source == "offline" and (branch is None or not branch.active):
@@ -199,14 +218,9 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     if fields:
         raise ValidationFailed(fields)
 
-    if item.end_time is None or item.closed:
-        raise NotASlot()
+    check_slot(item, start, now, source)
     day = clock.local(start).date()
     end = clock.at_local(day, item.end_time)
-    if not catalog.in_booking_window(offline=source == "offline", min_days=item.min_advance_days,
-                                     max_days=item.max_advance_days, start=start, now=now):
-        raise OutsideBookingWindow(
-            f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
     code = new_code()
     while True:
         clashes = db.session.execute(_CLASHES, {"branch_id": branch.id, "venue_id": item.venue_id,

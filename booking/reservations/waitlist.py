@@ -16,12 +16,12 @@ from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotASlot, NotFound,
-                            OutsideBookingWindow, QuotaExceeded, SlotAvailable, ValidationFailed)
+from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotFound, QuotaExceeded,
+                            SlotAvailable, ValidationFailed)
 from booking.permissions import Actor
 from booking.reservations import lifecycle, services, shares
 from booking.reservations.lifecycle import LIVE
-from models import ACTIVITY_TYPES, Booking, SlotOccupancy, WaitlistEntry, WaitStatus, db
+from models import Booking, SlotOccupancy, WaitlistEntry, WaitStatus, db
 from models.types import UTCDateTime
 
 WAITING, PROMOTED, CANCELLED, EXPIRED = (WaitStatus.WAITING, WaitStatus.PROMOTED, WaitStatus.CANCELLED,
@@ -138,18 +138,12 @@ def join(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_
     blocked_until = lifecycle.no_show_block(branch_id, clock.local_today(now))
     if blocked_until is not None:
         raise BranchBlocked(f"贵支部近期多次预约未到场，{clock.day_text(blocked_until)} 前不能在线预约或候补。")
-    fields = services.validate_fields(item, headcount, contact_name, contact_phone, topic, None)
-    activity_type = activity_type or "theme_day"
-    if activity_type not in ACTIVITY_TYPES:
-        fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
+    fields, activity_type = services.request_fields(item, headcount, contact_name, contact_phone, topic, None,
+                                                    activity_type)
     if fields:
         raise ValidationFailed(fields)
-    if item.end_time is None or item.closed:
-        raise NotASlot()
+    services.check_slot(item, start, now, "online")
     day = clock.local(start).date()
-    if not catalog.in_booking_window(offline=False, min_days=item.min_advance_days, max_days=item.max_advance_days,
-                                     start=start, now=now):
-        raise OutsideBookingWindow(f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。")
     if db.session.scalar(select(exists().where(
             Booking.branch_id == branch_id, Booking.venue_id == item.venue_id, Booking.starts_at == start,
             Booking.status.in_([s.value for s in LIVE])))):
