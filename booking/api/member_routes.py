@@ -130,7 +130,7 @@ def study_hours(branch_id, query):
 def booking_record(booking_id, query):
     """The record of a completed booking (组织生活纪实)."""
     booking = get_visible(current_user(), booking_id)
-    data, name = documents.record_file(booking, query["format"], documents.perspective(current_user(), booking))
+    data, name = documents.record_file(booking, query["format"], services.own_part(current_user(), booking))
     return documents.file_response(data, query["format"], name)
 
 

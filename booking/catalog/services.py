@@ -99,9 +99,15 @@ _CLOSED = or_(
     and_(_bases.c.opens_on_holidays.is_(False),
          select(_holidays.c.day).where(_holidays.c.day == bindparam("day"), _holidays.c.kind == "holiday").exists()),
 )
-# The places held in a venue's slots of one day: a range of its unique index, nothing to expand per request.
-_HELD = select(_occ.c.starts_at, _occ.c.held).where(
-    _occ.c.venue_id == bindparam("venue_id"), _occ.c.starts_at >= bindparam("lo"), _occ.c.starts_at < bindparam("hi"))
+
+
+def _held_between(venue_id):
+    """The slot counters of a venue from :lo to :hi: a range of their unique index, nothing to expand per request."""
+    return and_(_occ.c.venue_id == venue_id, _occ.c.starts_at >= bindparam("lo"), _occ.c.starts_at < bindparam("hi"))
+
+
+# The places held in a venue's slots of some days.
+_HELD = select(_occ.c.starts_at, _occ.c.held).where(_held_between(bindparam("venue_id")))
 # Availability in one statement: a row per weekly slot of the item's venue on that weekday (one row with no slot when
 # there is none), beside each slot occupancy of the venue that day (the same range of its unique index as _HELD; a
 # day has a handful of each, so the rows are few). A round trip saved on the calendar's hottest path.
@@ -112,8 +118,7 @@ _ITEM_DAY = (
     .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).outerjoin(
         _slots, and_(_slots.c.venue_id == _items.c.venue_id, _slots.c.weekday == bindparam("weekday"),
                      _slots.c.active.is_(True))).outerjoin(
-        _occ, and_(_occ.c.venue_id == _items.c.venue_id, _occ.c.starts_at >= bindparam("lo"),
-                   _occ.c.starts_at < bindparam("hi"))))
+        _occ, _held_between(_items.c.venue_id)))
     .where(_items.c.id == bindparam("item_id"), _items.c.active.is_(True), _bases.c.active.is_(True))
     .order_by(_slots.c.start_time)
 )

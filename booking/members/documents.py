@@ -14,7 +14,7 @@ from flask import current_app
 from booking import clock, exports
 from booking import photos as photo_store
 from booking.errors import InvalidState
-from booking.members.services import credited_hours, own_part, roster_of
+from booking.members.services import credited_hours, roster_of
 from booking.reservations import partners
 from booking.reservations.lifecycle import ACCEPTED, COMPLETED
 from models import Booking
@@ -41,12 +41,6 @@ class Record:
     summary: str
     photos: list[str]  # the photos' stored names (booking.photos reads them)
     day: str
-
-
-def perspective(actor, booking: Booking) -> int | None:
-    """Whose record a reader gets: a taking-part branch's secretary their own branch's (its members, its count),
-    anyone else (the base, the district) the whole activity's."""
-    return own_part(actor, booking)
 
 
 def _branches_fields(b: Booking, branch_id: int | None) -> list[tuple[str, str]]:

@@ -134,7 +134,7 @@ def records_file(branch_id, fmt):
 def record_file(booking_id, fmt):
     """One activity's record as Word or PDF (a PDF opens in WeChat, where printing does not)."""
     booking = get_visible(current_user, booking_id)
-    data, name = documents.record_file(booking, fmt, documents.perspective(current_user, booking))
+    data, name = documents.record_file(booking, fmt, services.own_part(current_user, booking))
     return documents.file_response(data, fmt, name)
 
 

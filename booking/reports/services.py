@@ -103,7 +103,7 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
     by_category = _counts(select(MenuItem.category, func.count()).join(Base, Base.id == MenuItem.base_id)
                           .where(MenuItem.active.is_(True), Base.active.is_(True), in_scope(MenuItem.base_id))
                           .group_by(MenuItem.category), CATEGORIES)
-    counted = (Booking.status == COUNTED, Booking.day >= start, Booking.day <= end, in_scope(Booking.base_id))
+    counted = (*stats.counted(start, end), in_scope(Booking.base_id))
     if bases is None:  # the district's pool of volunteer lecturers
         lecturers = select(Lecturer.category, func.count()).where(Lecturer.active.is_(True)).group_by(Lecturer.category)
     else:  # a base's: the lecturers who gave its sessions in the period
@@ -114,8 +114,9 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
     # The visits of the period in one pass (and the hosts' parts by branch in another): stats.figures.
     f = stats.figures(actor, start, end)
     names = dict(db.session.execute(select(Base.id, Base.name).where(Base.active.is_(True), in_scope(Base.id))).all())
-    for base_id in f.by_base:  # a base since made inactive keeps its visits
-        names.setdefault(base_id, db.session.scalar(select(Base.name).where(Base.id == base_id)))
+    gone = [base_id for base_id in f.by_base if base_id not in names]  # a base since made inactive keeps its visits
+    if gone:
+        names.update(db.session.execute(select(Base.id, Base.name).where(Base.id.in_(gone))).all())
     by_base = [stats.Row(i, names[i], *_figures(f.by_base.get(i, [0, 0, 0, 0]))) for i in sorted(names)]
     total = [sum(v[i] for v in f.by_base.values()) for i in range(4)]
     by_sector = [stats.Row(k, SECTORS.get(k, k), *_figures(f.by_sector[k])) for k in sorted(f.by_sector)
@@ -221,7 +222,7 @@ def watch(actor: Actor, start: date | None = None, end: date | None = None, now:
     now = now or clock.now()
     start, end = period(start, end, clock.local_today(now))
     in_scope = (lambda column: column.in_(bases)) if bases is not None else (lambda column: True)  # noqa: E731
-    visited = select(Booking.base_id).where(Booking.status == COUNTED, Booking.day >= start, Booking.day <= end)
+    visited = select(Booking.base_id).where(*stats.counted(start, end))
     idle_bases = db.session.scalars(select(Base).where(Base.active.is_(True), in_scope(Base.id),
                                                        Base.id.not_in(visited)).order_by(Base.id)).all()
     stale = db.session.scalars(select(Booking).where(
