@@ -55,7 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             from booking import dbping
             dbping.install(db.engine)
 
-    from booking import auth, catalog, admin, manage, visits, stats, lecturers, api, cli, views
+    from booking import api, cli, views
+    from booking.admin import routes as admin
+    from booking.auth import routes as auth
+    from booking.catalog import routes as catalog
+    from booking.lecturers import routes as lecturers
+    from booking.manage import routes as manage
+    from booking.stats import routes as stats
+    from booking.visits import routes as visits
     from booking.reservations import routes as reservations
     from booking.errors import register_page_handlers
 

@@ -91,6 +91,26 @@ def init_app(app: Flask) -> None:
                    f"{made['branches']} 个支部" + (f"，{made['secretaries']} 个书记账号" if made["secretaries"] else "")
                    + f"），用时 {_time.monotonic() - began:.1f} 秒。")
 
+    @app.cli.command("check-integrity")
+    @click.option("--repair", is_flag=True,
+                  help="Recompute the slot counters and partner headcounts from the bookings (audited).")
+    def check_integrity(repair):
+        """Check that places, history, lecturers and series agree with the bookings; exit 1 listing what does not."""
+        from booking import integrity
+        if repair:
+            for line in integrity.repair():
+                click.echo(f"已修正：{line}")
+        found = integrity.check()
+        if not found:
+            click.echo(f"ok {integrity.summary()}: places, history, lecturers and series agree")
+            return
+        for mismatch in found[:200]:
+            click.echo(f"{mismatch.kind}: {mismatch.text}")
+        if len(found) > 200:
+            click.echo(f"…… 另有 {len(found) - 200} 处未列出")
+        click.echo(f"{len(found)} mismatch(es)", err=True)
+        raise SystemExit(1)
+
     @app.cli.group("jobs")
     def jobs():
         """Scheduled jobs: list them, or run one by hand."""

@@ -59,7 +59,7 @@ class SlotFull(DomainError):
 
 
 class DuplicateBooking(DomainError):
-    status, code, message = 409, "duplicate_booking", "本支部已预约该场次，请勿重复预约。"
+    status, code, message = 409, "duplicate_booking", "本支部已预约该场次（或已作为共建支部参加），请勿重复预约。"
 
 
 class SlotAvailable(DomainError):

@@ -2,12 +2,31 @@
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# In a text of several lines (a note, a summary, a reason) line breaks belong; nothing else of the kind does.
+_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_MESSAGE = "不能包含换行、制表符等控制字符。"
+MULTILINE_CONTROL_MESSAGE = "不能包含制表符等控制字符（可以换行）。"
 
 
-def has_control_chars(value: str | None) -> bool:
-    """A line break, tab or other control character: never part of a name (it breaks mail headers and lists)."""
-    return bool(value and _CONTROL.search(value))
+def has_control_chars(value: str | None, multiline: bool = False) -> bool:
+    """A control character (a line break too, unless the text has several lines): never part of a name or a
+    line of text (it breaks mail headers and lists, and Word refuses it)."""
+    if not isinstance(value, str) or not value:
+        return False
+    return bool((_CONTROL_BUT_BREAKS if multiline else _CONTROL).search(value))
+
+
+def text_problem(value, multiline: bool = False) -> str | None:
+    """The message for a text field holding control characters, or None."""
+    if has_control_chars(value, multiline):
+        return MULTILINE_CONTROL_MESSAGE if multiline else CONTROL_MESSAGE
+    return None
+
+
+def printable(value: str | None) -> str:
+    """The text with control characters other than line breaks removed (what a document may hold: a backstop for
+    text stored before they were refused)."""
+    return _CONTROL_BUT_BREAKS.sub("", value or "")
 
 # A phone number to reach an office or a person: digits with the usual separators (a booking's contact phone is
 # checked more strictly, as a mobile or landline number, in reservations).

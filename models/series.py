@@ -1,6 +1,7 @@
 """Standing monthly bookings (booking series, 固定预约) and what became of each of their dates."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -11,7 +12,30 @@ from models.types import UTCDateTime, utcnow
 
 SERIES_WEEKS = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", -1: "最后一个"}
 OCCURRENCE_STATUSES = {"booked": "已预约", "planned": "待预约", "skipped": "已跳过", "cancelled": "已取消"}
-BOOKED, PLANNED, SKIPPED, ENDED_PLAN = OCCURRENCE_STATUSES  # an occurrence's planning ended: "cancelled"
+
+
+class OccurrenceStatus(enum.StrEnum):
+    """What became of one date of a series; CANCELLED: its planning ended (the series was cancelled)."""
+
+    BOOKED = "booked"
+    PLANNED = "planned"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return OCCURRENCE_STATUSES[self.value]
+
+
+class SeriesStatus(enum.StrEnum):
+    """Whether a series still plans its dates."""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+BOOKED, PLANNED, SKIPPED, ENDED_PLAN = (OccurrenceStatus.BOOKED, OccurrenceStatus.PLANNED, OccurrenceStatus.SKIPPED,
+                                        OccurrenceStatus.CANCELLED)
 SKIP_REASONS = {"holiday": "法定节假日", "closed": "闭馆", "not_a_slot": "没有该场次", "full": "名额已满",
                 "blocked": "线上预约暂停", "quota": "超出本支部在该基地的预约次数"}
 
@@ -41,7 +65,7 @@ class BookingSeries(Model):
     contact_phone: Mapped[str] = mapped_column(String(30))
     topic: Mapped[str] = mapped_column(String(200), default="")
     activity_type: Mapped[str] = mapped_column(String(24), default="theme_day")
-    status: Mapped[str] = mapped_column(String(8), default="active")
+    status: Mapped[str] = mapped_column(String(8), default=SeriesStatus.ACTIVE.value)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from booking import clock, errors
 from booking.lecturers import services as lecturers
 from booking.members import services as members
-from booking.reservations import lifecycle, partners, services as reservations
+from booking.reservations import lifecycle, partners, places, services as reservations
 from booking.visits import services as visits
 from models import Booking, BookingEvent, BookingPartner, Branch, MenuItem, Notification, SlotOccupancy, User, db
 from tests.conftest import login
@@ -104,7 +104,7 @@ def _booking_in(status, start, lecturer_id) -> Booking:
         values.update(visitor_count=item.min_group, checked_in_at=start)
     db.session.execute(update(Booking).where(Booking.id == b.id).values(**values))
     if status in lifecycle.RELEASING_PLACES:
-        lifecycle.release_places(b)
+        places.release(b.venue_id, b.starts_at, b.headcount + b.partner_headcount)
     db.session.commit()
     db.session.expire_all()
     return db.session.get(Booking, b.id)

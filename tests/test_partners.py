@@ -123,7 +123,20 @@ def test_bad_invitations_get_clear_messages(demo, api):
     other = booking("secretary2", start=slot_start(6), headcount=10)
     host = booking("secretary", start=slot_start(6), headcount=10)
     r = api.post(f"/api/v1/bookings/{host.id}/partners", as_="secretary", json={"branch_id": _branch(), "headcount": 5})
-    assert r.status_code == 422 and "已自行预约" in r.get_json()["error"]["fields"]["branch_id"], other.id
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "duplicate_booking", other.id
+    assert "已预约了同一场次" in r.get_json()["error"]["message"]
+    # The converse: a branch invited into a slot cannot book that slot itself, nor wait for it, nor be invited
+    # into another branch's booking of it.
+    joint = booking("secretary", start=slot_start(9), headcount=10)
+    assert api.post(f"/api/v1/bookings/{joint.id}/partners", as_="secretary",
+                    json={"branch_id": _branch(), "headcount": 5}).status_code == 201
+    r = api.post("/api/v1/bookings", as_="secretary2", json={
+        "menu_item_id": joint.menu_item_id, "start": clock.iso(joint.starts_at), "headcount": 10,
+        "contact_name": "李明", "contact_phone": "13900000000"})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "duplicate_booking", r.get_json()
+    third = booking("manager", start=slot_start(9), headcount=10, branch_id=_third_branch())
+    r = api.post(f"/api/v1/bookings/{third.id}/partners", as_="manager", json={"branch_id": _branch(), "headcount": 5})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "duplicate_booking", r.get_json()
     # Not enough room in the slot: 409 slot_full, nothing held.
     full = booking(start=slot_start(7), headcount=60)
     booking("secretary2", start=slot_start(7), headcount=15)

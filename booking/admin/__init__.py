@@ -1,1 +1,1 @@
-from booking.admin.routes import bp  # noqa: F401
+"""District administration (services.py holds the rules, routes.py the pages; create_app imports the routes)."""

@@ -1,1 +1,1 @@
-from booking.auth.routes import bp  # noqa: F401
+"""Accounts and sign-in (services.py holds the rules, routes.py the pages; create_app imports the routes)."""

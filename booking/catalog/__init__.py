@@ -1,1 +1,1 @@
-from booking.catalog.routes import bp  # noqa: F401
+"""The catalogue: bases, venues, menus and their availability (services.py holds the rules, routes.py the pages; create_app imports the routes)."""

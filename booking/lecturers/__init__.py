@@ -1,1 +1,1 @@
-from booking.lecturers.routes import bp  # noqa: F401
+"""The lecturer pool (services.py holds the rules, routes.py the pages; create_app imports the routes)."""

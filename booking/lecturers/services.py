@@ -30,9 +30,10 @@ def lecturers_query(category: str | None = None, topic: str | None = None):
 
 
 def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | None = None) -> set[int]:
-    """Lecturers holding a live assignment or blocked time that overlaps [start, end)."""
+    """Lecturers holding an assignment (live, or a visit already recorded) or blocked time that overlaps [start, end)."""
     assigned = select(Booking.lecturer_id).where(
-        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER), Booking.status.in_(LIVE),
+        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
+        Booking.status.in_(ENGAGING_LECTURER),  # a visit recorded early still holds its time
         Booking.starts_at < end, Booking.ends_at > start, Booking.id != (exclude_booking or -1))
     blocked = select(Unavailability.lecturer_id).where(Unavailability.start_at < end, Unavailability.end_at > start)
     return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked))

@@ -1,1 +1,1 @@
-from booking.manage.routes import bp  # noqa: F401
+"""A base manager's own pages (services.py holds the rules, routes.py the pages; create_app imports the routes)."""

@@ -10,49 +10,23 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, text, update
 
 from booking import clock, permissions
 from booking.errors import CancelDeadlinePassed, DomainError, InvalidState, NotAllowed, WrongDay
 from booking.notify.services import managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
-from models import Booking, BookingEvent, SlotOccupancy, db
-from models.booking import STATUS_LABELS, BookingStatus, LecturerStatus
-from models.types import UTCDateTime
-from models.partner import HOLDING_PARTNER, PartnerStatus
-
-Status = BookingStatus
-PENDING, APPROVED, REJECTED, CANCELLED, EXPIRED, COMPLETED, NO_SHOW = (
-    Status.PENDING, Status.APPROVED, Status.REJECTED, Status.CANCELLED, Status.EXPIRED, Status.COMPLETED,
-    Status.NO_SHOW)
-
-# Named sets of statuses, as tuples: their order is fixed, so the SQL they go into is the same in every process.
-# Live bookings are still to happen; they hold their places in the slot (pending ones until decided).
-LIVE = (PENDING, APPROVED)
-HOLDING_PLACES = LIVE
-# Entering one of these gives the places back; a visit that happened (or was missed) keeps its slot's count.
-RELEASING_PLACES = (REJECTED, CANCELLED, EXPIRED)
-# What still stands on a day's plan: live, done or missed, but not withdrawn.
-ON_THE_DAY = (PENDING, APPROVED, COMPLETED, NO_SHOW)
-# A lecturer's session counts towards their month while the booking is live or done.
-ENGAGING_LECTURER = (PENDING, APPROVED, COMPLETED)
-# The visits a manager expects on the day: approved or already recorded.
-EXPECTED = (APPROVED, COMPLETED)
-# The one status that counts in statistics: a batch (批次).
-COUNTED = COMPLETED
-
-# Lecturer invitations: these hold the lecturer's time.
-INVITED, ACCEPTED, DECLINED = LecturerStatus.INVITED, LecturerStatus.ACCEPTED, LecturerStatus.DECLINED
-HOLDING_LECTURER = (INVITED, ACCEPTED)
-
-# Partner branches of a joint booking: invited and accepted ones hold their places; accepted ones take part (bring
-# members, are counted in the statistics and file the record).
-PARTNER_INVITED, PARTNER_ACCEPTED, PARTNER_DECLINED, PARTNER_WITHDRAWN = (
-    PartnerStatus.INVITED, PartnerStatus.ACCEPTED, PartnerStatus.DECLINED, PartnerStatus.WITHDRAWN)
-TAKING_PART = PARTNER_ACCEPTED
+from booking.reservations import places, waitlist
+# The history and the no-show block are the insert path's; every move writes and asks them through here too.
+from booking.reservations.records import no_show_block, record_event  # noqa: F401
+from booking.reservations.states import (  # noqa: F401 (the sets are read through this module too)
+    ACCEPTED, APPROVED, CANCELLED, COMPLETED, COUNTED, DECLINED, ENGAGING_LECTURER, EXPECTED, EXPIRED,
+    HOLDING_LECTURER, HOLDING_PARTNER, HOLDING_PLACES, INVITED, LIVE, NO_SHOW, ON_THE_DAY, PARTNER_ACCEPTED,
+    PARTNER_DECLINED, PARTNER_INVITED, PARTNER_WITHDRAWN, PENDING, REJECTED, RELEASING_PLACES, STATUS_LABELS,
+    TAKING_PART, Status)
+from models import Booking, db
 
 
 class Move(enum.StrEnum):
@@ -102,26 +76,6 @@ def cancel_deadline(booking) -> datetime:
 def cancel_deadline_for(start: datetime, base) -> datetime:
     """The cancel deadline of a visit starting at `start` at this base (known before it is booked)."""
     return start - timedelta(hours=base.cancel_deadline_hours)
-
-
-_b = Booking.__table__
-# Core, prebuilt: online booking asks this on every request.
-_NO_SHOWS = (select(_b.c.day)
-             .where(_b.c.branch_id == bindparam("branch_id"), _b.c.status == NO_SHOW.value,
-                    _b.c.day > bindparam("since"), _b.c.day <= bindparam("today"))
-             .order_by(_b.c.day.desc()).limit(bindparam("limit")))
-
-
-def no_show_block(branch_id: int, today: date) -> date | None:
-    """Until when (inclusive) the branch may not book online because of repeated no-shows, or None."""
-    cfg = current_app.config
-    since = today - timedelta(days=cfg["NO_SHOW_WINDOW_DAYS"])
-    days = list(db.session.scalars(_NO_SHOWS, {"branch_id": branch_id, "since": since, "today": today,
-                                               "limit": cfg["NO_SHOW_LIMIT"]}))
-    if len(days) < cfg["NO_SHOW_LIMIT"]:
-        return None
-    until = days[0] + timedelta(days=cfg["NO_SHOW_BLOCK_DAYS"])
-    return until if until >= today else None
 
 
 # -- guards ----------------------------------------------------------------------------------------
@@ -396,47 +350,9 @@ def allows(action: str, actor: Actor, booking: Booking, now: datetime | None = N
 
 # -- moving along the state machine ----------------------------------------------------------------
 
-_INSERT_EVENT = BookingEvent.__table__.insert()
-_SAME = object()
-
-
-def record_event(booking, actor: Actor | None, action: str, note: str = "", now: datetime | None = None, *,
-                 from_status=_SAME, to_status=_SAME, lecturer_id: int | None = None) -> None:
-    """Write one history row of the booking (who, when, from which status to which, why, and for the lecturer's
-    part which lecturer); by default the status stays what it is. `booking` is anything with `id` and `status`."""
-    status = booking.status
-    db.session.execute(_INSERT_EVENT, {
-        "booking_id": booking.id, "at": now or clock.now(), "actor_id": actor.id if actor else None,
-        "action": action, "from_status": status if from_status is _SAME else from_status,
-        "to_status": status if to_status is _SAME else to_status, "note": note or "", "lecturer_id": lecturer_id})
-
-
-_OCC_MORE = text(
-    "UPDATE slot_occupancies SET held = held + :n WHERE venue_id = :v AND starts_at = :s AND held + :n <= capacity"
-).bindparams(bindparam("s", type_=UTCDateTime()))
-
-
-def take_more_places(booking, n: int) -> bool:
-    """Hold n more places in the slot a live booking already holds, atomically; False when they are not there."""
-    return db.session.execute(_OCC_MORE, {"n": n, "v": booking.venue_id, "s": booking.starts_at}).rowcount == 1
-
-
-def release_places(booking, headcount: int | None = None) -> None:
-    """Give back a booking's places (all it holds with its partners', or `headcount` of them) in its dated slot."""
-    if headcount is None:
-        headcount = booking.headcount + (getattr(booking, "partner_headcount", 0) or 0)
-    db.session.execute(
-        update(SlotOccupancy)
-        .where(SlotOccupancy.venue_id == booking.venue_id, SlotOccupancy.starts_at == booking.starts_at)
-        .values(held=SlotOccupancy.held - headcount)
-        .execution_options(synchronize_session=False))
-
-
 def places_freed(booking, now: datetime | None = None) -> None:
     """Places of the booking's slot were given back in this transaction: the slot's waitlist takes them, in the
-    same transaction (see `waitlist`; imported here because the waitlist books through the services, which build
-    on this module)."""
-    from booking.reservations import waitlist
+    same transaction (see `waitlist`)."""
     waitlist.promote(booking.venue_id, booking.starts_at, now)
 
 
@@ -455,18 +371,13 @@ def transition(booking: Booking, move: Move, actor: Actor | None, note: str = ""
     previous = booking.status
     if previous not in allowed:
         raise InvalidState(f"预约当前为“{label(previous)}”，不能执行此操作。")
-    # RETURNING the places held, read under the row's lock: a change of headcount or a partner invited a moment
-    # ago is what the places are given back for.
-    headcount = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status == previous)
-        .values(status=target, updated_at=now).returning(Booking.headcount + Booking.partner_headcount)
-        .execution_options(synchronize_session=False)).scalar()
-    if headcount is None:
+    # The places given back are those held as read under the row's lock: a change of headcount or a partner
+    # invited a moment ago is what they are given back for.
+    releasing = previous in HOLDING_PLACES and target in RELEASING_PLACES
+    if not places.move_status(booking, previous, target, now, release_places=releasing):
         db.session.rollback()
         raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
-    booking.status = target
-    if previous in HOLDING_PLACES and target in RELEASING_PLACES:
-        release_places(booking, headcount)
+    if releasing:
         places_freed(booking, now)
     record_event(booking, actor, move.value, note, now, from_status=previous, to_status=target)
     consequence = _CONSEQUENCES.get(move)

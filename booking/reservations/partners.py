@@ -8,15 +8,16 @@ arrives at once.
 """
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from booking import clock, permissions
-from booking.errors import InvalidState, NotFound, SlotFull, ValidationFailed
+from booking.errors import DuplicateBooking, InvalidState, NotFound, SlotFull, ValidationFailed
 from booking.notify.services import managers_of, notify, secretaries_of
 from booking.permissions import Actor
-from booking.reservations import lifecycle
-from booking.reservations.lifecycle import (HOLDING_PARTNER, LIVE, PARTNER_ACCEPTED, PARTNER_DECLINED,
+from booking.textutil import text_problem
+from booking.reservations import lifecycle, places, records
+from booking.reservations.lifecycle import (PARTNER_ACCEPTED, PARTNER_DECLINED,
                                             PARTNER_INVITED, PARTNER_WITHDRAWN, require)
 from models import Booking, BookingPartner, Branch, db
 
@@ -27,18 +28,14 @@ def _reason(reason) -> str:
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise ValidationFailed({"reason": "原因不能超过 500 个字。"})
+    if text_problem(reason, multiline=True):
+        raise ValidationFailed({"reason": text_problem(reason, multiline=True)})
     return reason
 
 
-def _lock(booking: Booking, now: datetime, **values) -> None:
-    """Take the booking's row (InvalidState when it stopped being live or began a moment ago)."""
-    moved = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status.in_([s.value for s in LIVE]),
-                              Booking.starts_at > now)
-        .values(updated_at=now, **values).execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
-        db.session.rollback()
-        raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
+def _holding_text(branch: Branch) -> str:
+    return (f"{branch.name}已预约了同一场次（或已作为共建支部参加），不能再邀请；"
+            "请对方先取消其预约，或不邀请该支部。")
 
 
 def _total_text(booking: Booking, extra: int = 0) -> str:
@@ -62,10 +59,8 @@ def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime |
         existing = next((p for p in booking.partners if p.branch_id == branch.id), None)
         if existing is not None and existing.holds_places:
             fields["branch_id"] = f"{branch.name}已在本次活动的共建支部中，不能重复邀请。"
-        elif db.session.scalar(select(exists().where(
-                Booking.branch_id == branch.id, Booking.venue_id == booking.venue_id,
-                Booking.starts_at == booking.starts_at, Booking.status.in_([s.value for s in LIVE])))):
-            fields["branch_id"] = f"{branch.name}已自行预约了同一场次，请对方先取消其预约，或不邀请该支部。"
+        elif records.holds_slot(branch.id, booking.venue_id, booking.starts_at):
+            raise DuplicateBooking(_holding_text(branch))
     room = item.max_group - booking.total_headcount
     if isinstance(headcount, bool) or not isinstance(headcount, int) or headcount < 1:
         fields["headcount"] = "请填写共建支部的参加人数（正整数）。"
@@ -76,16 +71,13 @@ def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime |
         raise ValidationFailed(fields)
 
     # The booking's row first: the total is checked again under its lock, so two invitations cannot together
-    # pass the item's limit.
-    moved = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status.in_([s.value for s in LIVE]),
-                              Booking.starts_at > now,
-                              Booking.headcount + Booking.partner_headcount + headcount <= item.max_group)
-        .values(partner_headcount=Booking.partner_headcount + headcount, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
-        db.session.rollback()
-        raise InvalidState("该预约刚刚被其他人修改过，请刷新后再试。")
+    # pass the item's limit; then the slot's places.
+    try:
+        places.add_partner_places(booking, headcount, item.max_group, now)
+    except SlotFull:
+        raise SlotFull(f"该场次剩余名额不足，无法为{branch.name}保留 {headcount} 个名额。") from None
+    # Under the slot's lock: the branch's own booking of the slot, or its part in another, made a moment ago.
+    records.refuse_if_holding(branch.id, booking.venue_id, booking.starts_at, _holding_text(branch))
     values = dict(status=PARTNER_INVITED.value, headcount=headcount, reason="", visitor_count=None,
                   invited_by_id=actor.id, invited_at=now, answered_at=None)
     try:
@@ -101,16 +93,11 @@ def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime |
             if again != 1:
                 raise IntegrityError("partner invited a moment ago", None, None)
             part = existing
-            for name, value in values.items():
-                setattr(part, name, value)
+            places.written(part, **values)
     except IntegrityError:  # the same branch invited by someone else a moment ago
         db.session.rollback()
         raise ValidationFailed({"branch_id": f"{branch.name}已在本次活动的共建支部中，不能重复邀请。"}) from None
-    if not lifecycle.take_more_places(booking, headcount):
-        db.session.rollback()
-        raise SlotFull(f"该场次剩余名额不足，无法为{branch.name}保留 {headcount} 个名额。")
-    booking.partner_headcount += headcount
-    lifecycle.record_event(booking, actor, "partner_invited", f"邀请 {branch.name}（{headcount} 人）", now)
+    records.record_event(booking, actor, "partner_invited", f"邀请 {branch.name}（{headcount} 人）", now)
     when = clock.when(booking.starts_at)
     notify(secretaries_of(branch.id), "partner_invited", booking, f"共建活动邀请：{booking.branch.name} {when}",
            f"{booking.branch.name}邀请贵支部 {headcount} 人于 {when} 在{booking.base.name}共同参加"
@@ -140,8 +127,8 @@ def accept(actor: Actor, booking: Booking, now: datetime | None = None) -> Booki
     if moved != 1:
         db.session.rollback()
         raise InvalidState("该邀请刚刚被撤回或已答复，请刷新后再试。")
-    part.status, part.answered_at = PARTNER_ACCEPTED.value, now
-    lifecycle.record_event(booking, actor, "partner_accepted", f"{part.branch.name}接受邀请（{part.headcount} 人）", now)
+    places.written(part, status=PARTNER_ACCEPTED.value, answered_at=now)
+    records.record_event(booking, actor, "partner_accepted", f"{part.branch.name}接受邀请（{part.headcount} 人）", now)
     when = clock.when(booking.starts_at)
     _answer_host(booking, "partner_answered", f"共建支部已接受：{part.branch.name}",
                  f"{part.branch.name}接受了 {when}“{booking.menu_item.title}”的共建邀请，{part.headcount} 人。")
@@ -150,23 +137,10 @@ def accept(actor: Actor, booking: Booking, now: datetime | None = None) -> Booki
 
 
 def _give_back(booking: Booking, part: BookingPartner, status, reason: str, now: datetime) -> None:
-    """End a partner's part (declined or withdrawn) and give its places back, under the booking's row lock."""
-    _lock(booking, now)
-    headcount = db.session.execute(
-        update(BookingPartner).where(BookingPartner.id == part.id,
-                                     BookingPartner.status.in_([s.value for s in HOLDING_PARTNER]))
-        .values(status=status.value, reason=reason, answered_at=now).returning(BookingPartner.headcount)
-        .execution_options(synchronize_session=False)).scalar()
-    if headcount is None:
-        db.session.rollback()
-        raise InvalidState("该邀请刚刚被撤回或已答复，请刷新后再试。")
-    db.session.execute(update(Booking).where(Booking.id == booking.id)
-                       .values(partner_headcount=Booking.partner_headcount - headcount)
-                       .execution_options(synchronize_session=False))
-    lifecycle.release_places(booking, headcount)
+    """End a partner's part (declined or withdrawn) and give its places back (places.end_partner_places), then
+    offer them to the slot's waitlist in the same transaction."""
+    places.end_partner_places(booking, part, now, status=status.value, reason=reason, answered_at=now)
     lifecycle.places_freed(booking, now)
-    booking.partner_headcount -= headcount
-    part.status, part.reason, part.answered_at = status.value, reason, now
 
 
 def _short_of_minimum(booking: Booking) -> str:
@@ -185,7 +159,7 @@ def decline(actor: Actor, booking: Booking, reason=None, now: datetime | None = 
     part = permissions.partner_part(actor, booking)
     _give_back(booking, part, PARTNER_DECLINED, reason, now)
     _leave_roster(booking, part.branch_id)
-    lifecycle.record_event(booking, actor, "partner_declined",
+    records.record_event(booking, actor, "partner_declined",
                            f"{part.branch.name}婉拒" + (f"：{reason}" if reason else ""), now)
     when = clock.when(booking.starts_at)
     _answer_host(booking, "partner_answered", f"共建支部已婉拒：{part.branch.name}",
@@ -205,7 +179,7 @@ def withdraw(actor: Actor, booking: Booking, branch_id, reason=None, now: dateti
     reason = _reason(reason)
     _give_back(booking, part, PARTNER_WITHDRAWN, reason, now)
     _leave_roster(booking, part.branch_id)
-    lifecycle.record_event(booking, actor, "partner_declined",
+    records.record_event(booking, actor, "partner_declined",
                            f"撤回对 {part.branch.name} 的邀请" + (f"：{reason}" if reason else ""), now)
     when = clock.when(booking.starts_at)
     notify(secretaries_of(part.branch_id), "partner_withdrawn", booking, f"共建邀请已撤回：{booking.branch.name} {when}",

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select, text
 
 from booking import clock
 from booking.errors import QuotaExceeded
-from booking.reservations.lifecycle import LIVE, ON_THE_DAY
+from booking.reservations.states import LIVE, ON_THE_DAY
 from models import Booking, db
 
 _b = Booking.__table__

@@ -10,7 +10,7 @@ so it is promoted once, into places that were really there.
 """
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -19,19 +19,12 @@ from booking.catalog import services as catalog
 from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotFound, QuotaExceeded,
                             SlotAvailable, ValidationFailed)
 from booking.permissions import Actor
-from booking.reservations import lifecycle, services, shares
-from booking.reservations.lifecycle import LIVE
-from models import Booking, SlotOccupancy, WaitlistEntry, WaitStatus, db
-from models.types import UTCDateTime
+from booking.reservations import places, records, shares
+from booking.reservations.states import WaitStatus
+from models import SlotOccupancy, WaitlistEntry, db
 
 WAITING, PROMOTED, CANCELLED, EXPIRED = (WaitStatus.WAITING, WaitStatus.PROMOTED, WaitStatus.CANCELLED,
                                          WaitStatus.EXPIRED)
-
-# Still lacks room for n: the slot's counter row, touched only on that condition, so the row's lock orders joining
-# against a promotion that frees places (after it, the condition is read again).
-_STILL_FULL = text(
-    "UPDATE slot_occupancies SET held = held WHERE venue_id = :v AND starts_at = :s AND held + :n > capacity"
-).bindparams(bindparam("s", type_=UTCDateTime()))
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -135,24 +128,22 @@ def join(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_
     if item is None:
         raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
     branch_id = actor.branch_id
-    blocked_until = lifecycle.no_show_block(branch_id, clock.local_today(now))
+    blocked_until = records.no_show_block(branch_id, clock.local_today(now))
     if blocked_until is not None:
         raise BranchBlocked(f"贵支部近期多次预约未到场，{clock.day_text(blocked_until)} 前不能在线预约或候补。")
-    fields, activity_type = services.request_fields(item, headcount, contact_name, contact_phone, topic, None,
+    fields, activity_type = records.request_fields(item, headcount, contact_name, contact_phone, topic, None,
                                                     activity_type)
     if fields:
         raise ValidationFailed(fields)
-    services.check_slot(item, start, now, "online")
+    records.check_slot(item, start, now, "online")
     day = clock.local(start).date()
-    if db.session.scalar(select(exists().where(
-            Booking.branch_id == branch_id, Booking.venue_id == item.venue_id, Booking.starts_at == start,
-            Booking.status.in_([s.value for s in LIVE])))):
-        raise DuplicateBooking("本支部已预约该场次，无需候补。")
+    if records.holds_slot(branch_id, item.venue_id, start):
+        raise DuplicateBooking("本支部已预约或参加该场次，无需候补。")
     refused = shares.refusal(branch_id, item.base_id, item.max_live_per_branch, item.max_per_branch_per_month, day, now)
     if refused is not None:
         raise refused
     # The slot's counter row, on condition that the headcount still does not fit (no row: nobody holds it yet).
-    if db.session.execute(_STILL_FULL, {"v": item.venue_id, "s": start, "n": headcount}).rowcount != 1:
+    if not places.still_full(item.venue_id, start, headcount):
         db.session.rollback()
         raise SlotAvailable(f"该场次还有名额可容纳 {headcount} 人，请直接预约。")
     entry = WaitlistEntry(
@@ -184,7 +175,7 @@ def cancel(actor: Actor, entry: WaitlistEntry, now: datetime | None = None) -> W
     if moved != 1:
         db.session.rollback()
         raise InvalidState("该候补刚刚已转为预约或被取消，请刷新后查看。")
-    entry.status, entry.ended_at = CANCELLED.value, now
+    places.written(entry, status=CANCELLED.value, ended_at=now)
     db.session.commit()
     return entry
 
@@ -236,28 +227,30 @@ def _promote_one(entry: WaitlistEntry, now: datetime) -> int | None:
     item = catalog.item_at(entry.menu_item_id, entry.starts_at)
     if item is None or item.end_time is None or item.closed:
         return None
-    if db.session.scalar(select(exists().where(
-            Booking.branch_id == entry.branch_id, Booking.venue_id == entry.venue_id,
-            Booking.starts_at == entry.starts_at, Booking.status.in_([s.value for s in LIVE])))):
-        entry.status, entry.ended_at = CANCELLED.value, now  # it booked the slot itself meanwhile
+    if records.holds_slot(entry.branch_id, entry.venue_id, entry.starts_at):
+        # It booked the slot itself meanwhile, or takes part in another branch's booking of it: it waits no more.
+        db.session.execute(update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
+                                                       WaitlistEntry.status == WAITING.value)
+                           .values(status=CANCELLED.value, ended_at=now).execution_options(synchronize_session=False))
+        places.written(entry, status=CANCELLED.value, ended_at=now)
         return None
     try:  # the branch's shares first (its lock, and the count under it): nothing else is written yet
         shares.hold(entry.branch_id, entry.base_id, item.max_live_per_branch, item.max_per_branch_per_month,
                     entry.day, now)
     except QuotaExceeded:
         return None  # it waits on: a share may come free before the slot starts
-    if not lifecycle.take_more_places(entry, entry.headcount):
+    if not places.take_more(entry.venue_id, entry.starts_at, entry.headcount):
         return None
     claimed = db.session.execute(
         update(WaitlistEntry).where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WAITING.value)
         .values(status=PROMOTED.value, ended_at=now).execution_options(synchronize_session=False)).rowcount
     if claimed != 1:  # cancelled by its branch a moment ago: the places go back
-        lifecycle.release_places(entry, entry.headcount)
+        places.release(entry.venue_id, entry.starts_at, entry.headcount)
         return None
-    booking_id = services.book_from_waitlist(entry, item, now)
+    booking_id = records.book_from_waitlist(entry, item, now)
     db.session.execute(update(WaitlistEntry).where(WaitlistEntry.id == entry.id).values(booking_id=booking_id)
                        .execution_options(synchronize_session=False))
-    entry.status, entry.ended_at, entry.booking_id = PROMOTED.value, now, booking_id
+    places.written(entry, status=PROMOTED.value, ended_at=now, booking_id=booking_id)
     return booking_id
 
 

@@ -1,1 +1,1 @@
-from booking.stats.routes import bp  # noqa: F401
+"""Statistics (services.py holds the rules, routes.py the pages; create_app imports the routes)."""

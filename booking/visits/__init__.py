@@ -1,1 +1,1 @@
-from booking.visits.routes import bp  # noqa: F401
+"""Visits: check-in, attendance and feedback (services.py holds the rules, routes.py the pages; create_app imports the routes)."""
