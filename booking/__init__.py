@@ -76,8 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lecturers.bp)
     from booking.members import routes as members
     app.register_blueprint(members.bp)
-    from booking import series_routes
-    app.register_blueprint(series_routes.bp)
+    from booking.series import routes as series
+    app.register_blueprint(series.bp)
     from booking.reports import routes as reports
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)

@@ -92,7 +92,7 @@ def _a_lived_in_district():
     partners.invite(user("secretary2"), accepted, user("secretary").branch_id, 10)
     partners.accept(user("secretary"), accepted)
     members.set_roster(user("secretary"), accepted, [people[1].id])
-    from booking import series
+    from booking.series import services as series
     first = clock.local_today() + timedelta(days=2)
     spec = series.check(user("secretary"), menu_item_id=item().id, weekday=first.weekday(), week_of_month=-1,
                         time_text="14:00", first=first, last=first + timedelta(days=150), headcount=20,

@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from booking import clock, series
+from booking import clock
+from booking.series import services as series
 from booking.errors import ValidationFailed
 from models import (Booking, BookingSeries, Closure, Holiday, Notification, OpeningSlot, SeriesOccurrence,
                     SlotOccupancy, db)
@@ -281,3 +282,45 @@ def test_a_branch_blocked_for_no_shows_is_not_booked_by_its_series(demo, api, au
     reasons = set(db.session.scalars(select(SeriesOccurrence.reason).where(
         SeriesOccurrence.day.in_([date(2026, 11, 5), date(2026, 12, 3)]))))
     assert reasons == {"blocked"}
+
+
+def test_a_job_failing_after_the_booking_is_written_leaves_the_date_planned_and_books_it_next_time(demo, api, aug20,
+                                                                                                   monkeypatch):
+    """The date is claimed in its booking's own transaction: an error that is not the booking's (the database gone a
+    moment after the insert) leaves neither a booking nor a date marked booked, and the next run books it."""
+    from sqlalchemy.exc import OperationalError
+    from booking import integrity
+    from booking.reservations import records
+    body = _year_series(api).get_json()
+    aug20[0] = _at(date(2026, 10, 4), 1)
+    real = records._insert
+
+    def insert_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(records, "_insert", insert_then_fail)
+    assert series.book_due() == (0, 0)
+    db.session.expire_all()
+    dec = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 12, 3)))
+    assert dec.status == "planned" and dec.booking_id is None
+    assert db.session.scalar(select(Booking.id).where(Booking.series_id == body["id"],
+                                                      Booking.starts_at == dec.starts_at)) is None
+    assert integrity.check() == []
+    monkeypatch.setattr(records, "_insert", real)
+    assert series.book_due() == (2, 0)  # 5 November and 3 December
+    db.session.expire_all()
+    dec = db.session.get(SeriesOccurrence, dec.id)
+    assert dec.status == "booked" and db.session.get(Booking, dec.booking_id).series_id == body["id"]
+    assert integrity.check() == []
+
+
+def test_a_branch_without_a_secretary_is_skipped_for_that_reason(demo, api, aug20):
+    _year_series(api)
+    secretary = user("secretary")
+    secretary.active = False
+    db.session.commit()
+    aug20[0] = _at(date(2026, 10, 4), 1)
+    assert series.book_due() == (0, 2)
+    dec = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 12, 3)))
+    assert dec.status == "skipped" and dec.reason == "no_secretary" and dec.reason_label == "本支部没有可用的书记账号"

@@ -168,7 +168,7 @@ class Job:
 
 def book_series(now: datetime | None = None) -> str:
     """Standing monthly bookings: book each planned occurrence once its date enters the base's window."""
-    from booking import series
+    from booking.series import services as series
     booked, skipped = series.book_due(now)
     return f"booked {booked}, skipped {skipped}"
 

@@ -146,8 +146,9 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
                     smtp.send_message(_message(row.email_to, row.title, row.body, message_id(row.id)))
                 except Exception as err:  # the server, the network or the message: try again later
                     log.warning("mail for notification %s failed: %s", notification_id, err)
-                    row.email_error = f"{type(err).__name__}: {err}"[:500]
-                    row.email_next_at = now + retry_delay(row.email_attempts)
+                    db.session.execute(update(Notification).where(Notification.id == notification_id).values(
+                        email_error=f"{type(err).__name__}: {err}"[:500],
+                        email_next_at=now + retry_delay(row.email_attempts)).execution_options(synchronize_session=False))
                     db.session.commit()
                     failed += 1
                     if smtp is not None:
@@ -156,7 +157,9 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
                         finally:
                             smtp = None
                     continue
-                row.emailed_at, row.email_error = clock.now(), None
+                db.session.execute(update(Notification).where(Notification.id == notification_id)
+                                   .values(emailed_at=clock.now(), email_error=None)
+                                   .execution_options(synchronize_session=False))
                 db.session.commit()
                 sent += 1
             if len(ids) < batch:

@@ -12,7 +12,7 @@ from collections import namedtuple
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from booking import clock, permissions
@@ -22,9 +22,10 @@ from booking.errors import (BranchBlocked, DuplicateBooking, NotAllowed, NotASlo
 from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of
 from booking.permissions import Actor
 from booking.reservations import places, shares
-from booking.reservations.states import APPROVED, HOLDING_PARTNER, LIVE, NO_SHOW, PENDING
+from booking.reservations.states import APPROVED, HOLDING_PARTNER, LIVE, NO_SHOW, OCC_BOOKED, OCC_PLANNED, PENDING
 from booking.textutil import text_problem
-from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, SlotOccupancy, User, db
+from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, SeriesOccurrence, SlotOccupancy, User,
+                    db)
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -54,6 +55,10 @@ _CLASHES = select(
     select(_occ.c.id).where(_occ.c.venue_id == bindparam("venue_id"), _occ.c.starts_at == bindparam("starts_at"),
                             _occ.c.held + bindparam("n") > _occ.c.capacity).exists().label("full"),
 )
+
+
+class OccurrenceTaken(Exception):
+    """A series' date was settled by another process while this one booked it (nothing was written)."""
 
 
 def new_code() -> str:
@@ -185,12 +190,13 @@ _UNSET = dict.fromkeys(BOOKING_COLUMNS)
 def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
                    topic: str | None = "", note: str | None = "", branch_id: int | None = None,
                    activity_type: str | None = None, series_id: int | None = None,
-                   now: datetime | None = None) -> NewBooking:
+                   occurrence_id: int | None = None, now: datetime | None = None) -> NewBooking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
     Everything is read before the first write, in prebuilt statements; the write transaction is then
     four statements: hold the places, the booking, its history, the notifications. The answer is the booking
-    as written (NewBooking), never read back.
+    as written (NewBooking), never read back. A series' date (`occurrence_id`) is claimed in the same transaction,
+    once its booking exists (OccurrenceTaken, rolled back, when another process settled it first).
     """
     now = now or clock.now()
     if actor.role not in ("secretary", "manager"):
@@ -259,6 +265,13 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
             db.session.rollback()
             raise
     booking = _insert(values, names, actor, "线下登记" if source == "offline" else "", now)
+    if occurrence_id is not None and db.session.execute(
+            update(SeriesOccurrence).where(SeriesOccurrence.id == occurrence_id,
+                                           SeriesOccurrence.status == OCC_PLANNED.value)
+            .values(status=OCC_BOOKED.value, booking_id=booking.id, reason=None)
+            .execution_options(synchronize_session=False)).rowcount != 1:
+        db.session.rollback()
+        raise OccurrenceTaken()
     if status == PENDING:
         notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
                f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人，请审核。")

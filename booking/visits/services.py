@@ -9,7 +9,7 @@ from booking import audit, clock, permissions
 from booking import photos as photo_store
 from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
-from booking.reservations import lifecycle, partners
+from booking.reservations import lifecycle, partners, places
 from booking.reservations.lifecycle import Move, require
 from models import Booking, BookingPhoto, RosterEntry, SlotOccupancy, db
 
@@ -62,7 +62,7 @@ def check_in_booking(actor: Actor, booking: Booking, now: datetime | None = None
             update(Booking).where(Booking.id == booking.id, Booking.checked_in_at.is_(None))
             .values(checked_in_at=now).execution_options(synchronize_session=False)).rowcount == 1
         if claimed:
-            booking.checked_in_at = now
+            places.written(booking, checked_in_at=now)
             lifecycle.record_event(booking, actor, "checked_in", "", now)
         db.session.commit()
     return booking
@@ -151,7 +151,7 @@ def give_feedback(actor: Actor, booking: Booking, rating, comment: str | None = 
     if not claimed:  # also when a second request arrived at the same moment
         db.session.rollback()
         raise InvalidState("已经评价过了，每次活动只能评价一次。")
-    booking.rating, booking.feedback_comment, booking.feedback_at = rating, comment, now
+    places.written(booking, rating=rating, feedback_comment=comment, feedback_at=now)
     lifecycle.record_event(booking, actor, "feedback_given", f"{rating} 分" + (f"：{comment}" if comment else ""), now)
     db.session.commit()
     return booking

@@ -1,4 +1,4 @@
-"""Pages of standing monthly bookings (固定预约), over booking.series. (The holiday calendar's pages are the
+"""Pages of standing monthly bookings (固定预约), over booking.series.services. (The holiday calendar's pages are the
 administrator's, in booking.admin.)"""
 from datetime import timedelta
 
@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from booking import clock, permissions, series
+from booking import clock, permissions
+from booking.series import services as series
 from booking.catalog.services import get_menu_item
 from booking.errors import on_refusal
 from booking.forms import Form

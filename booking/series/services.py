@@ -3,6 +3,7 @@ of each date. Every occurrence that is booked is an ordinary booking made throug
 atomic capacity path, the same no-show block); those beyond the base's window are planned and booked by the job
 `book-series` on the day their date enters it."""
 import calendar as pycal
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -14,8 +15,13 @@ from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAll
 from booking.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle
+from booking.reservations.records import OccurrenceTaken, create_booking, validate_fields
+from booking.reservations.states import LIVE, OccurrenceStatus, SeriesStatus, values
 from models import ACTIVITY_TYPES, Base, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
-from models.series import BOOKED, ENDED_PLAN, PLANNED, SKIPPED
+
+BOOKED, PLANNED, SKIPPED, ENDED_PLAN = (OccurrenceStatus.BOOKED, OccurrenceStatus.PLANNED, OccurrenceStatus.SKIPPED,
+                                        OccurrenceStatus.CANCELLED)
+log = logging.getLogger(__name__)
 
 MAX_MONTHS = 12
 
@@ -67,7 +73,6 @@ def check(actor, *, menu_item_id, weekday, week_of_month, time_text, first, last
           contact_phone, topic="", activity_type=None, now: datetime | None = None) -> Spec:
     """The series asked for, checked: who may ask, the rule, the period (at most 12 months), a time among the
     item's slots on that weekday, the booking's own fields. ValidationFailed names every bad field."""
-    from booking.reservations.services import validate_fields
     now = now or clock.now()
     if not permissions.can_book_online(actor):
         raise NotAllowed("只有支部书记可以为本支部设置固定预约。")
@@ -167,38 +172,45 @@ _REASONS = {SlotFull: "full", NotASlot: "not_a_slot", OutsideBookingWindow: "not
             QuotaExceeded: "quota"}
 
 
-def _book(actor, series: BookingSeries, occurrence: SeriesOccurrence, now: datetime) -> None:
-    """Book one occurrence through the ordinary path; a refusal becomes the occurrence's skip reason. Commits."""
-    from booking.reservations.services import create_booking
+def _settle(occurrence_id: int, status: OccurrenceStatus, reason: str | None = None,
+            booking_id: int | None = None) -> bool:
+    """Claim a planned occurrence for an outcome that makes no booking (skipped, or booked by one the branch already
+    holds), in one conditional UPDATE, and commit; False when another process settled it first."""
+    done = db.session.execute(
+        update(SeriesOccurrence).where(SeriesOccurrence.id == occurrence_id, SeriesOccurrence.status == PLANNED.value)
+        .values(status=status.value, reason=reason, booking_id=booking_id)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return done
+
+
+def _book(actor, series: BookingSeries, occurrence_id: int, day: date, start: datetime, now: datetime) -> str | None:
+    """Book one planned occurrence through the ordinary path, claiming it in the booking's own transaction
+    (records.create_booking with `occurrence_id`), so a date is never marked booked without its booking; a refusal
+    becomes the occurrence's skip reason. Returns the status it ended in (None: another process had it, or an error
+    that is not the booking's left it planned, to be tried again)."""
     item = series.menu_item
-    if occurrence.day in public_holidays(occurrence.day, occurrence.day):
-        occurrence.status, occurrence.reason = SKIPPED, "holiday"
-        db.session.commit()
-        return
+    if day in public_holidays(day, day):
+        return SKIPPED if _settle(occurrence_id, SKIPPED, "holiday") else None
     try:
-        made = create_booking(actor, menu_item_id=item.id, start=occurrence.starts_at, headcount=series.headcount,
-                              contact_name=series.contact_name, contact_phone=series.contact_phone,
-                              topic=series.topic, activity_type=series.activity_type, series_id=series.id, now=now)
+        create_booking(actor, menu_item_id=item.id, start=start, headcount=series.headcount,
+                       contact_name=series.contact_name, contact_phone=series.contact_phone, topic=series.topic,
+                       activity_type=series.activity_type, series_id=series.id, occurrence_id=occurrence_id, now=now)
+        return BOOKED
+    except OccurrenceTaken:
+        return None
     except DuplicateBooking:
         db.session.rollback()
         existing = db.session.scalar(select(Booking.id).where(
-            Booking.branch_id == series.branch_id, Booking.venue_id == item.venue_id,
-            Booking.starts_at == occurrence.starts_at, Booking.status.in_(lifecycle.LIVE)))
-        occurrence = db.session.get(SeriesOccurrence, occurrence.id)
-        occurrence.status, occurrence.booking_id = BOOKED, existing  # the branch holds it already
-        db.session.commit()
-        return
+            Booking.branch_id == series.branch_id, Booking.venue_id == item.venue_id, Booking.starts_at == start,
+            Booking.status.in_(values(LIVE))))
+        if existing is not None:  # the branch holds it already with a booking of its own
+            return BOOKED if _settle(occurrence_id, BOOKED, booking_id=existing) else None
+        return SKIPPED if _settle(occurrence_id, SKIPPED, "taking_part") else None
     except DomainError as err:  # full, closed since, no such slot any more, the branch blocked: skipped, with why
         db.session.rollback()
-        occurrence = db.session.get(SeriesOccurrence, occurrence.id)
-        occurrence.status = SKIPPED
-        occurrence.reason = "closed" if isinstance(err, NotASlot) and _closed(series, occurrence.day) else \
-            _REASONS.get(type(err), "not_a_slot")
-        db.session.commit()
-        return
-    occurrence = db.session.get(SeriesOccurrence, occurrence.id)
-    occurrence.status, occurrence.booking_id = BOOKED, made.id
-    db.session.commit()
+        reason = "closed" if isinstance(err, NotASlot) and _closed(series, day) else _REASONS.get(type(err), "not_a_slot")
+        return SKIPPED if _settle(occurrence_id, SKIPPED, reason) else None
 
 
 def _closed(series: BookingSeries, day: date) -> bool:
@@ -215,20 +227,22 @@ def create(actor, spec: Spec, now: datetime | None = None) -> BookingSeries:
                            week_of_month=spec.week_of_month, start_time=spec.start_time, from_date=spec.first,
                            until_date=spec.last, headcount=spec.headcount, contact_name=spec.contact_name,
                            contact_phone=spec.contact_phone, topic=spec.topic, activity_type=spec.activity_type,
-                           status="active", created_by_id=actor.id, created_at=now)
+                           status=SeriesStatus.ACTIVE.value, created_by_id=actor.id, created_at=now)
     db.session.add(series)
     db.session.flush()
     rows = []
     for o in planned:
-        # Dates inside the window are claimed as booked at once (the job leaves them alone), then booked below.
-        row = SeriesOccurrence(series_id=series.id, day=o.day, starts_at=o.start, status=o.status, reason=o.reason)
+        # Dates inside the window are planned like the others and booked at once below, each claimed by its booking.
+        status = PLANNED if o.status == BOOKED else o.status
+        row = SeriesOccurrence(series_id=series.id, day=o.day, starts_at=o.start, status=status.value, reason=o.reason)
         db.session.add(row)
         rows.append((o, row))
     db.session.commit()
     series_id = series.id
     for o, row in rows:
         if o.status == BOOKED:
-            _book(actor, db.session.get(BookingSeries, series_id), db.session.get(SeriesOccurrence, row.id), now)
+            _book(actor, db.session.get(BookingSeries, series_id), row.id, o.day, o.start, now)
+    db.session.expire_all()
     return db.session.get(BookingSeries, series_id)
 
 
@@ -272,7 +286,7 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
         if occurrence.day < first:
             continue
         if occurrence.status == PLANNED:
-            occurrence.status = ENDED_PLAN
+            occurrence.status = ENDED_PLAN.value
             continue
         booking = occurrence.booking
         if occurrence.status != BOOKED or booking is None or booking.series_id != series.id:
@@ -286,10 +300,8 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
         cancel_booking(actor, booking, f"取消固定预约：{reason}", now)
         done.append(booking)
     series = db.session.get(BookingSeries, series.id)
-    if first <= clock.local_today(now):
-        series.status = "ended"
-    elif not any(o.status == PLANNED for o in series.occurrences):
-        series.status = "ended"
+    if first <= clock.local_today(now) or not any(o.status == PLANNED for o in series.occurrences):
+        series.status = SeriesStatus.ENDED.value
     db.session.commit()
     return Cancelled(done, kept)
 
@@ -310,10 +322,11 @@ def approve_pending(actor, series: BookingSeries, now: datetime | None = None) -
 
 
 def book_due(now: datetime | None = None) -> tuple[int, int]:
-    """The job `book-series`: each planned occurrence whose date has entered its base's window is claimed (one
-    conditional UPDATE, so two processes never book it twice) and booked as its branch's secretary would book
-    it; one that cannot be booked is skipped and the branch's secretaries are told, with a link to book another
-    slot that month. Returns (booked, skipped)."""
+    """The job `book-series`: each planned occurrence whose date has entered its base's window is booked as its
+    branch's secretary would book it, and claimed in that booking's transaction (a conditional UPDATE, so two
+    processes never book it twice, and a date is never marked booked without its booking); one that cannot be
+    booked is skipped with its true reason and the branch's secretaries are told, with a link to book another slot
+    that month. Returns (booked, skipped)."""
     now = now or clock.now()
     today = clock.local_today(now)
     booked = skipped = 0
@@ -321,36 +334,30 @@ def book_due(now: datetime | None = None) -> tuple[int, int]:
     windows = [and_(MenuItem.base_id == base_id, SeriesOccurrence.day <= today + timedelta(days=days))
                for base_id, days in db.session.execute(select(Base.id, Base.max_advance_days))]
     due = list(db.session.execute(
-        select(SeriesOccurrence.id, SeriesOccurrence.series_id).join(BookingSeries)
+        select(SeriesOccurrence.id, SeriesOccurrence.series_id, SeriesOccurrence.day, SeriesOccurrence.starts_at)
+        .join(BookingSeries)
         .join(MenuItem, MenuItem.id == BookingSeries.menu_item_id)
-        .where(SeriesOccurrence.status == PLANNED, BookingSeries.status == "active", or_(false(), *windows))
+        .where(SeriesOccurrence.status == PLANNED.value, BookingSeries.status == SeriesStatus.ACTIVE.value,
+               or_(false(), *windows))
         .order_by(SeriesOccurrence.day)))
     db.session.rollback()
-    for occurrence_id, series_id in due:
+    for occurrence_id, series_id, day, start in due:
         series = db.session.get(BookingSeries, series_id)
-        # Claim it: only one process turns this occurrence from planned into something else.
-        claimed = db.session.execute(update(SeriesOccurrence).where(
-            SeriesOccurrence.id == occurrence_id, SeriesOccurrence.status == PLANNED)
-            .values(status=BOOKED).execution_options(synchronize_session=False)).rowcount == 1
-        db.session.commit()
-        if not claimed:
-            continue
-        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
-        db.session.refresh(occurrence)
         actor = _secretary_of(series)
         if actor is None:
-            occurrence.status, occurrence.reason = SKIPPED, "full"
-            db.session.commit()
-            skipped += 1
-            continue
-        _book(actor, series, occurrence, now)
-        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
-        db.session.refresh(occurrence)
-        if occurrence.status == BOOKED:
-            booked += 1
+            ended = SKIPPED if _settle(occurrence_id, SKIPPED, "no_secretary") else None
         else:
+            try:
+                ended = _book(actor, series, occurrence_id, day, start, now)
+            except Exception:  # not the booking's refusal (the database gone a moment, say): planned, tried again
+                db.session.rollback()
+                log.exception("book-series: occurrence %s left planned", occurrence_id)
+                continue
+        if ended == BOOKED:
+            booked += 1
+        elif ended == SKIPPED:
             skipped += 1
-            _tell_skipped(series, occurrence)
+            _tell_skipped(series, db.session.get(SeriesOccurrence, occurrence_id))
     return booked, skipped
 
 
