@@ -84,3 +84,13 @@ def simultaneously(requests: list) -> list[tuple[int, dict]]:
     for t in threads:
         t.join(120)
     return results
+
+
+def assert_integrity() -> None:
+    """The end of every concurrency test: the integrity checker finds every counter, history, lecturer and series
+    date in agreement with the bookings."""
+    from booking import integrity
+    from models import db
+    db.session.remove()
+    found = integrity.check()
+    assert found == [], "\n".join(f"{m.kind}: {m.text}" for m in found)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from booking import clock
 from booking.reservations import services
 from models import Booking, Branch, MenuItem, Organization, SlotOccupancy, User, db
-from tests.server import call, gunicorn, simultaneously
+from tests.server import assert_integrity, call, gunicorn, simultaneously
 
 PASSWORD = "demo-pass-2026"
 
@@ -49,6 +49,7 @@ def test_last_places_are_never_overbooked(demo):
     live = db.session.scalar(select(func.sum(Booking.headcount)).where(
         Booking.starts_at == start, Booking.status.in_(("pending", "approved"))))
     assert live == 80
+    assert_integrity()
 
 
 def test_same_branch_racing_itself_gets_one_booking(demo):
@@ -68,6 +69,7 @@ def test_same_branch_racing_itself_gets_one_booking(demo):
     outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
     assert outcome == {(201, None): 1, (409, "duplicate_booking"): 11}, outcome
     assert db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == start)) == 10
+    assert_integrity()
 
 
 def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(demo):
@@ -107,6 +109,7 @@ def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(demo):
     holding = db.session.scalar(select(func.count()).select_from(Booking).where(
         Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(("invited", "accepted"))))
     assert holding == 1
+    assert_integrity()
 
 
 def _page_session(url: str, username: str):
@@ -178,6 +181,7 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
     from models import PhotoBlob
     assert db.session.scalar(select(func.count()).select_from(PhotoBlob)) == 9  # none kept of the refused uploads
     assert not folder.exists() or not list(folder.iterdir())  # and nothing on this server's disk
+    assert_integrity()
 
 
 def test_the_same_roster_saved_twice_at_once_is_saved_once(demo):
@@ -201,3 +205,4 @@ def test_the_same_roster_saved_twice_at_once_is_saved_once(demo):
     assert Counter(status for status, _ in results) == {200: 64}, [r for r in results if r[0] != 200][:2]
     from models import RosterEntry
     assert db.session.scalar(select(func.count()).select_from(RosterEntry).where(RosterEntry.booking_id == booking_id)) == 12
+    assert_integrity()

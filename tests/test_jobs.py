@@ -13,7 +13,7 @@ from booking.reservations import lifecycle, services as reservations
 from models import (Base, Booking, BookingEvent, Branch, JobRun, MenuItem, Notification, OpeningSlot, Organization,
                     User, Venue, db)
 from tests.factories import booking, item, slot_start, user
-from tests.server import ROOT
+from tests.server import assert_integrity, ROOT
 
 
 def _hourly_base(branches: int = 0):
@@ -235,6 +235,7 @@ def test_two_processes_at_once_do_the_work_once(demo, job):
         assert all(db.session.get(Booking, i).status == "expired" for i in ids)
         notes = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "booking_expired"))
         assert notes == 30
+    assert_integrity()
 
 
 def test_scheduler_process_runs_the_jobs(demo):

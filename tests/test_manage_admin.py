@@ -405,3 +405,26 @@ def test_an_undownloaded_password_sheet_is_dropped_after_a_day(demo, client):
     assert db.session.get(CredentialSheet, sheet.id).content is None
     r = client.post(f"/admin/credentials/{sheet.id}", follow_redirects=True)
     assert "已超过一天" in r.get_data(as_text=True)
+
+
+def test_a_password_sheet_past_its_day_is_refused_and_dropped_by_the_job(client, demo):
+    """Reproduced: the sheet said it was kept one day, but only the next import dropped it. A download past its day
+    is refused and drops it; the job drop-password-sheets drops the others."""
+    from datetime import timedelta as _td
+    from booking import clock
+    from booking.jobs.services import run_job
+    from models import CredentialSheet
+    login(client, "admin")
+    for name, branch, username in (("孙敏", "甲支部", "sunmin"), ("周洁", "乙支部", "zhoujie")):
+        body = f"党组织,所属领域,支部名称,书记姓名,书记用户名\n区卫健委党委,机关,{branch},{name},{username}\n"
+        client.post("/admin/branches/import", data={"file": (_csv(body), "a.csv")}, content_type="multipart/form-data")
+    first, second = db.session.scalars(select(CredentialSheet).order_by(CredentialSheet.id)).all()
+    for sheet in (first, second):
+        sheet.created_at = clock.now() - _td(days=1, minutes=5)
+    db.session.commit()
+    r = client.post(f"/admin/credentials/{first.id}", follow_redirects=True)
+    assert "已超过一天" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CredentialSheet, first.id).content is None
+    assert db.session.get(CredentialSheet, second.id).content is None  # dropped with it
+    assert run_job("drop-password-sheets") == (True, "dropped 0")

@@ -12,7 +12,7 @@ from booking.reservations import lifecycle, partners, services
 from booking.visits import services as visits
 from models import Booking, BookingPartner, Branch, Notification, Organization, SlotOccupancy, User, db
 from tests.factories import booking, item, slot_start, user
-from tests.server import call, gunicorn, simultaneously
+from tests.server import assert_integrity, call, gunicorn, simultaneously
 
 PASSWORD = "demo-pass-2026"
 
@@ -324,6 +324,7 @@ def test_capacity_holds_under_simultaneous_invitations_acceptances_and_bookings(
     uri = demo.config["SQLALCHEMY_DATABASE_URI"]
     host_ids = [h.id for h in hosts]
     free_branches = [b.id for b in branches[8:30]]
+    late_branches = [b.id for b in branches[34:40]]  # none of them invited: a partner cannot book the slot itself
     item_id = target.id
     db.session.remove()
     db.engine.dispose()
@@ -351,12 +352,13 @@ def test_capacity_holds_under_simultaneous_invitations_acceptances_and_bookings(
                   tokens[u.username]) for booking_id, u in invited]
         steps += [(url, "POST", "/api/v1/bookings",
                    {"menu_item_id": item_id, "start": clock.iso(start), "headcount": 10, "contact_name": "联系人",
-                    "contact_phone": "13900000000", "branch_id": free_branches[i]}, tokens["manager"])
+                    "contact_phone": "13900000000", "branch_id": late_branches[i]}, tokens["manager"])
                   for i in range(6)]
         results = simultaneously(steps)
         outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
         assert outcome[(200, None)] == 4 and set(outcome) <= {(201, None), (200, None), (409, "slot_full")}, outcome
     _assert_places_add_up(start)
+    assert_integrity()
 
 
 def _assert_places_add_up(start) -> None:

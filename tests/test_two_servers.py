@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from booking import clock
 from models import Booking, Notification, db
 from tests.factories import booking, completed, slot_start
-from tests.server import ROOT, gunicorn
+from tests.server import assert_integrity, ROOT, gunicorn
 
 PASSWORD = "demo-pass-2026"
 
@@ -106,3 +106,4 @@ def test_two_servers_share_photos_sessions_and_job_claims(demo, tmp_path):
                                                               Notification.booking_id == soon.id)).all()
     assert len(reminders) == 1, outs  # the one secretary, told once though two schedulers ran
     assert db.session.get(Booking, soon.id).reminder_sent_at is not None
+    assert_integrity()

@@ -10,7 +10,7 @@ from booking.reservations import lifecycle, partners, waitlist
 from models import (Base, Booking, BookingEvent, Branch, Notification, OpeningSlot, Organization, SlotOccupancy,
                     User, WaitlistEntry, db)
 from tests.factories import booking, item, slot_start, user
-from tests.server import call, gunicorn, simultaneously
+from tests.server import assert_integrity, call, gunicorn, simultaneously
 
 PASSWORD = "demo-pass-2026"
 
@@ -261,6 +261,7 @@ def test_two_processes_never_promote_into_the_same_places(demo):
     events = db.session.scalar(select(func.count()).select_from(BookingEvent).where(
         BookingEvent.action == "promoted_from_waitlist"))
     assert events == 3
+    assert_integrity()
 
 
 def test_one_branchs_simultaneous_requests_stay_within_its_share(demo):
@@ -285,3 +286,4 @@ def test_one_branchs_simultaneous_requests_stay_within_its_share(demo):
     held = db.session.scalar(select(func.count()).select_from(Booking).where(
         Booking.branch_id == user("secretary").branch_id, Booking.status.in_([s.value for s in lifecycle.LIVE])))
     assert held == 2
+    assert_integrity()

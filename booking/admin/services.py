@@ -1,7 +1,7 @@
 """The district administrator's work: organisations, branches (with bulk import), bases, the lecturer pool."""
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -193,9 +193,10 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
         db.session.add(account)
         credentials.append([org_name, branch_name, name, username, password, mobile])
         result.accounts_created += 1
-    # A sheet left undownloaded does not keep its passwords for long: a day after its import it is dropped.
+    # A sheet left undownloaded does not keep its passwords for long: a day after its import it is dropped (by
+    # the job drop-password-sheets, and here).
     db.session.execute(update(CredentialSheet).where(CredentialSheet.content.is_not(None),
-                                                     CredentialSheet.created_at < clock.now() - timedelta(days=1))
+                                                     CredentialSheet.created_at < clock.now() - SHEET_KEPT)
                        .values(content=None))
     if credentials:
         sheet = CredentialSheet(created_by_id=actor.id, accounts=len(credentials), content=exports.xlsx_bytes(
@@ -220,18 +221,45 @@ def one_time_password() -> str:
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(12))
 
 
-def take_credential_sheet(actor: User, sheet_id: int) -> bytes:
-    """The sheet's XLSX, once: its file is dropped as it is handed over. Only its maker may take it."""
-    sheet = db.session.get(CredentialSheet, sheet_id, with_for_update=True)
+SHEET_KEPT = timedelta(days=1)
+
+
+def take_credential_sheet(actor: User, sheet_id: int, now: datetime | None = None) -> bytes:
+    """The sheet's XLSX, once and only on the day of its import: taking it is one conditional UPDATE that drops the
+    file (on SQLite a row lock is no lock, so two downloads at once must race on the row's condition instead). Only
+    its maker may take it; past its day it is dropped and refused."""
+    now = now or clock.now()
+    sheet = db.session.get(CredentialSheet, sheet_id)
     if sheet is None or sheet.created_by_id != actor.id:
         raise NotFound("没有这份账号表。")
-    if sheet.content is None:
-        raise Gone("这份账号表已下载过或已超过一天，初始密码不再保存。如有遗失，请在账号页为相应书记重置密码。")
+    gone = Gone("这份账号表已下载过或已超过一天，初始密码不再保存。如有遗失，请在账号页为相应书记重置密码。")
     content = sheet.content
-    sheet.content, sheet.downloaded_at = None, clock.now()
-    audit.record(actor, "credentials_downloaded", "credential_sheet", sheet.id, f"{sheet.accounts} 个账号")
+    if content is None:
+        raise gone
+    if sheet.created_at < now - SHEET_KEPT:
+        drop_old_credential_sheets(now)
+        raise gone
+    taken = db.session.execute(
+        update(CredentialSheet).where(CredentialSheet.id == sheet_id, CredentialSheet.content.is_not(None))
+        .values(content=None, downloaded_at=now).execution_options(synchronize_session=False)).rowcount == 1
+    if not taken:  # the same sheet taken a moment ago in another request
+        db.session.rollback()
+        raise gone
+    audit.record(actor, "credentials_downloaded", "credential_sheet", sheet_id, f"{sheet.accounts} 个账号")
     db.session.commit()
+    db.session.expire(sheet)
     return content
+
+
+def drop_old_credential_sheets(now: datetime | None = None) -> int:
+    """Drop the passwords of every sheet past its day (the job `drop-password-sheets`, and any late download)."""
+    now = now or clock.now()
+    dropped = db.session.execute(
+        update(CredentialSheet).where(CredentialSheet.content.is_not(None),
+                                      CredentialSheet.created_at < now - SHEET_KEPT)
+        .values(content=None).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return dropped
 
 
 def create_base(actor: User, *, name: str, type: str, address: str = "", description: str = "") -> Base:

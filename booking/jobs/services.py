@@ -173,6 +173,12 @@ def book_series(now: datetime | None = None) -> str:
     return f"booked {booked}, skipped {skipped}"
 
 
+def drop_password_sheets(now: datetime | None = None) -> str:
+    """Initial-password sheets keep their passwords for one day only."""
+    from booking.admin.services import drop_old_credential_sheets
+    return f"dropped {drop_old_credential_sheets(now)}"
+
+
 JOBS = {
     job.name: job for job in (
         Job("expire-pending", expire_pending, {"trigger": "interval", "minutes": 5}, "待审核预约开始后自动过期"),
@@ -181,6 +187,8 @@ JOBS = {
         Job("manager-digest", manager_digest, {"trigger": "cron", "minute": "*/30"}, "每天早上给基地管理员发今日概览"),
         Job("send-mail", send_mail, {"trigger": "interval", "minutes": 1}, "发送通知邮件（失败时稍后重试）"),
         Job("book-series", book_series, {"trigger": "interval", "minutes": 15}, "固定预约：日期进入可预约期时自动预约"),
+        Job("drop-password-sheets", drop_password_sheets, {"trigger": "interval", "minutes": 30},
+            "初始密码表超过一天即删除其中的密码"),
     )
 }
 
