@@ -1,6 +1,7 @@
 """Domain errors raised by services, and their translation into pages and API answers (each done once, here
 and in booking.api.errors): views never catch them."""
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -243,7 +244,15 @@ def _safe_back() -> str:
 
 
 def local_path(target: str | None, default: str) -> str:
-    """`target` if it is a path on this site (never `//host` or `/\\host`, which browsers read as another site)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
+    """`target` if it is a path on this site, else `default`. Browsers drop tabs, line breaks and other control
+    characters from a URL and read a backslash as a slash, so the target is judged as they will read it: never
+    `//host` or `/\\host` (another site), never a scheme or a host."""
+    if not isinstance(target, str) or not target:
+        return default
+    seen = "".join(c for c in target if c.isprintable() and not c.isspace()).replace("\\", "/")
+    if not seen.startswith("/") or seen.startswith("//") or seen != target:
+        return default
+    parts = urlsplit(seen)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

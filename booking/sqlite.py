@@ -21,7 +21,9 @@ matter are kept by conditional UPDATEs, unique indexes and row locks that work t
 """
 import fcntl
 import os
+import signal
 import sqlite3
+import threading
 import time
 
 from flask import Flask
@@ -32,6 +34,53 @@ CHECKPOINT_EVERY = 200  # commits of one connection; a few MB of WAL at most
 CHECKPOINT_SECONDS = 10  # or this long after the last one, for connections that write now and then
 WAL_SIZE_LIMIT = 16 * 1024 * 1024  # what the WAL file is cut back to after a checkpoint that resets it
 BACKSTOP_PAGES = 20000  # SQLite's automatic checkpoint, should ours fall behind (about 80 MB)
+LOCK_TIMEOUT = 30.0  # seconds a writer waits for the write lock before the request is refused as retryable (503)
+LOCKED = "database is locked: the write lock was not free within {:.0f} s"
+
+
+class _Waited(Exception):
+    """The write lock's wait ran out (raised by the timer's signal inside the blocked flock)."""
+
+
+def _alarm(_signum, _frame):
+    raise _Waited()
+
+
+def wait_for_lock(fd: int, timeout: float) -> None:
+    """Take the exclusive lock on fd, waiting at most `timeout` seconds; sqlite3.OperationalError("database is
+    locked ...") when it stays taken (SQLAlchemy reports it as an outage: 503, retry later).
+
+    Free: taken at once. Taken, in the main thread (a gunicorn worker): a blocking flock, so waiting writers are
+    woken by the kernel the moment it is let go, under a one-shot timer whose signal interrupts the wait. In other
+    threads (no signals there): short sleeps between tries."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except _Waited:
+            raise sqlite3.OperationalError(LOCKED.format(timeout)) from None
+        finally:
+            signal.signal(signal.SIGALRM, previous)
+        return
+    deadline, pause = time.monotonic() + timeout, 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise sqlite3.OperationalError(LOCKED.format(timeout)) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
 
 def _writes(sql: str) -> bool:
@@ -56,6 +105,7 @@ class LockingConnection(sqlite3.Connection):
     """An SQLite connection in autocommit mode whose writes queue on a file lock (see the module's docstring)."""
 
     lock_path: str | None = None
+    lock_timeout: float = LOCK_TIMEOUT
     _lock_fd: int | None = None
     _locked = False
     _commits = 0
@@ -77,7 +127,7 @@ class LockingConnection(sqlite3.Connection):
             raise RuntimeError("LockingConnection.lock_path is not set")
         if self._lock_fd is None:
             self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        wait_for_lock(self._lock_fd, self.lock_timeout)
         self._locked = True
         try:
             super().cursor().execute("BEGIN IMMEDIATE")
@@ -135,10 +185,11 @@ def engine_options(options: dict) -> None:
     options["pool_pre_ping"] = False  # a file, not a server: nothing to ping
 
 
-def prepare(dbapi_conn: LockingConnection, lock_path: str) -> None:
-    """The settings of every new connection, and where its write lock lives."""
+def prepare(dbapi_conn: LockingConnection, lock_path: str, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    """The settings of every new connection, where its write lock lives and how long a writer waits for it."""
     dbapi_conn.isolation_level = None  # no implicit transactions: begun at the first write
     dbapi_conn.lock_path = lock_path
+    dbapi_conn.lock_timeout = lock_timeout
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -152,10 +203,11 @@ def prepare(dbapi_conn: LockingConnection, lock_path: str) -> None:
 def tune(app: Flask, engine) -> None:
     """Prepare each new SQLite connection of the engine; the write lock lives in the instance folder."""
     lock_path = os.path.join(app.instance_path, "write.lock")
+    timeout = float(app.config.get("SQLITE_LOCK_TIMEOUT", LOCK_TIMEOUT))
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):
-        prepare(dbapi_conn, lock_path)
+        prepare(dbapi_conn, lock_path, timeout)
         _keep_private(engine.url.database)
 
 

@@ -371,10 +371,16 @@ def test_a_failed_request_on_postgresql_still_gets_the_chinese_error_page(demo, 
 
 def test_login_next_never_leaves_the_site(demo, client):
     from tests.conftest import PASSWORD as pw
-    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+    # Browsers drop tabs and line breaks from a URL: "/%09/evil.example" is read as "//evil.example" (reproduced).
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/", "/%09/evil.example",
+                   "/%0a/evil.example", "/%0d%0a/evil.example", "/%20/evil.example", "%09//evil.example",
+                   "/\\%09evil.example", "javascript:alert(1)"):
         r = client.post(f"/login?next={target}", data={"username": "admin", "password": pw})
         assert r.status_code == 302 and "evil" not in r.headers["Location"], target
+        assert "alert" not in r.headers["Location"], target
         client.post("/logout")
+    r = client.post("/login?next=/bookings%3Fstatus%3Dpending", data={"username": "admin", "password": pw})
+    assert r.headers["Location"].endswith("/bookings?status=pending")  # a path of this site is kept
 
 
 def test_mail_that_cannot_be_sent_never_fails_the_request(demo, client):

@@ -154,3 +154,51 @@ def test_the_wal_is_cut_back_once_readers_let_it(tmp_path, monkeypatch):
         writer.execute("INSERT INTO t VALUES (?)", (b"x",))
         writer.commit()
     assert wal.stat().st_size <= 2 * 1024 * 1024, (grown, wal.stat().st_size)
+
+
+def _writer_waits(conn, results):
+    started = time.monotonic()
+    try:
+        conn.execute("INSERT INTO t VALUES (2)")
+        results.append(("wrote", time.monotonic() - started))
+    except sqlite3.OperationalError as err:
+        results.append((str(err), time.monotonic() - started))
+
+
+def test_a_writer_gives_up_after_the_lock_timeout_with_a_retryable_error(tmp_path):
+    """A write lock held for ever (a stuck process) no longer makes every other writer wait for ever: after the
+    timeout the write fails as "database is locked", which the app answers 503 with Retry-After. In the main thread
+    (a gunicorn worker) and in another thread alike; a lock let go in time is taken."""
+    import threading
+    holder = sqlite3.connect(tmp_path / "t.db", factory=LockingConnection, check_same_thread=False)
+    prepare(holder, str(tmp_path / "write.lock"))
+    holder.execute("CREATE TABLE t (x)")
+    holder.commit()
+    holder.execute("INSERT INTO t VALUES (1)")  # holds the write lock
+    waiter = sqlite3.connect(tmp_path / "t.db", factory=LockingConnection, check_same_thread=False)
+    prepare(waiter, str(tmp_path / "write.lock"), lock_timeout=0.3)
+    results = []
+    _writer_waits(waiter, results)
+    thread = threading.Thread(target=_writer_waits, args=(waiter, results))
+    thread.start()
+    thread.join(10)
+    assert [r[0] for r in results] == ["database is locked: the write lock was not free within 0 s"] * 2, results
+    assert all(0.25 <= r[1] < 2 for r in results), results
+    assert not waiter.in_transaction
+    holder.commit()
+    prepare(waiter, str(tmp_path / "write.lock"), lock_timeout=5)
+    threading.Timer(0.2, holder.rollback).start()
+    holder.execute("INSERT INTO t VALUES (3)")
+    results.clear()
+    _writer_waits(waiter, results)
+    assert results[0][0] == "wrote" and results[0][1] < 2, results
+    waiter.commit()
+
+
+def test_the_lock_timeout_is_an_outage_the_app_answers_503():
+    import sqlite3 as _sqlite3
+    from sqlalchemy import exc
+    from booking.errors import is_outage
+    from booking.sqlite import LOCKED
+    err = exc.OperationalError("INSERT", {}, _sqlite3.OperationalError(LOCKED.format(30)))
+    assert is_outage(err)
