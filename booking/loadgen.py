@@ -98,6 +98,7 @@ def load(n: int, seed: int = 2026, secretaries: int = 0) -> dict:
     past_n = n - future_n
     bookings, events, occupancies = [], [], []
     done = 0
+    lecturing: dict = {}  # start -> the lecturers holding a session then (every generated slot shares its times)
 
     def flush(bar):
         nonlocal bookings, events, occupancies, done
@@ -146,7 +147,15 @@ def load(n: int, seed: int = 2026, secretaries: int = 0) -> dict:
                         if status == CANCELLED:
                             held -= headcount
                         visitors = max(1, headcount - rng.randint(0, 5)) if status == COMPLETED else None
-                        lecturer = rng.choice(lecturer_ids) if item.needs_lecturer and rng.random() < 0.6 else None
+                        lecturer = None
+                        if item.needs_lecturer and rng.random() < 0.6:
+                            # A lecturer is never in two places at once: one free at this start, if any.
+                            taken = lecturing.setdefault(start, set())
+                            lecturer = rng.choice(lecturer_ids)
+                            if lecturer in taken:
+                                lecturer = next((x for x in lecturer_ids if x not in taken), None)
+                            if lecturer is not None and status != CANCELLED:
+                                taken.add(lecturer)
                         bookings.append({
                             "id": next_id, "code": f"L{next_id:07d}", "status": status,
                             "source": "online" if rng.random() < 0.8 else "offline", "base_id": item.base_id,

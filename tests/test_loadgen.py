@@ -20,6 +20,9 @@ def test_seed_load_twice_adds_twice_and_makes_secretaries(demo, api):
     # Every generated slot stays within its capacity; the secretaries can log in.
     assert db.session.scalar(select(func.count()).select_from(SlotOccupancy)
                              .where(SlotOccupancy.held > SlotOccupancy.capacity)) == 0
+    # And the checker agrees: places, histories, lecturers never in two places at once.
+    checked = runner.invoke(args=["check-integrity"])
+    assert checked.exit_code == 0 and checked.output.startswith("ok "), checked.output
     name = db.session.scalar(select(User.username).where(User.username.like("load1-sec%")).order_by(User.username))
     r = api.client.post("/api/v1/auth/token", json={"username": name, "password": "demo-pass-2026"})
     assert r.status_code == 200 and r.get_json()["user"]["role"] == "secretary"

@@ -9,6 +9,7 @@ from booking import audit, clock, permissions
 from booking import photos as photo_store
 from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
+from booking.textutil import text_problem
 from booking.reservations import lifecycle, partners, places
 from booking.reservations.lifecycle import Move, require
 from models import Booking, BookingPhoto, RosterEntry, SlotOccupancy, db
@@ -144,6 +145,8 @@ def give_feedback(actor: Actor, booking: Booking, rating, comment: str | None = 
     comment = (comment or "").strip()
     if len(comment) > 1000:
         raise ValidationFailed({"comment": "评价内容不能超过 1000 个字。"})
+    if text_problem(comment, multiline=True):
+        raise ValidationFailed({"comment": text_problem(comment, multiline=True)})
     claimed = booking.rating is None and db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.rating.is_(None))
         .values(rating=rating, feedback_comment=comment, feedback_at=now)
@@ -175,6 +178,8 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
     summary = (summary or "").strip()
     if len(summary) > 5000:
         raise ValidationFailed({"summary": "纪实内容不能超过 5000 个字。"})
+    if text_problem(summary, multiline=True):
+        raise ValidationFailed({"summary": text_problem(summary, multiline=True)})
     photos = [(name, data) for name, data in photos if data]
     if photos:
         # Lock the booking's row before counting its photos, so two uploads at once cannot pass the limit together.
