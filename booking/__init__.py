@@ -38,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # The client's address and scheme as the reverse proxy saw them (off unless PROXY_COUNT is set).
         from werkzeug.middleware.proxy_fix import ProxyFix
         n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # X-Forwarded-Host is not trusted: nginx passes the Host it accepted (server_name), and links never use it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from booking.views import IdConverter

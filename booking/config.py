@@ -2,6 +2,7 @@
 import os
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 
 def _secret_key(instance_path: str) -> str:
@@ -46,9 +47,42 @@ def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     return value
 
 
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+
+
+def _public_url() -> str:
+    """PUBLIC_URL: required in production (HTTPS=1 or APP_ENV=production), where a missing one stops the start;
+    in development the address `make run` serves."""
+    url = os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
+    production = os.environ.get("HTTPS", "") in ("1", "true", "yes") or os.environ.get("APP_ENV", "") == "production"
+    if not url:
+        if production:
+            raise RuntimeError("PUBLIC_URL must be set in production: the site's address as users reach it, "
+                               "e.g. https://dangjian.example.gov.cn (every link in mails and QR codes is built from it)")
+        return DEV_PUBLIC_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_URL must be an http(s) address such as https://dangjian.example.gov.cn (got {url!r})")
+    return url
+
+
+def trusted_hosts(public_url: str) -> list[str] | None:
+    """TRUSTED_HOSTS (comma-separated) or, when PUBLIC_URL is set, its host and this machine's own names (health
+    checks); a request for any other Host gets 400. None (any host) in development without PUBLIC_URL."""
+    listed = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return listed
+    if not os.environ.get("PUBLIC_URL", "").strip():
+        return None
+    return [urlsplit(public_url).hostname, "localhost", "127.0.0.1", "::1"]
+
+
 def load(instance_path: str) -> dict:
     """The configuration mapping for create_app."""
+    public_url = _public_url()
     return {
+        "PUBLIC_URL": public_url,
+        "TRUSTED_HOSTS": trusted_hosts(public_url),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
         # Connections that rested are pinged before use (booking.dbping), not every one on every request.

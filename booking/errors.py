@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 
 class DomainError(Exception):
@@ -172,6 +172,11 @@ def register_page_handlers(app: Flask) -> None:
         # An expired or missing form token: say so in words, with the way back to the form.
         return render_template("error.html", status=400, back=_safe_back(),
                                message="页面已过期或表单无效，请返回刷新页面后重新提交。"), 400
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(err: SecurityError):
+        # A Host outside TRUSTED_HOSTS: answered without building any link (which would ask for the host again).
+        return app.response_class("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

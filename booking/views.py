@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-from booking import clock, permissions
+from booking import clock, links, permissions
 from booking.extensions import login_manager
 from booking.notify.services import unread_count
 from models import BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, ROLES, SECTORS, User, db
@@ -186,6 +186,7 @@ def init_app(app: Flask) -> None:
                 "can": lambda action, booking: lifecycle.allows(action, current_user, booking),
                 "refusal": lambda action, booking: lifecycle.refusal(action, current_user, booking),
                 "has_endpoint": lambda name: name in current_app.view_functions,
+                "external_url": links.external,
                 "lecturer_channel": _lecturer_channel,
                 "STATUS_LABELS": STATUS_LABELS, "WAIT_STATUSES": WAIT_STATUSES, "WAIT_BADGES": WAIT_BADGES, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES,
                 "SECTORS": SECTORS, "LECTURER_CATEGORIES": LECTURER_CATEGORIES, "unread_count": unread,

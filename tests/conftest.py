@@ -3,6 +3,10 @@ import os
 import shutil
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+# The site's address as the tests reach it (the test client's Host); every absolute link is built from it.
+os.environ.setdefault("PUBLIC_URL", "http://localhost")
+for _name in ("TRUSTED_HOSTS", "APP_ENV", "HTTPS"):
+    os.environ.pop(_name, None)
 os.environ.pop("DATABASE_URL", None)
 for _name in ("MAIL_HOST", "SCHEDULER_ENABLED"):
     os.environ.pop(_name, None)

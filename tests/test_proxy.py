@@ -4,6 +4,7 @@ Reproduced without it: 8 connections sending their headers slowly, or 100 idle s
 worker, and every other client's request failed for 32 s. nginx reads each request whole before handing it on.
 """
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -30,10 +31,20 @@ def _wait_for(port: int, proc) -> None:
     raise RuntimeError("nginx did not start")
 
 
+def _default_server(port: int) -> str:
+    """The shipped booking.conf's default_server block (names it does not serve are closed), on a test port."""
+    text = (ROOT / "deploy/nginx/booking.conf").read_text()
+    block = re.search(r"server \{\n    listen 80 default_server;.*?\n\}", text, re.S).group(0)
+    block = block.replace("listen 80 default_server;", f"listen 127.0.0.1:{port} default_server;")
+    return "\n".join(line for line in block.splitlines() if "443" not in line and "ssl_" not in line)
+
+
 @pytest.fixture
 def proxied(demo, tmp_path):
-    """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration."""
-    with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings={"PROXY_COUNT": "1"}) as upstream:
+    """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration: the
+    default server closing unknown names, and the app's server under its name (and 127.0.0.1 for these tests)."""
+    settings = {"PROXY_COUNT": "1", "PUBLIC_URL": "https://booking.example.gov.cn"}
+    with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings=settings) as upstream:
         port = free_port()
         temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
         for path in temp.values():
@@ -53,8 +64,10 @@ http {{
     uwsgi_temp_path {temp['uwsgi']};
     scgi_temp_path {temp['scgi']};
     upstream booking_app {{ server {upstream.removeprefix('http://')}; keepalive 16; }}
+    {_default_server(port)}
     server {{
         listen 127.0.0.1:{port};
+        server_name booking.example.gov.cn 127.0.0.1;
         include {ROOT}/deploy/nginx/booking-proxy.conf;
     }}
 }}
@@ -105,3 +118,19 @@ def test_the_proxy_passes_the_client_address(proxied):
     assert token("wrong-password", "127.0.0.3") == 429
     assert token("demo-pass-2026", "127.0.0.3", forged="198.51.100.4") == 429  # a forged header changes nothing
     assert token("demo-pass-2026", "127.0.0.2") == 200  # another client logs in
+
+
+def test_unknown_names_are_closed_by_nginx_and_refused_by_the_app(proxied):
+    """A forged Host never reaches the app through the shipped nginx (the default server closes the connection
+    without an answer), and the app's own TRUSTED_HOSTS refuses it too."""
+    import http.client
+    port = int(proxied.rsplit(":", 1)[1])
+
+    def ask(host):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/healthz", headers={"Host": host})
+        return conn.getresponse().status
+
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        ask("evil.example")
+    assert ask("booking.example.gov.cn") == 200

@@ -1,8 +1,12 @@
 """What an attack review found (issue: hardening), each reproduced from outside through HTTP where it can be."""
+import json
 from datetime import timedelta
+
+import pytest
 
 from booking import clock
 from booking.auth import services as auth
+from models import db
 from tests.conftest import PASSWORD
 
 TOKEN = "/api/v1/auth/token"
@@ -279,7 +283,7 @@ def test_a_chunked_body_over_the_limit_is_413_not_parsed(demo):
     with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=1) as url:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=30) as sock:
-            sock.sendall(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                          b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
             piece = b"a" * 60000
             try:
@@ -607,3 +611,65 @@ def test_a_rested_connection_that_was_cut_is_replaced_before_use(demo, monkeypat
         assert conn.execute(text("SELECT 1")).scalar() == 1
         assert conn.connection.dbapi_connection is not cut
     assert demo.test_client().get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_links_never_come_from_the_host_header(demo):
+    """Reproduced: `/api/v1/me` with `Host: evil.example` answered a calendar_url there. Served by gunicorn with
+    PUBLIC_URL set: a foreign Host gets 400, and the calendar link is PUBLIC_URL's whatever X-Forwarded-Host says."""
+    import http.client
+    from tests.server import gunicorn as serve
+    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    with serve(uri, workers=1, settings={"PUBLIC_URL": "https://dangjian.example.gov.cn", "PROXY_COUNT": "1"}) as url:
+        port = int(url.rsplit(":", 1)[1])
+
+        def ask(method, path, host, body=None, headers=None):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+            r = conn.getresponse()
+            return r.status, r.read().decode(errors="replace")
+
+        assert ask("GET", "/healthz", "evil.example")[0] == 400
+        assert ask("GET", "/login", "evil.example:80")[0] == 400
+        assert ask("GET", "/forgot", "evil.example")[0] == 400
+        assert ask("GET", "/healthz", "dangjian.example.gov.cn")[0] == 200
+        status, body = ask("POST", "/api/v1/auth/token", "127.0.0.1",
+                           body=json.dumps({"username": "lecturer", "password": "demo-pass-2026"}),
+                           headers={"Content-Type": "application/json"})
+        assert status == 200, body
+        status, me = ask("GET", "/api/v1/me", "127.0.0.1", headers={
+            "Authorization": f"Bearer {json.loads(body)['token']}", "X-Forwarded-Host": "evil.example"})
+        assert json.loads(me)["calendar_url"].startswith("https://dangjian.example.gov.cn/calendar/"), me
+
+
+def test_the_reset_mail_links_to_the_public_url_whatever_host_asked(demo, client):
+    """Reproduced: a reset of admin asked with `Host: evil.example` mailed the genuine token to evil.example."""
+    import re
+    from booking.jobs.services import run_job
+    from tests.mail import smtp_server
+    demo.config["PUBLIC_URL"] = "https://dangjian.example.gov.cn"
+    demo.config["TRUSTED_HOSTS"] = None  # even were the Host let through, the link would not follow it
+    with smtp_server(demo) as received:
+        client.post("/forgot", data={"identifier": "secretary"}, headers={"Host": "evil.example",
+                                                                         "X-Forwarded-Host": "evil.example"})
+        assert run_job("send-mail")[0]
+        received.wait_for(1)
+    body = received[0].get_payload(decode=True).decode()
+    assert "evil" not in body
+    assert re.search(r"https://dangjian\.example\.gov\.cn/reset/\S+", body), body
+
+
+def test_public_url_is_required_in_production(monkeypatch):
+    from booking import config
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("HTTPS", "1")
+    with pytest.raises(RuntimeError, match="PUBLIC_URL must be set in production"):
+        config.load("/tmp")
+    monkeypatch.setenv("PUBLIC_URL", "dangjian.example.gov.cn")
+    with pytest.raises(RuntimeError, match="http"):
+        config.load("/tmp")
+    monkeypatch.setenv("PUBLIC_URL", "https://dangjian.example.gov.cn/")
+    loaded = config.load("/tmp")
+    assert loaded["PUBLIC_URL"] == "https://dangjian.example.gov.cn"
+    assert loaded["TRUSTED_HOSTS"] == ["dangjian.example.gov.cn", "localhost", "127.0.0.1", "::1"]

@@ -1,7 +1,7 @@
 """Plain-dict views of models for the API (shapes fixed by the contract)."""
 from flask import current_app, url_for
 
-from booking import clock
+from booking import clock, links
 
 
 def user_brief(user) -> dict:
@@ -15,7 +15,7 @@ def me(user) -> dict:
     if user.role == "lecturer" and user.lecturer and user.lecturer.calendar_token \
             and "lecturers.calendar_feed" in current_app.view_functions:
         from booking.lecturers.services import feed_token
-        calendar_url = url_for("lecturers.calendar_feed", token=feed_token(user.lecturer), _external=True)
+        calendar_url = links.external("lecturers.calendar_feed", token=feed_token(user.lecturer))
     return {
         **user_brief(user),
         "email": user.email,

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, exports, permissions
+from booking import clock, exports, links, permissions
 from booking.errors import on_refusal
 from booking.lecturers import services
 from booking.reservations.services import get_visible
@@ -34,7 +34,7 @@ def schedule():
         by_day.setdefault(b.day, []).append(b)
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     token = services.feed_token(lecturer)
-    feed = url_for(".calendar_feed", token=token, _external=True) if token else None
+    feed = links.external("lecturers.calendar_feed", token=token) if token else None
     blocked = services.blocks_between(lecturer, weeks[0][0], weeks[-1][-1])
     return render_template("lecturers/schedule.html", lecturer=lecturer, upcoming=upcoming, weeks=weeks, month=month,
                            by_day=by_day, blocked=blocked, today=today, blocks=services.blocked_times(lecturer, clock.now()), feed=feed,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from booking import clock, permissions
+from booking import clock, links, permissions
 from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
 from booking.manage.services import managed_bases
@@ -98,7 +98,7 @@ def detail(booking_id):
     if lifecycle.is_live(booking) and (permissions.is_bookings_branch(current_user, booking)
                                        or permissions.manages_base(current_user, booking.base_id)):
         # The QR code holds the check-in URL: a manager's phone opens the check-in, anyone else's only the code.
-        target = url_for("visits.scanned", code=booking.code, _external=True)
+        target = links.external("visits.scanned", code=booking.code)
         qr = Markup(segno.make(target, error="m").svg_inline(scale=4, border=2, title=f"签到码 {booking.code}"))
     candidates = None
     if lifecycle.allows("invite_lecturer", current_user, booking, now):

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, false, or_, select, update
 
-from booking import clock, permissions
+from booking import clock, links, permissions
 from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, QuotaExceeded, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
 from booking.holidays import public_holidays, unknown_years
@@ -372,13 +372,9 @@ def _secretary_of(series: BookingSeries):
 
 
 def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
-    from flask import url_for
     from models.series import SKIP_REASONS
     when = clock.when(occurrence.starts_at)
-    try:
-        link = url_for("catalog.menu_item", item_id=series.menu_item_id, date=occurrence.day.isoformat(), _external=True)
-    except RuntimeError:  # no request: the job runs in the scheduler
-        link = f"/menu-items/{series.menu_item_id}?date={occurrence.day.isoformat()}"
+    link = links.external("catalog.menu_item", item_id=series.menu_item_id, date=occurrence.day.isoformat())
     notify(secretaries_of(series.branch_id), "series_skipped", None,
            f"固定预约未能预约：{series.menu_item.title} {when}",
            f"“{series.rule_text}”的 {clock.day_text(occurrence.day)} 未能预约（{SKIP_REASONS.get(occurrence.reason, occurrence.reason)}）。"
