@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from models import Base, Booking, BookingPartner, User
+from models.partner import HOLDING_PARTNER
 
 
 class Actor(Protocol):
@@ -38,6 +39,10 @@ def can_edit_base(user: User | None, base: Base) -> bool:
     return manages_base(user, base.id)
 
 
+# Invited and accepted partners see the booking; a declined or withdrawn one is like any other branch.
+_SEEING_PARTNER = [s.value for s in HOLDING_PARTNER]
+
+
 def booking_scope(user: Actor) -> ColumnElement[bool]:
     """The condition on bookings that says which the user sees (the same rule as can_view_booking), for lists,
     counts and statistics: secretaries their branch's, managers their bases', lecturers their assignments',
@@ -49,15 +54,17 @@ def booking_scope(user: Actor) -> ColumnElement[bool]:
     if user.role == "secretary":
         branch_id = user.branch_id or -1
         return or_(Booking.branch_id == branch_id, Booking.id.in_(
-            select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch_id)))
+            select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch_id,
+                                                    BookingPartner.status.in_(_SEEING_PARTNER))))
     if user.role == "lecturer":
         return Booking.lecturer_id == (user.lecturer_id or -1)
     return false()
 
 
 def can_view_booking(user: User | None, booking: Booking) -> bool:
-    """Secretaries see their branch's (and those it was invited into as a partner), managers their bases',
-    lecturers their assignments', admins all."""
+    """Secretaries see their branch's (and those it is invited into or takes part in as a partner; a partner
+    that declined or was withdrawn no longer does), managers their bases', lecturers their assignments', admins
+    all."""
     if not user or not user.is_authenticated:
         return False
     if user.role == "admin":
@@ -65,7 +72,10 @@ def can_view_booking(user: User | None, booking: Booking) -> bool:
     if user.role == "manager":
         return booking.base_id in user.base_ids
     if user.role == "secretary":
-        return booking.branch_id == user.branch_id or partner_part(user, booking) is not None
+        if booking.branch_id == user.branch_id:
+            return True
+        part = partner_part(user, booking)
+        return part is not None and part.status in _SEEING_PARTNER
     if user.role == "lecturer":
         return user.lecturer_id is not None and booking.lecturer_id == user.lecturer_id
     return False

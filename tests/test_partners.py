@@ -369,3 +369,24 @@ def _assert_places_add_up(start) -> None:
     partner_places = sum(p.headcount for b in live for p in b.partners if p.holds_places)
     assert sum(b.partner_headcount for b in live) == partner_places
     assert occupancy.held == sum(b.headcount for b in live) + partner_places <= occupancy.capacity, occupancy.held
+
+
+def test_a_former_partner_no_longer_sees_the_booking(demo, api):
+    """Reproduced: after declining (or being withdrawn) a partner's secretary still read the host's booking, its
+    roster and its history. Now 404 like any other branch; its notifications stay."""
+    b = booking(start=slot_start(5), headcount=20)
+    for answer in ("decline", "withdraw"):
+        assert api.post(f"/api/v1/bookings/{b.id}/partners", as_="secretary",
+                        json={"branch_id": _branch(), "headcount": 5}).status_code == 201
+        assert api.get(f"/api/v1/bookings/{b.id}", as_="secretary2").status_code == 200  # invited: sees it
+        if answer == "decline":
+            r = api.post(f"/api/v1/bookings/{b.id}/partners/{_branch()}/decline", as_="secretary2")
+        else:
+            r = api.delete(f"/api/v1/bookings/{b.id}/partners/{_branch()}", as_="secretary")
+        assert r.status_code == 200, r.get_json()
+        for path in ("", "/roster", "/history"):
+            assert api.get(f"/api/v1/bookings/{b.id}{path}", as_="secretary2").status_code == 404, (answer, path)
+        assert b.id not in [x["id"] for x in api.get("/api/v1/bookings", as_="secretary2").get_json()["items"]]
+        kinds = [n["kind"] for n in api.get("/api/v1/me/notifications", as_="secretary2").get_json()["items"]]
+        assert "partner_invited" in kinds
+    assert api.client.get(f"/bookings/{b.id}").status_code in (302, 404)  # not logged in: to the login

@@ -1,5 +1,5 @@
 """Plain-dict views of models for the API (shapes fixed by the contract)."""
-from flask import current_app, url_for
+from flask import current_app
 
 from booking import clock, links
 
