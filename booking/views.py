@@ -134,6 +134,15 @@ def init_app(app: Flask) -> None:
     """Register the blueprint, converters, request guards and template helpers."""
     app.register_blueprint(bp)
 
+    @app.after_request
+    def no_store(response):
+        """Pages, API answers (the token's included) and downloads are never kept by a browser or a shared proxy
+        (the back button at a shared office PC shows nothing of the last person); static files and the few answers
+        that say how long they may be kept (a calendar feed, a photo) keep their own rule."""
+        if "Cache-Control" not in response.headers and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.before_request
     def refuse_nul():
         """A NUL character in a form, a query or a file name is refused with 400; an absurdly long URL with 414."""

@@ -673,3 +673,18 @@ def test_public_url_is_required_in_production(monkeypatch):
     loaded = config.load("/tmp")
     assert loaded["PUBLIC_URL"] == "https://dangjian.example.gov.cn"
     assert loaded["TRUSTED_HOSTS"] == ["dangjian.example.gov.cn", "localhost", "127.0.0.1", "::1"]
+
+
+def test_answers_with_personal_data_are_never_stored(demo, api, client):
+    """Reproduced: authenticated pages, API answers, the token answer and downloads carried no Cache-Control; a
+    shared proxy or the back button could show them to the next person at a shared PC."""
+    r = api.client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    for path in ("/api/v1/me", "/api/v1/bookings", "/api/v1/stats?group_by=base"):
+        assert api.get(path, as_="admin").headers["Cache-Control"] == "no-store", path
+    from tests.conftest import login
+    login(client, "admin")
+    for path in ("/bookings", "/stats/export.xlsx?group_by=base", "/admin/audit"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", (path, r.status_code)
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
