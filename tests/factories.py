@@ -45,3 +45,12 @@ def completed(secretary="secretary", menu_item=None, start=None, headcount=20, v
     b = booking(secretary, menu_item, start or slot_start(-5), headcount)
     visits.record_attendance(user("admin"), b, visitors, now=b.starts_at + timedelta(hours=1))
     return b
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (8, 8), color=(200, 30, 30)) -> bytes:
+    """A real little image in the given format (uploads are decoded and re-encoded, so fakes no longer pass)."""
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format=fmt)
+    return out.getvalue()

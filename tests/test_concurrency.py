@@ -136,7 +136,7 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
     import uuid
 
     from models import BookingPhoto
-    from tests.factories import completed
+    from tests.factories import completed, image_bytes
     b = completed()
     booking_id = b.id
     uri = demo.config["SQLALCHEMY_DATABASE_URI"]
@@ -158,7 +158,7 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
                      f'--{boundary}\r\nContent-Disposition: form-data; name="summary"\r\n\r\n纪实\r\n'.encode()]
             for n in range(3):
                 parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="p{n}.gif"\r\n'
-                             f'Content-Type: image/gif\r\n\r\n'.encode() + b"GIF89a" + bytes(64) + b"\r\n")
+                             f'Content-Type: image/gif\r\n\r\n'.encode() + image_bytes("GIF") + b"\r\n")
             body = b"".join(parts) + f"--{boundary}--\r\n".encode()
             req = urllib.request.Request(f"{url}/bookings/{booking_id}/record", data=body, method="POST",
                                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}",

@@ -423,11 +423,11 @@ def test_uploaded_photos_are_not_world_readable(demo):
     import stat
 
     from booking.visits import services as visits
-    from tests.factories import completed, user
+    from tests.factories import completed, image_bytes, user
     from booking import photos as photo_store
     demo.config["PHOTO_STORAGE"] = "filesystem"  # files are what can be world-readable
     b = completed()
-    visits.save_activity_record(user("secretary"), b, "纪实", [("a.gif", b"GIF89a" + b"\x00" * 10)])
+    visits.save_activity_record(user("secretary"), b, "纪实", [("a.gif", image_bytes("GIF"))])
     path = os.path.join(photo_store.folder(), b.photos[0].stored_name)
     assert stat.S_IMODE(os.stat(path).st_mode) & 0o007 == 0
 

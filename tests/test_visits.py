@@ -9,10 +9,10 @@ from booking.errors import InvalidState, ValidationFailed
 from booking.visits import services
 from models import BookingEvent, db
 from tests.conftest import login
-from tests.factories import booking, completed, slot_start, user
+from tests.factories import booking, completed, image_bytes, slot_start, user
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 
 
 def test_check_in_by_code_on_the_day(demo, api):
@@ -126,7 +126,9 @@ def test_photos_only_for_those_who_may_see_the_booking(demo, client):
     assert client.get(url).status_code == 302  # must log in
     login(client, "secretary")
     r = client.get(url)
-    assert r.status_code == 200 and r.data == PNG and r.mimetype == "image/png"
+    from booking import photos as photo_store
+    assert r.status_code == 200 and r.data == photo_store.get(photo.stored_name) and r.mimetype == "image/png"
+    assert r.data.startswith(b"\x89PNG")
     client.post("/logout")
     login(client, "secretary2")
     assert client.get(url).status_code == 404
@@ -248,3 +250,32 @@ def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_r
     login(client, "secretary2")
     second = db.session.get(type(b), b.id).photos[0]
     assert client.post(f"/bookings/{b.id}/photos/{second.id}/remove").status_code in (403, 404)
+
+
+def test_image_bombs_are_refused_and_photos_kept_upright_small_and_without_metadata(demo):
+    """Reproduced: a 9400 × 9400 PNG of 280 KB passed the upload checks, and building the record then took 17 s.
+    Its pixels are counted before anything is decoded; a phone photo is turned upright, cut to 1600 px on its long
+    side and stripped of its EXIF (GPS included) once, at upload."""
+    import io
+    import time
+    from PIL import Image
+    from booking import photos as photo_store
+    from booking.errors import ValidationFailed
+    bomb = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(bomb, format="PNG")
+    assert len(bomb.getvalue()) < 300_000
+    b = completed()
+    started = time.monotonic()
+    with pytest.raises(ValidationFailed) as refused:
+        services.save_activity_record(user("secretary"), b, "纪实", [("bomb.png", bomb.getvalue())])
+    assert "像素过多" in refused.value.fields["photos"] and time.monotonic() - started < 2
+    photo = Image.new("RGB", (4000, 3000), (20, 120, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken with the phone turned: to be rotated 90°
+    exif[0x010F] = "PhoneMaker"
+    shot = io.BytesIO()
+    photo.save(shot, format="JPEG", exif=exif)
+    services.save_activity_record(user("secretary"), db.session.get(type(b), b.id), "纪实", [("合影.jpg", shot.getvalue())])
+    kept = Image.open(io.BytesIO(photo_store.get(db.session.get(type(b), b.id).photos[0].stored_name)))
+    assert kept.format == "JPEG" and kept.size == (1200, 1600)  # upright: portrait now
+    assert not kept.getexif()

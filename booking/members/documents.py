@@ -100,8 +100,11 @@ def _picture(stored_name: str):
     data = photo_store.get(stored_name)
     if data is None:
         return None
+    from booking.images import too_large
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if too_large(image):  # stored before uploads were checked: never decoded
+                return None
             image.load()
             out = io.BytesIO()
             image.convert("RGB").save(out, format="JPEG", quality=85)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
+from booking import images
 from booking import photos as photo_store
 from booking.errors import InvalidState, NotFound, ValidationFailed
 from booking.permissions import Actor
@@ -198,7 +199,12 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
             refused = f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP）。"
         if refused:
             break
-        checked.append((name, data, kind))
+        try:
+            data, content_type, ext = images.normalise(data)
+        except images.BadImage as err:
+            refused = f"“{name}”{err}。"
+            break
+        checked.append((name, data, (content_type, ext)))
     if refused is not None:
         # The photos are refused, never the text typed with them: it is kept, and the message says so.
         if summary and summary != (booking.activity_summary or ""):

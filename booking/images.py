@@ -1,0 +1,58 @@
+"""Photos as the system keeps them: checked for their pixel count before anything is decoded (a 280 KB PNG can
+hold 9400 × 9400 pixels and take a document writer 17 s), turned upright, stripped of their metadata (a phone's
+GPS position among it) and downscaled once, at upload, to what a page and a filed record need."""
+import io
+import warnings
+
+from PIL import Image, ImageOps
+
+MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone's photo
+LONG_SIDE = 1600  # what the records print and the pages show
+# Pillow's own guard (it refuses at twice this): never decode a bomb by accident anywhere in the process.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class BadImage(ValueError):
+    """A file that is not a photo the system keeps, with the reason in Chinese."""
+
+
+def too_large(image: Image.Image) -> bool:
+    """Whether the image has more pixels than any photo should (read from its header: nothing decoded yet)."""
+    width, height = image.size
+    return width * height > MAX_PIXELS
+
+
+def normalise(data: bytes) -> tuple[bytes, str, str]:
+    """(bytes, content type, extension) of the photo as kept: upright, without metadata, at most LONG_SIDE pixels
+    on its long side; a PNG stays PNG (screenshots, scanned forms: lossless), anything else becomes JPEG. BadImage
+    when it cannot or should not be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # counted below, in words
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise BadImage("像素过多，请上传 4000 万像素以内的照片") from None
+    except Exception:
+        raise BadImage("无法识别为图片") from None
+    with image:
+        if too_large(image):
+            width, height = image.size
+            raise BadImage(f"像素过多（{width}×{height}），请上传 4000 万像素以内的照片")
+        try:
+            image.seek(0)  # an animation keeps its first frame
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((LONG_SIDE, LONG_SIDE))
+            out = io.BytesIO()
+            if image.format == "PNG":
+                upright.save(out, format="PNG", optimize=True)
+                return out.getvalue(), "image/png", "png"
+            if upright.mode in ("RGBA", "LA", "P"):  # transparency over white, as it prints
+                background = Image.new("RGB", upright.size, "white")
+                background.paste(upright.convert("RGBA"), mask=upright.convert("RGBA").getchannel("A"))
+                upright = background
+            upright.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+            return out.getvalue(), "image/jpeg", "jpg"
+        except BadImage:
+            raise
+        except Exception:
+            raise BadImage("图片已损坏，无法读取") from None
