@@ -35,7 +35,7 @@ def test_suggestions_rank_by_topic_and_leave_out_the_busy(demo, api):
     names = [s["lecturer"]["name"] for s in body["items"]]
     # 思想政治 matches 张建国 (also 红色课程), 李秀英, 陈静; 张建国 matches both and ranks first
     assert names[0] == "张建国" and set(names[1:3]) == {"李秀英", "陈静"}
-    assert "主题匹配" in body["items"][0]["reasons"][0] and "本月已授课 0 次" in body["items"][0]["reasons"][1]
+    assert "主题匹配" in body["items"][0]["reasons"][0] and "本月已安排 0 次" in body["items"][0]["reasons"][1]
     # 张建国 is busy in an overlapping booking; 李秀英 blocked the time
     other = _lecture_booking(secretary="secretary2")
     services.invite(user("manager"), other, _lecturer("张建国").id)
@@ -53,7 +53,7 @@ def test_suggestions_share_the_load_and_respect_monthly_limits(demo):
     ranked = [s.lecturer.name for s in services.suggestions(user("manager"), morning)]
     assert ranked.index("陈静") < ranked.index("李秀英")  # equal topic match, 李秀英 already has a session
     load = {s.lecturer.name: s.reasons[1] for s in services.suggestions(user("manager"), morning)}
-    assert load["李秀英"] == "本月已授课 1 次"
+    assert load["李秀英"] == "本月已安排 1 次"  # arranged, not given: the statistics' 授课 counts lectures given
     chen.monthly_limit = 1
     db.session.commit()
     other = _lecture_booking(days=4, hour=14, secretary="secretary2")

@@ -85,7 +85,7 @@ def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> 
         score = (10 if item.content_topic in lecturer.topics else 0) \
             + (3 if CATEGORIES.get(item.category) in lecturer.topics else 0) - count
         reasons = [f"主题匹配：{'、'.join(matched)}"] if matched else ["主题不完全匹配"]
-        reasons.append(f"本月已授课 {count} 次" + (f"（上限 {lecturer.monthly_limit} 次）" if lecturer.monthly_limit else ""))
+        reasons.append(f"本月已安排 {count} 次" + (f"（上限 {lecturer.monthly_limit} 次）" if lecturer.monthly_limit else ""))
         reasons.append(lecturer.category_label)
         reasons.append(answer_channel(lecturer))
         out.append(Suggestion(lecturer, float(score), reasons))

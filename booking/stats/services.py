@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import and_, case, func, select, union_all
 
 from booking import permissions
 from booking.errors import NotAllowed, ValidationFailed
@@ -169,6 +169,9 @@ def figures(user: Actor, start: date, end: date) -> Figures:
     return Figures(dict(by_base), by_source, lectures, dict(by_branch), dict(by_sector))
 
 
+NO_LECTURER = "未安排讲师"
+
+
 def _grouped(stmt, group_by: str):
     """The statement joined to what `group_by` groups by (all but organisation), with the key and label columns."""
     if group_by == "base":
@@ -179,9 +182,11 @@ def _grouped(stmt, group_by: str):
         stmt = stmt.join(Base, Base.id == Booking.base_id)
     elif group_by == "month":
         key = label = _month_expr()
-    else:
+    else:  # visits no lecturer gave (none invited, or none accepted) form one row, key None, last
         key, label = Lecturer.id, Lecturer.name
-        stmt = stmt.join(Lecturer, Lecturer.id == Booking.lecturer_id).where(Booking.lecturer_status == ACCEPTED)
+        stmt = stmt.outerjoin(Lecturer, and_(Lecturer.id == Booking.lecturer_id, Booking.lecturer_status == ACCEPTED))
+        return (stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label)
+                .order_by(key.is_(None), key))
     return stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
 
 
@@ -229,6 +234,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
             lab = BASE_TYPES.get(k, k)
         elif group_by == "sector":
             lab = SECTORS.get(k, k)
+        elif group_by == "lecturer" and k is None:
+            lab = NO_LECTURER
         rows.append(Row(k, lab, int(batches), int(person_times), average(rating_sum, rated)))
         for i, v in enumerate((batches, person_times, rating_sum, rated)):
             sums[i] += int(v)
@@ -240,10 +247,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
             _scope(select(func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
                           func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating)).where(*conditions),
                    user)).one()]
-    elif group_by == "lecturer":  # visits without a lecturer count in the total too
-        sums = [int(v) for v in db.session.execute(base_stmt).one()]
-    # Every completed visit falls in exactly one base, type and month: those rows add up to the total (not the
-    # organisations' or sectors', which each count the joint visits they took part in).
+    # Every completed visit falls in exactly one base, type, month and lecturer (or none): those rows add up to the
+    # total (not the organisations' or sectors', which each count the joint visits they took part in).
     total = Row("total", "合计", sums[0], sums[1], average(sums[2], sums[3]))
     return rows, total
 
