@@ -122,6 +122,7 @@ def remove(actor, day: date) -> None:
 class HolidayImport:
     saved: int = 0
     errors: list[str] = field(default_factory=list)
+    holidays: list[date] = field(default_factory=list)  # the public holidays among the days saved
 
 
 IMPORT_COLUMNS = ("日期", "名称", "类型")
@@ -156,6 +157,8 @@ def import_file(actor, filename: str, data: bytes) -> HolidayImport:
         entry.name, entry.kind, entry.source = name, kind, "admin"
         db.session.add(entry)
         result.saved += 1
+        if kind == "holiday":
+            result.holidays.append(day)
     audit.record(actor, "holidays_imported", "holiday", None, f"{filename}：{result.saved} 天")
     db.session.commit()
     return result

@@ -324,3 +324,55 @@ def test_a_branch_without_a_secretary_is_skipped_for_that_reason(demo, api, aug2
     assert series.book_due() == (0, 2)
     dec = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 12, 3)))
     assert dec.status == "skipped" and dec.reason == "no_secretary" and dec.reason_label == "本支部没有可用的书记账号"
+
+
+def test_a_holiday_entered_later_reaches_the_series(demo, api, client, aug20):
+    """Reproduced: 2027-01-01 added as a holiday, the series' booking on that day stayed booked and nobody was told.
+    Now a planned date becomes skipped (holiday), a booked one is cancelled by the system (places freed) and skipped,
+    and the secretary gets series_skipped; the admin's page says what will happen before saving."""
+    from booking import integrity
+    from models import Notification
+    from tests.conftest import login
+    body = _year_series(api).get_json()
+    occ = {o["date"]: o for o in body["occurrences"]}
+    booked = db.session.get(Booking, occ["2026-09-03"]["booking_id"])
+    held_before = db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == booked.starts_at))
+    r = api.post("/api/v1/holidays", as_="admin", json={"date": "2026-09-03", "name": "纪念日", "kind": "holiday"})
+    assert r.status_code == 201
+    db.session.expire_all()
+    assert db.session.get(Booking, booked.id).status == "cancelled"
+    history = api.get(f"/api/v1/bookings/{booked.id}/history", as_="secretary").get_json()["items"]
+    assert history[-1]["action"] == "cancelled" and "法定节假日" in history[-1]["note"] and history[-1]["actor"] is None
+    assert db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == booked.starts_at)) == \
+        held_before - 20
+    sep = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 9, 3)))
+    assert sep.status == "skipped" and sep.reason == "holiday"
+    # A planned date, through the admin's page: first what it will do, then saved on confirming.
+    login(client, "admin")
+    form = {"day": "2027-01-07", "name": "调整假日", "kind": "holiday"}
+    html = client.post("/admin/holidays", data=form).get_data(as_text=True)
+    assert "将影响固定预约 1 个日期：1 个待预约的将跳过" in html and "确认保存" in html
+    assert db.session.get(Holiday, date(2027, 1, 7)) is None
+    assert client.post("/admin/holidays", data={**form, "confirmed": "1"}).status_code == 302
+    jan = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2027, 1, 7)))
+    assert jan.status == "skipped" and jan.reason == "holiday"
+    told = db.session.scalars(select(Notification).where(Notification.kind == "series_skipped")).all()
+    assert len(told) == 2 and all(n.user_id == user("secretary").id for n in told)
+    assert "法定节假日" in told[0].body
+    assert integrity.check() == []
+
+
+def test_a_closure_entered_later_reaches_the_series_and_one_in_the_past_is_refused(demo, api, aug20):
+    from booking.errors import ValidationFailed
+    from booking.manage import services as manage
+    from models import Base
+    _year_series(api)
+    base = db.session.get(Base, item().base_id)
+    manage.add_closure(user("manager"), base, venue_id=None, start_date=date(2026, 11, 5), end_date=date(2026, 11, 5),
+                       reason="布展")
+    nov = db.session.scalar(select(SeriesOccurrence).where(SeriesOccurrence.day == date(2026, 11, 5)))
+    assert nov.status == "skipped" and nov.reason == "closed"
+    with pytest.raises(ValidationFailed) as refused:
+        manage.add_closure(user("manager"), base, venue_id=None, start_date=date(2026, 8, 1),
+                           end_date=date(2026, 8, 2), reason="补登")
+    assert "已经过去" in refused.value.fields["end_date"]

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking import clock, exports, holidays
+from booking.series import services as series
 from booking.admin import forms, services
 from booking.auth import services as accounts
 from booking.catalog.services import escape_like
@@ -297,8 +298,14 @@ def holiday_calendar():
     page = dict(year=year, form=form, items=holidays.year_of(year), import_form=forms.ImportForm(formdata=None))
     if form.validate_on_submit():
         on_refusal("admin/holidays.html", fields=form, status=422, **page)
-        holidays.put(current_user, form.day.data, form.name.data, form.kind.data)
-        flash(f"已保存：{clock.day_text(form.day.data)} {form.name.data.strip()}。", "success")
+        if form.kind.data == "holiday" and not request.form.get("confirmed"):
+            reach = series.impact([form.day.data])
+            if reach.total:  # the admin sees what the day does to the plans before it is saved
+                return render_template("admin/holidays.html", **page, impact=reach), 200
+        _, done = series.save_holiday(current_user, form.day.data, form.name.data, form.kind.data)
+        flash(f"已保存：{clock.day_text(form.day.data)} {form.name.data.strip()}。"
+              + (f"固定预约：跳过 {done.planned} 个待预约日期，系统取消 {done.booked} 个预约，已通知相关支部。"
+                 if done.total else ""), "success")
         return redirect(url_for(".holiday_calendar", year=form.day.data.year))
     return render_template("admin/holidays.html", **page), 422 if form.errors else 200
 
@@ -326,14 +333,17 @@ def holiday_import():
         return redirect(back)
     on_refusal(redirect_to=back)
     upload = form.file.data
-    result = holidays.import_file(current_user, upload.filename or "", upload.read())
+    result, done = series.import_holidays(current_user, upload.filename or "", upload.read())
     if result.errors:
         for e in result.errors[:20]:
             flash(e, "danger")
         flash("文件有错误，未导入任何日期。", "danger")
         return redirect(back)
-    flash(f"已导入 {result.saved} 天。", "success")
-    return redirect(back)
+    flash(f"已导入 {result.saved} 天。" + (f"固定预约：跳过 {done.planned} 个待预约日期，系统取消 {done.booked} 个预约，"
+                                        "已通知相关支部。" if done.total else ""), "success")
+    # The year imported, not today's: the page shows what was just entered.
+    years = sorted({d.year for d in result.holidays}) if result.holidays else []
+    return redirect(url_for(".holiday_calendar", year=years[0]) if years else back)
 
 
 @bp.post("/holidays/sync")

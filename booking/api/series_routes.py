@@ -59,7 +59,8 @@ def _admin():
           responses={201: "Holiday", 403: None})
 def put_holiday(body):
     """An administrator's entry for a later year (or a correction)."""
-    return _holiday(holidays.put(_admin(), body["date"], body["name"], body["kind"])), 201
+    entry, _ = series.save_holiday(_admin(), body["date"], body["name"], body["kind"])
+    return _holiday(entry), 201
 
 
 @bp.delete("/holidays/<day>")

@@ -1,5 +1,5 @@
 """A manager keeps their base: rules, venues, weekly slots, closures and the menu."""
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -286,6 +286,8 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
             fields[name] = f"请填写 {clock.MIN_YEAR}–{clock.MAX_YEAR} 年之间的日期。"
     if not fields and end_date < start_date:
         fields["end_date"] = "结束日期不能早于开始日期。"
+    if not fields and end_date < clock.local_today(now):
+        fields["end_date"] = "闭馆日期已经过去，无需登记。"
     if not (reason or "").strip():
         fields["reason"] = "请填写闭馆原因。"
     venue = None
@@ -303,8 +305,17 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
                       end_date=end_date, reason=reason.strip())
     db.session.add(closure)
     db.session.flush()
+    # Standing bookings' dates on those days are skipped, and their bookings cancelled by the system (see series).
+    from booking.series import services as series
+    days = [start_date + timedelta(days=n) for n in range((end_date - start_date).days + 1)]
+    series.follow_calendar(days, "closed", f"闭馆：{reason.strip()}", base_id=base.id,
+                           venue_id=venue.id if venue else None, now=now)
     cancelled, kept = [], []
     for booking in live:
+        db.session.refresh(booking)
+        if booking.status not in LIVE:  # a series' date, cancelled with it
+            cancelled.append(booking)
+            continue
         if affected == "cancel" and lifecycle.allows("cancel", actor, booking, now):
             lifecycle.transition(booking, lifecycle.Move.CANCEL, actor, f"闭馆：{reason.strip()}", now)
             cancelled.append(booking)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, false, or_, select, update
 
-from booking import clock, links, permissions
+from booking import clock, holidays, links, permissions
 from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, QuotaExceeded, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
 from booking.holidays import public_holidays, unknown_years
@@ -380,3 +380,109 @@ def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
            f"“{series.rule_text}”的 {clock.day_text(occurrence.day)} 未能预约（{SKIP_REASONS.get(occurrence.reason, occurrence.reason)}）。"
            f"可另选本月其他场次：{link}")
     db.session.commit()
+
+
+# -- later changes of the calendar reach the plans ----------------------------------------------------------------
+
+def _on(days, base_id: int | None, venue_id: int | None):
+    """The occurrences still planned or booked on these days (of one base's items, or one venue's), oldest first."""
+    stmt = (select(SeriesOccurrence).join(BookingSeries, BookingSeries.id == SeriesOccurrence.series_id)
+            .join(MenuItem, MenuItem.id == BookingSeries.menu_item_id)
+            .where(SeriesOccurrence.day.in_(sorted(set(days))),
+                   SeriesOccurrence.status.in_([PLANNED.value, BOOKED.value]))
+            .order_by(SeriesOccurrence.day, SeriesOccurrence.id))
+    if base_id is not None:
+        stmt = stmt.where(MenuItem.base_id == base_id)
+    if venue_id is not None:
+        stmt = stmt.where(MenuItem.venue_id == venue_id)
+    return list(db.session.scalars(stmt))
+
+
+@dataclass
+class Impact:
+    """What a holiday or closure entered now does to the plans: planned dates skipped, booked ones cancelled."""
+
+    planned: int = 0
+    booked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.planned + self.booked
+
+    def text(self) -> str:
+        return (f"将影响固定预约 {self.total} 个日期：{self.planned} 个待预约的将跳过，"
+                f"{self.booked} 个已预约的将由系统取消（释放名额，并通知支部）。")
+
+
+def _reachable(occurrence: SeriesOccurrence, now: datetime) -> bool:
+    if occurrence.status == PLANNED.value:
+        return True
+    booking = occurrence.booking
+    return booking is not None and booking.status in values(LIVE) and booking.starts_at > now
+
+
+def impact(days, base_id: int | None = None, venue_id: int | None = None, now: datetime | None = None) -> Impact:
+    """What `follow_calendar` would do, without doing it (the admin sees it before confirming)."""
+    now = now or clock.now()
+    out = Impact()
+    for occurrence in _on(days, base_id, venue_id):
+        if _reachable(occurrence, now):
+            if occurrence.status == PLANNED.value:
+                out.planned += 1
+            else:
+                out.booked += 1
+    return out
+
+
+def follow_calendar(days, reason: str, note: str, base_id: int | None = None, venue_id: int | None = None,
+                    now: datetime | None = None) -> Impact:
+    """A holiday or closure entered after series were made reaches them: a planned date on those days is skipped
+    with `reason` (holiday, closed); a booked one whose booking has not started is cancelled by the system (history
+    with `note`, its places freed and offered to the waitlist) and skipped. The branch's secretaries are told
+    (series_skipped). Commits. Returns what it did."""
+    now = now or clock.now()
+    done, told = Impact(), []
+    for occurrence in _on(days, base_id, venue_id):
+        if not _reachable(occurrence, now):
+            continue
+        if occurrence.status == PLANNED.value:
+            if db.session.execute(update(SeriesOccurrence).where(
+                    SeriesOccurrence.id == occurrence.id, SeriesOccurrence.status == PLANNED.value)
+                    .values(status=SKIPPED.value, reason=reason).execution_options(synchronize_session=False)).rowcount:
+                done.planned += 1
+                told.append(occurrence.id)
+            continue
+        try:
+            lifecycle.transition(occurrence.booking, lifecycle.Move.CANCEL, None, note, now)
+        except DomainError:  # moved a moment ago (cancelled by its branch, say): nothing left to cancel
+            continue
+        db.session.execute(update(SeriesOccurrence).where(SeriesOccurrence.id == occurrence.id)
+                           .values(status=SKIPPED.value, reason=reason).execution_options(synchronize_session=False))
+        done.booked += 1
+        told.append(occurrence.id)
+    db.session.commit()
+    for occurrence_id in told:
+        occurrence = db.session.get(SeriesOccurrence, occurrence_id)
+        db.session.refresh(occurrence)
+        _tell_skipped(occurrence.series, occurrence)
+    return done
+
+
+def save_holiday(actor, day: date, name: str, kind: str, now: datetime | None = None):
+    """An administrator's entry for a day (holidays.put); a public holiday then reaches the series planned or
+    booked on it. Returns (the entry, what it did to the plans)."""
+    entry = holidays.put(actor, day, name, kind)
+    done = Impact()
+    if kind == "holiday":
+        done = follow_calendar([day], "holiday", f"{entry.name}（法定节假日）：系统取消固定预约的这一天", now=now)
+    return entry, done
+
+
+def import_holidays(actor, filename: str, data: bytes, now: datetime | None = None):
+    """A year's list (holidays.import_file); its public holidays then reach the series. Returns (the import, what
+    it did to the plans)."""
+    result = holidays.import_file(actor, filename, data)
+    done = Impact()
+    if not result.errors and result.holidays:
+        done = follow_calendar(result.holidays, "holiday", "法定节假日：系统取消固定预约的这一天", now=now)
+    return result, done
