@@ -117,8 +117,9 @@ def load(instance_path: str) -> dict:
         "STUDY_HOUR_MINUTES": _int("STUDY_HOUR_MINUTES", 45),
         "STUDY_HOURS_LEADER": _int("STUDY_HOURS_LEADER", 56),
         "STUDY_HOURS_MEMBER": _int("STUDY_HOURS_MEMBER", 32),
-        # The CJK font embedded in the PDF records (Debian's fonts-noto-cjk; a .ttc, .otf or .ttf).
-        "CJK_FONT": os.environ.get("CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        # The CJK font the PDFs embed: by default the fonts that travel with the app (booking/fonts, Noto Serif and
+        # Sans SC); CJK_FONT (a .ttc, .otf or .ttf) overrides both.
+        "CJK_FONT": os.environ.get("CJK_FONT", ""),
         "SCHEDULER_ENABLED": os.environ.get("SCHEDULER_ENABLED", "") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 from flask import Response
 
+from booking.textutil import printable
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell beginning with one of these is read by spreadsheet programs as a formula (=HYPERLINK(...) and the like).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,29 +32,63 @@ def csv_bytes(header: list, body: list[list]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(title: str, sheet: str, header: list, body: list[list]) -> bytes:
-    """A workbook: a title line, bold headers, the rows, the last row (the total) in bold."""
+def _text_width(value) -> int:
+    """How wide a cell's text is in Excel's character units: a Chinese character counts two."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+
+def xlsx_bytes(title: str, sheet: str, header: list, body: list[list], period: str = "") -> bytes:
+    """A workbook that prints as filed: the title (and period) in the first rows, bold frozen headers repeated on
+    every printed page, the last row (the total) in bold, columns as wide as their Chinese text, A4 fitted to the
+    page width (landscape when wide)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
     ws.append([title])
     ws["A1"].font = Font(bold=True, size=14)
+    first = 2
+    if period:
+        ws.append([period])
+        first = 3
     ws.append(header)
-    for cell in ws[2]:
+    for cell in ws[first]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in body:
-        ws.append(row)
+        # Control characters stored before they were refused: openpyxl (and Excel) refuse them in a cell.
+        ws.append([printable(v) if isinstance(v, str) else v for v in row])
     for row in ws.iter_rows():
         for cell in row:
             if is_formula_like(cell.value):
                 cell.data_type = "s"  # openpyxl stores text beginning with '=' as a formula otherwise
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-    ws.column_dimensions["A"].width = 28
-    for col in "BCD":
-        ws.column_dimensions[col].width = 16
+    if body:
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    total = 0
+    for n, name in enumerate(header, start=1):
+        widest = max([_text_width(name)] + [_text_width(r[n - 1]) for r in body if n - 1 < len(r)])
+        width = min(max(widest + 2, 8), 50)
+        total += width
+        ws.column_dimensions[get_column_letter(n)].width = width
+        for row in ws.iter_rows(min_row=first + 1, min_col=n, max_col=n):
+            for cell in row:
+                if width == 50:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    ws.print_title_rows = f"{first}:{first}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if total > 95 else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from booking import audit, clock, exports
+from booking import audit, clock, links, exports
 from booking.imports import MAX_CELL, rows_from_file
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
 from booking.errors import Gone, NotFound, ValidationFailed
@@ -201,7 +201,8 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
     if credentials:
         sheet = CredentialSheet(created_by_id=actor.id, accounts=len(credentials), content=exports.xlsx_bytes(
             "党支部书记账号与初始密码（首次登录须修改，请妥善分发）", "账号",
-            ["党组织", "支部名称", "书记姓名", "用户名", "初始密码", "手机号"], credentials))
+            ["党组织", "支部名称", "书记姓名", "用户名", "初始密码", "手机号"], credentials,
+            period=f"登录地址：{links.external('auth.login')}　首次登录须修改密码；本表仅可下载一次，且只保留一天。"))
         db.session.add(sheet)
         db.session.flush()
         result.sheet_id = sheet.id

@@ -1,17 +1,13 @@
 """The filed record of an activity (组织生活纪实) and a branch's year of them (台账), as Word, PDF and Excel.
 
 One description of a record (`Record`, built from the booking by `record_of`) feeds every format, so the files say
-the same thing. PDFs embed a CJK font (CJK_FONT, Debian's Noto CJK by default): they open and print in WeChat's
-browser, which has no print of its own.
+the same thing; every Word and PDF page is laid out by `booking.docstyle` (A4, the official document layout). PDFs
+embed the fonts that travel with the app: they open and print in WeChat's browser, which has no print of its own.
 """
-import functools
 import io
-import os
 from dataclasses import dataclass
 
-from flask import current_app
-
-from booking import clock, exports
+from booking import clock, docstyle, exports
 from booking import photos as photo_store
 from booking.errors import InvalidState
 from booking.members.services import credited_hours, roster_of
@@ -41,6 +37,10 @@ class Record:
     summary: str
     photos: list[str]  # the photos' stored names (booking.photos reads them)
     day: str
+    recorder: str = ""  # 记录人: who writes it
+    rating: str = "未评价"
+    entry: str = ""  # the line in a ledger's contents: date, type, theme
+    caption: str = ""  # under each photo
 
 
 def _branches_fields(b: Booking, branch_id: int | None) -> list[tuple[str, str]]:
@@ -85,13 +85,16 @@ def record_of(booking: Booking, branch_id: int | None = None) -> Record:
         ("实到党员", f"{len(present)} 人" + (f"（每人计 {hours:g} 学时）" if hours else "")),
         ("缺席党员", f"{len(absent)} 人" if absent else "无"),
         ("到场人数", count),
-        ("满意度", f"{b.rating} 分" + (f"：{b.feedback_comment}" if b.feedback_comment else "") if b.rating else "未评价"),
     ]
     if unmarked:
         fields.append(("未登记出席", "、".join(unmarked)))
+    rating = (f"满意度 {b.rating} 分" + (f"。{b.feedback_comment}" if b.feedback_comment else "")) if b.rating else "未评价"
+    day = clock.day_text(b.day)
+    theme = b.topic or b.menu_item.title
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
                   (b.activity_summary or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
-                  f"{b.day:%Y-%m-%d}")
+                  f"{b.day:%Y-%m-%d}", recorder=_recorder(b, branch_id), rating=rating,
+                  entry=f"{day} {b.activity_type_label}：{theme}", caption=f"{day} {b.base.name}")
 
 
 def _picture(stored_name: str):
@@ -113,138 +116,274 @@ def _picture(stored_name: str):
         return None
 
 
+# -- the year at a glance: 三会一课 against its frequencies -----------------------------------------------------
+
+# 《中国共产党支部工作条例（试行）》 and common practice: how often each kind is expected (per month or per quarter).
+FREQUENCIES = {
+    "member_meeting": ("quarter", "每季度 1 次"),
+    "committee_meeting": ("month", "每月 1 次"),
+    "group_meeting": ("month", "每月 1 次"),
+    "party_lecture": ("quarter", "每季度 1 次"),
+    "theme_day": ("month", "每月 1 天"),
+}
+SHORT = "缺"
+
+
+@dataclass
+class YearLine:
+    """One activity type's year: counts by month and by quarter, what is expected, the periods short of it."""
+
+    label: str
+    months: list[int]
+    quarters: list[int]
+    expected: str
+    short: list[str]
+
+    def short_text(self) -> str:
+        """The periods short of the requirement, in a few words (a month-by-month type: how many months)."""
+        if not self.short:
+            return "无"
+        if self.expected.startswith("每月"):
+            return f"{len(self.short)} 个月未开展"
+        return "、".join(self.short) + "未开展"
+
+    def month_cells(self, last_month: int) -> list[str]:
+        per_month = self.expected.startswith("每月")
+        return [("—" if m > last_month else SHORT if per_month and n == 0 else str(n))
+                for m, n in enumerate(self.months, start=1)]
+
+    def quarter_cells(self, last_month: int) -> list[str]:
+        per_quarter = self.expected.startswith("每季度")
+        return [("—" if q * 3 - 2 > last_month else SHORT if per_quarter and n == 0 else str(n))
+                for q, n in enumerate(self.quarters, start=1)]
+
+
+def year_lines(bookings: list[Booking], year: int, today) -> tuple[list[YearLine], int]:
+    """The ledger's summary: for each activity type, its counts by month and quarter against 三会一课's
+    frequencies, and the months (or quarters) that fell short; with the last month that has begun (later ones are
+    not yet due)."""
+    last_month = 12 if today.year > year else (today.month if today.year == year else 0)
+    from models import ACTIVITY_TYPES
+    lines = []
+    for code, label in ACTIVITY_TYPES.items():
+        months = [0] * 12
+        for b in bookings:
+            if b.activity_type == code:
+                months[b.day.month - 1] += 1
+        quarters = [sum(months[q * 3:q * 3 + 3]) for q in range(4)]
+        period, expected = FREQUENCIES.get(code, (None, "按需"))
+        if period is None and not any(months):
+            continue
+        if period == "month":
+            short = [f"{m}月" for m in range(1, last_month + 1) if months[m - 1] == 0]
+        elif period == "quarter":
+            # A quarter is short once it has ended without one (the current one may still come).
+            ended = last_month // 3 if last_month < 12 else 4
+            short = [f"第{q}季度" for q in range(1, ended + 1) if quarters[q - 1] == 0]
+        else:
+            short = []
+        lines.append(YearLine(label, months, quarters, expected, short))
+    return lines, last_month
+
+
+def _summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], list[list]]:
+    by_month = [["类型＼月", *[str(m) for m in range(1, 13)], "全年", "要求"]]
+    by_month += [[l.label, *l.month_cells(last_month), str(sum(l.months)), l.expected] for l in lines]
+    by_quarter = [["类型", "一季度", "二季度", "三季度", "四季度", "要求", "未达到要求"]]
+    by_quarter += [[l.label, *l.quarter_cells(last_month), l.expected, l.short_text()] for l in lines]
+    return by_month, by_quarter
+
+
+MONTH_WIDTHS = [24] + [8.5] * 12 + [10, 20]  # 156 mm
+QUARTER_WIDTHS = [26, 15, 15, 15, 15, 25, 45]
+
+
+def _recorder(b: Booking, branch_id: int | None) -> str:
+    """Who writes the record: the branch's secretary (its account's name), else the contact."""
+    from sqlalchemy import select
+    from models import User, db
+    branch = branch_id or b.branch_id
+    name = db.session.scalar(select(User.display_name).where(User.role == "secretary", User.branch_id == branch,
+                                                             User.active.is_(True)).order_by(User.id).limit(1))
+    return name or b.contact_name
+
+
 # -- Word --------------------------------------------------------------------------------------------
 
+def _docx_photos(doc, record: Record) -> None:
+    """Two photos to a page, each with its caption."""
+    from docx.shared import Mm
+    photos = [(n, _picture(path)) for n, path in enumerate(record.photos, start=1)]
+    if not photos:
+        return
+    docstyle.docx_heading(doc, "五、活动照片")
+    for n, data in photos:
+        if data is None:
+            docstyle.docx_paragraph(doc, f"图{n}（照片无法读取）", center=True)
+            continue
+        doc.add_picture(io.BytesIO(data), height=Mm(88))
+        doc.paragraphs[-1].alignment = 1  # centred
+        doc.paragraphs[-1].paragraph_format.first_line_indent = 0
+        docstyle.docx_paragraph(doc, f"图{n}  {record.caption}", center=True)
+
+
 def _docx_record(doc, record: Record) -> None:
-    from docx.shared import Cm, Pt
-    doc.add_heading(record.title, level=1)
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in record.fields:
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = label, value
-        cells[0].width, cells[1].width = Cm(3.2), Cm(12.8)
-    doc.add_heading("出席党员", level=2)
-    doc.add_paragraph("、".join(record.present) or "无")
-    doc.add_heading("缺席党员及原因", level=2)
-    doc.add_paragraph("、".join(record.absent) or "无")
-    doc.add_heading("活动纪要", level=2)
+    docstyle.docx_title(doc, record.title)
+    docstyle.docx_table(doc, [[label, value] for label, value in record.fields], [32, 124])
+    docstyle.docx_heading(doc, "一、出席党员")
+    docstyle.docx_paragraph(doc, "、".join(record.present) or "无")
+    docstyle.docx_heading(doc, "二、缺席党员及原因")
+    docstyle.docx_paragraph(doc, "、".join(record.absent) or "无")
+    docstyle.docx_heading(doc, "三、活动纪要")
     for line in record.summary.splitlines() or [""]:
-        doc.add_paragraph(line).paragraph_format.first_line_indent = Pt(21)
-    if record.photos:
-        doc.add_heading("活动照片", level=2)
-        for path in record.photos:
-            data = _picture(path)
-            if data is None:
-                doc.add_paragraph("（一张照片无法读取）")
-            else:
-                doc.add_picture(io.BytesIO(data), width=Cm(12))
+        docstyle.docx_paragraph(doc, line)
+    docstyle.docx_heading(doc, "四、评价")
+    docstyle.docx_paragraph(doc, record.rating)
+    docstyle.docx_signatures(doc, record.recorder)
+    _docx_photos(doc, record)
 
 
-def _new_docx():
-    from docx import Document
-    from docx.oxml.ns import qn
-    doc = Document()
-    for name in ("Normal", "Heading 1", "Heading 2"):
-        style = doc.styles[name]
-        style.font.name = "SimSun" if name == "Normal" else "SimHei"
-        style.element.rPr.rFonts.set(qn("w:eastAsia"), style.font.name)  # Chinese text takes the East Asian font
-    return doc
-
-
-def record_docx(records: list[Record], title: str | None = None) -> bytes:
-    """One or more records as a Word document (a year's ledger puts each on its own page)."""
-    doc = _new_docx()
-    if title:
-        doc.add_heading(title, level=0)
+def record_docx(records: list[Record]) -> bytes:
+    """One record as a Word document in the official layout."""
+    doc = docstyle.docx_document()
     for n, record in enumerate(records):
         if n:
-            doc.add_page_break()
+            docstyle.docx_page_break(doc)
         _docx_record(doc, record)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return docstyle.docx_bytes(doc)
+
+
+def _cover_lines(branch, year: int) -> list[tuple[str, str]]:
+    return [("党组织", branch.organization.name), ("党支部", branch.name), ("年    度", f"{year}年")]
+
+
+def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine], last_month: int) -> bytes:
+    """The year's ledger in Word: a cover, the contents, the year's summary against 三会一课, then each record on
+    a new page."""
+    doc = docstyle.docx_document(first_page_number=False)
+    for _ in range(5):
+        docstyle.docx_paragraph(doc, "", indent=False)
+    docstyle.docx_title(doc, "党支部组织生活台账")
+    for _ in range(4):
+        docstyle.docx_paragraph(doc, "", indent=False)
+    for label, value in _cover_lines(branch, year):
+        docstyle.docx_paragraph(doc, f"{label}：{value}", center=True)
+    docstyle.docx_page_break(doc)
+    docstyle.docx_title(doc, "目    录")
+    docstyle.docx_contents(doc)
+    docstyle.docx_page_break(doc)
+    docstyle.docx_heading(doc, "一、年度组织生活汇总")
+    by_month, by_quarter = _summary_rows(lines, last_month)
+    docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。“{SHORT}”为未达到要求频次的月份或季度，"
+                                 "“—”为尚未到期。")
+    docstyle.docx_table(doc, by_month, MONTH_WIDTHS, header=True, size=9)
+    docstyle.docx_paragraph(doc, "", indent=False)
+    docstyle.docx_table(doc, by_quarter, QUARTER_WIDTHS, header=True, size=10)
+    for n, record in enumerate(records, start=1):
+        docstyle.docx_page_break(doc)
+        docstyle.docx_heading(doc, f"{n}．{record.entry}")
+        _docx_record(doc, record)
+    if not records:
+        docstyle.docx_paragraph(doc, "本年度还没有已完成的组织生活。")
+    return docstyle.docx_bytes(doc)
 
 
 # -- PDF ---------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4)
-def _cjk_font_number(path: str) -> int:
-    """In a font collection, the Simplified Chinese face (Noto's .ttc holds JP, KR, SC, TC, HK)."""
-    if not path.lower().endswith(".ttc"):
-        return 0
-    from fontTools.ttLib import TTCollection
-    collection = TTCollection(path, lazy=True)
-    try:
-        for n, font in enumerate(collection.fonts):
-            if (font["name"].getDebugName(1) or "").endswith(" SC"):
-                return n
-    finally:
-        collection.close()
-    return 0
-
-
-def _new_pdf():
-    from fpdf import FPDF
-    path = current_app.config["CJK_FONT"]
-    if not os.path.exists(path):
-        raise RuntimeError(f"CJK font not found: {path} (install fonts-noto-cjk or set CJK_FONT)")
-    pdf = FPDF(format="A4")
-    pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font("cjk", "", path, collection_font_number=_cjk_font_number(path))
-    pdf.set_title("组织生活纪实")
-    return pdf
+def _pdf_photos(pdf, record: Record) -> None:
+    """Two photos to a page, each fitted into half the text area with its caption; the heading never left alone at
+    the foot of a page."""
+    photos = [(n, _picture(path)) for n, path in enumerate(record.photos, start=1)]
+    if not photos:
+        return
+    from PIL import Image
+    box_h = (docstyle.TEXT_H - 20) / 2 - 12
+    pdf.heading("五、活动照片", room=box_h + 12)
+    for n, data in photos:
+        if data is None:
+            pdf.paragraph(f"图{n}（照片无法读取）", indent=False, align="C")
+            continue
+        with Image.open(io.BytesIO(data)) as image:
+            w, h = image.size
+        scale = min(docstyle.TEXT_W / w, box_h / h)
+        width, height = w * scale, h * scale
+        if pdf.get_y() + height + 12 > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        pdf.image(io.BytesIO(data), x=docstyle.LEFT + (docstyle.TEXT_W - width) / 2, w=width, h=height)
+        pdf.paragraph(f"图{n}  {record.caption}", indent=False, size=12, align="C")
+        pdf.ln(3)
 
 
 def _pdf_record(pdf, record: Record) -> None:
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.set_font("cjk", size=18)
-    pdf.multi_cell(width, 11, record.title, align="C", wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font("cjk", size=11)
-    for label, value in record.fields:
-        y = pdf.get_y()
-        pdf.multi_cell(30, 7, label, border=1, wrapmode="CHAR", new_x="RIGHT", new_y="TOP")
-        pdf.multi_cell(width - 30, 7, value, border=1, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 7))
-    for heading, body in (("出席党员", "、".join(record.present) or "无"),
-                          ("缺席党员及原因", "、".join(record.absent) or "无"), ("活动纪要", record.summary)):
-        pdf.ln(3)
-        pdf.set_font("cjk", size=13)
-        pdf.multi_cell(width, 8, heading, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=11)
-        pdf.multi_cell(width, 7, body, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
-    if record.photos:
-        pdf.ln(3)
-        pdf.set_font("cjk", size=13)
-        pdf.multi_cell(width, 8, "活动照片", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=11)
-        for path in record.photos:
-            data = _picture(path)
-            if data is None:
-                pdf.multi_cell(width, 7, "（一张照片无法读取）", new_x="LMARGIN", new_y="NEXT")
-            else:
-                pdf.image(io.BytesIO(data), w=min(width, 120))
-                pdf.ln(2)
+    pdf.title_text(record.title)
+    pdf.grid([[label, value] for label, value in record.fields], [32, 124])
+    for heading, body in (("一、出席党员", "、".join(record.present) or "无"),
+                          ("二、缺席党员及原因", "、".join(record.absent) or "无"), ("三、活动纪要", record.summary),
+                          ("四、评价", record.rating)):
+        pdf.ln(2)
+        pdf.heading(heading)
+        pdf.paragraph(body)
+    pdf.signatures(record.recorder)
+    _pdf_photos(pdf, record)
 
 
-def record_pdf(records: list[Record], title: str | None = None) -> bytes:
-    """One or more records as a PDF with the Chinese font embedded (each record from a new page)."""
-    pdf = _new_pdf()
-    if title:
-        pdf.add_page()
-        pdf.set_font("cjk", size=20)
-        pdf.ln(60)
-        pdf.multi_cell(pdf.w - pdf.l_margin - pdf.r_margin, 12, title, align="C", wrapmode="CHAR")
+def record_pdf(records: list[Record]) -> bytes:
+    """One record as a PDF in the official layout, the fonts embedded."""
+    pdf = docstyle.pdf_document(records[0].title if records else "组织生活纪实")
     for record in records:
+        pdf.add_page()
+        _pdf_record(pdf, record)
+    return docstyle.pdf_bytes(pdf)
+
+
+def ledger_pdf(branch, year: int, records: list[Record], lines: list[YearLine], last_month: int) -> bytes:
+    """The year's ledger as PDF: a cover (not numbered), the contents with page numbers, the summary, the records.
+    Laid out twice: the first pass finds the page each part starts on, the second writes them into the contents
+    (one line an entry, so both passes break pages alike)."""
+    names = ["一、年度组织生活汇总"] + [f"{n}．{r.entry}" for n, r in enumerate(records, start=1)]
+    found = _ledger_pass(branch, year, records, lines, last_month, names, None)[1]
+    return docstyle.pdf_bytes(_ledger_pass(branch, year, records, lines, last_month, names, found)[0])
+
+
+def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
+    pdf = docstyle.pdf_document(f"{branch.name} {year}年党支部组织生活台账")
+    pdf.numbered_from = 2  # the cover has no number; the contents' first page is — 1 —
+    pdf.add_page()
+    pdf.ln(55)
+    pdf.title_text("党支部组织生活台账")
+    pdf.ln(40)
+    for label, value in _cover_lines(branch, year):
+        pdf.paragraph(f"{label}：{value}", indent=False, align="C")
+        pdf.ln(2)
+    pdf.add_page()
+    pdf.title_text("目    录")
+    pdf.set_font("serif", size=14)
+    for n, name in enumerate(names):
+        text = docstyle.clean(name)
+        while pdf.get_string_width(text) > docstyle.TEXT_W - 16:
+            text = text[:-2] + "…"
+        pdf.cell(docstyle.TEXT_W - 14, 10, text, new_x="RIGHT", new_y="TOP")
+        pdf.cell(14, 10, str(numbers[n]) if numbers else "", align="R", new_x="LMARGIN", new_y="NEXT")
+    starts = []
+    pdf.add_page()
+    starts.append(pdf.page_no() - pdf.numbered_from + 1)
+    pdf.start_section(names[0])
+    pdf.heading(names[0])
+    pdf.paragraph(f"{year}年共开展组织生活 {len(records)} 次。“{SHORT}”为未达到要求频次的月份或季度，“—”为尚未到期。")
+    by_month, by_quarter = _summary_rows(lines, last_month)
+    pdf.ln(2)
+    pdf.grid(by_month, MONTH_WIDTHS, header=True, size=9)
+    pdf.ln(4)
+    pdf.grid(by_quarter, QUARTER_WIDTHS, header=True, size=10)
+    for name, record in zip(names[1:], records):
+        pdf.add_page()
+        starts.append(pdf.page_no() - pdf.numbered_from + 1)
+        pdf.start_section(name)
+        pdf.heading(name)
         _pdf_record(pdf, record)
     if not records:
-        pdf.add_page()
-        pdf.set_font("cjk", size=12)
-        pdf.multi_cell(0, 8, "本年度还没有已完成的组织生活。", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        pdf.paragraph("本年度还没有已完成的组织生活。")
+    return pdf, starts
 
 
 # -- Excel -------------------------------------------------------------------------------------------
@@ -301,5 +440,7 @@ def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
         data = ledger_xlsx(bookings, title, branch.id)
     else:
-        data = (record_docx if fmt == "docx" else record_pdf)([record_of(b, branch.id) for b in bookings], title)
+        lines, last_month = year_lines(bookings, year, clock.local_today())
+        records = [record_of(b, branch.id) for b in bookings]
+        data = (ledger_docx if fmt == "docx" else ledger_pdf)(branch, year, records, lines, last_month)
     return data, f"组织生活台账-{branch.name}-{year}年"

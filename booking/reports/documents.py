@@ -1,7 +1,6 @@
 """The district's report as a Word document: the figures in the work report's own sentences, ready to paste into
 the year's summary, with the figures by sector and by base as tables."""
-import io
-
+from booking import docstyle
 from booking.reports.services import Summary, change_text
 from models import BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES
 
@@ -35,34 +34,27 @@ def sentences(now: Summary, before: Summary) -> list[str]:
 
 
 def summary_docx(now: Summary, before: Summary) -> bytes:
-    """The Word document of the report (python-docx; Chinese in SimSun/SimHei as the record's documents)."""
-    from booking.members.documents import _new_docx
-    doc = _new_docx()
-    doc.add_heading(f"{now.scope_label}开放式组织生活基地工作情况（{now.period_text}）", level=1)
+    """The Word document of the report, in the official layout (booking.docstyle)."""
+    doc = docstyle.docx_document()
+    docstyle.docx_title(doc, f"{now.scope_label}开放式组织生活基地工作情况")
+    docstyle.docx_paragraph(doc, f"（{now.period_text}）", center=True)
+    docstyle.docx_heading(doc, "一、基本情况")
     for text in sentences(now, before):
-        doc.add_paragraph(text)
-    doc.add_heading("附表一 按党组织领域", level=2)
-    _table(doc, ["领域", "批次", "人次"], [[r.label, r.batches, r.person_times] for r in now.by_sector])
-    doc.add_heading("附表二 按基地", level=2)
-    _table(doc, ["基地", "批次", "人次", "满意度"],
-           [[r.label, r.batches, r.person_times, f"{r.satisfaction:.2f}" if r.satisfaction is not None else "—"]
-            for r in now.by_base] + [["合计", now.batches, now.person_times,
-                                      f"{now.satisfaction:.2f}" if now.satisfaction is not None else "—"]])
-    doc.add_paragraph(f"口径：批次为已完成的活动，人次为实到人数之和；联合活动在合计中只计一批。上年同期为"
-                      f"{before.period_text}。")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
-def _table(doc, header: list[str], rows: list[list]) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header):
-        cell.text = text
-    for row in rows:
-        for cell, value in zip(table.add_row().cells, row):
-            cell.text = str(value)
+        docstyle.docx_paragraph(doc, text)
+    docstyle.docx_heading(doc, "二、分领域情况")
+    docstyle.docx_table(doc, [["领域", "批次", "人次"]] + [[r.label, r.batches, r.person_times] for r in now.by_sector],
+                        [76, 40, 40], header=True)
+    docstyle.docx_paragraph(doc, "注：联合活动在其参加的每个党组织领域各计一批，各领域之和可大于合计。", size=12)
+    docstyle.docx_heading(doc, "三、分基地情况")
+    docstyle.docx_table(doc, [["基地", "批次", "人次", "满意度"]]
+                        + [[r.label, r.batches, r.person_times, f"{r.satisfaction:.2f}" if r.satisfaction is not None
+                            else "—"] for r in now.by_base]
+                        + [["合计", now.batches, now.person_times,
+                            f"{now.satisfaction:.2f}" if now.satisfaction is not None else "—"]],
+                        [70, 28, 30, 28], header=True)
+    docstyle.docx_paragraph(doc, f"口径：批次为已完成的活动，人次为实到人数之和；联合活动在合计中只计一批。上年同期为"
+                                 f"{before.period_text}。", size=12)
+    return docstyle.docx_bytes(doc)
 
 
 def file_name(now: Summary) -> str:

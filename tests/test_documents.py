@@ -1,0 +1,164 @@
+"""Every document the system writes is a page a branch files as it is (GB/T 9704-2012's layout, booking.docstyle):
+opened here as Word, PDF and Excel, each page measured, each font named or embedded, page numbers present, the
+record signed by its writer, the ledger with its contents and its year against 三会一课."""
+import io
+from datetime import timedelta
+
+from docx import Document
+from docx.oxml.ns import qn
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from booking.members import services as members
+from booking.visits import services as visits
+from models import db
+from tests.factories import booking, image_bytes, slot_start, user
+
+MM = 36000  # EMU per millimetre (python-docx lengths)
+PT_PER_MM = 72 / 25.4
+
+
+def _members(api, n=4):
+    names = ["王芳", "李明", "张华", "赵磊", "钱进", "孙丽"][:n]
+    branch = user("secretary").branch_id
+    return [api.post(f"/api/v1/branches/{branch}/members", as_="secretary", json={"name": name}).get_json()
+            for name in names]
+
+
+def _lecture(api, activity_type="party_lecture"):
+    """A completed 党课 with a roster, attendance, a summary with a stored control character, two photos."""
+    made = _members(api)
+    b = booking(start=slot_start(-3), headcount=20)
+    b.activity_type = activity_type
+    db.session.commit()
+    api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": [m["id"] for m in made]})
+    visits.record_attendance(user("manager"), b, 18, now=b.starts_at + timedelta(minutes=30))
+    members.mark_members(user("secretary"), b, [made[0]["id"], made[1]["id"]],
+                         [{"member_id": made[2]["id"], "reason": "病假"}, {"member_id": made[3]["id"], "reason": "公差"}])
+    visits.save_activity_record(user("secretary"), b, "讲授党章，交流体会。",
+                                [("合影.png", image_bytes("PNG", (800, 600))), ("讲课.jpg", image_bytes("JPEG", (600, 800)))])
+    b.topic = "党章\x0b学习"  # stored before control characters were refused: the writers strip it
+    db.session.commit()
+    return b
+
+
+def _assert_docx_layout(data: bytes) -> Document:
+    doc = Document(io.BytesIO(data))
+    for section in doc.sections:
+        assert abs(section.page_width - 210 * MM) < MM and abs(section.page_height - 297 * MM) < MM
+        assert [round(x / MM) for x in (section.top_margin, section.bottom_margin, section.left_margin,
+                                        section.right_margin)] == [37, 35, 28, 26]
+        footer = section.footer._element.xml
+        assert "PAGE" in footer and "— " in footer.replace("\u2014 ", "— ")
+    normal = doc.styles["Normal"]
+    assert normal.font.size.pt == 16 and normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    assert doc.styles["Normal"].paragraph_format.first_line_indent.pt == 32  # two characters
+    assert doc.styles["Title"].font.size.pt == 22
+    assert doc.styles["Title"].element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    return doc
+
+
+def _assert_pdf_layout(data: bytes) -> PdfReader:
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - 210 * PT_PER_MM) < 1 and abs(height - 297 * PT_PER_MM) < 1
+        for font in page.get("/Resources", {}).get("/Font", {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font  # embedded
+    return reader
+
+
+def _text(reader: PdfReader, page: int | None = None) -> str:
+    pages = reader.pages if page is None else [reader.pages[page]]
+    return "".join("".join(p.extract_text().replace("\x00", "").split()) for p in pages)
+
+
+def test_the_record_in_word_is_a4_in_the_official_layout_signed_by_its_writer(demo, api):
+    b = _lecture(api)
+    r = api.get(f"/api/v1/bookings/{b.id}/record?format=docx", as_="secretary")
+    assert r.status_code == 200
+    doc = _assert_docx_layout(r.data)
+    text = "".join(p.text for p in doc.paragraphs)
+    cells = "".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert doc.paragraphs[0].text == "党课组织生活纪实" and doc.paragraphs[0].style.name == "Title"
+    assert "主题党日" not in text + cells  # a 党课's record says 党课
+    assert "记录人：" in text and "审核人：" in text and "签" in text
+    assert "党章学习" in cells  # the stored control character stripped, the document still written
+    assert len(doc.inline_shapes) == 2 and "图1" in text and "图2" in text
+
+
+def test_the_record_in_pdf_is_a4_with_the_fonts_embedded_and_page_numbers(demo, api):
+    b = _lecture(api)
+    r = api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary")
+    assert r.status_code == 200
+    reader = _assert_pdf_layout(r.data)
+    assert len(reader.pages) >= 2  # two photos to a page after the record
+    for n in range(len(reader.pages)):
+        assert f"—{n + 1}—" in _text(reader, n)
+    text = _text(reader)
+    assert "党课组织生活纪实" in text and "记录人：" in text and "审核人" in text and "主题党日" not in text
+    assert "图1" in text and "图2" in text
+
+
+def test_the_ledger_has_a_cover_contents_and_the_year_against_the_three_meetings_and_one_lesson(demo, api):
+    b = _lecture(api)
+    branch = user("secretary").branch_id
+    path = f"/api/v1/branches/{branch}/records?year={b.day.year}&format="
+    reader = _assert_pdf_layout(api.get(path + "pdf", as_="secretary").data)
+    cover, contents = _text(reader, 0), _text(reader, 1)
+    assert "党支部组织生活台账" in cover and "—1—" not in cover  # the cover has no number
+    assert "目录" in contents and "一、年度组织生活汇总2" in contents and "—1—" in contents
+    summary = _text(reader, 2)
+    assert "年度组织生活汇总" in summary and "每季度1次" in summary and "每月1天" in summary and "缺" in summary
+    assert "党课" in summary and "—2—" in summary
+    assert "1．" in _text(reader, 3) and "党课组织生活纪实" in _text(reader, 3)  # each record from a new page
+
+    doc = _assert_docx_layout(api.get(path + "docx", as_="secretary").data)
+    body = doc.element.body.xml
+    assert "TOC \\o" in body and "目    录" in "".join(p.text for p in doc.paragraphs)
+    assert "年度组织生活汇总" in "".join(p.text for p in doc.paragraphs)
+    assert "w:updateFields" in doc.settings.element.xml  # Word fills the contents in on opening
+    assert doc.sections[0].different_first_page_header_footer  # no number on the cover
+
+
+def test_spreadsheets_print_on_a4_fitted_to_the_width_with_the_header_on_every_page(demo, api, client):
+    b = _lecture(api)
+    branch = user("secretary").branch_id
+    ledger = load_workbook(io.BytesIO(api.get(f"/api/v1/branches/{branch}/records?year={b.day.year}&format=xlsx",
+                                              as_="secretary").data)).active
+    from tests.conftest import login
+    login(client, "admin")
+    stats = load_workbook(io.BytesIO(client.get("/stats/export.xlsx?group_by=base").data)).active
+    for ws in (ledger, stats):
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)  # 9: A4
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows.replace("$", "") == "2:2" and ws.freeze_panes == "A3"
+        assert ws["A1"].value  # the title first
+    assert ledger.page_setup.orientation == "landscape"  # thirteen columns
+    assert ledger.column_dimensions["F"].width >= 10
+
+
+def test_the_district_summary_in_word_has_the_same_layout(demo, api):
+    r = api.get("/api/v1/reports/summary?format=docx&from=2026-01-01&to=2026-12-31", as_="admin")
+    assert r.status_code == 200
+    doc = _assert_docx_layout(r.data)
+    assert doc.paragraphs[0].style.name == "Title" and "开放式组织生活基地工作情况" in doc.paragraphs[0].text
+
+
+def test_a_font_that_cannot_be_loaded_is_a_clear_page_never_a_500(demo, api, client):
+    """Reproduced: on a machine without Debian's CJK font every PDF answered 500 (RuntimeError: CJK font not found).
+    The fonts now travel with the app; a CJK_FONT set to a file that is not there says so in words."""
+    b = _lecture(api)
+    demo.config["CJK_FONT"] = "/nonexistent/font.ttc"
+    r = api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary")
+    assert r.status_code == 503 and r.get_json()["error"]["code"] == "font_unavailable"
+    from tests.conftest import login
+    login(client, "secretary")
+    page = client.get(f"/bookings/{b.id}/record.pdf")
+    assert page.status_code == 503 and "中文字体无法加载" in page.get_data(as_text=True)
+    demo.config["CJK_FONT"] = ""
+    assert api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary").status_code == 200
