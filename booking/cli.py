@@ -25,10 +25,10 @@ def init_app(app: Flask) -> None:
         people = seed.load_demo_members()
         past = 0
         if not seed.has_past():
-            with click.progressbar(length=seed.PAST_DAYS, label="生成近十个月的演示活动") as bar:
+            with click.progressbar(length=seed.PAST_MONTHS + 1, label="生成近一年的演示活动") as bar:
                 past = seed.load_demo_past(progress=bar.update)
         if past:
-            click.echo(f"已生成近十个月的演示活动 {past} 个（含实到人数、评价、纪实和授课记录）。")
+            click.echo(f"已生成近一年的演示活动 {past} 个（含实到人数、党员出席、评价、纪实和授课记录）。")
         if people:
             click.echo(f"已为演示党支部登记党员 {people} 人。")
         click.echo("演示数据已就绪。" if created or past or people else "演示数据已存在，未做更改。")

@@ -77,11 +77,29 @@ BASES = [
 ]
 
 ORGANIZATIONS = [
-    ("区直机关工委", "government", ["区财政局第一党支部", "区发改委机关党支部", "区教育局党支部"]),
-    ("滨江街道党工委", "community", ["滨江社区党支部", "望江社区党支部", "江南社区第二党支部"]),
-    ("区城投集团党委", "state_enterprise", ["城投集团综合党支部", "城投建设公司党支部"]),
-    ("新兴产业园两新组织联合党委", "new_organization", ["星火科技有限公司党支部", "启航律师事务所党支部"]),
+    ("区直机关工委", "government", ["区财政局第一党支部", "区发改委机关党支部", "区教育局党支部", "区卫健委机关党支部",
+                                   "区人社局党支部", "区司法局党支部"]),
+    ("滨江街道党工委", "community", ["滨江社区党支部", "望江社区党支部", "江南社区第二党支部", "临江社区党支部",
+                                     "滨江街道机关党支部"]),
+    ("红星街道党工委", "community", ["红星社区党支部", "春晖社区党支部", "新村社区党支部", "红星街道退休党员党支部"]),
+    ("区城投集团党委", "state_enterprise", ["城投集团综合党支部", "城投建设公司党支部", "城投水务公司党支部",
+                                           "城投物业公司党支部"]),
+    ("区交通运输集团党委", "state_enterprise", ["公交一公司第一党支部", "公交二公司党支部", "轨道运营党支部"]),
+    ("新兴产业园两新组织联合党委", "new_organization", ["星火科技有限公司党支部", "启航律师事务所党支部",
+                                                      "云帆软件有限公司党支部", "同心会计师事务所党支部"]),
+    ("区属学校党委", "institution", ["第一实验小学党支部", "区中心医院第二党支部", "区图书馆党支部", "区文化馆党支部"]),
 ]
+# Who a branch's bookings name as their contact: its organisation officer (组织委员), by branch in order.
+CONTACTS = ["王芳", "李强", "陈雪", "刘海", "杨敏", "黄伟", "赵丽", "周杰", "吴婷", "徐斌", "孙悦", "马俊", "朱琳",
+            "胡凯", "郭静", "何涛", "高燕", "林峰", "罗娜", "梁宇", "宋佳", "郑浩", "谢芳", "韩磊", "唐颖", "冯超",
+            "董洁", "程亮", "曹雯", "袁杰"]
+PHONE_HEADS = ["139", "138", "137", "136", "135", "158", "159", "188", "187", "186", "177", "150"]
+
+
+def demo_phone(n: int) -> str:
+    """A phone number that looks like one (never a real subscriber's pattern of 13800000000)."""
+    return f"{PHONE_HEADS[n % len(PHONE_HEADS)]}{(n * 7919 + 1231) % 10000:04d}{(n * 104729 + 5821) % 10000:04d}"
+
 
 LECTURERS = [
     ("张建国", "cadre", ["党史学习", "思想政治", "红色课程"], "区委党校退休教师，长期从事党史教学。"),
@@ -157,7 +175,9 @@ def load_demo() -> bool:
             branch = _one(Branch, organization_id=org.id, name=name)
             if branch is None:
                 created = True
-                branch = Branch(organization_id=org.id, name=name)
+                n = len(branches)
+                branch = Branch(organization_id=org.id, name=name, contact_name=CONTACTS[n % len(CONTACTS)],
+                                contact_phone=demo_phone(n))
                 db.session.add(branch)
                 db.session.flush()
             branches[name] = branch
@@ -203,11 +223,18 @@ def load_demo_members() -> int:
         if db.session.scalar(select(Member.id).where(Member.branch_id == branch.id).limit(1)) is not None:
             continue
         size = 8 + (n * 5) % 13
-        for i in range(size):
+        # The branch's own secretary is on its roll under the name of their account.
+        account = db.session.scalar(select(User.display_name).where(User.role == "secretary",
+                                                                    User.branch_id == branch.id).limit(1))
+        names = [MEMBER_NAMES[(i + n * 3) % len(MEMBER_NAMES)] for i in range(size)]
+        if account:
+            own = account.split("（")[0]
+            names = [own] + [x for x in names if x != own][:size - 1]
+        for i, name in enumerate(names):
             role = ("secretary", "deputy", "committee", "committee")[i] if i < 4 else "member"
-            db.session.add(Member(branch_id=branch.id, name=MEMBER_NAMES[(i + n * 3) % len(MEMBER_NAMES)],
-                                  role=role, status="probationary" if i == size - 1 else "full",
-                                  phone=f"1370000{n:02d}{i:02d}" if i < 4 else None))
+            db.session.add(Member(branch_id=branch.id, name=name, role=role,
+                                  status="probationary" if i == size - 1 else "full",
+                                  phone=demo_phone(n * 40 + i + 100) if i < 4 else None))
             added += 1
     db.session.commit()
     return added
@@ -233,7 +260,10 @@ class _SeedSecretary:
         self.branch_id = branch_id
 
 
-PAST_DAYS = 300
+PAST_MONTHS = 12
+# What a branch's month at the bases holds: a theme day most months, and now and then one more activity of the
+# 三会一课 (a lecture or a members' meeting at the end of a quarter, a committee or group meeting, collective study).
+EXTRA_TYPES = (("committee_meeting", 3), ("group_meeting", 3), ("study", 2), ("other", 1))
 
 
 def has_past() -> bool:
@@ -242,18 +272,27 @@ def has_past() -> bool:
     return db.session.scalar(select(Booking.id).where(Booking.starts_at < clock.now()).limit(1)) is not None
 
 
+def _month_plan(rng, month: int) -> list[str]:
+    """The activity types one branch holds at a base in a month: one or two, mixed."""
+    plan = ["theme_day"] if rng.random() < 0.85 else []
+    if month in (3, 6, 9, 12) and rng.random() < 0.75:
+        plan.append(rng.choice(("party_lecture", "member_meeting")))
+    elif rng.random() < 0.3:
+        kinds, weights = zip(*EXTRA_TYPES)
+        plan.append(rng.choices(kinds, weights)[0])
+    return plan or ["theme_day"]
+
+
 def load_demo_past(seed: int = 2026, progress=None) -> int:
-    """A believable past for the demo: about ten months of completed visits with visitor counts, ratings, activity
-    records and lectures given, a few cancellations and no-shows, and some requests to come. Made through the
-    services (with their clocks set back), so histories, places and notifications are what the system itself
-    writes. Only when the database has no past visit yet (so it is idempotent). `progress(n)` is told of each day
-    done (PAST_DAYS in all). Returns the bookings made."""
+    """A believable past for the demo: a year of visits, each branch one or two a month of mixed types (theme days,
+    lectures and meetings of 三会一课), with visitor counts, members' attendance (so study hours come near the
+    yearly requirement), ratings and activity records, lectures given, a few joint visits, cancellations and
+    no-shows; then requests to come, a standing booking, a waitlist of a full slot. Made through the services
+    (with their clocks set back), so histories, places and notifications are what the system itself writes. Only
+    when the database has no past visit yet (so it is idempotent). `progress(n)` is told of each month done
+    (PAST_MONTHS in all). Returns the bookings made."""
     import random
-    from booking.errors import DomainError
-    from booking.lecturers import services as lecturers
-    from booking.reservations import lifecycle, services as reservations
-    from booking.visits import services as visits
-    from models import Booking, Notification
+    from booking.reservations import lifecycle
     now = clock.now()
     if has_past():
         return 0
@@ -261,7 +300,6 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
     mail = current_app.config.get("MAIL_HOST")
     current_app.config["MAIL_HOST"] = ""  # the demo's past sends no email
     try:
-        from booking.members import services as members
         from models import Member
         admin = _one(User, username="admin")
         members_of: dict[int, list] = {}
@@ -270,97 +308,186 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
         secretaries = {u.branch_id: u for u in db.session.scalars(select(User).where(User.role == "secretary"))}
         branches = list(db.session.scalars(select(Branch).where(Branch.active.is_(True)).order_by(Branch.id)))
         items = list(db.session.scalars(select(MenuItem).where(MenuItem.active.is_(True)).order_by(MenuItem.id)))
+        lectures = [i for i in items if i.needs_lecturer]
+        visits_only = [i for i in items if not i.needs_lecturer]
         today = clock.local_today()
-        made = 0
-        no_shows = 0
-        for days_ago in range(PAST_DAYS, 0, -1):
+        first = (today.replace(day=1) - timedelta(days=PAST_MONTHS * 31)).replace(day=1)
+        made = no_shows = 0
+        month = first
+        while month <= today:
             if progress is not None:
-                progress(1)  # one day of the past done
-            day = today - timedelta(days=days_ago)
-            for menu_item in items:
-                # Busier around 七一 and in spring and autumn; a base sees a visit every few days per item.
-                busy = 0.32 if day.month in (3, 4, 6, 7, 9, 10, 11) else 0.12
-                if rng.random() > busy:
-                    continue
-                start = clock.at_local(day, rng.choice((MORNING, AFTERNOON))[0])
-                branch = rng.choice(branches)
-                headcount = rng.randint(menu_item.min_group, max(menu_item.min_group, min(menu_item.max_group, 45)))
-                # Online by the branch's secretary; by phone, recorded by the base's manager, for branches without
-                # an account; a base without a manager gets only online requests.
-                actor = secretaries.get(branch.id) or (menu_item.base.managers or [None])[0]
-                if actor is None:
-                    branch = rng.choice([x for x in branches if x.id in secretaries])
-                    actor = secretaries[branch.id]
-                asked = start - timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 8))
-                try:
-                    b = db.session.get(Booking, reservations.create_booking(
-                        actor, menu_item_id=menu_item.id, start=start, headcount=headcount,
-                        contact_name=(branch.contact_name or "联系人"), contact_phone=branch.contact_phone or "13800000000",
-                        branch_id=None if actor.role == "secretary" else branch.id, now=asked).id)
-                except DomainError:
-                    continue
-                made += 1
-                managers = b.base.managers or [admin]
-                manager = managers[0]
-                if b.status == lifecycle.PENDING:
-                    reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
-                fate = rng.random()
-                if fate < 0.06:
-                    reservations.cancel_booking(actor, b, "单位临时有会议，改期再约。", now=start - timedelta(days=2))
-                    continue
-                if fate < 0.08 and no_shows < 2:
-                    no_shows += 1
-                    visits.mark_no_show(manager, b, now=b.ends_at + timedelta(hours=1))
-                    continue
-                if menu_item.needs_lecturer:
-                    try:
-                        offered = lecturers.suggestions(manager, b, now=asked + timedelta(hours=2))
-                        if offered:
-                            lecturers.invite(manager, b, offered[0].lecturer.id, now=asked + timedelta(hours=2))
-                            lecturers.record_phone_answer(manager, b, True, now=asked + timedelta(hours=5)) \
-                                if offered[0].lecturer.user is None else \
-                                lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
-                    except DomainError:
-                        db.session.rollback()
-                people = members_of.get(b.branch_id, [])
-                if people:
-                    chosen = rng.sample(people, min(len(people), headcount, rng.randint(5, 12)))
-                    members.set_roster(actor if actor.role == "secretary" else _SeedSecretary(b.branch_id), b,
-                                       [m.id for m in chosen], now=asked + timedelta(hours=1))
-                visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))
-                visits.record_attendance(manager, b, max(1, headcount - rng.randint(0, 4)),
-                                         now=start + timedelta(minutes=50))
-                if people:
-                    away = [m for m in chosen if rng.random() < 0.12]
-                    members.mark_members(manager, b, [m.id for m in chosen if m not in away],
-                                         [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差（区里开会）"))}
-                                          for m in away], now=start + timedelta(minutes=55))
-                if actor.role == "secretary" and rng.random() < 0.8:
-                    visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
-                                         now=b.ends_at + timedelta(hours=3))
-                    visits.save_activity_record(actor, b, rng.choice(SUMMARIES), [], now=b.ends_at + timedelta(hours=4))
-        # Work to come: requests waiting for the managers, visits already agreed.
-        asking = sorted(secretaries.values(), key=lambda u: u.id)
-        for n, (days_ahead, approve) in enumerate(((2, False), (3, True), (5, False), (6, True), (9, False))):
-            menu_item = items[(days_ahead * 3) % len(items)]
-            actor = asking[n % len(asking)]  # online requests, from the branches' secretaries
-            branch = actor.branch
-            start = clock.at_local(today + timedelta(days=days_ahead), AFTERNOON[0])
-            try:
-                b = db.session.get(Booking, reservations.create_booking(
-                    actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
-                    contact_name=branch.contact_name or "联系人", contact_phone=branch.contact_phone or "13800000000",
-                    branch_id=None if actor.role == "secretary" else branch.id, now=now - timedelta(hours=days_ahead)).id)
-            except DomainError:
-                continue
-            made += 1
-            if approve:
-                reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b,
-                                             now=now - timedelta(hours=1))
-        # What happened months ago is not news: only the last week's notifications stay unread.
-        db.session.execute(update(Notification).where(Notification.created_at < now - timedelta(days=7),
-                                                      Notification.read_at.is_(None)).values(read_at=now))
+                progress(1)
+            nxt = (month + timedelta(days=32)).replace(day=1)
+            days = [month + timedelta(days=d) for d in range((nxt - month).days)
+                    if month + timedelta(days=d) < today and (month + timedelta(days=d)).weekday() < 5]
+            for branch in branches if days else []:
+                # A branch without an account of its own books by phone: at a base with a manager to record it.
+                reachable = (lambda i: True) if branch.id in secretaries else (lambda i: bool(i.base.managers))
+                for activity_type in _month_plan(rng, month.month):
+                    pool = [i for i in (lectures if activity_type == "party_lecture" else
+                                        visits_only if activity_type == "theme_day" else items) if reachable(i)]
+                    if not pool:
+                        continue
+                    menu_item = rng.choice(pool)
+                    b = _past_visit(rng, branch, menu_item, activity_type, rng.choice(days), secretaries,
+                                    members_of, admin, no_shows < 3)
+                    if b is None:
+                        continue
+                    made += 1
+                    no_shows += b.status == lifecycle.NO_SHOW
+            month = nxt
+        made += _demo_to_come(rng, now, today, items, secretaries, admin)
         db.session.commit()
+        _few_unread(now)
         return made
     finally:
         current_app.config["MAIL_HOST"] = mail
+
+
+def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members_of, admin, may_miss):
+    """One visit of the past, as it happened: booked, approved, perhaps joined by a paired branch, a lecturer for a
+    lecture, the roster, check-in, attendance, who was absent and why, the rating and the record. None when the
+    slot could not be booked (full, closed)."""
+    from booking.errors import DomainError
+    from booking.lecturers import services as lecturers
+    from booking.members import services as members
+    from booking.reservations import lifecycle, partners, services as reservations
+    from booking.visits import services as visits
+    from models import Booking
+    start = clock.at_local(day, rng.choice((MORNING, AFTERNOON))[0])
+    people = members_of.get(branch.id, [])
+    headcount = max(menu_item.min_group, min(menu_item.max_group, len(people) + rng.randint(0, 6) or 12))
+    actor = secretaries.get(branch.id) or (menu_item.base.managers or [None])[0]
+    if actor is None:
+        return None
+    asked = start - timedelta(days=rng.randint(4, 20), hours=rng.randint(0, 8))
+    try:
+        b = db.session.get(Booking, reservations.create_booking(
+            actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name=branch.contact_name or
+            "王芳", contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type=activity_type,
+            topic=TOPICS.get(activity_type, ""), branch_id=None if actor.role == "secretary" else branch.id,
+            now=asked).id)
+    except DomainError:
+        db.session.rollback()
+        return None
+    manager = (b.base.managers or [admin])[0]
+    if b.status == lifecycle.PENDING:
+        reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
+    fate = rng.random()
+    if fate < 0.05:
+        reservations.cancel_booking(actor, b, "单位临时有会议，改期再约。", now=start - timedelta(days=2))
+        return b
+    if fate < 0.07 and may_miss:
+        visits.mark_no_show(manager, b, now=b.ends_at + timedelta(hours=1))
+        return b
+    if fate > 0.94:  # a joint activity with a paired branch of the same organisation
+        pair = next((x for x in db.session.scalars(select(Branch).where(
+            Branch.organization_id == branch.organization_id, Branch.id != branch.id).order_by(Branch.id))), None)
+        if pair is not None and b.headcount + 8 <= menu_item.max_group:
+            try:
+                partners.invite(manager, b, pair.id, 8, now=asked + timedelta(hours=3))
+                partners.accept(secretaries.get(pair.id) or _SeedSecretary(pair.id), b, now=asked + timedelta(hours=6))
+            except DomainError:
+                db.session.rollback()
+    if menu_item.needs_lecturer:
+        try:
+            offered = lecturers.suggestions(manager, b, now=asked + timedelta(hours=2))
+            if offered:
+                lecturers.invite(manager, b, offered[0].lecturer.id, now=asked + timedelta(hours=2))
+                lecturers.record_phone_answer(manager, b, True, now=asked + timedelta(hours=5)) \
+                    if offered[0].lecturer.user is None else \
+                    lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
+        except DomainError:
+            db.session.rollback()
+    chosen = []
+    if people:
+        chosen = rng.sample(people, min(len(people), headcount, max(4, int(len(people) * rng.uniform(0.75, 1)))))
+        members.set_roster(actor if actor.role == "secretary" else _SeedSecretary(b.branch_id), b,
+                           [m.id for m in chosen], now=asked + timedelta(hours=1))
+    visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))
+    visits.record_attendance(manager, b, max(1, b.total_headcount - rng.randint(0, 4)), now=start + timedelta(minutes=50))
+    if chosen:
+        away = [m for m in chosen if rng.random() < 0.08]
+        members.mark_members(manager, b, [m.id for m in chosen if m not in away],
+                             [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差（区里开会）"))}
+                              for m in away], now=start + timedelta(minutes=55))
+    if actor.role == "secretary" and rng.random() < 0.8:
+        visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
+                             now=b.ends_at + timedelta(hours=3))
+        visits.save_activity_record(actor, b, rng.choice(SUMMARIES), [], now=b.ends_at + timedelta(hours=4))
+    return b
+
+
+TOPICS = {"theme_day": "主题党日：学习贯彻党的创新理论", "party_lecture": "专题党课", "member_meeting": "支部党员大会",
+          "committee_meeting": "支委会：研究支部工作", "group_meeting": "党小组会：交流学习体会",
+          "study": "集中学习", "other": ""}
+
+
+def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
+    """Work to come: requests waiting for the managers, visits agreed, a standing monthly theme day, and a full
+    slot with branches on its waitlist. Returns the bookings made."""
+    from booking.errors import DomainError
+    from booking.reservations import services as reservations, waitlist
+    from booking.series import services as series
+    from models import Booking
+    made = 0
+    asking = sorted(secretaries.values(), key=lambda u: u.id)
+    for n, (days_ahead, approve) in enumerate(((2, False), (3, True), (5, False), (6, True), (9, False))):
+        menu_item = items[(days_ahead * 3) % len(items)]
+        actor = asking[n % len(asking)]
+        branch = actor.branch
+        start = clock.at_local(today + timedelta(days=days_ahead), AFTERNOON[0])
+        try:
+            b = db.session.get(Booking, reservations.create_booking(
+                actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
+                contact_name=branch.contact_name or "王芳", contact_phone=branch.contact_phone or demo_phone(n),
+                now=now - timedelta(hours=days_ahead)).id)
+        except DomainError:
+            db.session.rollback()
+            continue
+        made += 1
+        if approve:
+            reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b, now=now - timedelta(hours=1))
+    # 王芳's branch holds its theme day on the first Friday of each month.
+    secretary = _one(User, username="secretary")
+    oath = _one(MenuItem, title="重温入党誓词")
+    if secretary is not None and oath is not None:
+        try:
+            spec = series.check(secretary, menu_item_id=oath.id, weekday=4, week_of_month=1, time_text="14:00",
+                                first=today + timedelta(days=1), last=today + timedelta(days=180), headcount=20,
+                                contact_name="王芳", contact_phone=secretary.branch.contact_phone or demo_phone(0),
+                                topic="每月主题党日", activity_type="theme_day", now=now)
+            made += sum(1 for o in series.create(secretary, spec, now=now).occurrences if o.booking_id)
+        except DomainError:
+            db.session.rollback()
+    # A popular slot ten days ahead is full; two branches wait for a place.
+    service = _one(MenuItem, title="参观先进事迹展")  # the exhibition hall: 40 places
+    if service is not None:
+        start = clock.at_local(today + timedelta(days=10), MORNING[0])
+        manager = (service.base.managers or [admin])[0]
+        branches = list(db.session.scalars(select(Branch).order_by(Branch.id)))[10:14]
+        try:
+            for branch in branches[:2]:
+                reservations.create_booking(manager, menu_item_id=service.id, start=start, headcount=20,
+                                            contact_name=branch.contact_name, contact_phone=branch.contact_phone,
+                                            branch_id=branch.id, now=now - timedelta(days=2))
+                made += 1
+            for branch in branches[2:]:
+                waitlist.join(_SeedSecretary(branch.id), menu_item_id=service.id, start=start, headcount=10,
+                              contact_name=branch.contact_name, contact_phone=branch.contact_phone,
+                              now=now - timedelta(days=1))
+        except DomainError:
+            db.session.rollback()
+    return made
+
+
+def _few_unread(now) -> None:
+    """What happened months ago is not news: each user keeps only the latest few notifications unread."""
+    from models import Notification
+    keep = set()
+    for user_id in db.session.scalars(select(Notification.user_id).distinct()):
+        keep |= set(db.session.scalars(select(Notification.id).where(Notification.user_id == user_id)
+                                       .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(4)))
+    db.session.execute(update(Notification).where(Notification.read_at.is_(None), Notification.id.not_in(keep))
+                       .values(read_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
