@@ -34,6 +34,16 @@ class NotAllowed(DomainError):
 
 class NotFound(DomainError):
     status, code, message = 404, "not_found", "未找到该记录。"
+    # A page that asked what happens on refusal (on_refusal) stays on its form for this one: a code typed wrong,
+    # not a record hidden from the reader.
+    stays_on_form = False
+
+
+class UnknownCode(NotFound):
+    """A check-in code that names no booking the reader may see: the form says so, where it was typed."""
+
+    message = "没有找到这个签到码对应的预约，请核对后重新输入。"
+    stays_on_form = True
 
 
 class Gone(DomainError):
@@ -156,7 +166,8 @@ def register_page_handlers(app: Flask) -> None:
         from models import db
         db.session.rollback()  # whatever the refused action began is undone before the page is drawn
         page = g.get("refusal_page")
-        if err.status in (403, 404) or (page is None and request.method in ("GET", "HEAD")):
+        hidden = err.status in (403, 404) and not (page is not None and getattr(err, "stays_on_form", False))
+        if hidden or (page is None and request.method in ("GET", "HEAD")):
             return render_template("error.html", status=err.status, message=err.message), err.status
         if page is not None and page.template:
             flash_refusal(err, page.fields, page.beside)

@@ -151,3 +151,18 @@ def test_no_api_token_before_the_administrators_password_is_replaced(demo, api):
     services.reset_password(_user("admin"), _user("secretary"), "temp-pass-2026")
     r = api.client.post("/api/v1/auth/token", json={"username": "secretary", "password": "temp-pass-2026"})
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "password_change_required"
+
+
+def test_weak_passwords_are_refused_in_words(demo, api):
+    """Reproduced: 12345678 was accepted. Common passwords, keyboard walks, repeats, and passwords made of the
+    username or the branch's name are refused with a clear message; a good one is taken."""
+    from booking.auth import services as auth
+    secretary = db.session.scalar(select(User).where(User.username == "secretary"))
+    for weak in ("12345678", "qwertyui", "88888888", "1qaz2wsx", "password1"):
+        assert "太常见或太有规律" in auth.validate_password(weak, secretary), weak
+    assert "用户名" in auth.validate_password("secretary2026", secretary)
+    assert "支部的名称" in auth.validate_password("区财政局第一党支部123", secretary)
+    assert auth.validate_password("short", secretary) == "密码至少 8 位。"
+    assert auth.validate_password("linden-harbour-2026", secretary) is None
+    r = api.post("/api/v1/auth/token", json={"username": "admin", "password": "demo-pass-2026"})
+    assert r.status_code == 200  # the demo's own password still logs in (it is checked when set, not at login)

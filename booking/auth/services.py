@@ -152,13 +152,31 @@ def revoke_token(token_id: int, now: datetime | None = None) -> None:
     db.session.commit()
 
 
-def validate_password(password: str) -> str | None:
-    """The reason a password is not acceptable, or None."""
+def validate_password(password: str, user: User | None = None, *names: str) -> str | None:
+    """The reason a password is not acceptable, or None: its length; one easy to guess (zxcvbn, whose lists hold
+    the common passwords, keyboard walks, repeats and dates: 12345678, qwertyui, 88888888); one made of the
+    account's own username or name, or its organisation's or branch's (`user` and `names`)."""
     if not password or len(password) < MIN_PASSWORD:
         return f"密码至少 {MIN_PASSWORD} 位。"
     if len(password) > 128:
         return "密码不能超过 128 位。"
+    own = [n for n in (*(_names_of(user) if user is not None else ()), *names) if n]
+    lowered = password.lower()
+    if any(len(n) >= 3 and n.lower() in lowered for n in own):
+        return "密码不能包含用户名、姓名或所在单位、支部的名称，请换一个别人猜不到的密码。"
+    from zxcvbn import zxcvbn
+    if zxcvbn(password, user_inputs=own)["score"] < 2:
+        return "这个密码太常见或太有规律（如 12345678、qwertyui、重复的字符），容易被猜中，请换一个。"
     return None
+
+
+def _names_of(user: User) -> list[str]:
+    """What a password of this account must not be made of."""
+    names = [user.username, (user.display_name or "").split("（")[0]]
+    branch = getattr(user, "branch", None)
+    if branch is not None:
+        names += [branch.name, branch.organization.name]
+    return names
 
 
 def create_user(actor: User | None, *, username: str, password: str, role: str, display_name: str = "",
@@ -173,7 +191,7 @@ def create_user(actor: User | None, *, username: str, password: str, role: str, 
         fields["username"] = "用户名为 3–64 位字母、数字、下划线、点或短横线。"
     elif db.session.scalar(select(User.id).where(User.username == username)):
         fields["username"] = "该用户名已被使用。"
-    if (reason := validate_password(password)):
+    if (reason := validate_password(password, None, username, display_name)):
         fields["password"] = reason
     if role not in ROLES:
         fields["role"] = "请选择角色。"
@@ -251,7 +269,7 @@ def _set_password(user: User, password: str, *, must_change: bool) -> None:
 def reset_password(actor: User, user: User, password: str) -> None:
     """An administrator sets a password the user must change at their next login; the user's web sessions end
     and their API tokens are revoked."""
-    if (reason := validate_password(password)):
+    if (reason := validate_password(password, user)):
         raise ValidationFailed({"password": reason})
     _set_password(user, password, must_change=actor.id != user.id)
     audit.record(actor, "password_reset", "user", user.id, user.username)
@@ -264,7 +282,7 @@ def change_own_password(user: User, current: str, new: str, confirm: str) -> Non
     fields = {}
     if not user.check_password(current or ""):
         fields["current"] = "当前密码不正确。"
-    if (reason := validate_password(new)):
+    if (reason := validate_password(new, user)):
         fields["new"] = reason
     elif new == current:
         fields["new"] = "新密码不能与当前密码相同。"
@@ -331,7 +349,7 @@ def request_password_reset(identifier: str, link_for) -> None:
 def reset_with_token(token: str, new: str, confirm: str) -> User:
     """Set the password chosen through a reset link; the link is then used up."""
     user = user_of_reset_token(token)
-    if (reason := validate_password(new)):
+    if (reason := validate_password(new, user)):
         raise ValidationFailed({"new": reason})
     if new != confirm:
         raise ValidationFailed({"confirm": "两次输入的新密码不一致。"})

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from booking import audit, clock, permissions
 from booking import images
 from booking import photos as photo_store
-from booking.errors import InvalidState, NotFound, ValidationFailed
+from booking.errors import InvalidState, NotFound, UnknownCode, ValidationFailed
 from booking.permissions import Actor
 from booking.textutil import text_problem
 from booking.reservations import lifecycle, partners, places
@@ -35,7 +35,7 @@ def booking_by_code(user: Actor, code: str) -> Booking:
     code = code.upper().replace(" ", "")
     booking = db.session.scalar(select(Booking).where(Booking.code == code)) if 0 < len(code) <= 16 else None
     if booking is None or not permissions.can_view_booking(user, booking):
-        raise NotFound("没有找到这个签到码对应的预约。")
+        raise UnknownCode()
     return booking
 
 
