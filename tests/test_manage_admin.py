@@ -428,3 +428,17 @@ def test_a_password_sheet_past_its_day_is_refused_and_dropped_by_the_job(client,
     assert db.session.get(CredentialSheet, first.id).content is None
     assert db.session.get(CredentialSheet, second.id).content is None  # dropped with it
     assert run_job("drop-password-sheets") == (True, "dropped 0")
+
+
+def test_every_audited_action_has_a_chinese_name():
+    """Reproduced: the audit log showed raw codes (holidays_imported). Every action the code records, and every
+    kind of target, has the name a person reads."""
+    import re
+    from pathlib import Path
+    from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
+    root = Path(__file__).resolve().parent.parent / "booking"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+    recorded = set(re.findall(r'audit\.record\([^,]+, "([a-z_]+)", "([a-z_]+)"', source))
+    assert recorded, "no audit.record calls found"
+    assert {a for a, _ in recorded} <= set(AUDIT_ACTIONS), {a for a, _ in recorded} - set(AUDIT_ACTIONS)
+    assert {t for _, t in recorded} <= set(AUDIT_TARGETS), {t for _, t in recorded} - set(AUDIT_TARGETS)
