@@ -166,3 +166,28 @@ def test_weak_passwords_are_refused_in_words(demo, api):
     assert auth.validate_password("linden-harbour-2026", secretary) is None
     r = api.post("/api/v1/auth/token", json={"username": "admin", "password": "demo-pass-2026"})
     assert r.status_code == 200  # the demo's own password still logs in (it is checked when set, not at login)
+
+
+def test_forgot_is_throttled_per_account_and_per_address_and_answers_alike(demo, client):
+    """Reproduced: anyone could send an account hundreds of reset mails, and the answer time told whether the
+    account existed. At most three mails an hour for one account; ten requests from one address; the answer is the
+    same page, in the same time, whether the account exists or not."""
+    from tests.mail import smtp_server
+    with smtp_server(demo):
+        timings = {}
+        for name in ("secretary", "no-such-account"):
+            started = _time.monotonic()
+            for _ in range(6):
+                html = client.post("/forgot", data={"identifier": name}).get_data(as_text=True)
+                assert "重置密码的链接已发送" in html
+            timings[name] = (_time.monotonic() - started) / 6
+        mails = db.session.scalars(select(Notification).where(Notification.kind == "password_reset")).all()
+        assert len(mails) == 3  # the fourth to sixth requests for the account sent nothing
+        assert abs(timings["secretary"] - timings["no-such-account"]) < 0.1, timings
+        # From one address, requests for other accounts stop sending too after ten in the hour.
+        for name in ("secretary2", "manager", "manager2", "lecturer"):
+            client.post("/forgot", data={"identifier": name})
+        assert len(db.session.scalars(select(Notification).where(Notification.kind == "password_reset")).all()) == 3
+        other = demo.test_client()
+        other.post("/forgot", data={"identifier": "manager"}, environ_base={"REMOTE_ADDR": "127.0.0.9"})
+        assert len(db.session.scalars(select(Notification).where(Notification.kind == "password_reset")).all()) == 4

@@ -94,7 +94,8 @@ def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
         services.request_password_reset(form.identifier.data,
-                                        lambda token: links.external("auth.reset", token=token))
+                                        lambda token: links.external("auth.reset", token=token),
+                                        address=request.remote_addr or "")
         return render_template("auth/forgot.html", form=form, sent=True)
     return render_template("auth/forgot.html", form=form, sent=False), 422 if form.errors else 200
 

@@ -327,11 +327,36 @@ def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_HOST"))
 
 
-def request_password_reset(identifier: str, link_for) -> None:
+RESETS_PER_ACCOUNT, RESETS_PER_ADDRESS, RESET_WINDOW = 3, 10, timedelta(hours=1)
+RESET_ANSWER_SECONDS = 0.25  # every request takes this long, so the time does not tell whether the account exists
+
+
+def request_password_reset(identifier: str, link_for, address: str = "", now: datetime | None = None) -> None:
     """Send a one-time reset link to the account named by username or email, when it has an email address and
-    mail is configured. Says nothing about whether the account exists (the page gives one answer)."""
-    identifier = (identifier or "").strip()[:120]
+    mail is configured. Says nothing about whether the account exists (the page gives one answer, in the same
+    time either way). At most RESETS_PER_ACCOUNT requests for one name and RESETS_PER_ADDRESS from one address
+    an hour send anything: nobody can flood an account's mailbox."""
+    import time as _time
+    started = _time.monotonic()
+    try:
+        _request_reset((identifier or "").strip()[:120], link_for, address[:64], now or clock.now())
+    finally:
+        _time.sleep(max(0.0, RESET_ANSWER_SECONDS - (_time.monotonic() - started)))
+
+
+def _request_reset(identifier: str, link_for, address: str, now: datetime) -> None:
     if not identifier or not mail_configured():
+        return
+    # Requests are counted like failed logins (the same table, a name of their own), across every process.
+    key = "reset:" + identifier[:58]
+    since = now - RESET_WINDOW
+    asked = db.session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == key, LoginFailure.at >= since)) or 0
+    from_here = db.session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.username.like("reset:%"), LoginFailure.address == address, LoginFailure.at >= since)) or 0
+    db.session.add(LoginFailure(username=key, address=address, at=now))
+    db.session.commit()
+    if asked >= RESETS_PER_ACCOUNT or from_here >= RESETS_PER_ADDRESS:
         return
     user = db.session.scalar(select(User).where(or_(User.username == identifier, User.email == identifier),
                                                 User.active.is_(True)).limit(1))
