@@ -72,7 +72,11 @@ def healthz():
         db.session.rollback()
     if problem:
         return jsonify({"status": "error", "detail": problem}), 503
-    return {"status": "ok"}
+    from booking.notify.services import undelivered_count
+    undelivered = undelivered_count()
+    db.session.rollback()
+    # Still up: the outbox's trouble is said beside, for the monitor (and the admin's page shows it too).
+    return {"status": "ok", "undelivered_mail": undelivered} if undelivered else {"status": "ok"}
 
 
 HEALTH_MIN_FREE_BYTES = 50 * 1024 * 1024

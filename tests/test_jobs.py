@@ -282,3 +282,42 @@ def test_a_backlog_larger_than_a_batch_is_cleared_in_one_run(demo, monkeypatch):
     late = [_offline(menu_item, branch, _hour(-2), approve=False) for branch in branches]
     assert jobs.expire_pending() == "expired 12"
     assert {db.session.get(Booking, b.id).status for b in late} == {"expired"}
+
+
+def test_a_hung_mail_server_never_holds_the_jobs_and_undelivered_mail_is_shown(demo, client):
+    """Reproduced: a server that accepts the connection and never answers held send-mail 51 s for 5 emails (a
+    large outbox for over an hour, every other job waiting). Now a run stops after three failures in a row, each
+    within the timeout; the mail waits for later, and the admin sees it, tries again or gives it up."""
+    import socket
+    import threading
+    import time
+    from booking.notify.services import notify, send_pending_mail, undelivered_count
+    from models import Notification, User, db as _db
+    from sqlalchemy import select
+    from tests.conftest import login
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held = []
+    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(16)], daemon=True).start()
+    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+    secretary = _db.session.scalar(select(User).where(User.username == "secretary"))
+    for n in range(5):
+        notify([secretary], "reminder", None, f"提醒 {n}", "正文")
+    _db.session.commit()
+    started = time.monotonic()
+    sent, failed = send_pending_mail()
+    assert (sent, failed) == (0, 3) and time.monotonic() - started < 6  # three tries of 1 s, then it stops
+    assert undelivered_count() == 3
+    assert client.get("/healthz").get_json() == {"status": "ok", "undelivered_mail": 3}
+    login(client, "admin")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "有 <strong>3</strong> 封通知邮件多次未能发出" in html
+    client.post("/admin/mail/retry")
+    assert _db.session.scalar(select(Notification.email_attempts).where(Notification.title == "提醒 0")) == 0
+    client.post("/admin/mail/discard")
+    assert undelivered_count() == 0 and "多次未能发出" not in client.get("/admin/").get_data(as_text=True)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    listener.close()
+    for conn, _ in held:
+        conn.close()

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking import clock, exports, holidays
+from booking.notify import services as notify
 from booking.series import services as series
 from booking.admin import forms, services
 from booking.auth import services as accounts
@@ -49,7 +50,17 @@ def index():
         ("lecturers", Lecturer))}
     recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/index.html", counts=counts, recent=recent, watch=reports.watch(current_user),
-                           stale_days=reports.STALE_PENDING_DAYS)
+                           stale_days=reports.STALE_PENDING_DAYS, undelivered=notify.undelivered_count())
+
+
+@bp.post("/mail/<any(retry, discard):action>")
+def undelivered_mail(action):
+    """Try the undelivered emails again, or give them up (their notifications stay in the app)."""
+    if action == "retry":
+        flash(f"已安排重发 {notify.retry_undelivered(current_user)} 封邮件，将在一分钟内发送。", "success")
+    else:
+        flash(f"已放弃 {notify.discard_undelivered(current_user)} 封邮件（站内通知仍在）。", "success")
+    return redirect(url_for(".index"))
 
 
 # -- users ---------------------------------------------------------------------------------------

@@ -49,7 +49,12 @@ def taking_part_secretaries(booking, host: bool = True) -> list:
 
 
 _INSERT = Notification.__table__.insert()
-MAX_MAIL_ATTEMPTS = 10
+# Tried for about two weeks (the delay grows to 6 hours), then given up; undelivered mail is shown to the admin
+# (its landing page and /healthz), who can try it again or discard it: nothing is given up without someone seeing it.
+MAX_MAIL_ATTEMPTS = 60
+MAIL_JOB_SECONDS = 40  # one run of send-mail never holds the scheduler longer (the other jobs wait behind it)
+MAIL_BREAKER = 3  # consecutive failures in one run: the server is down, the rest waits for the next run
+DISCARDED = "已放弃："
 
 
 def notify(users, kind: str, booking: Booking | None, title: str, body: str = "", read: bool = False) -> int:
@@ -94,7 +99,7 @@ def _message(to: str, subject: str, body: str, msg_id: str | None = None) -> Ema
 
 def _smtp() -> smtplib.SMTP:
     cfg = current_app.config
-    smtp = smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=10)
+    smtp = smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=cfg.get("MAIL_TIMEOUT", 5))
     if cfg.get("MAIL_USE_TLS"):
         smtp.starttls()
     if cfg.get("MAIL_USERNAME"):
@@ -121,15 +126,19 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
     now = now or clock.now()
     if not current_app.config.get("MAIL_HOST"):
         return 0, 0
-    sent = failed = 0
+    import time as _time
+    sent = failed = in_a_row = 0
     smtp = None
+    deadline = _time.monotonic() + current_app.config.get("MAIL_JOB_SECONDS", MAIL_JOB_SECONDS)
     try:
-        while True:
+        while _time.monotonic() < deadline and in_a_row < MAIL_BREAKER:
             ids = list(db.session.scalars(_DUE_MAIL, {"now": now, "limit": batch}))
             db.session.rollback()
             if not ids:
                 break
             for notification_id in ids:
+                if _time.monotonic() >= deadline or in_a_row >= MAIL_BREAKER:
+                    break  # the rest stays due: the next run sends it
                 claimed = db.session.execute(
                     update(Notification)
                     .where(Notification.id == notification_id, Notification.emailed_at.is_(None),
@@ -151,6 +160,7 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
                         email_next_at=now + retry_delay(row.email_attempts)).execution_options(synchronize_session=False))
                     db.session.commit()
                     failed += 1
+                    in_a_row += 1
                     if smtp is not None:
                         try:
                             smtp.close()
@@ -162,6 +172,7 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
                                    .execution_options(synchronize_session=False))
                 db.session.commit()
                 sent += 1
+                in_a_row = 0
             if len(ids) < batch:
                 break
     finally:
@@ -171,6 +182,40 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
             except Exception:
                 pass
     return sent, failed
+
+
+_UNDELIVERED = (Notification.email_to.is_not(None), Notification.emailed_at.is_(None),
+                Notification.email_error.is_not(None), ~Notification.email_error.startswith(DISCARDED))
+
+
+def undelivered_count() -> int:
+    """Emails that failed at least once and are not sent yet (nor discarded): what the admin is shown."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(*_UNDELIVERED)) or 0
+
+
+def retry_undelivered(actor, now: datetime | None = None) -> int:
+    """The admin tries every undelivered email again now (given up ones too). Returns how many."""
+    from booking import audit
+    now = now or clock.now()
+    n = db.session.execute(update(Notification).where(*_UNDELIVERED)
+                           .values(email_attempts=0, email_next_at=now)
+                           .execution_options(synchronize_session=False)).rowcount
+    audit.record(actor, "mail_retried", "notification", None, f"{n} 封")
+    db.session.commit()
+    return n
+
+
+def discard_undelivered(actor) -> int:
+    """The admin gives up the undelivered emails (their notifications stay in the app). Returns how many."""
+    from booking import audit
+    n = db.session.execute(update(Notification).where(*_UNDELIVERED)
+                           .values(email_attempts=MAX_MAIL_ATTEMPTS,
+                                   email_error=func.substr(DISCARDED + func.coalesce(Notification.email_error, ""),
+                                                           1, 500))
+                           .execution_options(synchronize_session=False)).rowcount
+    audit.record(actor, "mail_discarded", "notification", None, f"{n} 封")
+    db.session.commit()
+    return n
 
 
 def notifications_query(user: User, unread_only: bool = False):
