@@ -28,6 +28,10 @@ def printable(value: str | None) -> str:
     text stored before they were refused)."""
     return _CONTROL_BUT_BREAKS.sub("", value or "")
 
-# A phone number to reach an office or a person: digits with the usual separators (a booking's contact phone is
-# checked more strictly, as a mobile or landline number, in reservations).
-CONTACT_PHONE_RE = re.compile(r"^[0-9+\-() ]{5,30}$")
+# A Chinese phone number, as people write them: a mobile (13800138000, +86 138 0013 8000), a landline with its area
+# code (021-55550101, 0571 8888 6666, with an extension -801), or a 400/800 service line. "12345" is none of them.
+PHONE_RE = re.compile(r"^(?:(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}"
+                      r"|\(?0\d{2,3}\)?[- ]?\d{3,4}[- ]?\d{4}(?:[-转]\d{1,6})?"
+                      r"|[48]00[- ]?\d{3}[- ]?\d{4})$")
+PHONE_MESSAGE = "请填写有效的手机号或座机号，如 13800000000 或 021-55550101。"
+CONTACT_PHONE_RE = PHONE_RE  # every phone field takes the same rule

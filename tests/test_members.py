@@ -248,3 +248,13 @@ def test_a_member_whose_attendance_is_recorded_stays_on_the_roster(demo, api, mo
     r = api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": [made[0]["id"]]})
     assert r.status_code == 422 and "不能从名单中移除" in r.get_json()["error"]["fields"]["member_ids"]
     assert api.get(f"/api/v1/bookings/{b.id}/roster", as_="secretary").get_json()["total"] == 2
+
+
+def test_phone_numbers_are_chinese_mobile_or_landline_numbers(demo, api):
+    """Reproduced: a member's phone "12345" was accepted. Every phone field takes the same rule as a booking's."""
+    branch = user("secretary").branch_id
+    r = api.post(f"/api/v1/branches/{branch}/members", as_="secretary", json={"name": "测试", "phone": "12345"})
+    assert r.status_code == 422 and "手机号或座机号" in r.get_json()["error"]["fields"]["phone"]
+    for good in ("13800138000", "0571-88886666", "021 5555 0101"):
+        r = api.post(f"/api/v1/branches/{branch}/members", as_="secretary", json={"name": f"测试{good[-2:]}", "phone": good})
+        assert r.status_code == 201, (good, r.get_json())

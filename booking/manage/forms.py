@@ -5,11 +5,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.forms import Form
-from booking.textutil import CONTACT_PHONE_RE
+from booking.textutil import CONTACT_PHONE_RE, PHONE_MESSAGE
 from models import BASE_TYPES, CATEGORIES, VENUE_KINDS
 from models.base import WEEKDAYS
 
-PHONE = Regexp(CONTACT_PHONE_RE, message="请输入有效的电话号码。")
+PHONE = Regexp(CONTACT_PHONE_RE, message=PHONE_MESSAGE)
 REQUIRED_NUMBER = "请填写整数。"
 
 

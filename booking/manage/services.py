@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from booking import audit, clock, permissions
-from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
+from booking.textutil import CONTACT_PHONE_RE, PHONE_MESSAGE, CONTROL_MESSAGE, has_control_chars
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure, MenuItem, OpeningSlot,
                     SlotOccupancy, User, Venue, db)
@@ -91,7 +91,7 @@ def update_base(actor: User, base: Base, **changes) -> Base:
             fields[f] = f"请填写 {low}–{high} 之间的整数，不限则留空。"
     phone = (values["contact_phone"] or "").strip()
     if phone and not CONTACT_PHONE_RE.match(phone):
-        fields["contact_phone"] = "请输入有效的电话号码。"
+        fields["contact_phone"] = PHONE_MESSAGE
     for f, limit in (("address", 200), ("description", 5000), ("visitor_notes", 5000), ("contact_name", 60)):
         text = values[f] or ""
         if len(text) > limit:

@@ -15,7 +15,7 @@ from booking.imports import MAX_CELL, rows_from_file
 from booking.permissions import Actor
 from booking.reservations import lifecycle, partners
 from booking.reservations.lifecycle import COMPLETED, require
-from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
+from booking.textutil import CONTACT_PHONE_RE, PHONE_MESSAGE, CONTROL_MESSAGE, has_control_chars
 from models import (ABSENCE_REASONS, MEMBER_ROLES, MEMBER_STATUSES, Booking, BookingPartner, Branch, Member, MenuItem,
                     RosterEntry, db)
 from models.member import LEADER_ROLES
@@ -80,7 +80,7 @@ def _member_fields(name, role, status, phone) -> tuple[dict, dict]:
     values["status"] = status
     phone = (phone or "").strip() if isinstance(phone, str) or phone is None else phone
     if not isinstance(phone, str) or (phone and not CONTACT_PHONE_RE.match(phone)):
-        errors["phone"] = "请输入有效的电话号码。"
+        errors["phone"] = PHONE_MESSAGE
     values["phone"] = phone or None
     return values, errors
 

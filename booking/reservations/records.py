@@ -6,7 +6,6 @@ places (`book_from_waitlist`). "This branch already holds the slot" is `holds_sl
 booking and an invited or accepted part in another branch's; it is asked before writing and, where two requests
 could race past it, again under the slot's lock.
 """
-import re
 import secrets
 from collections import namedtuple
 from datetime import date, datetime, timedelta
@@ -23,11 +22,10 @@ from booking.notify.services import is_secretary_of, managers_of, notify, secret
 from booking.permissions import Actor
 from booking.reservations import places, shares
 from booking.reservations.states import APPROVED, HOLDING_PARTNER, LIVE, NO_SHOW, OCC_BOOKED, OCC_PLANNED, PENDING
-from booking.textutil import text_problem
+from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
 from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, SeriesOccurrence, SlotOccupancy, User,
                     db)
 
-PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -134,7 +132,7 @@ def validate_fields(item, headcount, contact_name, contact_phone, topic, note, p
     elif len(contact_name.strip()) > 60:
         fields["contact_name"] = "联系人不能超过 60 个字。"
     if not PHONE_RE.match((contact_phone or "").strip()):
-        fields["contact_phone"] = "请填写有效的手机号或座机号，如 13800000000 或 021-55550101。"
+        fields["contact_phone"] = PHONE_MESSAGE
     if topic and len(topic) > 200:
         fields["topic"] = "活动主题不能超过 200 个字。"
     if note and len(note) > 2000:
