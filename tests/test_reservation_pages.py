@@ -1,4 +1,6 @@
 """Booking pages: the form, the booking page with its code, lists, the queue, the week view, notifications; email."""
+import re
+
 from sqlalchemy import select
 
 from booking import clock
@@ -71,6 +73,11 @@ def test_manager_records_offline_booking_with_branch_search(demo, client):
     url = _new_url(item, _start(days=4))
     html = client.get(url + "&q=望江").get_data(as_text=True)
     assert "望江社区党支部" in html and "区财政局第一党支部" not in html
+    # Reproduced: the picker preselected the first branch. Nothing is chosen until the manager chooses.
+    assert re.search(r'<select[^>]*id="branch_id"[^>]*>\s*<option[^>]*value="0"[^>]*>请选择党支部</option>', html), html
+    r = client.post(url, data={"branch_id": "0", "headcount": "30", "contact_name": "张社区",
+                               "contact_phone": "021-55556666"})
+    assert r.status_code == 422 and "请选择预约的党支部" in r.get_data(as_text=True)
     branch = db.session.scalar(select(Branch).where(Branch.name == "望江社区党支部"))
     r = client.post(url, data={"branch_id": str(branch.id), "headcount": "30", "contact_name": "张社区",
                                "contact_phone": "021-55556666"})
@@ -161,3 +168,17 @@ def test_what_a_form_cannot_read_is_refused_in_chinese(demo, client):
     messages = re.findall(r'invalid-feedback">([^<]*)<', r.get_data(as_text=True))
     assert messages and "不是有效的日期值。" in messages
     assert not any(re.search(r"[A-Za-z]{3,}", m) for m in messages), messages
+
+
+def test_the_pending_queue_shows_what_a_manager_decides_on(demo, client):
+    """Reproduced: the queue hid the partners' total, the activity type, whether a request is part of a series or
+    came from the waitlist."""
+    from booking.reservations import partners
+    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+                                contact_name="王芳", contact_phone="13800000000", activity_type="party_lecture")
+    row = db.session.get(Booking, b.id)
+    partners.invite(_user("secretary"), row, _user("secretary2").branch_id, 8)
+    login(client, "manager")
+    html = client.get("/manage/pending").get_data(as_text=True)
+    assert "党课" in html and "联合活动" in html and "合计 28 人（主办 20 人，共建 滨江社区党支部 8 人）" in html
+    assert "由候补转入" not in html and "每月固定预约" not in html

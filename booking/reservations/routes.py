@@ -58,7 +58,8 @@ def new():
     if offline:
         # Every active branch (a district has hundreds): the box above the list narrows it in place.
         branches = db.session.scalars(catalog.branches_query(q).limit(5000)).all()
-        form.branch_id.choices = [(b.id, f"{b.organization.name} · {b.name}") for b in branches]
+        # Nothing chosen until the manager chooses: a wrong branch is never one tap away.
+        form.branch_id.choices = [(0, "请选择党支部")] + [(b.id, f"{b.organization.name} · {b.name}") for b in branches]
     else:
         form.branch_id.choices = [(current_user.branch_id, current_user.branch.name)]
         if request.method == "GET":
@@ -280,7 +281,10 @@ def pending():
         abort(403)
     stmt = services.visible_query(current_user, status=lifecycle.PENDING).order_by(None).order_by(Booking.starts_at, Booking.id)
     page = paginate(stmt, per_page=30)
-    return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None))
+    # What the manager decides on, beside each request: which came from the waitlist (one query for the page).
+    promoted = waitlist.promoted_into([b.id for b in page.items])
+    return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None),
+                           promoted=promoted)
 
 
 @bp.get("/manage/week")

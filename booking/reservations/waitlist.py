@@ -254,6 +254,13 @@ def _promote_one(entry: WaitlistEntry, now: datetime) -> int | None:
     return booking_id
 
 
+def promoted_into(booking_ids: list[int]) -> set[int]:
+    """Which of these bookings a waitlist entry became."""
+    if not booking_ids:
+        return set()
+    return set(db.session.scalars(select(WaitlistEntry.booking_id).where(WaitlistEntry.booking_id.in_(booking_ids))))
+
+
 def after_capacity_raised(venue_id: int, starts: list[datetime], now: datetime | None = None) -> int:
     """A larger capacity of dated slots frees places: promote in each. The caller commits. Returns how many."""
     return sum(len(promote(venue_id, start, now)) for start in starts)
