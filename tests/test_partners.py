@@ -390,3 +390,24 @@ def test_a_former_partner_no_longer_sees_the_booking(demo, api):
         kinds = [n["kind"] for n in api.get("/api/v1/me/notifications", as_="secretary2").get_json()["items"]]
         assert "partner_invited" in kinds
     assert api.client.get(f"/bookings/{b.id}").status_code in (302, 404)  # not logged in: to the login
+
+
+def test_the_desk_marks_a_joint_visit_branch_by_branch_with_no_reason_preset(demo, api, client, monkeypatch):
+    """Reproduced: the attendance list interleaved the branches, and present members showed a preset 病假."""
+    import re
+    from tests.conftest import login
+    b, host_members, partner_members = _joint_visit(api)
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(minutes=10))
+    visits.check_in_booking(user("manager"), b)
+    login(client, "manager")
+    html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    section = html[html.index('id="members-h"'):]
+    host, partner = user("secretary").branch.name, user("secretary2").branch.name
+    assert f"{host}（3 人）" in section and f"{partner}（2 人）" in section
+    first, second = sorted((section.index(f"{host}（3 人）"), section.index(f"{partner}（2 人）")))
+    between = section[first:second]
+    names = re.findall(r'<legend[^>]*>([^<]+?) <span', section)
+    assert len(names) == 5 and all(m["name"] in between for m in (host_members if section.index(host) == first
+                                                                 else partner_members))
+    for select in re.findall(r'<select class="form-select" id="reason-\d+"[^>]*>(.*?)</select>', section):
+        assert re.search(r'<option value="" selected>缺席原因</option>', select), select
