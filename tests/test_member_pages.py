@@ -116,3 +116,19 @@ def test_attendance_on_the_page_all_present_or_one_by_one(demo, client):
     assert "党员出席 2 / 4 人" in html and f"/bookings/{b.id}/record.pdf" in html
     html = client.get(f"/members/{people[0].id}?year={b.day.year}").get_data(as_text=True)
     assert f"/bookings/{b.id}" in html and "1.0 学时" in html
+
+
+def test_the_ledger_and_a_members_year_are_grouped_by_month_with_the_sums_first(demo, api, client):
+    """Reproduced: the study-hours detail and the ledger page grew to 20,000 and 28,000 px (every activity in one
+    list). Now the year's summary first, then one folding group a month, the latest open."""
+    import re
+    from tests.test_documents import _lecture
+    b = _lecture(api)
+    login(client, "secretary")
+    html = client.get(f"/branches/{b.branch_id}/records?year={b.day.year}").get_data(as_text=True)
+    assert "年度汇总（对照三会一课要求" in html and "每季度 1 次" in html
+    assert html.index("年度汇总") < html.index("<details")
+    assert re.search(rf"<summary[^>]*>{b.day.month}月 · 1 次（党课）</summary>", html)
+    member = b.roster[0].member_id
+    html = client.get(f"/members/{member}?year={b.day.year}").get_data(as_text=True)
+    assert re.search(rf"<summary[^>]*>{b.day.month}月 · 1 次 · [\d.]+ 学时</summary>", html)

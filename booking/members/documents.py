@@ -186,7 +186,7 @@ def year_lines(bookings: list[Booking], year: int, today) -> tuple[list[YearLine
     return lines, last_month
 
 
-def _summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], list[list]]:
+def summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], list[list]]:
     by_month = [["类型＼月", *[str(m) for m in range(1, 13)], "全年", "要求"]]
     by_month += [[l.label, *l.month_cells(last_month), str(sum(l.months)), l.expected] for l in lines]
     by_quarter = [["类型", "一季度", "二季度", "三季度", "四季度", "要求", "未达到要求"]]
@@ -273,7 +273,7 @@ def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine],
     docstyle.docx_contents(doc)
     docstyle.docx_page_break(doc)
     docstyle.docx_heading(doc, "一、年度组织生活汇总")
-    by_month, by_quarter = _summary_rows(lines, last_month)
+    by_month, by_quarter = summary_rows(lines, last_month)
     docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。“{SHORT}”为未达到要求频次的月份或季度，"
                                  "“—”为尚未到期。")
     docstyle.docx_table(doc, by_month, MONTH_WIDTHS, header=True, size=9)
@@ -370,7 +370,7 @@ def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
     pdf.start_section(names[0])
     pdf.heading(names[0])
     pdf.paragraph(f"{year}年共开展组织生活 {len(records)} 次。“{SHORT}”为未达到要求频次的月份或季度，“—”为尚未到期。")
-    by_month, by_quarter = _summary_rows(lines, last_month)
+    by_month, by_quarter = summary_rows(lines, last_month)
     pdf.ln(2)
     pdf.grid(by_month, MONTH_WIDTHS, header=True, size=9)
     pdf.ln(4)

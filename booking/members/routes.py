@@ -3,7 +3,7 @@ hours, the ledger, and the record as a file. Thin adapters over booking.members.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import exports
+from booking import clock, exports
 from booking.errors import on_refusal
 from booking.members import documents, forms, services
 from booking.reservations import partners
@@ -50,7 +50,8 @@ def member(member_id):
     form = forms.MemberEditForm(obj=member)
     year = _year()
     page = dict(member=member, form=form, year=year, sessions=services.member_sessions(member, year),
-                hours=services.credited_hours)
+                hours=services.credited_hours,
+                sum_hours=lambda entries: sum(services.credited_hours(e) or 0 for e in entries))
     if form.validate_on_submit():
         on_refusal("members/member.html", fields=form, status=422, **page)
         services.change_member(current_user, member, name=form.name.data, role=form.role.data,
@@ -115,9 +116,11 @@ def records(branch_id):
     """The ledger (台账) of a year: every completed activity with its record, and the files."""
     branch = services.branch_for_members(current_user, branch_id)
     year = _year()
-    return render_template("members/records.html", branch=branch, year=year,
-                           bookings=services.completed_in(branch, year), own_count=partners.own_count,
-                           joined_with=documents.joined_with)
+    bookings = services.completed_in(branch, year)
+    lines, last_month = documents.year_lines(bookings, year, clock.local_today())
+    _, by_quarter = documents.summary_rows(lines, last_month)
+    return render_template("members/records.html", branch=branch, year=year, bookings=bookings,
+                           own_count=partners.own_count, joined_with=documents.joined_with, by_quarter=by_quarter)
 
 
 @bp.get("/branches/<id:branch_id>/records.<any(docx, pdf, xlsx):fmt>")
