@@ -70,7 +70,10 @@ def test_rows_keys_and_labels(demo, api):
     assert {(r["key"], r["label"]) for r in types} == {("red", "红色型"), ("basic", "基础型")}
     months = _stats(api, "admin", "month")["rows"]
     expected_months = sorted({f"{v.day:%Y-%m}" for v in visits})
-    assert [r["key"] for r in months] == expected_months and months[0]["label"] == months[0]["key"]
+    assert [r["key"] for r in months] == expected_months
+    # The key stays YYYY-MM; the label is how a person writes the month (reproduced: "2026-02" was shown).
+    first = min(visits, key=lambda v: v.day).day
+    assert months[0]["label"] == f"{first.year}年{first.month}月"
     orgs = _stats(api, "admin", "organization")["rows"]
     assert {r["label"] for r in orgs} == {"区直机关工委", "滨江街道党工委"}
 

@@ -172,6 +172,12 @@ def figures(user: Actor, start: date, end: date) -> Figures:
 NO_LECTURER = "未安排讲师"
 
 
+def month_text(key: str) -> str:
+    """2026-02 as people write it: 2026年2月."""
+    year, _, month = str(key).partition("-")
+    return f"{year}年{int(month)}月" if month.isdigit() else str(key)
+
+
 def _grouped(stmt, group_by: str):
     """The statement joined to what `group_by` groups by (all but organisation), with the key and label columns."""
     if group_by == "base":
@@ -236,6 +242,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
             lab = SECTORS.get(k, k)
         elif group_by == "lecturer" and k is None:
             lab = NO_LECTURER
+        elif group_by == "month" and k:
+            lab = month_text(k)
         rows.append(Row(k, lab, int(batches), int(person_times), average(rating_sum, rated)))
         for i, v in enumerate((batches, person_times, rating_sum, rated)):
             sums[i] += int(v)
