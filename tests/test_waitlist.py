@@ -219,6 +219,10 @@ def test_the_share_left_is_shown_before_booking(demo, client):
     start = slot_start(4)
     html = client.get(f"/bookings/new?item_id={item().id}&start={clock.local(start):%Y-%m-%dT%H:%M}").get_data(as_text=True)
     assert "本支部在该基地还可预约 <strong>1</strong> 次" in html
+    # Reproduced: with the share used up the form was still offered (and refused on submitting).
+    booking(start=slot_start(5), headcount=10)
+    html = client.get(f"/bookings/new?item_id={item().id}&start={clock.local(start):%Y-%m-%dT%H:%M}").get_data(as_text=True)
+    assert "本支部在该基地的预约次数已用完" in html and 'name="headcount"' not in html
 
 
 def test_two_processes_never_promote_into_the_same_places(demo):
