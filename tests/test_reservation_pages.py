@@ -182,3 +182,17 @@ def test_the_pending_queue_shows_what_a_manager_decides_on(demo, client):
     html = client.get("/manage/pending").get_data(as_text=True)
     assert "党课" in html and "联合活动" in html and "合计 28 人（主办 20 人，共建 滨江社区党支部 8 人）" in html
     assert "由候补转入" not in html and "每月固定预约" not in html
+
+
+def test_the_week_view_says_why_a_day_is_closed_and_that_it_scrolls(demo, client):
+    """Reproduced: a closed day said 不开放 without the reason; at 390 px three of seven days showed, no hint."""
+    from datetime import timedelta
+    from models import Closure
+    item = _item()
+    day = clock.local(slot_start(3)).date()
+    db.session.add(Closure(base_id=item.base_id, venue_id=None, start_date=day, end_date=day, reason="布展"))
+    db.session.commit()
+    login(client, "manager")
+    html = client.get(f"/manage/week?venue_id={item.venue_id}&start={(day - timedelta(days=1)).isoformat()}"
+                      ).get_data(as_text=True)
+    assert "闭馆<div>布展</div>" in html and "左右滑动查看一周七天" in html

@@ -321,7 +321,7 @@ def week():
         for day in days:
             slot = next((s for s in slots if s.weekday == day.weekday() and s.start_time == start_time), None)
             if slot is None or day in closed:
-                row.append(None)
+                row.append({"closed": True, "reason": closed.get(day, "")})  # why: a closure, a holiday
                 continue
             at = clock.at_local(day, start_time)
             row.append({"capacity": slot.capacity, "held": held.get(at, 0), "bookings": bookings.get(at, []),
