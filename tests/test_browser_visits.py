@@ -51,3 +51,14 @@ def test_check_in_record_count_and_see_it_in_statistics(demo):
         shot(page, "22-stats")
 
 
+
+
+def test_the_qr_reader_is_fetched_when_the_manager_taps_scan(demo):
+    """The today page loads without jsQR; tapping 扫码 fetches it (then asks for the camera)."""
+    with live_server(demo) as url, phone_browser() as page:
+        login(page, url, "manager")
+        page.goto(f"{url}/manage/today")
+        assert page.evaluate("typeof window.jsQR") == "undefined"
+        page.on("dialog", lambda dialog: dialog.dismiss())  # no camera here: the page says so
+        page.click("#scan-button")
+        page.wait_for_function("typeof window.jsQR === 'function'", timeout=10000)

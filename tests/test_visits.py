@@ -282,3 +282,13 @@ def test_image_bombs_are_refused_and_photos_kept_upright_small_and_without_metad
     kept = Image.open(io.BytesIO(photo_store.get(db.session.get(type(b), b.id).photos[0].stored_name)))
     assert kept.format == "JPEG" and kept.size == (1200, 1600)  # upright: portrait now
     assert not kept.getexif()
+
+
+def test_the_qr_reader_loads_only_when_scanning_starts(demo, client):
+    """jsQR (about 250 KB) is not shipped with the today page; the scan button names it, fetched on the first tap."""
+    import re
+    login(client, "manager")
+    html = client.get("/manage/today").get_data(as_text=True)
+    assert "jsQR.js\"></script>" not in html
+    src = re.search(r'id="scan-button" data-jsqr="([^"]+)"', html).group(1)
+    assert client.get(src).status_code == 200

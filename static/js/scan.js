@@ -1,4 +1,5 @@
-// Check-in by camera: read the booking's QR code with jsQR (vendored) and submit its code.
+// Check-in by camera: read the booking's QR code with jsQR (vendored) and submit its code. jsQR (250 KB) is
+// fetched only when scanning starts: most managers type the code, and the page loads without it.
 (function () {
   var button = document.getElementById("scan-button");
   if (!button) return;
@@ -36,7 +37,20 @@
     requestAnimationFrame(tick);
   }
 
+  function withReader(then) {
+    if (window.jsQR) return then();
+    var script = document.createElement("script");
+    script.src = button.getAttribute("data-jsqr");
+    script.onload = then;
+    script.onerror = function () { alert("扫码组件加载失败，请手动输入签到码。"); };
+    document.head.appendChild(script);
+  }
+
   button.addEventListener("click", function () {
+    withReader(start);
+  });
+
+  function start() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       alert("此浏览器无法使用摄像头（需要 HTTPS），请手动输入签到码。");
       return;
@@ -50,6 +64,6 @@
     }).catch(function () {
       alert("无法打开摄像头，请检查权限，或手动输入签到码。");
     });
-  });
+  }
   stop.addEventListener("click", close);
 })();
