@@ -13,6 +13,7 @@ from booking.catalog.services import get_menu_item
 from booking.errors import on_refusal
 from booking.forms import Form
 from booking.reservations import lifecycle
+from booking.reservations.states import OccurrenceStatus
 from models import ACTIVITY_TYPES
 from models.base import WEEKDAYS
 from models.series import SERIES_WEEKS
@@ -60,7 +61,7 @@ def new():
                             activity_type=form.activity_type.data)
         if request.form.get("save") == "1":
             made = series.create(current_user, spec)
-            booked = sum(1 for o in made.occurrences if o.status == "booked")
+            booked = sum(1 for o in made.occurrences if o.status == OccurrenceStatus.BOOKED)
             flash(f"固定预约已设置：已预约 {booked} 次，其余日期进入可预约期时自动预约。", "success")
             return redirect(url_for(".detail", series_id=made.id))
         occurrences, unknown = series.preview(spec)
