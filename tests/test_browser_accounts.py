@@ -46,8 +46,8 @@ def test_an_import_makes_secretaries_who_choose_their_password_at_first_login(de
         assert_accessible(page)
         shot(page, "51-first-login")
         page.get_by_label("当前密码").fill(password)
-        page.get_by_label("新密码", exact=True).fill("sunmin-own-2026")
-        page.get_by_label("再次输入新密码").fill("sunmin-own-2026")
+        page.get_by_label("新密码", exact=True).fill("lantern-river-2026")
+        page.get_by_label("再次输入新密码").fill("lantern-river-2026")
         with page.expect_navigation():
             page.get_by_role("button", name="保存新密码").click()
         assert page.get_by_text("密码已修改").is_visible()
