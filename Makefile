@@ -20,7 +20,7 @@ run: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app seed-demo
 	@echo "打开 http://127.0.0.1:$(PORT)"
-	$(BIN)/flask --app app serve --host 127.0.0.1 --port $(PORT)
+	PUBLIC_URL=$${PUBLIC_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app app serve --host 127.0.0.1 --port $(PORT)
 
 # Browser tests need Debian's Chromium and CJK fonts; installed here when missing (as root).
 system-deps:
