@@ -88,6 +88,12 @@ def _style(doc, name: str, font: str, size: int, *, bold=False, center=False, in
     fmt.space_before, fmt.space_after = Pt(0), Pt(0)
     fmt.line_spacing = Pt(28 if size >= BODY_PT else size * 1.5)
     fmt.keep_with_next = keep
+    # Word's template underlines its Title with a blue rule: official documents have none.
+    from docx.oxml.ns import qn
+    ppr = style.element.find(qn("w:pPr"))
+    if ppr is not None:
+        for border in ppr.findall(qn("w:pBdr")):
+            ppr.remove(border)
     return style
 
 
@@ -181,6 +187,9 @@ def docx_table(doc, rows: list[list], widths_mm: list[float], header: bool = Fal
     table.autofit = False
     for r, values in enumerate(rows):
         row = table.add_row()
+        if r == 0:  # the grid's widths too: LibreOffice and WPS lay the table out from them
+            for column, width in zip(table.columns, widths_mm):
+                column.width = Mm(width)
         if header and r == 0:
             props = row._tr.get_or_add_trPr()
             repeat = OxmlElement("w:tblHeader")
