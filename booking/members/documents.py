@@ -56,7 +56,7 @@ def _branches_fields(b: Booking, branch_id: int | None) -> list[tuple[str, str]]
     return [("党支部", full(own)), ("主办支部", full(b.branch))] + ([("共建支部", "、".join(others))] if others else [])
 
 
-def record_of(booking: Booking, branch_id: int | None = None) -> Record:
+def record_of(booking: Booking, branch_id: int | None = None, recorder: str | None = None) -> Record:
     """The record of a completed booking, for one taking-part branch (its members and its part of the count) or,
     `branch_id` None, the whole activity; 409 invalid_state before completion."""
     if booking.status != COMPLETED:
@@ -93,7 +93,7 @@ def record_of(booking: Booking, branch_id: int | None = None) -> Record:
     theme = b.topic or b.menu_item.title
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
                   (b.activity_summary or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
-                  f"{b.day:%Y-%m-%d}", recorder=_recorder(b, branch_id), rating=rating,
+                  f"{b.day:%Y-%m-%d}", recorder=recorder or _recorder(b, branch_id), rating=rating,
                   entry=f"{day} {b.activity_type_label}：{theme}", caption=f"{day} {b.base.name}")
 
 
@@ -441,6 +441,8 @@ def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
         data = ledger_xlsx(bookings, title, branch.id)
     else:
         lines, last_month = year_lines(bookings, year, clock.local_today())
-        records = [record_of(b, branch.id) for b in bookings]
+        # One branch, one writer: asked once for the year, not once a record.
+        writer = _recorder(bookings[0], branch.id) if bookings else ""
+        records = [record_of(b, branch.id, writer) for b in bookings]
         data = (ledger_docx if fmt == "docx" else ledger_pdf)(branch, year, records, lines, last_month)
     return data, f"组织生活台账-{branch.name}-{year}年"
