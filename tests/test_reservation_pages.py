@@ -193,6 +193,6 @@ def test_the_week_view_says_why_a_day_is_closed_and_that_it_scrolls(demo, client
     db.session.add(Closure(base_id=item.base_id, venue_id=None, start_date=day, end_date=day, reason="布展"))
     db.session.commit()
     login(client, "manager")
-    html = client.get(f"/manage/week?venue_id={item.venue_id}&start={(day - timedelta(days=1)).isoformat()}"
+    html = client.get(f"/manage/week?venue_id={item.venue_id}&start={day.isoformat()}"
                       ).get_data(as_text=True)
     assert "闭馆<div>布展</div>" in html and "左右滑动查看一周七天" in html
