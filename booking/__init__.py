@@ -18,7 +18,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
         instance_relative_config=True,
         template_folder=os.path.join(root, "templates"),
-        static_folder=os.path.join(root, "static"),
+        # static/ is served under fingerprinted names by booking.assets (WhiteNoise), not by Flask's static route.
+        static_folder=None,
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.load(app.instance_path))
@@ -32,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         from booking import postgres
         postgres.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
+    from booking import assets
+    assets.init_app(app)
     from booking.views import SecurityHeaders
     app.wsgi_app = SecurityHeaders(app.wsgi_app, hsts=app.config["HTTPS"])
     if app.config["PROXY_COUNT"]:

@@ -142,8 +142,9 @@ def init_app(app: Flask) -> None:
     def no_store(response):
         """Pages, API answers (the token's included) and downloads are never kept by a browser or a shared proxy
         (the back button at a shared office PC shows nothing of the last person); static files and the few answers
-        that say how long they may be kept (a calendar feed, a photo) keep their own rule."""
-        if "Cache-Control" not in response.headers and request.endpoint != "static":
+        that say how long they may be kept (a calendar feed, a photo) keep their own rule. (Static files never reach
+        Flask: booking.assets serves them before it.)"""
+        if "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -39,6 +39,13 @@ def _default_server(port: int) -> str:
     return "\n".join(line for line in block.splitlines() if "443" not in line and "ssl_" not in line)
 
 
+def _static_location(app) -> str:
+    """The shipped booking-static.conf with the alias pointing at this app's built static folder."""
+    text = (ROOT / "deploy/nginx/booking-static.conf").read_text()
+    return text.replace("/srv/booking/instance/static/", app.config.get("STATIC_BUILD_FOLDER")
+                        or f"{app.instance_path}/static/")
+
+
 @pytest.fixture
 def proxied(demo, tmp_path):
     """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration: the
@@ -51,6 +58,7 @@ def proxied(demo, tmp_path):
             path.mkdir()
         conf = tmp_path / "nginx.conf"
         conf.write_text(f"""
+load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;  # as Debian's modules-enabled does
 worker_processes 1;
 pid {tmp_path}/nginx.pid;
 error_log {tmp_path}/error.log;
@@ -68,6 +76,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         server_name booking.example.gov.cn 127.0.0.1;
+        {_static_location(demo)}
         include {ROOT}/deploy/nginx/booking-proxy.conf;
     }}
 }}
@@ -134,3 +143,19 @@ def test_unknown_names_are_closed_by_nginx_and_refused_by_the_app(proxied):
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
         ask("evil.example")
     assert ask("booking.example.gov.cn") == 200
+
+
+def test_static_files_and_pages_go_out_compressed(proxied, demo):
+    """nginx serves the app's fingerprinted files itself, brotli or gzip as the client accepts, kept a year; pages
+    from the app are compressed on the way."""
+    css = "/static/" + demo.extensions["assets"]["vendor/bootstrap/bootstrap.min.css"]
+    for accept, encoding in (("br, gzip", "br"), ("gzip", "gzip")):
+        request = urllib.request.Request(proxied + css, headers={"Accept-Encoding": accept})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            body = r.read()
+            assert r.headers["Content-Encoding"] == encoding and len(body) < 40_000, (accept, len(body))
+            assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert "Accept-Encoding" in r.headers["Vary"] and "Set-Cookie" not in r.headers
+    with urllib.request.urlopen(urllib.request.Request(proxied + "/login", headers={"Accept-Encoding": "gzip"}),
+                                timeout=10) as r:
+        assert r.headers["Content-Encoding"] == "gzip" and r.headers["Cache-Control"] == "no-store"
