@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test test-pg install system-deps clean bench rush
+.PHONY: run test test-pg install system-deps clean bench rush lighthouse
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,8 @@ endif
 rush: install system-deps
 	$(BIN)/python bench/rush.py $(RUSH_ARGS)
 	bash scripts/with-postgres $(BIN)/python bench/rush.py --db postgresql $(RUSH_ARGS)
+
+# Lighthouse (npm, pinned in bench/lighthouse) with Debian's Chromium over every role's landing page and the pages
+# used most, mobile profile, the demo served by gunicorn; prints the scores, paint times and bytes.
+lighthouse: install system-deps
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
