@@ -142,3 +142,41 @@ def login(client, username, password=PASSWORD):
     from flask import g
     g.pop("_login_user", None)
     return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture(autouse=True)
+def form_errors_shown_once(request):
+    """Every page the suite draws with a form in error shows each message where the person sees it, once: a
+    message given to a field the page does not draw (hidden), or flashed above as well as beside its field
+    (twice), fails the test that drew it."""
+    from flask import request_finished, template_rendered
+    from flask_wtf import FlaskForm
+    from markupsafe import escape
+    drawn, problems = [], []
+
+    def rendered(sender, template, context, **extra):
+        drawn.extend(v for v in context.values() if isinstance(v, FlaskForm))
+
+    def finished(sender, response, **extra):
+        forms, drawn[:] = list(drawn), []
+        if not forms or response.mimetype != "text/html" or response.direct_passthrough:
+            return
+        html = response.get_data(as_text=True)
+        expected = {}
+        for form in forms:
+            for name, messages in form.errors.items():
+                if name == "csrf_token":
+                    continue
+                for message in (messages if isinstance(messages, list) else [messages]):
+                    expected[str(message)] = expected.get(str(message), 0) + 1
+        for message, times in expected.items():
+            seen = html.count(str(escape(message)))
+            if seen != times:
+                problems.append(f"{message!r}: shown {seen} times, {times} expected")
+
+    template_rendered.connect(rendered)
+    request_finished.connect(finished)
+    yield
+    template_rendered.disconnect(rendered)
+    request_finished.disconnect(finished)
+    assert not problems, "form errors hidden or shown twice:\n" + "\n".join(problems)
