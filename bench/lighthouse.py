@@ -91,6 +91,7 @@ with app.app_context():
         ("lecturer", "landing (schedule)", "/schedule"),
         ("admin", "landing (admin)", "/admin/"),
         ("admin", "statistics", "/stats/"),
+        ("admin", "district report", "/reports/"),
         ("anonymous", "login", "/login"),
     ]
 

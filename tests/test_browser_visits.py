@@ -46,7 +46,8 @@ def test_check_in_record_count_and_see_it_in_statistics(demo):
         assert page.locator("#total-batches").inner_text() == "1"
         assert page.locator("#total-person-times").inner_text() == "27"
         assert page.get_by_role("cell", name="红星革命纪念馆").is_visible()
-        assert page.evaluate("!!Chart.getChart(document.querySelector('#chart-person-times'))")
+        # the second chart is drawn in a task of its own, after the first
+        page.wait_for_function("!!Chart.getChart(document.querySelector('#chart-person-times'))", timeout=5000)
         assert_accessible(page)
         shot(page, "22-stats")
 
