@@ -32,7 +32,7 @@ BASES = [
         "menu": [
             ("重温入党誓词", "red", "党史学习", 30, 10, 60, "誓词广场", False,
              "在党旗下集体重温入党誓词，由支部书记领誓。"),
-            ("参观展馆：初心之路", "red", "党史学习", 90, 5, 60, "主展厅", False,
+            ("参观展馆：初心之路", "red", "党史学习", 120, 5, 60, "主展厅", False,
              "讲解员带领参观基本陈列，了解本地党组织的创建历程。"),
             ("专题党课：红色家书里的初心", "red", "思想政治", 60, 10, 60, "主展厅", True,
              "由讲师团讲师结合馆藏家书讲授专题党课。"),
@@ -45,7 +45,7 @@ BASES = [
         "visitor_notes": '公交 18 路、26 路人民路站下车即到；地下停车场入口在人民路。\n报告厅可投屏，支部自备课件请提前一天发给基地联系人。',
         "venues": [("事迹展厅", "exhibition_hall", 40), ("报告厅", "lecture_hall", 100)],
         "menu": [
-            ("参观先进事迹展", "culture", "文明道德", 60, 5, 40, "事迹展厅", False, "参观时代楷模事迹展。"),
+            ("参观先进事迹展", "culture", "文明道德", 90, 5, 40, "事迹展厅", False, "参观时代楷模事迹展。"),
             ("先进模范面对面宣讲", "red", "思想政治", 90, 20, 100, "报告厅", True, "邀请先进模范现场宣讲。"),
             ("主题党日活动", "practice", "思想政治", 120, 10, 100, "报告厅", False, "支部自行组织主题党日，基地提供场地。"),
         ],
@@ -69,7 +69,7 @@ BASES = [
         "visitor_notes": '地铁 5 号线科创园站 1 号口；园区访客停车需提前报车牌号。\n进入园区请携带身份证件登记。',
         "venues": [("科技展厅", "exhibition_hall", 40), ("新时代大讲堂", "lecture_hall", 120)],
         "menu": [
-            ("参观科创成果展", "culture", "科学知识", 60, 5, 40, "科技展厅", False, "参观园区科创成果展。"),
+            ("参观科创成果展", "culture", "科学知识", 90, 5, 40, "科技展厅", False, "参观园区科创成果展。"),
             ("科学知识讲座", "culture", "科学知识", 90, 20, 120, "新时代大讲堂", True, "讲师团讲授科学知识。"),
             ("网络课程：数字党建", "online", "实用技能", 60, 10, 120, "新时代大讲堂", True, "学习数字化党建平台的使用。"),
         ],
@@ -135,9 +135,16 @@ def real_accounts() -> list[str]:
 
 def load_demo() -> bool:
     """Create whatever of the demo data is missing; returns whether anything was created."""
+    return load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS)
+
+
+def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
+    """Create whatever of these bases (with venues, weekly slots and menus), organisations and branches, lecturers
+    and accounts (password PASSWORD) is missing; returns whether anything was created. The demo loads its own
+    district with it, and the tests a small one of their own (tests/world.py)."""
     created = False
     bases = {}
-    for spec in BASES:
+    for spec in base_specs:
         base = _one(Base, name=spec["name"])
         if base is None:
             created = True
@@ -164,7 +171,7 @@ def load_demo() -> bool:
                                         needs_lecturer=needs))
         bases[spec["name"]] = base
     branches = {}
-    for org_name, sector, branch_names in ORGANIZATIONS:
+    for org_name, sector, branch_names in organizations:
         org = _one(Organization, name=org_name)
         if org is None:
             created = True
@@ -182,7 +189,7 @@ def load_demo() -> bool:
                 db.session.flush()
             branches[name] = branch
     lecturers = {}
-    for name, category, topics, bio in LECTURERS:
+    for name, category, topics, bio in lecturer_specs:
         lecturer = _one(Lecturer, name=name)
         if lecturer is None:
             created = True
@@ -193,7 +200,7 @@ def load_demo() -> bool:
             db.session.add(lecturer)
             db.session.flush()
         lecturers[name] = lecturer
-    for username, display, role, link in USERS:
+    for username, display, role, link in users:
         if _one(User, username=username) is not None:
             continue
         created = True
@@ -274,10 +281,10 @@ def has_past() -> bool:
 
 def _month_plan(rng, month: int) -> list[str]:
     """The activity types one branch holds at a base in a month: one or two, mixed."""
-    plan = ["theme_day"] if rng.random() < 0.85 else []
-    if month in (3, 6, 9, 12) and rng.random() < 0.75:
+    plan = ["theme_day"] if rng.random() < 0.95 else []
+    if month in (3, 6, 9, 12) and rng.random() < 0.8:
         plan.append(rng.choice(("party_lecture", "member_meeting")))
-    elif rng.random() < 0.3:
+    elif rng.random() < 0.55:
         kinds, weights = zip(*EXTRA_TYPES)
         plan.append(rng.choices(kinds, weights)[0])
     return plan or ["theme_day"]
@@ -310,6 +317,8 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
         items = list(db.session.scalars(select(MenuItem).where(MenuItem.active.is_(True)).order_by(MenuItem.id)))
         lectures = [i for i in items if i.needs_lecturer]
         visits_only = [i for i in items if not i.needs_lecturer]
+        # A theme day takes the morning or the afternoon: the longer visits (a 30-minute oath alone is no theme day).
+        theme_days = [i for i in visits_only if i.duration_minutes >= 90] or visits_only
         today = clock.local_today()
         first = (today.replace(day=1) - timedelta(days=PAST_MONTHS * 31)).replace(day=1)
         made = no_shows = 0
@@ -325,7 +334,7 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
                 reachable = (lambda i: True) if branch.id in secretaries else (lambda i: bool(i.base.managers))
                 for activity_type in _month_plan(rng, month.month):
                     pool = [i for i in (lectures if activity_type == "party_lecture" else
-                                        visits_only if activity_type == "theme_day" else items) if reachable(i)]
+                                        theme_days if activity_type == "theme_day" else items) if reachable(i)]
                     if not pool:
                         continue
                     menu_item = rng.choice(pool)
@@ -401,7 +410,14 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
             db.session.rollback()
     chosen = []
     if people:
-        chosen = rng.sample(people, min(len(people), headcount, max(4, int(len(people) * rng.uniform(0.75, 1)))))
+        # The branch committee (书记, 副书记, 委员) comes to everything; a committee meeting is theirs alone.
+        leaders = [m for m in people if m.role != "member"]
+        others = [m for m in people if m.role == "member"]
+        if activity_type == "committee_meeting" and leaders:
+            chosen = leaders[:headcount]
+        else:
+            room = max(0, min(headcount, len(people)) - len(leaders))
+            chosen = leaders + rng.sample(others, min(room, len(others), max(4, int(len(others) * rng.uniform(0.75, 1)))))
         members.set_roster(actor if actor.role == "secretary" else _SeedSecretary(b.branch_id), b,
                            [m.id for m in chosen], now=asked + timedelta(hours=1))
     visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))

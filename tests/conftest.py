@@ -81,10 +81,21 @@ def app(schema, tmp_path):
 
 
 @pytest.fixture
+def world(app):
+    """The tests' own small district loaded (tests/world.py): four bases, seven branches, the seven accounts."""
+    from tests import world as district
+    district.load()
+    return app
+
+
+@pytest.fixture
 def demo(app):
-    """The demo data set loaded."""
+    """The demo itself, as `make run` loads it (its district, members and a year of past visits), for the few
+    end-to-end tests that look at what a new user sees; no test counts on its figures."""
     from booking import seed
     seed.load_demo()
+    seed.load_demo_members()
+    seed.load_demo_past()
     return app
 
 
@@ -94,7 +105,7 @@ def client(app):
 
 
 class Api:
-    """A small client of the JSON API with bearer tokens per demo user."""
+    """A small client of the JSON API with bearer tokens per account of the test district."""
 
     def __init__(self, client):
         self.client = client

@@ -11,8 +11,8 @@ from models import User, db
 
 
 @pytest.fixture
-def api_schema(demo):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo)
+def api_schema(world):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", world)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

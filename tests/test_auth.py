@@ -18,17 +18,17 @@ def test_login_page_has_contract_fields(client):
     assert 'lang="zh-CN"' in html
 
 
-def test_login_without_csrf_token_is_refused(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
-    client = demo.test_client()
+def test_login_without_csrf_token_is_refused(world):
+    world.config["WTF_CSRF_ENABLED"] = True
+    client = world.test_client()
     r = client.post("/login", data={"username": "admin", "password": PASSWORD})
     assert r.status_code == 400
     assert "_user_id" not in (client.get_cookie("session") or "")
 
 
-def test_login_with_csrf_token_succeeds(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
-    client = demo.test_client()
+def test_login_with_csrf_token_succeeds(world):
+    world.config["WTF_CSRF_ENABLED"] = True
+    client = world.test_client()
     html = client.get("/login").get_data(as_text=True)
     token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     r = client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
@@ -36,7 +36,7 @@ def test_login_with_csrf_token_succeeds(demo):
     assert client.get("/admin/").status_code == 200
 
 
-def test_login_and_logout(demo, client):
+def test_login_and_logout(world, client):
     r = login(client, "secretary")
     assert r.status_code == 302
     assert client.get("/bases").status_code == 200
@@ -45,13 +45,13 @@ def test_login_and_logout(demo, client):
     assert client.get("/bases").status_code == 302  # back to the login page
 
 
-def test_wrong_password_shows_message(demo, client):
+def test_wrong_password_shows_message(world, client):
     r = login(client, "secretary", "wrong-password")
     assert r.status_code == 401
     assert "用户名或密码错误" in r.get_data(as_text=True)
 
 
-def test_next_parameter_only_follows_local_paths(demo, client):
+def test_next_parameter_only_follows_local_paths(world, client):
     r = client.post("/login?next=https://evil.example/x", data={"username": "secretary", "password": PASSWORD})
     assert r.headers["Location"] == "/"
     client.post("/logout")
@@ -59,7 +59,7 @@ def test_next_parameter_only_follows_local_paths(demo, client):
     assert r.headers["Location"] == "/bases/1"
 
 
-def test_repeated_failures_are_throttled_on_page_and_api(demo, client, api):
+def test_repeated_failures_are_throttled_on_page_and_api(world, client, api):
     for _ in range(5):
         assert login(client, "secretary", "bad-password").status_code == 401
     r = login(client, "secretary")  # even the right password waits now
@@ -71,7 +71,7 @@ def test_repeated_failures_are_throttled_on_page_and_api(demo, client, api):
     assert api.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).status_code == 200
 
 
-def test_throttle_window_passes(demo):
+def test_throttle_window_passes(world):
     now = services.clock.now()
     for _ in range(5):
         try:
@@ -82,7 +82,7 @@ def test_throttle_window_passes(demo):
     assert services.authenticate("secretary", PASSWORD, "10.0.0.1", now=later).username == "secretary"
 
 
-def test_token_lifecycle(demo, api):
+def test_token_lifecycle(world, api):
     r = api.post("/api/v1/auth/token", json={"username": "manager", "password": PASSWORD})
     assert r.status_code == 200
     body = r.get_json()
@@ -99,13 +99,13 @@ def test_token_lifecycle(demo, api):
     assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthenticated"
 
 
-def test_wrong_credentials_401(demo, api):
+def test_wrong_credentials_401(world, api):
     r = api.post("/api/v1/auth/token", json={"username": "manager", "password": "nope-nope"})
     assert r.status_code == 401
     assert r.get_json()["error"]["code"] == "unauthenticated"
 
 
-def test_expired_token_401(demo, api):
+def test_expired_token_401(world, api):
     token = api.token("admin")
     row = db.session.scalar(select(ApiToken))
     row.expires_at = services.clock.now() - timedelta(seconds=1)
@@ -113,14 +113,14 @@ def test_expired_token_401(demo, api):
     assert api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_missing_or_garbage_token_401(demo, api):
+def test_missing_or_garbage_token_401(world, api):
     assert api.get("/api/v1/me").status_code == 401
     for header in ("Bearer", "Bearer nonsense", "Basic abc", "bearer " + "x" * 500):
         r = api.client.get("/api/v1/me", headers={"Authorization": header})
         assert r.status_code == 401, header
 
 
-def test_me_per_role(demo, api):
+def test_me_per_role(world, api):
     sec = api.get("/api/v1/me", as_="secretary").get_json()
     assert sec["role"] == "secretary" and isinstance(sec["branch_id"], int)
     man = api.get("/api/v1/me", as_="manager").get_json()
@@ -131,7 +131,7 @@ def test_me_per_role(demo, api):
     assert adm["role"] == "admin"
 
 
-def test_deactivated_user_cannot_log_in_and_loses_token(demo, api, client):
+def test_deactivated_user_cannot_log_in_and_loses_token(world, api, client):
     token = api.token("secretary2")
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     user = db.session.scalar(select(User).where(User.username == "secretary2"))
@@ -140,7 +140,7 @@ def test_deactivated_user_cannot_log_in_and_loses_token(demo, api, client):
     assert login(client, "secretary2").status_code == 401
 
 
-def test_password_reset_revokes_tokens(demo, api):
+def test_password_reset_revokes_tokens(world, api):
     token = api.token("manager2")
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     user = db.session.scalar(select(User).where(User.username == "manager2"))
@@ -153,14 +153,14 @@ def test_password_reset_revokes_tokens(demo, api):
     assert r.status_code == 200
 
 
-def test_passwords_are_hashed(demo):
+def test_passwords_are_hashed(world):
     user = db.session.scalar(select(User).where(User.username == "admin"))
     assert PASSWORD not in user.password_hash and user.check_password(PASSWORD)
 
 
-def test_expired_form_token_is_explained_with_a_way_back(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
-    client = demo.test_client()
+def test_expired_form_token_is_explained_with_a_way_back(world):
+    world.config["WTF_CSRF_ENABLED"] = True
+    client = world.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/login", data={"username": "manager", "password": PASSWORD, "csrf_token": token})

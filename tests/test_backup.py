@@ -8,13 +8,13 @@ from models import Booking, BookingPhoto, Branch, db
 from tests.factories import completed, image_bytes, user
 
 
-def test_backup_then_restore_brings_everything_back(demo, tmp_path):
+def test_backup_then_restore_brings_everything_back(world, tmp_path):
     b = completed()
     visits.save_activity_record(user("secretary"), b, "纪实内容", [("合影.gif", image_bytes("GIF"))])
     photo = db.session.scalar(select(BookingPhoto))
     from booking import photos as photo_store
     branches = db.session.scalar(select(func.count()).select_from(Branch))
-    runner = demo.test_cli_runner()
+    runner = world.test_cli_runner()
     archive = tmp_path / "backup.tar.gz"
     r = runner.invoke(args=["backup", str(archive)])
     assert r.exit_code == 0, r.output
@@ -34,11 +34,11 @@ def test_backup_then_restore_brings_everything_back(demo, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(Branch)) == branches
     assert photo_store.get(photo.stored_name).startswith(b"\xff\xd8")  # kept as JPEG
     # The restored database is the app's: it goes on working.
-    assert demo.test_client().get("/healthz").get_json() == {"status": "ok"}
+    assert world.test_client().get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_restore_refuses_what_is_not_a_backup(demo, tmp_path):
+def test_restore_refuses_what_is_not_a_backup(world, tmp_path):
     bogus = tmp_path / "x.tar.gz"
     bogus.write_bytes(b"not an archive")
-    r = demo.test_cli_runner().invoke(args=["restore", str(bogus), "--yes"])
+    r = world.test_cli_runner().invoke(args=["restore", str(bogus), "--yes"])
     assert r.exit_code == 1 and "不是本系统的备份文件" in r.output

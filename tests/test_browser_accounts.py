@@ -17,11 +17,11 @@ IMPORT = ("党组织,所属领域,支部名称,联系人,联系电话,书记姓�
           "区卫健委党委,机关,区疾控中心党支部,,,周洁,zhoujie,\n")
 
 
-def test_an_import_makes_secretaries_who_choose_their_password_at_first_login(demo, tmp_path):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_an_import_makes_secretaries_who_choose_their_password_at_first_login(world, tmp_path):
+    world.config["WTF_CSRF_ENABLED"] = True
     upload = tmp_path / "支部.csv"
     upload.write_bytes(IMPORT.encode("utf-8-sig"))
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "admin")
         page.goto(url + "/admin/organizations")
         page.get_by_label("CSV 或 Excel 文件").set_input_files(str(upload))
@@ -55,9 +55,9 @@ def test_an_import_makes_secretaries_who_choose_their_password_at_first_login(de
         assert page.get_by_role("heading", name="我的预约").is_visible()
 
 
-def test_a_forgotten_password_is_reset_through_the_emailed_link(demo):
-    demo.config.update(WTF_CSRF_ENABLED=True, MAIL_HOST="127.0.0.1", MAIL_PORT=9)  # the outbox keeps the mail
-    with live_server(demo) as url, phone_browser() as page:
+def test_a_forgotten_password_is_reset_through_the_emailed_link(world):
+    world.config.update(WTF_CSRF_ENABLED=True, MAIL_HOST="127.0.0.1", MAIL_PORT=9)  # the outbox keeps the mail
+    with live_server(world) as url, phone_browser() as page:
         page.goto(url + "/login")
         page.get_by_role("link", name="忘记密码？").click()
         page.get_by_label("用户名或邮箱").fill("secretary@example.org")
@@ -78,11 +78,11 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(demo):
         assert page.get_by_role("heading", name="基地").first.is_visible() or page.url.endswith("/bases")
 
 
-def test_a_scanned_qr_code_opens_the_check_in_for_the_manager(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_a_scanned_qr_code_opens_the_check_in_for_the_manager(world):
+    world.config["WTF_CSRF_ENABLED"] = True
     b = booking(start=slot_start(0, 14))  # today's afternoon visit: check-in is on the day
     db.session.commit()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "secretary")
         page.goto(f"{url}/bookings/{b.id}")
         scanned = f"{url}/c/{b.code}"  # what the QR code holds (the server's own address)

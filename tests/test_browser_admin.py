@@ -15,11 +15,11 @@ MANAGER_PAGES = ["/manage/", "/manage/bases/1", "/manage/venues/1", "/manage/bas
 
 
 @pytest.mark.parametrize("username,pages", [("admin", ADMIN_PAGES), ("manager", MANAGER_PAGES)])
-def test_pages_are_accessible_on_a_phone(demo, username, pages):
+def test_pages_are_accessible_on_a_phone(world, username, pages):
     completed(start=slot_start(-3))
     booking(secretary="secretary2", start=slot_start(4), approve=False)
     db.session.commit()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, username)
         for path in pages:
             response = page.goto(url + path)

@@ -2,9 +2,9 @@
 from tests.browser import assert_accessible, live_server, login, phone_browser, shot
 
 
-def test_secretary_browses_catalogue_on_phone(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
-    with live_server(demo) as url, phone_browser() as page:
+def test_secretary_browses_catalogue_on_phone(world):
+    world.config["WTF_CSRF_ENABLED"] = True
+    with live_server(world) as url, phone_browser() as page:
         page.goto(f"{url}/login")
         assert_accessible(page)
         shot(page, "01-login")
@@ -39,8 +39,8 @@ def test_secretary_browses_catalogue_on_phone(demo):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_keyboard_can_log_in(demo):
-    with live_server(demo) as url, phone_browser() as page:
+def test_keyboard_can_log_in(world):
+    with live_server(world) as url, phone_browser() as page:
         page.goto(f"{url}/login")
         page.keyboard.press("Tab")  # skip link
         page.keyboard.press("Tab")

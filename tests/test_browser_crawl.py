@@ -118,9 +118,9 @@ def _a_lived_in_district():
 
 
 @pytest.mark.parametrize("username", ["admin", "manager", "secretary", "lecturer"])
-def test_every_page_a_role_can_reach_works_on_a_phone(demo, username):
+def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
     _a_lived_in_district()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, username)
         patterns = _crawl(page, url, "/")
     print(f"\n{username}: {len(patterns)} kinds of page crawled")
@@ -133,11 +133,11 @@ def test_every_page_a_role_can_reach_works_on_a_phone(demo, username):
         assert any(p == path or p.startswith(path + "?") for p in patterns), (path, patterns)
 
 
-def test_the_pages_before_login_work_on_a_phone(demo):
+def test_the_pages_before_login_work_on_a_phone(world):
     b = _a_lived_in_district()
     from booking.auth.services import reset_link_token
     token = reset_link_token(user("secretary"))
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         for path in ("/login", "/forgot", f"/reset/{token}", f"/c/{b.code}"):
             assert page.goto(url + path).status == 200, path
             assert page.evaluate("document.documentElement.scrollWidth") <= 400, path

@@ -7,7 +7,7 @@ from tests.browser import live_server, login, phone_browser, relogin
 from tests.factories import booking, completed, item
 
 
-def test_pages_run_under_their_policy(demo):
+def test_pages_run_under_their_policy(world):
     menu_item = item()
     today = clock.local_today()
     db.session.add(OpeningSlot(venue_id=menu_item.venue_id, weekday=today.weekday(), start_time=time(0, 0),
@@ -17,7 +17,7 @@ def test_pages_run_under_their_policy(demo):
     done = completed()
     db.session.commit()
     refused = []
-    with live_server(demo) as url, phone_browser(bypass_csp=False) as page:
+    with live_server(world) as url, phone_browser(bypass_csp=False) as page:
         page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         page.on("pageerror", lambda e: refused.append(str(e)))
         login(page, url, "secretary")

@@ -4,12 +4,12 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.factories import booking, item, slot_start
 
 
-def test_invite_accept_and_see_on_schedule(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_invite_accept_and_see_on_schedule(world):
+    world.config["WTF_CSRF_ENABLED"] = True
     b = booking(menu_item=item("专题党课：红色家书里的初心"), start=slot_start(5), headcount=20)
     booking_id, month = b.id, b.day.strftime("%Y-%m")
     db.session.commit()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "manager")
         page.goto(f"{url}/bookings/{booking_id}")
         assert page.get_by_role("heading", name="安排讲师").is_visible()

@@ -13,14 +13,14 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 MEMBERS = "姓名,身份,党员类别,手机号\n王芳,书记,正式党员,13800000000\n李明,委员,正式党员,\n张华,党员,正式党员,\n赵磊,党员,预备党员,\n"
 
 
-def test_members_roster_attendance_record_and_study_hours(demo, monkeypatch, tmp_path):
-    demo.config.update(WTF_CSRF_ENABLED=True, SESSION_MAX_HOURS=24 * 30)  # the clock moves two days on below
+def test_members_roster_attendance_record_and_study_hours(world, monkeypatch, tmp_path):
+    world.config.update(WTF_CSRF_ENABLED=True, SESSION_MAX_HOURS=24 * 30)  # the clock moves two days on below
     visit_day = clock.local_today() + timedelta(days=3)
     moment = [clock.at_local(visit_day - timedelta(days=2), time(10, 0))]
     monkeypatch.setattr(clock, "now", lambda: moment[0])  # the server runs in this process: its clock too
     upload = tmp_path / "党员名册.csv"
     upload.write_bytes(MEMBERS.encode("gb18030"))  # as Excel saves a CSV on a Chinese Windows
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "secretary")
         page.goto(url + "/bases")
         page.get_by_role("button", name="展开菜单").click()

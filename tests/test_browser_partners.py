@@ -9,8 +9,8 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.factories import booking, item, user
 
 
-def test_host_invites_partner_accepts_both_rosters_split_attendance_ledgers_and_statistics(demo, monkeypatch):
-    demo.config.update(WTF_CSRF_ENABLED=True, SESSION_MAX_HOURS=24 * 30)  # the clock moves to the visit below
+def test_host_invites_partner_accepts_both_rosters_split_attendance_ledgers_and_statistics(world, monkeypatch):
+    world.config.update(WTF_CSRF_ENABLED=True, SESSION_MAX_HOURS=24 * 30)  # the clock moves to the visit below
     visit_day = clock.local_today() + timedelta(days=3)
     moment = [clock.at_local(visit_day - timedelta(days=2), time(10, 0))]
     monkeypatch.setattr(clock, "now", lambda: moment[0])  # the server runs in this process: its clock too
@@ -21,7 +21,7 @@ def test_host_invites_partner_accepts_both_rosters_split_attendance_ledgers_and_
     host = booking(menu_item=item("专题党课：红色家书里的初心"), start=clock.at_local(visit_day, time(9)), headcount=20)
     partner_name = user("secretary2").branch.name
     host_name = user("secretary").branch.name
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         booking_url = f"{url}/bookings/{host.id}"
         # The host's secretary finds the partner branch by typing its name and invites 12 of its members.
         login(page, url, "secretary")

@@ -10,8 +10,8 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.factories import booking, item, slot_start
 
 
-def test_a_walk_in_from_todays_grid_checked_in_early_and_counted(demo, monkeypatch):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_a_walk_in_from_todays_grid_checked_in_early_and_counted(world, monkeypatch):
+    world.config["WTF_CSRF_ENABLED"] = True
     menu_item = item()
     today = clock.local_today()
     db.session.add(OpeningSlot(venue_id=menu_item.venue_id, weekday=today.weekday(), start_time=time(23, 0),
@@ -19,7 +19,7 @@ def test_a_walk_in_from_todays_grid_checked_in_early_and_counted(demo, monkeypat
     db.session.commit()
     morning = clock.at_local(today, time(8, 0))
     monkeypatch.setattr(clock, "now", lambda: morning)  # the server runs in this process: it is 08:00 there too
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "manager")
         page.goto(f"{url}/menu-items/{menu_item.id}?date={today.isoformat()}")
         page.get_by_role("link", name="预约此场").last.click()  # tonight's 23:00
@@ -46,11 +46,11 @@ def test_a_walk_in_from_todays_grid_checked_in_early_and_counted(demo, monkeypat
         assert page.get_by_text("实到 14 人").first.is_visible()
 
 
-def test_a_branch_changes_its_booking(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_a_branch_changes_its_booking(world):
+    world.config["WTF_CSRF_ENABLED"] = True
     b = booking(start=slot_start(6), headcount=20)
     db.session.commit()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "secretary")
         page.goto(f"{url}/bookings/{b.id}")
         page.get_by_role("link", name="修改人数、联系人或主题").click()
@@ -65,12 +65,12 @@ def test_a_branch_changes_its_booking(demo):
         assert page.get_by_text("修改").first.is_visible()  # in the history
 
 
-def test_a_closure_over_a_booking_cancels_it_with_its_reason(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_a_closure_over_a_booking_cancels_it_with_its_reason(world):
+    world.config["WTF_CSRF_ENABLED"] = True
     b = booking(start=slot_start(8))
     day = clock.local(b.starts_at).date().isoformat()
     db.session.commit()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "manager")
         page.goto(url + "/manage/bases/1#closures")
         page.get_by_label("开始日期").fill(day)

@@ -18,12 +18,12 @@ def _submit(page, button):
         page.get_by_role("button", name=button).click()
 
 
-def test_pages_after_a_post_work_on_a_phone(demo, tmp_path):
-    demo.config.update(WTF_CSRF_ENABLED=True, MAIL_HOST="127.0.0.1", MAIL_PORT=9)
+def test_pages_after_a_post_work_on_a_phone(world, tmp_path):
+    world.config.update(WTF_CSRF_ENABLED=True, MAIL_HOST="127.0.0.1", MAIL_PORT=9)
     members, branches = tmp_path / "members.csv", tmp_path / "branches.csv"
     members.write_text(BAD_MEMBERS, encoding="utf-8-sig")
     branches.write_text(BAD_BRANCHES, encoding="utf-8-sig")
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         page.goto(url + "/forgot")
         page.get_by_label("用户名或邮箱").fill("secretary")
         _submit(page, "发送重置链接")

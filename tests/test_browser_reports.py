@@ -9,9 +9,9 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.test_reports import _district
 
 
-def test_the_report_page_the_document_and_the_big_screen(demo):
+def test_the_report_page_the_document_and_the_big_screen(world):
     start, end = _district()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "admin")
         page.goto(url + "/")
         page.get_by_role("button", name="展开菜单").click()
@@ -42,7 +42,7 @@ def test_the_report_page_the_document_and_the_big_screen(demo):
     # The screen: a separate browser as on the office's display, nobody logged in.
     from playwright.sync_api import sync_playwright
     from tests.browser import CHROMIUM
-    with live_server(demo) as url, sync_playwright() as p:
+    with live_server(world) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
         context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", bypass_csp=True)

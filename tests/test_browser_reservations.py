@@ -10,9 +10,9 @@ def _open_first_free_day(page, url):
     page.wait_for_load_state()
 
 
-def test_secretary_books_manager_approves_secretary_sees_qr(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
-    with live_server(demo) as url, phone_browser() as page:
+def test_secretary_books_manager_approves_secretary_sees_qr(world):
+    world.config["WTF_CSRF_ENABLED"] = True
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "secretary")
         _open_first_free_day(page, url)
         page.get_by_role("link", name="预约此场").first.click()
@@ -51,9 +51,9 @@ def test_secretary_books_manager_approves_secretary_sees_qr(demo):
         assert_accessible(page)
 
 
-def test_manager_records_offline_booking(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
-    with live_server(demo) as url, phone_browser() as page:
+def test_manager_records_offline_booking(world):
+    world.config["WTF_CSRF_ENABLED"] = True
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "manager")
         _open_first_free_day(page, url)
         page.get_by_role("link", name="预约此场").first.click()

@@ -7,12 +7,12 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.factories import item, user
 
 
-def test_a_monthly_theme_day_for_six_months(demo, monkeypatch):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_a_monthly_theme_day_for_six_months(world, monkeypatch):
+    world.config["WTF_CSRF_ENABLED"] = True
     monkeypatch.setattr(clock, "now", lambda: clock.at_local(date(2026, 12, 1), time(10)))
     holidays.put(user("admin"), date(2027, 1, 1), "元旦", "holiday")  # the admin has entered 2027's first day
     menu_item = item()
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "secretary")
         page.goto(f"{url}/menu-items/{menu_item.id}")
         page.get_by_role("link", name="设置每月固定预约").click()

@@ -8,8 +8,8 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.factories import booking, item
 
 
-def test_check_in_record_count_and_see_it_in_statistics(demo):
-    demo.config["WTF_CSRF_ENABLED"] = True
+def test_check_in_record_count_and_see_it_in_statistics(world):
+    world.config["WTF_CSRF_ENABLED"] = True
     menu_item = item()
     today = clock.local_today()
     # An early slot today, so the visit has started whenever the test runs.
@@ -19,7 +19,7 @@ def test_check_in_record_count_and_see_it_in_statistics(demo):
     b = booking(start=clock.at_local(today, time(0, 0)), headcount=30)
     code = b.code
     db.session.commit()  # end the test's own transaction: on SQLite it would hold the write lock
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "admin")
         page.goto(f"{url}/stats/")
         assert page.locator("#total-batches").inner_text() == "0"
@@ -54,9 +54,9 @@ def test_check_in_record_count_and_see_it_in_statistics(demo):
 
 
 
-def test_the_qr_reader_is_fetched_when_the_manager_taps_scan(demo):
+def test_the_qr_reader_is_fetched_when_the_manager_taps_scan(world):
     """The today page loads without jsQR; tapping 扫码 fetches it (then asks for the camera)."""
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "manager")
         page.goto(f"{url}/manage/today")
         assert page.evaluate("typeof window.jsQR") == "undefined"

@@ -7,7 +7,7 @@ from tests.browser import assert_accessible, live_server, login, phone_browser, 
 from tests.factories import booking, item, slot_start, user
 
 
-def test_a_full_slot_a_waitlist_a_cancellation_and_the_promoted_booking(demo):
+def test_a_full_slot_a_waitlist_a_cancellation_and_the_promoted_booking(world):
     start = slot_start(5)
     day = clock.local(start).date()
     first = booking("secretary", start=start, headcount=60)
@@ -15,7 +15,7 @@ def test_a_full_slot_a_waitlist_a_cancellation_and_the_promoted_booking(demo):
     from tests.test_waitlist import _secretaries
     other = _secretaries(1, prefix="b")[0]
     booking(other.username, start=start, headcount=20)  # 80 of 80: full
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         login(page, url, "secretary2")
         page.goto(f"{url}/menu-items/{item().id}?date={day.isoformat()}")
         page.get_by_role("link", name=f"已约满，候补 {clock.local(start):%H:%M} 场").click()

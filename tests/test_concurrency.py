@@ -12,7 +12,7 @@ from tests.server import assert_integrity, call, gunicorn, simultaneously
 PASSWORD = "demo-pass-2026"
 
 
-def test_last_places_are_never_overbooked(demo):
+def test_last_places_are_never_overbooked(world):
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == "重温入党誓词"))  # slot capacity 80
     org = Organization(name="并发测试党委", sector="other")
     db.session.add(org)
@@ -24,7 +24,7 @@ def test_last_places_are_never_overbooked(demo):
     services.create_booking(db.session.scalar(select(User).where(User.username == "secretary")),
                             menu_item_id=item.id, start=start, headcount=50, contact_name="王芳",
                             contact_phone="13800000000")
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     branch_ids = [b.id for b in branches]
     item_id = item.id
     db.session.remove()
@@ -52,10 +52,10 @@ def test_last_places_are_never_overbooked(demo):
     assert_integrity()
 
 
-def test_same_branch_racing_itself_gets_one_booking(demo):
+def test_same_branch_racing_itself_gets_one_booking(world):
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == "重温入党誓词"))
     start = clock.at_local(clock.local_today() + timedelta(days=6), time(14))
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     item_id = item.id
     db.session.remove()
     db.engine.dispose()
@@ -72,7 +72,7 @@ def test_same_branch_racing_itself_gets_one_booking(demo):
     assert_integrity()
 
 
-def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(demo):
+def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(world):
     from models import Lecturer
     from booking.reservations.services import create_booking
     lecture1 = db.session.scalar(select(MenuItem).where(MenuItem.title == "专题党课：红色家书里的初心"))   # base 1
@@ -93,7 +93,7 @@ def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(demo):
                            contact_phone="13800000000", branch_id=branch.id)
         jobs.append((b.id, who.username))
     lecturer_id = db.session.scalar(select(Lecturer.id).where(Lecturer.name == "陈静"))
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
 
@@ -127,7 +127,7 @@ def _page_session(url: str, username: str):
     return opener
 
 
-def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
+def test_the_photo_limit_holds_when_uploads_arrive_at_once(world, tmp_path):
     """Four uploads of three photos each at the same moment: exactly nine photos are kept, never twelve."""
     import re
     import threading
@@ -139,7 +139,7 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
     from tests.factories import completed, image_bytes
     b = completed()
     booking_id = b.id
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     folder = tmp_path / "uploads"
@@ -184,7 +184,7 @@ def test_the_photo_limit_holds_when_uploads_arrive_at_once(demo, tmp_path):
     assert_integrity()
 
 
-def test_the_same_roster_saved_twice_at_once_is_saved_once(demo):
+def test_the_same_roster_saved_twice_at_once_is_saved_once(world):
     """Reproduced by the PostgreSQL benchmark: two identical roster saves at the same moment both found the roster
     empty and both inserted it, and the second answered 500 (unique violation). Eight at once: all 200."""
     from booking.members import services as members
@@ -192,7 +192,7 @@ def test_the_same_roster_saved_twice_at_once_is_saved_once(demo):
     people = [members.add_member(user("secretary"), user("secretary").branch, name=f"并发党员{i}") for i in range(12)]
     b = booking(start=slot_start(6), headcount=20)
     booking_id, ids = b.id, [p.id for p in people]
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     with gunicorn(uri, workers=4) as url:

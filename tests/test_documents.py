@@ -77,7 +77,7 @@ def _text(reader: PdfReader, page: int | None = None) -> str:
     return "".join("".join(p.extract_text().replace("\x00", "").split()) for p in pages)
 
 
-def test_the_record_in_word_is_a4_in_the_official_layout_signed_by_its_writer(demo, api):
+def test_the_record_in_word_is_a4_in_the_official_layout_signed_by_its_writer(world, api):
     b = _lecture(api)
     r = api.get(f"/api/v1/bookings/{b.id}/record?format=docx", as_="secretary")
     assert r.status_code == 200
@@ -91,7 +91,7 @@ def test_the_record_in_word_is_a4_in_the_official_layout_signed_by_its_writer(de
     assert len(doc.inline_shapes) == 2 and "图1" in text and "图2" in text
 
 
-def test_the_record_in_pdf_is_a4_with_the_fonts_embedded_and_page_numbers(demo, api):
+def test_the_record_in_pdf_is_a4_with_the_fonts_embedded_and_page_numbers(world, api):
     b = _lecture(api)
     r = api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary")
     assert r.status_code == 200
@@ -104,7 +104,7 @@ def test_the_record_in_pdf_is_a4_with_the_fonts_embedded_and_page_numbers(demo, 
     assert "图1" in text and "图2" in text
 
 
-def test_the_ledger_has_a_cover_contents_and_the_year_against_the_three_meetings_and_one_lesson(demo, api):
+def test_the_ledger_has_a_cover_contents_and_the_year_against_the_three_meetings_and_one_lesson(world, api):
     b = _lecture(api)
     branch = user("secretary").branch_id
     path = f"/api/v1/branches/{branch}/records?year={b.day.year}&format="
@@ -125,7 +125,7 @@ def test_the_ledger_has_a_cover_contents_and_the_year_against_the_three_meetings
     assert doc.sections[0].different_first_page_header_footer  # no number on the cover
 
 
-def test_spreadsheets_print_on_a4_fitted_to_the_width_with_the_header_on_every_page(demo, api, client):
+def test_spreadsheets_print_on_a4_fitted_to_the_width_with_the_header_on_every_page(world, api, client):
     b = _lecture(api)
     branch = user("secretary").branch_id
     ledger = load_workbook(io.BytesIO(api.get(f"/api/v1/branches/{branch}/records?year={b.day.year}&format=xlsx",
@@ -142,23 +142,23 @@ def test_spreadsheets_print_on_a4_fitted_to_the_width_with_the_header_on_every_p
     assert ledger.column_dimensions["F"].width >= 10
 
 
-def test_the_district_summary_in_word_has_the_same_layout(demo, api):
+def test_the_district_summary_in_word_has_the_same_layout(world, api):
     r = api.get("/api/v1/reports/summary?format=docx&from=2026-01-01&to=2026-12-31", as_="admin")
     assert r.status_code == 200
     doc = _assert_docx_layout(r.data)
     assert doc.paragraphs[0].style.name == "Title" and "开放式组织生活基地工作情况" in doc.paragraphs[0].text
 
 
-def test_a_font_that_cannot_be_loaded_is_a_clear_page_never_a_500(demo, api, client):
+def test_a_font_that_cannot_be_loaded_is_a_clear_page_never_a_500(world, api, client):
     """Reproduced: on a machine without Debian's CJK font every PDF answered 500 (RuntimeError: CJK font not found).
     The fonts now travel with the app; a CJK_FONT set to a file that is not there says so in words."""
     b = _lecture(api)
-    demo.config["CJK_FONT"] = "/nonexistent/font.ttc"
+    world.config["CJK_FONT"] = "/nonexistent/font.ttc"
     r = api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary")
     assert r.status_code == 503 and r.get_json()["error"]["code"] == "font_unavailable"
     from tests.conftest import login
     login(client, "secretary")
     page = client.get(f"/bookings/{b.id}/record.pdf")
     assert page.status_code == 503 and "中文字体无法加载" in page.get_data(as_text=True)
-    demo.config["CJK_FONT"] = ""
+    world.config["CJK_FONT"] = ""
     assert api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary").status_code == 200

@@ -57,7 +57,7 @@ def _offline(menu_item, branch, start, approve=True):
     return b
 
 
-def test_expire_pending(demo):
+def test_expire_pending(world):
     b = booking(start=slot_start(-1), approve=False)
     future = booking(secretary="secretary2", start=slot_start(2), approve=False)
     assert jobs.expire_pending() == "expired 1"
@@ -70,7 +70,7 @@ def test_expire_pending(demo):
     assert kinds.count("booking_expired") == 1
 
 
-def test_mark_no_shows_after_the_day(demo):
+def test_mark_no_shows_after_the_day(world):
     yesterday = booking(start=slot_start(-1))
     today = booking(secretary="secretary2", start=slot_start(0, 9))
     assert jobs.mark_no_shows() == "no_show 1"
@@ -80,7 +80,7 @@ def test_mark_no_shows_after_the_day(demo):
     assert jobs.mark_no_shows() == "no_show 0"
 
 
-def test_reminders_once_to_secretary_and_accepted_lecturer(demo):
+def test_reminders_once_to_secretary_and_accepted_lecturer(world):
     from booking.lecturers import services as lecturers
     menu_item, branches = _hourly_base(branches=2)
     soon = _offline(menu_item, branches[0], _hour(5))
@@ -100,7 +100,7 @@ def test_reminders_once_to_secretary_and_accepted_lecturer(demo):
     assert jobs.send_reminders(now=later.starts_at - timedelta(hours=23)) == "reminded 1"
 
 
-def test_reminder_email_goes_out_once(demo):
+def test_reminder_email_goes_out_once(world):
     from aiosmtpd.controller import Controller
     from tests.server import free_port
     received = []
@@ -114,7 +114,7 @@ def test_reminder_email_goes_out_once(demo):
     controller = Controller(Collect(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port)
+        world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port)
         b = booking(start=slot_start(1, 9))
         jobs.send_mail()  # the booking's own emails, from the outbox
         before = len(received)
@@ -127,7 +127,7 @@ def test_reminder_email_goes_out_once(demo):
     assert received[before:] == [["secretary@example.org"]]
 
 
-def test_manager_digest_once_a_day(demo):
+def test_manager_digest_once_a_day(world):
     booking(start=slot_start(1, 9))
     pending = booking(secretary="secretary2", start=slot_start(2, 9), approve=False)
     morning = clock.at_local(pending.day - timedelta(days=1), time(7, 30))
@@ -140,7 +140,7 @@ def test_manager_digest_once_a_day(demo):
     assert jobs.manager_digest(now=morning + timedelta(days=1)) == "digests 2"
 
 
-def test_repeated_no_shows_block_online_booking(demo, api):
+def test_repeated_no_shows_block_online_booking(world, api):
     for days in (-40, -20, -5):
         b = booking(start=slot_start(days))
         jobs.mark_no_shows(now=b.starts_at + timedelta(days=1))
@@ -162,14 +162,14 @@ def test_repeated_no_shows_block_online_booking(demo, api):
     assert lifecycle.no_show_block(user("secretary").branch_id, until) == until
 
 
-def test_two_no_shows_do_not_block(demo):
+def test_two_no_shows_do_not_block(world):
     for days in (-20, -5):
         b = booking(start=slot_start(days))
         jobs.mark_no_shows(now=b.starts_at + timedelta(days=1))
     assert lifecycle.no_show_block(user("secretary").branch_id, clock.local_today()) is None
 
 
-def test_failing_job_is_recorded_and_does_not_raise(demo, monkeypatch):
+def test_failing_job_is_recorded_and_does_not_raise(world, monkeypatch):
     def boom(now=None):
         raise RuntimeError("database went away")
     monkeypatch.setitem(jobs.JOBS, "send-reminders", jobs.Job("send-reminders", boom, {"trigger": "interval", "minutes": 10}, ""))
@@ -179,8 +179,8 @@ def test_failing_job_is_recorded_and_does_not_raise(demo, monkeypatch):
     assert run.ok is False
 
 
-def test_jobs_cli(demo):
-    runner = demo.test_cli_runner()
+def test_jobs_cli(world):
+    runner = world.test_cli_runner()
     for _ in range(2):
         r = runner.invoke(args=["jobs", "run", "expire-pending"])
         assert r.exit_code == 0 and "expire-pending: ok" in r.output
@@ -202,7 +202,7 @@ def _run_two_processes(uri: str, job: str):
 
 
 @pytest.mark.parametrize("job", ["send-reminders", "expire-pending"])
-def test_two_processes_at_once_do_the_work_once(demo, job):
+def test_two_processes_at_once_do_the_work_once(world, job):
     menu_item, branches = _hourly_base(branches=30)
     made = []
     for i, branch in enumerate(branches):
@@ -215,7 +215,7 @@ def test_two_processes_at_once_do_the_work_once(demo, job):
         db.session.add(sec)
     db.session.commit()
     ids = [b.id for b in made]
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
 
@@ -238,12 +238,12 @@ def test_two_processes_at_once_do_the_work_once(demo, job):
     assert_integrity()
 
 
-def test_scheduler_process_runs_the_jobs(demo):
+def test_scheduler_process_runs_the_jobs(world):
     """`flask scheduler` as its own process: a booking that fell due is expired without anyone asking."""
     import time as _time
     b = booking(start=slot_start(-1), approve=False)
     booking_id = b.id
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": "jobs-test"}
@@ -270,7 +270,7 @@ def test_scheduler_process_runs_the_jobs(demo):
     assert {"expire-pending", "mark-no-shows", "send-reminders"} <= runs
 
 
-def test_a_backlog_larger_than_a_batch_is_cleared_in_one_run(demo, monkeypatch):
+def test_a_backlog_larger_than_a_batch_is_cleared_in_one_run(world, monkeypatch):
     # Reproduced: 1,200 due reminders took three runs (30 minutes); expiring bookings kept their places meanwhile.
     monkeypatch.setattr(jobs, "BATCH", 5)
     menu_item, branches = _hourly_base(branches=12)
@@ -284,7 +284,7 @@ def test_a_backlog_larger_than_a_batch_is_cleared_in_one_run(demo, monkeypatch):
     assert {db.session.get(Booking, b.id).status for b in late} == {"expired"}
 
 
-def test_a_hung_mail_server_never_holds_the_jobs_and_undelivered_mail_is_shown(demo, client):
+def test_a_hung_mail_server_never_holds_the_jobs_and_undelivered_mail_is_shown(world, client):
     """Reproduced: a server that accepts the connection and never answers held send-mail 51 s for 5 emails (a
     large outbox for over an hour, every other job waiting). Now a run stops after three failures in a row, each
     within the timeout; the mail waits for later, and the admin sees it, tries again or gives it up."""
@@ -300,7 +300,7 @@ def test_a_hung_mail_server_never_holds_the_jobs_and_undelivered_mail_is_shown(d
     listener.listen(16)
     held = []
     threading.Thread(target=lambda: [held.append(listener.accept()) for _ in range(16)], daemon=True).start()
-    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+    world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
     secretary = _db.session.scalar(select(User).where(User.username == "secretary"))
     for n in range(5):
         notify([secretary], "reminder", None, f"提醒 {n}", "正文")

@@ -21,7 +21,7 @@ def _lecture_booking(days=4, hour=9, secretary="secretary"):
     return booking(secretary, item(LECTURE), slot_start(days, hour), headcount=20)
 
 
-def test_list_lecturers_filters(demo, api):
+def test_list_lecturers_filters(world, api):
     body = api.get("/api/v1/lecturers", as_="manager").get_json()
     assert body["total"] == 8 and set(body["items"][0]) == {"id", "name", "category", "topics", "bio"}
     assert {x["category"] for x in api.get("/api/v1/lecturers?category=model", as_="manager").get_json()["items"]} == {"model"}
@@ -29,7 +29,7 @@ def test_list_lecturers_filters(demo, api):
     assert names == {"王磊", "赵敏"}
 
 
-def test_suggestions_rank_by_topic_and_leave_out_the_busy(demo, api):
+def test_suggestions_rank_by_topic_and_leave_out_the_busy(world, api):
     b = _lecture_booking()
     body = api.get(f"/api/v1/bookings/{b.id}/lecturer-suggestions", as_="manager").get_json()
     names = [s["lecturer"]["name"] for s in body["items"]]
@@ -44,7 +44,7 @@ def test_suggestions_rank_by_topic_and_leave_out_the_busy(demo, api):
     assert "张建国" not in names and "李秀英" not in names and names[0] == "陈静"
 
 
-def test_suggestions_share_the_load_and_respect_monthly_limits(demo):
+def test_suggestions_share_the_load_and_respect_monthly_limits(world):
     chen, li = _lecturer("陈静"), _lecturer("李秀英")
     # Same day, so the same month: 14:00 does not overlap 09:00.
     afternoon = _lecture_booking(days=4, hour=14)
@@ -64,7 +64,7 @@ def test_suggestions_share_the_load_and_respect_monthly_limits(demo):
         services.invite(user("manager"), morning, chen.id)
 
 
-def test_only_the_bases_manager_suggests_and_invites(demo, api):
+def test_only_the_bases_manager_suggests_and_invites(world, api):
     b = _lecture_booking()
     assert api.get(f"/api/v1/bookings/{b.id}/lecturer-suggestions", as_="secretary").status_code == 403
     assert api.get(f"/api/v1/bookings/{b.id}/lecturer-suggestions", as_="manager2").status_code == 404
@@ -73,7 +73,7 @@ def test_only_the_bases_manager_suggests_and_invites(demo, api):
     assert api.put(f"/api/v1/bookings/{b.id}/lecturer", as_="manager2", json={"lecturer_id": lid}).status_code == 404
 
 
-def test_invite_accept_decline_and_reassign(demo, api):
+def test_invite_accept_decline_and_reassign(world, api):
     b = _lecture_booking()
     zhang = user("lecturer").lecturer
     r = api.put(f"/api/v1/bookings/{b.id}/lecturer", as_="manager", json={"lecturer_id": zhang.id})
@@ -99,7 +99,7 @@ def test_invite_accept_decline_and_reassign(demo, api):
     assert api.get(f"/api/v1/bookings/{b.id}", as_="lecturer").status_code == 404
 
 
-def test_lecturer_conflict_on_overlap_and_blocked_time(demo, api):
+def test_lecturer_conflict_on_overlap_and_blocked_time(world, api):
     a = _lecture_booking()
     b = _lecture_booking(secretary="secretary2")  # same slot
     zhang = user("lecturer").lecturer
@@ -124,7 +124,7 @@ def test_lecturer_conflict_on_overlap_and_blocked_time(demo, api):
                     json={"start": clock.iso(a.starts_at), "end": clock.iso(a.ends_at)}).status_code == 403
 
 
-def test_cancelled_booking_frees_the_lecturer(demo):
+def test_cancelled_booking_frees_the_lecturer(world):
     from booking.reservations.services import cancel_booking
     a = _lecture_booking()
     zhang = user("lecturer").lecturer
@@ -135,7 +135,7 @@ def test_cancelled_booking_frees_the_lecturer(demo):
     assert b.lecturer_status == "invited"
 
 
-def test_schedule_api(demo, api):
+def test_schedule_api(world, api):
     a = _lecture_booking(days=8)
     b = _lecture_booking(days=4, hour=14)
     for x in (a, b):
@@ -149,7 +149,7 @@ def test_schedule_api(demo, api):
     assert api.get("/api/v1/me/schedule", as_="manager").status_code == 403
 
 
-def test_calendar_feed_parses_with_local_times(demo, client, api):
+def test_calendar_feed_parses_with_local_times(world, client, api):
     a = _lecture_booking(days=4)
     services.invite(user("manager"), a, user("lecturer").lecturer_id)
     services.accept(user("lecturer"), a)
@@ -170,7 +170,7 @@ def test_calendar_feed_parses_with_local_times(demo, client, api):
     assert client.get("/calendar/not-a-real-token-at-all.ics").status_code == 404
 
 
-def test_lecture_record_counts_completed_sessions(demo, client):
+def test_lecture_record_counts_completed_sessions(world, client):
     from tests.conftest import login
     zhang = user("lecturer").lecturer
     made = []
@@ -194,7 +194,7 @@ def test_lecture_record_counts_completed_sessions(demo, client):
     assert client.get(f"/lecturers/{user('lecturer2').lecturer_id}/record").status_code == 403
 
 
-def test_schedule_page_answers_and_blocks(demo, client):
+def test_schedule_page_answers_and_blocks(world, client):
     from tests.conftest import login
     a = _lecture_booking(days=4)
     services.invite(user("manager"), a, user("lecturer").lecturer_id)
@@ -212,7 +212,7 @@ def test_schedule_page_answers_and_blocks(demo, client):
     assert LECTURE in client.get(f"/schedule?month={month}").get_data(as_text=True)
 
 
-def test_manager_invites_from_the_booking_page(demo, client):
+def test_manager_invites_from_the_booking_page(world, client):
     from tests.conftest import login
     a = _lecture_booking(days=4)
     login(client, "manager")
@@ -223,7 +223,7 @@ def test_manager_invites_from_the_booking_page(demo, client):
 
 
 @pytest.mark.parametrize("status", ["rejected", "cancelled"])
-def test_cannot_invite_to_a_booking_that_is_over(demo, status):
+def test_cannot_invite_to_a_booking_that_is_over(world, status):
     from booking.errors import InvalidState
     from booking.reservations.services import cancel_booking, reject_booking
     a = booking(menu_item=item(LECTURE), start=slot_start(4), approve=False)
@@ -232,7 +232,7 @@ def test_cannot_invite_to_a_booking_that_is_over(demo, status):
         services.invite(user("manager"), a, _lecturer("陈静").id)
 
 
-def test_a_lecturer_who_declined_is_not_suggested_again_for_that_booking(demo, api):
+def test_a_lecturer_who_declined_is_not_suggested_again_for_that_booking(world, api):
     # Reported (pilot): a lecturer who declined this booking was still suggested first.
     b = _lecture_booking()
     zhang = user("lecturer").lecturer
@@ -251,7 +251,7 @@ def test_a_lecturer_who_declined_is_not_suggested_again_for_that_booking(demo, a
     assert zhang.id in [s.lecturer.id for s in services.suggestions(user("manager"), _lecture_booking(days=7))]
 
 
-def test_suggestions_say_whether_the_lecturer_can_answer_in_the_system(demo, api):
+def test_suggestions_say_whether_the_lecturer_can_answer_in_the_system(world, api):
     b = _lecture_booking()
     items = api.get(f"/api/v1/bookings/{b.id}/lecturer-suggestions", as_="manager").get_json()["items"]
     channel = {s["lecturer"]["name"]: s["reasons"][-1] for s in items}
@@ -260,7 +260,7 @@ def test_suggestions_say_whether_the_lecturer_can_answer_in_the_system(demo, api
     assert without and all(_lecturer(n).user is None for n in without)
 
 
-def test_a_manager_records_a_phone_answer_for_a_lecturer_without_an_account(demo, client):
+def test_a_manager_records_a_phone_answer_for_a_lecturer_without_an_account(world, client):
     from models import BookingEvent
     from tests.conftest import login
     b = _lecture_booking()
@@ -289,7 +289,7 @@ def test_a_manager_records_a_phone_answer_for_a_lecturer_without_an_account(demo
     assert chen.id not in [s.lecturer.id for s in services.suggestions(user("manager"), db.session.get(Booking, b.id))]
 
 
-def test_inviting_another_lecturer_replaces_the_invitation_explicitly(demo, client):
+def test_inviting_another_lecturer_replaces_the_invitation_explicitly(world, client):
     from tests.conftest import login
     b = _lecture_booking()
     zhang = user("lecturer")
@@ -307,7 +307,7 @@ def test_inviting_another_lecturer_replaces_the_invitation_explicitly(demo, clie
     assert zhang.lecturer_id not in services.busy_lecturer_ids(b.starts_at, b.ends_at)
 
 
-def test_an_accepted_lecturer_withdraws_with_a_reason(demo, client):
+def test_an_accepted_lecturer_withdraws_with_a_reason(world, client):
     from booking.errors import ValidationFailed
     from tests.conftest import login
     b = _lecture_booking()
@@ -330,7 +330,7 @@ def test_an_accepted_lecturer_withdraws_with_a_reason(demo, client):
     assert zhang.lecturer_id not in [s.lecturer.id for s in services.suggestions(user("manager"), db.session.get(Booking, b.id))]
 
 
-def test_the_schedule_shows_blocked_time_links_and_a_copy_button(demo, client):
+def test_the_schedule_shows_blocked_time_links_and_a_copy_button(world, client):
     from tests.conftest import login
     a = _lecture_booking(days=4)
     services.invite(user("manager"), a, user("lecturer").lecturer_id)
@@ -343,7 +343,7 @@ def test_the_schedule_shows_blocked_time_links_and_a_copy_button(demo, client):
     assert 'data-copy="feed-url"' in html and "复制地址" in html
 
 
-def test_the_calendar_feed_carries_its_time_zone(demo, client, api):
+def test_the_calendar_feed_carries_its_time_zone(world, client, api):
     a = _lecture_booking(days=4)
     services.invite(user("manager"), a, user("lecturer").lecturer_id)
     url = api.get("/api/v1/me", as_="lecturer").get_json()["calendar_url"]
@@ -354,7 +354,7 @@ def test_the_calendar_feed_carries_its_time_zone(demo, client, api):
     assert event["DTSTART"].params["TZID"] == "Asia/Shanghai"
 
 
-def test_the_lecture_record_lists_its_sessions_on_screen_and_in_the_export(demo, client):
+def test_the_lecture_record_lists_its_sessions_on_screen_and_in_the_export(world, client):
     from tests.conftest import login
     zhang = user("lecturer").lecturer
     b = completed("secretary", item(LECTURE), slot_start(-20), 20, 18)

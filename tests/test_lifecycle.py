@@ -136,14 +136,14 @@ def _offered(html: str) -> set[str]:
     return set(re.findall(r'data-action="([a-z_]+)"', html))
 
 
-def test_every_action_role_status_and_moment_agree(demo, api, monkeypatch):
-    demo.config["SESSION_MAX_HOURS"] = 24 * 365  # the clock is moved weeks ahead below; the logins must last
+def test_every_action_role_status_and_moment_agree(world, api, monkeypatch):
+    world.config["SESSION_MAX_HOURS"] = 24 * 365  # the clock is moved weeks ahead below; the logins must last
     actors = {name: user(name) for name in ROLES}
     lecturer_id = actors["lecturer"].lecturer_id
     other_lecturer = actors["lecturer2"].lecturer_id
     pages = {}
     for name in ROLES:
-        client = demo.test_client()
+        client = world.test_client()
         assert login(client, name).status_code == 302
         pages[name] = client
     tokens = {name: api.token(name) for name in ROLES}
@@ -278,9 +278,9 @@ def _last(kind: str) -> Notification | None:
     return db.session.scalar(select(Notification).where(Notification.kind == kind).order_by(Notification.id.desc()))
 
 
-def test_a_no_show_marked_by_hand_blocks_and_tells_the_branch_like_the_job(demo):
+def test_a_no_show_marked_by_hand_blocks_and_tells_the_branch_like_the_job(world):
     from booking.jobs.services import mark_no_shows
-    limit = demo.config["NO_SHOW_LIMIT"]
+    limit = world.config["NO_SHOW_LIMIT"]
 
     def misses(by_hand: bool, secretary: str):
         for days in range(limit):
@@ -303,7 +303,7 @@ def test_a_no_show_marked_by_hand_blocks_and_tells_the_branch_like_the_job(demo)
     assert lifecycle.no_show_block(by_hand, today) is not None and lifecycle.no_show_block(by_job, today) is not None
 
 
-def test_the_calendar_and_creation_share_the_booking_window(demo):
+def test_the_calendar_and_creation_share_the_booking_window(world):
     """What the day's slots show as bookable is exactly what online creation accepts."""
     from booking.catalog import services as catalog
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == ITEM))
@@ -321,7 +321,7 @@ def test_the_calendar_and_creation_share_the_booking_window(demo):
             assert accepted == slot.bookable, (days, slot)
 
 
-def test_changing_a_booking_takes_and_gives_back_places(demo, api):
+def test_changing_a_booking_takes_and_gives_back_places(world, api):
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == ITEM))
     b = make_booking("secretary", menu_item=item, start=slot_start(4), headcount=item.min_group)
 
@@ -356,7 +356,7 @@ def test_changing_a_booking_takes_and_gives_back_places(demo, api):
     assert api.patch(f"/api/v1/bookings/{b.id}", as_="manager2", json={"topic": "x"}).status_code == 404
 
 
-def test_a_cancellation_after_a_change_frees_the_changed_headcount(demo):
+def test_a_cancellation_after_a_change_frees_the_changed_headcount(world):
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == ITEM))
     b = make_booking("secretary", menu_item=item, start=slot_start(5), headcount=item.min_group)
     reservations.change_booking(user("secretary"), b, headcount=item.min_group + 3)
@@ -366,7 +366,7 @@ def test_a_cancellation_after_a_change_frees_the_changed_headcount(demo):
                                                               SlotOccupancy.starts_at == b.starts_at)) == 0
 
 
-def test_the_change_page(demo, client):
+def test_the_change_page(world, client):
     b = make_booking("secretary", start=slot_start(4), headcount=20)
     login(client, "secretary")
     page = client.get(f"/bookings/{b.id}/edit")
@@ -387,7 +387,7 @@ def test_the_change_page(demo, client):
     assert client.get(f"/bookings/{b.id}/edit").status_code == 404
 
 
-def test_a_refused_action_on_a_page_flashes_and_goes_back(demo, client):
+def test_a_refused_action_on_a_page_flashes_and_goes_back(world, client):
     b = make_booking("secretary", start=slot_start(4))
     login(client, "manager")
     r = client.post(f"/bookings/{b.id}/approve", data={})
@@ -415,7 +415,7 @@ def test_no_html_view_catches_a_domain_error():
     assert offenders == []
 
 
-def test_lecturer_invite_then_other_lecturer(demo):
+def test_lecturer_invite_then_other_lecturer(world):
     """The suggestions and the invite share the invite guard: suggestions refuse once the visit has begun."""
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == ITEM))
     b = make_booking("secretary", menu_item=item, start=slot_start(4))
@@ -424,7 +424,7 @@ def test_lecturer_invite_then_other_lecturer(demo):
         lecturers.suggestions(user("manager"), b, now=b.starts_at + timedelta(minutes=1))
 
 
-def test_an_early_check_in_leads_to_attendance_and_never_to_a_no_show(demo, client):
+def test_an_early_check_in_leads_to_attendance_and_never_to_a_no_show(world, client):
     # Reported (pilot): checking in before the start offered no attendance form and still offered 未到场 later.
     b = make_booking("secretary", start=slot_start(0, 14))
     before = b.starts_at - timedelta(hours=1)
@@ -436,7 +436,7 @@ def test_an_early_check_in_leads_to_attendance_and_never_to_a_no_show(demo, clie
     assert b.status == lifecycle.COMPLETED and b.visitor_count == 18
 
 
-def test_a_mistaken_no_show_is_corrected_on_the_day(demo):
+def test_a_mistaken_no_show_is_corrected_on_the_day(world):
     # Reported (pilot): a mistaken 未到场 could not be undone and counted towards the branch's block.
     start = slot_start(0, 9)
     b = make_booking("secretary", start=start)
@@ -453,7 +453,7 @@ def test_a_mistaken_no_show_is_corrected_on_the_day(demo):
     assert isinstance(refusal, errors.InvalidState) and "当天" in refusal.message
 
 
-def test_each_role_lands_on_its_work(demo, client):
+def test_each_role_lands_on_its_work(world, client):
     for name, target in (("manager", "/manage/today"), ("lecturer", "/schedule"), ("secretary", "/bases"),
                          ("admin", "/admin/")):
         client.post("/logout")
@@ -462,7 +462,7 @@ def test_each_role_lands_on_its_work(demo, client):
         assert r.status_code == 302 and r.headers["Location"].endswith(target), (name, r.headers["Location"])
 
 
-def test_the_new_account_form_asks_for_a_role(demo, client):
+def test_the_new_account_form_asks_for_a_role(world, client):
     login(client, "admin")
     html = client.get("/admin/users/new").get_data(as_text=True)
     assert re.search(r'<option[^>]*value=""[^>]*>请选择角色', html)

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 from models import Booking, SlotOccupancy, User, db
 
 
-def test_seed_load_twice_adds_twice_and_makes_secretaries(demo, api):
-    runner = demo.test_cli_runner()
+def test_seed_load_twice_adds_twice_and_makes_secretaries(world, api):
+    runner = world.test_cli_runner()
     before = db.session.scalar(select(func.count()).select_from(Booking))
     first = runner.invoke(args=["seed-load", "--bookings", "600", "--secretaries", "5"])
     assert first.exit_code == 0, first.output
@@ -28,7 +28,7 @@ def test_seed_load_twice_adds_twice_and_makes_secretaries(demo, api):
     assert r.status_code == 200 and r.get_json()["user"]["role"] == "secretary"
 
 
-def test_a_failing_seed_load_says_why_in_one_line(demo, monkeypatch):
+def test_a_failing_seed_load_says_why_in_one_line(world, monkeypatch):
     from sqlalchemy.exc import IntegrityError
     from booking import loadgen
 
@@ -36,6 +36,6 @@ def test_a_failing_seed_load_says_why_in_one_line(demo, monkeypatch):
         raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed: organizations.name"))
 
     monkeypatch.setattr(loadgen, "load", broken)
-    result = demo.test_cli_runner().invoke(args=["seed-load", "--bookings", "10"])
+    result = world.test_cli_runner().invoke(args=["seed-load", "--bookings", "10"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: 生成压测数据失败：UNIQUE constraint failed: organizations.name"

@@ -19,7 +19,7 @@ def _user(name) -> User:
 
 # -- permission rules (services) ------------------------------------------------------------------
 
-def test_manager_edits_only_own_base(demo):
+def test_manager_edits_only_own_base(world):
     manager, manager2, admin, secretary = (_user(n) for n in ("manager", "manager2", "admin", "secretary"))
     assert manage.base_for_edit(manager, 1).id == 1
     with pytest.raises(NotAllowed):
@@ -34,7 +34,7 @@ def test_manager_edits_only_own_base(demo):
         manage.venue_for_edit(manager, other_venue.id)
 
 
-def test_rules_validation(demo):
+def test_rules_validation(world):
     manager = _user("manager")
     base = db.session.get(Base, 1)
     with pytest.raises(ValidationFailed) as err:
@@ -44,7 +44,7 @@ def test_rules_validation(demo):
     assert "max_advance_days" in err.value.fields
 
 
-def test_slots_may_not_overlap(demo):
+def test_slots_may_not_overlap(world):
     manager = _user("manager")
     venue = db.session.scalar(select(Venue).where(Venue.base_id == 1))
     with pytest.raises(ValidationFailed) as err:
@@ -54,7 +54,7 @@ def test_slots_may_not_overlap(demo):
     assert [s.weekday for s in created] == [0, 2]
 
 
-def test_capacity_cannot_drop_below_held_places(demo):
+def test_capacity_cannot_drop_below_held_places(world):
     from models import SlotOccupancy
     manager = _user("manager")
     item = db.session.scalar(select(MenuItem).where(MenuItem.base_id == 1))
@@ -73,7 +73,7 @@ def test_capacity_cannot_drop_below_held_places(demo):
     assert occ.capacity == 40 and slot.capacity == 40
 
 
-def test_menu_item_group_limit_within_venue(demo):
+def test_menu_item_group_limit_within_venue(world):
     manager = _user("manager")
     base = db.session.get(Base, 1)
     venue = base.venues[0]
@@ -92,7 +92,7 @@ def test_menu_item_group_limit_within_venue(demo):
 
 # -- manager pages --------------------------------------------------------------------------------
 
-def test_manager_pages_and_forbidden_base(demo, client):
+def test_manager_pages_and_forbidden_base(world, client):
     login(client, "manager")
     assert client.get("/manage/").status_code == 200
     assert client.get("/manage/bases/1").status_code == 200
@@ -101,7 +101,7 @@ def test_manager_pages_and_forbidden_base(demo, client):
     assert client.post(f"/manage/venues/{venue2.id}", data={"name": "x", "kind": "museum", "capacity": 5}).status_code == 403
 
 
-def test_manager_adds_slot_closure_and_item_through_pages(demo, client):
+def test_manager_adds_slot_closure_and_item_through_pages(world, client):
     login(client, "manager")
     venue = db.session.scalar(select(Venue).where(Venue.base_id == 1))
     r = client.post(f"/manage/venues/{venue.id}/slots",
@@ -135,7 +135,7 @@ def test_manager_adds_slot_closure_and_item_through_pages(demo, client):
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) >= 3
 
 
-def test_secretary_cannot_open_management(demo, client):
+def test_secretary_cannot_open_management(world, client):
     login(client, "secretary")
     assert client.get("/manage/").status_code == 403
     assert client.get("/admin/").status_code == 403
@@ -143,7 +143,7 @@ def test_secretary_cannot_open_management(demo, client):
 
 # -- admin pages ----------------------------------------------------------------------------------
 
-def test_admin_creates_users_of_each_role(demo, client):
+def test_admin_creates_users_of_each_role(world, client):
     login(client, "admin")
     branch = db.session.scalar(select(Branch))
     r = client.post("/admin/users/new", data={"username": "sec3", "display_name": "赵书记", "role": "secretary",
@@ -163,7 +163,7 @@ def test_admin_creates_users_of_each_role(demo, client):
     assert "该用户名已被使用" in r.get_data(as_text=True)
 
 
-def test_admin_assigns_bases_resets_password_and_deactivates(demo, client):
+def test_admin_assigns_bases_resets_password_and_deactivates(world, client):
     login(client, "admin")
     manager2 = _user("manager2")
     r = client.post(f"/admin/users/{manager2.id}", data={"display_name": "吴芳", "email": "", "phone": "",
@@ -182,7 +182,7 @@ def _csv(text: str) -> io.BytesIO:
     return io.BytesIO(text.encode("utf-8-sig"))
 
 
-def test_import_branches_from_csv_is_idempotent(demo, client):
+def test_import_branches_from_csv_is_idempotent(world, client):
     login(client, "admin")
     body = ("党组织,所属领域,支部名称,联系人,联系电话\n"
             "区卫健委党委,机关,区卫健委机关党支部,孙敏,13900000001\n"
@@ -199,7 +199,7 @@ def test_import_branches_from_csv_is_idempotent(demo, client):
     assert db.session.scalar(select(func.count()).select_from(Branch)) == total
 
 
-def test_import_branches_reports_errors_and_imports_nothing(demo, client):
+def test_import_branches_reports_errors_and_imports_nothing(world, client):
     login(client, "admin")
     before = db.session.scalar(select(func.count()).select_from(Branch))
     body = "党组织,所属领域,支部名称\n新组织,火星,第一支部\n,机关,无名\n"
@@ -209,7 +209,7 @@ def test_import_branches_reports_errors_and_imports_nothing(demo, client):
     assert db.session.scalar(select(func.count()).select_from(Branch)) == before
 
 
-def test_import_branches_from_xlsx(demo, client):
+def test_import_branches_from_xlsx(world, client):
     login(client, "admin")
     wb = Workbook()
     ws = wb.active
@@ -225,7 +225,7 @@ def test_import_branches_from_xlsx(demo, client):
     assert org.sector == "new_organization" and len(org.branches) == 300
 
 
-def test_import_rejects_other_files(demo, client):
+def test_import_rejects_other_files(world, client):
     login(client, "admin")
     r = client.post("/admin/branches/import", data={"file": (io.BytesIO(b"\x89PNG..."), "x.png")},
                     content_type="multipart/form-data", follow_redirects=True)
@@ -235,7 +235,7 @@ def test_import_rejects_other_files(demo, client):
     assert "无法读取该 Excel 文件" in r.get_data(as_text=True)
 
 
-def test_admin_creates_base_and_lecturer(demo, client):
+def test_admin_creates_base_and_lecturer(world, client):
     login(client, "admin")
     r = client.post("/admin/bases", data={"name": "新时代文明实践站", "type": "welfare", "address": "X区", "description": ""})
     assert r.status_code == 302
@@ -251,7 +251,7 @@ def test_admin_creates_base_and_lecturer(demo, client):
     assert db.session.get(Base, base.id).active is False
 
 
-def test_admin_pages_render(demo, client):
+def test_admin_pages_render(world, client):
     login(client, "admin")
     for path in ("/admin/", "/admin/users", "/admin/users?role=manager&q=man", "/admin/users/new",
                  "/admin/organizations", "/admin/organizations?q=滨江", "/admin/branches/new", "/admin/bases",
@@ -260,7 +260,7 @@ def test_admin_pages_render(demo, client):
         assert client.get(path).status_code == 200, path
 
 
-def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(demo, client):
+def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(world, client):
     # Reported (pilot): a closure over an approved booking only flashed a count; the booking stayed approved and
     # nobody was told.
     from booking.reservations import lifecycle
@@ -298,7 +298,7 @@ def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(demo,
     assert db.session.get(Booking, kept.id).status == lifecycle.APPROVED
 
 
-def test_import_creates_secretaries_with_one_time_passwords_downloaded_once(demo, client):
+def test_import_creates_secretaries_with_one_time_passwords_downloaded_once(world, client):
     from openpyxl import load_workbook
     from models import CredentialSheet
     login(client, "admin")
@@ -338,7 +338,7 @@ def test_import_creates_secretaries_with_one_time_passwords_downloaded_once(demo
     assert r.headers["Location"].endswith("/account")
 
 
-def test_import_of_secretaries_checks_every_row_first(demo, client):
+def test_import_of_secretaries_checks_every_row_first(world, client):
     login(client, "admin")
     before = db.session.scalar(select(func.count()).select_from(User))
     body = ("党组织,所属领域,支部名称,书记姓名,书记用户名,书记手机号\n"
@@ -358,7 +358,7 @@ def test_import_of_secretaries_checks_every_row_first(demo, client):
     assert db.session.scalar(select(func.count()).select_from(Branch).where(Branch.name == "戊支部")) == 0
 
 
-def test_the_import_template_matches_the_demo_and_imports_nothing_new(demo, client):
+def test_the_import_template_matches_the_demo_and_imports_nothing_new(world, client):
     login(client, "admin")
     r = client.get("/admin/branches/template.csv")
     assert "filename*=UTF-8''%E5%85%9A" in r.headers["Content-Disposition"]  # 党支部导入模板.csv
@@ -371,7 +371,7 @@ def test_the_import_template_matches_the_demo_and_imports_nothing_new(demo, clie
     assert db.session.scalar(select(func.count()).select_from(User)) == users
 
 
-def test_the_audit_log_speaks_plainly_and_can_be_filtered(demo, client):
+def test_the_audit_log_speaks_plainly_and_can_be_filtered(world, client):
     from models.base import OpeningSlot as Slot
     manager = db.session.scalar(select(User).where(User.username == "manager"))
     venue = db.session.get(Base, 1).venues[0]
@@ -390,7 +390,7 @@ def test_the_audit_log_speaks_plainly_and_can_be_filtered(demo, client):
     assert r.status_code == 200 and "已忽略日期条件" in r.get_data(as_text=True)
 
 
-def test_an_undownloaded_password_sheet_is_dropped_after_a_day(demo, client):
+def test_an_undownloaded_password_sheet_is_dropped_after_a_day(world, client):
     from datetime import timedelta as _td
     from models import CredentialSheet
     login(client, "admin")
@@ -407,7 +407,7 @@ def test_an_undownloaded_password_sheet_is_dropped_after_a_day(demo, client):
     assert "已超过一天" in r.get_data(as_text=True)
 
 
-def test_a_password_sheet_past_its_day_is_refused_and_dropped_by_the_job(client, demo):
+def test_a_password_sheet_past_its_day_is_refused_and_dropped_by_the_job(client, world):
     """Reproduced: the sheet said it was kept one day, but only the next import dropped it. A download past its day
     is refused and drops it; the job drop-password-sheets drops the others."""
     from datetime import timedelta as _td

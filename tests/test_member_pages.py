@@ -20,7 +20,7 @@ def _upload(client, branch_id, text: str, encoding="utf-8-sig", name="党员.csv
                        content_type="multipart/form-data", follow_redirects=follow)
 
 
-def test_the_roll_is_imported_all_or_nothing_in_utf8_or_gbk_and_twice_changes_nothing(demo, client):
+def test_the_roll_is_imported_all_or_nothing_in_utf8_or_gbk_and_twice_changes_nothing(world, client):
     branch = user("secretary").branch_id
     login(client, "secretary")
     good = "姓名,身份,党员类别,手机号\n王芳,书记,正式党员,13800000000\n李明,委员,,\n张华,,预备党员,\n"
@@ -46,7 +46,7 @@ def test_the_roll_is_imported_all_or_nothing_in_utf8_or_gbk_and_twice_changes_no
     assert client.get(f"/branches/{branch}/members").status_code == 404
 
 
-def test_adding_changing_and_deactivating_a_member_on_the_page(demo, client):
+def test_adding_changing_and_deactivating_a_member_on_the_page(world, client):
     branch = user("secretary").branch_id
     login(client, "secretary")
     r = client.post(f"/branches/{branch}/members", data={"name": "", "role": "member", "status": "full"})
@@ -69,7 +69,7 @@ def _people(n=4):
             for name, role in [("王芳", "secretary"), ("李明", "committee"), ("张华", "member"), ("赵磊", "member")][:n]]
 
 
-def test_the_secretary_picks_the_roster_and_the_manager_sees_it(demo, client):
+def test_the_secretary_picks_the_roster_and_the_manager_sees_it(world, client):
     people = _people()
     b = booking(menu_item=item(LECTURE), start=slot_start(5), headcount=20)
     login(client, "secretary")
@@ -85,7 +85,7 @@ def test_the_secretary_picks_the_roster_and_the_manager_sees_it(demo, client):
     assert "参加人员（3 人）" in html and "李明" in html and 'data-action="set_roster"' not in html
 
 
-def test_attendance_on_the_page_all_present_or_one_by_one(demo, client):
+def test_attendance_on_the_page_all_present_or_one_by_one(world, client):
     people = _people()
     b = booking(menu_item=item(LECTURE), start=slot_start(-1), headcount=20)
     services.set_roster(user("secretary"), b, [p.id for p in people], now=b.starts_at - timedelta(days=1))
@@ -118,7 +118,7 @@ def test_attendance_on_the_page_all_present_or_one_by_one(demo, client):
     assert f"/bookings/{b.id}" in html and "1.0 学时" in html
 
 
-def test_the_ledger_and_a_members_year_are_grouped_by_month_with_the_sums_first(demo, api, client):
+def test_the_ledger_and_a_members_year_are_grouped_by_month_with_the_sums_first(world, api, client):
     """Reproduced: the study-hours detail and the ledger page grew to 20,000 and 28,000 px (every activity in one
     list). Now the year's summary first, then one folding group a month, the latest open."""
     import re

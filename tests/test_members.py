@@ -34,7 +34,7 @@ def _members(api, n=4, as_="secretary"):
     return made
 
 
-def test_members_are_kept_by_the_branch_and_the_admin(demo, api):
+def test_members_are_kept_by_the_branch_and_the_admin(world, api):
     made = _members(api)
     assert set(made[0]) == {"id", "branch_id", "name", "role", "status", "phone", "active"}
     assert made[2]["role"] == "member" and made[2]["status"] == "full" and made[3]["status"] == "probationary"
@@ -59,7 +59,7 @@ def test_members_are_kept_by_the_branch_and_the_admin(demo, api):
     assert db.session.scalar(select(func.count()).select_from(Member)) == 4  # never deleted
 
 
-def test_a_booking_carries_its_activity_type(demo, api):
+def test_a_booking_carries_its_activity_type(world, api):
     start = slot_start(5)
     r = api.post("/api/v1/bookings", as_="secretary", json={
         "menu_item_id": item().id, "start": clock.iso(start), "headcount": 20, "contact_name": "王芳",
@@ -75,7 +75,7 @@ def test_a_booking_carries_its_activity_type(demo, api):
     assert r.status_code == 422 and "activity_type" in r.get_json()["error"]["fields"]
 
 
-def test_the_roster_holds_active_members_of_the_branch_up_to_the_headcount(demo, api):
+def test_the_roster_holds_active_members_of_the_branch_up_to_the_headcount(world, api):
     made = _members(api)
     other = _members(api, n=1, as_="secretary2")[0]
     b = booking(start=slot_start(5), headcount=10)
@@ -104,7 +104,7 @@ def test_the_roster_holds_active_members_of_the_branch_up_to_the_headcount(demo,
     assert db.session.scalar(select(BookingEvent).where(BookingEvent.action == "roster_set", BookingEvent.booking_id == b.id))
 
 
-def test_the_headcount_cannot_drop_below_the_roster(demo, api):
+def test_the_headcount_cannot_drop_below_the_roster(world, api):
     made = _members(api, n=5)
     b = booking(start=slot_start(5), headcount=10)
     api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": [m["id"] for m in made]})
@@ -126,7 +126,7 @@ def _visit_with_roster(api, minutes_item=LECTURE):
     return b, made
 
 
-def test_attendance_after_check_in_credits_study_hours_and_can_be_corrected(demo, api):
+def test_attendance_after_check_in_credits_study_hours_and_can_be_corrected(world, api):
     b, made = _visit_with_roster(api)
     path = f"/api/v1/bookings/{b.id}/roster/attendance"
     body = {"present": [made[0]["id"], made[1]["id"]], "absent": [{"member_id": made[2]["id"], "reason": "病假"}]}
@@ -154,7 +154,7 @@ def test_attendance_after_check_in_credits_study_hours_and_can_be_corrected(demo
     assert api.put(path, as_="manager2", json={"present": []}).status_code == 404
 
 
-def test_study_hours_over_the_year(demo, api, monkeypatch):
+def test_study_hours_over_the_year(world, api, monkeypatch):
     b, made = _visit_with_roster(api)
     visits.record_attendance(user("manager"), b, 18, now=b.starts_at + timedelta(minutes=30))
     services.mark_members(user("secretary"), b, [made[0]["id"], made[2]["id"]], [{"member_id": made[1]["id"], "reason": "公差"}])
@@ -175,7 +175,7 @@ def test_study_hours_over_the_year(demo, api, monkeypatch):
     assert [x["met"] for x in body["items"]] == sorted(x["met"] for x in body["items"])  # short of it first
     assert services.hours_for(90) == 2.0 and services.hours_for(120) == 2.5 and services.hours_for(44) == 0.5 and services.hours_for(22) == 0
     # Settings move the rule.
-    demo.config["STUDY_HOURS_MEMBER"] = 1
+    world.config["STUDY_HOURS_MEMBER"] = 1
     rows = {x["name"]: x for x in api.get(f"/api/v1/branches/{_branch_id()}/study-hours?year={year}",
                                           as_="secretary").get_json()["items"]}
     assert rows["张华"]["met"] is True
@@ -195,7 +195,7 @@ def _text_of_docx(data: bytes) -> str:
     return "".join("".join(parts).split())
 
 
-def test_the_record_in_word_and_pdf_names_who_came_and_who_did_not(demo, api):
+def test_the_record_in_word_and_pdf_names_who_came_and_who_did_not(world, api):
     b, made = _visit_with_roster(api)
     b.topic = "学习红色家书 赓续红色血脉"
     db.session.commit()
@@ -223,7 +223,7 @@ def test_the_record_in_word_and_pdf_names_who_came_and_who_did_not(demo, api):
     assert api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary2").status_code == 404
 
 
-def test_the_branch_ledger_of_a_year(demo, api):
+def test_the_branch_ledger_of_a_year(world, api):
     b, made = _visit_with_roster(api)
     visits.record_attendance(user("manager"), b, 18, now=b.starts_at + timedelta(minutes=30))
     services.mark_members(user("secretary"), b, [made[0]["id"]], [{"member_id": made[1]["id"], "reason": "=HYPERLINK(\"x\")"}])
@@ -238,7 +238,7 @@ def test_the_branch_ledger_of_a_year(demo, api):
     assert api.get(path + "pdf", as_="manager").status_code == 403
 
 
-def test_a_member_whose_attendance_is_recorded_stays_on_the_roster(demo, api, monkeypatch):
+def test_a_member_whose_attendance_is_recorded_stays_on_the_roster(world, api, monkeypatch):
     made = _members(api, n=2)
     b = booking(start=slot_start(0, 14), headcount=20)
     api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": [m["id"] for m in made]})
@@ -250,7 +250,7 @@ def test_a_member_whose_attendance_is_recorded_stays_on_the_roster(demo, api, mo
     assert api.get(f"/api/v1/bookings/{b.id}/roster", as_="secretary").get_json()["total"] == 2
 
 
-def test_phone_numbers_are_chinese_mobile_or_landline_numbers(demo, api):
+def test_phone_numbers_are_chinese_mobile_or_landline_numbers(world, api):
     """Reproduced: a member's phone "12345" was accepted. Every phone field takes the same rule as a booking's."""
     branch = user("secretary").branch_id
     r = api.post(f"/api/v1/branches/{branch}/members", as_="secretary", json={"name": "测试", "phone": "12345"})

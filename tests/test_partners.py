@@ -37,7 +37,7 @@ def _third_branch() -> int:
                              .order_by(Branch.id))
 
 
-def test_a_partner_is_invited_accepts_and_its_places_are_held_at_once(demo, api):
+def test_a_partner_is_invited_accepts_and_its_places_are_held_at_once(world, api):
     b = booking(start=slot_start(5), headcount=20)
     before = _remaining(api, b)
     r = api.post(f"/api/v1/bookings/{b.id}/partners", as_="secretary", json={"branch_id": _branch(), "headcount": 15})
@@ -71,7 +71,7 @@ def test_a_partner_is_invited_accepts_and_its_places_are_held_at_once(demo, api)
     assert api.get(f"/api/v1/bookings/{b.id}", as_="sec3").status_code == 404
 
 
-def test_declining_and_withdrawing_free_the_places(demo, api):
+def test_declining_and_withdrawing_free_the_places(world, api):
     b = booking(start=slot_start(5), headcount=20)
     before = _remaining(api, b)
     api.post(f"/api/v1/bookings/{b.id}/partners", as_="secretary", json={"branch_id": _branch(), "headcount": 15})
@@ -98,7 +98,7 @@ def test_declining_and_withdrawing_free_the_places(demo, api):
     assert actions.count("partner_declined") == 2 and actions.count("partner_invited") == 2
 
 
-def test_bad_invitations_get_clear_messages(demo, api):
+def test_bad_invitations_get_clear_messages(world, api):
     b = booking(start=slot_start(5), headcount=20)  # the item allows 10–60 a group
     path = f"/api/v1/bookings/{b.id}/partners"
 
@@ -151,7 +151,7 @@ def test_bad_invitations_get_clear_messages(demo, api):
     assert db.session.scalar(select(func.count()).select_from(BookingPartner).where(BookingPartner.booking_id == small.id)) == 0
 
 
-def test_small_branches_meet_the_minimum_together(demo, api):
+def test_small_branches_meet_the_minimum_together(world, api):
     b = booking(start=slot_start(5), headcount=10)  # the item's minimum is 10
     api.post(f"/api/v1/bookings/{b.id}/partners", as_="secretary", json={"branch_id": _branch(), "headcount": 6})
     r = api.patch(f"/api/v1/bookings/{b.id}", as_="secretary", json={"headcount": 4})
@@ -164,7 +164,7 @@ def test_small_branches_meet_the_minimum_together(demo, api):
     assert told["kind"] == "booking_changed" and "结对共建主题党日" in told["body"]
 
 
-def test_the_hosts_cancellation_frees_everything_and_tells_every_branch(demo, api):
+def test_the_hosts_cancellation_frees_everything_and_tells_every_branch(world, api):
     b = booking(start=slot_start(5), headcount=20)
     before = _remaining(api, b) + 20
     api.post(f"/api/v1/bookings/{b.id}/partners", as_="secretary", json={"branch_id": _branch(), "headcount": 15})
@@ -177,7 +177,7 @@ def test_the_hosts_cancellation_frees_everything_and_tells_every_branch(demo, ap
     assert told["kind"] == "booking_cancelled" and "改期" in told["body"]
 
 
-def test_reminders_reach_every_taking_part_branch(demo, api):
+def test_reminders_reach_every_taking_part_branch(world, api):
     from booking.jobs.services import send_reminders
     b = booking(start=slot_start(1), headcount=20)
     partners.invite(user("secretary"), b, _branch(), 10, now=b.starts_at - timedelta(days=2))
@@ -203,7 +203,7 @@ def _joint_visit(api):
     return b, host_members, partner_members
 
 
-def test_each_branch_sets_and_marks_its_own_roster(demo, api, monkeypatch):
+def test_each_branch_sets_and_marks_its_own_roster(world, api, monkeypatch):
     b, host_members, partner_members = _joint_visit(api)
     path = f"/api/v1/bookings/{b.id}/roster"
     roster = api.get(path, as_="secretary2").get_json()["items"]
@@ -225,7 +225,7 @@ def test_each_branch_sets_and_marks_its_own_roster(demo, api, monkeypatch):
     assert marks[partner_members[0]["id"]] == "present" and marks[host_members[0]["id"]] is None
 
 
-def test_split_attendance_records_and_statistics(demo, api, monkeypatch):
+def test_split_attendance_records_and_statistics(world, api, monkeypatch):
     b, host_members, partner_members = _joint_visit(api)
     monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(minutes=30))
     path = f"/api/v1/bookings/{b.id}/attendance"
@@ -278,7 +278,7 @@ def test_split_attendance_records_and_statistics(demo, api, monkeypatch):
     assert user("secretary2").branch.name in cells["共建支部"]
 
 
-def test_a_partner_stepping_out_leaves_the_roster_and_cannot_after_check_in(demo, api, monkeypatch):
+def test_a_partner_stepping_out_leaves_the_roster_and_cannot_after_check_in(world, api, monkeypatch):
     b, _, partner_members = _joint_visit(api)
     monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(hours=3))
     r = api.post(f"/api/v1/bookings/{b.id}/partners/{_branch()}/decline", as_="secretary2", json={})
@@ -293,7 +293,7 @@ def test_a_partner_stepping_out_leaves_the_roster_and_cannot_after_check_in(demo
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
 
 
-def test_capacity_holds_under_simultaneous_invitations_acceptances_and_bookings(demo):
+def test_capacity_holds_under_simultaneous_invitations_acceptances_and_bookings(world):
     """Several gunicorn workers: invitations into four joint bookings, acceptances, and other branches' bookings all
     race for the last 40 places of a slot; then the accepted partners step out while new bookings race for the
     freed places."""
@@ -321,7 +321,7 @@ def test_capacity_holds_under_simultaneous_invitations_acceptances_and_bookings(
         partners.invite(manager, host_rows[i], u.branch_id, 5)
         invited.append((host_rows[i].id, u))
     # Racing for the 20: 12 invitations of 10 and 10 bookings of 10 (exactly two fit), with the 4 acceptances.
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     host_ids = [h.id for h in hosts]
     free_branches = [b.id for b in branches[8:30]]
     late_branches = [b.id for b in branches[34:40]]  # none of them invited: a partner cannot book the slot itself
@@ -371,7 +371,7 @@ def _assert_places_add_up(start) -> None:
     assert occupancy.held == sum(b.headcount for b in live) + partner_places <= occupancy.capacity, occupancy.held
 
 
-def test_a_former_partner_no_longer_sees_the_booking(demo, api):
+def test_a_former_partner_no_longer_sees_the_booking(world, api):
     """Reproduced: after declining (or being withdrawn) a partner's secretary still read the host's booking, its
     roster and its history. Now 404 like any other branch; its notifications stay."""
     b = booking(start=slot_start(5), headcount=20)
@@ -392,7 +392,7 @@ def test_a_former_partner_no_longer_sees_the_booking(demo, api):
     assert api.client.get(f"/bookings/{b.id}").status_code in (302, 404)  # not logged in: to the login
 
 
-def test_the_desk_marks_a_joint_visit_branch_by_branch_with_no_reason_preset(demo, api, client, monkeypatch):
+def test_the_desk_marks_a_joint_visit_branch_by_branch_with_no_reason_preset(world, api, client, monkeypatch):
     """Reproduced: the attendance list interleaved the branches, and present members showed a preset 病假."""
     import re
     from tests.conftest import login

@@ -25,7 +25,7 @@ def counted():
         event.remove(db.engine, "before_cursor_execute", listener)
 
 
-def test_availability_is_two_queries(demo, api):
+def test_availability_is_two_queries(world, api):
     token = api.token("secretary")
     day = (clock.local_today() + timedelta(days=3)).isoformat()
     item_id = item().id
@@ -36,7 +36,7 @@ def test_availability_is_two_queries(demo, api):
     assert len(statements) == 2, statements  # token; item with the day's slots and the places held in them
 
 
-def test_base_detail_is_four_queries(demo, api):
+def test_base_detail_is_four_queries(world, api):
     token = api.token("secretary")
     with counted() as statements:
         r = api.client.get("/api/v1/bases/1", headers={"Authorization": f"Bearer {token}"})
@@ -53,7 +53,7 @@ def _create(api, username, **extra):
     return statements
 
 
-def test_offline_creation_is_seven_statements_and_the_notification(demo, api):
+def test_offline_creation_is_seven_statements_and_the_notification(world, api):
     from tests.factories import user
     statements = _create(api, "manager", branch_id=user("secretary").branch_id)
     # reads: token with bases, item with rules and slot, branch with secretaries, duplicate and code;
@@ -64,7 +64,7 @@ def test_offline_creation_is_seven_statements_and_the_notification(demo, api):
     assert sum(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements) == 4, statements
 
 
-def test_online_creation_is_ten_statements(demo, api):
+def test_online_creation_is_ten_statements(world, api):
     statements = _create(api, "secretary")
     # the offline reads plus the branch's no-show record and the base's managers, who are told of the request
     assert len(statements) == 11, statements
@@ -78,7 +78,7 @@ def _list_queries(api, username):
     return len(statements), r.get_json()["total"]
 
 
-def test_bookings_list_has_no_query_per_row(demo, api):
+def test_bookings_list_has_no_query_per_row(world, api):
     booking(start=slot_start(3, 9))
     few, total_few = _list_queries(api, "manager")
     for days in range(4, 24):
@@ -88,7 +88,7 @@ def test_bookings_list_has_no_query_per_row(demo, api):
     assert many == few
 
 
-def test_stats_by_month_is_one_query(demo, api):
+def test_stats_by_month_is_one_query(world, api):
     for days in range(-12, -2):
         from tests.factories import completed
         completed(start=slot_start(days, 9))
@@ -130,7 +130,7 @@ def test_hot_queries_use_an_index(app, name):
         assert "Index" in plan and "Seq Scan" not in plan, plan
 
 
-def test_menu_item_calendar_costs_the_same_for_a_week_or_four(demo, client):
+def test_menu_item_calendar_costs_the_same_for_a_week_or_four(world, client):
     """The calendar of days with room is three queries, not two per day."""
     from models import Base
     from tests.conftest import login

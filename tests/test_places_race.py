@@ -63,12 +63,12 @@ def _outcome(results, wave) -> Counter:
     return outcome
 
 
-def test_places_hold_under_simultaneous_partner_waitlist_and_headcount_moves(demo):
+def test_places_hold_under_simultaneous_partner_waitlist_and_headcount_moves(world):
     target = item()  # slot capacity 80, 10–60 a group
     branch_ids = _people()
     hosts_branches = branch_ids[12:16]
     item_id, capacity = target.id, 80
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     base = {"menu_item_id": item_id, "contact_name": "李明", "contact_phone": "13900000000"}

@@ -47,11 +47,11 @@ def _static_location(app) -> str:
 
 
 @pytest.fixture
-def proxied(demo, tmp_path):
+def proxied(world, tmp_path):
     """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration: the
     default server closing unknown names, and the app's server under its name (and 127.0.0.1 for these tests)."""
     settings = {"PROXY_COUNT": "1", "PUBLIC_URL": "https://booking.example.gov.cn"}
-    with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings=settings) as upstream:
+    with gunicorn(world.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings=settings) as upstream:
         port = free_port()
         temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
         for path in temp.values():
@@ -76,7 +76,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         server_name booking.example.gov.cn 127.0.0.1;
-        {_static_location(demo)}
+        {_static_location(world)}
         include {ROOT}/deploy/nginx/booking-proxy.conf;
     }}
 }}
@@ -145,10 +145,10 @@ def test_unknown_names_are_closed_by_nginx_and_refused_by_the_app(proxied):
     assert ask("booking.example.gov.cn") == 200
 
 
-def test_static_files_and_pages_go_out_compressed(proxied, demo):
+def test_static_files_and_pages_go_out_compressed(proxied, world):
     """nginx serves the app's fingerprinted files itself, brotli or gzip as the client accepts, kept a year; pages
     from the app are compressed on the way."""
-    css = "/static/" + demo.extensions["assets"]["vendor/bootstrap/bootstrap.min.css"]
+    css = "/static/" + world.extensions["assets"]["vendor/bootstrap/bootstrap.min.css"]
     for accept, encoding in (("br, gzip", "br"), ("gzip", "gzip")):
         request = urllib.request.Request(proxied + css, headers={"Accept-Encoding": accept})
         with urllib.request.urlopen(request, timeout=10) as r:

@@ -42,7 +42,7 @@ def _district():
     return day(-30), day(0)
 
 
-def test_the_summary_states_the_statistics_figures(demo, api):
+def test_the_summary_states_the_statistics_figures(world, api):
     start, end = _district()
     r = api.get(f"/api/v1/reports/summary?from={start}&to={end}", as_="admin")
     assert r.status_code == 200, r.get_json()
@@ -79,7 +79,7 @@ def _docx_text(data: bytes) -> str:
         " | ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows])
 
 
-def test_every_figure_of_the_word_document_is_the_apis_and_the_statistics_pages(demo, api, client):
+def test_every_figure_of_the_word_document_is_the_apis_and_the_statistics_pages(world, api, client):
     start, end = _district()
     s = api.get(f"/api/v1/reports/summary?from={start}&to={end}", as_="admin").get_json()
     r = api.get(f"/api/v1/reports/summary?from={start}&to={end}&format=docx", as_="admin")
@@ -117,7 +117,7 @@ def test_every_figure_of_the_word_document_is_the_apis_and_the_statistics_pages(
     assert _docx_text(page_doc.data) == text
 
 
-def test_the_watch_list_of_a_seeded_district(demo, api, client):
+def test_the_watch_list_of_a_seeded_district(world, api, client):
     start, end = _district()
     # Two branches took part in the period; every other active branch is idle.
     r = api.get(f"/api/v1/reports/inactive-branches?from={start}&to={end}&per_page=100", as_="admin")
@@ -170,13 +170,13 @@ def test_the_watch_list_of_a_seeded_district(demo, api, client):
     assert digest is not None and "等待审核超过 2 天" in digest.body
 
 
-def test_the_big_screen_is_a_renewable_read_only_link_without_a_cookie(demo, client):
+def test_the_big_screen_is_a_renewable_read_only_link_without_a_cookie(world, client):
     _district()
     login(client, "admin")
     html = client.post("/reports/screen", data={"action": "renew"}).get_data(as_text=True)
     url = re.search(r'id="screen-url">([^<]+)<', html).group(1)
     path = url.split("localhost", 1)[-1]
-    anonymous = demo.test_client()
+    anonymous = world.test_client()
     r = anonymous.get(path)
     assert r.status_code == 200 and "set-cookie" not in {k.lower() for k in r.headers.keys()}
     assert "开放式组织生活基地" in r.get_data(as_text=True)
@@ -189,6 +189,6 @@ def test_the_big_screen_is_a_renewable_read_only_link_without_a_cookie(demo, cli
     assert anonymous.get(path).status_code == 404
     assert anonymous.get("/screen/not-a-token").status_code == 404
     # Only the admin sets it up.
-    other = demo.test_client()
+    other = world.test_client()
     login(other, "manager")
     assert other.post("/reports/screen", data={"action": "renew"}).status_code == 403

@@ -19,7 +19,7 @@ def _new_url(item, start):
     return f"/bookings/new?item_id={item.id}&start={clock.local(start):%Y-%m-%dT%H:%M}"
 
 
-def test_secretary_books_through_the_form(demo, client):
+def test_secretary_books_through_the_form(world, client):
     login(client, "secretary")
     item = _item()
     url = _new_url(item, _start())
@@ -39,7 +39,7 @@ def test_secretary_books_through_the_form(demo, client):
     assert r.status_code == 409 and "请勿重复预约" in r.get_data(as_text=True)
 
 
-def test_other_branch_cannot_see_the_booking_page(demo, client):
+def test_other_branch_cannot_see_the_booking_page(world, client):
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     login(client, "secretary2")
@@ -47,7 +47,7 @@ def test_other_branch_cannot_see_the_booking_page(demo, client):
     assert client.post(f"/bookings/{b.id}/cancel", data={"reason": "x"}).status_code == 404
 
 
-def test_manager_queue_approve_and_reject(demo, client):
+def test_manager_queue_approve_and_reject(world, client):
     b1 = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                  contact_name="王芳", contact_phone="13800000000")
     b2 = services.create_booking(_user("secretary2"), menu_item_id=_item().id, start=_start(), headcount=20,
@@ -67,7 +67,7 @@ def test_manager_queue_approve_and_reject(demo, client):
     assert "当天有接待任务" in html and "审核驳回" in html
 
 
-def test_manager_records_offline_booking_with_branch_search(demo, client):
+def test_manager_records_offline_booking_with_branch_search(world, client):
     login(client, "manager")
     item = _item()
     url = _new_url(item, _start(days=4))
@@ -86,12 +86,12 @@ def test_manager_records_offline_booking_with_branch_search(demo, client):
     assert b.source == "offline" and b.status == "approved" and b.branch_id == branch.id
 
 
-def test_manager_of_other_base_cannot_open_offline_form(demo, client):
+def test_manager_of_other_base_cannot_open_offline_form(world, client):
     login(client, "manager2")
     assert client.get(_new_url(_item(), _start())).status_code == 403
 
 
-def test_secretary_cancels_from_the_page(demo, client):
+def test_secretary_cancels_from_the_page(world, client):
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     login(client, "secretary")
@@ -100,7 +100,7 @@ def test_secretary_cancels_from_the_page(demo, client):
     assert db.session.get(Booking, b.id).status == "cancelled"
 
 
-def test_lists_week_and_notifications_pages(demo, client):
+def test_lists_week_and_notifications_pages(world, client):
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     login(client, "secretary")
@@ -119,8 +119,8 @@ def test_lists_week_and_notifications_pages(demo, client):
     assert db.session.get(Notification, n.id).read_at is not None
 
 
-def test_notifications_are_emailed_through_smtp(demo):
-    with smtp_server(demo) as received:
+def test_notifications_are_emailed_through_smtp(world):
+    with smtp_server(world) as received:
         b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                     contact_name="王芳", contact_phone="13800000000")
         services.approve_booking(_user("manager"), db.session.get(Booking, b.id))
@@ -135,21 +135,21 @@ def test_notifications_are_emailed_through_smtp(demo):
     assert "预约已通过" in subjects["secretary@example.org"]
 
 
-def test_no_mail_settings_means_in_app_only(demo):
-    demo.config["MAIL_HOST"] = ""
+def test_no_mail_settings_means_in_app_only(world):
+    world.config["MAIL_HOST"] = ""
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     assert b.id and db.session.scalar(select(Notification))
 
 
-def test_unreachable_mail_server_is_not_an_error(demo):
-    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=free_port())
+def test_unreachable_mail_server_is_not_an_error(world):
+    world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=free_port())
     b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     assert db.session.get(Booking, b.id).status == "pending"
 
 
-def test_the_queue_puts_the_soonest_visit_first_and_confirms_each_decision(demo, client):
+def test_the_queue_puts_the_soonest_visit_first_and_confirms_each_decision(world, client):
     from tests.factories import booking as make, slot_start
     later = make("secretary", start=slot_start(9), approve=False)
     sooner = make("secretary2", start=slot_start(3), approve=False)  # asked for after, but comes first
@@ -160,7 +160,7 @@ def test_the_queue_puts_the_soonest_visit_first_and_confirms_each_decision(demo,
     assert "已通过：滨江社区党支部" in r.get_data(as_text=True) and "已通知预约支部" in r.get_data(as_text=True)
 
 
-def test_what_a_form_cannot_read_is_refused_in_chinese(demo, client):
+def test_what_a_form_cannot_read_is_refused_in_chinese(world, client):
     # Found in review: WTForms' own messages ("Not a valid integer value.") reached the pages in English.
     import re
     login(client, "manager")
@@ -170,7 +170,7 @@ def test_what_a_form_cannot_read_is_refused_in_chinese(demo, client):
     assert not any(re.search(r"[A-Za-z]{3,}", m) for m in messages), messages
 
 
-def test_the_pending_queue_shows_what_a_manager_decides_on(demo, client):
+def test_the_pending_queue_shows_what_a_manager_decides_on(world, client):
     """Reproduced: the queue hid the partners' total, the activity type, whether a request is part of a series or
     came from the waitlist."""
     from booking.reservations import partners
@@ -184,7 +184,7 @@ def test_the_pending_queue_shows_what_a_manager_decides_on(demo, client):
     assert "由候补转入" not in html and "每月固定预约" not in html
 
 
-def test_the_week_view_says_why_a_day_is_closed_and_that_it_scrolls(demo, client):
+def test_the_week_view_says_why_a_day_is_closed_and_that_it_scrolls(world, client):
     """Reproduced: a closed day said 不开放 without the reason; at 390 px three of seven days showed, no hint."""
     from datetime import timedelta
     from models import Closure

@@ -32,7 +32,7 @@ def _remaining(item, days=3, hour=9):
     return next(s.remaining for s in slots if clock.local(s.start).hour == hour)
 
 
-def test_secretary_books_online_pending(demo, api):
+def test_secretary_books_online_pending(world, api):
     r = _book(api)
     assert r.status_code == 201, r.get_json()
     b = r.get_json()
@@ -47,14 +47,14 @@ def test_secretary_books_online_pending(demo, api):
     assert kinds == ["booking_created"]
 
 
-def test_start_without_offset_is_local_time(demo, api):
+def test_start_without_offset_is_local_time(world, api):
     body = _body()
     body["start"] = body["start"][:19]  # no offset
     r = api.post("/api/v1/bookings", as_="secretary", json=body)
     assert r.status_code == 201 and r.get_json()["start"].endswith("T09:00:00+08:00")
 
 
-def test_no_approval_needed(demo, api):
+def test_no_approval_needed(world, api):
     base = db.session.get(Base, 1)
     base.requires_approval = False
     db.session.commit()
@@ -62,7 +62,7 @@ def test_no_approval_needed(demo, api):
     assert r.get_json()["status"] == "approved"
 
 
-def test_manager_records_offline_booking(demo, api):
+def test_manager_records_offline_booking(world, api):
     branch = db.session.scalar(select(Branch).where(Branch.name == "望江社区党支部"))
     r = _book(api, as_="manager", branch_id=branch.id)
     assert r.status_code == 201
@@ -72,7 +72,7 @@ def test_manager_records_offline_booking(demo, api):
     assert r.status_code == 422 and "branch_id" in r.get_json()["error"]["fields"]
 
 
-def test_offline_booking_tells_the_branchs_active_secretaries_only(demo, api):
+def test_offline_booking_tells_the_branchs_active_secretaries_only(world, api):
     secretary = _user("secretary")
     colleague = User(username="secretary-b", display_name="副书记", role="secretary", branch_id=secretary.branch_id,
                      email="b@example.org", password_hash="-")
@@ -89,20 +89,20 @@ def test_offline_booking_tells_the_branchs_active_secretaries_only(demo, api):
     assert all(kind == "booking_approved" and code in body for _, kind, body in told)
 
 
-def test_manager_of_another_base_and_others_may_not_book(demo, api):
+def test_manager_of_another_base_and_others_may_not_book(world, api):
     branch = db.session.scalar(select(Branch))
     assert _book(api, as_="manager2", branch_id=branch.id).status_code == 403
     assert _book(api, as_="admin", branch_id=branch.id).status_code == 403
     assert _book(api, as_="lecturer").status_code == 403
 
 
-def test_secretary_cannot_book_for_another_branch(demo, api):
+def test_secretary_cannot_book_for_another_branch(world, api):
     other = _user("secretary2").branch_id
     assert _book(api, branch_id=other).status_code == 403
     assert _book(api, branch_id=_user("secretary").branch_id).status_code == 201
 
 
-def test_not_a_slot(demo, api):
+def test_not_a_slot(world, api):
     r = _book(api, hour=10)
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "not_a_slot"
     item = _item()
@@ -114,12 +114,12 @@ def test_not_a_slot(demo, api):
 
 
 @pytest.mark.parametrize("days", [0, -1, -30, 61, 200])
-def test_outside_booking_window(demo, api, days):
+def test_outside_booking_window(world, api, days):
     r = _book(api, days=days)
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "outside_booking_window"
 
 
-def test_window_edges_are_bookable(demo, api):
+def test_window_edges_are_bookable(world, api):
     assert _book(api, days=1).status_code == 201
     assert _book(api, days=60).status_code == 201
 
@@ -128,14 +128,14 @@ def test_window_edges_are_bookable(demo, api):
     ("headcount", 9), ("headcount", 61), ("headcount", "20"), ("headcount", True), ("contact_phone", "12345"),
     ("contact_phone", "abc"), ("contact_name", ""), ("topic", "长" * 201),
 ])
-def test_validation_errors_name_the_field(demo, api, field, value):
+def test_validation_errors_name_the_field(world, api, field, value):
     r = _book(api, **{field: value})
     assert r.status_code == 422, r.get_json()
     err = r.get_json()["error"]
     assert err["code"] == "validation_error" and field in err["fields"]
 
 
-def test_missing_fields(demo, api):
+def test_missing_fields(world, api):
     r = api.post("/api/v1/bookings", as_="secretary", json={})
     fields = r.get_json()["error"]["fields"]
     assert r.status_code == 422 and {"menu_item_id", "start", "headcount", "contact_name", "contact_phone"} <= set(fields)
@@ -143,7 +143,7 @@ def test_missing_fields(demo, api):
     assert r.status_code == 422 and "menu_item_id" in r.get_json()["error"]["fields"]
 
 
-def test_slot_full(demo, api):
+def test_slot_full(world, api):
     assert _book(api, headcount=60).status_code == 201
     r = _book(api, as_="secretary2", headcount=21)
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "slot_full"
@@ -151,7 +151,7 @@ def test_slot_full(demo, api):
     assert _remaining(_item()) == 0
 
 
-def test_duplicate_booking(demo, api):
+def test_duplicate_booking(world, api):
     assert _book(api).status_code == 201
     r = _book(api, headcount=10)
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "duplicate_booking"
@@ -159,7 +159,7 @@ def test_duplicate_booking(demo, api):
     assert _book(api, hour=14).status_code == 201
 
 
-def test_shared_capacity_between_items_of_one_venue(demo):
+def test_shared_capacity_between_items_of_one_venue(world):
     # two items in the same venue draw on the same slot capacity
     item = _item("参观展馆：初心之路")
     other = _item("专题党课：红色家书里的初心")
@@ -173,7 +173,7 @@ def test_shared_capacity_between_items_of_one_venue(demo):
                                 contact_phone="13800000000")
 
 
-def test_approve_and_reject(demo, api):
+def test_approve_and_reject(world, api):
     a = _book(api).get_json()
     b = _book(api, as_="secretary2", headcount=30).get_json()
     r = api.post(f"/api/v1/bookings/{a['id']}/approve", as_="manager")
@@ -189,12 +189,12 @@ def test_approve_and_reject(demo, api):
     assert kinds == ["booking_rejected"]
 
 
-def test_admin_may_approve(demo, api):
+def test_admin_may_approve(world, api):
     a = _book(api).get_json()
     assert api.post(f"/api/v1/bookings/{a['id']}/approve", as_="admin").get_json()["status"] == "approved"
 
 
-def test_permission_before_state_and_404_for_invisible(demo, api):
+def test_permission_before_state_and_404_for_invisible(world, api):
     a = _book(api).get_json()
     # another secretary may not even see it: 404, whatever the action
     for path in ("", "/history"):
@@ -211,7 +211,7 @@ def test_permission_before_state_and_404_for_invisible(demo, api):
     assert api.get("/api/v1/bookings/999999", as_="admin").status_code == 404
 
 
-def test_secretary_cancels_until_deadline(demo, api):
+def test_secretary_cancels_until_deadline(world, api):
     a = _book(api, days=2).get_json()
     booking = db.session.get(Booking, a["id"])
     late = booking.starts_at - timedelta(hours=23)
@@ -225,7 +225,7 @@ def test_secretary_cancels_until_deadline(demo, api):
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
 
 
-def test_cancel_deadline_passed_code(demo, api):
+def test_cancel_deadline_passed_code(world, api):
     base = db.session.get(Base, 1)
     base.cancel_deadline_hours = 24 * 10
     db.session.commit()
@@ -239,7 +239,7 @@ def test_cancel_deadline_passed_code(demo, api):
     assert "booking_cancelled" in kinds
 
 
-def test_manager_cannot_cancel_after_start(demo):
+def test_manager_cannot_cancel_after_start(world):
     booking = db.session.get(Booking, services.create_booking(
         _user("secretary"), menu_item_id=_item().id, start=_start(), headcount=10, contact_name="a",
         contact_phone="13800000000").id)
@@ -248,7 +248,7 @@ def test_manager_cannot_cancel_after_start(demo):
         services.cancel_booking(_user("manager"), booking, "x", now=booking.starts_at + timedelta(minutes=1))
 
 
-def test_history_records_every_change(demo, api):
+def test_history_records_every_change(world, api):
     a = _book(api).get_json()
     api.post(f"/api/v1/bookings/{a['id']}/approve", as_="manager")
     api.post(f"/api/v1/bookings/{a['id']}/cancel", as_="manager", json={"reason": "临时闭馆"})
@@ -261,7 +261,7 @@ def test_history_records_every_change(demo, api):
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 1  # nothing deleted
 
 
-def test_listing_is_scoped(demo, api):
+def test_listing_is_scoped(world, api):
     a = _book(api).get_json()
     _book(api, as_="secretary2", hour=14)
     mine = api.get("/api/v1/bookings", as_="secretary").get_json()
@@ -279,7 +279,7 @@ def test_listing_is_scoped(demo, api):
     assert api.get("/api/v1/bookings?status=nope", as_="admin").status_code == 422
 
 
-def test_notifications_api(demo, api):
+def test_notifications_api(world, api):
     _book(api)
     r = api.get("/api/v1/me/notifications", as_="manager")
     body = r.get_json()
@@ -293,7 +293,7 @@ def test_notifications_api(demo, api):
     assert api.get("/api/v1/me/notifications?unread=false", as_="manager").get_json()["total"] == 1
 
 
-def test_occupancy_never_negative_and_matches_live_bookings(demo, api):
+def test_occupancy_never_negative_and_matches_live_bookings(world, api):
     ids = [_book(api, headcount=15).get_json()["id"], _book(api, as_="secretary2", headcount=25).get_json()["id"]]
     api.post(f"/api/v1/bookings/{ids[0]}/reject", as_="manager", json={"reason": "x"})
     api.post(f"/api/v1/bookings/{ids[1]}/cancel", as_="secretary2")
@@ -301,7 +301,7 @@ def test_occupancy_never_negative_and_matches_live_bookings(demo, api):
     assert occ.held == 0
 
 
-def test_history_rows_are_never_removed(demo, api):
+def test_history_rows_are_never_removed(world, api):
     a = _book(api).get_json()
     api.post(f"/api/v1/bookings/{a['id']}/reject", as_="manager", json={"reason": "满"})
     assert db.session.scalar(select(func.count()).select_from(BookingEvent)) == 2

@@ -17,7 +17,7 @@ def _token(api, username, password, address=None):
     return api.client.post(TOKEN, json={"username": username, "password": password}, headers=headers)
 
 
-def test_failures_against_made_up_names_never_lock_anyone_out(demo, api):
+def test_failures_against_made_up_names_never_lock_anyone_out(world, api):
     # Reproduced: 20 wrong passwords for made-up names from one address locked every login from it.
     for n in range(25):
         assert _token(api, f"nobody{n}", "wrong-password").status_code == 401
@@ -25,9 +25,9 @@ def test_failures_against_made_up_names_never_lock_anyone_out(demo, api):
     assert _token(api, "secretary", PASSWORD).status_code == 200
 
 
-def test_failures_from_elsewhere_never_stop_a_correct_password(demo):
+def test_failures_from_elsewhere_never_stop_a_correct_password(world):
     from booking import create_app
-    client = create_app({**demo.config, "PROXY_COUNT": 1}).test_client()  # behind the documented nginx
+    client = create_app({**world.config, "PROXY_COUNT": 1}).test_client()  # behind the documented nginx
 
     def attempt(password, address):
         return client.post(TOKEN, json={"username": "admin", "password": password},
@@ -41,20 +41,20 @@ def test_failures_from_elsewhere_never_stop_a_correct_password(demo):
     assert attempt(PASSWORD, "198.51.100.2").status_code == 200  # the real admin, elsewhere, logs in
 
 
-def test_without_a_proxy_setting_forwarded_headers_are_not_believed(demo, api):
+def test_without_a_proxy_setting_forwarded_headers_are_not_believed(world, api):
     for n in range(6):
         _token(api, "admin", "wrong-password", address=f"192.0.2.{n}")
     # All six came from the test client's own address: the header did not spread them out.
     assert _token(api, "admin", PASSWORD, address="192.0.2.99").status_code == 429
 
 
-def test_the_delay_grows_with_each_failure_and_then_passes(demo):
-    limit = demo.config["LOGIN_MAX_FAILURES"]
-    base = demo.config["LOGIN_BASE_DELAY_SECONDS"]
+def test_the_delay_grows_with_each_failure_and_then_passes(world):
+    limit = world.config["LOGIN_MAX_FAILURES"]
+    base = world.config["LOGIN_BASE_DELAY_SECONDS"]
     assert auth.login_delay(limit - 1) == timedelta(0)
     assert auth.login_delay(limit) == timedelta(seconds=base)
     assert auth.login_delay(limit + 2) == timedelta(seconds=base * 4)
-    assert auth.login_delay(limit + 50) == timedelta(minutes=demo.config["LOGIN_WINDOW_MINUTES"])
+    assert auth.login_delay(limit + 50) == timedelta(minutes=world.config["LOGIN_WINDOW_MINUTES"])
     now = clock.now()
     for _ in range(limit):
         try:
@@ -71,7 +71,7 @@ def test_the_delay_grows_with_each_failure_and_then_passes(demo):
     assert auth.authenticate("secretary", PASSWORD, "10.0.0.9", now=later).username == "secretary"
 
 
-def test_an_unknown_username_costs_the_same_password_check(demo, monkeypatch):
+def test_an_unknown_username_costs_the_same_password_check(world, monkeypatch):
     # Reproduced: 12 ms for an unknown name against 228 ms for a known one told which names exist.
     checked = []
     real = auth.check_password_hash
@@ -86,12 +86,12 @@ def test_an_unknown_username_costs_the_same_password_check(demo, monkeypatch):
             pass
         assert len(checked) == 1, name
         method = checked[0].split("$")[0]
-        assert method == demo.config["PASSWORD_HASH_METHOD"], (name, method)
+        assert method == world.config["PASSWORD_HASH_METHOD"], (name, method)
 
 
 # -- exports: text that looks like a formula stays text ------------------------------------------------------
 
-def test_exports_never_write_a_formula(demo, client):
+def test_exports_never_write_a_formula(world, client):
     import csv as _csv
     import io
 
@@ -109,7 +109,7 @@ def test_exports_never_write_a_formula(demo, client):
     assert all(kind != "f" for _, kind in values)
 
 
-def test_the_district_export_of_a_base_named_like_a_formula(demo, client):
+def test_the_district_export_of_a_base_named_like_a_formula(world, client):
     # Reproduced: a manager named their base =HYPERLINK(...); the district's XLSX held a live formula.
     from booking.manage import services as manage
     from models import Base, db
@@ -135,7 +135,7 @@ def test_the_district_export_of_a_base_named_like_a_formula(demo, client):
     assert f"'{evil}" in [row[0] for row in _csv.reader(io.StringIO(text))]
 
 
-def test_names_refuse_control_characters(demo, client):
+def test_names_refuse_control_characters(world, client):
     from tests.conftest import login
     login(client, "admin")
     r = client.post("/admin/organizations/new", data={"name": "区委\n组织部", "sector": "government"})
@@ -153,9 +153,9 @@ def _copy_cookie(source, target):
     target.set_cookie("session", cookie.value)
 
 
-def test_a_copied_session_cookie_dies_with_logout(demo):
+def test_a_copied_session_cookie_dies_with_logout(world):
     from tests.conftest import login
-    victim, thief = demo.test_client(), demo.test_client()
+    victim, thief = world.test_client(), world.test_client()
     assert login(victim, "secretary").status_code == 302
     _copy_cookie(victim, thief)
     from flask import g
@@ -166,7 +166,7 @@ def test_a_copied_session_cookie_dies_with_logout(demo):
     assert thief.get("/bookings").status_code == 302  # … and not after the logout
 
 
-def test_password_reset_and_deactivation_end_sessions(demo):
+def test_password_reset_and_deactivation_end_sessions(world):
     from flask import g
 
     from booking.auth import services as accounts
@@ -174,7 +174,7 @@ def test_password_reset_and_deactivation_end_sessions(demo):
     from tests.factories import user
     for name, end in (("secretary2", lambda u: accounts.reset_password(user("admin"), u, "another-pass-2026")),
                       ("manager2", lambda u: accounts.set_active(user("admin"), u, False))):
-        client = demo.test_client()
+        client = world.test_client()
         assert login(client, name).status_code == 302
         g.pop("_login_user", None)
         assert client.get("/bookings").status_code == 200
@@ -184,17 +184,17 @@ def test_password_reset_and_deactivation_end_sessions(demo):
         accounts.set_active(user("admin"), user(name), True)
 
 
-def test_a_session_ends_after_its_lifetime_and_login_starts_a_new_one(demo, monkeypatch):
+def test_a_session_ends_after_its_lifetime_and_login_starts_a_new_one(world, monkeypatch):
     from flask import g
 
     from tests.conftest import login
-    client = demo.test_client()
+    client = world.test_client()
     with client.session_transaction() as s:
         s["left_over"] = "from before the login"
     assert login(client, "manager").status_code == 302
     with client.session_transaction() as s:
         assert "left_over" not in s and isinstance(s["login_at"], int)
-    later = clock.now() + timedelta(hours=demo.config["SESSION_MAX_HOURS"], minutes=1)
+    later = clock.now() + timedelta(hours=world.config["SESSION_MAX_HOURS"], minutes=1)
     monkeypatch.setattr(clock, "now", lambda: later)
     g.pop("_login_user", None)
     assert client.get("/manage/today").status_code == 302
@@ -202,11 +202,11 @@ def test_a_session_ends_after_its_lifetime_and_login_starts_a_new_one(demo, monk
 
 # -- headers -----------------------------------------------------------------------------------------------
 
-def test_security_headers_on_pages_and_api(demo, client, api):
+def test_security_headers_on_pages_and_api(world, client, api):
     from tests.conftest import login
     login(client, "manager")
     for r in (client.get("/manage/today"), client.get("/login"), api.get("/api/v1/me", as_="manager"),
-              client.get("/static/" + demo.extensions["assets"]["js/app.js"])):
+              client.get("/static/" + world.extensions["assets"]["js/app.js"])):
         h = r.headers
         assert "frame-ancestors 'none'" in h["Content-Security-Policy"] and "script-src 'self'" in h["Content-Security-Policy"]
         assert h["X-Frame-Options"] == "DENY" and h["X-Content-Type-Options"] == "nosniff"
@@ -214,10 +214,10 @@ def test_security_headers_on_pages_and_api(demo, client, api):
         assert "Strict-Transport-Security" not in h  # plain HTTP in tests
 
 
-def test_hsts_and_secure_cookie_when_served_over_https(demo):
+def test_hsts_and_secure_cookie_when_served_over_https(world):
     from booking import create_app
     from tests.conftest import PASSWORD as pw
-    app = create_app({**demo.config, "HTTPS": True, "SESSION_COOKIE_SECURE": True, "PROXY_COUNT": 1})
+    app = create_app({**world.config, "HTTPS": True, "SESSION_COOKIE_SECURE": True, "PROXY_COUNT": 1})
     client = app.test_client()
     r = client.post("/login", data={"username": "admin", "password": pw}, headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]
@@ -238,7 +238,7 @@ def test_no_inline_scripts_or_styles_in_templates():
 
 # -- crafted input never answers 500 ----------------------------------------------------------------------
 
-def test_absurd_page_numbers_on_every_list_page(demo, client):
+def test_absurd_page_numbers_on_every_list_page(world, client):
     from tests.conftest import login
     pages = {"admin": ["/admin/users", "/admin/organizations", "/admin/lecturers", "/admin/audit", "/bookings",
                        "/notifications", "/"],
@@ -253,7 +253,7 @@ def test_absurd_page_numbers_on_every_list_page(demo, client):
             assert r.status_code in (200, 302), (path, r.status_code)
 
 
-def test_closures_at_the_ends_of_the_calendar(demo, client):
+def test_closures_at_the_ends_of_the_calendar(world, client):
     from tests.conftest import login
     login(client, "manager")
     for start, end in (("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31"), ("2026-12-01", "9999-12-31")):
@@ -262,25 +262,25 @@ def test_closures_at_the_ends_of_the_calendar(demo, client):
         assert r.status_code == 422 and "年之间的日期" in r.get_data(as_text=True), (start, end)
 
 
-def test_deeply_nested_json_even_unauthenticated(demo, api):
+def test_deeply_nested_json_even_unauthenticated(world, api):
     body = b"[" * 100000 + b"]" * 100000
     for path in ("/api/v1/auth/token", "/api/v1/bookings"):
         r = api.client.post(path, data=body, content_type="application/json")
         assert r.status_code in (400, 401, 413) and r.get_json()["error"]["code"] in (
             "bad_request", "unauthenticated", "payload_too_large"), path
     nested = b'{"a":' * 20000 + b"1" + b"}" * 20000  # under the body limit
-    assert len(nested) < demo.config["API_MAX_BODY"] * 4
+    assert len(nested) < world.config["API_MAX_BODY"] * 4
     r = api.client.post("/api/v1/auth/token", data=nested[:60000] if len(nested) > 60000 else nested,
                         content_type="application/json")
     assert r.status_code in (400, 413) and r.is_json
 
 
-def test_a_chunked_body_over_the_limit_is_413_not_parsed(demo):
+def test_a_chunked_body_over_the_limit_is_413_not_parsed(world):
     # Reproduced: a 6 MB chunked body to the API was read and parsed whole.
     from tests.server import gunicorn
     import json as _json
     import socket
-    with gunicorn(demo.config["SQLALCHEMY_DATABASE_URI"], workers=1) as url:
+    with gunicorn(world.config["SQLALCHEMY_DATABASE_URI"], workers=1) as url:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=30) as sock:
             sock.sendall(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -306,7 +306,7 @@ def test_a_chunked_body_over_the_limit_is_413_not_parsed(demo):
         assert r.status == 414 and _json.loads(r.read())["error"]["code"] == "uri_too_long"
 
 
-def test_imports_with_a_huge_cell_a_nul_or_too_many_rows(demo, client):
+def test_imports_with_a_huge_cell_a_nul_or_too_many_rows(world, client):
     import io
 
     from tests.conftest import login
@@ -327,7 +327,7 @@ def test_imports_with_a_huge_cell_a_nul_or_too_many_rows(demo, client):
     assert "不能超过 2 MB" in r.get_data(as_text=True)
 
 
-def test_an_xlsx_that_unpacks_to_a_flood_is_refused_before_parsing(demo, client):
+def test_an_xlsx_that_unpacks_to_a_flood_is_refused_before_parsing(world, client):
     import io
     import zipfile
 
@@ -343,7 +343,7 @@ def test_an_xlsx_that_unpacks_to_a_flood_is_refused_before_parsing(demo, client)
     assert len(data.getvalue()) < 1024 * 1024 and "内容过大" in r.get_data(as_text=True)
 
 
-def test_a_nul_in_a_photo_file_name_is_400(demo, client):
+def test_a_nul_in_a_photo_file_name_is_400(world, client):
     import io
 
     from tests.conftest import login
@@ -355,7 +355,7 @@ def test_a_nul_in_a_photo_file_name_is_400(demo, client):
     assert r.status_code == 400
 
 
-def test_a_failed_request_on_postgresql_still_gets_the_chinese_error_page(demo, client, monkeypatch):
+def test_a_failed_request_on_postgresql_still_gets_the_chinese_error_page(world, client, monkeypatch):
     # Reproduced on PostgreSQL: the error page read the failed session and crashed into gunicorn's bare 500.
     from sqlalchemy import text
 
@@ -368,12 +368,12 @@ def test_a_failed_request_on_postgresql_still_gets_the_chinese_error_page(demo, 
         db.session.execute(text("SELECT * FROM no_such_table"))
 
     monkeypatch.setattr(routes.services, "visible_query", broken)
-    demo.config["PROPAGATE_EXCEPTIONS"] = False
+    world.config["PROPAGATE_EXCEPTIONS"] = False
     r = client.get("/bookings")
     assert r.status_code == 500 and "服务器出了点问题" in r.get_data(as_text=True)
 
 
-def test_login_next_never_leaves_the_site(demo, client):
+def test_login_next_never_leaves_the_site(world, client):
     from tests.conftest import PASSWORD as pw
     # Browsers drop tabs and line breaks from a URL: "/%09/evil.example" is read as "//evil.example" (reproduced).
     for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/", "/%09/evil.example",
@@ -387,13 +387,13 @@ def test_login_next_never_leaves_the_site(demo, client):
     assert r.headers["Location"].endswith("/bookings?status=pending")  # a path of this site is kept
 
 
-def test_mail_that_cannot_be_sent_never_fails_the_request(demo, client):
+def test_mail_that_cannot_be_sent_never_fails_the_request(world, client):
     # Reproduced: a line break in a base name, with mail configured, answered 500 after the change was saved and
     # lost that mail. Now the mail waits in the outbox; a failed attempt is kept and tried again later.
     from booking.notify.services import send_pending_mail
     from models import Notification, db
     from tests.factories import booking
-    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=1)  # nothing listens there
     b = booking()  # its approval tells the secretary, by email too
     row = db.session.query(Notification).filter(Notification.booking_id == b.id,
                                                 Notification.email_to.is_not(None)).first()
@@ -408,9 +408,9 @@ def test_mail_that_cannot_be_sent_never_fails_the_request(demo, client):
     assert row.email_next_at > clock.now()  # retried later, with a growing delay
 
 
-def test_seed_demo_refuses_a_database_in_real_use(demo):
+def test_seed_demo_refuses_a_database_in_real_use(world):
     from booking.auth.services import create_user
-    runner = demo.test_cli_runner()
+    runner = world.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     create_user(None, username="wangfang", password="real-pass-2026", role="admin")
     r = runner.invoke(args=["seed-demo"])
@@ -418,14 +418,14 @@ def test_seed_demo_refuses_a_database_in_real_use(demo):
     assert runner.invoke(args=["seed-demo", "--force"]).exit_code == 0
 
 
-def test_uploaded_photos_are_not_world_readable(demo):
+def test_uploaded_photos_are_not_world_readable(world):
     import os
     import stat
 
     from booking.visits import services as visits
     from tests.factories import completed, image_bytes, user
     from booking import photos as photo_store
-    demo.config["PHOTO_STORAGE"] = "filesystem"  # files are what can be world-readable
+    world.config["PHOTO_STORAGE"] = "filesystem"  # files are what can be world-readable
     b = completed()
     visits.save_activity_record(user("secretary"), b, "纪实", [("a.gif", image_bytes("GIF"))])
     path = os.path.join(photo_store.folder(), b.photos[0].stored_name)
@@ -434,7 +434,7 @@ def test_uploaded_photos_are_not_world_readable(demo):
 
 # -- outages answer 503, retryable -------------------------------------------------------------------------
 
-def test_a_database_outage_is_503_with_a_retryable_code(demo, api, client, monkeypatch):
+def test_a_database_outage_is_503_with_a_retryable_code(world, api, client, monkeypatch):
     # Reproduced: a PostgreSQL restart answered 79 of 2,644 requests with 500 internal_error.
     from sqlalchemy.exc import OperationalError
 
@@ -446,7 +446,7 @@ def test_a_database_outage_is_503_with_a_retryable_code(demo, api, client, monke
 
     monkeypatch.setattr(catalog, "bases_query", gone)
     token = api.token("secretary")
-    demo.config["PROPAGATE_EXCEPTIONS"] = False
+    world.config["PROPAGATE_EXCEPTIONS"] = False
     r = api.client.get("/api/v1/bases", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 503 and r.get_json()["error"]["code"] == "service_unavailable"
     assert r.headers["Retry-After"] == "5" and "稍后重试" in r.get_json()["error"]["message"]
@@ -455,12 +455,12 @@ def test_a_database_outage_is_503_with_a_retryable_code(demo, api, client, monke
     assert page.status_code == 503 and "稍后重试" in page.get_data(as_text=True)
 
 
-def test_healthz_reports_a_database_that_cannot_be_written(demo, client, monkeypatch):
+def test_healthz_reports_a_database_that_cannot_be_written(world, client, monkeypatch):
     # Reproduced: /healthz said ok while the disk was full.
     import shutil
     from collections import namedtuple
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    if demo.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    if world.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         usage = namedtuple("usage", "total used free")
         monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1024, 1024))
         r = client.get("/healthz")
@@ -483,7 +483,7 @@ def test_healthz_reports_a_database_that_cannot_be_written(demo, client, monkeyp
             db.engine.dispose()
 
 
-def test_mail_goes_through_an_outbox_at_least_once_and_never_delays_a_request(demo, monkeypatch):
+def test_mail_goes_through_an_outbox_at_least_once_and_never_delays_a_request(world, monkeypatch):
     # Reproduced: a process killed between commit and send lost the email for good; a slow mail server made every
     # request wait for SMTP.
     import socket
@@ -504,7 +504,7 @@ def test_mail_goes_through_an_outbox_at_least_once_and_never_delays_a_request(de
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    demo.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_FROM="booking@example.org")
+    world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_FROM="booking@example.org")
     connections = []
     real_smtp = notify._smtp
     monkeypatch.setattr(notify, "_smtp", lambda: connections.append(1) or real_smtp())
@@ -540,7 +540,7 @@ def test_mail_goes_through_an_outbox_at_least_once_and_never_delays_a_request(de
     assert notify.retry_delay(1) == timedelta(minutes=1) and notify.retry_delay(30) == timedelta(hours=6)
 
 
-def test_the_calendar_feed_holds_no_secret_in_the_database_and_ends_with_the_account(demo, api, client):
+def test_the_calendar_feed_holds_no_secret_in_the_database_and_ends_with_the_account(world, api, client):
     # Reproduced: the feed kept working after the lecturer's account was deactivated, and its secret was stored
     # as it appears in the URL.
     from booking.auth import services as accounts
@@ -577,7 +577,7 @@ def test_the_sqlite_file_is_not_world_readable(tmp_path):
     assert os.stat(path).st_mode & 0o007 == 0
 
 
-def test_saving_a_user_with_an_email_address(demo, client):
+def test_saving_a_user_with_an_email_address(world, client):
     # Reproduced: the form's Email() validator needed email_validator, which requirements.txt lacked: 500.
     from tests.conftest import login
     login(client, "admin")
@@ -591,7 +591,7 @@ def test_saving_a_user_with_an_email_address(demo, client):
     assert r.status_code == 200 and "请输入有效的邮箱地址" in r.get_data(as_text=True)
 
 
-def test_a_rested_connection_that_was_cut_is_replaced_before_use(demo, monkeypatch):
+def test_a_rested_connection_that_was_cut_is_replaced_before_use(world, monkeypatch):
     """Connections are pinged when they come out of the pool after a rest (booking.dbping), not on every request:
     one cut while it rested (a server restart, a proxy's idle timeout) is replaced, and the request does not fail."""
     from sqlalchemy import text
@@ -610,15 +610,15 @@ def test_a_rested_connection_that_was_cut_is_replaced_before_use(demo, monkeypat
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar() == 1
         assert conn.connection.dbapi_connection is not cut
-    assert demo.test_client().get("/healthz").get_json() == {"status": "ok"}
+    assert world.test_client().get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_links_never_come_from_the_host_header(demo):
+def test_links_never_come_from_the_host_header(world):
     """Reproduced: `/api/v1/me` with `Host: evil.example` answered a calendar_url there. Served by gunicorn with
     PUBLIC_URL set: a foreign Host gets 400, and the calendar link is PUBLIC_URL's whatever X-Forwarded-Host says."""
     import http.client
     from tests.server import gunicorn as serve
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     with serve(uri, workers=1, settings={"PUBLIC_URL": "https://dangjian.example.gov.cn", "PROXY_COUNT": "1"}) as url:
@@ -643,14 +643,14 @@ def test_links_never_come_from_the_host_header(demo):
         assert json.loads(me)["calendar_url"].startswith("https://dangjian.example.gov.cn/calendar/"), me
 
 
-def test_the_reset_mail_links_to_the_public_url_whatever_host_asked(demo, client):
+def test_the_reset_mail_links_to_the_public_url_whatever_host_asked(world, client):
     """Reproduced: a reset of admin asked with `Host: evil.example` mailed the genuine token to evil.example."""
     import re
     from booking.jobs.services import run_job
     from tests.mail import smtp_server
-    demo.config["PUBLIC_URL"] = "https://dangjian.example.gov.cn"
-    demo.config["TRUSTED_HOSTS"] = None  # even were the Host let through, the link would not follow it
-    with smtp_server(demo) as received:
+    world.config["PUBLIC_URL"] = "https://dangjian.example.gov.cn"
+    world.config["TRUSTED_HOSTS"] = None  # even were the Host let through, the link would not follow it
+    with smtp_server(world) as received:
         client.post("/forgot", data={"identifier": "secretary"}, headers={"Host": "evil.example",
                                                                          "X-Forwarded-Host": "evil.example"})
         assert run_job("send-mail")[0]
@@ -675,7 +675,7 @@ def test_public_url_is_required_in_production(monkeypatch):
     assert loaded["TRUSTED_HOSTS"] == ["dangjian.example.gov.cn", "localhost", "127.0.0.1", "::1"]
 
 
-def test_answers_with_personal_data_are_never_stored(demo, api, client):
+def test_answers_with_personal_data_are_never_stored(world, api, client):
     """Reproduced: authenticated pages, API answers, the token answer and downloads carried no Cache-Control; a
     shared proxy or the back button could show them to the next person at a shared PC."""
     r = api.client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
@@ -687,5 +687,5 @@ def test_answers_with_personal_data_are_never_stored(demo, api, client):
     for path in ("/bookings", "/stats/export.xlsx?group_by=base", "/admin/audit"):
         r = client.get(path)
         assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", (path, r.status_code)
-    static = client.get("/static/" + demo.extensions["assets"]["css/app.css"])
+    static = client.get("/static/" + world.extensions["assets"]["css/app.css"])
     assert static.status_code == 200 and static.headers["Cache-Control"] == "max-age=31536000, public, immutable"

@@ -25,7 +25,7 @@ def _at(day: date, hour=10):
 
 @pytest.fixture
 def aug20(monkeypatch):
-    """It is 20 August 2026, 10:00: the demo base books 1–60 days ahead, so up to 19 October."""
+    """It is 20 August 2026, 10:00: the test district's bases book 1–60 days ahead, so up to 19 October."""
     now = [_at(date(2026, 8, 20))]
     monkeypatch.setattr(clock, "now", lambda: now[0])
     return now
@@ -38,7 +38,7 @@ def test_the_rule_finds_the_dates():
     assert series.dates_of(0, 4, date(2026, 2, 1), date(2026, 2, 28)) == [date(2026, 2, 23)]
 
 
-def test_the_holiday_calendar_knows_the_announced_years_and_says_when_it_does_not(demo, api):
+def test_the_holiday_calendar_knows_the_announced_years_and_says_when_it_does_not(world, api):
     body = api.get("/api/v1/holidays?year=2026", as_="secretary").get_json()
     days = {x["date"]: x for x in body["items"]}
     assert body["known"] and days["2026-10-01"] == {"date": "2026-10-01", "name": "国庆节", "kind": "holiday"}
@@ -58,7 +58,7 @@ def test_the_holiday_calendar_knows_the_announced_years_and_says_when_it_does_no
     assert api.delete("/api/v1/holidays/not-a-date", as_="admin").status_code == 422
 
 
-def test_a_base_closed_on_public_holidays_offers_no_slots_then(demo, api):
+def test_a_base_closed_on_public_holidays_offers_no_slots_then(world, api):
     from models import Base
     base = db.session.get(Base, 1)
     base.opens_on_holidays = False
@@ -80,7 +80,7 @@ def _year_series(api, **over):
     return api.post("/api/v1/booking-series", as_="secretary", json=body)
 
 
-def test_a_year_skips_the_holiday_and_the_closure_books_the_window_and_plans_the_rest(demo, api, aug20):
+def test_a_year_skips_the_holiday_and_the_closure_books_the_window_and_plans_the_rest(world, api, aug20):
     menu_item = item()
     db.session.add(Closure(base_id=menu_item.base_id, venue_id=None, start_date=date(2026, 11, 5),
                            end_date=date(2026, 11, 5), reason="布展"))
@@ -114,7 +114,7 @@ def test_a_year_skips_the_holiday_and_the_closure_books_the_window_and_plans_the
     assert api.get(f"/api/v1/booking-series/{body['id']}", as_="secretary2").status_code == 404
 
 
-def test_a_date_full_by_then_is_skipped_and_the_secretary_told(demo, api, aug20):
+def test_a_date_full_by_then_is_skipped_and_the_secretary_told(world, api, aug20):
     body = _year_series(api).get_json()
     menu_item = item()
     start = clock.at_local(date(2026, 12, 3), time(14))
@@ -133,7 +133,7 @@ def test_a_date_full_by_then_is_skipped_and_the_secretary_told(demo, api, aug20)
     assert body["id"]
 
 
-def test_cancelling_one_occurrence_leaves_the_others_and_their_reminders(demo, api, aug20):
+def test_cancelling_one_occurrence_leaves_the_others_and_their_reminders(world, api, aug20):
     from booking.jobs.services import send_reminders
     from booking.reservations.services import approve_booking, cancel_booking
     body = _year_series(api, weekday=1, week_of_month=-1, **{"from": "2026-08-24", "until": "2026-10-31"}).get_json()
@@ -149,7 +149,7 @@ def test_cancelling_one_occurrence_leaves_the_others_and_their_reminders(demo, a
     assert db.session.get(Booking, booked[1].id).status == "approved"
 
 
-def test_cancelling_the_rest_follows_each_bookings_rules_and_ends_the_planning(demo, api, aug20):
+def test_cancelling_the_rest_follows_each_bookings_rules_and_ends_the_planning(world, api, aug20):
     body = _year_series(api).get_json()
     first = next(o for o in body["occurrences"] if o["status"] == "booked")
     aug20[0] = clock.at_local(date(2026, 9, 2), time(20))  # 3 September 14:00 is inside the 24-hour deadline
@@ -163,7 +163,7 @@ def test_cancelling_the_rest_follows_each_bookings_rules_and_ends_the_planning(d
     assert api.post(f"/api/v1/booking-series/{body['id']}/cancel", as_="secretary", json={}).status_code == 422
 
 
-def test_bad_series_are_refused_with_the_field_named(demo, api, aug20):
+def test_bad_series_are_refused_with_the_field_named(world, api, aug20):
     cases = [({"until": "2027-09-30"}, "until"), ({"time": "15:30"}, "time"), ({"time": "1400"}, "time"),
              ({"weekday": 7}, "weekday"), ({"week_of_month": 5}, "week_of_month"), ({"headcount": 5}, "headcount"),
              ({"from": "2026-08-01"}, "from"), ({"until": "2026-08-30", "from": "2026-09-01"}, "until"),
@@ -178,7 +178,7 @@ def test_bad_series_are_refused_with_the_field_named(demo, api, aug20):
     assert r.status_code == 403
 
 
-def test_a_manager_approves_the_whole_pending_series(demo, api, aug20):
+def test_a_manager_approves_the_whole_pending_series(world, api, aug20):
     body = _year_series(api, weekday=1, week_of_month=-1, **{"from": "2026-08-24", "until": "2026-10-31"}).get_json()
     approved = series.approve_pending(user("manager"), db.session.get(BookingSeries, body["id"]))
     assert approved == 2
@@ -187,7 +187,7 @@ def test_a_manager_approves_the_whole_pending_series(demo, api, aug20):
         series.approve_pending(user("manager2"), db.session.get(BookingSeries, body["id"]))
 
 
-def test_two_job_processes_book_each_planned_date_once(demo, api):
+def test_two_job_processes_book_each_planned_date_once(world, api):
     # Series made 40 days ago (by the clock): what was then beyond the window is due now.
     real = clock.now
     clock.now = lambda: real() - timedelta(days=40)
@@ -206,7 +206,7 @@ def test_two_job_processes_book_each_planned_date_once(demo, api):
         SeriesOccurrence.status == "planned",
         SeriesOccurrence.day <= clock.local_today() + timedelta(days=60)))
     assert due >= 10
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": "jobs-test"}
@@ -224,7 +224,7 @@ def test_two_job_processes_book_each_planned_date_once(demo, api):
     assert linked == 0
 
 
-def test_the_pages_preview_save_show_and_cancel_a_series(demo, client, aug20):
+def test_the_pages_preview_save_show_and_cancel_a_series(world, client, aug20):
     from tests.conftest import login
     login(client, "secretary")
     menu_item = item()
@@ -248,7 +248,7 @@ def test_the_pages_preview_save_show_and_cancel_a_series(demo, client, aug20):
     assert "已取消 1 个预约" in r.get_data(as_text=True)
 
 
-def test_the_admin_keeps_the_holiday_calendar_on_its_page(demo, client):
+def test_the_admin_keeps_the_holiday_calendar_on_its_page(world, client):
     import io
     from tests.conftest import login
     login(client, "admin")
@@ -270,7 +270,7 @@ def test_the_admin_keeps_the_holiday_calendar_on_its_page(demo, client):
     assert client.post("/admin/holidays/sync", follow_redirects=True).status_code == 200
 
 
-def test_a_branch_blocked_for_no_shows_is_not_booked_by_its_series(demo, api, aug20):
+def test_a_branch_blocked_for_no_shows_is_not_booked_by_its_series(world, api, aug20):
     from booking.visits.services import mark_no_show
     from tests.factories import booking as make
     _year_series(api)
@@ -284,7 +284,7 @@ def test_a_branch_blocked_for_no_shows_is_not_booked_by_its_series(demo, api, au
     assert reasons == {"blocked"}
 
 
-def test_a_job_failing_after_the_booking_is_written_leaves_the_date_planned_and_books_it_next_time(demo, api, aug20,
+def test_a_job_failing_after_the_booking_is_written_leaves_the_date_planned_and_books_it_next_time(world, api, aug20,
                                                                                                    monkeypatch):
     """The date is claimed in its booking's own transaction: an error that is not the booking's (the database gone a
     moment after the insert) leaves neither a booking nor a date marked booked, and the next run books it."""
@@ -315,7 +315,7 @@ def test_a_job_failing_after_the_booking_is_written_leaves_the_date_planned_and_
     assert integrity.check() == []
 
 
-def test_a_branch_without_a_secretary_is_skipped_for_that_reason(demo, api, aug20):
+def test_a_branch_without_a_secretary_is_skipped_for_that_reason(world, api, aug20):
     _year_series(api)
     secretary = user("secretary")
     secretary.active = False
@@ -326,7 +326,7 @@ def test_a_branch_without_a_secretary_is_skipped_for_that_reason(demo, api, aug2
     assert dec.status == "skipped" and dec.reason == "no_secretary" and dec.reason_label == "本支部没有可用的书记账号"
 
 
-def test_a_holiday_entered_later_reaches_the_series(demo, api, client, aug20):
+def test_a_holiday_entered_later_reaches_the_series(world, api, client, aug20):
     """Reproduced: 2027-01-01 added as a holiday, the series' booking on that day stayed booked and nobody was told.
     Now a planned date becomes skipped (holiday), a booked one is cancelled by the system (places freed) and skipped,
     and the secretary gets series_skipped; the admin's page says what will happen before saving."""
@@ -362,7 +362,7 @@ def test_a_holiday_entered_later_reaches_the_series(demo, api, client, aug20):
     assert integrity.check() == []
 
 
-def test_a_closure_entered_later_reaches_the_series_and_one_in_the_past_is_refused(demo, api, aug20):
+def test_a_closure_entered_later_reaches_the_series_and_one_in_the_past_is_refused(world, api, aug20):
     from booking.errors import ValidationFailed
     from booking.manage import services as manage
     from models import Base

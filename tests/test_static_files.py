@@ -47,10 +47,10 @@ def _pages(app) -> dict[str, list[str]]:
     }
 
 
-def test_every_file_a_page_names_is_fingerprinted_compressed_and_kept_a_year(demo):
-    pages = _pages(demo)
+def test_every_file_a_page_names_is_fingerprinted_compressed_and_kept_a_year(world):
+    pages = _pages(world)
     checked = set()
-    with live_server(demo) as url:
+    with live_server(world) as url:
         for role, paths in pages.items():
             opener = _log_in(url, role)
             for path in paths:
@@ -83,7 +83,7 @@ def test_every_file_a_page_names_is_fingerprinted_compressed_and_kept_a_year(dem
     assert any("bootstrap.min." in link for link in checked)
 
 
-def test_a_changed_file_gets_a_new_name_and_plain_names_are_not_served(demo, client, tmp_path):
+def test_a_changed_file_gets_a_new_name_and_plain_names_are_not_served(world, client, tmp_path):
     source, target = tmp_path / "static", tmp_path / "built"
     (source / "js").mkdir(parents=True)
     (source / "js" / "a.js").write_text("console.log(1);" * 50)
@@ -95,11 +95,11 @@ def test_a_changed_file_gets_a_new_name_and_plain_names_are_not_served(demo, cli
     assert second != first and (target / first).exists()  # a page still open from before the upgrade loads
     assert client.get("/static/js/app.js").status_code == 404
     with pytest.raises(assets.UnknownAsset):
-        with demo.test_request_context():
-            demo.jinja_env.globals["asset"]("js/no-such-file.js")
+        with world.test_request_context():
+            world.jinja_env.globals["asset"]("js/no-such-file.js")
 
 
-def test_chart_js_only_where_a_chart_is_drawn(demo, client):
+def test_chart_js_only_where_a_chart_is_drawn(world, client):
     from tests.conftest import login as log_in
     log_in(client, "admin")
     assert "chart.umd" in client.get("/stats/?group_by=base").text
@@ -109,10 +109,10 @@ def test_chart_js_only_where_a_chart_is_drawn(demo, client):
         assert page.status_code in (200, 422) and "chart.umd" not in page.text, path  # 422: a date in error
 
 
-def test_a_first_visit_fits_the_budget_and_a_repeat_visit_takes_no_static_file_from_the_network(demo):
+def test_a_first_visit_fits_the_budget_and_a_repeat_visit_takes_no_static_file_from_the_network(world):
     """Counted by Chromium itself (DevTools' encodedDataLength): bytes on the wire per request, with the cache
     emptied before the first load."""
-    with live_server(demo) as url, phone_browser() as page:
+    with live_server(world) as url, phone_browser() as page:
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
         urls, wire, cached = {}, {}, set()

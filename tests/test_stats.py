@@ -40,7 +40,7 @@ def _expected(visits):
     return {"batches": len(visits), "person_times": sum(v.visitor_count for v in visits)}
 
 
-def test_totals_equal_recorded_counts_per_scope(demo, api):
+def test_totals_equal_recorded_counts_per_scope(world, api):
     visits = _scenario()
     sec, sec2 = user("secretary"), user("secretary2")
     scopes = {
@@ -61,7 +61,7 @@ def test_totals_equal_recorded_counts_per_scope(demo, api):
             assert [r["key"] for r in body["rows"]] == sorted(r["key"] for r in body["rows"])
 
 
-def test_rows_keys_and_labels(demo, api):
+def test_rows_keys_and_labels(world, api):
     visits = _scenario()
     by_base = _stats(api, "admin", "base")["rows"]
     assert [(r["key"], r["label"]) for r in by_base] == [(1, "红星革命纪念馆"), (2, "时代楷模事迹展览馆")]
@@ -78,7 +78,7 @@ def test_rows_keys_and_labels(demo, api):
     assert {r["label"] for r in orgs} == {"区直机关工委", "滨江街道党工委"}
 
 
-def test_period_bounds_are_inclusive_by_start_date(demo, api):
+def test_period_bounds_are_inclusive_by_start_date(world, api):
     visits = _scenario()
     day = visits[1].day  # two visits on this day
     body = _stats(api, "admin", "base", **{"from": day.isoformat(), "to": day.isoformat()})
@@ -88,7 +88,7 @@ def test_period_bounds_are_inclusive_by_start_date(demo, api):
     assert body["total"]["batches"] == 1  # only the visit three days ago
 
 
-def test_lecturer_grouping_counts_accepted_lecturers_and_the_rest_in_one_row(demo, api):
+def test_lecturer_grouping_counts_accepted_lecturers_and_the_rest_in_one_row(world, api):
     """Reproduced: 合计 879 batches while the lecturers' rows summed to 372 (visits without a lecturer had no row).
     Now those visits, and those whose lecturer never accepted, are the row 未安排讲师 (key null, last)."""
     b = completed()
@@ -107,14 +107,14 @@ def test_lecturer_grouping_counts_accepted_lecturers_and_the_rest_in_one_row(dem
     assert body["total"]["person_times"] == 35 == sum(r["person_times"] for r in body["rows"])
 
 
-def test_stats_validation(demo, api):
+def test_stats_validation(world, api):
     assert api.get("/api/v1/stats", as_="admin").status_code == 422
     assert api.get("/api/v1/stats?group_by=planet", as_="admin").status_code == 422
     r = api.get("/api/v1/stats?group_by=base&from=2026-05-01&to=2026-04-01", as_="admin")
     assert r.status_code == 422 and "to" in r.get_json()["error"]["fields"]
 
 
-def test_satisfaction_average(demo, api):
+def test_satisfaction_average(world, api):
     a, b = completed(), completed("secretary2", start=slot_start(-6))
     from booking.visits.services import give_feedback
     give_feedback(user("secretary"), a, 5)
@@ -122,7 +122,7 @@ def test_satisfaction_average(demo, api):
     assert _stats(api, "admin", "base")["total"]["satisfaction"] == 4.5
 
 
-def test_exports_match_the_dashboard(demo, client, api):
+def test_exports_match_the_dashboard(world, client, api):
     _scenario()
     body = _stats(api, "admin", "base")
     login(client, "admin")
@@ -150,14 +150,14 @@ def test_exports_match_the_dashboard(demo, client, api):
     assert values[-1][:3] == ("合计", body["total"]["batches"], body["total"]["person_times"])
 
 
-def test_dashboard_scopes_and_empty_state(demo, client):
+def test_dashboard_scopes_and_empty_state(world, client):
     login(client, "secretary")
     html = client.get("/stats/").get_data(as_text=True)
     assert "本支部" in html and "所选期间没有已完成的活动" in html
     assert client.get("/stats/?from=bad").status_code == 422
 
 
-def test_stats_use_sql_aggregation_not_rows(demo, api):
+def test_stats_use_sql_aggregation_not_rows(world, api):
     """A handful of queries however many visits there are."""
     from sqlalchemy import event
     for days in range(-30, -5):
@@ -176,7 +176,7 @@ def test_stats_use_sql_aggregation_not_rows(demo, api):
 
 
 
-def test_bad_period_is_explained_above_the_form(demo, client):
+def test_bad_period_is_explained_above_the_form(world, client):
     login(client, "admin")
     r = client.get("/stats/?group_by=base&from=2026-05-01&to=2026-02-01")
     html = r.get_data(as_text=True)
@@ -186,7 +186,7 @@ def test_bad_period_is_explained_above_the_form(demo, client):
     assert 'value="2026-05-01"' in html and 'value="2026-02-01"' in html  # what was typed stays in the form
 
 
-def test_the_page_shows_idle_bases_with_zeros_but_the_api_lists_only_bases_with_visits(demo, client, api):
+def test_the_page_shows_idle_bases_with_zeros_but_the_api_lists_only_bases_with_visits(world, client, api):
     _scenario()
     login(client, "admin")
     html = client.get("/stats/?group_by=base&from=2000-01-01").get_data(as_text=True)

@@ -36,7 +36,7 @@ def _in_transaction(raw) -> bool:
     return raw.in_transaction
 
 
-def test_a_read_opens_no_transaction_and_the_first_write_or_row_lock_does(demo):
+def test_a_read_opens_no_transaction_and_the_first_write_or_row_lock_does(world):
     base_id = db.session.scalar(select(Base.id).order_by(Base.id))
     name = db.session.get(Base, base_id).name
     raw = db.session.connection().connection.dbapi_connection

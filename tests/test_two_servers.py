@@ -57,13 +57,13 @@ def _upload(opener, url: str, booking_id: int, data: bytes) -> None:
     opener.open(req, timeout=30).read()
 
 
-def test_two_servers_share_photos_sessions_and_job_claims(demo, tmp_path):
+def test_two_servers_share_photos_sessions_and_job_claims(world, tmp_path):
     visit = completed()
     now = clock.now()
     due = next(s for s in (slot_start(d, h) for d in (0, 1) for h in (9, 14)) if now < s <= now + timedelta(hours=23))
     soon = booking(start=due, headcount=10)  # less than 24 hours ahead: its reminder is due
     visit_id = visit.id
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
     hosts = []

@@ -15,7 +15,7 @@ PNG = image_bytes("PNG")
 JPEG = image_bytes("JPEG")
 
 
-def test_check_in_by_code_on_the_day(demo, api):
+def test_check_in_by_code_on_the_day(world, api):
     b = booking(start=slot_start(0, 14))
     r = api.post("/api/v1/check-in", as_="manager", json={"code": b.code.lower()})
     assert r.status_code == 200 and r.get_json()["checked_in_at"]
@@ -27,7 +27,7 @@ def test_check_in_by_code_on_the_day(demo, api):
     assert events.count("checked_in") == 1
 
 
-def test_check_in_errors(demo, api):
+def test_check_in_errors(world, api):
     tomorrow = booking(start=slot_start(1))
     r = api.post("/api/v1/check-in", as_="manager", json={"code": tomorrow.code})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "wrong_day"
@@ -41,7 +41,7 @@ def test_check_in_errors(demo, api):
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
 
 
-def test_attendance_completes_and_can_be_corrected(demo, api):
+def test_attendance_completes_and_can_be_corrected(world, api):
     b = booking(start=slot_start(-1))
     r = api.post(f"/api/v1/bookings/{b.id}/attendance", as_="manager", json={"visitor_count": 18})
     assert r.status_code == 200 and r.get_json()["status"] == "completed" and r.get_json()["visitor_count"] == 18
@@ -53,7 +53,7 @@ def test_attendance_completes_and_can_be_corrected(demo, api):
     assert "18" in recorded[1]["note"] and "21" in recorded[1]["note"]
 
 
-def test_attendance_rules(demo, api):
+def test_attendance_rules(world, api):
     future = booking(start=slot_start(2))
     r = api.post(f"/api/v1/bookings/{future.id}/attendance", as_="manager", json={"visitor_count": 10})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
@@ -69,7 +69,7 @@ def test_attendance_rules(demo, api):
     assert r.status_code == 409
 
 
-def test_no_show(demo, api):
+def test_no_show(world, api):
     b = booking(start=slot_start(-1))
     r = api.post(f"/api/v1/bookings/{b.id}/no-show", as_="manager")
     assert r.status_code == 200 and r.get_json()["status"] == "no_show"
@@ -80,14 +80,14 @@ def test_no_show(demo, api):
     assert api.post(f"/api/v1/bookings/{future.id}/no-show", as_="secretary").status_code == 403
 
 
-def test_completed_and_no_show_keep_their_slot_count(demo):
+def test_completed_and_no_show_keep_their_slot_count(world):
     from models import SlotOccupancy
     b = completed()
     held = db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == b.starts_at))
     assert held == b.headcount
 
 
-def test_feedback_once(demo, api):
+def test_feedback_once(world, api):
     b = completed()
     r = api.post(f"/api/v1/bookings/{b.id}/feedback", as_="secretary", json={"rating": 6})
     assert r.status_code == 422 and "rating" in r.get_json()["error"]["fields"]
@@ -101,7 +101,7 @@ def test_feedback_once(demo, api):
     assert api.post(f"/api/v1/bookings/{future.id}/feedback", as_="secretary", json={"rating": 4}).status_code == 409
 
 
-def test_activity_record_validates_uploads(demo):
+def test_activity_record_validates_uploads(world):
     b = completed()
     secretary = user("secretary")
     with pytest.raises(ValidationFailed) as err:
@@ -118,7 +118,7 @@ def test_activity_record_validates_uploads(demo):
         services.save_activity_record(secretary, booking(start=slot_start(2)), "x", [])
 
 
-def test_photos_only_for_those_who_may_see_the_booking(demo, client):
+def test_photos_only_for_those_who_may_see_the_booking(world, client):
     b = completed()
     services.save_activity_record(user("secretary"), b, "纪实", [("p.png", PNG)])
     photo = b.photos[0]
@@ -142,7 +142,7 @@ def test_photos_only_for_those_who_may_see_the_booking(demo, client):
     assert client.get(url).status_code == 404
 
 
-def test_pages_today_check_in_attendance_and_record(demo, client):
+def test_pages_today_check_in_attendance_and_record(world, client):
     b = booking(start=slot_start(0, 9))
     login(client, "manager")
     html = client.get("/manage/today").get_data(as_text=True)
@@ -170,7 +170,7 @@ def test_pages_today_check_in_attendance_and_record(demo, client):
     assert "支部 25 人参加。" in html and "★★★★☆" in html and "活动照片 1" in html and "打印活动记录" in html
 
 
-def test_check_in_time_uses_local_day(demo):
+def test_check_in_time_uses_local_day(world):
     b = booking(start=slot_start(1))
     manager = user("manager")
     from booking.errors import WrongDay
@@ -180,7 +180,7 @@ def test_check_in_time_uses_local_day(demo):
     assert clock.local(b.checked_in_at).date() == b.day
 
 
-def test_the_qr_code_holds_a_check_in_url_that_opens_the_check_in_for_the_manager(demo, client, monkeypatch):
+def test_the_qr_code_holds_a_check_in_url_that_opens_the_check_in_for_the_manager(world, client, monkeypatch):
     import re as _re
     b = booking(start=slot_start(3, 9))
     monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(minutes=20))
@@ -212,14 +212,14 @@ def test_the_qr_code_holds_a_check_in_url_that_opens_the_check_in_for_the_manage
     assert r.status_code == 200 and b.branch.name not in r.get_data(as_text=True)
 
 
-def test_a_camera_reading_the_url_checks_in(demo, api, monkeypatch):
+def test_a_camera_reading_the_url_checks_in(world, api, monkeypatch):
     b = booking(start=slot_start(3, 9))
     monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(minutes=20))
     done = services.check_in(user("manager"), f"https://booking.example.org/c/{b.code}")
     assert done.id == b.id and done.checked_in_at is not None
 
 
-def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_removed(demo, client):
+def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_removed(world, client):
     from models import AuditEntry, BookingPhoto
     from tests.test_visits import JPEG, PNG
     b = completed()
@@ -255,7 +255,7 @@ def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_r
     assert client.post(f"/bookings/{b.id}/photos/{second.id}/remove").status_code in (403, 404)
 
 
-def test_image_bombs_are_refused_and_photos_kept_upright_small_and_without_metadata(demo):
+def test_image_bombs_are_refused_and_photos_kept_upright_small_and_without_metadata(world):
     """Reproduced: a 9400 × 9400 PNG of 280 KB passed the upload checks, and building the record then took 17 s.
     Its pixels are counted before anything is decoded; a phone photo is turned upright, cut to 1600 px on its long
     side and stripped of its EXIF (GPS included) once, at upload."""
@@ -284,7 +284,7 @@ def test_image_bombs_are_refused_and_photos_kept_upright_small_and_without_metad
     assert not kept.getexif()
 
 
-def test_the_qr_reader_loads_only_when_scanning_starts(demo, client):
+def test_the_qr_reader_loads_only_when_scanning_starts(world, client):
     """jsQR (about 250 KB) is not shipped with the today page; the scan button names it, fetched on the first tap."""
     import re
     login(client, "manager")

@@ -49,7 +49,7 @@ def _held(start) -> int:
     return db.session.scalar(select(SlotOccupancy.held).where(SlotOccupancy.starts_at == start))
 
 
-def test_joining_a_full_slot_and_its_position(demo, api):
+def test_joining_a_full_slot_and_its_position(world, api):
     start = slot_start(5)
     r = _join(api, "secretary", start)
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "slot_available"
@@ -86,7 +86,7 @@ def test_joining_a_full_slot_and_its_position(demo, api):
     assert api.get("/api/v1/waitlist", as_="secretary2").get_json()["items"][0]["position"] == 1
 
 
-def test_a_cancellation_promotes_the_first_entry_that_fits(demo, api):
+def test_a_cancellation_promotes_the_first_entry_that_fits(world, api):
     start = slot_start(5)
     held = _fill(start, (60, 20))
     big, small = _secretaries(2, prefix="q")
@@ -116,7 +116,7 @@ def test_a_cancellation_promotes_the_first_entry_that_fits(demo, api):
     assert states[first["id"]] == "waiting" and states[third["id"]] == "promoted"
 
 
-def test_every_way_of_freeing_places_promotes(demo, api):
+def test_every_way_of_freeing_places_promotes(world, api):
     start = slot_start(5)
     # A rejection (the pending request frees its places).
     pending = booking(start=start, headcount=60, approve=False)
@@ -151,7 +151,7 @@ def test_every_way_of_freeing_places_promotes(demo, api):
     weekly = db.session.scalar(select(OpeningSlot).where(OpeningSlot.venue_id == item().venue_id,
                                                          OpeningSlot.weekday == local.weekday(),
                                                          OpeningSlot.start_time == local.time()))
-    login_client = demo.test_client()
+    login_client = world.test_client()
     from tests.conftest import login
     login(login_client, "manager")
     r = login_client.post(f"/manage/slots/{weekly.id}/capacity", data={"capacity": 90})
@@ -160,7 +160,7 @@ def test_every_way_of_freeing_places_promotes(demo, api):
     assert _held(fourth) == 90
 
 
-def test_entries_expire_when_the_slot_starts(demo, api):
+def test_entries_expire_when_the_slot_starts(world, api):
     start = slot_start(1)
     _fill(start, (60, 20))
     waiting = _join(api, "secretary", start).get_json()
@@ -172,7 +172,7 @@ def test_entries_expire_when_the_slot_starts(demo, api):
     assert waitlist.promote(item().venue_id, start, now=start + timedelta(minutes=1)) == []
 
 
-def test_shares_refuse_online_bookings_beyond_them(demo, api):
+def test_shares_refuse_online_bookings_beyond_them(world, api):
     base_id = item().base_id
     r = api.patch(f"/api/v1/bases/{base_id}", as_="manager",
                   json={"rules": {"max_live_per_branch": 2, "max_per_branch_per_month": None}})
@@ -207,7 +207,7 @@ def test_shares_refuse_online_bookings_beyond_them(demo, api):
     assert api.post("/api/v1/bookings", as_=fresh, json={**body, "start": clock.iso(slot_start(two))}).status_code == 201
 
 
-def test_the_share_left_is_shown_before_booking(demo, client):
+def test_the_share_left_is_shown_before_booking(world, client):
     from tests.conftest import login
     base = db.session.get(Base, item().base_id)
     base.max_live_per_branch = 2
@@ -225,7 +225,7 @@ def test_the_share_left_is_shown_before_booking(demo, client):
     assert "本支部在该基地的预约次数已用完" in html and 'name="headcount"' not in html
 
 
-def test_two_processes_never_promote_into_the_same_places(demo):
+def test_two_processes_never_promote_into_the_same_places(world):
     """A full slot with a queue; under four gunicorn workers, three cancellations, new bookings and waitlist joins
     arrive at once. The freed places go to the queue in the cancelling transactions: each of the three waiting
     entries is promoted exactly once, no direct booking gets them, and the slot is exactly full."""
@@ -236,7 +236,7 @@ def test_two_processes_never_promote_into_the_same_places(demo):
         waitlist.join(u, menu_item_id=item().id, start=start, headcount=10, contact_name="联系人",
                       contact_phone="13800000000")
     latecomers = _secretaries(6, prefix="l")
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     item_id = item().id
     cancels = [(h.id, db.session.get(User, h.created_by_id).username) for h in holders[:3]]
     db.session.remove()
@@ -268,13 +268,13 @@ def test_two_processes_never_promote_into_the_same_places(demo):
     assert_integrity()
 
 
-def test_one_branchs_simultaneous_requests_stay_within_its_share(demo):
+def test_one_branchs_simultaneous_requests_stay_within_its_share(world):
     """A base allows two live bookings per branch; one branch's secretary sends eight requests for different
     slots at once to four workers: exactly two are booked."""
     base = db.session.get(Base, item().base_id)
     base.max_live_per_branch = 2
     db.session.commit()
-    uri = demo.config["SQLALCHEMY_DATABASE_URI"]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
     starts = [clock.iso(clock.at_local(clock.local_today() + timedelta(days=3 + d // 2), time(9 if d % 2 == 0 else 14)))
               for d in range(8)]
     item_id = item().id
