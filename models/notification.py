@@ -49,6 +49,9 @@ class Notification(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(32))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    # A notification about a standing booking as a whole (a date that could not be booked): opening it shows the
+    # series. None for the others.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

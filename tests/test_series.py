@@ -131,6 +131,12 @@ def test_a_date_full_by_then_is_skipped_and_the_secretary_told(world, api, aug20
     note = db.session.scalar(select(Notification).where(Notification.kind == "series_skipped"))
     assert note.user_id == user("secretary").id and "名额已满" in note.body and "/menu-items/" in note.body
     assert body["id"]
+    # Opening it shows the standing booking (reproduced: it went back to the list, a notice about nothing).
+    client = world.test_client()
+    from tests.conftest import login
+    login(client, "secretary")
+    opened = client.post(f"/notifications/{note.id}/read")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/series/{body['id']}")
 
 
 def test_cancelling_one_occurrence_leaves_the_others_and_their_reminders(world, api, aug20):

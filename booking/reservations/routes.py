@@ -342,10 +342,14 @@ def notifications():
 @bp.post("/notifications/<id:notification_id>/read")
 @login_required
 def notification_read(notification_id):
-    """Mark read and open the booking it is about."""
+    """Mark read and open what it is about: the booking, the standing booking, or the day's visits of a digest."""
     row = notify.mark_read(current_user, notification_id)
     if row.booking_id:
         return redirect(url_for(".detail", booking_id=row.booking_id))
+    if row.series_id:
+        return redirect(url_for("series.detail", series_id=row.series_id))
+    if row.kind == "digest" and current_user.role == "manager":
+        return redirect(url_for("visits.today"))
     return redirect(url_for(".notifications"))
 
 

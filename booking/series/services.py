@@ -378,7 +378,7 @@ def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
     notify(secretaries_of(series.branch_id), "series_skipped", None,
            f"固定预约未能预约：{series.menu_item.title} {when}",
            f"“{series.rule_text}”的 {clock.day_text(occurrence.day)} 未能预约（{SKIP_REASONS.get(occurrence.reason, occurrence.reason)}）。"
-           f"可另选本月其他场次：{link}")
+           f"可另选本月其他场次：{link}", series_id=series.id)
     db.session.commit()
 
 
