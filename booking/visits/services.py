@@ -83,7 +83,7 @@ def _split(booking: Booking, visitor_count: int, visitor_counts) -> dict[int, in
     if visitor_counts is None:
         return None
     if not isinstance(visitor_counts, dict):
-        raise ValidationFailed({"visitor_counts": "分支部人数应为 {支部编号: 人数}。"})
+        raise ValidationFailed({"visitor_counts": "分支部人数应为以支部编号为键、人数为值的对象。"})
     allowed = {booking.branch_id} | {p.branch_id for p in partners.taking_part(booking)}
     split = {}
     for key, n in visitor_counts.items():
