@@ -51,6 +51,16 @@ def test_the_report_page_the_document_and_the_big_screen(world):
         assert screen.locator('[data-tile="1"]').inner_text() == "3"
         assert screen.evaluate("document.querySelectorAll('canvas').length") == 3
         assert context.cookies() == []
+        # Reproduced: the bottom 40 % of a 1920×1080 display was empty and the labels small. The charts now fill
+        # the screen's height, nothing scrolls, and the labels read from across a room.
+        screen.wait_for_function("Chart.getChart(document.querySelector('#screen-sector'))")
+        bottom = screen.evaluate("Math.max(...[...document.querySelectorAll('.screen-chart')]"
+                                 ".map(f => f.getBoundingClientRect().bottom))")
+        assert 0.9 * 1080 <= bottom <= 1080, bottom
+        assert screen.evaluate("document.documentElement.scrollHeight") <= 1080
+        label = screen.evaluate("parseFloat(getComputedStyle(document.querySelector('.screen-label')).fontSize)")
+        assert label >= 22, label
+        assert screen.evaluate("Chart.defaults.font.size") >= 22
         assert_accessible(screen)
         shot(screen, "89-big-screen")
         screen.set_viewport_size({"width": 390, "height": 844})  # opened on a phone too: it still fits

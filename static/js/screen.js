@@ -3,7 +3,8 @@
   var main = document.querySelector("[data-screen-url]");
   var first = document.getElementById("screen-data");
   if (!main || !first || !window.Chart) return;
-  Chart.defaults.font.size = 16;
+  // Read from across a room: the charts' text grows with the display (16 px on a laptop, 24 px at 1920 px wide).
+  Chart.defaults.font.size = Math.max(16, Math.min(28, Math.round(window.innerWidth / 80)));
   var charts = {};
   function chart(id, config) {
     if (charts[id]) { charts[id].data = config.data; charts[id].update(); return; }
@@ -12,7 +13,7 @@
   }
   function bars(labels, datasets, stacked) {
     return { type: "bar", data: { labels: labels, datasets: datasets },
-             options: { responsive: true, animation: false, indexAxis: stacked ? "y" : "x",
+             options: { responsive: true, maintainAspectRatio: false, animation: false, indexAxis: stacked ? "y" : "x",
                         plugins: { legend: { display: datasets.length > 1 } },
                         scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } } } };
   }
@@ -29,7 +30,7 @@
         { label: "批次", data: data.by_month.batches, backgroundColor: "#b3121b", yAxisID: "batches" },
         { label: "人次", data: data.by_month.person_times, type: "line", borderColor: "#e0a100",
           backgroundColor: "#e0a100", yAxisID: "people" }] },
-      options: { responsive: true, animation: false,
+      options: { responsive: true, maintainAspectRatio: false, animation: false,
                  scales: { batches: { position: "left", beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "批次" } },
                            people: { position: "right", beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false },
                                      title: { display: true, text: "人次" } } } }
