@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -116,16 +117,15 @@ def lighthouse(url: str, cookie: str | None, out: Path) -> dict:
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="pages whose name contains this")
-    args = parser.parse_args()
-    install()
-    work = Path(tempfile.mkdtemp(prefix="lighthouse-"))
+@contextmanager
+def demo_server():
+    """The demo (as `make run` loads it) in a database of its own, served by gunicorn (2 sync workers) on a free
+    loopback port; yields (url, environment)."""
+    work = Path(tempfile.mkdtemp(prefix="demo-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"INSTANCE_PATH": str(work), "DATABASE_URL": f"sqlite:///{work}/demo.db", "PUBLIC_URL": url,
-           "SECRET_KEY": "lighthouse-bench"}
+           "SECRET_KEY": "demo-bench"}
     sh([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], env, capture_output=True)
     sh([sys.executable, "-m", "flask", "--app", "app", "seed-demo"], env, capture_output=True)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
@@ -137,9 +137,21 @@ def main():
                 break
             except OSError:
                 time.sleep(0.2)
+        yield url, {**os.environ, **env}, work
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="pages whose name contains this")
+    args = parser.parse_args()
+    install()
+    with demo_server() as (url, env, work):
         cookies = {}
         rows = []
-        for role, name, path in pages({**os.environ, **env}):
+        for role, name, path in pages(env):
             if args.only and args.only not in name:
                 continue
             if role != "anonymous" and role not in cookies:
@@ -147,9 +159,6 @@ def main():
             figures = lighthouse(url + path, cookies.get(role), work / f"{role}-{len(rows)}.json")
             rows.append((role, name, figures))
             print(f"  {role:9} {name:20} perf {figures['performance']:3}  fcp {figures['fcp']:.2f} s", flush=True)
-    finally:
-        server.terminate()
-        server.wait(10)
     print()
     print("Lighthouse 12.2.3, mobile profile (simulated slow 4G, 4x CPU slowdown), Debian Chromium, gunicorn 2 workers,")
     print("demo data on SQLite, cache emptied before each page.")

@@ -120,6 +120,9 @@ def load(instance_path: str) -> dict:
         # The CJK font the PDFs embed: by default the fonts that travel with the app (booking/fonts, Noto Serif and
         # Sans SC); CJK_FONT (a .ttc, .otf or .ttf) overrides both.
         "CJK_FONT": os.environ.get("CJK_FONT", ""),
+        # Where the fingerprinted and precompressed static files are built at start-up (booking.assets); default
+        # INSTANCE_PATH/static. nginx serves the same folder (deploy/nginx/booking-static.conf).
+        "STATIC_BUILD_FOLDER": os.environ.get("STATIC_BUILD_FOLDER", ""),
         "SCHEDULER_ENABLED": os.environ.get("SCHEDULER_ENABLED", "") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
