@@ -1,9 +1,10 @@
 """The demo data set (flask --app app seed-demo): realistic, and loading it twice changes nothing."""
 import secrets
+from contextlib import contextmanager
 from datetime import time, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from booking import clock
 
@@ -371,41 +372,52 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         return None
     asked = start - timedelta(days=rng.randint(4, 20), hours=rng.randint(0, 8))
     try:
-        b = db.session.get(Booking, reservations.create_booking(
-            actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name=branch.contact_name or
-            "王芳", contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type=activity_type,
-            topic=TOPICS.get(activity_type, ""), branch_id=None if actor.role == "secretary" else branch.id,
-            now=asked).id)
+        with _dated(asked):
+            b = db.session.get(Booking, reservations.create_booking(
+                actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name=branch.contact_name
+                or "王芳", contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type=activity_type,
+                topic=TOPICS.get(activity_type, ""), branch_id=None if actor.role == "secretary" else branch.id,
+                now=asked).id)
     except DomainError:
         db.session.rollback()
         return None
     manager = (b.base.managers or [admin])[0]
     if b.status == lifecycle.PENDING:
-        reservations.approve_booking(manager, b, now=asked + timedelta(hours=rng.randint(1, 30)))
+        approved = asked + timedelta(hours=rng.randint(1, 30))
+        with _dated(approved):
+            reservations.approve_booking(manager, b, now=approved)
     fate = rng.random()
     if fate < 0.05:
-        reservations.cancel_booking(actor, b, "单位临时有会议，改期再约。", now=start - timedelta(days=2))
+        with _dated(start - timedelta(days=2)):
+            reservations.cancel_booking(actor, b, "单位临时有会议，改期再约。", now=start - timedelta(days=2))
         return b
     if fate < 0.07 and may_miss:
-        visits.mark_no_show(manager, b, now=b.ends_at + timedelta(hours=1))
+        with _dated(b.ends_at + timedelta(hours=1)):
+            visits.mark_no_show(manager, b, now=b.ends_at + timedelta(hours=1))
         return b
     if fate > 0.94:  # a joint activity with a paired branch of the same organisation
         pair = next((x for x in db.session.scalars(select(Branch).where(
             Branch.organization_id == branch.organization_id, Branch.id != branch.id).order_by(Branch.id))), None)
         if pair is not None and b.headcount + 8 <= menu_item.max_group:
             try:
-                partners.invite(manager, b, pair.id, 8, now=asked + timedelta(hours=3))
-                partners.accept(secretaries.get(pair.id) or _SeedSecretary(pair.id), b, now=asked + timedelta(hours=6))
+                with _dated(asked + timedelta(hours=3)):
+                    partners.invite(manager, b, pair.id, 8, now=asked + timedelta(hours=3))
+                with _dated(asked + timedelta(hours=6)):
+                    partners.accept(secretaries.get(pair.id) or _SeedSecretary(pair.id), b,
+                                    now=asked + timedelta(hours=6))
             except DomainError:
                 db.session.rollback()
     if menu_item.needs_lecturer:
         try:
             offered = lecturers.suggestions(manager, b, now=asked + timedelta(hours=2))
             if offered:
-                lecturers.invite(manager, b, offered[0].lecturer.id, now=asked + timedelta(hours=2))
-                lecturers.record_phone_answer(manager, b, True, now=asked + timedelta(hours=5)) \
-                    if offered[0].lecturer.user is None else \
-                    lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
+                with _dated(asked + timedelta(hours=2)):
+                    lecturers.invite(manager, b, offered[0].lecturer.id, now=asked + timedelta(hours=2))
+                with _dated(asked + timedelta(hours=5)):
+                    if offered[0].lecturer.user is None:
+                        lecturers.record_phone_answer(manager, b, True, now=asked + timedelta(hours=5))
+                    else:
+                        lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
         except DomainError:
             db.session.rollback()
     chosen = []
@@ -454,16 +466,19 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         branch = actor.branch
         start = clock.at_local(today + timedelta(days=days_ahead), AFTERNOON[0])
         try:
-            b = db.session.get(Booking, reservations.create_booking(
-                actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
-                contact_name=branch.contact_name or "王芳", contact_phone=branch.contact_phone or demo_phone(n),
-                now=now - timedelta(hours=days_ahead)).id)
+            with _dated(now - timedelta(hours=days_ahead)):
+                b = db.session.get(Booking, reservations.create_booking(
+                    actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
+                    contact_name=branch.contact_name or "王芳", contact_phone=branch.contact_phone or demo_phone(n),
+                    now=now - timedelta(hours=days_ahead)).id)
         except DomainError:
             db.session.rollback()
             continue
         made += 1
         if approve:
-            reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b, now=now - timedelta(hours=1))
+            with _dated(now - timedelta(hours=1)):
+                reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b,
+                                             now=now - timedelta(hours=1))
     # 王芳's branch holds its theme day on the first Friday of each month.
     secretary = _one(User, username="secretary")
     oath = _one(MenuItem, title="重温入党誓词")
@@ -484,9 +499,10 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         branches = list(db.session.scalars(select(Branch).order_by(Branch.id)))[10:14]
         try:
             for branch in branches[:2]:
-                reservations.create_booking(manager, menu_item_id=service.id, start=start, headcount=20,
-                                            contact_name=branch.contact_name, contact_phone=branch.contact_phone,
-                                            branch_id=branch.id, now=now - timedelta(days=2))
+                with _dated(now - timedelta(days=2)):
+                    reservations.create_booking(manager, menu_item_id=service.id, start=start, headcount=20,
+                                                contact_name=branch.contact_name, contact_phone=branch.contact_phone,
+                                                branch_id=branch.id, now=now - timedelta(days=2))
                 made += 1
             for branch in branches[2:]:
                 waitlist.join(_SeedSecretary(branch.id), menu_item_id=service.id, start=start, headcount=10,
@@ -495,6 +511,18 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         except DomainError:
             db.session.rollback()
     return made
+
+
+@contextmanager
+def _dated(when):
+    """The notifications the services write inside the block are dated when the demo's past says it happened (the
+    services take `now`; a notification takes the clock's)."""
+    from models import Notification
+    last = db.session.scalar(select(func.max(Notification.id))) or 0
+    yield
+    db.session.execute(update(Notification).where(Notification.id > last).values(created_at=when)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _few_unread(now) -> None:
