@@ -142,3 +142,13 @@ def test_the_pages_before_login_work_on_a_phone(world):
             assert page.goto(url + path).status == 200, path
             assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
             assert_accessible(page)
+
+
+@pytest.mark.parametrize("username", ["secretary", "manager"])
+def test_the_demo_itself_works_on_a_phone(demo, username):
+    """End to end on the demo as `make run` loads it (a year of visits, members, notifications): the pages a new
+    user clicks through first hold up with real amounts of data, not only with the tests' small district."""
+    with live_server(demo) as url, phone_browser() as page:
+        login(page, url, username)
+        patterns = _crawl(page, url, "/")
+    assert len(patterns) >= 10, patterns
