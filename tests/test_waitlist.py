@@ -225,6 +225,20 @@ def test_the_share_left_is_shown_before_booking(world, client):
     assert "本支部在该基地的预约次数已用完" in html and 'name="headcount"' not in html
 
 
+def test_a_base_with_a_share_of_0_says_it_takes_no_online_bookings(world, client):
+    """Reproduced: a base with quota 0 still showed its booking form, and its rules said nothing of the quota."""
+    from tests.conftest import login
+    base = db.session.get(Base, item().base_id)
+    base.max_live_per_branch = 0
+    db.session.commit()
+    login(client, "secretary")
+    html = client.get(f"/bases/{base.id}").get_data(as_text=True)
+    assert "暂不接受线上预约" in html
+    start = slot_start(4)
+    html = client.get(f"/bookings/new?item_id={item().id}&start={clock.local(start):%Y-%m-%dT%H:%M}").get_data(as_text=True)
+    assert 'name="headcount"' not in html
+
+
 def test_two_processes_never_promote_into_the_same_places(world):
     """A full slot with a queue; under four gunicorn workers, three cancellations, new bookings and waitlist joins
     arrive at once. The freed places go to the queue in the cancelling transactions: each of the three waiting
