@@ -3,7 +3,7 @@
 The demo data in a database of its own, served by gunicorn (2 sync workers) on loopback, with the same settings as
 `make run`; Lighthouse 12 from the npm registry (bench/lighthouse/package-lock.json) drives Debian's Chromium
 (never a downloaded browser) with its default mobile profile: a phone-sized screen, 4× slower CPU, a simulated
-slow 4G connection (150 ms, 1.6 Mbit/s), the cache emptied before each page. Each role logs in through the login
+slow 4G connection (150 ms, 1.6 Mbit/s), the cache emptied before each page; one warm-up run is thrown away. Each role logs in through the login
 form; Lighthouse is given its session cookie.
 
 Prints, per page: performance, accessibility and best-practices scores, first contentful paint, largest
@@ -149,6 +149,9 @@ def main():
     args = parser.parse_args()
     install()
     with demo_server() as (url, env, work):
+        # One run thrown away first: the machine's font cache (fontconfig, CJK fonts) and the server's compiled
+        # templates are cold after start, which a phone visiting a running server never sees.
+        lighthouse(url + "/login", None, work / "warm-up.json")
         cookies = {}
         rows = []
         for role, name, path in pages(env):
