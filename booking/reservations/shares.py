@@ -63,6 +63,11 @@ def hold(branch_id: int, base_id: int, max_live: int | None, max_month: int | No
         raise refused
 
 
+def none_online(base) -> bool:
+    """A share of 0: the base takes no online bookings at all (branches book by phone, recorded offline)."""
+    return 0 in (base.max_live_per_branch, base.max_per_branch_per_month)
+
+
 def left(branch_id: int, base, day: date | None = None, now: datetime | None = None) -> int | None:
     """How many more online bookings the branch may make at the base now (in `day`'s month), or None: no limit."""
     if base.max_live_per_branch is None and base.max_per_branch_per_month is None:
