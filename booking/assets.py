@@ -16,6 +16,7 @@ import os
 import re
 
 import brotli
+from flask import request
 from whitenoise import WhiteNoise
 
 PREFIX = "static/"
@@ -86,7 +87,6 @@ def init_app(app) -> None:
 
     def asset(path: str) -> str:
         """The URL of static/<path> under its fingerprinted name."""
-        from flask import request
         try:
             built = manifest[path]
         except KeyError:
