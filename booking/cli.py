@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
         people = seed.load_demo_members()
         past = 0
         if not seed.has_past():
-            with click.progressbar(length=seed.PAST_MONTHS + 1, label="生成近一年的演示活动") as bar:
+            with click.progressbar(length=seed.PAST_MONTHS, label="生成近一年的演示活动") as bar:
                 past = seed.load_demo_past(progress=bar.update)
         if past:
             click.echo(f"已生成近一年的演示活动 {past} 个（含实到人数、党员出席、评价、纪实和授课记录）。")

@@ -1,7 +1,8 @@
 """The demo data set (flask --app app seed-demo): realistic, and loading it twice changes nothing."""
+import calendar
 import secrets
 from contextlib import contextmanager
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -291,20 +292,57 @@ def _month_plan(rng, month: int) -> list[str]:
     return plan or ["theme_day"]
 
 
+def months_before(day: date, k: int) -> date:
+    """The same day k months earlier (the month's last day when that month is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - k, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def past_periods(today: date) -> list[tuple[date, date]]:
+    """The demo's past as PAST_MONTHS periods of one month each, oldest first, each [first, end): the last ends
+    today. Periods, not calendar months, so that the twelve months before any date hold the same rhythm and the
+    month in progress holds only its share of it (no crowd of visits in its first days)."""
+    return [(months_before(today, k + 1), months_before(today, k)) for k in reversed(range(PAST_MONTHS))]
+
+
+def past_start(today: date) -> date:
+    """The first day of the demo's past."""
+    return months_before(today, PAST_MONTHS)
+
+
+def plan_past(rng, today: date, branch_ids: list[int], holidays: set[date]) -> list[tuple[int, str, list[date]]]:
+    """What each branch did in the demo's past: per period, one or two activities on working days (Monday to
+    Friday, not a public holiday) before today, different days for one branch. Each entry is the branch, the
+    activity type and the days to try, the planned one first (a full slot moves the visit to the next)."""
+    plan = []
+    for first, end in past_periods(today):
+        days = [first + timedelta(days=d) for d in range((end - first).days)]
+        days = [d for d in days if d.weekday() < 5 and d not in holidays]
+        middle = first + (end - first) / 2
+        for branch_id in branch_ids:
+            kinds = _month_plan(rng, middle.month)
+            picked = rng.sample(days, min(len(kinds), len(days)))
+            for kind, day in zip(kinds, picked):
+                plan.append((branch_id, kind, [day] + rng.sample([d for d in days if d not in picked],
+                                                                 min(2, len(days) - len(picked)))))
+    return plan
+
+
 def load_demo_past(seed: int = 2026, progress=None) -> int:
-    """A believable past for the demo: a year of visits, each branch one or two a month of mixed types (theme days,
-    lectures and meetings of 三会一课), with visitor counts, members' attendance (so study hours come near the
-    yearly requirement), ratings and activity records, lectures given, a few joint visits, cancellations and
-    no-shows; then requests to come, a standing booking, a waitlist of a full slot. Made through the services
-    (with their clocks set back), so histories, places and notifications are what the system itself writes. Only
-    when the database has no past visit yet (so it is idempotent). `progress(n)` is told of each month done
-    (PAST_MONTHS in all). Returns the bookings made."""
+    """A believable past for the demo: twelve months of visits, each branch one or two a month of mixed types
+    (theme days, lectures and meetings of 三会一课) on working days, with visitor counts, members' attendance (so
+    study hours come near the yearly requirement), ratings and activity records, lectures given, a few joint
+    visits, cancellations and no-shows; then requests to come, a standing booking, a waitlist of a full slot. Made
+    through the services (with their clocks set back), so histories, places and notifications are what the system
+    itself writes. Only when the database has no past visit yet (so it is idempotent). `progress(n)` is told of
+    each month done (PAST_MONTHS in all). Returns the bookings made."""
     import random
+    from booking import holidays as calendar_days
     from booking.reservations import lifecycle
     now = clock.now()
     if has_past():
         return 0
-    rng = random.Random(seed)
+    rng = random.Random(seed + 1)  # the visits draw from a stream of their own, the plan from its own
     mail = current_app.config.get("MAIL_HOST")
     current_app.config["MAIL_HOST"] = ""  # the demo's past sends no email
     try:
@@ -314,38 +352,36 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
         for m in db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.id)):
             members_of.setdefault(m.branch_id, []).append(m)
         secretaries = {u.branch_id: u for u in db.session.scalars(select(User).where(User.role == "secretary"))}
-        branches = list(db.session.scalars(select(Branch).where(Branch.active.is_(True)).order_by(Branch.id)))
+        branches = {b.id: b for b in db.session.scalars(select(Branch).where(Branch.active.is_(True))
+                                                        .order_by(Branch.id))}
         items = list(db.session.scalars(select(MenuItem).where(MenuItem.active.is_(True)).order_by(MenuItem.id)))
         lectures = [i for i in items if i.needs_lecturer]
         visits_only = [i for i in items if not i.needs_lecturer]
         # A theme day takes the morning or the afternoon: the longer visits (a 30-minute oath alone is no theme day).
         theme_days = [i for i in visits_only if i.duration_minutes >= 90] or visits_only
         today = clock.local_today()
-        first = (today.replace(day=1) - timedelta(days=PAST_MONTHS * 31)).replace(day=1)
+        closed = set(calendar_days.public_holidays(past_start(today), today))
+        plan = plan_past(random.Random(seed), today, list(branches), closed)
+        per_period = max(1, len(plan) // PAST_MONTHS)
         made = no_shows = 0
-        month = first
-        while month <= today:
-            if progress is not None:
+        for n, (branch_id, activity_type, days) in enumerate(plan):
+            if progress is not None and n % per_period == per_period - 1:
                 progress(1)
-            nxt = (month + timedelta(days=32)).replace(day=1)
-            days = [month + timedelta(days=d) for d in range((nxt - month).days)
-                    if month + timedelta(days=d) < today and (month + timedelta(days=d)).weekday() < 5]
-            for branch in branches if days else []:
-                # A branch without an account of its own books by phone: at a base with a manager to record it.
-                reachable = (lambda i: True) if branch.id in secretaries else (lambda i: bool(i.base.managers))
-                for activity_type in _month_plan(rng, month.month):
-                    pool = [i for i in (lectures if activity_type == "party_lecture" else
-                                        theme_days if activity_type == "theme_day" else items) if reachable(i)]
-                    if not pool:
-                        continue
-                    menu_item = rng.choice(pool)
-                    b = _past_visit(rng, branch, menu_item, activity_type, rng.choice(days), secretaries,
-                                    members_of, admin, no_shows < 3)
-                    if b is None:
-                        continue
+            branch = branches[branch_id]
+            # A branch without an account of its own books by phone: at a base with a manager to record it.
+            pool = [i for i in (lectures if activity_type == "party_lecture" else
+                                theme_days if activity_type == "theme_day" else items)
+                    if branch.id in secretaries or i.base.managers]
+            if not pool:
+                continue
+            menu_item = rng.choice(pool)
+            for day in days:
+                b = _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members_of, admin,
+                                no_shows < 3)
+                if b is not None:
                     made += 1
                     no_shows += b.status == lifecycle.NO_SHOW
-            month = nxt
+                    break
         made += _demo_to_come(rng, now, today, items, secretaries, admin)
         db.session.commit()
         _few_unread(now)

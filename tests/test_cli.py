@@ -1,4 +1,7 @@
 """CLI: seed-demo as the contract describes it, idempotent; create-user; migrations match the models."""
+from datetime import date, time, timedelta
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -118,14 +121,14 @@ def test_seed_demo_gives_the_demo_a_believable_past(app):
 
 def test_the_demo_members_study_hours_come_near_the_yearly_requirement(demo):
     """Reproduced: the demo's members had about 21 study hours a year against 32 (leaders 56), so nearly every
-    member showed a shortfall; and 270–300 visits a branch before that. Counted over the last twelve months, as
-    the demo's past is a year whatever the date."""
+    member showed a shortfall; and 270–300 visits a branch before that. Counted over the demo's past, the twelve
+    months before today, whatever the date (reproduced: over 365 days a branch once had 25 visits, because the
+    past ran from the first of a month thirteen months back)."""
     import statistics
-    from datetime import timedelta
-    from booking import clock
+    from booking import clock, seed
     from booking.members import services as members
     from models import Booking, Member, RosterEntry
-    since = clock.now() - timedelta(days=365)
+    since = clock.at_local(seed.past_start(clock.local_today()), time(0))
     hours: dict[int, float] = {}
     for entry in db.session.scalars(select(RosterEntry).join(Booking).where(Booking.starts_at >= since)):
         hours[entry.member_id] = hours.get(entry.member_id, 0) + members.credited_hours(entry)
@@ -134,6 +137,63 @@ def test_the_demo_members_study_hours_come_near_the_yearly_requirement(demo):
     leaders = [hours.get(m.id, 0) for m in people if m.role != "member"]
     assert 27 <= statistics.median(plain) <= 40, statistics.median(plain)
     assert statistics.median(leaders) > statistics.median(plain)
-    visits = db.session.execute(select(Booking.branch_id, func.count()).where(Booking.starts_at >= since,
-                                Booking.starts_at < clock.now()).group_by(Booking.branch_id)).all()
+    _assert_one_or_two_a_month(clock.local_today())
+
+
+def _assert_one_or_two_a_month(today):
+    """Every branch's visits in the demo's past: one or two a month over its twelve months, none on a weekend or
+    a public holiday, none before the past begins."""
+    from booking import clock, holidays, seed
+    from models import Booking
+    start, end = clock.at_local(seed.past_start(today), time(0)), clock.at_local(today, time(0))
+    visits = db.session.execute(select(Booking.branch_id, func.count()).where(
+        Booking.starts_at >= start, Booking.starts_at < end).group_by(Booking.branch_id)).all()
+    assert len(visits) == db.session.scalar(select(func.count()).select_from(Branch))
     assert all(12 <= n <= 24 for _, n in visits), visits  # one or two a month
+    past = db.session.scalars(select(Booking.starts_at).where(Booking.starts_at < end)).all()
+    assert min(past) >= start
+    days = {clock.local(at).date() for at in past}
+    assert not days & set(holidays.public_holidays(min(days), max(days)))
+    assert all(d.weekday() < 5 for d in days)
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 6), date(2026, 5, 6), date(2026, 10, 9), date(2024, 2, 29)])
+def test_the_demos_past_holds_its_rhythm_whatever_the_date(app, monkeypatch, today):
+    """The whole demo loaded as `make run` loads it on days through the year (the day the old demo failed, just
+    after 劳动节 and 国庆, a leap day): the same rhythm, no visit on a holiday."""
+    from booking import clock, seed
+    moment = clock.at_local(today, time(10, 30))
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    seed.load_demo()
+    seed.load_demo_members()
+    assert seed.load_demo_past() > 200
+    _assert_one_or_two_a_month(today)
+
+
+def test_the_demos_plan_is_one_or_two_a_month_on_working_days_on_every_day_of_a_year(app):
+    """The plan of the demo's past, for every day of two years whose holidays are known (a leap year among them):
+    each branch one or two activities in each month-long period, on working days of the holiday calendar, all
+    before today; the month in progress holds only its share (no crowd in its first days)."""
+    import random
+    from collections import Counter
+    from booking import holidays, seed
+    closed = set(holidays.public_holidays(date(2023, 1, 1), date(2026, 12, 31)))
+    assert date(2024, 10, 1) in closed and date(2026, 2, 17) in closed  # the calendar is loaded
+    branch_ids = list(range(1, 31))
+    for day in [date(2024, 1, 1) + timedelta(days=n) for n in range(366)] + \
+            [date(2026, 1, 1) + timedelta(days=n) for n in range(365)]:
+        plan = seed.plan_past(random.Random(2026), day, branch_ids, closed)
+        for first, end in seed.past_periods(day):
+            per = Counter(b for b, _, days in plan if first <= days[0] < end)
+            assert set(per) == set(branch_ids) and set(per.values()) <= {1, 2}, (day, first)
+        assert all(seed.past_start(day) <= d < day and d.weekday() < 5 and d not in closed
+                   for _, _, days in plan for d in days), day
+        # The month in progress gets the last period's visits on its working days so far, in proportion.
+        first, end = seed.past_periods(day)[-1]
+        working = [first + timedelta(days=n) for n in range((end - first).days)]
+        working = [d for d in working if d.weekday() < 5 and d not in closed]
+        share = sum(1 for d in working if d >= day.replace(day=1)) / len(working)
+        last = sum(1 for _, _, days in plan if days[0] >= first)
+        this_month = sum(1 for _, _, days in plan if days[0] >= day.replace(day=1))
+        spread = 4 * (last * share * (1 - share)) ** 0.5  # the days are drawn at random: four deviations
+        assert this_month <= last * share + spread + 1, (day, this_month, share)
