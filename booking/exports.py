@@ -19,7 +19,9 @@ def is_formula_like(value) -> bool:
 
 
 def _csv_cell(value):
-    # The usual defence (OWASP): a leading apostrophe makes the program show the text as it is.
+    # The usual defence (OWASP): a leading apostrophe makes the program show the text as it is. Invisible
+    # characters stored before they were refused are dropped, as in every document.
+    value = printable(value) if isinstance(value, str) else value
     return "'" + value if is_formula_like(value) else value
 
 
@@ -45,6 +47,8 @@ def xlsx_bytes(title: str, sheet: str, header: list, body: list[list], period: s
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    # Characters stored before they were refused (openpyxl and Excel refuse what XML forbids) go, in every cell.
+    title, period, header = printable(title), printable(period), [printable(str(v)) for v in header]
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
@@ -59,7 +63,6 @@ def xlsx_bytes(title: str, sheet: str, header: list, body: list[list], period: s
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in body:
-        # Control characters stored before they were refused: openpyxl (and Excel) refuse them in a cell.
         ws.append([printable(v) if isinstance(v, str) else v for v in row])
     for row in ws.iter_rows():
         for cell in row:

@@ -9,7 +9,7 @@ from booking.auth import services
 
 TOKEN_BODY = Body(
     username=F("string", "用户名", required=True, max_length=64),
-    password=F("string", "密码", required=True, max_length=128),
+    password=F("string", "密码", required=True, max_length=128, plain_text=False),
 )
 
 

@@ -37,7 +37,7 @@ CREATE_BODY = Body(
     contact_name=F("string", "联系人", required=True, max_length=60),
     contact_phone=F("string", "联系电话", required=True, max_length=30),
     topic=F("string", "活动主题", max_length=200, nullable=True),
-    note=F("string", "备注", max_length=2000, nullable=True),
+    note=F("string", "备注", max_length=2000, multiline=True, nullable=True),
     branch_id=F("integer", "党支部", min=1, max=2147483647, nullable=True,
                 description="线下登记时必填；支部书记可省略"),
     activity_type=F("string", "活动类型", enum=tuple(ACTIVITY_TYPES), nullable=True, description="默认 theme_day（主题党日）"),
@@ -98,7 +98,7 @@ CHANGE_BODY = Body(
     contact_name=F("string", "联系人", max_length=60),
     contact_phone=F("string", "联系电话", max_length=30),
     topic=F("string", "活动主题", max_length=200, nullable=True),
-    note=F("string", "备注", max_length=2000, nullable=True),
+    note=F("string", "备注", max_length=2000, multiline=True, nullable=True),
 )
 
 
@@ -115,8 +115,8 @@ def change(booking_id, body):
     return serialize.booking(services.change_booking(user, booking, **{k: v for k, v in body.items() if k in given}))
 
 
-REASON_REQUIRED = Body(reason=F("string", "原因", required=True, max_length=500))
-REASON_OPTIONAL = Body(reason=F("string", "原因", max_length=500, nullable=True))
+REASON_REQUIRED = Body(reason=F("string", "原因", required=True, max_length=500, multiline=True))
+REASON_OPTIONAL = Body(reason=F("string", "原因", max_length=500, multiline=True, nullable=True))
 
 
 @bp.post("/bookings/<id:booking_id>/reject")

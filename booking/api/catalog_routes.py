@@ -43,9 +43,9 @@ RULES_BODY = Body(
 )
 BASE_CHANGE_BODY = Body(
     name=F("string", "基地名称", max_length=120),
-    description=F("string", "简介", max_length=5000),
+    description=F("string", "简介", max_length=5000, multiline=True),
     address=F("string", "地址", max_length=200),
-    visitor_notes=F("string", "预约须知", max_length=5000, description="到达、交通、停车等须知"),
+    visitor_notes=F("string", "预约须知", max_length=5000, multiline=True, description="到达、交通、停车等须知"),
     contact_name=F("string", "联系人", max_length=60, nullable=True),
     contact_phone=F("string", "联系电话", max_length=30, nullable=True),
     rules=F("object", "预约规则", schema=RULES_BODY),

@@ -6,7 +6,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 from booking.api.schema import PAGING, Schema
 from booking.auth import services as auth_services
-from booking.errors import BadRequest, DomainError, Unauthenticated
+from booking.errors import BadRequest, DomainError, Unauthenticated, ValidationFailed
+from booking.textutil import MULTILINE_CONTROL_MESSAGE, has_control_chars
 from models import User, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -88,7 +89,7 @@ def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None =
                 kwargs["query"] = query.load(request.args, from_query=True)
             if body is not None:
                 empty = not request.get_data(cache=True)
-                kwargs["body"] = body.load({} if (optional_body and empty) else json_body())
+                kwargs["body"] = body.load({} if (optional_body and empty) else json_body(body.raw_fields()))
             return view(*args, **kwargs)
 
         wrapper.api_doc = {
@@ -100,8 +101,9 @@ def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None =
     return decorate
 
 
-def json_body() -> dict:
-    """The request's JSON object; 400 for a wrong content type, malformed JSON or a non-object."""
+def json_body(raw_fields: tuple[str, ...] = ()) -> dict:
+    """The request's JSON object; 400 for a wrong content type, malformed JSON or a non-object; 422 for a text
+    anywhere in it (but the `raw_fields`, a password) holding a character no text may hold."""
     if not request.is_json:
         raise BadRequest("请使用 Content-Type: application/json 提交 JSON。")
     if request.content_length is None and request.get_data(cache=True):
@@ -113,7 +115,31 @@ def json_body() -> dict:
         raise BadRequest("请求体嵌套过深。") from None
     if not isinstance(data, dict):
         raise BadRequest("请求体不是有效的 JSON 对象。")
+    bad = _first_bad_text({k: v for k, v in data.items() if k not in raw_fields}, "")
+    if bad is not None:  # nested texts (a list of reasons, a map's keys) keep the same rule as declared fields
+        raise ValidationFailed({bad or "body": "内容" + MULTILINE_CONTROL_MESSAGE})
     return data
+
+
+def _first_bad_text(value, path: str) -> str | None:
+    """The path of the first text anywhere in a JSON value holding a character no text may hold (line breaks
+    allowed here; a single-line field's own declaration refuses them), or None."""
+    if isinstance(value, str):
+        return path if has_control_chars(value, multiline=True) else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), v) for i, v in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if has_control_chars(key, multiline=True):
+            return path or "body"
+        found = _first_bad_text(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 def page_of(stmt, query: dict, serialize) -> dict:

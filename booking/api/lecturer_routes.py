@@ -67,7 +67,7 @@ def accept(booking_id):
 
 
 @bp.post("/bookings/<id:booking_id>/lecturer/decline")
-@endpoint("The invited lecturer declines", body=Body(reason=F("string", "原因", max_length=500, nullable=True)),
+@endpoint("The invited lecturer declines", body=Body(reason=F("string", "原因", max_length=500, multiline=True, nullable=True)),
           optional_body=True, tag="lecturers", responses={200: "Booking", 403: None, 409: None})
 def decline(booking_id, body):
     """The invited lecturer declines, with an optional reason."""

@@ -11,7 +11,7 @@ INVITE_BODY = Body(
     headcount=F("integer", "共建支部人数", required=True, min=1, max=100000,
                 description="该支部参加人数；项目人数限制按主办与全部共建支部的合计计算"),
 )
-REASON = Body(reason=F("string", "原因", max_length=500, nullable=True))
+REASON = Body(reason=F("string", "原因", max_length=500, multiline=True, nullable=True))
 
 
 @bp.post("/bookings/<id:booking_id>/partners")

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from booking import clock
 from booking.errors import ValidationFailed
+from booking.textutil import text_problem
 
 MISSING = object()
 
@@ -25,6 +26,8 @@ class F:
     description: str = ""
     schema: Schema | None = None  # the fields of an "object"
     items: dict | None = None  # an "array"'s items or a "map"'s values, as JSON schema (the service checks them)
+    multiline: bool = False  # a text of several lines (a note, a reason): line breaks belong
+    plain_text: bool = True  # the input rule for text (no invisible characters); off for a password only
 
 
     def json_schema(self) -> dict:
@@ -70,6 +73,8 @@ class F:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise ValueError(f"{self.label}含有非法字符。") from None
+            if self.plain_text and text_problem(value, self.multiline):
+                raise ValueError(self.label + text_problem(value, self.multiline))
             if self.required and not value:
                 raise ValueError(f"请填写{self.label}。")
             if self.max_length is not None and len(value) > self.max_length:
@@ -134,6 +139,10 @@ class Schema:
         if required:  # OpenAPI 3.0 does not allow an empty list here
             schema["required"] = required
         return schema
+
+    def raw_fields(self) -> tuple[str, ...]:
+        """The fields the text rule leaves alone (a password)."""
+        return tuple(name for name, f in self.fields.items() if not f.plain_text)
 
     def parameters(self) -> list[dict]:
         """The OpenAPI parameters of a query of these fields."""

@@ -119,7 +119,7 @@ def get_series(series_id):
     return _series(series.get_visible(current_user(), series_id))
 
 
-CANCEL_BODY = Body(reason=F("string", "原因", required=True, max_length=500),
+CANCEL_BODY = Body(reason=F("string", "原因", required=True, max_length=500, multiline=True),
                    **{"from": F("date", "从哪天起", description="默认今天")})
 
 

@@ -49,7 +49,7 @@ def no_show(booking_id):
 @bp.post("/bookings/<id:booking_id>/feedback")
 @endpoint("The branch rates a completed visit, once",
           body=Body(rating=F("integer", "评分", required=True, min=1, max=5),
-                    comment=F("string", "评价", max_length=1000, nullable=True)),
+                    comment=F("string", "评价", max_length=1000, multiline=True, nullable=True)),
           tag="visits", responses={200: "Booking", 403: None, 409: None})
 def feedback(booking_id, body):
     """The branch rates a completed visit, once."""
