@@ -39,6 +39,10 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     """A setting that is one of a few words; anything else stops the start with a clear message."""
     value = os.environ.get(name, "").strip().lower() or default
@@ -95,6 +99,11 @@ def load(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "noreply@localhost"),
+        # Seconds one SMTP connection or command may take (a hung mail server never holds the job longer).
+        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", 5),
+        # SQLite: seconds a writer waits for the write lock (the app's own and SQLite's, for a lock taken outside
+        # the app) before the request is answered 503 with Retry-After.
+        "SQLITE_LOCK_TIMEOUT": _float("SQLITE_LOCK_TIMEOUT", 30),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # Where activity photos are kept: in the database (the default: every app server reads the same ones), or as
         # files in UPLOAD_FOLDER (default instance/uploads; a shared mount for several servers). See booking.photos.

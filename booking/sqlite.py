@@ -193,7 +193,9 @@ def prepare(dbapi_conn: LockingConnection, lock_path: str, lock_timeout: float =
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")  # only for what the file lock does not cover (a checkpoint, say)
+    # SQLite's own wait, for a lock taken outside the app (a sqlite3 shell, a backup tool) and what the file lock
+    # does not cover (a checkpoint): the same limit as the write lock's, so no writer waits longer than it.
+    cur.execute(f"PRAGMA busy_timeout={max(1, int(lock_timeout * 1000))}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
@@ -203,7 +205,7 @@ def prepare(dbapi_conn: LockingConnection, lock_path: str, lock_timeout: float =
 def tune(app: Flask, engine) -> None:
     """Prepare each new SQLite connection of the engine; the write lock lives in the instance folder."""
     lock_path = os.path.join(app.instance_path, "write.lock")
-    timeout = float(app.config.get("SQLITE_LOCK_TIMEOUT", LOCK_TIMEOUT))
+    timeout = float(app.config["SQLITE_LOCK_TIMEOUT"])
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_conn, _record):

@@ -67,7 +67,8 @@ def healthz():
         problem = _write_problem()
     except Exception:
         db.session.rollback()
-        return jsonify({"status": "error", "detail": "database unreachable"}), 503
+        # SQLite cannot even open a read-only or full file system's database in WAL mode: say why, as below.
+        return jsonify({"status": "error", "detail": _sqlite_file_problem() or "database unreachable"}), 503
     finally:
         db.session.rollback()
     if problem:
@@ -84,14 +85,23 @@ HEALTH_MIN_FREE_BYTES = 50 * 1024 * 1024
 
 def _write_problem() -> str | None:
     """Why the database could not take a write now, or None: read-only, or (SQLite) its disk nearly full."""
-    import shutil
     engine = db.engine
     if engine.dialect.name == "postgresql":
         if db.session.execute(text("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")).scalar():
             return "database is read-only"
         return None
+    return _sqlite_file_problem()
+
+
+def _sqlite_file_problem() -> str | None:
+    """Why an SQLite database file cannot be written (read-only, its disk nearly full), asked of the file system
+    without a connection; None for PostgreSQL."""
+    import shutil
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return None
     path = engine.url.database
-    if not path or path == ":memory:":
+    if not path or path == ":memory:" or not os.path.exists(path):
         return None
     folder = os.path.dirname(os.path.abspath(path))
     if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):

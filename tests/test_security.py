@@ -689,3 +689,143 @@ def test_answers_with_personal_data_are_never_stored(world, api, client):
         assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", (path, r.status_code)
     static = client.get("/static/" + world.extensions["assets"]["css/app.css"])
     assert static.status_code == 200 and static.headers["Cache-Control"] == "max-age=31536000, public, immutable"
+
+
+# -- third round (issue: hardening, third round) ----------------------------------------------------------------
+
+def test_reactivating_an_account_never_revives_its_old_tokens(world, api, client):
+    # Reproduced: deactivate lecturer2, their token answered 401; reactivate, the same token worked again.
+    from models import User
+    token = _token(api, "lecturer2", PASSWORD).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/bookings", headers=headers).status_code == 200
+    lecturer2 = db.session.scalar(db.select(User).where(User.username == "lecturer2"))
+    from tests.conftest import login
+    login(client, "admin")
+    assert client.post(f"/admin/users/{lecturer2.id}/active").status_code == 302  # deactivated
+    assert client.get("/api/v1/bookings", headers=headers).status_code == 401
+    assert client.post(f"/admin/users/{lecturer2.id}/active").status_code == 302  # active again
+    db.session.refresh(lecturer2)
+    assert lecturer2.active
+    assert client.get("/api/v1/bookings", headers=headers).status_code == 401
+    fresh = _token(api, "lecturer2", PASSWORD).get_json()["token"]  # a new login works as before
+    assert client.get("/api/v1/bookings", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+def test_a_deactivated_account_costs_the_same_password_check(world, monkeypatch):
+    # Reproduced: a wrong password took ~4 ms for a deactivated account, 140-190 ms for active or unknown names.
+    from models import User
+    checked = []
+    real = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    import models.user
+    monkeypatch.setattr(models.user, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    db.session.scalar(db.select(User).where(User.username == "lecturer2")).active = False
+    db.session.commit()
+    for password in ("wrong-password", PASSWORD):
+        checked.clear()
+        with pytest.raises(auth.Unauthenticated):
+            auth.authenticate("lecturer2", password, "10.0.0.6")
+        assert len(checked) == 1 and checked[0].split("$")[0] == world.config["PASSWORD_HASH_METHOD"]
+
+
+def test_reset_mails_are_counted_per_account_whichever_name_is_typed(world, client, monkeypatch):
+    # Reproduced: username and email each had 3 an hour, so one account got 6 reset mails an hour.
+    from models import Notification, User
+    monkeypatch.setattr(auth, "RESET_ANSWER_SECONDS", 0)
+    world.config["MAIL_HOST"] = "127.0.0.1"  # the outbox holds the mails; nothing is sent here
+    secretary = db.session.scalar(db.select(User).where(User.username == "secretary"))
+    for typed in ("secretary", secretary.email, "secretary", secretary.email, "secretary", secretary.email):
+        client.post("/forgot", data={"identifier": typed}, headers={"X-Forwarded-For": typed})
+    mails = db.session.scalars(db.select(Notification).where(Notification.user_id == secretary.id,
+                                                              Notification.kind == "password_reset")).all()
+    assert len(mails) == auth.RESETS_PER_ACCOUNT == 3
+
+
+def test_the_mail_retry_schedule_runs_to_its_end_without_an_error(world, monkeypatch):
+    # Reproduced: retry_delay() built timedelta(minutes=2**41) at attempt 42 before capping it; OverflowError
+    # escaped send_pending_mail, every later run failed, and the mail was given up at day 11.6.
+    import socket
+    from booking.notify import services as notify
+    from models import Notification, User
+    with socket.socket() as s:  # a port nobody listens on: every attempt fails at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port)
+    secretary = db.session.scalar(db.select(User).where(User.username == "secretary"))
+    notify.notify([secretary], "test", None, "测试邮件", "正文")
+    db.session.commit()
+    row = db.session.scalar(db.select(Notification).where(Notification.email_to.is_not(None)))
+    first = now = row.email_next_at
+    runs = 0
+    while True:
+        assert notify.send_pending_mail(now) == (0, 1)
+        runs += 1
+        db.session.refresh(row)
+        if row.email_attempts >= notify.MAX_MAIL_ATTEMPTS:
+            break
+        assert row.email_next_at - now <= timedelta(hours=6)
+        now = row.email_next_at
+    assert runs == notify.MAX_MAIL_ATTEMPTS
+    assert notify.send_pending_mail(now + timedelta(days=30)) == (0, 0)  # given up, and shown to the admin
+    assert notify.undelivered_count() == 1
+    assert timedelta(days=13) <= now - first <= timedelta(days=15)  # "about two weeks"
+    assert notify.retry_delay(10 ** 6) == timedelta(hours=6)
+
+
+def test_sqlite_waits_no_longer_than_its_lock_timeout_for_a_lock_taken_outside_the_app(tmp_path, monkeypatch):
+    # Reproduced: SQLITE_LOCK_TIMEOUT=3 and a sqlite3 shell holding BEGIN IMMEDIATE for 8 s: four creates waited
+    # 8.1 s and answered 201, none 503 at 3 s. Served from an SQLite file of its own on either test database.
+    import sqlite3
+    import time
+    from flask_migrate import upgrade
+    from booking import create_app
+    from tests import world as district
+    monkeypatch.setenv("SQLITE_LOCK_TIMEOUT", "1")
+    path = tmp_path / "locked.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    assert app.config["SQLITE_LOCK_TIMEOUT"] == 1.0  # read from the environment
+    with app.app_context():
+        upgrade()
+        district.load()
+        client = app.test_client()
+        shell = sqlite3.connect(path, isolation_level=None)
+        shell.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            r = client.post(TOKEN, json={"username": "secretary", "password": PASSWORD})  # writes last_login_at
+            waited = time.monotonic() - started
+        finally:
+            shell.execute("ROLLBACK")
+            shell.close()
+        assert r.status_code == 503 and r.headers.get("Retry-After"), r.get_json()
+        assert 0.9 <= waited < 2.5, waited
+        assert client.post(TOKEN, json={"username": "secretary", "password": PASSWORD}).status_code == 200
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_healthz_on_a_read_only_sqlite_file_system_says_so(tmp_path):
+    # Reproduced: on a read-only SQLite database /healthz said "database unreachable", not the read-only reason
+    # the README gives (PostgreSQL did). A real read-only file system: the folder bind-mounted read-only.
+    import subprocess
+    from flask_migrate import upgrade
+    from booking import create_app
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    uri = f"sqlite:///{folder / 'booking.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "TESTING": True})
+        with app.app_context():
+            r = app.test_client().get("/healthz")
+            assert r.status_code == 503 and r.get_json() == {"status": "error", "detail": "database file is read-only"}
+            db.engine.dispose()
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import audit, clock
@@ -67,9 +67,14 @@ def authenticate(username: str, password: str, address: str, now: datetime | Non
         raise RateLimited(f"登录失败次数过多，请 {seconds // 60} 分 {seconds % 60} 秒后再试。" if seconds >= 60
                           else f"登录失败次数过多，请 {seconds} 秒后再试。")
     user = db.session.scalar(select(User).where(User.username == username)) if username else None
-    if user is None:
+    # The password's hash is checked whatever the account (unknown, deactivated or active): the time taken
+    # never tells which.
+    if user is not None:
+        right = user.check_password(password or "")
+    else:
         check_password_hash(_decoy_hash(), password or "")
-    if user is None or not user.active or not user.check_password(password or ""):
+        right = False
+    if user is None or not user.active or not right:
         db.session.add(LoginFailure(username=username, address=address, at=now))
         # Old failures no longer count; prune them so the table stays small.
         db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
@@ -257,13 +262,19 @@ def end_sessions(user: User) -> None:
     db.session.commit()
 
 
+def _end_access(user: User) -> None:
+    """Every web session and API token of the user ends (at the next commit): a new password, a deactivation.
+    A token once ended never comes back, whatever happens to the account later."""
+    user.end_sessions()
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=clock.now()).execution_options(synchronize_session=False))
+
+
 def _set_password(user: User, password: str, *, must_change: bool) -> None:
     """A new password: every web session and API token of the user ends with the old one."""
     user.set_password(password)
     user.must_change_password = must_change
-    user.end_sessions()
-    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
-        token.revoked_at = clock.now()
+    _end_access(user)
 
 
 def reset_password(actor: User, user: User, password: str) -> None:
@@ -347,8 +358,11 @@ def request_password_reset(identifier: str, link_for, address: str = "", now: da
 def _request_reset(identifier: str, link_for, address: str, now: datetime) -> None:
     if not identifier or not mail_configured():
         return
-    # Requests are counted like failed logins (the same table, a name of their own), across every process.
-    key = "reset:" + identifier[:58]
+    # Requests are counted like failed logins (the same table, a name of their own), across every process: per
+    # account, whichever of its names (username or email) was typed; per typed text when no account has it.
+    user = db.session.scalar(select(User).where(or_(User.username == identifier, User.email == identifier),
+                                                User.active.is_(True)).order_by(User.id).limit(1))
+    key = f"reset:#{user.id}" if user is not None else "reset:" + identifier[:58]
     since = now - RESET_WINDOW
     asked = db.session.scalar(select(func.count()).select_from(LoginFailure).where(
         LoginFailure.username == key, LoginFailure.at >= since)) or 0
@@ -358,8 +372,6 @@ def _request_reset(identifier: str, link_for, address: str, now: datetime) -> No
     db.session.commit()
     if asked >= RESETS_PER_ACCOUNT or from_here >= RESETS_PER_ADDRESS:
         return
-    user = db.session.scalar(select(User).where(or_(User.username == identifier, User.email == identifier),
-                                                User.active.is_(True)).limit(1))
     if user is None or not user.email:
         return
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
@@ -390,7 +402,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
         raise ValidationFailed({"active": "不能停用自己的账号。"})
     user.active = active
     if not active:
-        user.end_sessions()
+        _end_access(user)
     audit.record(actor, "user_activated" if active else "user_deactivated", "user", user.id, user.username)
     db.session.commit()
 

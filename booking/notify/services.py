@@ -51,7 +51,7 @@ def taking_part_secretaries(booking, host: bool = True) -> list:
 _INSERT = Notification.__table__.insert()
 # Tried for about two weeks (the delay grows to 6 hours), then given up; undelivered mail is shown to the admin
 # (its landing page and /healthz), who can try it again or discard it: nothing is given up without someone seeing it.
-MAX_MAIL_ATTEMPTS = 60
+MAX_MAIL_ATTEMPTS = 64  # 1 + 2 + … + 256 minutes, then every 6 hours: given up 13.9 days after the first try
 MAIL_JOB_SECONDS = 40  # one run of send-mail never holds the scheduler longer (the other jobs wait behind it)
 MAIL_BREAKER = 3  # consecutive failures in one run: the server is down, the rest waits for the next run
 DISCARDED = "已放弃："
@@ -102,7 +102,7 @@ def _message(to: str, subject: str, body: str, msg_id: str | None = None) -> Ema
 
 def _smtp() -> smtplib.SMTP:
     cfg = current_app.config
-    smtp = smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=cfg.get("MAIL_TIMEOUT", 5))
+    smtp = smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
     if cfg.get("MAIL_USE_TLS"):
         smtp.starttls()
     if cfg.get("MAIL_USERNAME"):
@@ -110,9 +110,14 @@ def _smtp() -> smtplib.SMTP:
     return smtp
 
 
+MAIL_MAX_DELAY_MINUTES = 6 * 60
+
+
 def retry_delay(attempts: int) -> timedelta:
-    """How long after its n-th failed attempt an email is tried again: 1, 2, 4 … minutes, at most 6 hours."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
+    """How long after its n-th failed attempt an email is tried again: 1, 2, 4 … minutes, at most 6 hours (capped
+    before it is computed: 2 ** 41 minutes is past the year 9999)."""
+    doubled = 2 ** min(max(attempts - 1, 0), MAIL_MAX_DELAY_MINUTES.bit_length())
+    return timedelta(minutes=min(doubled, MAIL_MAX_DELAY_MINUTES))
 
 
 _DUE_MAIL = (select(Notification.id)
