@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from models import Base, Booking, BookingPartner, User
+from models.booking import LecturerStatus
 from models.partner import HOLDING_PARTNER
 
 
@@ -41,6 +42,8 @@ def can_edit_base(user: User | None, base: Base) -> bool:
 
 # Invited and accepted partners see the booking; a declined or withdrawn one is like any other branch.
 _SEEING_PARTNER = [s.value for s in HOLDING_PARTNER]
+# So with lecturers: the invited and the one who accepted see it; one who declined is like any other lecturer.
+_SEEING_LECTURER = [LecturerStatus.INVITED.value, LecturerStatus.ACCEPTED.value]
 
 
 def booking_scope(user: Actor) -> ColumnElement[bool]:
@@ -57,14 +60,14 @@ def booking_scope(user: Actor) -> ColumnElement[bool]:
             select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch_id,
                                                     BookingPartner.status.in_(_SEEING_PARTNER))))
     if user.role == "lecturer":
-        return Booking.lecturer_id == (user.lecturer_id or -1)
+        return (Booking.lecturer_id == (user.lecturer_id or -1)) & Booking.lecturer_status.in_(_SEEING_LECTURER)
     return false()
 
 
 def can_view_booking(user: User | None, booking: Booking) -> bool:
     """Secretaries see their branch's (and those it is invited into or takes part in as a partner; a partner
-    that declined or was withdrawn no longer does), managers their bases', lecturers their assignments', admins
-    all."""
+    that declined or was withdrawn no longer does), managers their bases', lecturers their invitations and
+    lectures (one who declined no longer does), admins all."""
     if not user or not user.is_authenticated:
         return False
     if user.role == "admin":
@@ -77,7 +80,8 @@ def can_view_booking(user: User | None, booking: Booking) -> bool:
         part = partner_part(user, booking)
         return part is not None and part.status in _SEEING_PARTNER
     if user.role == "lecturer":
-        return user.lecturer_id is not None and booking.lecturer_id == user.lecturer_id
+        return (user.lecturer_id is not None and booking.lecturer_id == user.lecturer_id
+                and booking.lecturer_status in _SEEING_LECTURER)
     return False
 
 

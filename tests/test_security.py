@@ -829,3 +829,22 @@ def test_healthz_on_a_read_only_sqlite_file_system_says_so(tmp_path):
             db.engine.dispose()
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_lecturer_who_declined_no_longer_reads_the_booking(world, api, client):
+    # Reproduced: after declining, the lecturer still read the contact phone, roster and history, and the booking
+    # stayed in their list until someone else was invited. Same rule as former partners: 404.
+    from tests.conftest import login
+    from tests.factories import user
+    from tests.test_lecturers import _lecture_booking
+    b = _lecture_booking()
+    zhang = user("lecturer").lecturer
+    assert api.put(f"/api/v1/bookings/{b.id}/lecturer", as_="manager", json={"lecturer_id": zhang.id}).status_code == 200
+    assert api.get(f"/api/v1/bookings/{b.id}", as_="lecturer").status_code == 200
+    assert api.post(f"/api/v1/bookings/{b.id}/lecturer/decline", as_="lecturer", json={}).status_code == 200
+    for url in (f"/api/v1/bookings/{b.id}", f"/api/v1/bookings/{b.id}/history", f"/api/v1/bookings/{b.id}/roster"):
+        assert api.get(url, as_="lecturer").status_code == 404, url
+    assert b.id not in [x["id"] for x in api.get("/api/v1/bookings", as_="lecturer").get_json()["items"]]
+    login(client, "lecturer")
+    assert client.get(f"/bookings/{b.id}").status_code == 404
+    assert b.contact_phone not in client.get(f"/schedule?month={b.starts_at:%Y-%m}").get_data(as_text=True)
