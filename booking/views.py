@@ -20,11 +20,21 @@ from booking.reservations import lifecycle
 bp = Blueprint("views", __name__)
 
 
+MAX_ID = 2147483647  # the largest id a column holds (PostgreSQL's integer)
+
+
 class IdConverter(IntegerConverter):
     """A database id in a URL: larger numbers are simply not found (never an overflow)."""
 
     def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=0, max=2147483647)
+        super().__init__(map, min=0, max=MAX_ID)
+
+
+def arg_id(name: str) -> int | None:
+    """An id from the query string (?item_id=3), or None when it is missing or no id at all (a number no column
+    holds, a negative one, text): the page then says "not found" instead of overflowing in the database."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID else None
 
 
 @login_manager.user_loader

@@ -9,6 +9,7 @@ from booking.errors import ValidationFailed
 from booking.textutil import text_problem
 
 MISSING = object()
+INT_LIMIT = 2147483647  # the largest integer a column holds (PostgreSQL's integer)
 
 
 @dataclass
@@ -91,6 +92,8 @@ class F:
                 raise ValueError(f"{self.label}不能小于 {self.min}。")
             if self.max is not None and value > self.max:
                 raise ValueError(f"{self.label}不能大于 {self.max}。")
+            if not -INT_LIMIT <= value <= INT_LIMIT:  # no column holds it (and SQLite would overflow)
+                raise ValueError(f"{self.label}超出范围。")
             return value
         if self.type == "array":
             if not isinstance(value, list):

@@ -14,7 +14,7 @@ from booking.manage.services import managed_bases
 from booking.notify import services as notify
 from booking.reservations import lifecycle, partners, services, shares, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
-from booking.views import nav_counter, paginate
+from booking.views import arg_id, nav_counter, paginate
 from models import WAIT_STATUSES, Booking, OpeningSlot, WaitlistEntry, db
 from models.booking import STATUS_LABELS
 
@@ -43,7 +43,7 @@ def _group_limits(form, item) -> None:
 @login_required
 def new():
     """Book a slot: a secretary for their branch, a manager for a branch found by the search box."""
-    item = catalog.get_menu_item(request.args.get("item_id", type=int) or 0)
+    item = catalog.get_menu_item(arg_id("item_id") or 0)
     start = _parse_start(request.args.get("start"))
     offline = permissions.can_record_offline(current_user, item.base_id)
     if not (offline or permissions.can_book_online(current_user)):
@@ -297,7 +297,7 @@ def week():
     venues = [v for b in bases for v in b.venues if v.active]
     if not venues:
         return render_template("reservations/week.html", venues=[], venue=None)
-    venue = next((v for v in venues if v.id == request.args.get("venue_id", type=int)), venues[0])
+    venue = next((v for v in venues if v.id == arg_id("venue_id")), venues[0])
     try:
         first = clock.parse_date(request.args.get("start", ""))
     except ValueError:

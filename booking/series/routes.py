@@ -8,6 +8,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from booking import clock, permissions
+from booking.views import arg_id
 from booking.series import services as series
 from booking.catalog.services import get_menu_item
 from booking.errors import on_refusal
@@ -41,7 +42,7 @@ def new():
     """Set up a standing monthly booking: the rule, a preview of every date, then saving."""
     if not permissions.can_book_online(current_user):
         abort(403)
-    item = get_menu_item(request.args.get("item_id", type=int) or 0)
+    item = get_menu_item(arg_id("item_id") or 0)
     form = SeriesForm()
     form.time.choices = [(f"{t:%H:%M}",) * 2 for t in series.slot_times(item)]
     today = clock.local_today()
