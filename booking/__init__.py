@@ -50,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    from booking.views import refuse_unreadable_referrer
+    app.before_request(refuse_unreadable_referrer)  # ahead of CSRF's own check, which cannot parse such a header
     csrf.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -30,6 +30,18 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=0, max=MAX_ID)
 
 
+def refuse_unreadable_referrer():
+    """A form sent with a Referer whose address cannot be read (a port like "5743.evil.com") is a bad request,
+    answered 400 before Flask-WTF's referrer check over HTTPS fails parsing it (registered ahead of CSRF)."""
+    from urllib.parse import urlsplit
+    referrer = request.headers.get("Referer")
+    if referrer and request.method in current_app.config["WTF_CSRF_METHODS"]:
+        try:
+            urlsplit(referrer).port
+        except ValueError:
+            abort(400)
+
+
 def arg_id(name: str) -> int | None:
     """An id from the query string (?item_id=3), or None when it is missing or no id at all (a number no column
     holds, a negative one, text): the page then says "not found" instead of overflowing in the database."""

@@ -879,3 +879,28 @@ def test_huge_numbers_in_the_apis_query_and_body_are_a_422(world, api):
     r = api.post("/api/v1/bookings", as_="secretary", json={"menu_item_id": 10 ** 30, "start": "2030-01-01T09:00:00",
                                                             "headcount": 10 ** 20})
     assert r.status_code == 422 and {"menu_item_id", "headcount"} <= set(r.get_json()["error"]["fields"])
+
+
+@pytest.mark.parametrize("referer", ["https://localhost:5743.evil.com/", "https://[::1/", "https://localhost:99999/",
+                                     "https://localhost:-1/"])
+def test_a_malformed_referer_over_https_is_a_400(world, referer):
+    # Reproduced: over HTTPS, POST /notifications/read-all with a valid form token and
+    # Referer: https://host:5743.evil.com/ answered 500 (Flask-WTF's referrer check failed parsing the port).
+    world.config.update(WTF_CSRF_ENABLED=True, HTTPS=True)
+    client = world.test_client()
+    https = {"base_url": "https://localhost"}
+    token = client.get("/login", **https).get_data(as_text=True).split(
+        'name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    r = client.post("/login", data={"username": "secretary", "password": PASSWORD, "csrf_token": token},
+                    headers={"Referer": "https://localhost/login"}, **https)
+    assert r.status_code == 302
+    from flask import g
+    g.pop("csrf_token", None)  # the requests share the test's app context: Flask-WTF's cached token goes
+    token = client.get("/notifications", **https).get_data(as_text=True).split(  # the session's new token
+        'name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/notifications/read-all", data={"csrf_token": token}, headers={"Referer": referer}, **https)
+    assert r.status_code == 400, r.status_code
+    assert "请" in r.get_data(as_text=True)  # the Chinese error page, not a bare traceback
+    r = client.post("/notifications/read-all", data={"csrf_token": token},
+                    headers={"Referer": "https://localhost/notifications"}, **https)
+    assert r.status_code == 302
