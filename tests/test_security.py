@@ -904,3 +904,23 @@ def test_a_malformed_referer_over_https_is_a_400(world, referer):
     r = client.post("/notifications/read-all", data={"csrf_token": token},
                     headers={"Referer": "https://localhost/notifications"}, **https)
     assert r.status_code == 302
+
+
+def test_reset_links_are_never_kept_in_the_outbox(world, client):
+    # Reproduced: notifications.body held the live /reset/<token>: anyone with a backup could reset the account
+    # within the hour. The link is written into the email as it is sent; the stored row never holds it.
+    import re
+    from booking.jobs.services import run_job
+    from models import Notification
+    from tests.mail import smtp_server
+    with smtp_server(world) as received:
+        client.post("/forgot", data={"identifier": "secretary"})
+        stored = db.session.scalars(db.select(Notification.body).where(Notification.kind == "password_reset")).all()
+        assert len(stored) == 1 and "/reset/" not in stored[0] and "链接" in stored[0]
+        assert run_job("send-mail")[0]
+        received.wait_for(1)
+    body = received[0].get_payload(decode=True).decode()
+    path = re.search(r"http://localhost(/reset/\S+)", body).group(1)
+    assert client.get(path).status_code == 200  # the link works
+    stored = db.session.scalars(db.select(Notification.body).where(Notification.kind == "password_reset")).all()
+    assert "/reset/" not in stored[0]  # and, sent, is still nowhere in the database

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking import clock, links
+from booking import clock
 from booking.auth import services
 from booking.auth.forms import ForgotForm, LoginForm, PasswordChangeForm, ResetForm
 from booking.errors import local_path, on_refusal
@@ -93,9 +93,7 @@ def forgot():
     """Forgotten password: a one-time link by email when mail is set up, otherwise whom to contact."""
     form = ForgotForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.identifier.data,
-                                        lambda token: links.external("auth.reset", token=token),
-                                        address=request.remote_addr or "")
+        services.request_password_reset(form.identifier.data, address=request.remote_addr or "")
         return render_template("auth/forgot.html", form=form, sent=True)
     return render_template("auth/forgot.html", form=form, sent=False), 422 if form.errors else 200
 

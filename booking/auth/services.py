@@ -10,9 +10,9 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking import audit, clock
+from booking import audit, clock, links
 from booking.errors import NotAllowed, NotFound, RateLimited, Unauthenticated, ValidationFailed
-from booking.notify.services import notify
+from booking.notify.services import finishes_mail, notify
 from models import ApiToken, Base, Branch, Lecturer, LoginFailure, ROLES, User, db, manager_bases
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -342,7 +342,12 @@ RESETS_PER_ACCOUNT, RESETS_PER_ADDRESS, RESET_WINDOW = 3, 10, timedelta(hours=1)
 RESET_ANSWER_SECONDS = 0.25  # every request takes this long, so the time does not tell whether the account exists
 
 
-def request_password_reset(identifier: str, link_for, address: str = "", now: datetime | None = None) -> None:
+# Where the stored body of a reset mail says the link goes: the link itself is written into the email as it is
+# sent (finish_reset_mail), so neither the outbox nor a backup of it ever holds a live link.
+RESET_LINK_PLACE = "（重置链接仅在邮件中提供）"
+
+
+def request_password_reset(identifier: str, address: str = "", now: datetime | None = None) -> None:
     """Send a one-time reset link to the account named by username or email, when it has an email address and
     mail is configured. Says nothing about whether the account exists (the page gives one answer, in the same
     time either way). At most RESETS_PER_ACCOUNT requests for one name and RESETS_PER_ADDRESS from one address
@@ -350,12 +355,12 @@ def request_password_reset(identifier: str, link_for, address: str = "", now: da
     import time as _time
     started = _time.monotonic()
     try:
-        _request_reset((identifier or "").strip()[:120], link_for, address[:64], now or clock.now())
+        _request_reset((identifier or "").strip()[:120], address[:64], now or clock.now())
     finally:
         _time.sleep(max(0.0, RESET_ANSWER_SECONDS - (_time.monotonic() - started)))
 
 
-def _request_reset(identifier: str, link_for, address: str, now: datetime) -> None:
+def _request_reset(identifier: str, address: str, now: datetime) -> None:
     if not identifier or not mail_configured():
         return
     # Requests are counted like failed logins (the same table, a name of their own), across every process: per
@@ -378,9 +383,18 @@ def _request_reset(identifier: str, link_for, address: str, now: datetime) -> No
     # The email goes through the outbox like every other; the in-app copy is marked read (it is for the mail).
     notify([user], "password_reset", None, "重置组织生活基地预约平台的登录密码",
            f"{user.display_name}，您好：\n\n请在 {minutes} 分钟内打开以下链接设置新密码（只能使用一次）：\n"
-           f"{link_for(reset_link_token(user))}\n\n如果不是您本人申请，请忽略本邮件，原密码仍然有效。", read=True)
+           f"{RESET_LINK_PLACE}\n\n如果不是您本人申请，请忽略本邮件，原密码仍然有效。", read=True)
     audit.record(None, "password_reset_requested", "user", user.id, user.username)
     db.session.commit()
+
+
+@finishes_mail("password_reset")
+def finish_reset_mail(row) -> str:
+    """The reset mail's text as it is sent: a fresh one-time link in its place (its minutes count from now)."""
+    user = db.session.get(User, row.user_id)
+    if user is None:
+        return row.body
+    return row.body.replace(RESET_LINK_PLACE, links.external("auth.reset", token=reset_link_token(user)))
 
 
 def reset_with_token(token: str, new: str, confirm: str) -> User:

@@ -83,6 +83,24 @@ def notify(users, kind: str, booking: Booking | None, title: str, body: str = ""
     return len(rows)
 
 
+# Features whose mails carry what the outbox must not hold (a live reset link) register how the text is finished
+# when it is sent: {kind: fn(notification) -> body}.
+_MAIL_FINISHERS: dict = {}
+
+
+def finishes_mail(kind: str):
+    """Register the function that writes a kind's email body at send time from its stored row."""
+    def register(fn):
+        _MAIL_FINISHERS[kind] = fn
+        return fn
+    return register
+
+
+def _mail_body(row: Notification) -> str:
+    finish = _MAIL_FINISHERS.get(row.kind)
+    return finish(row) if finish is not None else row.body
+
+
 def message_id(notification_id: int) -> str:
     """The Message-ID of a notification's email: the same on every attempt, so a repeat is recognisable."""
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
@@ -160,7 +178,7 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
                 row = db.session.get(Notification, notification_id)
                 try:
                     smtp = smtp or _smtp()
-                    smtp.send_message(_message(row.email_to, row.title, row.body, message_id(row.id)))
+                    smtp.send_message(_message(row.email_to, row.title, _mail_body(row), message_id(row.id)))
                 except Exception as err:  # the server, the network or the message: try again later
                     log.warning("mail for notification %s failed: %s", notification_id, err)
                     db.session.execute(update(Notification).where(Notification.id == notification_id).values(
