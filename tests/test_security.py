@@ -924,3 +924,22 @@ def test_reset_links_are_never_kept_in_the_outbox(world, client):
     assert client.get(path).status_code == 200  # the link works
     stored = db.session.scalars(db.select(Notification.body).where(Notification.kind == "password_reset")).all()
     assert "/reset/" not in stored[0]  # and, sent, is still nowhere in the database
+
+
+@pytest.mark.parametrize("who, password", [("secretary2", "woaini520"), ("secretary2", "dangjian2026"),
+                                           ("secretary2", "binjiang2026"), ("secretary2", "Binjiang@2026"),
+                                           ("manager", "hongxing1921"), ("secretary2", "liqiang888888"),
+                                           ("secretary", "5201314abc")])
+def test_weak_chinese_passwords_are_refused_on_the_account_page(world, client, who, password):
+    # Reproduced: woaini520, dangjian2026 and binjiang2026 (the branch's place in pinyin) were accepted.
+    from tests.conftest import login
+    login(client, who)
+    r = client.post("/account", data={"current": PASSWORD, "new": password, "confirm": password})
+    assert r.status_code == 422 and "密码" in r.get_data(as_text=True), password
+    assert auth.authenticate(who, PASSWORD, "10.0.0.9")  # unchanged
+
+
+def test_strong_passwords_still_pass(world):
+    from tests.factories import user
+    for password in ("brand-new-2026", "Qiu-tian-lu-07!", "s3cret-pass-xyz", "correct horse battery"):
+        assert auth.validate_password(password, user("secretary2")) is None, password

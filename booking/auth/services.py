@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import audit, clock, links
+from booking.auth import weak
 from booking.errors import NotAllowed, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from booking.notify.services import finishes_mail, notify
 from models import ApiToken, Base, Branch, Lecturer, LoginFailure, ROLES, User, db, manager_bases
@@ -159,19 +160,21 @@ def revoke_token(token_id: int, now: datetime | None = None) -> None:
 
 def validate_password(password: str, user: User | None = None, *names: str) -> str | None:
     """The reason a password is not acceptable, or None: its length; one easy to guess (zxcvbn, whose lists hold
-    the common passwords, keyboard walks, repeats and dates: 12345678, qwertyui, 88888888); one made of the
-    account's own username or name, or its organisation's or branch's (`user` and `names`)."""
+    the common passwords, keyboard walks, repeats and dates: 12345678, qwertyui, 88888888; with the common
+    Chinese ones and pinyin words: woaini520, dangjian2026); one made of the account's own username or name, or
+    its organisation's, branch's or bases' (`user` and `names`), in characters or in pinyin (binjiang2026)."""
     if not password or len(password) < MIN_PASSWORD:
         return f"密码至少 {MIN_PASSWORD} 位。"
     if len(password) > 128:
         return "密码不能超过 128 位。"
     own = [n for n in (*(_names_of(user) if user is not None else ()), *names) if n]
     lowered = password.lower()
-    if any(len(n) >= 3 and n.lower() in lowered for n in own):
-        return "密码不能包含用户名、姓名或所在单位、支部的名称，请换一个别人猜不到的密码。"
+    spelled = weak.pinyin_words(own)
+    if any(len(n) >= 3 and n.lower() in lowered for n in own) or any(w in lowered for w in spelled):
+        return "密码不能包含用户名、姓名或所在单位、支部的名称，也不能包含所管基地的名称或这些名称的拼音，请换一个别人猜不到的密码。"
     from zxcvbn import zxcvbn
-    if zxcvbn(password, user_inputs=own)["score"] < 2:
-        return "这个密码太常见或太有规律（如 12345678、qwertyui、重复的字符），容易被猜中，请换一个。"
+    if weak.is_common(password) or zxcvbn(password, user_inputs=[*own, *weak.COMMON, *spelled])["score"] < 2:
+        return "这个密码太常见或太有规律（如 12345678、qwertyui、woaini520、重复的字符），容易被猜中，请换一个。"
     return None
 
 
@@ -181,6 +184,10 @@ def _names_of(user: User) -> list[str]:
     branch = getattr(user, "branch", None)
     if branch is not None:
         names += [branch.name, branch.organization.name]
+    names += [base.name for base in getattr(user, "bases", None) or ()]
+    lecturer = getattr(user, "lecturer", None)
+    if lecturer is not None:
+        names.append(lecturer.name)
     return names
 
 
