@@ -104,7 +104,11 @@ def load(instance_path: str) -> dict:
         # SQLite: seconds a writer waits for the write lock (the app's own and SQLite's, for a lock taken outside
         # the app) before the request is answered 503 with Retry-After.
         "SQLITE_LOCK_TIMEOUT": _float("SQLITE_LOCK_TIMEOUT", 30),
-        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # A form's whole request: an activity record's nine photos of 5 MB and its text (nginx's
+        # client_max_body_size is the same 48m).
+        "MAX_CONTENT_LENGTH": 48 * 1024 * 1024,
+        # Photos one account may upload an hour (checking and shrinking them is work for the server).
+        "PHOTOS_PER_HOUR": _int("PHOTOS_PER_HOUR", 60),
         # Where activity photos are kept: in the database (the default: every app server reads the same ones), or as
         # files in UPLOAD_FOLDER (default instance/uploads; a shared mount for several servers). See booking.photos.
         "PHOTO_STORAGE": _choice("PHOTO_STORAGE", ("database", "filesystem"), "database"),

@@ -63,3 +63,33 @@ def test_the_qr_reader_is_fetched_when_the_manager_taps_scan(world):
         page.on("dialog", lambda dialog: dialog.dismiss())  # no camera here: the page says so
         page.click("#scan-button")
         page.wait_for_function("typeof window.jsQR === 'function'", timeout=10000)
+
+
+def test_a_phone_photo_of_7_mb_is_shrunk_in_the_page_and_kept_with_its_text(world, tmp_path):
+    """Reproduced: photos from a real phone (3-8 MB) were refused; now the page shrinks each one before it is
+    sent, shows what it did, and the record keeps the photo and the text typed above it."""
+    from tests.factories import completed
+    from tests.test_visits import _noise_jpeg
+    world.config["WTF_CSRF_ENABLED"] = True
+    b = completed()
+    db.session.commit()
+    photo = tmp_path / "IMG_20261206_093012.jpg"
+    photo.write_bytes(_noise_jpeg((1500, 1500), quality=97))
+    assert photo.stat().st_size > 5 * 1024 * 1024  # over the per-photo limit as the phone took it
+    with live_server(world) as url, phone_browser() as page:
+        login(page, url, "secretary")
+        page.goto(f"{url}/bookings/{b.id}")
+        page.get_by_label("活动纪实（主题党日记录）").fill("在党旗下重温入党誓词。")
+        page.get_by_label("照片（最多 9 张", exact=False).set_input_files(str(photo))
+        page.get_by_text("压缩后共").wait_for()
+        size, name = page.evaluate("[document.getElementById('photos').files[0].size, "
+                                   "document.getElementById('photos').files[0].name]")
+        assert size < 5 * 1024 * 1024 and name == "IMG_20261206_093012.jpg", (size, name)  # noise: the worst case
+        shot(page, "record-photo-shrunk")
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存纪实").click()
+        assert page.get_by_text("活动纪实已保存").is_visible()
+        assert_accessible(page)
+    db.session.expire_all()
+    kept = db.session.get(type(b), b.id)
+    assert kept.activity_summary == "在党旗下重温入党誓词。" and len(kept.photos) == 1

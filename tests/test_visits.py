@@ -292,3 +292,112 @@ def test_the_qr_reader_loads_only_when_scanning_starts(world, client):
     assert "jsQR.js\"></script>" not in html
     src = re.search(r'id="scan-button" data-jsqr="([^"]+)"', html).group(1)
     assert client.get(src).status_code == 200
+
+
+def _noise_jpeg(size, quality=95) -> bytes:
+    """A photo as a phone takes it: detail everywhere, so megabytes of JPEG."""
+    import io
+    import os
+    from PIL import Image
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).resize(
+        (size[0] * 2, size[1] * 2)).save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def test_three_phone_photos_of_3_4_mb_upload_with_their_text(world, client):
+    """Reproduced: three 3.4 MB photos answered a bare "413 提交的内容过大" page and the typed summary was lost; the
+    form promised nine photos of 5 MB. The request limit, nginx's and README's now agree on 48 MB."""
+    import io
+    photo = _noise_jpeg((1100, 1100))
+    assert 3_000_000 < len(photo) < 5 * 1024 * 1024, len(photo)
+    b = completed()
+    login(client, "secretary")
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "集中学习，交流发言。", "photos": [
+        (io.BytesIO(photo), f"IMG_000{n}.jpg") for n in range(3)]}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    db.session.expire_all()
+    kept = db.session.get(type(b), b.id)
+    assert kept.activity_summary == "集中学习，交流发言。" and len(kept.photos) == 3
+    assert world.config["MAX_CONTENT_LENGTH"] == services.MAX_RECORD_REQUEST >= 9 * services.MAX_PHOTO_BYTES
+    import pathlib
+    nginx = (pathlib.Path(__file__).parents[1] / "deploy" / "nginx" / "booking-proxy.conf").read_text()
+    assert f"client_max_body_size {services.MAX_RECORD_REQUEST // 1024 // 1024}m;" in nginx
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    assert "48 MB" in readme and "client_max_body_size 48m" in readme
+
+
+def test_jpeg_comment_blocks_are_dropped(world):
+    # Reproduced: a JPEG's comment block (COM) was written again into the photo as kept.
+    import io
+    from PIL import Image
+    from booking import photos as photo_store
+    shot = io.BytesIO()
+    Image.new("RGB", (640, 480), (10, 90, 160)).save(shot, format="JPEG", comment=b"secret-comment-13900000000")
+    assert b"secret-comment" in shot.getvalue()
+    b = completed()
+    services.save_activity_record(user("secretary"), b, "纪实", [("a.jpg", shot.getvalue())])
+    kept = photo_store.get(db.session.get(type(b), b.id).photos[0].stored_name)
+    assert b"secret-comment" not in kept and Image.open(io.BytesIO(kept)).size == (640, 480)
+
+
+def _png_16_bit_rgba(width, height) -> bytes:
+    """A 16-bit RGBA PNG (Pillow cannot write one): the costliest photo to decode, all transparent black."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    row = b"\x00" + b"\x00" * (width * 8)
+    raw = zlib.compress(row * height, 6)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0))
+            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+def test_the_work_of_one_upload_is_bounded_before_anything_is_decoded(world, monkeypatch):
+    """Reproduced: nine 6300×6300 16-bit RGBA PNGs (just under 40 MP each) tied up a worker for 14.5 s. A 16-bit
+    or transparent image weighs more; one upload's photos together have a pixel budget; the text is kept."""
+    import io
+    from PIL import Image
+    from booking import images
+    heavy = _png_16_bit_rgba(3000, 3000)  # 9 MP, but 16 bits and alpha: 72 MP of work
+    assert images.cost(heavy) == 3000 * 3000 * 8
+    b = completed()
+    from PIL import PngImagePlugin
+    decoded = []
+    real_load = PngImagePlugin.PngImageFile.load
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", lambda self: decoded.append(1) or real_load(self))
+    with pytest.raises(ValidationFailed) as refused:
+        services.save_activity_record(user("secretary"), b, "过组织生活。", [("heavy.png", heavy)])
+    assert "heavy.png" in refused.value.fields["photos"] and "像素过多" in refused.value.fields["photos"]
+    assert decoded == []  # refused from its header: not one pixel decoded
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get(type(b), b.id).activity_summary == "过组织生活。"
+    # Four 36-megapixel photos: each allowed alone, the fourth over one upload's budget.
+    big = io.BytesIO()
+    Image.new("RGB", (7200, 5000), (90, 90, 90)).save(big, format="JPEG", quality=70)
+    with pytest.raises(ValidationFailed) as refused:
+        services.save_activity_record(user("secretary"), db.session.get(type(b), b.id), "",
+                                      [(f"p{n}.jpg", big.getvalue()) for n in range(4)])
+    assert "p3.jpg" in refused.value.fields["photos"] and "分几次上传" in refused.value.fields["photos"]
+    assert db.session.get(type(b), b.id).photos == []
+    services.save_activity_record(user("secretary"), db.session.get(type(b), b.id), "",
+                                  [(f"p{n}.jpg", big.getvalue()) for n in range(3)])
+    assert len(db.session.get(type(b), b.id).photos) == 3
+
+
+def test_photo_uploads_are_throttled_per_account(world, client):
+    import io
+    world.config["PHOTOS_PER_HOUR"] = 4
+    b = completed()
+    login(client, "secretary")
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "", "photos": [
+        (io.BytesIO(JPEG), f"{n}.jpg") for n in range(3)]}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "", "photos": [
+        (io.BytesIO(JPEG), f"{n}.jpg") for n in range(2)]}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert "一小时内最多上传 4 张照片" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(db.session.get(type(b), b.id).photos) == 3

@@ -1,22 +1,25 @@
 """The day of the visit and after it: check-in, visitor counts, no-shows, feedback and the activity record."""
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
 from booking import images
 from booking import photos as photo_store
-from booking.errors import InvalidState, NotFound, UnknownCode, ValidationFailed
+from booking.errors import InvalidState, NotFound, RateLimited, UnknownCode, ValidationFailed
 from booking.permissions import Actor
 from booking.textutil import text_problem
 from booking.reservations import lifecycle, partners, places
 from booking.reservations.lifecycle import Move, require
-from models import Booking, BookingPhoto, RosterEntry, SlotOccupancy, db
+from models import Booking, BookingPhoto, LoginFailure, RosterEntry, SlotOccupancy, db
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# One form of a record: nine photos at their limit and the text (the request limit, nginx's and README's agree).
+MAX_RECORD_REQUEST = MAX_PHOTOS * MAX_PHOTO_BYTES + 3 * 1024 * 1024  # 48 MB
 # Images are recognised by their first bytes, never by their file name.
 IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
@@ -171,6 +174,19 @@ def sniff_image(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _count_photo_uploads(actor: Actor, n: int, now: datetime) -> None:
+    """Photos take work to check and shrink: one account uploads at most PHOTOS_PER_HOUR of them an hour (counted
+    across every process, like failed logins, whether they are kept or refused)."""
+    key, since = f"photos:#{actor.id}", now - timedelta(hours=1)
+    done = db.session.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == key, LoginFailure.at >= since)) or 0
+    limit = current_app.config["PHOTOS_PER_HOUR"]
+    if done + n > limit:
+        raise RateLimited(f"一小时内最多上传 {limit} 张照片，请稍后再上传（已上传 {done} 张）。")
+    db.session.execute(LoginFailure.__table__.insert(), [{"username": key, "address": "", "at": now}] * n)
+    db.session.commit()
+
+
 def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: list[tuple[str, bytes]],
                          now: datetime | None = None) -> Booking:
     """The branch's record of its organisational life after a completed visit: a summary and a few photos."""
@@ -183,6 +199,7 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         raise ValidationFailed({"summary": text_problem(summary, multiline=True)})
     photos = [(name, data) for name, data in photos if data]
     if photos:
+        _count_photo_uploads(actor, len(photos), now)
         # Lock the booking's row before counting its photos, so two uploads at once cannot pass the limit together.
         db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
                            .execution_options(synchronize_session=False))
@@ -191,12 +208,16 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
     if len(booking.photos) + len(photos) > MAX_PHOTOS:
         refused = f"每次活动最多 {MAX_PHOTOS} 张照片，已有 {len(booking.photos)} 张。"
     checked = []
+    pixels = 0
     for name, data in photos if refused is None else []:
         kind = sniff_image(data) if len(data) <= MAX_PHOTO_BYTES else None
         if len(data) > MAX_PHOTO_BYTES:
             refused = f"“{name}”超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB。"
         elif kind is None:
             refused = f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP）。"
+        elif (pixels := pixels + images.cost(data)) > images.UPLOAD_PIXELS:
+            # The work of one upload is bounded before anything is decoded: the rest go in another upload.
+            refused = f"“{name}”及之后的照片这次放不下（一次上传的照片合计像素过多），请分几次上传。"
         if refused:
             break
         try:
