@@ -113,7 +113,7 @@ def test_the_ledger_has_a_cover_contents_and_the_year_against_the_three_meetings
     assert "党支部组织生活台账" in cover and "—1—" not in cover  # the cover has no number
     assert "目录" in contents and "一、年度组织生活汇总2" in contents and "—1—" in contents
     summary = _text(reader, 2)
-    assert "年度组织生活汇总" in summary and "每季度1次" in summary and "每月1天" in summary and "缺" in summary
+    assert "年度组织生活汇总" in summary and "每季度1次" in summary and "每月1天" in summary and "本系统" in summary
     assert "党课" in summary and "—2—" in summary
     assert "1．" in _text(reader, 3) and "党课组织生活纪实" in _text(reader, 3)  # each record from a new page
 
@@ -162,3 +162,35 @@ def test_a_font_that_cannot_be_loaded_is_a_clear_page_never_a_500(world, api, cl
     assert page.status_code == 503 and "中文字体无法加载" in page.get_data(as_text=True)
     world.config["CJK_FONT"] = ""
     assert api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary").status_code == 200
+
+
+def test_the_ledger_judges_only_what_has_ended_and_only_types_recorded_here(world, client, monkeypatch):
+    """Reproduced: on 6 December the ledger showed December's 支委会 and 党小组会 and Q4's 支部党员大会 as "缺",
+    though "—" meant not yet due; and every branch looked as if it had skipped 支委会 for ten months, because those
+    meetings happen in its own room, which the system does not see."""
+    from datetime import date, time
+    from booking import clock
+    from booking.members import documents, services as members
+    from tests.factories import completed
+    monkeypatch.setattr(clock, "now", lambda: clock.at_local(date(2026, 12, 6), time(10)))
+    for day, kind in ((date(2026, 1, 15), "group_meeting"), (date(2026, 11, 10), "theme_day"),
+                      (date(2026, 12, 3), "theme_day"), (date(2026, 10, 13), "party_lecture")):
+        b = completed(start=clock.at_local(day, time(9)))
+        b.activity_type = kind
+    db.session.commit()
+    branch = user("secretary").branch
+    bookings = members.completed_in(branch, 2026)
+    lines, ended = documents.year_lines(bookings, 2026, date(2026, 12, 6), members.recorded_types(branch))
+    assert ended == 11  # December is in progress
+    by = {line.label: line for line in lines}
+    theme, group, lecture, committee = by["主题党日"], by["党小组会"], by["党课"], by["支委会"]
+    assert theme.month_cells(ended)[10:] == ["1", "1"]  # November held, December's so far shown, not judged
+    assert theme.short == [f"{m}月" for m in range(1, 11)]
+    assert group.month_cells(ended)[11] == "—" and "12月" not in group.short and "2月" in group.short
+    assert lecture.short == ["第1季度", "第2季度", "第3季度"] and lecture.quarter_cells(ended)[3] == "1"
+    assert committee.short == [] and "缺" not in committee.month_cells(ended) and committee.short_text() == "本系统未记录"
+    assert by["支部党员大会"].quarter_cells(ended)[3] == "—"  # Q4 has not ended: never "缺" on 6 December
+    from tests.conftest import login
+    login(client, "secretary")
+    page = client.get(f"/branches/{branch.id}/records?year=2026").get_data(as_text=True)
+    assert "本表只统计在本系统中记录的组织生活" in page and "本系统未记录" in page

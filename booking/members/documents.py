@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from booking import clock, docstyle, exports
 from booking import photos as photo_store
 from booking.errors import InvalidState
-from booking.members.services import credited_hours, roster_of
+from booking.members.services import credited_hours, recorded_types, roster_of
 from booking.reservations import partners
 from booking.reservations.lifecycle import ACCEPTED, COMPLETED
 from models import Booking
@@ -127,6 +127,9 @@ FREQUENCIES = {
     "theme_day": ("month", "每月 1 天"),
 }
 SHORT = "缺"
+# What the year's summary covers, said wherever it is shown (the page, Word, PDF).
+SUMMARY_SCOPE = ("本表只统计在本系统中记录的组织生活；“缺”为已结束的月份或季度未达到要求，“—”为尚未结束（不作判断）；"
+                 "支部从未在本系统记录过的类型（如在支部自有场所召开的支委会）不标“缺”。")
 
 
 @dataclass
@@ -138,31 +141,37 @@ class YearLine:
     quarters: list[int]
     expected: str
     short: list[str]
+    judged: bool = True  # False: the branch never recorded this type here, so nothing is marked short
 
     def short_text(self) -> str:
         """The periods short of the requirement, in a few words (a month-by-month type: how many months)."""
+        if not self.judged:
+            return "本系统未记录"
         if not self.short:
             return "无"
         if self.expected.startswith("每月"):
             return f"{len(self.short)} 个月未开展"
         return "、".join(self.short) + "未开展"
 
-    def month_cells(self, last_month: int) -> list[str]:
-        per_month = self.expected.startswith("每月")
-        return [("—" if m > last_month else SHORT if per_month and n == 0 else str(n))
+    def month_cells(self, ended: int) -> list[str]:
+        """Each month's count; a month not yet over shows its count so far, or "—" (not judged)."""
+        per_month = self.judged and self.expected.startswith("每月")
+        return [(str(n) if n else "—") if m > ended else (SHORT if per_month and n == 0 else str(n))
                 for m, n in enumerate(self.months, start=1)]
 
-    def quarter_cells(self, last_month: int) -> list[str]:
-        per_quarter = self.expected.startswith("每季度")
-        return [("—" if q * 3 - 2 > last_month else SHORT if per_quarter and n == 0 else str(n))
+    def quarter_cells(self, ended: int) -> list[str]:
+        per_quarter = self.judged and self.expected.startswith("每季度")
+        return [(str(n) if n else "—") if q * 3 > ended else (SHORT if per_quarter and n == 0 else str(n))
                 for q, n in enumerate(self.quarters, start=1)]
 
 
-def year_lines(bookings: list[Booking], year: int, today) -> tuple[list[YearLine], int]:
+def year_lines(bookings: list[Booking], year: int, today, recorded: set[str] | None = None) \
+        -> tuple[list[YearLine], int]:
     """The ledger's summary: for each activity type, its counts by month and quarter against 三会一课's
-    frequencies, and the months (or quarters) that fell short; with the last month that has begun (later ones are
-    not yet due)."""
-    last_month = 12 if today.year > year else (today.month if today.year == year else 0)
+    frequencies, and the months (or quarters) that ended short of them; with the number of months of the year
+    that have ended (the month in progress is not judged: its meeting may still come). `recorded`: the types the
+    branch ever held in this system (None: every type is judged)."""
+    ended = 12 if today.year > year else (today.month - 1 if today.year == year else 0)
     from models import ACTIVITY_TYPES
     lines = []
     for code, label in ACTIVITY_TYPES.items():
@@ -174,16 +183,15 @@ def year_lines(bookings: list[Booking], year: int, today) -> tuple[list[YearLine
         period, expected = FREQUENCIES.get(code, (None, "按需"))
         if period is None and not any(months):
             continue
-        if period == "month":
-            short = [f"{m}月" for m in range(1, last_month + 1) if months[m - 1] == 0]
-        elif period == "quarter":
-            # A quarter is short once it has ended without one (the current one may still come).
-            ended = last_month // 3 if last_month < 12 else 4
-            short = [f"第{q}季度" for q in range(1, ended + 1) if quarters[q - 1] == 0]
-        else:
+        judged = period is not None and (recorded is None or code in recorded)
+        if not judged:
             short = []
-        lines.append(YearLine(label, months, quarters, expected, short))
-    return lines, last_month
+        elif period == "month":
+            short = [f"{m}月" for m in range(1, ended + 1) if months[m - 1] == 0]
+        else:  # a quarter is judged once it has ended
+            short = [f"第{q}季度" for q in range(1, ended // 3 + 1) if quarters[q - 1] == 0]
+        lines.append(YearLine(label, months, quarters, expected, short, judged or period is None))
+    return lines, ended
 
 
 def summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], list[list]]:
@@ -274,8 +282,7 @@ def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine],
     docstyle.docx_page_break(doc)
     docstyle.docx_heading(doc, "一、年度组织生活汇总")
     by_month, by_quarter = summary_rows(lines, last_month)
-    docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。“{SHORT}”为未达到要求频次的月份或季度，"
-                                 "“—”为尚未到期。")
+    docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。" + SUMMARY_SCOPE)
     docstyle.docx_table(doc, by_month, MONTH_WIDTHS, header=True, size=9)
     docstyle.docx_paragraph(doc, "", indent=False)
     docstyle.docx_table(doc, by_quarter, QUARTER_WIDTHS, header=True, size=10)
@@ -369,7 +376,7 @@ def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
     starts.append(pdf.page_no() - pdf.numbered_from + 1)
     pdf.start_section(names[0])
     pdf.heading(names[0])
-    pdf.paragraph(f"{year}年共开展组织生活 {len(records)} 次。“{SHORT}”为未达到要求频次的月份或季度，“—”为尚未到期。")
+    pdf.paragraph(f"{year}年共开展组织生活 {len(records)} 次。" + SUMMARY_SCOPE)
     by_month, by_quarter = summary_rows(lines, last_month)
     pdf.ln(2)
     pdf.grid(by_month, MONTH_WIDTHS, header=True, size=9)
@@ -440,7 +447,7 @@ def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
         data = ledger_xlsx(bookings, title, branch.id)
     else:
-        lines, last_month = year_lines(bookings, year, clock.local_today())
+        lines, last_month = year_lines(bookings, year, clock.local_today(), recorded_types(branch))
         # One branch, one writer: asked once for the year, not once a record.
         writer = _recorder(bookings[0], branch.id) if bookings else ""
         records = [record_of(b, branch.id, writer) for b in bookings]
