@@ -258,3 +258,32 @@ def test_phone_numbers_are_chinese_mobile_or_landline_numbers(world, api):
     for good in ("13800138000", "0571-88886666", "021 5555 0101"):
         r = api.post(f"/api/v1/branches/{branch}/members", as_="secretary", json={"name": f"测试{good[-2:]}", "phone": good})
         assert r.status_code == 201, (good, r.get_json())
+
+
+def test_a_members_hours_agree_on_every_page_and_file(world, api, client):
+    """Reproduced: the branch's list and its Excel showed 2.5-3 h more than each member's own page (孙丽 30.5 vs
+    28.0): the list summed unrounded minutes (`/` is true division in SQLAlchemy 2), the member page credited each
+    activity rounded down to a half hour. Three 60-minute lectures: 1 h each (60 / 45 → two half hours)."""
+    from openpyxl import load_workbook
+    from tests.conftest import login
+    made = api.post(f"/api/v1/branches/{_branch_id()}/members", as_="secretary", json={"name": "孙丽"}).get_json()
+    for days in (-3, -4, -5):
+        b = booking(menu_item=item("专题党课：红色家书里的初心"), start=slot_start(days), headcount=20)
+        db.session.add(RosterEntry(booking_id=b.id, member_id=made["id"], branch_id=b.branch_id))
+        db.session.commit()
+        visits.record_attendance(user("manager"), b, 18, now=b.starts_at + timedelta(minutes=30))
+        services.mark_members(user("secretary"), b, [made["id"]], [])
+    year = b.day.year
+    member = db.session.get(Member, made["id"])
+    own = sum(services.credited_hours(e) for e in services.member_sessions(member, year))
+    assert services.hours_for(60) == 1.0
+    listed = {x["name"]: x["hours"] for x in api.get(f"/api/v1/branches/{_branch_id()}/study-hours?year={year}",
+                                                      as_="secretary").get_json()["items"]}
+    assert listed["孙丽"] == own == sum(1.0 for e in services.member_sessions(member, year)
+                                       if e.booking.day.year == year)
+    login(client, "secretary")
+    sheet = load_workbook(io.BytesIO(client.get(f"/branches/{_branch_id()}/study-hours.xlsx?year={year}").data)).active
+    row = next(r for r in sheet.iter_rows(values_only=True) if r and "孙丽" in r)
+    assert own in row
+    page = client.get(f"/members/{made['id']}?year={year}").get_data(as_text=True)
+    assert f"{own:.1f}" in page
