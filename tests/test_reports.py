@@ -1,7 +1,9 @@
 """The district's report: the summary, its Word document, the watch list and the big screen."""
 import io
 import re
-from datetime import timedelta
+from datetime import date, time, timedelta
+
+import pytest
 
 from docx import Document
 from sqlalchemy import select
@@ -12,6 +14,15 @@ from booking.visits import services as visits
 from models import Booking, Branch, Lecturer, Notification, db
 from tests.conftest import login
 from tests.factories import booking, completed, item, slot_start, user
+
+
+@pytest.fixture
+def pinned(world, monkeypatch):
+    """A fixed day: the watch list needs the lecture 15 days back in another month than the one 2 days ahead, the
+    big screen needs the visits of the last 20 days in this year."""
+    moment = clock.at_local(date(2026, 12, 10), time(10))
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    return moment
 
 
 def _district():
@@ -117,7 +128,7 @@ def test_every_figure_of_the_word_document_is_the_apis_and_the_statistics_pages(
     assert _docx_text(page_doc.data) == text
 
 
-def test_the_watch_list_of_a_seeded_district(world, api, client):
+def test_the_watch_list_of_a_seeded_district(world, pinned, api, client):
     start, end = _district()
     # Two branches took part in the period; every other active branch is idle.
     r = api.get(f"/api/v1/reports/inactive-branches?from={start}&to={end}&per_page=100", as_="admin")
@@ -170,7 +181,7 @@ def test_the_watch_list_of_a_seeded_district(world, api, client):
     assert digest is not None and "等待审核超过 2 天" in digest.body
 
 
-def test_the_big_screen_is_a_renewable_read_only_link_without_a_cookie(world, client):
+def test_the_big_screen_is_a_renewable_read_only_link_without_a_cookie(world, pinned, client):
     _district()
     login(client, "admin")
     html = client.post("/reports/screen", data={"action": "renew"}).get_data(as_text=True)
