@@ -68,11 +68,18 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else local(dt).isoformat(timespec="seconds")
 
 
+def written(value: date | datetime, fmt: str) -> str:
+    """A date or an instant formatted as Chinese texts write it: month and day without a leading zero (2026年1月1日,
+    1月3日 09:00; official documents write dates so), the rest as strftime does. An instant is taken as it is: call
+    `local` first."""
+    return value.strftime(fmt.replace("%m月", f"{value.month}月").replace("%d日", f"{value.day}日"))
+
+
 def when(dt: datetime) -> str:
-    """An instant as notification texts write it: local month, day and time ("12月03日 09:00")."""
-    return f"{local(dt):%m月%d日 %H:%M}"
+    """An instant as notification texts write it: local month, day and time ("12月3日 09:00")."""
+    return written(local(dt), "%m月%d日 %H:%M")
 
 
 def day_text(day: date) -> str:
-    """A date as texts write it ("2026年12月03日")."""
-    return f"{day:%Y年%m月%d日}"
+    """A date as texts write it ("2026年12月3日")."""
+    return written(day, "%Y年%m月%d日")

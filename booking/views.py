@@ -202,8 +202,9 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("local")
     def local_filter(dt, fmt="%Y年%m月%d日 %H:%M"):
-        """An instant in local time, formatted (by default as every page writes a moment: 2026年12月03日 09:00)."""
-        return clock.local(dt).strftime(fmt) if dt else ""
+        """An instant in local time, formatted (by default as every page writes a moment: 2026年12月3日 09:00;
+        month and day without a leading zero, as Chinese texts write them)."""
+        return clock.written(clock.local(dt), fmt) if dt else ""
 
     @app.template_filter("weekday")
     def weekday_filter(value):

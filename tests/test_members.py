@@ -216,7 +216,7 @@ def test_the_record_in_word_and_pdf_names_who_came_and_who_did_not(world, api):
         r = api.get(f"/api/v1/bookings/{b.id}/record?format={fmt}", as_="secretary")
         assert r.status_code == 200 and "filename*=UTF-8''" in r.headers["Content-Disposition"]
         text = read(r.data)
-        for expected in ("主题党日组织生活纪实", "区财政局第一党支部", "学习红色家书赓续红色血脉", f"{b.day:%Y年%m月%d日}",
+        for expected in ("主题党日组织生活纪实", "区财政局第一党支部", "学习红色家书赓续红色血脉", clock.day_text(b.day),
                          "王芳", "李明", "张华（病假）", "赵磊（公差）", "集体学习红色家书", "红星革命纪念馆"):
             assert expected in text, (fmt, expected)
     assert api.get(f"/api/v1/bookings/{b.id}/record?format=txt", as_="secretary").status_code == 422

@@ -55,3 +55,24 @@ def test_the_check_finds_mixed_punctuation():
         assert MIXED.search(text), text
     for text in ("请选择：", "（可选）", "09:00–11:00", "共 3 页", "台账.docx"):
         assert not MIXED.search(text), text
+
+
+def test_dates_are_written_without_leading_zeros_as_official_texts_write_them(world, client):
+    """Reproduced: "2026年01月01日" in documents, notifications and pages; the official style is "2026年1月1日"."""
+    import re
+    from datetime import date, datetime, time, timezone
+    from booking import clock
+    from tests.conftest import login
+    from tests.factories import booking, slot_start
+    assert clock.day_text(date(2026, 1, 1)) == "2026年1月1日"
+    assert clock.when(datetime(2026, 3, 4, 1, 5, tzinfo=timezone.utc)) == "3月4日 09:05"
+    assert clock.day_text(date(2026, 12, 31)) == "2026年12月31日"
+    b = booking(start=slot_start(3))
+    login(client, "secretary")
+    page = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    start = clock.local(b.starts_at)
+    assert f"{start.year}年{start.month}月{start.day}日" in page
+    assert not re.search(r"[^0-9]0[1-9]月|月0[1-9]日", page)
+    from models import Notification, db
+    texts = " ".join(n.body + n.title for n in db.session.scalars(db.select(Notification)))
+    assert texts and not re.search(r"[^0-9]0[1-9]月|月0[1-9]日", texts)

@@ -80,7 +80,7 @@ class Summary:
 
     @property
     def period_text(self) -> str:
-        return f"{self.start:%Y年%m月%d日}至{self.end:%Y年%m月%d日}"
+        return f"{clock.day_text(self.start)}至{clock.day_text(self.end)}"
 
 
 def _figures(line: list[int]) -> tuple[int, int, float | None]:
