@@ -20,7 +20,8 @@ ACCOUNTS_TEXT = f"""演示账号（密码均为 {PASSWORD}）：
   secretary  支部书记（区财政局第一党支部）
   secretary2 支部书记（滨江社区党支部）
   lecturer   讲师（张建国）
-  lecturer2  讲师（李秀英）"""
+  lecturer2  讲师（李秀英）
+  secretary3 … 其余支部书记（每个支部一个账号，见“账号”页；退休党员等 3 个支部电话预约，没有账号）"""
 
 MORNING, AFTERNOON = (time(9), time(11)), (time(14), time(16))
 
@@ -89,8 +90,12 @@ ORGANIZATIONS = [
     ("区交通运输集团党委", "state_enterprise", ["公交一公司第一党支部", "公交二公司党支部", "轨道运营党支部"]),
     ("新兴产业园两新组织联合党委", "new_organization", ["星火科技有限公司党支部", "启航律师事务所党支部",
                                                       "云帆软件有限公司党支部", "同心会计师事务所党支部"]),
-    ("区属学校党委", "institution", ["第一实验小学党支部", "区中心医院第二党支部", "区图书馆党支部", "区文化馆党支部"]),
+    ("区教育系统党委", "institution", ["第一实验小学党支部", "区实验中学党支部"]),
+    ("区卫生健康系统党委", "institution", ["区中心医院第二党支部"]),
+    ("区文化和旅游系统党委", "institution", ["区图书馆党支部", "区文化馆党支部"]),
 ]
+# Branches that book by phone (no account of their own): the manager of a base records their visits.
+BY_PHONE = ("红星街道退休党员党支部", "城投物业公司党支部", "同心会计师事务所党支部")
 # Who a branch's bookings name as their contact: its organisation officer (组织委员), by branch in order.
 CONTACTS = ["王芳", "李强", "陈雪", "刘海", "杨敏", "黄伟", "赵丽", "周杰", "吴婷", "徐斌", "孙悦", "马俊", "朱琳",
             "胡凯", "郭静", "何涛", "高燕", "林峰", "罗娜", "梁宇", "宋佳", "郑浩", "谢芳", "韩磊", "唐颖", "冯超",
@@ -129,15 +134,51 @@ def _one(model, **where):
     return db.session.scalar(select(model).filter_by(**where))
 
 
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+            "姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万严武戴孔汤")
+GIVEN = ("建国 秀英 桂英 明 强 静 丽 敏 军 勇 艳 杰 涛 超 霞 平 刚 辉 鹏 华 红 燕 婷 宇 浩 磊 洋 斌 娟 玲 峰 雪 倩 晨 阳 丹 萍 "
+         "亮 健 文 博 凯 晓东 海燕 志强 国庆 春梅 立新 建华 红梅 晓梅 玉兰 丽华 永刚 德胜 卫东 建平 丽娟 晓燕 子涵 欣怡 "
+         "雨萱 浩然 俊杰 思远 嘉怡 梓轩 雨涵 一鸣 文静 志刚 海波 秀兰 淑珍 振华 春燕 建军 小红 慧敏 宏伟 明辉 雅琴 "
+         "国华 凤英 新民 学军 玉梅 佳琪 晓丽 荣 琳 颖 蕾 鑫 帅 楠 睿 诚").split()
+
+
+def people_names(taken=()):
+    """Plausible names, each once across the whole demo district (a shuffled walk over surnames and given
+    names), never one already `taken`."""
+    import itertools
+    import random
+    pairs = list(itertools.product(SURNAMES, GIVEN))
+    random.Random(7).shuffle(pairs)
+    seen = set(taken)
+    for surname, given in pairs:
+        if surname + given not in seen:
+            seen.add(surname + given)
+            yield surname + given
+
+
+def branch_secretaries() -> list[tuple]:
+    """An account for the secretary of every demo branch that books online (all but BY_PHONE), beyond the two
+    named in USERS: secretary3, secretary4 … in the order of ORGANIZATIONS."""
+    named = {link["branch"] for _, _, role, link in USERS if role == "secretary"}
+    taken = [display.split("（")[0] for _, display, *_ in USERS]
+    names = people_names(taken)
+    accounts = []
+    for branch in (b for _, _, branches in ORGANIZATIONS for b in branches):
+        if branch in named or branch in BY_PHONE:
+            continue
+        accounts.append((f"secretary{len(accounts) + 3}", f"{next(names)}（{branch}）", "secretary", {"branch": branch}))
+    return accounts
+
+
 def real_accounts() -> list[str]:
     """Accounts that are not the demo's: a sign that this database is in real use."""
-    demo = {username for username, *_ in USERS}
+    demo = {username for username, *_ in USERS + branch_secretaries()}
     return [name for name in db.session.scalars(select(User.username).order_by(User.id)) if name not in demo]
 
 
 def load_demo() -> bool:
     """Create whatever of the demo data is missing; returns whether anything was created."""
-    return load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS)
+    return load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS + branch_secretaries())
 
 
 def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
@@ -196,7 +237,7 @@ def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
         if lecturer is None:
             created = True
             # Lecturers without an account are reached by phone (one is left without, as happens).
-            phone = None if name == "周丽" else f"1390000{len(lecturers) + 1:04d}"
+            phone = None if name == "周丽" else demo_phone(len(lecturers) + 300)
             lecturer = Lecturer(name=name, category=category, bio=bio, calendar_token=secrets.token_urlsafe(24),
                                 phone=phone, topic_rows=[LecturerTopic(topic=t) for t in topics])
             db.session.add(lecturer)
@@ -219,43 +260,63 @@ def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
     return created
 
 
-MEMBER_NAMES = ["王芳", "李明", "张华", "赵磊", "钱进", "孙丽", "周洁", "吴强", "郑敏", "冯涛", "陈静怡", "褚凯",
-                "卫红", "蒋文", "沈悦", "韩冰", "杨帆", "朱丹", "秦岭", "许诺", "何平", "吕晓", "施然", "孔亮"]
-
-
 def load_demo_members() -> int:
     """Members for every demo branch that has none yet (a secretary, a deputy, two committee members, then
-    members, one of them probationary). Returns how many were added."""
+    members, one of them probationary), each name once in the district; the branch's contact is its organisation
+    officer (组织委员), the first committee member. Returns how many were added."""
     from models import Member
     added = 0
+    accounts = {branch_id: display.split("（")[0] for branch_id, display in db.session.execute(
+        select(User.branch_id, User.display_name).where(User.role == "secretary"))}
+    names = people_names(accounts.values())
     for n, branch in enumerate(db.session.scalars(select(Branch).order_by(Branch.id))):
         if db.session.scalar(select(Member.id).where(Member.branch_id == branch.id).limit(1)) is not None:
             continue
         size = 8 + (n * 5) % 13
         # The branch's own secretary is on its roll under the name of their account.
-        account = db.session.scalar(select(User.display_name).where(User.role == "secretary",
-                                                                    User.branch_id == branch.id).limit(1))
-        names = [MEMBER_NAMES[(i + n * 3) % len(MEMBER_NAMES)] for i in range(size)]
-        if account:
-            own = account.split("（")[0]
-            names = [own] + [x for x in names if x != own][:size - 1]
-        for i, name in enumerate(names):
+        people = [accounts.get(branch.id) or next(names)] + [next(names) for _ in range(size - 1)]
+        for i, name in enumerate(people):
             role = ("secretary", "deputy", "committee", "committee")[i] if i < 4 else "member"
+            phone = demo_phone(n * 40 + i + 100) if i < 4 else None
             db.session.add(Member(branch_id=branch.id, name=name, role=role,
-                                  status="probationary" if i == size - 1 else "full",
-                                  phone=demo_phone(n * 40 + i + 100) if i < 4 else None))
+                                  status="probationary" if i == size - 1 else "full", phone=phone))
+            if i == 2:
+                branch.contact_name, branch.contact_phone = name, phone
             added += 1
     db.session.commit()
     return added
 
 
-SUMMARIES = [
-    "支部党员在党旗下重温入党誓词，书记领誓；随后参观基本陈列，结合展品交流学习体会。",
-    "开展主题党日活动：集中学习《中国共产党章程》相关章节，讲解员讲述本地党组织创建历程，党员代表发言。",
-    "聆听专题党课，围绕“初心使命”开展讨论，支部书记作总结，布置下阶段学习任务。",
-    "参与社区志愿服务，清理楼道和公共绿地，走访慰问独居老人，党员亮身份、作表率。",
-    "参观科创成果展，了解数字党建平台的使用，结合本单位工作开展交流。",
-]
+# What a branch's month is about: the year's anniversaries and campaigns, as a district's plans read.
+MONTH_THEMES = {
+    1: ["新年新气象：制定支部年度学习计划", "学习中央经济工作会议精神"],
+    2: ["春节走访慰问困难党员", "开展党员民主评议"],
+    3: ["学习全国两会精神", "学雷锋志愿服务月"],
+    4: ["清明祭英烈：缅怀革命先烈", "党纪学习教育：学习《中国共产党纪律处分条例》"],
+    5: ["五四精神薪火相传", "劳动创造幸福：学习劳模精神"],
+    6: ["迎七一：重温入党誓词", "学习《中国共产党章程》"],
+    7: ["庆祝中国共产党成立纪念日", "党员过“政治生日”"],
+    8: ["八一拥军：走访慰问退役军人", "学习强军思想，弘扬双拥传统"],
+    9: ["铭记抗战历史，弘扬抗战精神", "教师节：学习身边的好老师"],
+    10: ["喜迎国庆：爱国主义主题教育", "重阳敬老志愿服务"],
+    11: ["学习身边的时代楷模", "基层治理中的党员作用"],
+    12: ["国家宪法日：学习宪法", "年终总结：对照检查，查摆问题"],
+}
+SUMMARIES = {
+    "theme_day": "围绕“{theme}”开展主题党日活动：{place_part}党员代表结合本职工作交流体会，支部书记作小结。",
+    "party_lecture": "聆听专题党课“{theme}”，讲师结合{base}的史料和案例讲授，党员围绕课程内容开展讨论，支部书记布置学习任务。",
+    "member_meeting": "召开支部党员大会，通报支部近期工作，围绕“{theme}”开展学习讨论，表决有关事项。",
+    "committee_meeting": "召开支委会，研究支部下阶段工作安排和“{theme}”学习计划，分工落实到人。",
+    "group_meeting": "召开党小组会，围绕“{theme}”交流学习心得，党员逐一发言，小组长作总结。",
+    "study": "组织党员集中学习“{theme}”相关内容，领学原文，交流体会。",
+    "other": "开展“{theme}”活动，党员积极参与，发挥先锋模范作用。",
+}
+PLACE_PARTS = {
+    "red": "在{base}重温入党誓词，讲解员讲述本地党组织的创建历程；",
+    "basic": "在{base}参观先进事迹展，学习身边的榜样；",
+    "welfare": "在{base}参与志愿服务，清理公共区域、走访独居老人，党员亮身份、作表率；",
+    "tech": "在{base}参观科创成果展，了解数字党建平台的使用；",
+}
 COMMENTS = ["讲解细致，安排周到。", "场地整洁，流程顺畅。", "党课内容扎实，很受启发。", "希望增加互动环节。", ""]
 
 
@@ -310,17 +371,27 @@ def past_start(today: date) -> date:
     return months_before(today, PAST_MONTHS)
 
 
-def plan_past(rng, today: date, branch_ids: list[int], holidays: set[date]) -> list[tuple[int, str, list[date]]]:
+# Branches that have gone quiet: nothing at the bases in the last IDLE_PERIODS months (the watch list's).
+IDLE_LATELY = ("区发改委机关党支部", "城投建设公司党支部", "启航律师事务所党支部")
+IDLE_PERIODS = 4
+
+
+def plan_past(rng, today: date, branch_ids: list[int], holidays: set[date], idle: set[int] = frozenset()) \
+        -> list[tuple[int, str, list[date]]]:
     """What each branch did in the demo's past: per period, one or two activities on working days (Monday to
-    Friday, not a public holiday) before today, different days for one branch. Each entry is the branch, the
-    activity type and the days to try, the planned one first (a full slot moves the visit to the next)."""
+    Friday, not a public holiday) before today, different days for one branch; the `idle` branches nothing in the
+    last IDLE_PERIODS periods. Each entry is the branch, the activity type and the days to try, the planned one
+    first (a full slot moves the visit to the next)."""
     plan = []
-    for first, end in past_periods(today):
+    periods = past_periods(today)
+    for n, (first, end) in enumerate(periods):
         days = [first + timedelta(days=d) for d in range((end - first).days)]
         days = [d for d in days if d.weekday() < 5 and d not in holidays]
         middle = first + (end - first) / 2
         for branch_id in branch_ids:
             kinds = _month_plan(rng, middle.month)
+            if branch_id in idle and n >= len(periods) - IDLE_PERIODS:
+                continue
             picked = rng.sample(days, min(len(kinds), len(days)))
             for kind, day in zip(kinds, picked):
                 plan.append((branch_id, kind, [day] + rng.sample([d for d in days if d not in picked],
@@ -361,7 +432,8 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
         theme_days = [i for i in visits_only if i.duration_minutes >= 90] or visits_only
         today = clock.local_today()
         closed = set(calendar_days.public_holidays(past_start(today), today))
-        plan = plan_past(random.Random(seed), today, list(branches), closed)
+        idle = {b.id for b in branches.values() if b.name in IDLE_LATELY}
+        plan = plan_past(random.Random(seed), today, list(branches), closed, idle)
         per_period = max(1, len(plan) // PAST_MONTHS)
         made = no_shows = 0
         for n, (branch_id, activity_type, days) in enumerate(plan):
@@ -406,20 +478,23 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
     actor = secretaries.get(branch.id) or (menu_item.base.managers or [None])[0]
     if actor is None:
         return None
-    asked = start - timedelta(days=rng.randint(4, 20), hours=rng.randint(0, 8))
+    asked = _office_hours(rng, day - timedelta(days=rng.randint(4, 20)))
+    theme = _theme(rng, day)
     try:
         with _dated(asked):
             b = db.session.get(Booking, reservations.create_booking(
                 actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name=branch.contact_name
                 or "王芳", contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type=activity_type,
-                topic=TOPICS.get(activity_type, ""), branch_id=None if actor.role == "secretary" else branch.id,
+                topic=theme, branch_id=None if actor.role == "secretary" else branch.id,
                 now=asked).id)
     except DomainError:
         db.session.rollback()
         return None
     manager = (b.base.managers or [admin])[0]
-    if b.status == lifecycle.PENDING:
-        approved = asked + timedelta(hours=rng.randint(1, 30))
+    if b.status == lifecycle.PENDING:  # the manager answers within a working day, in office hours
+        approved = asked + timedelta(minutes=rng.randint(20, 180))
+        if clock.local(approved).hour >= 18:
+            approved = _office_hours(rng, clock.local(asked).date() + timedelta(days=1))
         with _dated(approved):
             reservations.approve_booking(manager, b, now=approved)
     fate = rng.random()
@@ -446,14 +521,15 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
     if menu_item.needs_lecturer:
         try:
             offered = lecturers.suggestions(manager, b, now=asked + timedelta(hours=2))
-            if offered:
+            if offered:  # one of the best matched, as a manager shares the load
+                chosen_lecturer = rng.choice(offered[:3]).lecturer
                 with _dated(asked + timedelta(hours=2)):
-                    lecturers.invite(manager, b, offered[0].lecturer.id, now=asked + timedelta(hours=2))
+                    lecturers.invite(manager, b, chosen_lecturer.id, now=asked + timedelta(hours=2))
                 with _dated(asked + timedelta(hours=5)):
-                    if offered[0].lecturer.user is None:
+                    if chosen_lecturer.user is None:
                         lecturers.record_phone_answer(manager, b, True, now=asked + timedelta(hours=5))
                     else:
-                        lecturers.accept(offered[0].lecturer.user, b, now=asked + timedelta(hours=5))
+                        lecturers.accept(chosen_lecturer.user, b, now=asked + timedelta(hours=5))
         except DomainError:
             db.session.rollback()
     chosen = []
@@ -478,13 +554,42 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
     if actor.role == "secretary" and rng.random() < 0.8:
         visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
                              now=b.ends_at + timedelta(hours=3))
-        visits.save_activity_record(actor, b, rng.choice(SUMMARIES), [], now=b.ends_at + timedelta(hours=4))
+        visits.save_activity_record(actor, b, _summary(rng, b, theme), [], now=b.ends_at + timedelta(hours=4))
     return b
 
 
-TOPICS = {"theme_day": "主题党日：学习贯彻党的创新理论", "party_lecture": "专题党课", "member_meeting": "支部党员大会",
-          "committee_meeting": "支委会：研究支部工作", "group_meeting": "党小组会：交流学习体会",
-          "study": "集中学习", "other": ""}
+TYPE_WORDS = {"party_lecture": "专题党课", "member_meeting": "支部党员大会", "committee_meeting": "支委会",
+              "group_meeting": "党小组会", "study": "集中学习", "other": "", "theme_day": ""}
+
+
+def _theme(rng, day) -> str:
+    """The topic of an activity of the demo's past: the month's theme (the type is said beside it, not in it)."""
+    return rng.choice(MONTH_THEMES[day.month])
+
+
+def _summary(rng, b, theme: str) -> str:
+    """The record a branch writes, fitting the activity's type and the base it was held at."""
+    base = b.base.name
+    place = PLACE_PARTS.get(b.base.type, "").format(base=base)
+    return SUMMARIES[b.activity_type].format(theme=theme, base=base, place_part=place)
+
+
+def _office_hours(rng, day, latest_hour: int = 17):
+    """A moment in office hours (9:00 to latest_hour:50) of a working day on or before `day`."""
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return clock.at_local(day, time(rng.randint(9, latest_hour), rng.choice((0, 10, 20, 30, 40, 50))))
+
+
+def _office_hours_before(rng, now, days_back: int):
+    """A moment in office hours `days_back` working days or more before now, never after it; early enough in the
+    day for an answer within office hours (by 17:50)."""
+    day = clock.local_today(now) - timedelta(days=days_back)
+    moment = _office_hours(rng, day, latest_hour=15)
+    while moment >= now:
+        day -= timedelta(days=1)
+        moment = _office_hours(rng, day, latest_hour=15)
+    return moment
 
 
 def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
@@ -501,20 +606,21 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         actor = asking[n % len(asking)]
         branch = actor.branch
         start = clock.at_local(today + timedelta(days=days_ahead), AFTERNOON[0])
+        asked = _office_hours_before(rng, now, 1 if approve else 0)
         try:
-            with _dated(now - timedelta(hours=days_ahead)):
+            with _dated(asked):
                 b = db.session.get(Booking, reservations.create_booking(
                     actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
                     contact_name=branch.contact_name or "王芳", contact_phone=branch.contact_phone or demo_phone(n),
-                    now=now - timedelta(hours=days_ahead)).id)
+                    now=asked).id)
         except DomainError:
             db.session.rollback()
             continue
         made += 1
         if approve:
-            with _dated(now - timedelta(hours=1)):
-                reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b,
-                                             now=now - timedelta(hours=1))
+            approved = asked + timedelta(minutes=rng.randint(30, 120))
+            with _dated(approved):
+                reservations.approve_booking(b.base.managers[0] if b.base.managers else admin, b, now=approved)
     # 王芳's branch holds its theme day on the first Friday of each month.
     secretary = _one(User, username="secretary")
     oath = _one(MenuItem, title="重温入党誓词")
