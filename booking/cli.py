@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
         if people:
             click.echo(f"已为演示党支部登记党员 {people} 人。")
         click.echo("演示数据已就绪。" if created or past or people else "演示数据已存在，未做更改。")
-        click.echo(seed.ACCOUNTS_TEXT)
+        click.echo(seed.accounts_text())
 
     @app.cli.command("backup")
     @click.argument("destination", required=False)

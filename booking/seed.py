@@ -20,8 +20,7 @@ ACCOUNTS_TEXT = f"""演示账号（密码均为 {PASSWORD}）：
   secretary  支部书记（区财政局第一党支部）
   secretary2 支部书记（滨江社区党支部）
   lecturer   讲师（张建国）
-  lecturer2  讲师（李秀英）
-  secretary3 … 其余支部书记（每个支部一个账号，见“账号”页；退休党员等 3 个支部电话预约，没有账号）"""
+  lecturer2  讲师（李秀英）"""
 
 MORNING, AFTERNOON = (time(9), time(11)), (time(14), time(16))
 
@@ -168,6 +167,13 @@ def branch_secretaries() -> list[tuple]:
             continue
         accounts.append((f"secretary{len(accounts) + 3}", f"{next(names)}（{branch}）", "secretary", {"branch": branch}))
     return accounts
+
+
+def accounts_text() -> str:
+    """What seed-demo prints: the accounts to log in with."""
+    last = branch_secretaries()[-1][0]
+    return (ACCOUNTS_TEXT + f"\n  secretary3 … {last} 其余支部的书记（账号页可查；{'、'.join(BY_PHONE)}"
+            "电话预约，没有账号）")
 
 
 def real_accounts() -> list[str]:
