@@ -512,6 +512,7 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         with _dated(b.ends_at + timedelta(hours=1)):
             visits.mark_no_show(manager, b, now=b.ends_at + timedelta(hours=1))
         return b
+    pair = None
     if fate > 0.94:  # a joint activity with a paired branch of the same organisation
         pair = next((x for x in db.session.scalars(select(Branch).where(
             Branch.organization_id == branch.organization_id, Branch.id != branch.id).order_by(Branch.id))), None)
@@ -522,13 +523,25 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
                 with _dated(asked + timedelta(hours=6)):
                     partners.accept(secretaries.get(pair.id) or _SeedSecretary(pair.id), b,
                                     now=asked + timedelta(hours=6))
+                # The partner brings its own members: its own part of the roster.
+                members.set_roster(secretaries.get(pair.id) or _SeedSecretary(pair.id), b,
+                                   [m.id for m in members_of.get(pair.id, [])[:8]], now=asked + timedelta(hours=7))
             except DomainError:
                 db.session.rollback()
+                pair = None
+        else:
+            pair = None
     if menu_item.needs_lecturer:
         try:
             offered = lecturers.suggestions(manager, b, now=asked + timedelta(hours=2))
-            if offered:  # one of the best matched, as a manager shares the load
-                chosen_lecturer = rng.choice(offered[:3]).lecturer
+            if offered:  # of the best matched, the one with the fewest sessions those days: the load is shared
+                def nearby(lecturer_id):
+                    return db.session.scalar(select(func.count()).select_from(Booking).where(
+                        Booking.lecturer_id == lecturer_id, Booking.lecturer_status == "accepted",
+                        Booking.starts_at > start - timedelta(days=4), Booking.starts_at < start + timedelta(days=4)))
+                best = offered[:4]
+                rng.shuffle(best)
+                chosen_lecturer = min(best, key=lambda s: nearby(s.lecturer.id)).lecturer
                 with _dated(asked + timedelta(hours=2)):
                     lecturers.invite(manager, b, chosen_lecturer.id, now=asked + timedelta(hours=2))
                 with _dated(asked + timedelta(hours=5)):
@@ -551,16 +564,27 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         members.set_roster(actor if actor.role == "secretary" else _SeedSecretary(b.branch_id), b,
                            [m.id for m in chosen], now=asked + timedelta(hours=1))
     visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))
-    visits.record_attendance(manager, b, max(1, b.total_headcount - rng.randint(0, 4)), now=start + timedelta(minutes=50))
-    if chosen:
-        away = [m for m in chosen if rng.random() < 0.08]
-        members.mark_members(manager, b, [m.id for m in chosen if m not in away],
+    came = max(1, b.total_headcount - rng.randint(0, 4))
+    split = None
+    if pair is not None:  # the base counts each branch's part of a joint visit
+        theirs = min(came - 1, 8 - rng.randint(0, 2))
+        split = {b.branch_id: came - theirs, pair.id: theirs}
+    visits.record_attendance(manager, b, came, now=start + timedelta(minutes=50), visitor_counts=split)
+    everyone = chosen + (members_of.get(pair.id, [])[:8] if pair is not None else [])
+    if everyone:
+        away = [m for m in everyone if rng.random() < 0.08]
+        members.mark_members(manager, b, [m.id for m in everyone if m not in away],
                              [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差（区里开会）"))}
                               for m in away], now=start + timedelta(minutes=55))
     if actor.role == "secretary" and rng.random() < 0.8:
         visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
                              now=b.ends_at + timedelta(hours=3))
         visits.save_activity_record(actor, b, _summary(rng, b, theme), [], now=b.ends_at + timedelta(hours=4))
+    if pair is not None and pair.id in secretaries:  # the partner files its own record, in its own words
+        visits.save_activity_record(secretaries[pair.id], b,
+                                    f"与{branch.name}在{b.base.name}共同开展{b.activity_type_label}“{theme}”：本支部党员"
+                                    "参加学习讨论，两个支部交流了各自的做法，相互学习、共同提高。",
+                                    [], now=b.ends_at + timedelta(hours=5))
     return b
 
 

@@ -19,7 +19,7 @@ AUDIT_ACTIONS = {
     "slot_opened": "恢复开放时段", "slot_closed": "停止开放时段", "closure_added": "新增闭馆", "closure_removed": "撤销闭馆",
     "menu_item_saved": "保存菜单项目", "lecturer_saved": "保存讲师档案",
     "password_changed": "修改本人密码", "password_reset_requested": "申请重置密码", "password_reset_by_link": "通过邮件重置密码",
-    "credentials_downloaded": "下载初始密码表", "photo_removed": "删除活动照片",
+    "credentials_downloaded": "下载初始密码表", "photo_removed": "删除活动照片", "partner_record_saved": "共建支部填写纪实",
     "member_added": "添加党员", "member_changed": "修改党员信息", "members_imported": "导入党员名册",
     "screen_link_renewed": "更新数据大屏链接", "screen_link_revoked": "停用数据大屏链接",
     "holiday_saved": "保存节假日", "holiday_removed": "删除节假日", "holidays_imported": "导入节假日",

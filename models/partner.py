@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
@@ -54,6 +54,9 @@ class BookingPartner(Model):
     reason: Mapped[str] = mapped_column(String(500), default="")
     # This branch's own part of the visit's count, when the base recorded attendance split by branch.
     visitor_count: Mapped[int | None]
+    # This branch's own record of the activity (活动纪实), written by its secretary: a joint visit is each taking-part
+    # branch's organisational life, filed in its own ledger in its own words.
+    activity_summary: Mapped[str | None] = mapped_column(Text)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

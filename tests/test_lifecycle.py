@@ -18,7 +18,7 @@ from booking.reservations import lifecycle, partners, places, services as reserv
 from booking.visits import services as visits
 from models import Booking, BookingEvent, BookingPartner, Branch, MenuItem, Notification, SlotOccupancy, User, db
 from tests.conftest import login
-from tests.factories import booking as make_booking, slot_start, user
+from tests.factories import booking as make_booking, image_bytes, slot_start, user
 
 ROLES = ("admin", "manager", "manager2", "secretary", "secretary2", "lecturer", "lecturer2")
 STATUSES = tuple(lifecycle.Status)
@@ -49,6 +49,7 @@ SERVICE = {
     "mark_members": lambda a, b, now, o: members.mark_members(a, b, [], [], now) if _on_roster(b) else None,
     "give_feedback": lambda a, b, now, o: visits.give_feedback(a, b, 4, "", now),
     "keep_record": lambda a, b, now, o: visits.save_activity_record(a, b, "纪实", [], now),
+    "keep_photos": lambda a, b, now, o: visits.save_activity_record(a, b, "", [("合影.png", image_bytes())], now),
     "invite_partner": lambda a, b, now, o: partners.invite(a, b, BRANCHES["third"], 1, now),
     "withdraw_partner": lambda a, b, now, o: partners.withdraw(a, b, BRANCHES["partner"], "改由本支部单独参加", now),
     "accept_partnership": lambda a, b, now, o: partners.accept(a, b, now),

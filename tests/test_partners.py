@@ -411,3 +411,36 @@ def test_the_desk_marks_a_joint_visit_branch_by_branch_with_no_reason_preset(wor
                                                                  else partner_members))
     for select in re.findall(r'<select class="form-select" id="reason-\d+"[^>]*>(.*?)</select>', section):
         assert re.search(r'<option value="" selected>缺席原因</option>', select), select
+
+
+def test_each_branch_of_a_joint_visit_files_its_own_record(world, api, client):
+    """Reproduced: a joint visit's partner record repeated the host's 活动纪要 word for word. Each taking-part
+    branch writes its own summary (the host's offered as a starting text); photos stay the host's."""
+    from booking.reservations import partners as partner_services
+    from booking.visits import services as visit_services
+    from tests.conftest import login
+    from tests.factories import image_bytes, user
+    from datetime import timedelta
+    from models import db as _db
+    from tests.factories import booking, slot_start
+    b = booking(start=slot_start(-2), headcount=20)
+    partner = user("secretary2")
+    partner_services.invite(user("secretary"), b, partner.branch_id, 5, now=b.starts_at - timedelta(days=2))
+    partner_services.accept(partner, b, now=b.starts_at - timedelta(days=1))
+    visit_services.record_attendance(user("manager"), b, 22, now=b.starts_at + timedelta(hours=1))
+    visit_services.save_activity_record(user("secretary"), b, "主办支部：重温入党誓词。", [])
+    login(client, "secretary2")
+    page = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert "本支部的活动纪实" in page and "已填入主办支部的纪实作为参考" in page and 'name="photos"' not in page
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "共建支部：参加誓词活动，交流体会。"})
+    assert r.status_code == 302
+    _db.session.expire_all()
+    kept = _db.session.get(type(b), b.id)
+    assert kept.activity_summary == "主办支部：重温入党誓词。"  # the host's stays the host's
+    assert partner_services.own_summary(kept, partner.branch_id) == "共建支部：参加誓词活动，交流体会。"
+    import io
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "x", "photos": [(io.BytesIO(image_bytes("JPEG")),
+                                                                                     "a.jpg")]},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "活动照片由主办支部上传和删除" in r.get_data(as_text=True)
+    assert len(_db.session.get(type(b), b.id).photos) == 0

@@ -299,11 +299,22 @@ def can_give_feedback(actor: Actor, booking: Booking, now: datetime) -> Refusal:
 
 
 def can_keep_record(actor: Actor, booking: Booking, now: datetime) -> Refusal:
-    """The booking's branch keeps the activity record (summary and photos) of a completed visit."""
-    if not permissions.is_bookings_branch(actor, booking):
-        return NotAllowed("只有预约支部可以填写活动纪实。")
+    """Each taking-part branch keeps its own activity record of a completed visit: the booking's branch its
+    summary and the photos, a partner that took part its own summary."""
+    part = permissions.partner_part(actor, booking)
+    if not permissions.is_bookings_branch(actor, booking) and not (part is not None and part.status == TAKING_PART):
+        return NotAllowed("只有参加活动的支部可以填写活动纪实。")
     if booking.status != COMPLETED:
         return InvalidState("活动完成后才能填写活动纪实。")
+    return None
+
+
+def can_keep_photos(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The booking's branch uploads and removes the activity's photos (partners write their own summary)."""
+    if not permissions.is_bookings_branch(actor, booking):
+        return NotAllowed("活动照片由主办支部上传和删除。")
+    if booking.status != COMPLETED:
+        return InvalidState("活动完成后才能上传活动照片。")
     return None
 
 
@@ -323,6 +334,7 @@ GUARDS: dict[str, Guard] = {
     "mark_members": can_mark_members,
     "give_feedback": can_give_feedback,
     "keep_record": can_keep_record,
+    "keep_photos": can_keep_photos,
     "invite_partner": can_invite_partner,
     "withdraw_partner": can_withdraw_partner,
     "accept_partnership": can_accept_partnership,

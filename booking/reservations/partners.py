@@ -227,5 +227,12 @@ def own_count(booking: Booking, branch_id: int) -> int | None:
     return next((p.visitor_count or 0 for p in taking_part(booking) if p.branch_id == branch_id), None)
 
 
+def own_summary(booking: Booking, branch_id: int | None) -> str | None:
+    """A taking-part branch's own record of the activity (the host's: the booking's), None while unwritten."""
+    if branch_id is None or branch_id == booking.branch_id:
+        return booking.activity_summary
+    return next((p.activity_summary for p in taking_part(booking) if p.branch_id == branch_id), None)
+
+
 def partner_names(booking: Booking) -> str:
     return "、".join(p.branch.name for p in taking_part(booking))

@@ -119,6 +119,7 @@ def detail(booking_id):
                            own=own, own_headcount=partners.part_headcount(booking, own) if own else None,
                            markable=members.marked_by(current_user, booking), taking_part=partners.taking_part(booking),
                            my_part=permissions.partner_part(current_user, booking), invitable=invitable,
+                           own_summary=partners.own_summary(booking, own) if own else None,
                            reason_form=ReasonForm(formdata=None), deadline=lifecycle.cancel_deadline(booking),
                            now=now, candidates=candidates)
 

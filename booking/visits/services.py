@@ -199,6 +199,14 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         raise ValidationFailed({"summary": text_problem(summary, multiline=True)})
     photos = [(name, data) for name, data in photos if data]
     if photos:
+        require(lifecycle.can_keep_photos(actor, booking, now))
+    if not permissions.is_bookings_branch(actor, booking):  # a partner that took part: its own words
+        part = permissions.partner_part(actor, booking)
+        part.activity_summary = summary or None
+        audit.record(actor, "partner_record_saved", "booking", booking.id, f"{part.branch.name}的活动纪实")
+        db.session.commit()
+        return booking
+    if photos:
         _count_photo_uploads(actor, len(photos), now)
         # Lock the booking's row before counting its photos, so two uploads at once cannot pass the limit together.
         db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
@@ -258,7 +266,7 @@ def remove_photo(actor: Actor, booking: Booking, photo_id: int, now: datetime | 
     """The branch takes a wrong photo out of its record: the file is deleted, the row stays saying who removed it
     when (the audit log too)."""
     now = now or clock.now()
-    require(lifecycle.can_keep_record(actor, booking, now))
+    require(lifecycle.can_keep_photos(actor, booking, now))
     photo = db.session.get(BookingPhoto, photo_id)
     if photo is None or photo.booking_id != booking.id or photo.removed_at is not None:
         raise NotFound("照片不存在或已删除。")
