@@ -21,6 +21,15 @@ class PlainText:
 
 
 class Form(FlaskForm):
+    def validate(self, extra_validators=None) -> bool:
+        """As WTForms validates, but a value that could not even be read ("2.5" for a number of people) says so
+        once: the reading's message alone, not that and every validator's about the empty value it left."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.process_errors:
+                field.errors = list(dict.fromkeys(field.process_errors))
+        return valid
+
     class Meta:
         locales = ("zh",)
 

@@ -196,3 +196,40 @@ def test_the_week_view_says_why_a_day_is_closed_and_that_it_scrolls(world, clien
     html = client.get(f"/manage/week?venue_id={item.venue_id}&start={day.isoformat()}"
                       ).get_data(as_text=True)
     assert "闭馆<div>布展</div>" in html and "左右滑动查看一周七天" in html
+
+
+def test_the_desk_small_things(world, client):
+    """Reproduced (issue: records, second pass, the desk): 2.5 people gave two messages; a past date reached by
+    URL said "不足 24 小时" instead of "已过"; after cancelling her own booking the secretary was told
+    "已通知预约支部"; check-in said "预约 20 人" ignoring the partner's 10; the base's text areas showed two lines."""
+    import re
+    from datetime import timedelta
+    from booking.reservations import partners
+    from tests.factories import booking, item, slot_start, user
+    menu_item = item()
+    login(client, "secretary")
+    start = slot_start(5)
+    from urllib.parse import quote
+    url = f"/bookings/new?item_id={menu_item.id}&start={quote(clock.local(start).isoformat())}"
+    r = client.post(url, data={"headcount": "2.5", "contact_name": "王芳", "contact_phone": "13800000000",
+                               "activity_type": "theme_day", "branch_id": user("secretary").branch_id})
+    page = r.get_data(as_text=True)
+    errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>([^<]+)<', page)
+    assert len([e for e in errors if e.strip()]) == 1, errors
+    past = slot_start(-2)
+    page = client.get(f"/bookings/new?item_id={menu_item.id}&start={quote(clock.local(past).isoformat())}"
+                      ).get_data(as_text=True)
+    assert "该场次时间已过" in page and "不足" not in page and 'name="headcount"' not in page
+    b = booking(start=slot_start(6))
+    r = client.post(f"/bookings/{b.id}/cancel", data={"reason": "改期"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "已通知基地管理员" in page and "已通知预约支部" not in page
+    joint = booking(start=slot_start(0, 14), headcount=20)
+    partners.invite(user("secretary"), joint, user("secretary2").branch_id, 10,
+                    now=joint.starts_at - timedelta(days=2))
+    client.post("/logout")
+    login(client, "manager")
+    r = client.post("/manage/check-in", data={"code": joint.code}, follow_redirects=True)
+    assert "预约 30 人（含共建支部 10 人）" in r.get_data(as_text=True)
+    page = client.get("/manage/bases/1").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*rows="6"[^>]*id="visitor_notes"|<textarea[^>]*id="visitor_notes"[^>]*rows="6"', page)

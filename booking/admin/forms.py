@@ -56,7 +56,7 @@ class NewBaseForm(Form):
     name = StringField("基地名称", validators=[DataRequired("请填写基地名称。"), Length(max=120)])
     type = SelectField("基地类型", choices=list(BASE_TYPES.items()))
     address = StringField("地址", validators=[Length(max=200)])
-    description = TextAreaField("简介", validators=[Length(max=5000)])
+    description = TextAreaField("简介", validators=[Length(max=5000)], render_kw={"rows": 6})
 
 
 class LecturerForm(Form):
@@ -64,7 +64,7 @@ class LecturerForm(Form):
     category = SelectField("类别", choices=list(LECTURER_CATEGORIES.items()))
     topics = StringField("授课主题", validators=[DataRequired("请至少填写一个授课主题。"), Length(max=400)],
                          description="多个主题用逗号或顿号分隔，如：红色课程、政策普及、思想政治")
-    bio = TextAreaField("简介", validators=[Length(max=2000)])
+    bio = TextAreaField("简介", validators=[Length(max=2000)], render_kw={"rows": 4})
     phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     monthly_limit = IntegerField("每月授课上限", validators=[Optional(), NumberRange(1, 100, "请填写 1–100，不限请留空。")])
     active = BooleanField("在库（可被邀请）", default=True)

@@ -17,8 +17,8 @@ class BaseForm(Form):
     name = StringField("基地名称", validators=[DataRequired("请填写基地名称。"), Length(max=120)])
     type = SelectField("基地类型", choices=list(BASE_TYPES.items()))
     address = StringField("地址", validators=[Length(max=200)])
-    description = TextAreaField("简介", validators=[Length(max=5000)])
-    visitor_notes = TextAreaField("预约须知", validators=[Length(max=5000)],
+    description = TextAreaField("简介", validators=[Length(max=5000)], render_kw={"rows": 6})
+    visitor_notes = TextAreaField("预约须知", validators=[Length(max=5000)], render_kw={"rows": 6},
                                   description="到达方式、公交地铁、停车、集合地点、参观要求等，显示在基地页面和预约单上。")
     contact_name = StringField("联系人", validators=[Optional(), Length(max=60)])
     contact_phone = StringField("联系电话", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
@@ -39,7 +39,7 @@ class VenueForm(Form):
     name = StringField("场馆名称", validators=[DataRequired("请填写场馆名称。"), Length(max=120)])
     kind = SelectField("场馆类型", choices=list(VENUE_KINDS.items()))
     capacity = IntegerField("容纳人数", validators=[InputRequired(REQUIRED_NUMBER), NumberRange(1, 10000, "请填写 1–10000 之间的人数。")])
-    description = TextAreaField("说明", validators=[Length(max=2000)])
+    description = TextAreaField("说明", validators=[Length(max=2000)], render_kw={"rows": 4})
     active = BooleanField("开放使用", default=True)
 
 
@@ -69,7 +69,7 @@ class ClosureForm(Form):
 
 class MenuItemForm(Form):
     title = StringField("项目名称", validators=[DataRequired("请填写项目名称。"), Length(max=120)])
-    description = TextAreaField("项目介绍", validators=[Length(max=5000)])
+    description = TextAreaField("项目介绍", validators=[Length(max=5000)], render_kw={"rows": 6})
     category = SelectField("课程类别", choices=list(CATEGORIES.items()))
     content_topic = StringField("内容主题", validators=[DataRequired("请填写内容主题。"), Length(max=40)],
                                 description="如：政策普及、思想政治、文明道德、实用技能、科学知识")

@@ -66,10 +66,11 @@ def new():
             form.contact_name.data = form.contact_name.data or current_user.display_name.split("（")[0]
             form.contact_phone.data = form.contact_phone.data or (current_user.phone or "")
     # Booked inside the cancel deadline, the branch could not cancel or change it itself: say so before submitting.
-    past_deadline = not offline and lifecycle.cancel_deadline_for(start, item.base) < clock.now()
+    gone = start <= clock.now()  # a time already past (an old link): nothing to book, said as such
+    past_deadline = not gone and not offline and lifecycle.cancel_deadline_for(start, item.base) < clock.now()
     share_left = None if offline else shares.left(current_user.branch_id, item.base, day)
     page = dict(item=item, base=item.base, start=start, slot=slot, form=form, offline=offline, q=q,
-                past_deadline=past_deadline, share_left=share_left)
+                past_deadline=past_deadline, share_left=share_left, gone=gone)
     if form.validate_on_submit() and request.form.get("waitlist") and not offline:
         on_refusal("reservations/new.html", fields=form, **page)
         entry = waitlist.join(current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
@@ -152,8 +153,9 @@ def _act(booking_id, action, done: str):
         return redirect(url_for(".detail", booking_id=booking.id))
     on_refusal(redirect_to=back)
     action(booking, form.reason.data)
-    flash(f"{done}：{booking.branch.name} {clock.when(booking.starts_at)} {booking.menu_item.title}，已通知预约支部。",
-          "success")
+    # Who was told: the base's managers when the branch itself acted (cancelling its own booking), else the branch.
+    told = "已通知基地管理员" if permissions.is_bookings_branch(current_user, booking) else "已通知预约支部"
+    flash(f"{done}：{booking.branch.name} {clock.when(booking.starts_at)} {booking.menu_item.title}，{told}。", "success")
     return redirect(back)
 
 

@@ -43,7 +43,8 @@ def check_in():
     """Check a group in by its code (typed, or read from the QR code by the camera)."""
     on_refusal(redirect_to=url_for(".today"))
     booking = services.check_in(current_user, request.form.get("code", ""))
-    flash(f"签到成功：{booking.branch.name}，预约 {booking.headcount} 人。请登记实到人数。", "success")
+    partners = f"（含共建支部 {booking.partner_headcount} 人）" if booking.partner_headcount else ""
+    flash(f"签到成功：{booking.branch.name}，预约 {booking.total_headcount} 人{partners}。请登记实到人数。", "success")
     return redirect(url_for("reservations.detail", booking_id=booking.id) + "#attendance")
 
 
