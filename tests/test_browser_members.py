@@ -97,3 +97,23 @@ def test_members_roster_attendance_record_and_study_hours(world, monkeypatch, tm
         assert "0.0 / 32 学时" in line("张华").inner_text()  # absent: nothing earned
         assert_accessible(page)
         shot(page, "63-study-hours")
+
+
+def test_select_all_stops_at_the_headcount(world):
+    """Reproduced: "全选" ticked every member shown, more than the headcount, and saving was then refused."""
+    from booking.members import services as members
+    from tests.factories import booking, item, slot_start, user
+    world.config["WTF_CSRF_ENABLED"] = True
+    for name in ("王芳", "李明", "张华", "赵磊", "钱进", "孙丽", "周洁"):
+        members.add_member(user("secretary"), user("secretary").branch, name=name)
+    b = booking(menu_item=item("参观展馆：初心之路"), start=slot_start(4), headcount=5)
+    db.session.commit()
+    with live_server(world) as url, phone_browser() as page:
+        login(page, url, "secretary")
+        page.goto(f"{url}/bookings/{b.id}")
+        page.get_by_role("button", name="全选（显示的）").click()
+        assert page.locator("#roster-list input:checked").count() == 5
+        assert page.get_by_text("已选 5 人，最多 5 人").is_visible()
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存参加人员").click()
+        assert page.get_by_text("参加人员已确定：5 人").is_visible()

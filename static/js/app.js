@@ -102,7 +102,16 @@ document.addEventListener("click", function (event) {
     var id = all.getAttribute("data-check-all") || all.getAttribute("data-check-none");
     var list = document.getElementById(id);
     var on = all.hasAttribute("data-check-all");
-    (on ? boxes(list) : Array.prototype.slice.call(list.querySelectorAll("input[type=checkbox]"))).forEach(function (box) { box.checked = on; });
+    if (on) {
+      // Those shown, up to the headcount: never more than the roster may hold (the server would refuse it).
+      var limit = parseInt(list.getAttribute("data-limit") || "0", 10) || Infinity;
+      var chosen = list.querySelectorAll("input[type=checkbox]:checked").length;
+      boxes(list).forEach(function (box) {
+        if (!box.checked && chosen < limit) { box.checked = true; chosen += 1; }
+      });
+    } else {
+      Array.prototype.forEach.call(list.querySelectorAll("input[type=checkbox]"), function (box) { box.checked = false; });
+    }
     count(list);
   });
   document.addEventListener("change", function (event) {
