@@ -1,5 +1,6 @@
 """Manager and admin pages, and the permission rules behind them."""
 import io
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -442,3 +443,22 @@ def test_every_audited_action_has_a_chinese_name():
     assert recorded, "no audit.record calls found"
     assert {a for a, _ in recorded} <= set(AUDIT_ACTIONS), {a for a, _ in recorded} - set(AUDIT_ACTIONS)
     assert {t for _, t in recorded} <= set(AUDIT_TARGETS), {t for _, t in recorded} - set(AUDIT_TARGETS)
+
+
+def test_import_branches_checks_contacts_and_reports_every_problem_of_a_row(world, client):
+    """Reproduced: the branch import accepted contact phone "abc" and "1381234" and an empty 联系人, and reported
+    one error per row however many it had."""
+    login(client, "admin")
+    before = db.session.scalar(select(func.count()).select_from(Branch))
+    body = ("党组织,所属领域,支部名称,联系人,联系电话\n"
+            "新组织,火星,第一支部,,abc\n"
+            "新组织二,机关,第二支部,张三,1381234\n"
+            "新组织三,机关,第三支部,李四,13812345678\n")
+    r = client.post("/admin/branches/import", data={"file": (_csv(body), "b.csv")}, content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    row2 = re.search(r"第 2 行：[^<]+", html).group(0)
+    assert "所属领域“火星”无效" in row2 and "请同时填写联系人" in row2 and "“abc”不是有效的" in row2
+    assert "“1381234”不是有效的" in re.search(r"第 3 行：[^<]+", html).group(0)
+    assert "第 4 行" not in html
+    assert db.session.scalar(select(func.count()).select_from(Branch)) == before

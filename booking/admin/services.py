@@ -124,42 +124,47 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
     for number, row in enumerate(rows[1:], start=2):
         cell = lambda col: row[index[col]].strip() if col in index and index[col] < len(row) else ""  # noqa: E731
         org_name, sector_text, branch_name = cell("党组织"), cell("所属领域"), cell("支部名称")
+        contact, contact_phone = cell("联系人"), cell("联系电话")
+        problems = []  # every problem of the row, said at once
         if not org_name or not branch_name:
-            result.errors.append(f"第 {number} 行：党组织和支部名称不能为空。")
-            continue
+            problems.append("党组织和支部名称不能为空")
         if len(org_name) > 120 or len(branch_name) > 120:
-            result.errors.append(f"第 {number} 行：名称过长（最多 120 字）。")
-            continue
+            problems.append("名称过长（最多 120 字）")
         if any(has_control_chars(c) for c in row) or any(len(c) > MAX_CELL for c in row):
-            result.errors.append(f"第 {number} 行：含有换行、制表符等控制字符或过长的内容。")
-            continue
+            problems.append("含有换行、制表符等控制字符或过长的内容")
         sector = SECTOR_BY_LABEL.get(sector_text, sector_text if sector_text in SECTORS else None)
-        if org_name not in orgs and sector is None:
-            result.errors.append(f"第 {number} 行：所属领域“{sector_text}”无效，应为{'、'.join(SECTORS.values())}之一。")
-            continue
+        if org_name and org_name not in orgs and sector is None:
+            problems.append(f"所属领域“{sector_text}”无效，应为{'、'.join(SECTORS.values())}之一")
+        if contact_phone and not contact:
+            problems.append("填写了联系电话，请同时填写联系人")
+        if contact and not contact_phone:
+            problems.append("填写了联系人，请同时填写联系电话")
+        if len(contact) > 60:
+            problems.append("联系人最多 60 字")
+        if contact_phone and not CONTACT_PHONE_RE.match(contact_phone):
+            problems.append(f"联系电话“{contact_phone[:30]}”不是有效的手机号或座机号（如 13800000000 或 021-55550101）")
         secretary = None
         name, username, phone = cell("书记姓名")[:60], cell("书记用户名"), cell("书记手机号")[:30]
         if name or username or phone:
             if not name or not username:
-                result.errors.append(f"第 {number} 行：创建书记账号需同时填写书记姓名和书记用户名。")
-                continue
-            if not USERNAME_RE.match(username):
-                result.errors.append(f"第 {number} 行：书记用户名“{username}”无效，应为 3–64 位字母、数字、下划线、点或短横线。")
-                continue
+                problems.append("创建书记账号需同时填写书记姓名和书记用户名")
+            elif not USERNAME_RE.match(username):
+                problems.append(f"书记用户名“{username[:64]}”无效，应为 3–64 位字母、数字、下划线、点或短横线")
+            elif username in usernames:
+                problems.append(f"书记用户名“{username}”与第 {usernames[username]} 行重复")
+            else:
+                usernames[username] = number
+                taken = accounts.get(username)
+                branch_id = existing.get((org_name, branch_name))
+                if taken is not None and not (taken.role == "secretary" and branch_id and taken.branch_id == branch_id):
+                    problems.append(f"用户名“{username}”已被其他账号使用")
+                secretary = (name, username, phone, taken is not None)
             if phone and not CONTACT_PHONE_RE.match(phone):
-                result.errors.append(f"第 {number} 行：书记手机号“{phone}”无效。")
-                continue
-            if username in usernames:
-                result.errors.append(f"第 {number} 行：书记用户名“{username}”与第 {usernames[username]} 行重复。")
-                continue
-            usernames[username] = number
-            taken = accounts.get(username)
-            branch_id = existing.get((org_name, branch_name))
-            if taken is not None and not (taken.role == "secretary" and branch_id and taken.branch_id == branch_id):
-                result.errors.append(f"第 {number} 行：用户名“{username}”已被其他账号使用。")
-                continue
-            secretary = (name, username, phone, taken is not None)
-        planned.append((org_name, sector, branch_name, cell("联系人")[:60], cell("联系电话")[:30], secretary))
+                problems.append(f"书记手机号“{phone}”无效")
+        if problems:
+            result.errors.append(f"第 {number} 行：{'；'.join(problems)}。")
+            continue
+        planned.append((org_name, sector, branch_name, contact, contact_phone, secretary))
     if result.errors:
         return result
     credentials = []
