@@ -1,10 +1,12 @@
 """App-wide views and hooks: home, health check, the login loader, template helpers."""
 import os
+import re
 from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
@@ -205,6 +207,21 @@ def init_app(app: Flask) -> None:
         """An instant in local time, formatted (by default as every page writes a moment: 2026年12月3日 09:00;
         month and day without a leading zero, as Chinese texts write them)."""
         return clock.written(clock.local(dt), fmt) if dt else ""
+
+    @app.template_filter("with_links")
+    def with_links_filter(text):
+        """A notification's text for the page: the site's own addresses (written for the email) become a short
+        link "打开" to the same page, not a line of raw URL; the rest escaped as always."""
+        public = re.escape(current_app.config["PUBLIC_URL"].rstrip("/"))
+        parts = re.split(rf"({public}/\S*)", text or "")
+        out = []
+        for n, part in enumerate(parts):
+            if n % 2:
+                path = part[len(current_app.config["PUBLIC_URL"].rstrip("/")):] or "/"
+                out.append(Markup('<a href="{}">打开</a>').format(path))
+            else:
+                out.append(escape(part))
+        return Markup("").join(out)
 
     @app.template_filter("weekday")
     def weekday_filter(value):

@@ -1,6 +1,7 @@
 """Standing monthly bookings and the holiday calendar, with a controlled clock: dates, skips with their reasons,
 the book-series job (once, also in two processes), cancelling one occurrence or the rest."""
 import os
+import re
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
@@ -382,3 +383,18 @@ def test_a_closure_entered_later_reaches_the_series_and_one_in_the_past_is_refus
         manage.add_closure(user("manager"), base, venue_id=None, start_date=date(2026, 8, 1),
                            end_date=date(2026, 8, 2), reason="补登")
     assert "已经过去" in refused.value.fields["end_date"]
+
+
+def test_a_skipped_date_names_its_holiday_and_the_page_shows_no_raw_address(world, api, client, aug20):
+    """Reproduced: notifications showed raw URLs on the page and said "法定节假日" without its name."""
+    from models import Notification
+    from tests.conftest import login
+    _year_series(api)
+    assert api.post("/api/v1/holidays", as_="admin", json={"date": "2026-09-03", "name": "纪念日",
+                                                            "kind": "holiday"}).status_code == 201
+    told = db.session.scalar(select(Notification).where(Notification.kind == "series_skipped"))
+    assert "纪念日，法定节假日" in told.body and "http://localhost/menu-items/" in told.body  # the email's link
+    login(client, "secretary")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "纪念日" in page and "http://localhost/menu-items/" not in page
+    assert re.search(r'<a href="/menu-items/\d+\?date=2026-09-03">打开</a>', page)

@@ -375,9 +375,13 @@ def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
     from models.series import SKIP_REASONS
     when = clock.when(occurrence.starts_at)
     link = links.external("catalog.menu_item", item_id=series.menu_item_id, date=occurrence.day.isoformat())
+    why = SKIP_REASONS.get(occurrence.reason, occurrence.reason)
+    if occurrence.reason == "holiday":  # which holiday: 国庆节（法定节假日）
+        name = holidays.public_holidays(occurrence.day, occurrence.day).get(occurrence.day)
+        why = f"{name}，{why}" if name else why
     notify(secretaries_of(series.branch_id), "series_skipped", None,
            f"固定预约未能预约：{series.menu_item.title} {when}",
-           f"“{series.rule_text}”的 {clock.day_text(occurrence.day)} 未能预约（{SKIP_REASONS.get(occurrence.reason, occurrence.reason)}）。"
+           f"“{series.rule_text}”的 {clock.day_text(occurrence.day)} 未能预约（{why}）。"
            f"可另选本月其他场次：{link}", series_id=series.id)
     db.session.commit()
 
@@ -484,5 +488,9 @@ def import_holidays(actor, filename: str, data: bytes, now: datetime | None = No
     result = holidays.import_file(actor, filename, data)
     done = Impact()
     if not result.errors and result.holidays:
-        done = follow_calendar(result.holidays, "holiday", "法定节假日：系统取消固定预约的这一天", now=now)
+        names = holidays.public_holidays(min(result.holidays), max(result.holidays))
+        for day in sorted(result.holidays):  # each day's note names its holiday (春节, 国庆节…)
+            one = follow_calendar([day], "holiday", f"{names.get(day, '')}（法定节假日）：系统取消固定预约的这一天"
+                                  if names.get(day) else "法定节假日：系统取消固定预约的这一天", now=now)
+            done.planned, done.booked = done.planned + one.planned, done.booked + one.booked
     return result, done
