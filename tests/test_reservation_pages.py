@@ -233,3 +233,14 @@ def test_the_desk_small_things(world, client):
     assert "预约 30 人（含共建支部 10 人）" in r.get_data(as_text=True)
     page = client.get("/manage/bases/1").get_data(as_text=True)
     assert re.search(r'<textarea[^>]*rows="6"[^>]*id="visitor_notes"|<textarea[^>]*id="visitor_notes"[^>]*rows="6"', page)
+
+
+def test_the_pending_queue_flags_a_request_on_a_public_holiday(world, client):
+    """Reproduced: the pending queue did not flag a request falling on a public holiday."""
+    from booking import holidays
+    from tests.factories import booking
+    b = booking(start=slot_start(5), approve=False)
+    holidays.put(_user("admin"), b.day, "测试节", "holiday")
+    login(client, "manager")
+    page = client.get("/manage/pending").get_data(as_text=True)
+    assert "法定节假日：测试节" in page

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from booking import clock, links, permissions
+from booking import clock, holidays, links, permissions
 from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
 from booking.manage.services import managed_bases
@@ -286,8 +286,11 @@ def pending():
     page = paginate(stmt, per_page=30)
     # What the manager decides on, beside each request: which came from the waitlist (one query for the page).
     promoted = waitlist.promoted_into([b.id for b in page.items])
+    # A request on a public holiday (the base may open then, or the calendar was entered after it came): flagged.
+    days = [b.day for b in page.items]
+    on_holiday = holidays.public_holidays(min(days), max(days)) if days else {}
     return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None),
-                           promoted=promoted)
+                           promoted=promoted, on_holiday=on_holiday)
 
 
 @bp.get("/manage/week")
