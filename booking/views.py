@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from booking import clock, links, permissions
 from booking.extensions import login_manager
 from booking.notify.services import unread_count
-from models import BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, ROLES, SECTORS, User, db
+from models import ACTIVITY_TYPES, BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, ROLES, SECTORS, User, db
 from models.base import WEEKDAYS
 from models.booking import STATUS_LABELS
 from models.waitlist import WAIT_BADGES, WAIT_STATUSES
@@ -253,7 +253,8 @@ def init_app(app: Flask) -> None:
                 "external_url": links.external,
                 "lecturer_channel": _lecturer_channel,
                 "STATUS_LABELS": STATUS_LABELS, "WAIT_STATUSES": WAIT_STATUSES, "WAIT_BADGES": WAIT_BADGES, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES,
-                "SECTORS": SECTORS, "LECTURER_CATEGORIES": LECTURER_CATEGORIES, "unread_count": unread,
+                "SECTORS": SECTORS, "LECTURER_CATEGORIES": LECTURER_CATEGORIES, "ACTIVITY_TYPES": ACTIVITY_TYPES,
+                "unread_count": unread,
                 "nav_counts": nav_counts() if available else {}}
 
 

@@ -49,6 +49,7 @@ SERVICE = {
     "mark_members": lambda a, b, now, o: members.mark_members(a, b, [], [], now) if _on_roster(b) else None,
     "give_feedback": lambda a, b, now, o: visits.give_feedback(a, b, 4, "", now),
     "keep_record": lambda a, b, now, o: visits.save_activity_record(a, b, "纪实", [], now),
+    "set_activity_type": lambda a, b, now, o: reservations.set_activity_type(a, b, "committee_meeting", now),
     "keep_photos": lambda a, b, now, o: visits.save_activity_record(a, b, "", [("合影.png", image_bytes())], now),
     "invite_partner": lambda a, b, now, o: partners.invite(a, b, BRANCHES["third"], 1, now),
     "withdraw_partner": lambda a, b, now, o: partners.withdraw(a, b, BRANCHES["partner"], "改由本支部单独参加", now),

@@ -244,3 +244,24 @@ def test_the_pending_queue_flags_a_request_on_a_public_holiday(world, client):
     login(client, "manager")
     page = client.get("/manage/pending").get_data(as_text=True)
     assert "法定节假日：测试节" in page
+
+
+def test_the_activity_type_can_be_corrected_and_the_ledger_follows(world, client):
+    """Reproduced: the activity type could not be changed after booking, though it decides the ledger."""
+    from tests.factories import completed
+    b = completed()
+    assert b.activity_type == "theme_day"
+    login(client, "secretary")
+    r = client.post(f"/bookings/{b.id}/activity-type", data={"activity_type": "committee_meeting"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "活动类型已改为“支委会”" in page and "主题党日 → 支委会" in page  # and the history says so
+    db.session.expire_all()
+    assert db.session.get(Booking, b.id).activity_type == "committee_meeting"
+    ledger = client.get(f"/branches/{b.branch_id}/records?year={b.day.year}").get_data(as_text=True)
+    assert "支委会" in ledger
+    assert client.post(f"/bookings/{b.id}/activity-type", data={"activity_type": "nonsense"},
+                       follow_redirects=True).status_code == 200
+    assert db.session.get(Booking, b.id).activity_type == "committee_meeting"
+    client.post("/logout")
+    login(client, "secretary2")
+    assert client.post(f"/bookings/{b.id}/activity-type", data={"activity_type": "study"}).status_code == 404

@@ -309,6 +309,14 @@ def can_keep_record(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     return None
 
 
+def can_set_activity_type(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """Correct what kind of organisational life the activity is (it decides the ledger's 三会一课 lines): the
+    booking's branch or a manager of its base, while it is to happen or once it has happened."""
+    if not (permissions.is_bookings_branch(actor, booking) or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed("只有预约支部或基地管理员可以修改活动类型。")
+    return _state(booking, (PENDING, APPROVED, COMPLETED), "修改活动类型")
+
+
 def can_keep_photos(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """The booking's branch uploads and removes the activity's photos (partners write their own summary)."""
     if not permissions.is_bookings_branch(actor, booking):
@@ -335,6 +343,7 @@ GUARDS: dict[str, Guard] = {
     "give_feedback": can_give_feedback,
     "keep_record": can_keep_record,
     "keep_photos": can_keep_photos,
+    "set_activity_type": can_set_activity_type,
     "invite_partner": can_invite_partner,
     "withdraw_partner": can_withdraw_partner,
     "accept_partnership": can_accept_partnership,

@@ -159,6 +159,17 @@ def _act(booking_id, action, done: str):
     return redirect(back)
 
 
+@bp.post("/bookings/<id:booking_id>/activity-type")
+@login_required
+def activity_type(booking_id):
+    """Correct the activity's type (the ledger follows)."""
+    booking = services.get_visible(current_user, booking_id)
+    on_refusal(redirect_to=url_for(".detail", booking_id=booking.id))
+    services.set_activity_type(current_user, booking, request.form.get("activity_type", ""))
+    flash(f"活动类型已改为“{booking.activity_type_label}”，组织生活台账随之更新。", "success")
+    return redirect(url_for(".detail", booking_id=booking.id))
+
+
 @bp.post("/bookings/<id:booking_id>/approve")
 @login_required
 def approve(booking_id):

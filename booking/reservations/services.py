@@ -6,7 +6,7 @@ state brings with it happens in `lifecycle.transition`.
 """
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
@@ -19,7 +19,7 @@ from booking.reservations.lifecycle import LIVE, PENDING, Move, require
 # The insert path, for the callers that book through this module (pages, API, series, seed).
 from booking.reservations.records import (NewBooking, create_booking, record_event,  # noqa: F401
                                           validate_fields)
-from models import Booking, BookingEvent, BookingPartner, db
+from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, db
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -118,6 +118,25 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     notify(taking_part_secretaries(booking, host=False), "booking_changed", booking,
            f"共建活动有变更：{booking.base.name} {when}", f"{booking.branch.name}主办的“{booking.menu_item.title}”{when}：{note}")
     db.session.commit()
+    return booking
+
+
+def set_activity_type(actor: Actor, booking: Booking, activity_type, now: datetime | None = None) -> Booking:
+    """Correct the activity's type (a 主题党日 that was in fact a 支委会): the ledger and its 三会一课 lines follow;
+    the history says from what to what (`changed`)."""
+    now = now or clock.now()
+    require(lifecycle.can_set_activity_type(actor, booking, now))
+    if activity_type not in ACTIVITY_TYPES:
+        raise ValidationFailed({"activity_type": "请选择活动类型。"})
+    before = booking.activity_type
+    if activity_type == before:
+        return booking
+    db.session.execute(update(Booking).where(Booking.id == booking.id).values(activity_type=activity_type)
+                       .execution_options(synchronize_session=False))
+    lifecycle.record_event(booking, actor, "changed",
+                           f"活动类型：{ACTIVITY_TYPES.get(before, before)} → {ACTIVITY_TYPES[activity_type]}", now)
+    db.session.commit()
+    db.session.expire(booking, ["activity_type"])
     return booking
 
 
