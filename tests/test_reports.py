@@ -203,3 +203,14 @@ def test_the_big_screen_is_a_renewable_read_only_link_without_a_cookie(world, pi
     other = world.test_client()
     login(other, "manager")
     assert other.post("/reports/screen", data={"action": "renew"}).status_code == 403
+
+
+def test_no_year_on_year_comparison_against_a_year_before_the_first_record(world, pinned, client):
+    """Reproduced: the demo's report said "+1091.3%" year on year, against a year before the system held records."""
+    from booking.reports import services
+    _district()
+    login(client, "admin")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "上年同期本系统尚无完整记录" in page and "较上年同期增加" not in page
+    assert services.change_text(12, 1) == "较上年同期增加 11（+1100.0%）"
+    assert services.change_text(12, 1, covered=False) == "上年同期本系统尚无完整记录，不作比较"

@@ -77,6 +77,9 @@ class Summary:
     by_source: dict[str, Figures]
     satisfaction: float | None
     by_base: list[stats.Row] = field(default_factory=list)
+    # Whether the system holds records from the period's start: a period before the first visit recorded here has
+    # nothing to compare with (its zeros are not the district's, only the system's).
+    covered: bool = True
 
     @property
     def period_text(self) -> str:
@@ -137,7 +140,10 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
 def with_year_earlier(actor: Actor, start: date | None = None, end: date | None = None) -> tuple[Summary, Summary]:
     """The period's summary and the same period a year earlier."""
     now = summary(actor, start, end)
-    return now, summary(actor, year_earlier(now.start), year_earlier(now.end))
+    before = summary(actor, year_earlier(now.start), year_earlier(now.end))
+    first = db.session.scalar(select(func.min(Booking.day)))
+    before.covered = first is not None and first <= before.start
+    return now, before
 
 
 def sectors_side_by_side(now: Summary, before: Summary) -> dict:
@@ -149,8 +155,11 @@ def sectors_side_by_side(now: Summary, before: Summary) -> dict:
             "before": [that.get(k, 0) for k in keys]}
 
 
-def change_text(now: int, before: int) -> str:
-    """较上年同期 …: how a figure moved against the same period a year earlier."""
+def change_text(now: int, before: int, covered: bool = True) -> str:
+    """较上年同期 …: how a figure moved against the same period a year earlier (not compared when the system has
+    no records from then: "+1091.3%" against a year before the first visit recorded here says nothing)."""
+    if not covered:
+        return "上年同期本系统尚无完整记录，不作比较"
     if before == 0:
         return "上年同期为 0" if now else "与上年同期持平"
     diff = now - before
