@@ -40,69 +40,122 @@ def _text_width(value) -> int:
     return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
 
 
-def xlsx_bytes(title: str, sheet: str, header: list, body: list[list], period: str = "") -> bytes:
-    """A workbook that prints as filed: the title (and period) in the first rows, bold frozen headers repeated on
-    every printed page, the last row (the total) in bold, columns as wide as their Chinese text, A4 fitted to the
-    page width (landscape when wide)."""
+# Printing: the table's text at 10.5 pt (五号), never shrunk below it. A4 is 210 x 297 mm; a column of width w
+# (Excel's character units) takes 7w + 5 pixels at 96 to the inch.
+CELL_PT, TITLE_PT = 10.5, 14
+MARGIN_IN = 0.4
+
+
+def _column_mm(width: float) -> float:
+    return (width * 7 + 5) * 25.4 / 96
+
+
+def _printable_mm(landscape: bool) -> float:
+    return (297 if landscape else 210) - 2 * MARGIN_IN * 25.4
+
+
+def _lines(value, width: float) -> int:
+    """How many lines a cell's text wraps to in a column of `width` at 10.5 pt: a Chinese character two units, a
+    Latin one a little over one, never split."""
+    room, count = max(width - 0.8, 2), 0  # less the cell's own padding
+    for part in str("" if value is None else value).split("\n"):
+        lines, used = 1, 0.0
+        for c in part:
+            w = 2.0 if ord(c) > 0x2E80 else 1.1
+            if used + w > room and used:
+                lines, used = lines + 1, 0.0
+            used += w
+        count += lines
+    return count
+
+
+def xlsx_bytes(title: str, sheet: str, header: list, body: list[list], period: str = "", *, total: bool = False,
+               widths: list[float] | None = None) -> bytes:
+    """A workbook that prints as filed: the title (and period) across the first rows, a bold header frozen and
+    repeated on every printed page, every cell bordered and its text wrapped at 10.5 pt, columns as wide as their
+    Chinese text (or `widths`), A4 (landscape when wide) fitted to the page width. `total`: the last row is a total,
+    in bold (no other row is)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     # Characters stored before they were refused (openpyxl and Excel refuse what XML forbids) go, in every cell.
     title, period, header = printable(title), printable(period), [printable(str(v)) for v in header]
     wb = Workbook()
+    # Column widths are counted in the default font's digits: Arial's (10 pt, 7 pixels a digit) is the same in
+    # Excel, WPS and LibreOffice (Liberation Sans), where Calibri is replaced by wider fonts and the print shrunk.
+    from openpyxl.utils.indexed_list import IndexedList
+    wb._fonts = IndexedList([Font(name="Arial", size=10, family=2)])
+    wb._named_styles["Normal"].font = wb._fonts[0]
     ws = wb.active
     ws.title = sheet
     ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = Font(name="Arial", bold=True, size=TITLE_PT)
     first = 2
     if period:
         ws.append([period])
+        ws["A2"].alignment = Alignment(wrap_text=True, vertical="center")
         first = 3
     ws.append(header)
-    for cell in ws[first]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in body:
         ws.append([printable(v) if isinstance(v, str) else v for v in row])
     for row in ws.iter_rows():
         for cell in row:
             if is_formula_like(cell.value):
                 cell.data_type = "s"  # openpyxl stores text beginning with '=' as a formula otherwise
-    if body:
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-    total = 0
-    for n, name in enumerate(header, start=1):
-        widest = max([_text_width(name)] + [_text_width(r[n - 1]) for r in body if n - 1 < len(r)])
-        width = min(max(widest + 2, 8), 50)
-        total += width
+    if widths is None:
+        widths = [min(max(max([_text_width(name)] + [_text_width(r[n]) for r in body if n < len(r)]) + 2, 8), 40)
+                  for n, name in enumerate(header)]
+    landscape = sum(_column_mm(w) for w in widths) > _printable_mm(False)
+    for n, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(n)].width = width
-        for row in ws.iter_rows(min_row=first + 1, min_col=n, max_col=n):
-            for cell in row:
-                if width == 50:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    last = ws.max_row
+    for r, row in enumerate(ws.iter_rows(min_row=first, max_row=last, max_col=len(header)), start=first):
+        for cell, width in zip(row, widths):
+            cell.border = border
+            cell.font = Font(name="Arial", size=CELL_PT, bold=r == first or (total and r == last and last > first))
+            number = isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool)
+            cell.alignment = Alignment(wrap_text=True, vertical="center",
+                                       horizontal="center" if r == first or number else None)
+            if r == first:
+                cell.fill = PatternFill("solid", fgColor="EBEBEB")
+        lines = max(_lines(cell.value, width) for cell, width in zip(row, widths))
+        if lines > 1:  # as tall as its wrapped text (not every program grows a row by itself)
+            ws.row_dimensions[r].height = lines * 14 + 4
+    # The title (and period) across the table, centred.
+    if len(header) > 1:
+        for r in range(1, first):
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(header))
+            ws.cell(row=r, column=1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.row_dimensions[1].height = 24
+        if period:
+            ws.row_dimensions[2].height = _lines(period, sum(widths)) * 14 + 4
     ws.freeze_panes = ws.cell(row=first + 1, column=1)
     ws.print_title_rows = f"{first}:{first}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if total > 95 else "portrait"
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    # Fitted to the width (no column cut off on another sheet of paper); columns chosen to fit, so the text is
+    # printed at its size.
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.8  # LibreOffice clips the footer's page number in less
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def download(fmt: str, filename: str, title: str, sheet: str, header: list, body: list[list]) -> Response:
-    """The table as an attachment in the chosen format ('csv' or 'xlsx')."""
+def download(fmt: str, filename: str, title: str, sheet: str, header: list, body: list[list],
+             total: bool = False) -> Response:
+    """The table as an attachment in the chosen format ('csv' or 'xlsx'); `total`: its last row is a total."""
     if fmt == "csv":
         data, mimetype = csv_bytes(header, body), "text/csv; charset=utf-8"
     else:
-        data, mimetype = xlsx_bytes(title, sheet, header, body), XLSX_MIME
+        data, mimetype = xlsx_bytes(title, sheet, header, body, total=total), XLSX_MIME
     return attachment(data, mimetype, f"{filename}.{fmt}")
 
 

@@ -395,8 +395,12 @@ def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
 
 # -- Excel -------------------------------------------------------------------------------------------
 
-LEDGER_HEADER = ["日期", "时间", "活动类型", "基地", "场馆", "活动主题", "讲师", "应到党员", "出席党员", "缺席党员及原因",
-                 "本支部到场人数", "满意度", "共同参加的支部"]
+# The columns a ledger is read by, each as wide as its usual text at 10.5 pt (longer text wraps): 137 character
+# units, landscape A4's width, so the sheet prints at its size.
+LEDGER_COLUMNS = [("日期", 11), ("时间", 12), ("活动类型", 9.5), ("地点", 13.5), ("活动主题", 15.5), ("讲师", 7.5),
+                  ("应到党员", 5.5), ("实到党员", 5.5), ("出席党员", 18.5), ("缺席党员及原因", 14.5),
+                  ("本支部到场人数", 5.5), ("满意度", 7), ("共同参加的支部", 11.5)]
+LEDGER_HEADER = [name for name, _ in LEDGER_COLUMNS]
 
 
 def joined_with(b: Booking, branch_id: int) -> str:
@@ -413,16 +417,18 @@ def ledger_xlsx(bookings: list[Booking], title: str, branch_id: int) -> bytes:
     body = []
     for b in bookings:
         roster = [e for e in roster_of(b) if e.branch_id == branch_id]
+        present = [e.member.name for e in roster if e.attendance == "present"]
         body.append([
             f"{b.day:%Y-%m-%d}", f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}",
-            b.activity_type_label, b.base.name, b.venue.name, b.topic or b.menu_item.title,
+            b.activity_type_label, f"{b.base.name} {b.venue.name}", b.topic or b.menu_item.title,
             b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "",
-            len(roster), "、".join(e.member.name for e in roster if e.attendance == "present"),
+            len(roster), len(present), "、".join(present),
             "、".join(f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"),
             partners.own_count(b, branch_id), b.rating or "", joined_with(b, branch_id)])
-    body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", "", "", "", "",
-                 sum(partners.own_count(b, branch_id) or 0 for b in bookings), "", ""])
-    return exports.xlsx_bytes(title, "台账", LEDGER_HEADER, body)
+    body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", sum(r[6] for r in body), sum(r[7] for r in body),
+                 "", "", sum(partners.own_count(b, branch_id) or 0 for b in bookings), "", ""])
+    return exports.xlsx_bytes(title, "台账", LEDGER_HEADER, body, total=True,
+                              widths=[width for _, width in LEDGER_COLUMNS])
 
 
 def record_file(booking: Booking, fmt: str, branch_id: int | None = None) -> tuple[bytes, str]:
