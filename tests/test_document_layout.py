@@ -108,3 +108,20 @@ def test_a_sheet_without_a_total_has_no_bold_last_row(world, api, client):
     assert not any(c.font.b for c in sheet[sheet.max_row])
 
 
+def test_documents_name_the_type_once_and_write_dates_without_leading_zeros(world, api):
+    """Reproduced: the ledger's entries read "主题党日：主题党日：学习贯彻党的创新理论", and the record's time
+    "2026年12月03日 09:00"."""
+    b = _lecture(api, activity_type="theme_day")
+    b.topic = "主题党日：学习贯彻党的创新理论"
+    db.session.commit()
+    path = f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format="
+    pdf = _text(PdfReader(io.BytesIO(api.get(path + "pdf", as_="secretary").data)))
+    doc = _docx(api, path + "docx")
+    word = "".join(p.text for p in doc.paragraphs) + "".join(c.text for t in doc.tables for r in t.rows
+                                                              for c in r.cells)
+    record = _docx(api, f"/api/v1/bookings/{b.id}/record?format=docx")
+    word += "".join(c.text for t in record.tables for r in t.rows for c in r.cells)
+    for text in (pdf, word):
+        assert "主题党日：主题党日" not in text and "主题党日：学习贯彻党的创新理论" in text
+        assert not re.search(r"年0[1-9]月|月0[1-9]日", text)
+        assert f"{b.day.year}年{b.day.month}月{b.day.day}日" in text

@@ -75,7 +75,7 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
     fields = [
         ("活动类型", b.activity_type_label),
         *_branches_fields(b, branch_id),
-        ("时间", f"{clock.local(b.starts_at):%Y年%m月%d日 %H:%M}–{clock.local(b.ends_at):%H:%M}"),
+        ("时间", clock.written(clock.local(b.starts_at), "%Y年%m月%d日 %H:%M") + f"–{clock.local(b.ends_at):%H:%M}"),
         ("地点", f"{b.base.name} {b.venue.name}" + (f"（{b.base.address}）" if b.base.address else "")),
         ("活动主题", b.topic or b.menu_item.title),
         ("活动内容", b.menu_item.title),
@@ -94,7 +94,13 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
                   (b.activity_summary or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
                   f"{b.day:%Y-%m-%d}", recorder=recorder or _recorder(b, branch_id), rating=rating,
-                  entry=f"{day} {b.activity_type_label}：{theme}", caption=f"{day} {b.base.name}")
+                  entry=f"{day} {_typed(b.activity_type_label, theme)}", caption=f"{day} {b.base.name}")
+
+
+def _typed(label: str, theme: str) -> str:
+    """The activity's type and theme as a ledger names them: "主题党日：重温入党誓词", the type said once when the
+    theme already begins with it ("主题党日：学习贯彻……", "支部党员大会")."""
+    return theme if theme.startswith(label) else f"{label}：{theme}"
 
 
 def _picture(stored_name: str):
