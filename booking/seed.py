@@ -1,5 +1,6 @@
 """The demo data set (flask --app app seed-demo): realistic, and loading it twice changes nothing."""
 import calendar
+import os
 import secrets
 from contextlib import contextmanager
 from datetime import date, time, timedelta
@@ -462,6 +463,7 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
                     break
         made += _demo_to_come(rng, now, today, items, secretaries, admin)
         db.session.commit()
+        _demo_photos(secretaries)
         _few_unread(now)
         return made
     finally:
@@ -683,6 +685,51 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         except DomainError:
             db.session.rollback()
     return made
+
+
+def _picture(n: int, caption: str) -> bytes:
+    """A stand-in for a photo of the activity (the demo has no real ones): a hall, a red banner, people in rows,
+    drawn at a phone's aspect, with the caption on the banner."""
+    import io
+    from PIL import Image, ImageDraw, ImageFont
+    image = Image.new("RGB", (1600, 1200), (226, 232, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 760, 1600, 1200), fill=(176, 137, 104))  # the floor
+    draw.rectangle((200, 120, 1400, 330), fill=(196, 30, 36))  # the banner
+    font = None
+    for path in (os.path.join(os.path.dirname(__file__), "fonts", "NotoSansSC-subset.otf"),):
+        try:
+            font = ImageFont.truetype(path, 72)
+        except OSError:
+            pass
+    draw.text((800, 225), caption[:14], fill=(255, 230, 160), anchor="mm", font=font)
+    for row in range(3):  # people in rows, a little different in each photo
+        for col in range(9):
+            x, y = 190 + col * 150 + (row % 2) * 60 + n * 7, 560 + row * 170
+            draw.ellipse((x, y, x + 70, y + 70), fill=(60 + 10 * ((col + n) % 5), 45, 40))
+            draw.rectangle((x - 15, y + 75, x + 85, y + 200), fill=(40 + 30 * ((row + col + n) % 3), 60, 110))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82)
+    return out.getvalue()
+
+
+def _demo_photos(secretaries) -> None:
+    """The latest few records of 王芳's branch carry two photos each, so the demo's records and ledger show the
+    photo pages as a branch files them."""
+    from booking.visits import services as visits
+    from models import Booking
+    secretary = _one(User, username="secretary")
+    if secretary is None:
+        return
+    latest = db.session.scalars(select(Booking).where(Booking.branch_id == secretary.branch_id,
+                                                      Booking.status == "completed",
+                                                      Booking.activity_summary.is_not(None))
+                                .order_by(Booking.starts_at.desc()).limit(3)).all()
+    for n, b in enumerate(latest):
+        caption = (b.topic or b.activity_type_label)
+        visits.save_activity_record(secretary, b, b.activity_summary, [
+            (f"IMG_{b.day:%Y%m%d}_0{k}.jpg", _picture(n * 2 + k, caption)) for k in (1, 2)],
+            now=b.ends_at + timedelta(hours=4, minutes=n))
 
 
 @contextmanager
