@@ -43,6 +43,27 @@ def _docx(api, path, who="secretary") -> Document:
     return Document(io.BytesIO(r.data))
 
 
+def test_photos_in_word_are_never_clipped_to_the_bodys_exact_line_height(world, api):
+    """Reproduced: each photo's paragraph inherited Normal's exact 28 pt line (w:lineRule=exact), and Word and WPS
+    clip an inline picture to its line: a thin strip of each photo."""
+    b = _lecture(api)
+    for path in (f"/api/v1/bookings/{b.id}/record?format=docx",
+                 f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format=docx"):
+        doc = _docx(api, path)
+        paragraphs = doc.paragraphs
+        pictures = [n for n, p in enumerate(paragraphs) if p._p.xpath(".//w:drawing")]
+        assert len(pictures) == 2, path
+        for n in pictures:
+            picture, caption = paragraphs[n], paragraphs[n + 1]
+            assert _line_rule(doc, picture) != "exact" and _line_rule(doc, caption) != "exact", path
+            assert picture.style.name == "照片" and caption.style.name == "Caption"
+            fmt = picture.style.paragraph_format
+            assert fmt.alignment == 1 and not fmt.first_line_indent and fmt.keep_with_next  # kept with its caption
+            assert caption.text.startswith("图") and caption.style.paragraph_format.alignment == 1
+        for shape in doc.inline_shapes:  # each photo fits the text width and half the page
+            assert shape.width <= 156 * MM and shape.height <= 100 * MM
+
+
 LONG = "".join(f"{'党员' * (k % 7)}{'学' * (k % 3)}{mark}"
                for k, mark in zip(range(1, 151), cycle(["。", "，", "、", "；", "：", "？", "！", "（学习）", "「交流」",
                                                      "『体会』", "“讨论”", "‘发言’", "《党章》", "〈附〉", "……"])))
@@ -56,6 +77,97 @@ def _pdf_lines(data: bytes) -> list[str]:
             if line:
                 lines.append(line)
     return lines
+
+
+def test_pdf_lines_never_begin_with_closing_punctuation_nor_end_with_an_opening_bracket(world, api):
+    """Reproduced: lines of the record began with "。" and "，" and ended with "（" (fpdf2 wraps Chinese anywhere)."""
+    b = _lecture(api)
+    b.activity_summary = LONG + "\n" + LONG[7:]
+    b.topic = "学习《中国共产党纪律处分条例》（2024年修订）“六项纪律”，筑牢拒腐防变思想防线，争做“四有”党员"
+    db.session.commit()
+    for path in (f"/api/v1/bookings/{b.id}/record?format=pdf",
+                 f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format=pdf"):
+        r = api.get(path, as_="secretary")
+        lines = _pdf_lines(r.data)
+        assert len(lines) > 40
+        starts = [line for line in lines if line[0] in NO_START]
+        ends = [line for line in lines if line[-1] in NO_END]
+        assert not starts and not ends, (path, starts[:3], ends[:3])
+        assert "党员学。" in "".join(lines)  # nothing lost or doubled in moving a character over
+
+
+def test_a_record_is_one_page_its_signing_lines_with_its_summary_and_photos_two_to_a_page(world, api):
+    """Reproduced: the signing lines fell alone onto a page of their own after almost every record (a year's
+    ledger of 26 activities ran to 56 pages); the photos followed one to a page."""
+    b = _lecture(api)
+    r = api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary")
+    reader = PdfReader(io.BytesIO(r.data))
+    assert len(reader.pages) == 2  # the record, then its two photos on one page
+    assert "审核人" in _text(reader, 0) and "讲授党章" in _text(reader, 0)
+    assert "图1" in _text(reader, 1) and "图2" in _text(reader, 1)
+    # Whatever the summary's length, the signing lines share their page with the summary's last line.
+    record = replace(documents.record_of(b), photos=[])
+    sentence = "支部书记领学党章，党员逐一发言，交流学习体会；大家表示要把学习成果转化为推动工作的实际行动。"
+    for n in range(2, 40, 2):
+        summary = "\n".join([sentence * 2] * (n // 4) + [sentence[:n * 3]])
+        reader = PdfReader(io.BytesIO(documents.record_pdf([replace(record, summary=summary)])))
+        signed = next(k for k in range(len(reader.pages)) if "审核人" in _text(reader, k))
+        assert summary[-6:] in _text(reader, signed), n
+        if len(summary) <= 100:  # a summary of a few lines (the demo's run to 50 characters, 258 at most)
+            assert len(reader.pages) == 1, (n, len(summary))
+
+
+def test_a_years_ledger_takes_a_page_a_record(world, api):
+    b = _lecture(api)
+    branch = user("secretary").branch
+    record = documents.record_of(b, branch.id)
+    records = [replace(record, photos=[], summary=record.summary * (1 + n % 4)) for n in range(12)]
+    lines, ended = documents.year_lines([b], b.day.year, b.day, None)
+    reader = PdfReader(io.BytesIO(documents.ledger_pdf(branch, b.day.year, records, lines, ended)))
+    assert len(reader.pages) == 3 + 12  # cover, contents, the year's summary, a page each (was two each: 27)
+    reader = PdfReader(io.BytesIO(documents.ledger_pdf(branch, b.day.year, [record] * 3, lines, ended)))
+    assert len(reader.pages) == 3 + 3 * 2  # each record's two photos on a page of their own after it
+
+
+def test_the_word_ledgers_contents_carry_their_page_numbers_as_the_pdfs_do(world, api):
+    """Reproduced: the Word ledger's contents read "（目录在 Word 中打开时生成）" in WPS, LibreOffice and phone
+    previews (a TOC field only Word fills in, on a prompt)."""
+    b = _lecture(api)
+    b.activity_summary = "支部书记领学党章，党员逐一发言，交流学习体会。" * 12  # runs on to a page of its own
+    second = completed(start=slot_start(-2))
+    second.activity_type = "theme_day"
+    db.session.commit()
+    path = f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format="
+    doc = _docx(api, path + "docx")
+    body = doc.element.body.xml
+    assert "TOC \\o" not in body and "目录在 Word 中打开时生成" not in body
+    assert "w:updateFields" not in doc.settings.element.xml
+    texts = [p.text for p in doc.paragraphs]
+    start = texts.index("目    录")
+    entries = [t for t in texts[start + 1:] if "\t" in t]
+    assert [e.split("\t")[0][:4] for e in entries] == ["一、年度", "1．20", "2．20"]
+    numbers = [int(e.split("\t")[1]) for e in entries]
+    # The year's summary; the first record, its summary and signatures (page 4), its photos (page 5); the second.
+    assert numbers == [2, 3, 6]
+    pdf = PdfReader(io.BytesIO(api.get(path + "pdf", as_="secretary").data))
+    assert re.search(r"年度组织生活汇总\.*2", _text(pdf, 1))  # the PDF's contents say the same
+    for number in numbers:  # pages numbered from the contents: the PDF's page index less one
+        assert f"—{number}—" in _text(pdf, number)
+    assert "1．" in _text(pdf, 3) and "活动纪要" in _text(pdf, 4) and "图1" in _text(pdf, 5) and "2．" in _text(pdf, 6)
+    # Word breaks its pages where the PDF does: the first record's summary begins a page, the second's does not.
+    summaries = [p for p in doc.paragraphs if p.text == "一、活动纪要"]
+    assert [bool(p.paragraph_format.page_break_before) for p in summaries] == [True, False]
+    # The cover is a section of its own: the contents are page 1 in Word as in the PDF.
+    assert len(doc.sections) == 2
+    number_type = doc.sections[1]._sectPr.find(qn("w:pgNumType"))
+    assert number_type is not None and number_type.get(qn("w:start")) == "1"
+
+
+def test_without_the_pdfs_fonts_the_word_contents_are_numbered_by_the_layouts_rules(world, api):
+    b = _lecture(api)
+    world.config["CJK_FONT"] = "/nonexistent/font.ttc"
+    doc = _docx(api, f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format=docx")
+    assert [p.text.split("\t")[1] for p in doc.paragraphs if "\t" in p.text] == ["2", "3"]
 
 
 def _printable_width_mm(ws) -> float:

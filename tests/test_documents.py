@@ -2,6 +2,7 @@
 opened here as Word, PDF and Excel, each page measured, each font named or embedded, page numbers present, the
 record signed by its writer, the ledger with its contents and its year against 三会一课."""
 import io
+import re
 from datetime import timedelta
 
 from docx import Document
@@ -86,7 +87,7 @@ def test_the_record_in_word_is_a4_in_the_official_layout_signed_by_its_writer(wo
     cells = "".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert doc.paragraphs[0].text == "党课组织生活纪实" and doc.paragraphs[0].style.name == "Title"
     assert "主题党日" not in text + cells  # a 党课's record says 党课
-    assert "记录人：" in text and "审核人：" in text and "签" in text
+    assert "记录人王芳" in cells and "审核人" in cells and "签字" in cells  # the signing rows end the record's form
     assert "党章学习" in cells  # the stored control character stripped, the document still written
     assert len(doc.inline_shapes) == 2 and "图1" in text and "图2" in text
 
@@ -100,7 +101,7 @@ def test_the_record_in_pdf_is_a4_with_the_fonts_embedded_and_page_numbers(world,
     for n in range(len(reader.pages)):
         assert f"—{n + 1}—" in _text(reader, n)
     text = _text(reader)
-    assert "党课组织生活纪实" in text and "记录人：" in text and "审核人" in text and "主题党日" not in text
+    assert "党课组织生活纪实" in text and "记录人" in text and "审核人" in text and "主题党日" not in text
     assert "图1" in text and "图2" in text
 
 
@@ -111,17 +112,18 @@ def test_the_ledger_has_a_cover_contents_and_the_year_against_the_three_meetings
     reader = _assert_pdf_layout(api.get(path + "pdf", as_="secretary").data)
     cover, contents = _text(reader, 0), _text(reader, 1)
     assert "党支部组织生活台账" in cover and "—1—" not in cover  # the cover has no number
-    assert "目录" in contents and "一、年度组织生活汇总2" in contents and "—1—" in contents
+    assert "目录" in contents and re.search(r"一、年度组织生活汇总\.+2", contents) and "—1—" in contents
     summary = _text(reader, 2)
     assert "年度组织生活汇总" in summary and "每季度1次" in summary and "每月1天" in summary and "本系统" in summary
     assert "党课" in summary and "—2—" in summary
     assert "1．" in _text(reader, 3) and "党课组织生活纪实" in _text(reader, 3)  # each record from a new page
 
     doc = _assert_docx_layout(api.get(path + "docx", as_="secretary").data)
-    body = doc.element.body.xml
-    assert "TOC \\o" in body and "目    录" in "".join(p.text for p in doc.paragraphs)
-    assert "年度组织生活汇总" in "".join(p.text for p in doc.paragraphs)
-    assert "w:updateFields" in doc.settings.element.xml  # Word fills the contents in on opening
+    texts = [p.text for p in doc.paragraphs]
+    assert "目    录" in texts
+    # The contents' entries with their page numbers, as the PDF's (every program shows them; no field to fill in).
+    assert "一、年度组织生活汇总\t2" in texts and any(t.startswith("1．") and t.endswith("\t3") for t in texts)
+    assert "年度组织生活汇总" in "".join(texts)
     assert doc.sections[0].different_first_page_header_footer  # no number on the cover
 
 

@@ -208,7 +208,7 @@ def summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], li
     return by_month, by_quarter
 
 
-MONTH_WIDTHS = [24] + [8.5] * 12 + [10, 20]  # 156 mm
+MONTH_WIDTHS = [24] + [8.2] * 12 + [9.6, 24]  # 156 mm: "每季度 1 次" on one line
 QUARTER_WIDTHS = [26, 15, 15, 15, 15, 25, 45]
 
 
@@ -222,37 +222,72 @@ def _recorder(b: Booking, branch_id: int | None) -> str:
     return name or b.contact_name
 
 
+# -- the record's layout, the same in Word and PDF -----------------------------------------------------------
+
+# Short fields side by side, two to a row (the rest across the table): a record fits on one page with its
+# signatures.
+PAIRED = {"活动类型": "时间", "讲师": "联系人", "应到党员": "实到党员", "缺席党员": "到场人数"}
+FORM_WIDTHS = [22, 46, 22, 66]  # 156 mm: label, value, label, value (the time on one line)
+SUMMARY_HEADING, PHOTOS_HEADING = "一、活动纪要", "二、活动照片"
+
+
+def form_rows(record: Record) -> list[list[tuple[str, int]]]:
+    """The record's table: its fields (short ones in pairs), then who came, who did not and why, the rating; each
+    cell as (text, columns spanned)."""
+    values = dict(record.fields)
+    placed = {second for first, second in PAIRED.items() if first in values and second in values}
+    rows = []
+    for label, value in record.fields:
+        if label in placed:
+            continue
+        second = PAIRED.get(label)
+        if second in values:
+            rows.append([(label, 1), (value, 1), (second, 1), (values[second], 1)])
+        else:
+            rows.append([(label, 1), (value, 3)])
+    rows.append([("出席党员", 1), ("、".join(record.present) or "无", 3)])
+    rows.append([("缺席党员及原因", 1), ("、".join(record.absent) or "无", 3)])
+    rows.append([("评价", 1), (record.rating, 3)])
+    return rows
+
+
+def photo_pages(record: Record) -> int:
+    """The pages a record's photos take after it: two to a page."""
+    return (len(record.photos) + 1) // 2
+
+
 # -- Word --------------------------------------------------------------------------------------------
 
 def _docx_photos(doc, record: Record) -> None:
-    """Two photos to a page, each with its caption."""
-    from docx.shared import Mm
-    photos = [(n, _picture(path)) for n, path in enumerate(record.photos, start=1)]
-    if not photos:
+    """From a new page, two photos to a page, each with its caption."""
+    from PIL import Image
+    if not record.photos:
         return
-    docstyle.docx_heading(doc, "五、活动照片")
-    for n, data in photos:
+    docstyle.docx_heading(doc, PHOTOS_HEADING, new_page=True)
+    for n, path in enumerate(record.photos, start=1):
+        data = _picture(path)
+        new_page = n > 2 and n % 2 == 1
         if data is None:
-            docstyle.docx_paragraph(doc, f"图{n}（照片无法读取）", center=True)
+            paragraph = docstyle.docx_caption(doc, f"图{n}（照片无法读取）")
+            paragraph.paragraph_format.page_break_before = new_page or None
             continue
-        doc.add_picture(io.BytesIO(data), height=Mm(88))
-        doc.paragraphs[-1].alignment = 1  # centred
-        doc.paragraphs[-1].paragraph_format.first_line_indent = 0
-        docstyle.docx_paragraph(doc, f"图{n}  {record.caption}", center=True)
+        with Image.open(io.BytesIO(data)) as image:
+            size = docstyle.photo_size(*image.size)
+        docstyle.docx_picture(doc, data, size, page_break_before=new_page)
+        docstyle.docx_caption(doc, f"图{n}  {record.caption}")
 
 
-def _docx_record(doc, record: Record) -> None:
-    docstyle.docx_title(doc, record.title)
-    docstyle.docx_table(doc, [[label, value] for label, value in record.fields], [32, 124])
-    docstyle.docx_heading(doc, "一、出席党员")
-    docstyle.docx_paragraph(doc, "、".join(record.present) or "无")
-    docstyle.docx_heading(doc, "二、缺席党员及原因")
-    docstyle.docx_paragraph(doc, "、".join(record.absent) or "无")
-    docstyle.docx_heading(doc, "三、活动纪要")
-    for line in record.summary.splitlines() or [""]:
-        docstyle.docx_paragraph(doc, line)
-    docstyle.docx_heading(doc, "四、评价")
-    docstyle.docx_paragraph(doc, record.rating)
+def _docx_record(doc, record: Record, new_page: bool = False, summary_new_page: bool = False) -> None:
+    """The record; `summary_new_page`: its summary and signatures from a new page (as the PDF has laid them out)."""
+    from docx.shared import Pt
+    docstyle.docx_title(doc, record.title, new_page=new_page)
+    docstyle.docx_form(doc, form_rows(record), FORM_WIDTHS, {0, 2})
+    heading = docstyle.docx_heading(doc, SUMMARY_HEADING, new_page=summary_new_page)
+    heading.paragraph_format.space_before = Pt(6)
+    paragraphs = [docstyle.docx_paragraph(doc, line) for line in record.summary.splitlines() or [""]]
+    # The summary's end on the page of the signatures: its last paragraph kept with them.
+    paragraphs[-1].paragraph_format.keep_with_next = True
+    paragraphs[-1].paragraph_format.space_after = Pt(11)
     docstyle.docx_signatures(doc, record.recorder)
     _docx_photos(doc, record)
 
@@ -261,9 +296,7 @@ def record_docx(records: list[Record]) -> bytes:
     """One record as a Word document in the official layout."""
     doc = docstyle.docx_document()
     for n, record in enumerate(records):
-        if n:
-            docstyle.docx_page_break(doc)
-        _docx_record(doc, record)
+        _docx_record(doc, record, new_page=n > 0)
     return docstyle.docx_bytes(doc)
 
 
@@ -271,9 +304,35 @@ def _cover_lines(branch, year: int) -> list[tuple[str, str]]:
     return [("党组织", branch.organization.name), ("党支部", branch.name), ("年    度", f"{year}年")]
 
 
+def _contents_names(records: list[Record]) -> list[str]:
+    return ["一、年度组织生活汇总"] + [f"{n}．{r.entry}" for n, r in enumerate(records, start=1)]
+
+
+def ledger_layout(branch, year: int, records: list[Record], lines: list[YearLine], last_month: int) \
+        -> tuple[list[int], list[bool]]:
+    """The page each part of the ledger starts on (the contents being page 1) and the records whose summary and
+    signatures begin a page of their own, as the PDF lays them out; the Word file follows the same rules (the same
+    sizes, each record from a new page, its summary moved to the next page where the PDF moved it, its photos two
+    to a page after it), so its contents carry the same numbers. Without the PDF's fonts, counted by those rules
+    (a record taken as one page)."""
+    try:
+        _, starts, moved = _ledger_pass(branch, year, records, lines, last_month, _contents_names(records), None,
+                                        draw_photos=False, fallbacks=False)
+        return starts, moved
+    except docstyle.FontUnavailable:
+        first = int((docstyle.TEXT_H - 16) // docstyle.CONTENTS_LINE_MM)  # entries under the contents' title
+        more = int(docstyle.TEXT_H // docstyle.CONTENTS_LINE_MM)
+        contents = 1 + max(0, -(-(len(records) + 1 - first) // more))
+        starts, page = [contents + 1], contents + 2  # the year's summary on a page of its own
+        for record in records:
+            starts.append(page)
+            page += 1 + photo_pages(record)
+        return starts, [False] * len(records)
+
+
 def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine], last_month: int) -> bytes:
-    """The year's ledger in Word: a cover, the contents, the year's summary against 三会一课, then each record on
-    a new page."""
+    """The year's ledger in Word: a cover (not numbered), the contents with their page numbers, the year's summary
+    against 三会一课, then each record on a new page."""
     doc = docstyle.docx_document(first_page_number=False)
     for _ in range(5):
         docstyle.docx_paragraph(doc, "", indent=False)
@@ -282,20 +341,20 @@ def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine],
         docstyle.docx_paragraph(doc, "", indent=False)
     for label, value in _cover_lines(branch, year):
         docstyle.docx_paragraph(doc, f"{label}：{value}", center=True)
-    docstyle.docx_page_break(doc)
+    docstyle.docx_restart_numbering(doc)  # the contents are page 1, as in the PDF
     docstyle.docx_title(doc, "目    录")
-    docstyle.docx_contents(doc)
-    docstyle.docx_page_break(doc)
-    docstyle.docx_heading(doc, "一、年度组织生活汇总")
+    names = _contents_names(records)
+    pages, moved = ledger_layout(branch, year, records, lines, last_month)
+    docstyle.docx_contents(doc, [(name, page, f"part{n}") for n, (name, page) in enumerate(zip(names, pages))])
+    docstyle.docx_heading(doc, names[0], bookmark="part0", new_page=True)
     by_month, by_quarter = summary_rows(lines, last_month)
     docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。" + SUMMARY_SCOPE)
     docstyle.docx_table(doc, by_month, MONTH_WIDTHS, header=True, size=9)
     docstyle.docx_paragraph(doc, "", indent=False)
     docstyle.docx_table(doc, by_quarter, QUARTER_WIDTHS, header=True, size=10)
     for n, record in enumerate(records, start=1):
-        docstyle.docx_page_break(doc)
-        docstyle.docx_heading(doc, f"{n}．{record.entry}")
-        _docx_record(doc, record)
+        docstyle.docx_heading(doc, names[n], bookmark=f"part{n}", new_page=True)
+        _docx_record(doc, record, summary_new_page=moved[n - 1])
     if not records:
         docstyle.docx_paragraph(doc, "本年度还没有已完成的组织生活。")
     return docstyle.docx_bytes(doc)
@@ -303,41 +362,39 @@ def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine],
 
 # -- PDF ---------------------------------------------------------------------------------------------
 
-def _pdf_photos(pdf, record: Record) -> None:
-    """Two photos to a page, each fitted into half the text area with its caption; the heading never left alone at
-    the foot of a page."""
-    photos = [(n, _picture(path)) for n, path in enumerate(record.photos, start=1)]
-    if not photos:
-        return
+def _pdf_photos(pdf, record: Record, draw: bool = True) -> None:
+    """From a new page, two photos to a page, each fitted into half the text area with its caption (`draw`
+    False: the pages only, to count them)."""
     from PIL import Image
-    box_h = (docstyle.TEXT_H - 20) / 2 - 12
-    pdf.heading("五、活动照片", room=box_h + 12)
-    for n, data in photos:
+    if not record.photos:
+        return
+    pdf.add_page()
+    pdf.heading(PHOTOS_HEADING, room=None)
+    for n, path in enumerate(record.photos, start=1):
+        if n > 2 and n % 2 == 1:
+            pdf.add_page()
+        if not draw:
+            continue
+        data = _picture(path)
         if data is None:
-            pdf.paragraph(f"图{n}（照片无法读取）", indent=False, align="C")
+            pdf.paragraph(f"图{n}（照片无法读取）", indent=False, size=docstyle.CAPTION_PT, align="C")
             continue
         with Image.open(io.BytesIO(data)) as image:
-            w, h = image.size
-        scale = min(docstyle.TEXT_W / w, box_h / h)
-        width, height = w * scale, h * scale
-        if pdf.get_y() + height + 12 > pdf.h - pdf.b_margin:
-            pdf.add_page()
+            width, height = docstyle.photo_size(*image.size)
+        pdf.ln(2)
         pdf.image(io.BytesIO(data), x=docstyle.LEFT + (docstyle.TEXT_W - width) / 2, w=width, h=height)
-        pdf.paragraph(f"图{n}  {record.caption}", indent=False, size=12, align="C")
+        pdf.ln(1)
+        pdf.paragraph(f"图{n}  {record.caption}", indent=False, size=docstyle.CAPTION_PT, align="C")
         pdf.ln(3)
 
 
-def _pdf_record(pdf, record: Record) -> None:
+def _pdf_record(pdf, record: Record, draw_photos: bool = True) -> bool:
+    """The record from the current page; True when its summary and signatures went on to a page of their own."""
     pdf.title_text(record.title)
-    pdf.grid([[label, value] for label, value in record.fields], [32, 124])
-    for heading, body in (("一、出席党员", "、".join(record.present) or "无"),
-                          ("二、缺席党员及原因", "、".join(record.absent) or "无"), ("三、活动纪要", record.summary),
-                          ("四、评价", record.rating)):
-        pdf.ln(2)
-        pdf.heading(heading)
-        pdf.paragraph(body)
-    pdf.signatures(record.recorder)
-    _pdf_photos(pdf, record)
+    pdf.form(form_rows(record), FORM_WIDTHS, {0, 2})
+    moved = pdf.closing(SUMMARY_HEADING, record.summary, record.recorder)
+    _pdf_photos(pdf, record, draw_photos)
+    return moved
 
 
 def record_pdf(records: list[Record]) -> bytes:
@@ -351,15 +408,18 @@ def record_pdf(records: list[Record]) -> bytes:
 
 def ledger_pdf(branch, year: int, records: list[Record], lines: list[YearLine], last_month: int) -> bytes:
     """The year's ledger as PDF: a cover (not numbered), the contents with page numbers, the summary, the records.
-    Laid out twice: the first pass finds the page each part starts on, the second writes them into the contents
-    (one line an entry, so both passes break pages alike)."""
-    names = ["一、年度组织生活汇总"] + [f"{n}．{r.entry}" for n, r in enumerate(records, start=1)]
-    found = _ledger_pass(branch, year, records, lines, last_month, names, None)[1]
+    Laid out twice: the first pass (photos left out, their pages kept) finds the page each part starts on, the
+    second writes them into the contents (one line an entry, so both passes break pages alike)."""
+    names = _contents_names(records)
+    found = _ledger_pass(branch, year, records, lines, last_month, names, None, draw_photos=False)[1]
     return docstyle.pdf_bytes(_ledger_pass(branch, year, records, lines, last_month, names, found)[0])
 
 
-def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
-    pdf = docstyle.pdf_document(f"{branch.name} {year}年党支部组织生活台账")
+def _ledger_pass(branch, year, records, lines, last_month, names, numbers, draw_photos=True, fallbacks=True):
+    """The ledger laid out, the page each part starts on and the records whose summary went on to a page of its
+    own; `draw_photos` False: a pass that counts pages (the photos' pages kept blank); `fallbacks` False: without
+    the full system fonts for rare characters."""
+    pdf = docstyle.pdf_document(f"{branch.name} {year}年党支部组织生活台账", fallbacks=fallbacks)
     pdf.numbered_from = 2  # the cover has no number; the contents' first page is — 1 —
     pdf.add_page()
     pdf.ln(55)
@@ -370,13 +430,8 @@ def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
         pdf.ln(2)
     pdf.add_page()
     pdf.title_text("目    录")
-    pdf.set_font("serif", size=14)
     for n, name in enumerate(names):
-        text = docstyle.clean(name)
-        while pdf.get_string_width(text) > docstyle.TEXT_W - 16:
-            text = text[:-2] + "…"
-        pdf.cell(docstyle.TEXT_W - 14, 10, text, new_x="RIGHT", new_y="TOP")
-        pdf.cell(14, 10, str(numbers[n]) if numbers else "", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.contents_line(name, str(numbers[n]) if numbers else "")
     starts = []
     pdf.add_page()
     starts.append(pdf.page_no() - pdf.numbered_from + 1)
@@ -388,15 +443,16 @@ def _ledger_pass(branch, year, records, lines, last_month, names, numbers):
     pdf.grid(by_month, MONTH_WIDTHS, header=True, size=9)
     pdf.ln(4)
     pdf.grid(by_quarter, QUARTER_WIDTHS, header=True, size=10)
+    moved = []
     for name, record in zip(names[1:], records):
         pdf.add_page()
         starts.append(pdf.page_no() - pdf.numbered_from + 1)
         pdf.start_section(name)
         pdf.heading(name)
-        _pdf_record(pdf, record)
+        moved.append(_pdf_record(pdf, record, draw_photos))
     if not records:
         pdf.paragraph("本年度还没有已完成的组织生活。")
-    return pdf, starts
+    return pdf, starts, moved
 
 
 # -- Excel -------------------------------------------------------------------------------------------
