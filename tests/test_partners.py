@@ -444,3 +444,27 @@ def test_each_branch_of_a_joint_visit_files_its_own_record(world, api, client):
                     content_type="multipart/form-data", follow_redirects=True)
     assert "活动照片由主办支部上传和删除" in r.get_data(as_text=True)
     assert len(_db.session.get(type(b), b.id).photos) == 0
+
+
+def test_the_partners_record_file_holds_its_own_summary_not_the_hosts(world, api):
+    from datetime import timedelta
+    from docx import Document
+    import io
+    from booking.reservations import partners as partner_services
+    from booking.visits import services as visit_services
+    from tests.factories import booking, slot_start, user
+    b = booking(start=slot_start(-2), headcount=20)
+    partner = user("secretary2")
+    partner_services.invite(user("secretary"), b, partner.branch_id, 5, now=b.starts_at - timedelta(days=2))
+    partner_services.accept(partner, b, now=b.starts_at - timedelta(days=1))
+    visit_services.record_attendance(user("manager"), b, 22, now=b.starts_at + timedelta(hours=1))
+    visit_services.save_activity_record(user("secretary"), b, "主办支部的纪要。", [])
+    def text(who):
+        data = api.get(f"/api/v1/bookings/{b.id}/record?format=docx", as_=who).data
+        doc = Document(io.BytesIO(data))
+        return "".join(p.text for p in doc.paragraphs) + "".join(
+            c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert "主办支部的纪要" in text("secretary")
+    assert "主办支部的纪要" not in text("secretary2") and "未填写" in text("secretary2")
+    visit_services.save_activity_record(partner, b, "共建支部自己的纪要。", [])
+    assert "共建支部自己的纪要" in text("secretary2") and "共建支部自己的纪要" not in text("secretary")

@@ -92,7 +92,7 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
     day = clock.day_text(b.day)
     theme = b.topic or b.menu_item.title
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
-                  (b.activity_summary or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
+                  (partners.own_summary(b, branch_id) or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
                   f"{b.day:%Y-%m-%d}", recorder=recorder or _recorder(b, branch_id), rating=rating,
                   entry=f"{day} {_typed(b.activity_type_label, theme)}", caption=f"{day} {b.base.name}")
 

@@ -27,8 +27,9 @@ def sentences(now: Summary, before: Summary) -> list[str]:
         + "。",
         f"先后有 {now.batches} 批 {now.person_times} 人次到基地开展活动，服务党支部 {now.branches_served} 个；"
         f"其中线上预约 {online.batches} 批 {online.person_times} 人次，线下登记 {offline.batches} 批 "
-        f"{offline.person_times} 人次。批次{change_text(now.batches, before.batches)}，"
-        f"人次{change_text(now.person_times, before.person_times)}。",
+        f"{offline.person_times} 人次。" + (
+            f"批次{change_text(now.batches, before.batches)}，人次{change_text(now.person_times, before.person_times)}。"
+            if before.covered else "上年同期本系统尚无完整记录，不作同比。"),
         f"开展讲习活动 {now.lecture_sessions} 场，参与活动 {now.lecture_participants} 人次。{satisfaction}",
     ]
 
