@@ -79,6 +79,42 @@ def main():
         page.screenshot(path=str(OUT / "big-screen.png"))
         print("big-screen.png  the big screen at 1920x1080")
         browser.close()
+        documents(env)
+
+
+def documents(env: dict) -> None:
+    """The filed documents as they print: 王芳's branch's latest record (with its photos) and its year's ledger,
+    the PDFs the app writes and the Word file as LibreOffice lays it out, pages rendered by pdftoppm (needs
+    LibreOffice and poppler-utils, which the tests do not)."""
+    import shutil
+    import tempfile
+    work = Path(tempfile.mkdtemp())
+    subprocess.run([sys.executable, "-c", f"""
+from sqlalchemy import select
+from app import app
+from booking.members import documents
+from models import Booking, BookingPhoto, User, db
+with app.app_context():
+    sec = db.session.scalar(select(User).filter_by(username="secretary"))
+    b = db.session.scalar(select(Booking).join(BookingPhoto).where(Booking.branch_id == sec.branch_id)
+                          .order_by(Booking.starts_at.desc()).limit(1))
+    for fmt in ("pdf", "docx"):
+        open("{work}/record." + fmt, "wb").write(documents.record_file(b, fmt, sec.branch_id)[0])
+    open("{work}/ledger.pdf", "wb").write(documents.ledger(sec.branch, b.day.year, "pdf")[0])
+"""], cwd=ROOT, env=env, check=True)
+    subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(work / "lo"),
+                    str(work / "record.docx")], check=True, capture_output=True)
+    summary = next(n for n in range(1, 9) if subprocess.run(  # the page the year's summary begins on
+        ["pdftotext", "-f", str(n), "-l", str(n), str(work / "ledger.pdf"), "-"], capture_output=True,
+        text=True).stdout.lstrip().startswith("一、年度组织生活汇总"))
+    pages = [("doc-record-pdf", work / "record.pdf", 1), ("doc-record-photos-pdf", work / "record.pdf", 2),
+             ("doc-ledger-summary-pdf", work / "ledger.pdf", summary), ("doc-record-word", work / "lo" / "record.pdf", 1),
+             ("doc-record-photos-word", work / "lo" / "record.pdf", 2)]
+    for name, pdf, number in pages:
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", "-f", str(number), "-l", str(number),
+                        str(pdf), str(OUT / name)], check=True)
+        print(f"{name}.png  page {number} of {pdf.name}")
+    shutil.rmtree(work)
 
 
 if __name__ == "__main__":
