@@ -576,7 +576,7 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
     if everyone:
         away = [m for m in everyone if rng.random() < 0.08]
         members.mark_members(manager, b, [m.id for m in everyone if m not in away],
-                             [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差（区里开会）"))}
+                             [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差"))}
                               for m in away], now=start + timedelta(minutes=55))
     if actor.role == "secretary" and rng.random() < 0.8:
         visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),

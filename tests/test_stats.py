@@ -201,3 +201,22 @@ def test_the_page_shows_idle_bases_with_zeros_but_the_api_lists_only_bases_with_
     login(client, "manager")
     html = client.get("/stats/?group_by=base&from=2000-01-01").get_data(as_text=True)
     assert "红星革命纪念馆" in html and "智造科技创新基地" not in html  # a manager's own bases only
+
+
+def test_only_a_total_row_is_bold_in_the_spreadsheets(world, client):
+    """The statistics' 合计 row is bold; the study-hours sheet has no total, and its last member is not."""
+    import io
+    from openpyxl import load_workbook
+    from tests.conftest import login
+    from tests.factories import completed, user
+    completed()
+    login(client, "admin")
+    sheet = load_workbook(io.BytesIO(client.get("/stats/export.xlsx?group_by=base").data)).active
+    last = list(sheet.iter_rows())[-1]
+    assert "合计" in str(last[0].value) and last[0].font.b
+    client.post("/logout")
+    login(client, "secretary")
+    branch = user("secretary").branch_id
+    client.post(f"/branches/{branch}/members", data={"name": "王芳", "role": "member", "status": "full"})
+    sheet = load_workbook(io.BytesIO(client.get(f"/branches/{branch}/study-hours.xlsx").data)).active
+    assert not list(sheet.iter_rows())[-1][0].font.b

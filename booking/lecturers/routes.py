@@ -134,7 +134,7 @@ def record_export(lecturer_id, fmt):
              round(b.menu_item.duration_minutes / 60, 1)] for b in services.lecture_sessions(lecturer, year)]
     body.append([f"全年合计 {total.sessions} 次", "", "", "", "", "", total.hours])
     return exports.download(fmt, f"授课记录-{lecturer.name}-{year}年", f"{lecturer.name} {year} 年授课记录", "授课记录",
-                            header, body)
+                            header, body, total=True)
 
 
 @bp.post("/bookings/<id:booking_id>/lecturer")

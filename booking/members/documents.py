@@ -219,7 +219,7 @@ def _recorder(b: Booking, branch_id: int | None) -> str:
     branch = branch_id or b.branch_id
     name = db.session.scalar(select(User.display_name).where(User.role == "secretary", User.branch_id == branch,
                                                              User.active.is_(True)).order_by(User.id).limit(1))
-    return name or b.contact_name
+    return (name or "").split("（")[0] or b.contact_name  # the person, not "王芳（区财政局第一党支部）"
 
 
 # -- the record's layout, the same in Word and PDF -----------------------------------------------------------

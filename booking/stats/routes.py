@@ -54,4 +54,4 @@ def export(fmt):
     group_by, start, end = _params()
     rows, total = services.compute(current_user, group_by, start, end, with_idle=True)
     return exports.download(fmt, f"活动统计-按{services.GROUPS[group_by]}-{start or '最早'}至{end or '今天'}", _title(group_by, start, end),
-                            "统计", *services.export_rows(group_by, rows, total))
+                            "统计", *services.export_rows(group_by, rows, total), total=True)
