@@ -539,7 +539,7 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
             if offered:  # of the best matched, the one with the fewest sessions those days: the load is shared
                 def nearby(lecturer_id):
                     return db.session.scalar(select(func.count()).select_from(Booking).where(
-                        Booking.lecturer_id == lecturer_id, Booking.lecturer_status == "accepted",
+                        Booking.lecturer_id == lecturer_id, Booking.lecturer_status == lifecycle.ACCEPTED,
                         Booking.starts_at > start - timedelta(days=4), Booking.starts_at < start + timedelta(days=4)))
                 best = offered[:4]
                 rng.shuffle(best)
@@ -716,13 +716,14 @@ def _picture(n: int, caption: str) -> bytes:
 def _demo_photos(secretaries) -> None:
     """The latest few records of 王芳's branch carry two photos each, so the demo's records and ledger show the
     photo pages as a branch files them."""
+    from booking.reservations import lifecycle
     from booking.visits import services as visits
     from models import Booking
     secretary = _one(User, username="secretary")
     if secretary is None:
         return
     latest = db.session.scalars(select(Booking).where(Booking.branch_id == secretary.branch_id,
-                                                      Booking.status == "completed",
+                                                      Booking.status == lifecycle.COMPLETED,
                                                       Booking.activity_summary.is_not(None))
                                 .order_by(Booking.starts_at.desc()).limit(3)).all()
     for n, b in enumerate(latest):

@@ -9,7 +9,8 @@ import unicodedata
 _ALLOWED_BREAKS = frozenset("\n\r")
 CONTROL_MESSAGE = "不能包含换行、制表符、零宽字符等控制字符或不可见字符。"
 MULTILINE_CONTROL_MESSAGE = "不能包含制表符、零宽字符等控制字符或不可见字符（可以换行）。"
-# Only text with none of these can hold a forbidden character: most text is checked by one regular expression.
+# A forbidden character is always one of these (outside the ranges that hold none): most text is cleared by one
+# regular expression, and only the characters it finds are looked up.
 _SUSPECT = re.compile(r"[^\u0020-\u007e\u00a0-\u00ac\u00ae-\u05ff\u3000-\ud7ff\uf900-\ufdcf\ufdf0-\ufefe\uff00-\ufff8]")
 
 

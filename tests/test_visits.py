@@ -395,9 +395,10 @@ def test_photo_uploads_are_throttled_per_account(world, client):
     r = client.post(f"/bookings/{b.id}/record", data={"summary": "", "photos": [
         (io.BytesIO(JPEG), f"{n}.jpg") for n in range(3)]}, content_type="multipart/form-data")
     assert r.status_code == 302
-    r = client.post(f"/bookings/{b.id}/record", data={"summary": "", "photos": [
+    r = client.post(f"/bookings/{b.id}/record", data={"summary": "过了一次组织生活。", "photos": [
         (io.BytesIO(JPEG), f"{n}.jpg") for n in range(2)]}, content_type="multipart/form-data",
         follow_redirects=True)
     assert "一小时内最多上传 4 张照片" in r.get_data(as_text=True)
     db.session.expire_all()
     assert len(db.session.get(type(b), b.id).photos) == 3
+    assert db.session.get(type(b), b.id).activity_summary == "过了一次组织生活。"  # the text typed is kept

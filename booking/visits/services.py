@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from booking import audit, clock, permissions
 from booking import images
 from booking import photos as photo_store
-from booking.errors import InvalidState, NotFound, RateLimited, UnknownCode, ValidationFailed
+from booking.errors import InvalidState, NotFound, UnknownCode, ValidationFailed
 from booking.permissions import Actor
 from booking.textutil import text_problem
 from booking.reservations import lifecycle, partners, places
@@ -174,22 +174,25 @@ def sniff_image(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _count_photo_uploads(actor: Actor, n: int, now: datetime) -> None:
+def _photo_allowance(actor: Actor, n: int, now: datetime) -> str | None:
     """Photos take work to check and shrink: one account uploads at most PHOTOS_PER_HOUR of them an hour (counted
-    across every process, like failed logins, whether they are kept or refused)."""
+    across every process, like failed logins, whether they are kept or refused). The refusal's words, or None
+    (and the n photos are counted)."""
     key, since = f"photos:#{actor.id}", now - timedelta(hours=1)
     done = db.session.scalar(select(func.count()).select_from(LoginFailure).where(
         LoginFailure.username == key, LoginFailure.at >= since)) or 0
     limit = current_app.config["PHOTOS_PER_HOUR"]
     if done + n > limit:
-        raise RateLimited(f"一小时内最多上传 {limit} 张照片，请稍后再上传（已上传 {done} 张）。")
+        return f"一小时内最多上传 {limit} 张照片，请稍后再上传（已上传 {done} 张）。"
     db.session.execute(LoginFailure.__table__.insert(), [{"username": key, "address": "", "at": now}] * n)
     db.session.commit()
+    return None
 
 
 def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: list[tuple[str, bytes]],
                          now: datetime | None = None) -> Booking:
-    """The branch's record of its organisational life after a completed visit: a summary and a few photos."""
+    """The branch's record of its organisational life after a completed visit: a summary and a few photos (a
+    partner that took part: its own summary). Refused photos never cost the text typed with them."""
     now = now or clock.now()
     require(lifecycle.can_keep_record(actor, booking, now))
     summary = (summary or "").strip()
@@ -206,14 +209,13 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         audit.record(actor, "partner_record_saved", "booking", booking.id, f"{part.branch.name}的活动纪实")
         db.session.commit()
         return booking
-    if photos:
-        _count_photo_uploads(actor, len(photos), now)
+    refused = _photo_allowance(actor, len(photos), now) if photos else None
+    if photos and refused is None:
         # Lock the booking's row before counting its photos, so two uploads at once cannot pass the limit together.
         db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
                            .execution_options(synchronize_session=False))
         db.session.expire(booking, ["photos"])
-    refused = None
-    if len(booking.photos) + len(photos) > MAX_PHOTOS:
+    if refused is None and len(booking.photos) + len(photos) > MAX_PHOTOS:
         refused = f"每次活动最多 {MAX_PHOTOS} 张照片，已有 {len(booking.photos)} 张。"
     checked = []
     pixels = 0
