@@ -516,8 +516,9 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         return b
     pair = None
     if fate > 0.94:  # a joint activity with a paired branch of the same organisation
-        pair = next((x for x in db.session.scalars(select(Branch).where(
-            Branch.organization_id == branch.organization_id, Branch.id != branch.id).order_by(Branch.id))), None)
+        pair = next((x for x in db.session.scalars(select(Branch).where(  # never a quiet one: it would not be quiet
+            Branch.organization_id == branch.organization_id, Branch.id != branch.id,
+            Branch.name.not_in(IDLE_LATELY)).order_by(Branch.id))), None)
         if pair is not None and b.headcount + 8 <= menu_item.max_group:
             try:
                 with _dated(asked + timedelta(hours=3)):
