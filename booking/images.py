@@ -33,10 +33,15 @@ def cost(data: bytes) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                mode = image.mode
+                return _cost(image, data)
     except Exception:  # a bomb or not an image: normalise() says which
         return 0
+
+
+def _cost(image: Image.Image, data: bytes) -> int:
+    """`cost` of an image already opened (its header read) from these bytes."""
+    width, height = image.size
+    mode = image.mode
     weight = 1
     if data.startswith(PNG_SIGNATURE) and len(data) > 24 and data[24] == 16:  # IHDR's bit depth
         weight *= 4
@@ -60,7 +65,7 @@ def normalise(data: bytes) -> tuple[bytes, str, str]:
     except Exception:
         raise BadImage("无法识别为图片") from None
     with image:
-        if too_large(image) or cost(data) > MAX_PIXELS:
+        if too_large(image) or _cost(image, data) > MAX_PIXELS:
             width, height = image.size
             raise BadImage(f"像素过多（{width}×{height}），请上传 4000 万像素以内的照片")
         try:

@@ -413,52 +413,42 @@ def test_the_desk_marks_a_joint_visit_branch_by_branch_with_no_reason_preset(wor
         assert re.search(r'<option value="" selected>缺席原因</option>', select), select
 
 
+def _completed_joint_visit(host_summary: str):
+    """A visit two days ago: secretary's branch hosts, secretary2's took part with 5; 22 came; the host's record
+    written. Returns the booking and the partner's secretary."""
+    b = booking(start=slot_start(-2), headcount=20)
+    partner = user("secretary2")
+    partners.invite(user("secretary"), b, partner.branch_id, 5, now=b.starts_at - timedelta(days=2))
+    partners.accept(partner, b, now=b.starts_at - timedelta(days=1))
+    visits.record_attendance(user("manager"), b, 22, now=b.starts_at + timedelta(hours=1))
+    visits.save_activity_record(user("secretary"), b, host_summary, [])
+    return b, partner
+
+
 def test_each_branch_of_a_joint_visit_files_its_own_record(world, api, client):
     """Reproduced: a joint visit's partner record repeated the host's 活动纪要 word for word. Each taking-part
     branch writes its own summary (the host's offered as a starting text); photos stay the host's."""
-    from booking.reservations import partners as partner_services
-    from booking.visits import services as visit_services
     from tests.conftest import login
-    from tests.factories import image_bytes, user
-    from datetime import timedelta
-    from models import db as _db
-    from tests.factories import booking, slot_start
-    b = booking(start=slot_start(-2), headcount=20)
-    partner = user("secretary2")
-    partner_services.invite(user("secretary"), b, partner.branch_id, 5, now=b.starts_at - timedelta(days=2))
-    partner_services.accept(partner, b, now=b.starts_at - timedelta(days=1))
-    visit_services.record_attendance(user("manager"), b, 22, now=b.starts_at + timedelta(hours=1))
-    visit_services.save_activity_record(user("secretary"), b, "主办支部：重温入党誓词。", [])
+    from tests.factories import image_bytes
+    b, partner = _completed_joint_visit("主办支部：重温入党誓词。")
     login(client, "secretary2")
     page = client.get(f"/bookings/{b.id}").get_data(as_text=True)
     assert "本支部的活动纪实" in page and "已填入主办支部的纪实作为参考" in page and 'name="photos"' not in page
     r = client.post(f"/bookings/{b.id}/record", data={"summary": "共建支部：参加誓词活动，交流体会。"})
     assert r.status_code == 302
-    _db.session.expire_all()
-    kept = _db.session.get(type(b), b.id)
+    db.session.expire_all()
+    kept = db.session.get(type(b), b.id)
     assert kept.activity_summary == "主办支部：重温入党誓词。"  # the host's stays the host's
-    assert partner_services.own_summary(kept, partner.branch_id) == "共建支部：参加誓词活动，交流体会。"
-    import io
+    assert partners.own_summary(kept, partner.branch_id) == "共建支部：参加誓词活动，交流体会。"
     r = client.post(f"/bookings/{b.id}/record", data={"summary": "x", "photos": [(io.BytesIO(image_bytes("JPEG")),
                                                                                      "a.jpg")]},
                     content_type="multipart/form-data", follow_redirects=True)
     assert "活动照片由主办支部上传和删除" in r.get_data(as_text=True)
-    assert len(_db.session.get(type(b), b.id).photos) == 0
+    assert len(db.session.get(type(b), b.id).photos) == 0
 
 
 def test_the_partners_record_file_holds_its_own_summary_not_the_hosts(world, api):
-    from datetime import timedelta
-    from docx import Document
-    import io
-    from booking.reservations import partners as partner_services
-    from booking.visits import services as visit_services
-    from tests.factories import booking, slot_start, user
-    b = booking(start=slot_start(-2), headcount=20)
-    partner = user("secretary2")
-    partner_services.invite(user("secretary"), b, partner.branch_id, 5, now=b.starts_at - timedelta(days=2))
-    partner_services.accept(partner, b, now=b.starts_at - timedelta(days=1))
-    visit_services.record_attendance(user("manager"), b, 22, now=b.starts_at + timedelta(hours=1))
-    visit_services.save_activity_record(user("secretary"), b, "主办支部的纪要。", [])
+    b, partner = _completed_joint_visit("主办支部的纪要。")
     def text(who):
         data = api.get(f"/api/v1/bookings/{b.id}/record?format=docx", as_=who).data
         doc = Document(io.BytesIO(data))
@@ -466,5 +456,5 @@ def test_the_partners_record_file_holds_its_own_summary_not_the_hosts(world, api
             c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "主办支部的纪要" in text("secretary")
     assert "主办支部的纪要" not in text("secretary2") and "未填写" in text("secretary2")
-    visit_services.save_activity_record(partner, b, "共建支部自己的纪要。", [])
+    visits.save_activity_record(partner, b, "共建支部自己的纪要。", [])
     assert "共建支部自己的纪要" in text("secretary2") and "共建支部自己的纪要" not in text("secretary")
