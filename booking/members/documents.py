@@ -200,6 +200,12 @@ def year_lines(bookings: list[Booking], year: int, today, recorded: set[str] | N
     return lines, ended
 
 
+def branch_year(branch, bookings: list[Booking], year: int) -> tuple[list[YearLine], int]:
+    """The ledger's summary of a branch's year as of today, judged against the types it records here: what its
+    page and its files both show."""
+    return year_lines(bookings, year, clock.local_today(), recorded_types(branch))
+
+
 def summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], list[list]]:
     by_month = [["类型＼月", *[str(m) for m in range(1, 13)], "全年", "要求"]]
     by_month += [[l.label, *l.month_cells(last_month), str(sum(l.months)), l.expected] for l in lines]
@@ -515,7 +521,7 @@ def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
         data = ledger_xlsx(bookings, title, branch.id)
     else:
-        lines, last_month = year_lines(bookings, year, clock.local_today(), recorded_types(branch))
+        lines, last_month = branch_year(branch, bookings, year)
         # One branch, one writer: asked once for the year, not once a record.
         writer = _recorder(bookings[0], branch.id) if bookings else ""
         records = [record_of(b, branch.id, writer) for b in bookings]
