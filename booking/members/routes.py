@@ -3,7 +3,7 @@ hours, the ledger, and the record as a file. Thin adapters over booking.members.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, exports
+from booking import exports
 from booking.errors import on_refusal
 from booking.members import documents, forms, services
 from booking.reservations import partners
