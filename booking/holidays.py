@@ -2,8 +2,10 @@
 
 The years the State Council has announced come from the `chinese-calendar` package (loaded into the `holidays`
 table by the migration, refreshed by `sync_library`); an administrator adds later years by hand or from a small
-file before the package catches up. A year with no entries at all is *unknown*, and the pages say so instead of
-guessing. Every rule that asks "is this a public holiday?" reads the table here.
+file before the package catches up. A year nobody has announced is *unknown*, and the pages say so instead of
+guessing; only the days the law itself fixes by the solar calendar (元旦, 劳动节, 国庆节: `STATUTORY`) stand in
+for it (source `statute`), so a standing booking never lands on New Year's Day. Every rule that asks "is this a
+public holiday?" reads the table here.
 """
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,9 +28,21 @@ KIND_BY_LABEL = {label: code for code, label in HOLIDAY_KINDS.items()} | {"放�
                                                                           "补班": "workday"}
 
 
+# 《全国年节及纪念日放假办法》 fixes these public holidays by the solar calendar; the lunar festivals (春节, 清明,
+# 端午, 中秋) and the make-up working days come only with the State Council's schedule for the year.
+STATUTORY = ((1, 1, "元旦"), (5, 1, "劳动节"), (5, 2, "劳动节"), (10, 1, "国庆节"), (10, 2, "国庆节"), (10, 3, "国庆节"))
+STATUTE_YEARS = 10  # how many years past the package's last one the fixed days stand in for
+
+
+def statutory_rows(years) -> list[dict]:
+    """The days the law fixes in the given years, as rows of the holidays table (source `statute`)."""
+    return [{"day": date(year, month, day), "name": name, "kind": "holiday", "source": "statute"}
+            for year in years for month, day, name in STATUTORY]
+
+
 def library_rows() -> list[dict]:
     """Every day the chinese-calendar package knows, as rows of the holidays table (its workdays are the make-up
-    working days it lists)."""
+    working days it lists), then the fixed days of the next STATUTE_YEARS years it does not know."""
     try:
         import chinese_calendar
     except ImportError:  # the calendar still works from what administrators enter
@@ -37,14 +51,23 @@ def library_rows() -> list[dict]:
             for d, name in chinese_calendar.holidays.items()]
     rows += [{"day": d, "name": CHINESE_NAMES.get(name, name) + "调休", "kind": "workday", "source": "library"}
              for d, name in chinese_calendar.workdays.items()]
-    return rows
+    last = max(row["day"].year for row in rows)
+    return rows + statutory_rows(range(last + 1, last + 1 + STATUTE_YEARS))
 
 
 def sync_library() -> int:
-    """Bring in what a newer chinese-calendar knows: its days the table lacks (an administrator's entry for a day
-    is kept). Returns how many were added."""
-    have = set(db.session.scalars(select(Holiday.day)))
-    added = [row for row in library_rows() if row["day"] not in have]
+    """Bring in what a newer chinese-calendar knows: its days the table lacks, and its own entries in place of the
+    fixed days that stood in for a year it now knows (an administrator's entry for a day is kept). Returns how many
+    were added."""
+    have = dict(db.session.execute(select(Holiday.day, Holiday.source)).all())
+    rows = library_rows()
+    known = {row["day"].year for row in rows if row["source"] == "library"}
+    stood_in = [day for day, source in have.items() if source == "statute" and day.year in known]
+    if stood_in:
+        db.session.execute(delete(Holiday).where(Holiday.day.in_(stood_in)))
+        for day in stood_in:
+            del have[day]
+    added = [row for row in rows if row["day"] not in have]
     if added:
         db.session.execute(Holiday.__table__.insert(), added)
     db.session.commit()
@@ -62,15 +85,22 @@ def public_holidays(first: date, last: date) -> dict[date, str]:
 
 
 def known_years(first: date, last: date) -> set[int]:
-    """Of the years from first to last, those the calendar has entries for (one query)."""
+    """Of the years from first to last, those whose schedule someone has entered (one query): the fixed days that
+    stand in for a year do not make it known."""
     days = db.session.scalars(select(Holiday.day).where(Holiday.day >= date(first.year, 1, 1),
-                                                        Holiday.day <= date(last.year, 12, 31)))
+                                                        Holiday.day <= date(last.year, 12, 31),
+                                                        Holiday.source != "statute"))
     return {d.year for d in days}
 
 
 def unknown_years(first: date, last: date) -> list[int]:
     """The years from first to last whose holidays nobody has entered yet (the pages say so)."""
     return sorted(set(range(first.year, last.year + 1)) - known_years(first, last))
+
+
+def is_known(year: int) -> bool:
+    """Whether someone has entered the year's schedule (the fixed days standing in for it do not count)."""
+    return bool(known_years(date(year, 1, 1), date(year, 12, 31)))
 
 
 def year_of(year: int) -> list[Holiday]:

@@ -632,13 +632,21 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
     from booking.reservations import services as reservations, waitlist
     from booking.series import services as series
     from models import Booking
+    from booking import holidays
     made = 0
+    closed = set(holidays.public_holidays(today, today + timedelta(days=30)))
+
+    def working_day(days_ahead: int) -> date:  # branches meet on working days, as in the past
+        day = today + timedelta(days=days_ahead)
+        while day.weekday() >= 5 or day in closed:
+            day += timedelta(days=1)
+        return day
     asking = sorted(secretaries.values(), key=lambda u: u.id)
     for n, (days_ahead, approve) in enumerate(((2, False), (3, True), (5, False), (6, True), (9, False))):
         menu_item = items[(days_ahead * 3) % len(items)]
         actor = asking[n % len(asking)]
         branch = actor.branch
-        start = clock.at_local(today + timedelta(days=days_ahead), AFTERNOON[0])
+        start = clock.at_local(working_day(days_ahead), AFTERNOON[0])
         asked = _office_hours_before(rng, now, 1 if approve else 0)
         try:
             with _dated(asked):
@@ -669,7 +677,7 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
     # A popular slot ten days ahead is full; two branches wait for a place.
     service = _one(MenuItem, title="参观先进事迹展")  # the exhibition hall: 40 places
     if service is not None:
-        start = clock.at_local(today + timedelta(days=10), MORNING[0])
+        start = clock.at_local(working_day(10), MORNING[0])
         manager = (service.base.managers or [admin])[0]
         branches = list(db.session.scalars(select(Branch).order_by(Branch.id)))[10:14]
         try:

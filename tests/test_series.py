@@ -44,8 +44,12 @@ def test_the_holiday_calendar_knows_the_announced_years_and_says_when_it_does_no
     days = {x["date"]: x for x in body["items"]}
     assert body["known"] and days["2026-10-01"] == {"date": "2026-10-01", "name": "国庆节", "kind": "holiday"}
     assert any(x["kind"] == "workday" for x in body["items"])  # 调休上班
+    # 2027 is not announced: only the days the law fixes by the solar calendar stand in for it
     assert api.get("/api/v1/holidays?year=2027", as_="secretary").get_json() == {
-        "items": [], "total": 0, "year": 2027, "known": False}
+        "items": [{"date": d, "name": n, "kind": "holiday"} for d, n in (
+            ("2027-01-01", "元旦"), ("2027-05-01", "劳动节"), ("2027-05-02", "劳动节"), ("2027-10-01", "国庆节"),
+            ("2027-10-02", "国庆节"), ("2027-10-03", "国庆节"))],
+        "total": 6, "year": 2027, "known": False}
     r = api.post("/api/v1/holidays", as_="admin", json={"date": "2027-01-01", "name": "元旦", "kind": "holiday"})
     assert r.status_code == 201
     r = api.post("/api/v1/holidays", as_="admin", json={"date": "2027-01-01", "name": "元旦（更正）", "kind": "holiday"})
@@ -113,6 +117,33 @@ def test_a_year_skips_the_holiday_and_the_closure_books_the_window_and_plans_the
     assert db.session.scalar(select(SeriesOccurrence.status).where(SeriesOccurrence.day == date(2027, 1, 7))) == "planned"
     assert api.get(f"/api/v1/booking-series/{body['id']}", as_="manager").status_code == 200
     assert api.get(f"/api/v1/booking-series/{body['id']}", as_="secretary2").status_code == 404
+
+
+def test_new_years_day_of_a_year_not_yet_announced_is_skipped_and_the_page_still_warns(world, api, aug20):
+    """2027's schedule is not in the calendar: the days the law fixes (元旦) stand in, the rest is unknown."""
+    r = _year_series(api, weekday=4, **{"from": "2026-12-01", "until": "2027-02-28"})
+    assert r.status_code == 201, r.get_json()
+    occ = {o["date"]: o for o in r.get_json()["occurrences"]}
+    assert sorted(occ) == ["2026-12-04", "2027-01-01", "2027-02-05"]
+    assert occ["2027-01-01"]["status"] == "skipped" and occ["2027-01-01"]["reason"] == "holiday"
+    assert occ["2027-02-05"]["status"] == "planned"
+    spec = series.check(user("secretary"), menu_item_id=item().id, weekday=4, week_of_month=1, time_text="14:00",
+                        first=date(2026, 12, 1), last=date(2027, 2, 28), headcount=20, contact_name="王芳",
+                        contact_phone="13800000000")
+    assert series.preview(spec)[1] == [2027]
+
+
+def test_a_newer_library_replaces_the_fixed_days_that_stood_in_for_its_year(world, monkeypatch):
+    from booking import holidays
+    assert db.session.get(Holiday, date(2027, 1, 1)).source == "statute" and not holidays.is_known(2027)
+    known = holidays.library_rows()
+    newer = [{"day": date(2027, 1, 1), "name": "元旦", "kind": "holiday", "source": "library"},
+             {"day": date(2027, 2, 6), "name": "春节", "kind": "holiday", "source": "library"}]
+    monkeypatch.setattr(holidays, "library_rows", lambda: [r for r in known if r["day"].year != 2027] + newer)
+    assert holidays.sync_library() == 2
+    assert db.session.get(Holiday, date(2027, 1, 1)).source == "library" and holidays.is_known(2027)
+    assert db.session.get(Holiday, date(2027, 5, 1)) is None  # the year is announced now: its own days only
+    assert db.session.get(Holiday, date(2028, 10, 1)).source == "statute"
 
 
 def test_a_date_full_by_then_is_skipped_and_the_secretary_told(world, api, aug20):

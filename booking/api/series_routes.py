@@ -37,10 +37,11 @@ def _series(s) -> dict:
 @endpoint("Public holidays and make-up workdays of a year", query=Query(year=F("integer", "年份", min=2000, max=2100)),
           tag="holidays", responses={200: "HolidayList"})
 def list_holidays(query):
-    """The year's calendar; `known` is false when nobody has entered that year yet."""
+    """The year's calendar; `known` is false when nobody has entered that year yet (its items are then only the
+    days the law fixes: 元旦, 劳动节, 国庆节)."""
     year = query["year"] or clock.local_today().year
     items = holidays.year_of(year)
-    return {"items": [_holiday(h) for h in items], "total": len(items), "year": year, "known": bool(items)}
+    return {"items": [_holiday(h) for h in items], "total": len(items), "year": year, "known": holidays.is_known(year)}
 
 
 HOLIDAY_BODY = Body(date=F("date", "日期", required=True), name=F("string", "名称", required=True, max_length=40),

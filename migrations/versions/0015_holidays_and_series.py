@@ -28,7 +28,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('day', name=op.f('pk_holidays')),
     )
     from booking.holidays import library_rows
-    rows = library_rows()
+    rows = [row for row in library_rows() if row["source"] == "library"]  # 0023 adds the days standing in
     if rows:
         op.bulk_insert(holidays, rows)
     with op.batch_alter_table('bases', schema=None) as batch_op:
