@@ -164,6 +164,120 @@ def test_small_branches_meet_the_minimum_together(world, api):
     assert told["kind"] == "booking_changed" and "结对共建主题党日" in told["body"]
 
 
+def _create(api, who="secretary", **over):
+    body = {"menu_item_id": item().id, "start": clock.iso(slot_start(5)), "headcount": 4, "contact_name": "王芳",
+            "contact_phone": "13800000000", **over}
+    return api.post("/api/v1/bookings", as_=who, json=body)
+
+
+def test_a_small_branch_invites_a_partner_before_submitting_to_reach_the_minimum(world, api):
+    """Reproduced: a branch of 4 could not start a joint booking of an item for 10–60 (refused for its own
+    headcount before it could invite anyone)."""
+    r = _create(api)
+    assert r.status_code == 422 and "可邀请共建支部" in r.get_json()["error"]["fields"]["headcount"]
+    r = _create(api, partners=[{"branch_id": _branch(), "headcount": 6}])
+    assert r.status_code == 201, r.get_json()
+    made = r.get_json()
+    assert made["headcount"] == 4 and made["total_headcount"] == 10
+    assert made["partners"] == [{"branch_id": _branch(), "branch_name": user("secretary2").branch.name,
+                                 "headcount": 6, "status": "invited", "visitor_count": None}]
+    b = db.session.get(Booking, made["id"])
+    assert _held(b) == 10 and b.partner_headcount == 6
+    actions = [e["action"] for e in api.get(f"/api/v1/bookings/{b.id}/history", as_="secretary").get_json()["items"]]
+    assert actions == ["created", "partner_invited"]
+    told = api.get("/api/v1/me/notifications", as_="secretary2").get_json()["items"][0]
+    assert told["kind"] == "partner_invited" and told["booking_id"] == b.id and "6 人" in told["body"]
+    r = api.post(f"/api/v1/bookings/{b.id}/partners/{_branch()}/accept", as_="secretary2")
+    assert r.status_code == 200 and r.get_json()["partners"][0]["status"] == "accepted"
+    # Declining later leaves the host short of the minimum, and it is told so (as after any invitation).
+    assert_integrity()
+
+
+def test_partners_asked_for_at_once_are_checked_like_invitations(world, api):
+    def refused(partners, status=422, code="validation_error", field="partners", **over):
+        r = _create(api, partners=partners, **over)
+        assert r.status_code == status and r.get_json()["error"]["code"] == code, (partners, r.get_json())
+        if field:
+            assert field in r.get_json()["error"]["fields"], r.get_json()
+        return r.get_json()["error"]
+
+    refused([{"branch_id": _branch("secretary"), "headcount": 6}])                      # the host itself
+    refused([{"branch_id": 999999, "headcount": 6}])                                     # no such branch
+    refused([{"branch_id": _branch(), "headcount": 0}])
+    refused([{"branch_id": _branch(), "headcount": 3}, {"branch_id": _branch(), "headcount": 3}])  # twice
+    refused(["x"])
+    refused([{"branch_id": _branch(), "headcount": 2}], field="headcount")               # 4 + 2 < 10
+    refused([{"branch_id": _branch(), "headcount": 57}], field="headcount")              # 4 + 57 > 60
+    # A branch holding its own booking of the slot cannot also come as a partner; nothing is written.
+    own = booking("secretary2", start=slot_start(6), headcount=10)
+    held = _held(own)
+    error = refused([{"branch_id": _branch(), "headcount": 6}], status=409, code="duplicate_booking", field=None,
+                    start=clock.iso(slot_start(6)))
+    assert "已预约了同一场次" in error["message"] and _held(own) == held
+    # Not room for the total: 409 slot_full, nothing held.
+    booking("manager", start=slot_start(7), headcount=60, branch_id=_third_branch())
+    booking("manager", start=slot_start(7), headcount=15, branch_id=_branch())
+    refused([{"branch_id": _third_branch() + 1, "headcount": 6}], status=409, code="slot_full", field=None,
+            start=clock.iso(slot_start(7)))
+    assert db.session.scalar(select(func.count()).select_from(BookingPartner)) == 0
+
+
+def test_the_new_booking_page_invites_a_partner_with_the_request(world, client):
+    from tests.conftest import login
+    login(client, "secretary")
+    start = slot_start(5)
+    from urllib.parse import urlencode
+    url = "/bookings/new?" + urlencode({"item_id": item().id, "start": clock.iso(start)})
+    html = client.get(url).get_data(as_text=True)
+    assert "邀请共建支部（联合开展）" in html and user("secretary2").branch.name in html
+    form = {"headcount": "4", "contact_name": "王芳", "contact_phone": "13800000000", "activity_type": "theme_day",
+            "partners": "0"}
+    r = client.post(url, data=form)
+    assert r.status_code == 422 and "可邀请共建支部" in r.get_data(as_text=True)
+    r = client.post(url, data={**form, "partners": str(_branch())})
+    assert r.status_code == 422 and "的参加人数" in r.get_data(as_text=True)  # the partner's headcount is asked
+    r = client.post(url, data={**form, "partners": str(_branch()), "partner_headcount": "6"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    made = db.session.scalar(select(Booking).order_by(Booking.id.desc()))
+    assert made.total_headcount == 10 and [p.branch_id for p in made.partners] == [_branch()]
+
+
+def test_a_branch_is_never_both_partner_and_host_when_joint_requests_race(world):
+    """Several gunicorn workers: six branches each start a joint booking of the same slot inviting the same
+    branch, while that branch books the slot itself: exactly one of them holds it."""
+    target = item()
+    org = Organization(name="联合发起并发测试党委", sector="other")
+    db.session.add(org)
+    branches = [Branch(organization=org, name=f"联合发起第{i}支部") for i in range(7)]
+    db.session.add_all(branches)
+    db.session.flush()
+    accounts = []
+    for i, branch in enumerate(branches):
+        u = User(username=f"hsec{i}", display_name=f"发起书记{i}", role="secretary", branch_id=branch.id)
+        u.set_password(PASSWORD)
+        accounts.append(u)
+    db.session.add_all(accounts)
+    db.session.commit()
+    start = clock.iso(slot_start(5))
+    wanted, item_id = branches[6].id, target.id
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    with gunicorn(uri, workers=4) as url:
+        tokens = [call(url, "POST", "/api/v1/auth/token", {"username": f"hsec{i}", "password": PASSWORD})[1]["token"]
+                  for i in range(7)]
+        body = {"menu_item_id": item_id, "start": start, "headcount": 4, "contact_name": "联系人",
+                "contact_phone": "13900000000"}
+        requests = [(url, "POST", "/api/v1/bookings", {**body, "partners": [{"branch_id": wanted, "headcount": 6}]},
+                     tokens[i]) for i in range(6)]
+        requests.append((url, "POST", "/api/v1/bookings", {**body, "headcount": 10}, tokens[6]))
+        results = simultaneously(requests)
+    outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
+    assert outcome[(201, None)] == 1 and outcome[(409, "duplicate_booking")] == 6, outcome
+    _assert_places_add_up(clock.parse_datetime(start))
+    assert_integrity()
+
+
 def test_the_hosts_cancellation_frees_everything_and_tells_every_branch(world, api):
     b = booking(start=slot_start(5), headcount=20)
     before = _remaining(api, b) + 20

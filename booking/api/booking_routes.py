@@ -41,6 +41,11 @@ CREATE_BODY = Body(
     branch_id=F("integer", "党支部", min=1, max=2147483647, nullable=True,
                 description="线下登记时必填；支部书记可省略"),
     activity_type=F("string", "活动类型", enum=tuple(ACTIVITY_TYPES), nullable=True, description="默认 theme_day（主题党日）"),
+    partners=F("array", "共建支部", max=10, nullable=True,
+               items={"type": "object", "required": ["branch_id", "headcount"],
+                      "properties": {"branch_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                                     "headcount": {"type": "integer", "minimum": 1, "maximum": 100000}}},
+               description="同时邀请的共建支部及其人数（名额一并保留）；项目的人数限制按合计计算"),
 )
 
 

@@ -16,6 +16,17 @@ class BookingForm(Form):
     topic = StringField("活动主题", validators=[Optional(), Length(max=200)], description="如：重温入党誓词 坚定理想信念")
     note = TextAreaField("备注", validators=[Optional(), Length(max=2000)], description="需要基地协助准备的事项等")
     branch_id = SelectField("预约党支部", coerce=int, validate_choice=False)
+    # A joint booking from the start: a small branch reaches the item's minimum with another branch's people.
+    partners = SelectField("共建支部", coerce=int, validate_choice=False, default=0,
+                           description="本支部人数不足时，可邀请其他支部联合开展，人数合计计算")
+    partner_headcount = IntegerField("共建支部人数", validators=[Optional(), NumberRange(1, 100000, "请填写有效的人数。")],
+                                     render_kw={"inputmode": "numeric", "min": 1})
+
+    def wanted_partners(self) -> list[dict]:
+        """The partner chosen on the page, as the service takes it ([] for none)."""
+        if not self.partners.data:
+            return []
+        return [{"branch_id": self.partners.data, "headcount": self.partner_headcount.data}]
 
 
 class ChangeForm(Form):

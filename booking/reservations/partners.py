@@ -33,13 +33,21 @@ def _reason(reason) -> str:
     return reason
 
 
-def _holding_text(branch: Branch) -> str:
-    return (f"{branch.name}已预约了同一场次（或已作为共建支部参加），不能再邀请；"
-            "请对方先取消其预约，或不邀请该支部。")
-
-
 def _total_text(booking: Booking, extra: int = 0) -> str:
     return f"本支部 {booking.headcount} 人，共建支部 {booking.partner_headcount + extra} 人"
+
+
+def invitable(host_branch_id: int | None, taken=()) -> list[Branch]:
+    """The branches one may invite: every active branch of the district but the host and those already in (`taken`),
+    in the catalogue's order."""
+    from booking.catalog import services as catalog
+    skip = {host_branch_id, *taken}
+    return [b for b in db.session.scalars(catalog.branches_query()) if b.id not in skip]
+
+
+def invitable_to(booking: Booking) -> list[Branch]:
+    """The branches one may invite to this booking: not the host, not a branch already taking part."""
+    return invitable(booking.branch_id, {p.branch_id for p in booking.partners if p.holds_places})
 
 
 def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime | None = None) -> BookingPartner:
@@ -60,7 +68,7 @@ def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime |
         if existing is not None and existing.holds_places:
             fields["branch_id"] = f"{branch.name}已在本次活动的共建支部中，不能重复邀请。"
         elif records.holds_slot(branch.id, booking.venue_id, booking.starts_at):
-            raise DuplicateBooking(_holding_text(branch))
+            raise DuplicateBooking(records.holding_text(branch.name))
     room = item.max_group - booking.total_headcount
     if isinstance(headcount, bool) or not isinstance(headcount, int) or headcount < 1:
         fields["headcount"] = "请填写共建支部的参加人数（正整数）。"
@@ -77,7 +85,7 @@ def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime |
     except SlotFull:
         raise SlotFull(f"该场次剩余名额不足，无法为{branch.name}保留 {headcount} 个名额。") from None
     # Under the slot's lock: the branch's own booking of the slot, or its part in another, made a moment ago.
-    records.refuse_if_holding(branch.id, booking.venue_id, booking.starts_at, _holding_text(branch))
+    records.refuse_if_holding(branch.id, booking.venue_id, booking.starts_at, records.holding_text(branch.name))
     values = dict(status=PARTNER_INVITED.value, headcount=headcount, reason="", visitor_count=None,
                   invited_by_id=actor.id, invited_at=now, answered_at=None)
     try:

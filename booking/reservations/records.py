@@ -21,7 +21,8 @@ from booking.errors import (BranchBlocked, DuplicateBooking, NotAllowed, NotASlo
 from booking.notify.services import is_secretary_of, managers_of, notify, secretaries_of
 from booking.permissions import Actor
 from booking.reservations import places, shares
-from booking.reservations.states import APPROVED, HOLDING_PARTNER, LIVE, NO_SHOW, OCC_BOOKED, OCC_PLANNED, PENDING
+from booking.reservations.states import (APPROVED, HOLDING_PARTNER, LIVE, NO_SHOW, OCC_BOOKED, OCC_PLANNED,
+                                        PARTNER_INVITED, PENDING)
 from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
 from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, SeriesOccurrence, SlotOccupancy, User,
                     db)
@@ -126,7 +127,9 @@ def validate_fields(item, headcount, contact_name, contact_phone, topic, note, p
         fields["headcount"] = (f"合计人数（本支部 {headcount} 人 + 共建支部 {partners} 人）应在 "
                                f"{item.min_group}–{item.max_group} 人之间。")
     elif item is not None and not partners and not item.min_group <= headcount <= item.max_group:
-        fields["headcount"] = f"参加人数应在 {item.min_group}–{item.max_group} 人之间。"
+        fields["headcount"] = f"参加人数应在 {item.min_group}–{item.max_group} 人之间。" + (
+            "人数不足时可邀请共建支部联合开展，人数合计计算。" if isinstance(headcount, int) and 0 < headcount < item.min_group
+            else "")
     if not (contact_name or "").strip():
         fields["contact_name"] = "请填写联系人。"
     elif len(contact_name.strip()) > 60:
@@ -145,10 +148,12 @@ def validate_fields(item, headcount, contact_name, contact_phone, topic, note, p
     return fields
 
 
-def request_fields(item, headcount, contact_name, contact_phone, topic, note, activity_type) -> tuple[dict, str]:
+def request_fields(item, headcount, contact_name, contact_phone, topic, note, activity_type,
+                   partners: int = 0) -> tuple[dict, str]:
     """What is wrong with a booking request's fields (validate_fields, and the activity type), with the activity
-    type it asks for (a theme day when none is given). For a booking and a place on the waitlist alike."""
-    fields = validate_fields(item, headcount, contact_name, contact_phone, topic, note)
+    type it asks for (a theme day when none is given). For a booking and a place on the waitlist alike; `partners`
+    are the places of the branches a new booking invites at once."""
+    fields = validate_fields(item, headcount, contact_name, contact_phone, topic, note, partners)
     activity_type = activity_type or "theme_day"
     if activity_type not in ACTIVITY_TYPES:
         fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
@@ -167,6 +172,43 @@ def check_slot(item, start: datetime, now: datetime, source: str) -> None:
             f"该基地可预约 {item.min_advance_days}–{item.max_advance_days} 天内的场次。" if source == "online" else None)
 
 
+def holding_text(branch_name: str) -> str:
+    """Why a branch that holds the slot cannot be invited to it."""
+    return (f"{branch_name}已预约了同一场次（或已作为共建支部参加），不能再邀请；"
+            "请对方先取消其预约，或不邀请该支部。")
+
+
+MAX_PARTNERS_AT_ONCE = 10
+
+
+def wanted_partners(partners, host_branch_id) -> tuple[list[tuple[Branch, int]], dict]:
+    """The branches a new booking invites at once (`[{"branch_id", "headcount"}]`), each active, not the host, named
+    once, with a positive headcount: the branches with their places, and what is wrong under `partners`."""
+    if not partners:
+        return [], {}
+    if not isinstance(partners, list) or len(partners) > MAX_PARTNERS_AT_ONCE:
+        return [], {"partners": f"共建支部应为列表，最多 {MAX_PARTNERS_AT_ONCE} 个。"}
+    wanted, problems, seen = [], [], set()
+    for n, part in enumerate(partners, start=1):
+        branch_id = part.get("branch_id") if isinstance(part, dict) else None
+        headcount = part.get("headcount") if isinstance(part, dict) else None
+        branch = (db.session.get(Branch, branch_id)
+                  if isinstance(branch_id, int) and not isinstance(branch_id, bool) and 0 < branch_id <= 2**31 - 1
+                  else None)
+        if branch is None or not branch.active:
+            problems.append(f"第 {n} 个共建支部不存在，请重新选择。")
+        elif branch.id == host_branch_id:
+            problems.append("不能邀请主办支部自己。")
+        elif branch.id in seen:
+            problems.append(f"{branch.name}重复了。")
+        elif isinstance(headcount, bool) or not isinstance(headcount, int) or not 1 <= headcount <= 100000:
+            problems.append(f"请填写{branch.name}的参加人数（正整数）。")
+        else:
+            seen.add(branch.id)
+            wanted.append((branch, headcount))
+    return wanted, ({"partners": "".join(problems)} if problems else {})
+
+
 _branches, _users = Branch.__table__, User.__table__
 # The branch with its secretaries (who are told when its booking is approved): one row per secretary, or one
 # row with none.
@@ -181,20 +223,27 @@ NAMES = ("base_name", "venue_name", "branch_name", "menu_item_title")
 # A booking just made, as written: its columns and the names shown with it. The one answer of creation: the
 # API serialises it as it is and a page needs its id and status, so nothing is read back (an ORM object would
 # cost more than the rest of the answer); who goes on working with the booking loads it.
-NewBooking = namedtuple("NewBooking", BOOKING_COLUMNS + NAMES)
-_UNSET = dict.fromkeys(BOOKING_COLUMNS)
+NewBooking = namedtuple("NewBooking", BOOKING_COLUMNS + NAMES + ("partners",))
+_UNSET = dict.fromkeys(BOOKING_COLUMNS) | {"partners": ()}
+# A partner a new booking invited, as written (the fields a booking's answer shows of its partners).
+NewPartner = namedtuple("NewPartner", "branch_id branch headcount status visitor_count")
 
 
 def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_phone,
                    topic: str | None = "", note: str | None = "", branch_id: int | None = None,
                    activity_type: str | None = None, series_id: int | None = None,
-                   occurrence_id: int | None = None, now: datetime | None = None) -> NewBooking:
+                   occurrence_id: int | None = None, partners: list | None = None,
+                   now: datetime | None = None) -> NewBooking:
     """Book a slot: a secretary online for their branch, a manager offline for any branch of the district.
 
     Everything is read before the first write, in prebuilt statements; the write transaction is then
     four statements: hold the places, the booking, its history, the notifications. The answer is the booking
     as written (NewBooking), never read back. A series' date (`occurrence_id`) is claimed in the same transaction,
     once its booking exists (OccurrenceTaken, rolled back, when another process settled it first).
+
+    `partners` (`[{"branch_id", "headcount"}]`) invites branches at once, their places held with the host's: the
+    item's group limits apply to the total, so a small branch can reach an item's minimum with its partners before
+    submitting (a joint booking, as if each had been invited afterwards).
     """
     now = now or clock.now()
     if actor.role not in ("secretary", "manager"):
@@ -216,7 +265,11 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         if not permissions.can_record_offline(actor, item.base_id):
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
         source = "offline"
-    fields, activity_type = request_fields(item, headcount, contact_name, contact_phone, topic, note, activity_type)
+    invited, fields = wanted_partners(partners, branch_id)
+    invited_places = sum(n for _, n in invited)
+    more, activity_type = request_fields(item, headcount, contact_name, contact_phone, topic, note, activity_type,
+                                         invited_places)
+    fields.update(more)
     rows = db.session.execute(_BRANCH, {"id": branch_id}).all() if isinstance(branch_id, int) else []
     branch = rows[0] if rows else None
     if source == "offline" and (branch is None or not branch.active):
@@ -225,12 +278,16 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         raise ValidationFailed(fields)
 
     check_slot(item, start, now, source)
+    for partner, _ in invited:
+        if holds_slot(partner.id, item.venue_id, start):
+            raise DuplicateBooking(holding_text(partner.name))
     day = clock.local(start).date()
     end = clock.at_local(day, item.end_time)
     code = new_code()
     while True:
         clashes = db.session.execute(_CLASHES, {"branch_id": branch.id, "venue_id": item.venue_id,
-                                                "starts_at": start, "code": code, "n": headcount}).one()
+                                                "starts_at": start, "code": code,
+                                                "n": headcount + invited_places}).one()
         if clashes.duplicate:
             raise DuplicateBooking()
         if clashes.full:
@@ -248,14 +305,17 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
         "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
         "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
-        "activity_type": activity_type, "series_id": series_id, "created_by_id": actor.id, "created_at": now, "updated_at": now}
+        "activity_type": activity_type, "series_id": series_id, "created_by_id": actor.id, "created_at": now,
+        "updated_at": now, "partner_headcount": invited_places}
     when = clock.when(start)
     names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
              "menu_item_title": item.title}
-    places.take(item.venue_id, start, end, item.capacity, headcount)
+    places.take(item.venue_id, start, end, item.capacity, headcount + invited_places)
     # Under the slot's lock: a part in another branch's booking of this slot, given a moment ago (the branch's own
-    # booking is kept single by the unique index below).
+    # booking is kept single by the unique index below), and the same for each branch invited.
     refuse_if_holding(branch.id, item.venue_id, start)
+    for partner, _ in invited:
+        refuse_if_holding(partner.id, item.venue_id, start, holding_text(partner.name))
     if source == "online" and (item.max_live_per_branch is not None or item.max_per_branch_per_month is not None):
         try:
             shares.hold(branch.id, item.base_id, item.max_live_per_branch, item.max_per_branch_per_month, day, now)
@@ -270,6 +330,8 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
             .execution_options(synchronize_session=False)).rowcount != 1:
         db.session.rollback()
         raise OccurrenceTaken()
+    if invited:
+        booking = _invite_at_once(booking, invited, actor, item, when, now)
     if status == PENDING:
         notify(managers, "booking_created", booking, f"新预约待审核：{branch.name}",
                f"{branch.name} 预约了 {when} 的“{item.title}”，{headcount} 人，请审核。")
@@ -281,6 +343,26 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
                f"“{item.title}”{when}，{headcount} 人。签到码 {code}。")
     db.session.commit()
     return booking
+
+
+_INSERT_PARTNER = _partners.insert()
+
+
+def _invite_at_once(booking: NewBooking, invited: list[tuple[Branch, int]], actor: Actor, item, when: str,
+                    now: datetime) -> NewBooking:
+    """The partners a new booking invites, their places already held with the host's: a row, a history line and a
+    notice each, as partners.invite writes them. Returns the booking with its partners."""
+    db.session.execute(_INSERT_PARTNER, [
+        {"booking_id": booking.id, "branch_id": partner.id, "headcount": n, "status": PARTNER_INVITED.value,
+         "reason": "", "visitor_count": None, "invited_by_id": actor.id, "invited_at": now, "answered_at": None}
+        for partner, n in invited])
+    for partner, n in invited:
+        record_event(booking, actor, "partner_invited", f"邀请 {partner.name}（{n} 人）", now)
+        notify(secretaries_of(partner.id), "partner_invited", booking, f"共建活动邀请：{booking.branch_name} {when}",
+               f"{booking.branch_name}邀请贵支部 {n} 人于 {when} 在{item.base_name}共同参加"
+               f"“{item.title}”，请在“我的预约”中接受或婉拒。")
+    return booking._replace(partners=[NewPartner(partner.id, partner, n, PARTNER_INVITED.value, None)
+                                      for partner, n in invited])
 
 
 def book_from_waitlist(entry, item, now: datetime) -> int:

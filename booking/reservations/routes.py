@@ -35,7 +35,7 @@ def _parse_start(value: str | None) -> datetime | None:
 
 def _group_limits(form, item) -> None:
     """The headcount field offers the item's own group size (the service checks it again)."""
-    form.headcount.render_kw = {"min": item.min_group, "max": item.max_group, "inputmode": "numeric"}
+    form.headcount.render_kw = {"min": 1, "max": item.max_group, "inputmode": "numeric"}
     form.headcount.description = f"每批 {item.min_group}–{item.max_group} 人"
 
 
@@ -54,6 +54,9 @@ def new():
     slot = next((s for s in catalog.availability(item, day) if s.start == start), None)
     form = BookingForm()
     _group_limits(form, item)
+    form.headcount.description += "；人数不足时可邀请共建支部，合计计算"
+    form.partners.choices = [(0, "不邀请")] + [(b.id, f"{b.organization.name} · {b.name}") for b in partners.invitable(
+        None if offline else current_user.branch_id)]
     q = (request.args.get("q") or "").strip()[:60]
     if offline:
         # Every active branch (a district has hundreds): the box above the list narrows it in place.
@@ -84,7 +87,7 @@ def new():
             current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
             topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None,
-            activity_type=form.activity_type.data)
+            activity_type=form.activity_type.data, partners=form.wanted_partners())
         flash("预约已提交，请等待基地审核。" if booking.status == lifecycle.PENDING else "预约成功。", "success")
         return redirect(url_for(".detail", booking_id=booking.id))
     return render_template("reservations/new.html", **page), 422 if request.method == "POST" else 200
@@ -111,10 +114,7 @@ def detail(booking_id):
     pickable = None
     if lifecycle.allows("set_roster", current_user, booking, now):
         pickable = db.session.scalars(members.members_query(own, active=True)).all()
-    invitable = None
-    if lifecycle.allows("invite_partner", current_user, booking, now):
-        taken = {booking.branch_id} | {p.branch_id for p in booking.partners if p.holds_places}
-        invitable = [b for b in db.session.scalars(catalog.branches_query()) if b.id not in taken]
+    invitable = partners.invitable_to(booking) if lifecycle.allows("invite_partner", current_user, booking, now) else None
     return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
                            pickable=pickable, roster=members.roster_of(booking), hours_for=members.credited_hours,
                            own=own, own_headcount=partners.part_headcount(booking, own) if own else None,
