@@ -17,8 +17,7 @@ class BookingForm(Form):
     note = TextAreaField("备注", validators=[Optional(), Length(max=2000)], description="需要基地协助准备的事项等")
     branch_id = SelectField("预约党支部", coerce=int, validate_choice=False)
     # A joint booking from the start: a small branch reaches the item's minimum with another branch's people.
-    partners = SelectField("共建支部", coerce=int, validate_choice=False, default=0,
-                           description="本支部人数不足时，可邀请其他支部联合开展，人数合计计算")
+    partners = SelectField("共建支部", coerce=int, validate_choice=False, default=0)
     partner_headcount = IntegerField("共建支部人数", validators=[Optional(), NumberRange(1, 100000, "请填写有效的人数。")],
                                      render_kw={"inputmode": "numeric", "min": 1})
 
