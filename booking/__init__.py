@@ -27,15 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from booking import sqlite
+        from booking.database import sqlite
         sqlite.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
-        from booking import postgres
+        from booking.database import postgres
         postgres.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
     from booking import assets
     assets.init_app(app)
-    from booking.views import SecurityHeaders
+    from booking.web.views import SecurityHeaders
     app.wsgi_app = SecurityHeaders(app.wsgi_app, hsts=app.config["HTTPS"])
     if app.config["PROXY_COUNT"]:
         # The client's address and scheme as the reverse proxy saw them (off unless PROXY_COUNT is set).
@@ -45,23 +45,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from booking.views import IdConverter
+    from booking.web.views import IdConverter
     app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     login_manager.init_app(app)
-    from booking.views import refuse_unreadable_referrer
+    from booking.web.views import refuse_unreadable_referrer
     app.before_request(refuse_unreadable_referrer)  # ahead of CSRF's own check, which cannot parse such a header
     csrf.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            from booking import sqlite
+            from booking.database import sqlite
             sqlite.tune(app, db.engine)
         else:
-            from booking import dbping
+            from booking.database import ping as dbping
             dbping.install(db.engine)
 
-    from booking import api, cli, views
+    from booking import api, cli
+    from booking.web import views
     from booking.admin import routes as admin
     from booking.auth import routes as auth
     from booking.catalog import routes as catalog

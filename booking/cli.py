@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Load it even into a database that has accounts of its own.")
     def seed_demo(force):
         """Load the demo data set (loading it twice changes nothing); refuses a database in real use."""
-        from booking import seed
+        from booking.demo import seed
         others = seed.real_accounts()
         if others and not force:
             click.echo(f"这个数据库已有 {len(others)} 个非演示账号（如 {others[0]}），看来正在实际使用；"
@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
     @click.argument("destination", required=False)
     def backup_command(destination):
         """Write a backup of the database and the photos to one archive (default: instance/backups/)."""
-        from booking import backup, clock
+        from booking import clock
+        from booking.ops import backup
         if not destination:
             folder = os.path.join(app.instance_path, "backups")
             os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     def restore_command(source, yes):
         """Replace the database and the photos with a backup's (then run db upgrade if the backup is older)."""
-        from booking import backup
+        from booking.ops import backup
         try:
             manifest = backup.read_manifest(source)
             if not yes:
@@ -77,7 +78,8 @@ def init_app(app: Flask) -> None:
         """Add N bookings on top of the demo data and of earlier runs, for benchmarks (bulk inserts, progress bar)."""
         import time as _time
         from sqlalchemy.exc import SQLAlchemyError
-        from booking import loadgen, seed as demo
+        from booking.demo import loadgen
+        from booking.demo import seed as demo
         try:
             demo.load_demo()
             began = _time.monotonic()
@@ -96,7 +98,7 @@ def init_app(app: Flask) -> None:
                   help="Recompute the slot counters and partner headcounts from the bookings (audited).")
     def check_integrity(repair):
         """Check that places, history, lecturers and series agree with the bookings; exit 1 listing what does not."""
-        from booking import integrity
+        from booking.reservations import integrity
         if repair:
             for line in integrity.repair():
                 click.echo(f"已修正：{line}")

@@ -89,7 +89,7 @@ def load(instance_path: str) -> dict:
         "TRUSTED_HOSTS": trusted_hosts(public_url),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_uri(instance_path),
-        # Connections that rested are pinged before use (booking.dbping), not every one on every request.
+        # Connections that rested are pinged before use (booking.database.ping), not every one on every request.
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         # Mail: with no MAIL_HOST, notifications stay in-app only.
@@ -110,7 +110,7 @@ def load(instance_path: str) -> dict:
         # Photos one account may upload an hour (checking and shrinking them is work for the server).
         "PHOTOS_PER_HOUR": _int("PHOTOS_PER_HOUR", 60),
         # Where activity photos are kept: in the database (the default: every app server reads the same ones), or as
-        # files in UPLOAD_FOLDER (default instance/uploads; a shared mount for several servers). See booking.photos.
+        # files in UPLOAD_FOLDER (default instance/uploads; a shared mount for several servers). See booking.photos.storage.
         "PHOTO_STORAGE": _choice("PHOTO_STORAGE", ("database", "filesystem"), "database"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", ""),
         "API_MAX_BODY": 64 * 1024,
@@ -130,7 +130,7 @@ def load(instance_path: str) -> dict:
         "STUDY_HOUR_MINUTES": _int("STUDY_HOUR_MINUTES", 45),
         "STUDY_HOURS_LEADER": _int("STUDY_HOURS_LEADER", 56),
         "STUDY_HOURS_MEMBER": _int("STUDY_HOURS_MEMBER", 32),
-        # The CJK font the PDFs embed: by default the fonts that travel with the app (booking/fonts, Noto Serif and
+        # The CJK font the PDFs embed: by default the fonts that travel with the app (booking/documents/fonts, Noto Serif and
         # Sans SC); CJK_FONT (a .ttc, .otf or .ttf) overrides both.
         "CJK_FONT": os.environ.get("CJK_FONT", ""),
         # Where the fingerprinted and precompressed static files are built at start-up (booking.assets); default

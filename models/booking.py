@@ -279,7 +279,7 @@ class SlotOccupancy(Model):
 
 
 class PhotoBlob(Model):
-    """A photo's bytes, when the database is the photo store (PHOTO_STORAGE=database, see booking.photos)."""
+    """A photo's bytes, when the database is the photo store (PHOTO_STORAGE=database, see booking.photos.storage)."""
 
     __tablename__ = "photo_blobs"
 
@@ -288,7 +288,7 @@ class PhotoBlob(Model):
 
 
 class BookingPhoto(Model):
-    """A photo of the activity record (主题党日纪实); its bytes in the photo store (booking.photos), served only to who
+    """A photo of the activity record (主题党日纪实); its bytes in the photo store (booking.photos.storage), served only to who
     may see the booking."""
 
     __tablename__ = "booking_photos"

@@ -73,7 +73,7 @@ def app(schema, tmp_path):
             db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             db.session.commit()
             # What the migrations load comes back, as in a freshly migrated database: the holiday calendar.
-            from booking.holidays import sync_library
+            from booking.catalog.holidays import sync_library
             sync_library()
         yield app
         db.session.remove()
@@ -92,7 +92,7 @@ def world(app):
 def demo(app):
     """The demo itself, as `make run` loads it (its district, members and a year of past visits), for the few
     end-to-end tests that look at what a new user sees; no test counts on its figures."""
-    from booking import seed
+    from booking.demo import seed
     seed.load_demo()
     seed.load_demo_members()
     seed.load_demo_past()

@@ -89,7 +89,7 @@ def simultaneously(requests: list) -> list[tuple[int, dict]]:
 def assert_integrity() -> None:
     """The end of every concurrency test: the integrity checker finds every counter, history, lecturer and series
     date in agreement with the bookings."""
-    from booking import integrity
+    from booking.reservations import integrity
     from models import db
     db.session.remove()
     found = integrity.check()

@@ -12,7 +12,7 @@ def test_backup_then_restore_brings_everything_back(world, tmp_path):
     b = completed()
     visits.save_activity_record(user("secretary"), b, "纪实内容", [("合影.gif", image_bytes("GIF"))])
     photo = db.session.scalar(select(BookingPhoto))
-    from booking import photos as photo_store
+    from booking.photos import storage as photo_store
     branches = db.session.scalar(select(func.count()).select_from(Branch))
     runner = world.test_cli_runner()
     archive = tmp_path / "backup.tar.gz"

@@ -2,7 +2,8 @@
 public holiday skipped, saves, and sees the series page."""
 from datetime import date, time
 
-from booking import clock, holidays
+from booking import clock
+from booking.catalog import holidays
 from tests.browser import assert_accessible, live_server, login, phone_browser, shot
 from tests.factories import item, user
 

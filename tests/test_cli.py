@@ -125,7 +125,8 @@ def test_the_demo_members_study_hours_come_near_the_yearly_requirement(demo):
     months before today, whatever the date (reproduced: over 365 days a branch once had 25 visits, because the
     past ran from the first of a month thirteen months back)."""
     import statistics
-    from booking import clock, seed
+    from booking import clock
+    from booking.demo import seed
     from booking.members import services as members
     from models import Booking, Member, RosterEntry
     since = clock.at_local(seed.past_start(clock.local_today()), time(0))
@@ -143,7 +144,9 @@ def test_the_demo_members_study_hours_come_near_the_yearly_requirement(demo):
 def _assert_one_or_two_a_month(today):
     """Every branch's visits in the demo's past: one or two a month over its twelve months, none on a weekend or
     a public holiday, none before the past begins."""
-    from booking import clock, holidays, seed
+    from booking import clock
+    from booking.catalog import holidays
+    from booking.demo import seed
     from models import Booking
     start, end = clock.at_local(seed.past_start(today), time(0)), clock.at_local(today, time(0))
     visits = db.session.execute(select(Booking.branch_id, func.count()).where(
@@ -168,7 +171,8 @@ def _assert_one_or_two_a_month(today):
 def test_the_demos_past_holds_its_rhythm_whatever_the_date(app, monkeypatch, today):
     """The whole demo loaded as `make run` loads it on days through the year (the day the old demo failed, just
     in summer, just after 国庆, a leap day): the same rhythm, no visit on a holiday, a district one believes."""
-    from booking import clock, seed
+    from booking import clock
+    from booking.demo import seed
     moment = clock.at_local(today, time(10, 30))
     monkeypatch.setattr(clock, "now", lambda: moment)
     seed.load_demo()
@@ -182,7 +186,8 @@ def test_the_demos_past_holds_its_rhythm_whatever_the_date(app, monkeypatch, tod
 def _assert_nothing_to_come_on_a_holiday():
     """Reproduced: the standing monthly series booked 1 January 2027, a year whose schedule is not announced (the
     days the law fixes stand in for it); the visits to come fall on working days too."""
-    from booking import clock, holidays
+    from booking import clock
+    from booking.catalog import holidays
     from models import Booking
     days = {clock.local(at).date() for at in db.session.scalars(select(Booking.starts_at).where(
         Booking.starts_at >= clock.now(), Booking.status.in_(("pending", "approved"))))}
@@ -197,7 +202,8 @@ def test_the_demos_plan_is_one_or_two_a_month_on_working_days_on_every_day_of_a_
     before today; the month in progress holds only its share (no crowd in its first days)."""
     import random
     from collections import Counter
-    from booking import holidays, seed
+    from booking.catalog import holidays
+    from booking.demo import seed
     closed = set(holidays.public_holidays(date(2023, 1, 1), date(2026, 12, 31)))
     assert date(2024, 10, 1) in closed and date(2026, 2, 17) in closed  # the calendar is loaded
     branch_ids, idle = list(range(1, 31)), {4, 17}

@@ -203,7 +203,7 @@ def test_the_ledgers_spreadsheet_prints_legibly_on_landscape_a4_with_borders(wor
 
 def test_a_sheet_without_a_total_has_no_bold_last_row(world, api, client):
     """Reproduced: the study-hours sheet bolded its last member as if it were a total."""
-    from booking import exports
+    from booking.documents import exports
     from tests.conftest import login
     rows = [["王芳", 3], ["李明", 5]]
     plain = load_workbook(io.BytesIO(exports.xlsx_bytes("学时", "学时", ["姓名", "学时"], rows))).active

@@ -1,4 +1,4 @@
-"""Every document the system writes is a page a branch files as it is (GB/T 9704-2012's layout, booking.docstyle):
+"""Every document the system writes is a page a branch files as it is (GB/T 9704-2012's layout, booking.documents.style):
 opened here as Word, PDF and Excel, each page measured, each font named or embedded, page numbers present, the
 record signed by its writer, the ledger with its contents and its year against 三会一课."""
 import io

@@ -30,7 +30,7 @@ def test_seed_load_twice_adds_twice_and_makes_secretaries(world, api):
 
 def test_a_failing_seed_load_says_why_in_one_line(world, monkeypatch):
     from sqlalchemy.exc import IntegrityError
-    from booking import loadgen
+    from booking.demo import loadgen
 
     def broken(*args, **kwargs):
         raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed: organizations.name"))

@@ -8,7 +8,8 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from booking import clock, integrity
+from booking import clock
+from booking.reservations import integrity
 from models import Booking, Branch, Organization, User, db
 from tests.factories import item
 from tests.server import call, gunicorn, simultaneously

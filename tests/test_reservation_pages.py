@@ -239,7 +239,7 @@ def test_the_desk_small_things(world, client):
 
 def test_the_pending_queue_flags_a_request_on_a_public_holiday(world, client):
     """Reproduced: the pending queue did not flag a request falling on a public holiday."""
-    from booking import holidays
+    from booking.catalog import holidays
     from tests.factories import booking
     b = booking(start=slot_start(5), approve=False)
     holidays.put(_user("admin"), b.day, "测试节", "holiday")

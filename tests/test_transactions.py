@@ -1,11 +1,11 @@
 """Reads run outside transactions and a transaction begins at the first statement that needs one, on both
-databases (booking.sqlite, booking.postgres): no BEGIN and ROLLBACK around a read, nothing lost for a write."""
+databases (booking.database.sqlite, booking.database.postgres): no BEGIN and ROLLBACK around a read, nothing lost for a write."""
 import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 
-from booking.postgres import needs_transaction
+from booking.database.postgres import needs_transaction
 from models import Base, db
 
 

@@ -126,7 +126,7 @@ def test_photos_only_for_those_who_may_see_the_booking(world, client):
     assert client.get(url).status_code == 302  # must log in
     login(client, "secretary")
     r = client.get(url)
-    from booking import photos as photo_store
+    from booking.photos import storage as photo_store
     assert r.status_code == 200 and r.data == photo_store.get(photo.stored_name) and r.mimetype == "image/png"
     assert r.data.startswith(b"\x89PNG")
     client.post("/logout")
@@ -234,7 +234,7 @@ def test_a_refused_photo_keeps_the_text_typed_with_it_and_a_wrong_photo_can_be_r
     assert db.session.get(type(b), b.id).activity_summary == "重温入党誓词，参观展馆。"
     services.save_activity_record(user("secretary"), db.session.get(type(b), b.id), "", [("a.png", PNG), ("b.jpg", JPEG)])
     first = db.session.scalar(select(BookingPhoto).where(BookingPhoto.booking_id == b.id).order_by(BookingPhoto.id))
-    from booking import photos as photo_store
+    from booking.photos import storage as photo_store
     assert photo_store.get(first.stored_name) is not None
     html = client.get(f"/bookings/{b.id}").get_data(as_text=True)
     assert "删除活动照片 1" in html
@@ -262,7 +262,7 @@ def test_image_bombs_are_refused_and_photos_kept_upright_small_and_without_metad
     import io
     import time
     from PIL import Image
-    from booking import photos as photo_store
+    from booking.photos import storage as photo_store
     from booking.errors import ValidationFailed
     bomb = io.BytesIO()
     Image.new("1", (9400, 9400)).save(bomb, format="PNG")
@@ -331,7 +331,7 @@ def test_jpeg_comment_blocks_are_dropped(world):
     # Reproduced: a JPEG's comment block (COM) was written again into the photo as kept.
     import io
     from PIL import Image
-    from booking import photos as photo_store
+    from booking.photos import storage as photo_store
     shot = io.BytesIO()
     Image.new("RGB", (640, 480), (10, 90, 160)).save(shot, format="JPEG", comment=b"secret-comment-13900000000")
     assert b"secret-comment" in shot.getvalue()
@@ -359,7 +359,7 @@ def test_the_work_of_one_upload_is_bounded_before_anything_is_decoded(world, mon
     or transparent image weighs more; one upload's photos together have a pixel budget; the text is kept."""
     import io
     from PIL import Image
-    from booking import images
+    from booking.photos import images
     heavy = _png_16_bit_rgba(3000, 3000)  # 9 MP, but 16 bits and alpha: 72 MP of work
     assert images.cost(heavy) == 3000 * 3000 * 8
     b = completed()

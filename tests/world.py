@@ -1,4 +1,4 @@
-"""The tests' own small district, independent of the demo (booking/seed.py), which may grow or change.
+"""The tests' own small district, independent of the demo (booking/demo/seed.py), which may grow or change.
 
 Four bases with their venues, weekly slots and menus, seven branches in four organisations, eight lecturers and the
 seven accounts (password PASSWORD). Tests that count something count what is declared here (or what they made
@@ -78,5 +78,5 @@ BRANCHES = [name for _, _, names in ORGANIZATIONS for name in names]
 
 
 def load() -> None:
-    from booking import seed
+    from booking.demo import seed
     seed.load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS)

@@ -6,7 +6,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from booking import clock, exports, holidays
+from booking import clock
+from booking.documents import exports
+from booking.catalog import holidays
 from booking.notify import services as notify
 from booking.series import services as series
 from booking.admin import forms, services
@@ -14,7 +16,7 @@ from booking.auth import services as accounts
 from booking.catalog.services import escape_like
 from booking.errors import on_refusal
 from booking.reports import services as reports
-from booking.views import paginate
+from booking.web.views import paginate
 from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

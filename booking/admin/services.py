@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from booking import audit, clock, links, exports
-from booking.imports import MAX_CELL, rows_from_file
+from booking import audit, clock, links
+from booking.documents import exports
+from booking.documents.imports import MAX_CELL, rows_from_file
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
 from booking.errors import Gone, NotFound, ValidationFailed
 from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, CredentialSheet, Lecturer, LecturerTopic,

@@ -3,7 +3,7 @@ from booking.api import serialize
 from booking.api.core import bp, current_user, endpoint, page_of
 from booking.api.openapi import I, N, S, listing, nullable, obj, ref, register_components
 from booking.api.schema import F, Query
-from booking import exports
+from booking.documents import exports
 from booking.reports import documents, services
 
 COUNTS = {"type": "object", "additionalProperties": I}

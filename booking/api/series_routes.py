@@ -1,5 +1,6 @@
 """Standing monthly bookings and the holiday calendar, over the same services as the pages."""
-from booking import clock, holidays
+from booking import clock
+from booking.catalog import holidays
 from booking.series import services as series
 from booking.api.core import bp, current_user, endpoint
 from booking.api.openapi import I, S, nullable, obj, ref, register_components

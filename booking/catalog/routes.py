@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from booking import clock, permissions
 from booking.catalog import services
 from booking.reservations import shares, waitlist
-from booking.views import paginate
+from booking.web.views import paginate
 from models import BASE_TYPES
 
 bp = Blueprint("catalog", __name__)

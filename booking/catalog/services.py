@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from booking import clock
 from booking.errors import NotFound
-from booking.holidays import public_holidays
+from booking.catalog.holidays import public_holidays
 from models import Base, Branch, Closure, Holiday, MenuItem, OpeningSlot, Organization, SlotOccupancy, Venue, db
 from models.base import WEEKDAYS
 

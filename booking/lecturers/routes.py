@@ -5,7 +5,8 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, exports, links, permissions
+from booking import clock, links, permissions
+from booking.documents import exports
 from booking.errors import on_refusal
 from booking.lecturers import services
 from booking.reservations.services import get_visible

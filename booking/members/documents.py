@@ -1,14 +1,16 @@
 """The filed record of an activity (组织生活纪实) and a branch's year of them (台账), as Word, PDF and Excel.
 
 One description of a record (`Record`, built from the booking by `record_of`) feeds every format, so the files say
-the same thing; every Word and PDF page is laid out by `booking.docstyle` (A4, the official document layout). PDFs
+the same thing; every Word and PDF page is laid out by `booking.documents.style` (A4, the official document layout). PDFs
 embed the fonts that travel with the app: they open and print in WeChat's browser, which has no print of its own.
 """
 import io
 from dataclasses import dataclass
 
-from booking import clock, docstyle, exports
-from booking import photos as photo_store
+from booking import clock
+from booking.documents import style as docstyle
+from booking.documents import exports
+from booking.photos import storage as photo_store
 from booking.errors import InvalidState
 from booking.members.services import credited_hours, recorded_types, roster_of
 from booking.reservations import partners
@@ -35,7 +37,7 @@ class Record:
     present: list[str]
     absent: list[str]
     summary: str
-    photos: list[str]  # the photos' stored names (booking.photos reads them)
+    photos: list[str]  # the photos' stored names (booking.photos.storage reads them)
     day: str
     recorder: str = ""  # 记录人: who writes it
     rating: str = "未评价"
@@ -109,7 +111,7 @@ def _picture(stored_name: str):
     data = photo_store.get(stored_name)
     if data is None:
         return None
-    from booking.images import too_large
+    from booking.photos.images import too_large
     try:
         with Image.open(io.BytesIO(data)) as image:
             if too_large(image):  # stored before uploads were checked: never decoded

@@ -3,12 +3,12 @@ hours, the ledger, and the record as a file. Thin adapters over booking.members.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import exports
+from booking.documents import exports
 from booking.errors import on_refusal
 from booking.members import documents, forms, services
 from booking.reservations import partners
 from booking.reservations.services import get_visible
-from booking.views import paginate
+from booking.web.views import paginate
 from models import ABSENCE_REASONS, MEMBER_ROLES
 
 bp = Blueprint("members", __name__)

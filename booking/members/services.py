@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
 from booking.errors import NotAllowed, NotFound, ValidationFailed
-from booking.imports import MAX_CELL, rows_from_file
+from booking.documents.imports import MAX_CELL, rows_from_file
 from booking.permissions import Actor
 from booking.reservations import lifecycle, partners
 from booking.reservations.lifecycle import COMPLETED, require

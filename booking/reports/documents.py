@@ -1,6 +1,6 @@
 """The district's report as a Word document: the figures in the work report's own sentences, ready to paste into
 the year's summary, with the figures by sector and by base as tables."""
-from booking import docstyle
+from booking.documents import style as docstyle
 from booking.reports.services import Summary, change_text
 from models import BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES
 
@@ -35,7 +35,7 @@ def sentences(now: Summary, before: Summary) -> list[str]:
 
 
 def summary_docx(now: Summary, before: Summary) -> bytes:
-    """The Word document of the report, in the official layout (booking.docstyle)."""
+    """The Word document of the report, in the official layout (booking.documents.style)."""
     doc = docstyle.docx_document()
     docstyle.docx_title(doc, f"{now.scope_label}开放式组织生活基地工作情况")
     docstyle.docx_paragraph(doc, f"（{now.period_text}）", center=True)

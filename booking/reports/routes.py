@@ -2,11 +2,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, exports, permissions
+from booking import clock, permissions
+from booking.documents import exports
 from booking.errors import ValidationFailed, on_refusal
 from booking.forms import Form
 from booking.reports import documents, screen, services
-from booking.views import paginate
+from booking.web.views import paginate
 
 bp = Blueprint("reports", __name__)
 

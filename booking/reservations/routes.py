@@ -7,14 +7,15 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from booking import clock, holidays, links, permissions
+from booking import clock, links, permissions
+from booking.catalog import holidays
 from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
 from booking.manage.services import managed_bases
 from booking.notify import services as notify
 from booking.reservations import lifecycle, partners, services, shares, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
-from booking.views import arg_id, nav_counter, paginate
+from booking.web.views import arg_id, nav_counter, paginate
 from models import WAIT_STATUSES, Booking, OpeningSlot, WaitlistEntry, db
 from models.booking import STATUS_LABELS
 

@@ -8,7 +8,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from booking import clock, permissions
-from booking.views import arg_id
+from booking.web.views import arg_id
 from booking.series import services as series
 from booking.catalog.services import get_menu_item
 from booking.errors import on_refusal

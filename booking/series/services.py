@@ -9,10 +9,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, false, or_, select, update
 
-from booking import clock, holidays, links, permissions
+from booking import clock, links, permissions
+from booking.catalog import holidays
 from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
                             OutsideBookingWindow, QuotaExceeded, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
-from booking.holidays import public_holidays, unknown_years
+from booking.catalog.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle
 from booking.reservations.records import OccurrenceTaken, create_booking, validate_fields

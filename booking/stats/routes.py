@@ -2,7 +2,8 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from booking import clock, exports
+from booking import clock
+from booking.documents import exports
 from booking.errors import ValidationFailed, on_refusal
 from booking.stats import services
 

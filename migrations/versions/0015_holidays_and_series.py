@@ -27,7 +27,7 @@ def upgrade():
         sa.CheckConstraint("source IN ('library', 'admin')", name=op.f('ck_holidays_source')),
         sa.PrimaryKeyConstraint('day', name=op.f('pk_holidays')),
     )
-    from booking.holidays import library_rows
+    from booking.catalog.holidays import library_rows
     rows = [row for row in library_rows() if row["source"] == "library"]  # 0023 adds the days standing in
     if rows:
         op.bulk_insert(holidays, rows)

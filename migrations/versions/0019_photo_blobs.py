@@ -28,7 +28,7 @@ def upgrade():
     # Photos uploaded before: copied in from the folder they were kept in, when it is on this host.
     try:
         from flask import current_app
-        from booking.photos import folder
+        from booking.photos.storage import folder
         with current_app.app_context():
             where = folder()
     except Exception:  # noqa: BLE001 - run outside the app (offline SQL): the files stay readable where they are

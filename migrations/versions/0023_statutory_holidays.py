@@ -23,7 +23,7 @@ def _allow(sources):
 
 def upgrade():
     _allow(('library', 'statute', 'admin'))
-    from booking.holidays import library_rows
+    from booking.catalog.holidays import library_rows
     holidays = sa.table('holidays', sa.column('day', sa.Date()), sa.column('name', sa.String()),
                         sa.column('kind', sa.String()), sa.column('source', sa.String()))
     have = {row[0] for row in op.get_bind().execute(sa.select(holidays.c.day))}

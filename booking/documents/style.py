@@ -4,7 +4,7 @@ and government documents after GB/T 9704-2012, so a branch files them as they ar
 A4 portrait; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; a centred title in 小标宋 22 pt, body in 仿宋
 16 pt with a two-character first-line indent, headings in 黑体 (first level) and 楷体 (second); page numbers at the
 foot as "— 1 —". Word files name the East-Asian fonts a Windows PC has (仿宋, 黑体, 楷体, 宋体 for the title when
-方正小标宋 is missing); PDFs embed the fonts that travel with the app (booking/fonts, Noto Serif and Sans SC,
+方正小标宋 is missing); PDFs embed the fonts that travel with the app (booking/documents/fonts, Noto Serif and Sans SC,
 OFL), so they look the same everywhere. Every text goes through `textutil.printable` first: control characters
 stored before they were refused never break a document.
 

@@ -11,7 +11,7 @@ So connections are in autocommit mode (the engine's isolation_level) and the cur
 at the first statement that is not a plain read: a write, DDL, SET, a SAVEPOINT, or a SELECT that locks rows
 (FOR UPDATE / FOR SHARE). From there on everything runs in that transaction until SQLAlchemy commits or rolls
 back (psycopg sends COMMIT or ROLLBACK whenever a transaction is open, autocommit or not). This is the model of
-booking.sqlite on the other database, and at PostgreSQL's READ COMMITTED it changes nothing a request can see:
+booking.database.sqlite on the other database, and at PostgreSQL's READ COMMITTED it changes nothing a request can see:
 each statement of a READ COMMITTED transaction reads its own snapshot anyway, and a plain SELECT takes no row lock.
 Reads made before the first write are not part of the write's transaction, as before; the rules that matter are
 kept by conditional UPDATEs, unique indexes and row locks, all of which run inside it.

@@ -31,7 +31,7 @@ class BackupError(Exception):
 
 def _uploads() -> str:
     """The photo folder: the filesystem store, and photos kept there before the database held them."""
-    from booking.photos import folder
+    from booking.photos.storage import folder
     return folder()
 
 

@@ -415,7 +415,7 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
     itself writes. Only when the database has no past visit yet (so it is idempotent). `progress(n)` is told of
     each month done (PAST_MONTHS in all). Returns the bookings made."""
     import random
-    from booking import holidays as calendar_days
+    from booking.catalog import holidays as calendar_days
     from booking.reservations import lifecycle
     now = clock.now()
     if has_past():
@@ -632,7 +632,7 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
     from booking.reservations import services as reservations, waitlist
     from booking.series import services as series
     from models import Booking
-    from booking import holidays
+    from booking.catalog import holidays
     made = 0
     closed = set(holidays.public_holidays(today, today + timedelta(days=30)))
 

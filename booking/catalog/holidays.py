@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from booking import audit, clock
 from booking.errors import NotFound, ValidationFailed
-from booking.imports import rows_from_file
+from booking.documents.imports import rows_from_file
 from booking.textutil import has_control_chars
 from models import HOLIDAY_KINDS, Holiday, db
 

@@ -1,0 +1,1 @@
+"""The demo district and the load generator."""

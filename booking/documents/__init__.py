@@ -1,0 +1,1 @@
+"""Documents the system writes and reads: the official layout (Word, PDF), spreadsheets and CSV, imports."""

@@ -1,0 +1,1 @@
+"""Activity photos: how they are checked and shrunk, and where they are kept."""
