@@ -215,8 +215,8 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
         db.session.execute(update(Booking).where(Booking.id == booking.id).values(updated_at=now)
                            .execution_options(synchronize_session=False))
         db.session.expire(booking, ["photos"])
-    if refused is None and len(booking.photos.storage) + len(photos) > MAX_PHOTOS:
-        refused = f"每次活动最多 {MAX_PHOTOS} 张照片，已有 {len(booking.photos.storage)} 张。"
+    if refused is None and len(booking.photos) + len(photos) > MAX_PHOTOS:
+        refused = f"每次活动最多 {MAX_PHOTOS} 张照片，已有 {len(booking.photos)} 张。"
     checked = []
     pixels = 0
     for name, data in photos if refused is None else []:
@@ -252,7 +252,7 @@ def save_activity_record(actor: Actor, booking: Booking, summary: str, photos: l
             photo_store.put(stored, data)
             written.append(stored)
             original = "".join(c for c in (name or "") if c.isprintable())[:200]
-            booking.photos.storage.append(BookingPhoto(stored_name=stored, original_name=original,
+            booking.photos.append(BookingPhoto(stored_name=stored, original_name=original,
                                                content_type=content_type, size=len(data), uploaded_by_id=actor.id,
                                                created_at=now))
         booking.activity_summary = summary or booking.activity_summary
