@@ -70,8 +70,8 @@ def main(out_path: str) -> None:
                                                                     Booking.menu_item_id == create_item.id,
                                                                     Booking.starts_at == roster_start))
         if roster_booking is None:
-            from booking.reservations import services as reservations
-            roster_booking = reservations.create_booking(
+            from booking.reservations import records
+            roster_booking = records.create_booking(
                 secretary, menu_item_id=create_item.id, start=roster_start, headcount=30, contact_name="压测",
                 contact_phone="13800000000").id
         series_bodies = []

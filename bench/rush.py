@@ -46,7 +46,7 @@ def prepare(uri: str, clients: int) -> dict:
 
     from booking import clock, create_app
     from booking.auth.services import issue_token
-    from booking.reservations import services as reservations
+    from booking.reservations import records
     from models import Base, MenuItem, OpeningSlot, User, Venue, db
     app = create_app()
     with app.app_context():
@@ -79,7 +79,7 @@ def prepare(uri: str, clients: int) -> dict:
                 size = min(60, 200 - LEFT - taken)
                 if size <= 0:
                     break
-                reservations.create_booking(manager, menu_item_id=item.id, start=start, headcount=size,
+                records.create_booking(manager, menu_item_id=item.id, start=start, headcount=size,
                                             contact_name="联系人", contact_phone="13800000000", branch_id=branch_id)
                 taken += size
         users = db.session.scalars(select(User).where(User.username.like("load%-sec%")).order_by(User.id)

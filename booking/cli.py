@@ -4,8 +4,15 @@ import os
 import click
 from flask import Flask
 
+from booking import clock
+from booking.auth.services import create_user as create
+from booking.demo import loadgen, seed
 from booking.errors import ValidationFailed
-from models import ROLES
+from booking.jobs.scheduler import build
+from booking.jobs.services import JOBS, describe_schedule, last_runs, run_job
+from booking.ops import backup
+from booking.reservations import integrity
+from models import ROLES, db
 
 
 def init_app(app: Flask) -> None:
@@ -15,7 +22,6 @@ def init_app(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Load it even into a database that has accounts of its own.")
     def seed_demo(force):
         """Load the demo data set (loading it twice changes nothing); refuses a database in real use."""
-        from booking.demo import seed
         others = seed.real_accounts()
         if others and not force:
             click.echo(f"这个数据库已有 {len(others)} 个非演示账号（如 {others[0]}），看来正在实际使用；"
@@ -38,8 +44,6 @@ def init_app(app: Flask) -> None:
     @click.argument("destination", required=False)
     def backup_command(destination):
         """Write a backup of the database and the photos to one archive (default: instance/backups/)."""
-        from booking import clock
-        from booking.ops import backup
         if not destination:
             folder = os.path.join(app.instance_path, "backups")
             os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -57,7 +61,6 @@ def init_app(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     def restore_command(source, yes):
         """Replace the database and the photos with a backup's (then run db upgrade if the backup is older)."""
-        from booking.ops import backup
         try:
             manifest = backup.read_manifest(source)
             if not yes:
@@ -78,14 +81,11 @@ def init_app(app: Flask) -> None:
         """Add N bookings on top of the demo data and of earlier runs, for benchmarks (bulk inserts, progress bar)."""
         import time as _time
         from sqlalchemy.exc import SQLAlchemyError
-        from booking.demo import loadgen
-        from booking.demo import seed as demo
         try:
-            demo.load_demo()
+            seed.load_demo()
             began = _time.monotonic()
             made = loadgen.load(n, seed, secretaries)
         except SQLAlchemyError as err:  # one line a person can act on, not a traceback
-            from models import db
             db.session.rollback()
             reason = str(getattr(err, "orig", err)).splitlines()[0][:200]
             raise click.ClickException(f"生成压测数据失败：{reason}") from None
@@ -98,7 +98,6 @@ def init_app(app: Flask) -> None:
                   help="Recompute the slot counters and partner headcounts from the bookings (audited).")
     def check_integrity(repair):
         """Check that places, history, lecturers and series agree with the bookings; exit 1 listing what does not."""
-        from booking.reservations import integrity
         if repair:
             for line in integrity.repair():
                 click.echo(f"已修正：{line}")
@@ -120,8 +119,6 @@ def init_app(app: Flask) -> None:
     @jobs.command("list")
     def jobs_list():
         """Name, schedule, last run and result of each job."""
-        from booking import clock
-        from booking.jobs.services import JOBS, describe_schedule, last_runs
         runs = last_runs()
         click.echo(f"{'NAME':<16} {'SCHEDULE':<24} {'LAST RUN':<26} RESULT")
         for job in JOBS.values():
@@ -134,7 +131,6 @@ def init_app(app: Flask) -> None:
     @click.argument("name")
     def jobs_run(name):
         """Run one job once, now."""
-        from booking.jobs.services import JOBS, run_job
         if name not in JOBS:
             click.echo(f"unknown job {name!r}; jobs: {', '.join(JOBS)}", err=True)
             raise SystemExit(2)
@@ -146,7 +142,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler():
         """Run the job scheduler in the foreground (production: one such process, never one per web worker)."""
-        from booking.jobs.scheduler import build
         sched = build(app, blocking=True)
         click.echo("scheduler started: " + ", ".join(j.id for j in sched.get_jobs()))
         sched.start()
@@ -157,7 +152,6 @@ def init_app(app: Flask) -> None:
     def serve(host, port):
         """Development: serve the app with the scheduler inside this one process."""
         from werkzeug.serving import run_simple
-        from booking.jobs.scheduler import build
         scheduler = build(app, blocking=False)
         scheduler.start()
         click.echo(f"scheduler running in-process; serving http://{host}:{port}")
@@ -176,7 +170,6 @@ def init_app(app: Flask) -> None:
     @click.password_option(prompt="密码 Password")
     def create_user(username, role, base_ids, branch_id, display_name, email, password):
         """Create an account; asks for the password."""
-        from booking.auth.services import create_user as create
         try:
             user = create(None, username=username, password=password, role=role, display_name=display_name,
                           email=email, branch_id=branch_id, base_ids=list(base_ids))

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, SecurityError
+from models import db
 
 
 class DomainError(Exception):
@@ -163,7 +164,6 @@ def register_page_handlers(app: Flask) -> None:
         if is_api():
             from booking.api.errors import json_error
             return json_error(err.status, err.code, err.message, err.fields)
-        from models import db
         db.session.rollback()  # whatever the refused action began is undone before the page is drawn
         page = g.get("refusal_page")
         hidden = err.status in (403, 404) and not (page is not None and getattr(err, "stays_on_form", False))
@@ -199,7 +199,6 @@ def register_page_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
-        from models import db
         outage = is_outage(err)
         if outage:
             app.logger.error("database unavailable: %s", err)

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from models import Base, Booking, BookingPartner, User
+from models import Base, Booking, BookingPartner, User, db
 from models.booking import LecturerStatus
 from models.partner import HOLDING_PARTNER
 
@@ -141,3 +141,10 @@ def keeps_members_of(user: User | None, branch_id: int) -> bool:
     """The branch's roll of members, its study hours and its ledger: its own secretaries, and admins."""
     return bool(user and user.is_authenticated and (
         user.role == "admin" or (user.role == "secretary" and user.branch_id == branch_id)))
+
+
+def managed_bases(user: User) -> list[Base]:
+    """The bases a user manages (all of them for an admin)."""
+    if user.role == "admin":
+        return list(db.session.scalars(select(Base).order_by(Base.id)))
+    return list(user.bases)

@@ -186,7 +186,7 @@ class Booking(Model):
         back_populates="booking", order_by="BookingPhoto.id",
         primaryjoin="and_(BookingPhoto.booking_id == Booking.id, BookingPhoto.removed_at.is_(None))")
 
-    # The names shown with a booking (a booking just made carries them in its record, reservations.NewBooking).
+    # The names shown with a booking (a booking just made carries them in its record, records.NewBooking).
     @property
     def base_name(self) -> str:
         return self.base.name

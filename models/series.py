@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
 from models.types import UTCDateTime, utcnow
+from models.base import WEEKDAYS
 
 SERIES_WEEKS = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", -1: "最后一个"}
 OCCURRENCE_STATUSES = {"booked": "已预约", "planned": "待预约", "skipped": "已跳过", "cancelled": "已取消"}
@@ -77,7 +78,6 @@ class BookingSeries(Model):
 
     @property
     def rule_text(self) -> str:
-        from models.base import WEEKDAYS
         return f"每月{SERIES_WEEKS[self.week_of_month]}{WEEKDAYS[self.weekday].replace('周', '星期')} {self.start_time:%H:%M}"
 
 

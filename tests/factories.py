@@ -4,7 +4,7 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from booking import clock
-from booking.reservations import services as reservations
+from booking.reservations import records, services as reservations
 from booking.visits import services as visits
 from models import Booking, MenuItem, User, db
 
@@ -31,7 +31,7 @@ def booking(secretary="secretary", menu_item=None, start=None, headcount=20, app
     start = start or slot_start(3)
     actor = user(secretary)
     made = min(start - timedelta(days=3), clock.now() - timedelta(minutes=2))
-    b = db.session.get(Booking, reservations.create_booking(
+    b = db.session.get(Booking, records.create_booking(
         actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name="联系人",
         contact_phone="13800000000", branch_id=branch_id, now=made).id)
     if approve and b.status == "pending":

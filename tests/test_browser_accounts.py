@@ -5,10 +5,8 @@ import io
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
-from booking import clock
-from models import Notification, db
+from models import db
 from tests.browser import assert_accessible, live_server, login, phone_browser, shot
 from tests.factories import booking, slot_start
 

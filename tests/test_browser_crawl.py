@@ -87,7 +87,7 @@ def _a_lived_in_district():
     lecturers.accept(user("lecturer"), accepted)
     # Joint bookings: the secretary's booking has invited secretary2's branch (not yet answered); the secretary's
     # branch accepted secretary2's invitation and picked its part of the roster.
-    from booking.reservations import partners
+    from booking.reservations import partners, records
     partners.invite(user("secretary"), invited, user("secretary2").branch_id, 5)
     partners.invite(user("secretary2"), accepted, user("secretary").branch_id, 10)
     partners.accept(user("secretary"), accepted)
@@ -104,11 +104,10 @@ def _a_lived_in_district():
     full = slot_start(9)
     booking(secretary="secretary2", start=full, headcount=60)
     booking(secretary="secretary2", start=full + timedelta(hours=5), headcount=10)
-    from booking.reservations import services as reservations
     from models import Branch
     third = db.session.scalar(select(Branch.id).where(
         Branch.id.not_in([user("secretary").branch_id, user("secretary2").branch_id])).order_by(Branch.id))
-    reservations.create_booking(user("manager"), menu_item_id=item().id, start=full, headcount=20,
+    records.create_booking(user("manager"), menu_item_id=item().id, start=full, headcount=20,
                                 contact_name="联系人", contact_phone="13800000000", branch_id=third)
     waitlist.join(user("secretary"), menu_item_id=item().id, start=full, headcount=10, contact_name="王芳",
                   contact_phone="13800000000")

@@ -236,14 +236,14 @@ def test_booking_inside_the_cancel_deadline_is_warned_before_submitting(world, c
 
 def test_an_offline_booking_is_never_for_a_slot_that_has_begun(world):
     from booking.errors import OutsideBookingWindow
-    from booking.reservations import services as reservations
+    from booking.reservations import records
     from tests.factories import item as menu_item, slot_start, user
     start = slot_start(0, 14)
     with pytest.raises(OutsideBookingWindow):
-        reservations.create_booking(user("manager"), menu_item_id=menu_item().id, start=start, headcount=10,
+        records.create_booking(user("manager"), menu_item_id=menu_item().id, start=start, headcount=10,
                                     contact_name="王芳", contact_phone="13800000000",
                                     branch_id=user("secretary").branch_id, now=start + timedelta(minutes=5))
-    made = reservations.create_booking(user("manager"), menu_item_id=menu_item().id, start=start, headcount=10,
+    made = records.create_booking(user("manager"), menu_item_id=menu_item().id, start=start, headcount=10,
                                        contact_name="王芳", contact_phone="13800000000",
                                        branch_id=user("secretary").branch_id, now=start - timedelta(minutes=5))
     assert made.source == "offline"

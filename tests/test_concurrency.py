@@ -5,7 +5,7 @@ from datetime import time, timedelta
 from sqlalchemy import func, select
 
 from booking import clock
-from booking.reservations import services
+from booking.reservations import records
 from models import Booking, Branch, MenuItem, Organization, SlotOccupancy, User, db
 from tests.server import assert_integrity, call, gunicorn, simultaneously
 
@@ -21,7 +21,7 @@ def test_last_places_are_never_overbooked(world):
     db.session.commit()
     start = clock.at_local(clock.local_today() + timedelta(days=5), time(9))
     # 50 of 80 places are already held: 30 remain, enough for exactly 3 groups of 10.
-    services.create_booking(db.session.scalar(select(User).where(User.username == "secretary")),
+    records.create_booking(db.session.scalar(select(User).where(User.username == "secretary")),
                             menu_item_id=item.id, start=start, headcount=50, contact_name="王芳",
                             contact_phone="13800000000")
     uri = world.config["SQLALCHEMY_DATABASE_URI"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from booking import clock
 from booking.jobs import services as jobs
-from booking.reservations import lifecycle, services as reservations
+from booking.reservations import records
 from models import (Base, Booking, BookingEvent, Branch, JobRun, MenuItem, Notification, OpeningSlot, Organization,
                     User, Venue, db)
 from tests.factories import booking, item, slot_start, user
@@ -48,7 +48,7 @@ def _hour(offset_hours: int) -> datetime:
 
 
 def _offline(menu_item, branch, start, approve=True):
-    b = db.session.get(Booking, reservations.create_booking(
+    b = db.session.get(Booking, records.create_booking(
         user("manager"), menu_item_id=menu_item.id, start=start, headcount=5, contact_name="联系人",
         contact_phone="13800000000", branch_id=branch.id, now=start - timedelta(days=3)).id)
     if not approve:  # an online-like pending booking: put it back to pending for the expiry tests
@@ -158,15 +158,15 @@ def test_repeated_no_shows_block_online_booking(world, api):
         "contact_phone": "13800000000", "branch_id": user("secretary").branch_id})
     assert r.status_code == 201
     # and the block lifts after 30 days
-    assert lifecycle.no_show_block(user("secretary").branch_id, until + timedelta(days=1)) is None
-    assert lifecycle.no_show_block(user("secretary").branch_id, until) == until
+    assert records.no_show_block(user("secretary").branch_id, until + timedelta(days=1)) is None
+    assert records.no_show_block(user("secretary").branch_id, until) == until
 
 
 def test_two_no_shows_do_not_block(world):
     for days in (-20, -5):
         b = booking(start=slot_start(days))
         jobs.mark_no_shows(now=b.starts_at + timedelta(days=1))
-    assert lifecycle.no_show_block(user("secretary").branch_id, clock.local_today()) is None
+    assert records.no_show_block(user("secretary").branch_id, clock.local_today()) is None
 
 
 def test_failing_job_is_recorded_and_does_not_raise(world, monkeypatch):

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from booking import clock, errors
 from booking.lecturers import services as lecturers
 from booking.members import services as members
-from booking.reservations import lifecycle, partners, places, services as reservations
+from booking.reservations import lifecycle, partners, places, records, services as reservations
 from booking.visits import services as visits
 from models import Booking, BookingEvent, BookingPartner, Branch, MenuItem, Notification, SlotOccupancy, User, db
 from tests.conftest import login
@@ -302,7 +302,7 @@ def test_a_no_show_marked_by_hand_blocks_and_tells_the_branch_like_the_job(world
     assert db.session.get(User, job_note.user_id).branch_id == by_job
     assert hand_note.title.startswith("线上预约已暂停至") and job_note.title.startswith("线上预约已暂停至")
     today = clock.local_today()
-    assert lifecycle.no_show_block(by_hand, today) is not None and lifecycle.no_show_block(by_job, today) is not None
+    assert records.no_show_block(by_hand, today) is not None and records.no_show_block(by_job, today) is not None
 
 
 def test_the_calendar_and_creation_share_the_booking_window(world):
@@ -314,7 +314,7 @@ def test_the_calendar_and_creation_share_the_booking_window(world):
         day = clock.local_today() + timedelta(days=days)
         for slot in catalog.availability(item, day):
             try:
-                reservations.create_booking(sec, menu_item_id=item.id, start=slot.start, headcount=item.min_group,
+                records.create_booking(sec, menu_item_id=item.id, start=slot.start, headcount=item.min_group,
                                             contact_name="王芳", contact_phone="13800000000")
             except errors.OutsideBookingWindow:
                 accepted = False

@@ -373,7 +373,6 @@ def test_the_import_template_matches_the_demo_and_imports_nothing_new(world, cli
 
 
 def test_the_audit_log_speaks_plainly_and_can_be_filtered(world, client):
-    from models.base import OpeningSlot as Slot
     manager = db.session.scalar(select(User).where(User.username == "manager"))
     venue = db.session.get(Base, 1).venues[0]
     made = manage.add_slot(manager, venue, weekdays=[0, 2], start=time(18), end=time(20), capacity=40)

@@ -3,7 +3,6 @@ and the record as Word, PDF and Excel."""
 import io
 from datetime import timedelta
 
-import pytest
 from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader

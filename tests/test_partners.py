@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from booking import clock
-from booking.reservations import lifecycle, partners, services
+from booking.reservations import lifecycle, partners, records
 from booking.visits import services as visits
 from models import Booking, BookingPartner, Branch, Notification, Organization, SlotOccupancy, User, db
 from tests.factories import booking, item, slot_start, user
@@ -426,7 +426,7 @@ def test_capacity_holds_under_simultaneous_invitations_acceptances_and_bookings(
     db.session.commit()
     start = clock.at_local(clock.local_today() + timedelta(days=5), time(9))
     manager = user("manager")
-    hosts = [services.create_booking(manager, menu_item_id=target.id, start=start, headcount=10, contact_name="联系人",
+    hosts = [records.create_booking(manager, menu_item_id=target.id, start=start, headcount=10, contact_name="联系人",
                                      contact_phone="13800000000", branch_id=branches[30 + i].id) for i in range(4)]
     # Four partners invited with 5 each, who will accept in the race: 4 × 10 + 4 × 5 held, 20 left.
     host_rows = [db.session.get(Booking, h.id) for h in hosts]

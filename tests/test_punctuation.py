@@ -60,7 +60,7 @@ def test_the_check_finds_mixed_punctuation():
 def test_dates_are_written_without_leading_zeros_as_official_texts_write_them(world, client):
     """Reproduced: "2026年01月01日" in documents, notifications and pages; the official style is "2026年1月1日"."""
     import re
-    from datetime import date, datetime, time, timezone
+    from datetime import date, datetime, timezone
     from booking import clock
     from tests.conftest import login
     from tests.factories import booking, slot_start

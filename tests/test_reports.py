@@ -9,7 +9,7 @@ from docx import Document
 from sqlalchemy import select
 
 from booking import clock
-from booking.reservations import partners
+from booking.reservations import partners, records
 from booking.visits import services as visits
 from models import Booking, Branch, Lecturer, Notification, db
 from tests.conftest import login
@@ -41,7 +41,7 @@ def _district():
                              visitor_counts={str(user("secretary2").branch_id): 27, str(user("secretary").branch_id): 9})
     visits.give_feedback(user("secretary2"), b, 5, "", now=b.starts_at + timedelta(hours=3))
     from booking.reservations import services as reservations
-    offline = reservations.create_booking(user("manager2"), menu_item_id=other.id, start=slot_start(-10), headcount=25,
+    offline = records.create_booking(user("manager2"), menu_item_id=other.id, start=slot_start(-10), headcount=25,
                                           contact_name="联系人", contact_phone="13800000000",
                                           branch_id=user("secretary").branch_id,
                                           now=slot_start(-10) - timedelta(days=3))
@@ -141,8 +141,7 @@ def test_the_watch_list_of_a_seeded_district(world, pinned, api, client):
     assert set(idle) == set(active) - {user("secretary").branch_id, user("secretary2").branch_id}
     # Longest idle first: a branch last seen long ago comes after those never seen, before the recently seen.
     third = idle[-1]
-    from booking.reservations import services as reservations
-    old = reservations.create_booking(user("manager"), menu_item_id=item().id, start=slot_start(-200), headcount=10,
+    old = records.create_booking(user("manager"), menu_item_id=item().id, start=slot_start(-200), headcount=10,
                                       contact_name="联系人", contact_phone="13800000000", branch_id=third,
                                       now=slot_start(-203))
     visits.record_attendance(user("manager"), db.session.get(Booking, old.id), 10, now=slot_start(-200) + timedelta(hours=1))

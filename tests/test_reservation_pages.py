@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from booking import clock
-from booking.reservations import services
+from booking.reservations import records, services
 from models import Booking, Branch, Notification, db
 from tests.conftest import login
 from tests.factories import item as _item, slot_start, user as _user
@@ -40,7 +40,7 @@ def test_secretary_books_through_the_form(world, client):
 
 
 def test_other_branch_cannot_see_the_booking_page(world, client):
-    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     login(client, "secretary2")
     assert client.get(f"/bookings/{b.id}").status_code == 404
@@ -48,9 +48,9 @@ def test_other_branch_cannot_see_the_booking_page(world, client):
 
 
 def test_manager_queue_approve_and_reject(world, client):
-    b1 = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b1 = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                  contact_name="王芳", contact_phone="13800000000")
-    b2 = services.create_booking(_user("secretary2"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b2 = records.create_booking(_user("secretary2"), menu_item_id=_item().id, start=_start(), headcount=20,
                                  contact_name="李强", contact_phone="13800000001")
     login(client, "manager")
     html = client.get("/manage/pending").get_data(as_text=True)
@@ -94,7 +94,7 @@ def test_manager_of_other_base_cannot_open_offline_form(world, client):
 
 
 def test_secretary_cancels_from_the_page(world, client):
-    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     login(client, "secretary")
     assert "取消预约" in client.get(f"/bookings/{b.id}").get_data(as_text=True)
@@ -103,7 +103,7 @@ def test_secretary_cancels_from_the_page(world, client):
 
 
 def test_lists_week_and_notifications_pages(world, client):
-    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     login(client, "secretary")
     html = client.get("/bookings").get_data(as_text=True)
@@ -123,7 +123,7 @@ def test_lists_week_and_notifications_pages(world, client):
 
 def test_notifications_are_emailed_through_smtp(world):
     with smtp_server(world) as received:
-        b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+        b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                     contact_name="王芳", contact_phone="13800000000")
         services.approve_booking(_user("manager"), db.session.get(Booking, b.id))
         assert received == []  # nothing is sent while the request waits: the outbox job sends it
@@ -139,14 +139,14 @@ def test_notifications_are_emailed_through_smtp(world):
 
 def test_no_mail_settings_means_in_app_only(world):
     world.config["MAIL_HOST"] = ""
-    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     assert b.id and db.session.scalar(select(Notification))
 
 
 def test_unreachable_mail_server_is_not_an_error(world):
     world.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=free_port())
-    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000")
     assert db.session.get(Booking, b.id).status == "pending"
 
@@ -176,7 +176,7 @@ def test_the_pending_queue_shows_what_a_manager_decides_on(world, client):
     """Reproduced: the queue hid the partners' total, the activity type, whether a request is part of a series or
     came from the waitlist."""
     from booking.reservations import partners
-    b = services.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
+    b = records.create_booking(_user("secretary"), menu_item_id=_item().id, start=_start(), headcount=20,
                                 contact_name="王芳", contact_phone="13800000000", activity_type="party_lecture")
     row = db.session.get(Booking, b.id)
     partners.invite(_user("secretary"), row, _user("secretary2").branch_id, 8)
@@ -188,7 +188,6 @@ def test_the_pending_queue_shows_what_a_manager_decides_on(world, client):
 
 def test_the_week_view_says_why_a_day_is_closed_and_that_it_scrolls(world, client):
     """Reproduced: a closed day said 不开放 without the reason; at 390 px three of seven days showed, no hint."""
-    from datetime import timedelta
     from models import Closure
     item = _item()
     day = clock.local(slot_start(3)).date()

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking import clock
-from booking.reservations import services
+from booking.reservations import records, services
 from tests.factories import item as _item, slot_start, user as _user
 from models import Base, Booking, BookingEvent, Branch, Closure, Notification, SlotOccupancy, User, db
 
@@ -165,11 +165,11 @@ def test_shared_capacity_between_items_of_one_venue(world):
     other = _item("专题党课：红色家书里的初心")
     assert item.venue_id == other.venue_id
     sec, sec2 = _user("secretary"), _user("secretary2")
-    services.create_booking(sec, menu_item_id=item.id, start=_start(), headcount=40, contact_name="a",
+    records.create_booking(sec, menu_item_id=item.id, start=_start(), headcount=40, contact_name="a",
                             contact_phone="13800000000")
     from booking.errors import SlotFull
     with pytest.raises(SlotFull):
-        services.create_booking(sec2, menu_item_id=other.id, start=_start(), headcount=25, contact_name="b",
+        records.create_booking(sec2, menu_item_id=other.id, start=_start(), headcount=25, contact_name="b",
                                 contact_phone="13800000000")
 
 
@@ -240,7 +240,7 @@ def test_cancel_deadline_passed_code(world, api):
 
 
 def test_manager_cannot_cancel_after_start(world):
-    booking = db.session.get(Booking, services.create_booking(
+    booking = db.session.get(Booking, records.create_booking(
         _user("secretary"), menu_item_id=_item().id, start=_start(), headcount=10, contact_name="a",
         contact_phone="13800000000").id)
     from booking.errors import InvalidState

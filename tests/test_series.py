@@ -4,7 +4,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -401,7 +401,6 @@ def test_a_holiday_entered_later_reaches_the_series(world, api, client, aug20):
 
 
 def test_a_closure_entered_later_reaches_the_series_and_one_in_the_past_is_refused(world, api, aug20):
-    from booking.errors import ValidationFailed
     from booking.manage import services as manage
     from models import Base
     _year_series(api)

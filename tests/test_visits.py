@@ -181,7 +181,6 @@ def test_check_in_time_uses_local_day(world):
 
 
 def test_the_qr_code_holds_a_check_in_url_that_opens_the_check_in_for_the_manager(world, client, monkeypatch):
-    import re as _re
     b = booking(start=slot_start(3, 9))
     monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(minutes=20))
     login(client, "secretary")

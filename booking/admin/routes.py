@@ -18,6 +18,7 @@ from booking.errors import on_refusal
 from booking.reports import services as reports
 from booking.web.views import paginate
 from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
+from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -371,7 +372,6 @@ def holiday_sync():
 def audit_log():
     """The audit trail of administrative changes, filtered by kind of change, what it concerned, who made it,
     words in it and dates."""
-    from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
     args = request.args
     action = args.get("action") if args.get("action") in AUDIT_ACTIONS else ""
     target = args.get("target") if args.get("target") in AUDIT_TARGETS else ""

@@ -12,6 +12,7 @@ from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_char
 from booking.errors import Gone, NotFound, ValidationFailed
 from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, CredentialSheet, Lecturer, LecturerTopic,
                     Organization, User, db)
+from booking.auth.services import USERNAME_RE
 
 SECTOR_BY_LABEL = {label: code for code, label in SECTORS.items()}
 
@@ -103,7 +104,6 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
     secretary (name and username) also creates the secretary's account with a one-time password, which must be
     changed at first login; the passwords wait in a sheet the administrator downloads once.
     """
-    from booking.auth.services import USERNAME_RE
 
     rows = [r for r in rows_from_file(filename, data) if any(c for c in r)]
     if not rows:

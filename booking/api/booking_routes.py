@@ -4,7 +4,7 @@ from booking.api.core import bp, current_actor, current_user, endpoint, json_bod
 from booking.api.openapi import S, I, DT, listing, nullable, obj, ref, register_components
 from booking.api.schema import Body, F, Query
 from booking.notify import services as notify
-from booking.reservations import services
+from booking.reservations import records, services
 from models.booking import ACTIVITY_TYPES, STATUS_LABELS
 from models.partner import PARTNER_STATUSES
 
@@ -54,7 +54,7 @@ CREATE_BODY = Body(
           responses={201: "Booking", 403: None, 409: None})
 def create_booking(body):
     """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window."""
-    return serialize.booking(services.create_booking(current_actor(), **body)), 201
+    return serialize.booking(records.create_booking(current_actor(), **body)), 201
 
 
 LIST_QUERY = Query(

@@ -2,6 +2,7 @@
 from flask import current_app
 
 from booking import clock, links
+from booking.lecturers.services import feed_token
 
 
 def user_brief(user) -> dict:
@@ -14,7 +15,6 @@ def me(user) -> dict:
     calendar_url = None
     if user.role == "lecturer" and user.lecturer and user.lecturer.calendar_token \
             and "lecturers.calendar_feed" in current_app.view_functions:
-        from booking.lecturers.services import feed_token
         calendar_url = links.external("lecturers.calendar_feed", token=feed_token(user.lecturer))
     return {
         **user_brief(user),

@@ -15,6 +15,7 @@ from booking import clock
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, CANCELLED, COMPLETED, NO_SHOW, PENDING
 from models import (Base, Booking, BookingEvent, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot,
                     Organization, SlotOccupancy, Venue, db)
+from models import User
 
 PAST_DAYS = 3 * 365
 FUTURE_DAYS = 56
@@ -202,7 +203,6 @@ def _make_secretaries(branch_ids: list[int], run: int) -> int:
     """A secretary for each branch, usernames load{run}-sec{k}, all with the demo password (hashed once)."""
     from werkzeug.security import generate_password_hash
     from flask import current_app
-    from models import User
     digest = generate_password_hash(SECRETARY_PASSWORD, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
     rows = [{"username": f"load{run}-sec{k:05d}", "display_name": f"压测书记{k:05d}", "role": "secretary",
              "branch_id": branch_id, "password_hash": digest, "active": True}

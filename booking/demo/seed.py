@@ -10,7 +10,15 @@ from sqlalchemy import func, select, update
 
 from booking import clock
 
-from models import (Base, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot, Organization, User, Venue, db)
+from models import (Base, Branch, Lecturer, LecturerTopic, Member, MenuItem, OpeningSlot, Organization, User, Venue, db)
+from booking.catalog import holidays, holidays as calendar_days
+from booking.errors import DomainError
+from booking.lecturers import services as lecturers
+from booking.members import services as members
+from booking.reservations import lifecycle, partners, records, services as reservations, waitlist
+from booking.series import services as series
+from booking.visits import services as visits
+from models import Booking, Notification
 
 PASSWORD = "demo-pass-2026"
 
@@ -271,7 +279,6 @@ def load_demo_members() -> int:
     """Members for every demo branch that has none yet (a secretary, a deputy, two committee members, then
     members, one of them probationary), each name once in the district; the branch's contact is its organisation
     officer (组织委员), the first committee member. Returns how many were added."""
-    from models import Member
     added = 0
     accounts = {branch_id: display.split("（")[0] for branch_id, display in db.session.execute(
         select(User.branch_id, User.display_name).where(User.role == "secretary"))}
@@ -345,7 +352,6 @@ EXTRA_TYPES = (("committee_meeting", 3), ("group_meeting", 3), ("study", 2), ("o
 
 def has_past() -> bool:
     """Whether the database already has a visit in the past (then the demo's past is not made again)."""
-    from models import Booking
     return db.session.scalar(select(Booking.id).where(Booking.starts_at < clock.now()).limit(1)) is not None
 
 
@@ -415,8 +421,6 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
     itself writes. Only when the database has no past visit yet (so it is idempotent). `progress(n)` is told of
     each month done (PAST_MONTHS in all). Returns the bookings made."""
     import random
-    from booking.catalog import holidays as calendar_days
-    from booking.reservations import lifecycle
     now = clock.now()
     if has_past():
         return 0
@@ -424,7 +428,6 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
     mail = current_app.config.get("MAIL_HOST")
     current_app.config["MAIL_HOST"] = ""  # the demo's past sends no email
     try:
-        from models import Member
         admin = _one(User, username="admin")
         members_of: dict[int, list] = {}
         for m in db.session.scalars(select(Member).where(Member.active.is_(True)).order_by(Member.id)):
@@ -474,12 +477,6 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
     """One visit of the past, as it happened: booked, approved, perhaps joined by a paired branch, a lecturer for a
     lecture, the roster, check-in, attendance, who was absent and why, the rating and the record. None when the
     slot could not be booked (full, closed)."""
-    from booking.errors import DomainError
-    from booking.lecturers import services as lecturers
-    from booking.members import services as members
-    from booking.reservations import lifecycle, partners, services as reservations
-    from booking.visits import services as visits
-    from models import Booking
     start = clock.at_local(day, rng.choice((MORNING, AFTERNOON))[0])
     people = members_of.get(branch.id, [])
     headcount = max(menu_item.min_group, min(menu_item.max_group, len(people) + rng.randint(0, 6) or 12))
@@ -490,7 +487,7 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
     theme = _theme(rng, day)
     try:
         with _dated(asked):
-            b = db.session.get(Booking, reservations.create_booking(
+            b = db.session.get(Booking, records.create_booking(
                 actor, menu_item_id=menu_item.id, start=start, headcount=headcount, contact_name=branch.contact_name
                 or "王芳", contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type=activity_type,
                 topic=theme, branch_id=None if actor.role == "secretary" else branch.id,
@@ -628,11 +625,6 @@ def _office_hours_before(rng, now, days_back: int):
 def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
     """Work to come: requests waiting for the managers, visits agreed, a standing monthly theme day, and a full
     slot with branches on its waitlist. Returns the bookings made."""
-    from booking.errors import DomainError
-    from booking.reservations import services as reservations, waitlist
-    from booking.series import services as series
-    from models import Booking
-    from booking.catalog import holidays
     made = 0
     closed = set(holidays.public_holidays(today, today + timedelta(days=30)))
 
@@ -650,7 +642,7 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         asked = _office_hours_before(rng, now, 1 if approve else 0)
         try:
             with _dated(asked):
-                b = db.session.get(Booking, reservations.create_booking(
+                b = db.session.get(Booking, records.create_booking(
                     actor, menu_item_id=menu_item.id, start=start, headcount=menu_item.min_group + 5,
                     contact_name=branch.contact_name or "王芳", contact_phone=branch.contact_phone or demo_phone(n),
                     now=asked).id)
@@ -683,7 +675,7 @@ def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:
         try:
             for branch in branches[:2]:
                 with _dated(now - timedelta(days=2)):
-                    reservations.create_booking(manager, menu_item_id=service.id, start=start, headcount=20,
+                    records.create_booking(manager, menu_item_id=service.id, start=start, headcount=20,
                                                 contact_name=branch.contact_name, contact_phone=branch.contact_phone,
                                                 branch_id=branch.id, now=now - timedelta(days=2))
                 made += 1
@@ -725,9 +717,6 @@ def _picture(n: int, caption: str) -> bytes:
 def _demo_photos(secretaries) -> None:
     """The latest few records of 王芳's branch carry two photos each, so the demo's records and ledger show the
     photo pages as a branch files them."""
-    from booking.reservations import lifecycle
-    from booking.visits import services as visits
-    from models import Booking
     secretary = _one(User, username="secretary")
     if secretary is None:
         return
@@ -746,7 +735,6 @@ def _demo_photos(secretaries) -> None:
 def _dated(when):
     """The notifications the services write inside the block are dated when the demo's past says it happened (the
     services take `now`; a notification takes the clock's)."""
-    from models import Notification
     last = db.session.scalar(select(func.max(Notification.id))) or 0
     yield
     db.session.execute(update(Notification).where(Notification.id > last).values(created_at=when)
@@ -756,7 +744,6 @@ def _dated(when):
 
 def _few_unread(now) -> None:
     """What happened months ago is not news: each user keeps only the latest few notifications unread."""
-    from models import Notification
     keep = set()
     for user_id in db.session.scalars(select(Notification.user_id).distinct()):
         keep |= set(db.session.scalars(select(Notification.id).where(Notification.user_id == user_id)

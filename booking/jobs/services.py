@@ -16,6 +16,10 @@ from booking.reports import services as reports
 from booking.reservations import waitlist
 from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
 from models import Booking, JobMark, User, db
+from booking.admin.services import drop_old_credential_sheets
+from booking.notify.services import send_pending_mail
+from booking.series import services as series
+from models import JobRun
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -151,7 +155,6 @@ def manager_digest(now: datetime | None = None) -> str:
 
 def send_mail(now: datetime | None = None) -> str:
     """Deliver the outbox's due emails (retried with growing delays when the server fails)."""
-    from booking.notify.services import send_pending_mail
     if not current_app.config.get("MAIL_HOST"):
         return "mail not configured"
     sent, failed = send_pending_mail(now)
@@ -168,14 +171,12 @@ class Job:
 
 def book_series(now: datetime | None = None) -> str:
     """Standing monthly bookings: book each planned occurrence once its date enters the base's window."""
-    from booking.series import services as series
     booked, skipped = series.book_due(now)
     return f"booked {booked}, skipped {skipped}"
 
 
 def drop_password_sheets(now: datetime | None = None) -> str:
     """Initial-password sheets keep their passwords for one day only."""
-    from booking.admin.services import drop_old_credential_sheets
     return f"dropped {drop_old_credential_sheets(now)}"
 
 
@@ -203,7 +204,6 @@ def describe_schedule(job: Job) -> str:
 
 def run_job(name: str, now: datetime | None = None) -> tuple[bool, str]:
     """Run one job and record the run; a failure is logged and recorded, never raised."""
-    from models import JobRun
     job = JOBS[name]
     started = clock.now()
     try:
@@ -220,7 +220,6 @@ def run_job(name: str, now: datetime | None = None) -> tuple[bool, str]:
 
 def last_runs() -> dict:
     """The latest recorded run of each job."""
-    from models import JobRun
     latest = select(JobRun.name, func.max(JobRun.id).label("id")).group_by(JobRun.name).subquery()
     rows = db.session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))
     return {r.name: r for r in rows}

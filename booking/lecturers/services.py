@@ -13,10 +13,11 @@ from booking import clock
 from booking.errors import LecturerConflict, NotAllowed, NotFound, ValidationFailed
 from booking.notify.services import managers_of, notify
 from booking.permissions import Actor
-from booking.reservations import lifecycle
+from booking.reservations import lifecycle, records
 from booking.reservations.lifecycle import (ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED,
                                             LIVE, require)
 from models import CATEGORIES, Booking, BookingEvent, Lecturer, LecturerTopic, Unavailability, db
+from models import MenuItem
 
 
 def lecturers_query(category: str | None = None, topic: str | None = None):
@@ -150,7 +151,7 @@ def invite(actor: Actor, booking: Booking, lecturer_id, now: datetime | None = N
     # One live invitation per booking: inviting another replaces it (the page asks first), and the replaced
     # lecturer is told the time is free again.
     booking.lecturer, booking.lecturer_status = lecturer, INVITED
-    lifecycle.record_event(booking, actor, "lecturer_invited",
+    records.record_event(booking, actor, "lecturer_invited",
                            lecturer.name + (f"（替换 {replaced.name}）" if replaced else ""), now, lecturer_id=lecturer.id)
     if replaced is not None and replaced.user is not None and replaced.user.active:
         notify([replaced.user], "booking_changed", booking, f"授课安排已取消：{booking.base.name} {clock.when(booking.starts_at)}",
@@ -175,7 +176,7 @@ def _answer(actor: Actor, booking: Booking, accept: bool, note: str, now: dateti
     action = "lecturer_accepted" if accept else "lecturer_declined"
     detail = ("电话答复，由管理员登记" + (f"：{note}" if note else "")) if by_phone else \
         (f"接受后退出：{note}" if withdrawn else note)
-    lifecycle.record_event(booking, actor, action, detail, now, lecturer_id=booking.lecturer_id)
+    records.record_event(booking, actor, action, detail, now, lecturer_id=booking.lecturer_id)
     lecturer = booking.lecturer
     when = clock.when(booking.starts_at)
     verb = "接受" if accept else ("退出" if withdrawn else "婉拒")
@@ -350,7 +351,6 @@ def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], Reco
     """Sessions given (completed visits with the lecturer accepted) and hours, per month of a year."""
     month = func.to_char(Booking.day, "MM") if db.session.get_bind().dialect.name == "postgresql" \
         else func.strftime("%m", Booking.day)
-    from models import MenuItem
     stmt = (select(month.label("m"), func.count(Booking.id), func.coalesce(func.sum(MenuItem.duration_minutes), 0))
             .join(MenuItem, MenuItem.id == Booking.menu_item_id)
             .where(Booking.lecturer_id == lecturer.id, Booking.lecturer_status == ACCEPTED,

@@ -20,7 +20,7 @@ def only_managers():
 @bp.get("/")
 def index():
     """The manager's bases."""
-    return render_template("manage/index.html", bases=services.managed_bases(current_user))
+    return render_template("manage/index.html", bases=permissions.managed_bases(current_user))
 
 
 @bp.route("/bases/<id:base_id>", methods=["GET", "POST"])

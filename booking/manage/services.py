@@ -11,6 +11,7 @@ from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure,
 from booking.reservations import lifecycle, waitlist
 from models.base import WEEKDAYS
 from booking.reservations.lifecycle import LIVE
+from booking.series import services as series
 
 
 def base_for_edit(user: User, base_id: int) -> Base:
@@ -306,7 +307,6 @@ def add_closure(actor: User, base: Base, *, venue_id: int | None, start_date: da
     db.session.add(closure)
     db.session.flush()
     # Standing bookings' dates on those days are skipped, and their bookings cancelled by the system (see series).
-    from booking.series import services as series
     days = [start_date + timedelta(days=n) for n in range((end_date - start_date).days + 1)]
     series.follow_calendar(days, "closed", f"闭馆：{reason.strip()}", base_id=base.id,
                            venue_id=venue.id if venue else None, now=now)
@@ -374,12 +374,5 @@ def save_menu_item(actor: User, base: Base, item: MenuItem | None, *, title: str
     audit.record(actor, "menu_item_saved", "menu_item", item.id, f"{base.name} / {title}")
     db.session.commit()
     return item
-
-
-def managed_bases(user: User) -> list[Base]:
-    """The bases a user manages (all of them for an admin)."""
-    if user.role == "admin":
-        return list(db.session.scalars(select(Base).order_by(Base.id)))
-    return list(user.bases)
 
 

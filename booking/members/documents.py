@@ -16,6 +16,9 @@ from booking.members.services import credited_hours, recorded_types, roster_of
 from booking.reservations import partners
 from booking.reservations.lifecycle import ACCEPTED, COMPLETED
 from models import Booking
+from booking.members.services import completed_in
+from booking.photos.images import too_large
+from models import ACTIVITY_TYPES, User, db
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -111,7 +114,6 @@ def _picture(stored_name: str):
     data = photo_store.get(stored_name)
     if data is None:
         return None
-    from booking.photos.images import too_large
     try:
         with Image.open(io.BytesIO(data)) as image:
             if too_large(image):  # stored before uploads were checked: never decoded
@@ -180,7 +182,6 @@ def year_lines(bookings: list[Booking], year: int, today, recorded: set[str] | N
     that have ended (the month in progress is not judged: its meeting may still come). `recorded`: the types the
     branch ever held in this system (None: every type is judged)."""
     ended = 12 if today.year > year else (today.month - 1 if today.year == year else 0)
-    from models import ACTIVITY_TYPES
     lines = []
     for code, label in ACTIVITY_TYPES.items():
         months = [0] * 12
@@ -223,7 +224,6 @@ QUARTER_WIDTHS = [26, 15, 15, 15, 15, 25, 45]
 def _recorder(b: Booking, branch_id: int | None) -> str:
     """Who writes the record: the branch's secretary (its account's name), else the contact."""
     from sqlalchemy import select
-    from models import User, db
     branch = branch_id or b.branch_id
     name = db.session.scalar(select(User.display_name).where(User.role == "secretary", User.branch_id == branch,
                                                              User.active.is_(True)).order_by(User.id).limit(1))
@@ -517,7 +517,6 @@ def record_file_name(booking: Booking, branch_id: int | None = None) -> str:
 
 def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
     """A branch's year of records (台账) as docx, pdf or xlsx, and its file name."""
-    from booking.members.services import completed_in
     bookings = completed_in(branch, year)
     title = f"{branch.organization.name} {branch.name} {year} 年组织生活台账"
     if fmt == "xlsx":

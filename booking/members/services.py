@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from booking.documents.imports import MAX_CELL, rows_from_file
 from booking.permissions import Actor
-from booking.reservations import lifecycle, partners
+from booking.reservations import lifecycle, partners, records
 from booking.reservations.lifecycle import COMPLETED, require
 from booking.textutil import CONTACT_PHONE_RE, PHONE_MESSAGE, CONTROL_MESSAGE, has_control_chars
 from models import (ABSENCE_REASONS, MEMBER_ROLES, MEMBER_STATUSES, Booking, BookingPartner, Branch, Member, MenuItem,
@@ -231,7 +231,7 @@ def set_roster(actor: Actor, booking: Booking, member_ids, now: datetime | None 
             db.session.add(RosterEntry(booking_id=booking.id, member_id=member_id, branch_id=branch_id))
     who = "" if branch_id == booking.branch_id else next(
         f"{p.branch.name} " for p in booking.partners if p.branch_id == branch_id)
-    lifecycle.record_event(booking, actor, "roster_set",
+    records.record_event(booking, actor, "roster_set",
                            f"{who}{len(ids)} 人：" + "、".join(members[i].name for i in ids)[:900], now)
     db.session.commit()
     db.session.expire(booking, ["roster"])
@@ -296,7 +296,7 @@ def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime 
     branches = {e.branch_id for e in entries.values()}
     who = "" if branches == {booking.branch_id} or len(branches) > 1 else next(
         f"{p.branch.name}：" for p in booking.partners if p.branch_id in branches)
-    lifecycle.record_event(booking, actor, "members_attended",
+    records.record_event(booking, actor, "members_attended",
                            (f"{who}出席 {came} 人" + (f"；缺席：{'、'.join(missed)}" if missed else ""))[:1000], now)
     db.session.commit()
     return list(entries.values())

@@ -11,6 +11,7 @@ from booking import clock
 from booking.errors import NotFound
 from models import Booking, Notification, User, db, manager_bases
 from models.partner import HOLDING_PARTNER
+from booking import audit
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,6 @@ def undelivered_count() -> int:
 
 def retry_undelivered(actor, now: datetime | None = None) -> int:
     """The admin tries every undelivered email again now (given up ones too). Returns how many."""
-    from booking import audit
     now = now or clock.now()
     n = db.session.execute(update(Notification).where(*_UNDELIVERED)
                            .values(email_attempts=0, email_next_at=now)
@@ -233,7 +233,6 @@ def retry_undelivered(actor, now: datetime | None = None) -> int:
 
 def discard_undelivered(actor) -> int:
     """The admin gives up the undelivered emails (their notifications stay in the app). Returns how many."""
-    from booking import audit
     n = db.session.execute(update(Notification).where(*_UNDELIVERED)
                            .values(email_attempts=MAX_MAIL_ATTEMPTS,
                                    email_error=func.substr(DISCARDED + func.coalesce(Notification.email_error, ""),

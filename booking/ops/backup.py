@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from booking import clock
 from models import PhotoBlob, db
+from booking.photos.storage import folder
 
 FORMAT = 1
 
@@ -31,7 +32,6 @@ class BackupError(Exception):
 
 def _uploads() -> str:
     """The photo folder: the filesystem store, and photos kept there before the database held them."""
-    from booking.photos.storage import folder
     return folder()
 
 

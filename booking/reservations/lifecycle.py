@@ -19,8 +19,7 @@ from booking.errors import CancelDeadlinePassed, DomainError, InvalidState, NotA
 from booking.notify.services import managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
 from booking.reservations import places, waitlist
-# The history and the no-show block are the insert path's; every move writes and asks them through here too.
-from booking.reservations.records import no_show_block, record_event  # noqa: F401
+from booking.reservations.records import no_show_block, record_event
 from booking.reservations.states import (  # noqa: F401 (the sets are read through this module too)
     ACCEPTED, APPROVED, CANCELLED, COMPLETED, COUNTED, DECLINED, ENGAGING_LECTURER, EXPECTED, EXPIRED,
     HOLDING_LECTURER, HOLDING_PARTNER, HOLDING_PLACES, INVITED, LIVE, NO_SHOW, ON_THE_DAY, PARTNER_ACCEPTED,

@@ -20,6 +20,7 @@ from booking.reservations import lifecycle, places, records
 from booking.reservations.lifecycle import (PARTNER_ACCEPTED, PARTNER_DECLINED,
                                             PARTNER_INVITED, PARTNER_WITHDRAWN, require)
 from models import Booking, BookingPartner, Branch, db
+from booking.catalog import services as catalog
 
 
 def _reason(reason) -> str:
@@ -40,7 +41,6 @@ def _total_text(booking: Booking, extra: int = 0) -> str:
 def invitable(host_branch_id: int | None, taken=()) -> list[Branch]:
     """The branches one may invite: every active branch of the district but the host and those already in (`taken`),
     in the catalogue's order."""
-    from booking.catalog import services as catalog
     skip = {host_branch_id, *taken}
     return [b for b in db.session.scalars(catalog.branches_query()) if b.id not in skip]
 

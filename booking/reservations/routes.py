@@ -11,13 +11,13 @@ from booking import clock, links, permissions
 from booking.catalog import holidays
 from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
-from booking.manage.services import managed_bases
 from booking.notify import services as notify
-from booking.reservations import lifecycle, partners, services, shares, waitlist
+from booking.reservations import lifecycle, partners, records, services, shares, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.web.views import arg_id, nav_counter, paginate
 from models import WAIT_STATUSES, Booking, OpeningSlot, WaitlistEntry, db
 from models.booking import STATUS_LABELS
+from booking.members import services as members
 
 bp = Blueprint("reservations", __name__)
 
@@ -84,7 +84,7 @@ def new():
         return redirect(url_for(".waitlist_mine"))
     if form.validate_on_submit():
         on_refusal("reservations/new.html", fields=form, **page)
-        booking = services.create_booking(
+        booking = records.create_booking(
             current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
             topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None,
@@ -110,7 +110,6 @@ def detail(booking_id):
     if lifecycle.allows("invite_lecturer", current_user, booking, now):
         from booking.lecturers.services import suggestions
         candidates = suggestions(current_user, booking, now)
-    from booking.members import services as members
     own = members.own_part(current_user, booking)
     pickable = None
     if lifecycle.allows("set_roster", current_user, booking, now):
@@ -311,7 +310,7 @@ def week():
     """A week of one venue: every slot with its occupancy and the bookings in it."""
     if not permissions.works_for_bases(current_user):
         abort(403)
-    bases = managed_bases(current_user)
+    bases = permissions.managed_bases(current_user)
     venues = [v for b in bases for v in b.venues if v.active]
     if not venues:
         return render_template("reservations/week.html", venues=[], venue=None)

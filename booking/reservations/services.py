@@ -1,4 +1,4 @@
-"""Bookings: creating them without ever exceeding a slot's capacity, changing them, and deciding on them.
+"""Bookings: reading, changing and deciding on them (creating one is `records.create_booking`, the one insert path).
 
 Each public function is one action, shared by the pages, the API, the CLI and the jobs: it asks the action's
 guard in `lifecycle` (role, ownership, state and time), checks its fields, acts, and commits. What a move of
@@ -16,9 +16,7 @@ from booking.permissions import Actor
 from booking.textutil import text_problem
 from booking.reservations import lifecycle, places
 from booking.reservations.lifecycle import LIVE, PENDING, Move, require
-# The insert path, for the callers that book through this module (pages, API, series, seed).
-from booking.reservations.records import (NewBooking, create_booking, record_event,  # noqa: F401
-                                          validate_fields)
+from booking.reservations.records import record_event, validate_fields
 from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, db
 
 
@@ -133,7 +131,7 @@ def set_activity_type(actor: Actor, booking: Booking, activity_type, now: dateti
         return booking
     db.session.execute(update(Booking).where(Booking.id == booking.id).values(activity_type=activity_type)
                        .execution_options(synchronize_session=False))
-    lifecycle.record_event(booking, actor, "changed",
+    record_event(booking, actor, "changed",
                            f"活动类型：{ACTIVITY_TYPES.get(before, before)} → {ACTIVITY_TYPES[activity_type]}", now)
     db.session.commit()
     db.session.expire(booking, ["activity_type"])

@@ -18,6 +18,7 @@ from booking.reservations.states import OccurrenceStatus
 from models import ACTIVITY_TYPES
 from models.base import WEEKDAYS
 from models.series import SERIES_WEEKS
+from models.series import SKIP_REASONS
 
 bp = Blueprint("series", __name__)
 
@@ -120,5 +121,4 @@ def approve(series_id):
 @bp.app_context_processor
 def series_words():
     """The words the series pages use."""
-    from models.series import SKIP_REASONS
     return {"SKIP_REASONS": SKIP_REASONS}

@@ -19,6 +19,10 @@ from booking.reservations import lifecycle
 from booking.reservations.records import OccurrenceTaken, create_booking, validate_fields
 from booking.reservations.states import LIVE, OccurrenceStatus, SeriesStatus, values
 from models import ACTIVITY_TYPES, Base, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
+from booking.catalog.services import availability, closed_days
+from booking.reservations.services import approve_booking, cancel_booking
+from models import User
+from models.series import SKIP_REASONS
 
 BOOKED, PLANNED, SKIPPED, ENDED_PLAN = (OccurrenceStatus.BOOKED, OccurrenceStatus.PLANNED, OccurrenceStatus.SKIPPED,
                                         OccurrenceStatus.CANCELLED)
@@ -142,7 +146,6 @@ def preview(spec: Spec, now: datetime | None = None) -> tuple[list[Occurrence], 
     """What saving would do with each date, without writing anything: book it now, plan it (beyond today's
     window), or skip it and why (public holiday, closure, no such slot, full). With the years whose holidays
     are not yet known."""
-    from booking.catalog.services import availability, closed_days
     now = now or clock.now()
     days = [d for d in dates_of(spec.weekday, spec.week_of_month, spec.first, spec.last) if d >= _earliest(spec.item, now)]
     if not days:
@@ -215,7 +218,6 @@ def _book(actor, series: BookingSeries, occurrence_id: int, day: date, start: da
 
 
 def _closed(series: BookingSeries, day: date) -> bool:
-    from booking.catalog.services import closed_days
     return day in closed_days(series.menu_item.base_id, series.menu_item.venue_id, day, day)
 
 
@@ -272,7 +274,6 @@ class Cancelled:
 def cancel(actor, series: BookingSeries, reason: str, first: date | None = None, now: datetime | None = None) -> Cancelled:
     """Cancel every live occurrence from `first` (default today) on that the booking rules still allow the actor to
     cancel, end the planning (planned dates are cancelled), and say which bookings could not be cancelled and why."""
-    from booking.reservations.services import cancel_booking
     now = now or clock.now()
     if not can_cancel(actor, series):
         raise NotAllowed("只有该支部书记或基地管理员可以取消固定预约。")
@@ -309,7 +310,6 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
 
 def approve_pending(actor, series: BookingSeries, now: datetime | None = None) -> int:
     """A manager approves every pending occurrence of the series in one action (each as an ordinary approval)."""
-    from booking.reservations.services import approve_booking
     now = now or clock.now()
     if not permissions.manages_base(actor, series.menu_item.base_id):
         raise NotAllowed("只有该基地的管理员可以审核。")
@@ -364,7 +364,6 @@ def book_due(now: datetime | None = None) -> tuple[int, int]:
 
 def _secretary_of(series: BookingSeries):
     """Who the job books for: the series' author while they are the branch's active secretary, else another one."""
-    from models import User
     author = db.session.get(User, series.created_by_id) if series.created_by_id else None
     if author is not None and author.active and author.role == "secretary" and author.branch_id == series.branch_id:
         return author
@@ -373,7 +372,6 @@ def _secretary_of(series: BookingSeries):
 
 
 def _tell_skipped(series: BookingSeries, occurrence: SeriesOccurrence) -> None:
-    from models.series import SKIP_REASONS
     when = clock.when(occurrence.starts_at)
     link = links.external("catalog.menu_item", item_id=series.menu_item_id, date=occurrence.day.isoformat())
     why = SKIP_REASONS.get(occurrence.reason, occurrence.reason)

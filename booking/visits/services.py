@@ -12,9 +12,10 @@ from booking.photos import storage as photo_store
 from booking.errors import InvalidState, NotFound, UnknownCode, ValidationFailed
 from booking.permissions import Actor
 from booking.textutil import text_problem
-from booking.reservations import lifecycle, partners, places
+from booking.reservations import lifecycle, partners, places, records
 from booking.reservations.lifecycle import Move, require
 from models import Booking, BookingPhoto, LoginFailure, RosterEntry, SlotOccupancy, db
+from booking.reservations.services import visible_query
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -68,7 +69,7 @@ def check_in_booking(actor: Actor, booking: Booking, now: datetime | None = None
             .values(checked_in_at=now).execution_options(synchronize_session=False)).rowcount == 1
         if claimed:
             places.written(booking, checked_in_at=now)
-            lifecycle.record_event(booking, actor, "checked_in", "", now)
+            records.record_event(booking, actor, "checked_in", "", now)
         db.session.commit()
     return booking
 
@@ -159,7 +160,7 @@ def give_feedback(actor: Actor, booking: Booking, rating, comment: str | None = 
         db.session.rollback()
         raise InvalidState("已经评价过了，每次活动只能评价一次。")
     places.written(booking, rating=rating, feedback_comment=comment, feedback_at=now)
-    lifecycle.record_event(booking, actor, "feedback_given", f"{rating} 分" + (f"：{comment}" if comment else ""), now)
+    records.record_event(booking, actor, "feedback_given", f"{rating} 分" + (f"：{comment}" if comment else ""), now)
     db.session.commit()
     return booking
 
@@ -294,7 +295,6 @@ def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto
 
 def todays_visits(user: Actor, now: datetime | None = None) -> list[Booking]:
     """The day's visits of the user's bases, by venue and time."""
-    from booking.reservations.services import visible_query
     today = clock.local_today(now)
     stmt = visible_query(user, start=today, end=today).where(Booking.status.in_(lifecycle.ON_THE_DAY))
     return list(db.session.scalars(stmt.options(selectinload(Booking.venue), selectinload(Booking.roster).joinedload(RosterEntry.member)).order_by(None)

@@ -18,6 +18,8 @@ from models.base import WEEKDAYS
 from models.booking import STATUS_LABELS
 from models.waitlist import WAIT_BADGES, WAIT_STATUSES
 from booking.reservations import lifecycle
+from booking.lecturers.services import answer_channel
+from booking.notify.services import undelivered_count
 
 bp = Blueprint("views", __name__)
 
@@ -97,7 +99,6 @@ def healthz():
         db.session.rollback()
     if problem:
         return jsonify({"status": "error", "detail": problem}), 503
-    from booking.notify.services import undelivered_count
     undelivered = undelivered_count()
     db.session.rollback()
     # Still up: the outbox's trouble is said beside, for the monitor (and the admin's page shows it too).
@@ -259,7 +260,6 @@ def init_app(app: Flask) -> None:
 
 
 def _lecturer_channel(lecturer) -> str:
-    from booking.lecturers.services import answer_channel
     return answer_channel(lecturer)
 
 
