@@ -3,8 +3,6 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from booking import clock
 from booking.documents import exports
@@ -13,11 +11,9 @@ from booking.notify import services as notify
 from booking.series import services as series
 from booking.admin import forms, services
 from booking.auth import services as accounts
-from booking.catalog.services import escape_like
 from booking.errors import on_refusal
-from booking.reports import services as reports
 from booking.web.views import paginate
-from models import ROLES, AuditEntry, Base, Branch, Lecturer, Organization, User, db
+from models import ROLES, Base, Branch, Lecturer, Organization
 from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -31,29 +27,10 @@ def only_admins():
         abort(403)
 
 
-def _like(q: str) -> str:
-    return f"%{escape_like(q)}%"
-
-
-def _branch_choices():
-    rows = db.session.execute(select(Branch.id, Organization.name, Branch.name).join(Branch.organization)
-                              .where(Branch.active.is_(True)).order_by(Organization.name, Branch.name)).all()
-    return [(0, "—")] + [(i, f"{o} · {b}") for i, o, b in rows]
-
-
-def _base_choices():
-    return [(b.id, b.name) for b in db.session.scalars(select(Base).order_by(Base.id))]
-
-
 @bp.get("/")
 def index():
     """The administrator's overview."""
-    counts = {name: db.session.scalar(select(func.count()).select_from(model)) for name, model in (
-        ("users", User), ("bases", Base), ("organizations", Organization), ("branches", Branch),
-        ("lecturers", Lecturer))}
-    recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-    return render_template("admin/index.html", counts=counts, recent=recent, watch=reports.watch(current_user),
-                           stale_days=reports.STALE_PENDING_DAYS, undelivered=notify.undelivered_count())
+    return render_template("admin/index.html", overview=services.overview(current_user))
 
 
 @bp.post("/mail/<any(retry, discard):action>")
@@ -73,12 +50,7 @@ def users():
     """Accounts, searchable and filtered by role."""
     q = (request.args.get("q") or "").strip()[:64]
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    stmt = select(User).order_by(User.id)
-    if q:
-        stmt = stmt.where(or_(User.username.like(_like(q), escape="\\"), User.display_name.like(_like(q), escape="\\")))
-    if role:
-        stmt = stmt.where(User.role == role)
-    page = paginate(stmt, per_page=20)
+    page = paginate(services.users_query(q, role), per_page=20)
     return render_template("admin/users.html", page=page, q=q, role=role)
 
 
@@ -86,10 +58,9 @@ def users():
 def user_new():
     """Create an account."""
     form = forms.UserForm()
-    form.branch_id.choices = _branch_choices()
-    form.base_ids.choices = _base_choices()
-    free = db.session.scalars(select(Lecturer).where(~Lecturer.user.has()).order_by(Lecturer.name)).all()
-    form.lecturer_id.choices = [(0, "自动新建讲师档案")] + [(lec.id, lec.name) for lec in free]
+    choices = services.account_choices()
+    form.branch_id.choices, form.base_ids.choices = choices.branches, choices.bases
+    form.lecturer_id.choices = [(0, "自动新建讲师档案")] + choices.free_lecturers
     if form.validate_on_submit():
         on_refusal("admin/user_new.html", fields=form, status=200, form=form)
         user = accounts.create_user(
@@ -107,8 +78,8 @@ def user(user_id):
     """Edit an account: name, contact, branch or bases; reset its password; deactivate it."""
     user = accounts.get_user(user_id)
     form = forms.UserEditForm(obj=user, base_ids=user.base_ids)
-    form.branch_id.choices = _branch_choices()
-    form.base_ids.choices = _base_choices()
+    choices = services.account_choices()
+    form.branch_id.choices, form.base_ids.choices = choices.branches, choices.bases
     if request.method == "GET":
         form.branch_id.data = user.branch_id or 0
     page = dict(user=user, form=form, password_form=forms.PasswordForm(formdata=None))
@@ -155,18 +126,9 @@ def user_active(user_id):
 def organizations():
     """Organisations with their branches."""
     q = (request.args.get("q") or "").strip()[:100]
-    stmt = select(Organization).options(selectinload(Organization.branches)).order_by(Organization.id)
-    if q:
-        stmt = stmt.where(or_(Organization.name.like(_like(q), escape="\\"),
-                              Organization.branches.any(Branch.name.like(_like(q), escape="\\"))))
-    page = paginate(stmt, per_page=20)
-    branch_ids = [b.id for o in page.items for b in o.branches]
-    secretaries = {}
-    for branch_id, name in db.session.execute(select(User.branch_id, User.display_name).where(
-            User.branch_id.in_(branch_ids), User.role == "secretary", User.active.is_(True)).order_by(User.id)):
-        secretaries.setdefault(branch_id, []).append(name)
-    return render_template("admin/organizations.html", page=page, q=q, secretaries=secretaries, form=forms.OrganizationForm(formdata=None),
-                           import_form=forms.ImportForm(formdata=None))
+    page = paginate(services.organizations_query(q), per_page=20)
+    return render_template("admin/organizations.html", page=page, q=q, secretaries=services.branch_secretaries(page.items),
+                           form=forms.OrganizationForm(formdata=None), import_form=forms.ImportForm(formdata=None))
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
@@ -189,7 +151,7 @@ def branch(branch_id=None):
     """Create or edit a branch."""
     branch = services.get(Branch, branch_id, "党支部") if branch_id else None
     form = forms.BranchForm(obj=branch)
-    form.organization_id.choices = [(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+    form.organization_id.choices = services.organization_choices()
     if request.method == "GET" and branch is None and request.args.get("org", "").isdigit():
         form.organization_id.data = int(request.args["org"])
     if form.validate_on_submit():
@@ -242,15 +204,14 @@ def branch_template():
 @bp.get("/bases")
 def bases():
     """All bases, including those taken off the catalogue."""
-    items = db.session.scalars(select(Base).options(selectinload(Base.managers)).order_by(Base.id)).all()
-    return render_template("admin/bases.html", bases=items, form=forms.NewBaseForm(formdata=None))
+    return render_template("admin/bases.html", bases=services.all_bases(), form=forms.NewBaseForm(formdata=None))
 
 
 @bp.post("/bases")
 def base_new():
     """Open a new base; the page for its rules, venues and menu follows."""
     form = forms.NewBaseForm()
-    items = db.session.scalars(select(Base).order_by(Base.id)).all()
+    items = services.all_bases()
     if form.validate_on_submit():
         on_refusal("admin/bases.html", fields=form, bases=items, form=form)
         base = services.create_base(current_user, name=form.name.data, type=form.type.data,
@@ -275,11 +236,7 @@ def base_active(base_id):
 def lecturers():
     """The lecturer pool."""
     q = (request.args.get("q") or "").strip()[:60]
-    stmt = select(Lecturer).options(selectinload(Lecturer.topic_rows), selectinload(Lecturer.user)).order_by(Lecturer.id)
-    if q:
-        stmt = stmt.where(or_(Lecturer.name.like(_like(q), escape="\\"),
-                              Lecturer.topic_rows.any(topic=q)))
-    page = paginate(stmt, per_page=20)
+    page = paginate(services.lecturers_query(q), per_page=20)
     return render_template("admin/lecturers.html", page=page, q=q)
 
 
@@ -377,27 +334,13 @@ def audit_log():
     target = args.get("target") if args.get("target") in AUDIT_TARGETS else ""
     q = (args.get("q") or "").strip()[:100]
     who = (args.get("who") or "").strip()[:60]
-    stmt = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
-    if action:
-        stmt = stmt.where(AuditEntry.action == action)
-    if target:
-        stmt = stmt.where(AuditEntry.target_type == target)
-    if q:
-        stmt = stmt.where(AuditEntry.detail.like(_like(q), escape="\\"))
-    if who:
-        stmt = stmt.where(AuditEntry.actor.has(or_(User.display_name.like(_like(who), escape="\\"),
-                                                   User.username.like(_like(who), escape="\\"))))
     try:
         start = clock.parse_date(args["from"]) if args.get("from") else None
         end = clock.parse_date(args["to"]) if args.get("to") else None
     except ValueError:
         start = end = None
         flash("日期格式应为 YYYY-MM-DD，已忽略日期条件。", "warning")
-    if start:
-        stmt = stmt.where(AuditEntry.at >= clock.day_bounds(start)[0])
-    if end:
-        stmt = stmt.where(AuditEntry.at < clock.day_bounds(end)[1])
-    page = paginate(stmt, per_page=50)
+    page = paginate(services.audit_query(action=action, target=target, q=q, who=who, start=start, end=end), per_page=50)
     filters = {"action": action, "target": target, "q": q, "who": who, "from": args.get("from", "")[:10],
                "to": args.get("to", "")[:10]}
     return render_template("admin/audit.html", page=page, filters=filters, actions=AUDIT_ACTIONS, targets=AUDIT_TARGETS)

@@ -3,15 +3,21 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from typing import NamedTuple
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, links
 from booking.documents import exports
 from booking.documents.imports import MAX_CELL, rows_from_file
+from booking.catalog.services import escape_like
+from booking.notify import services as notify
+from booking.reports import services as reports
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
 from booking.errors import Gone, NotFound, ValidationFailed
-from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, Base, Branch, CredentialSheet, Lecturer, LecturerTopic,
-                    Organization, User, db)
+from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, AuditEntry, Base, Branch, CredentialSheet, Lecturer,
+                    LecturerTopic, Organization, User, db)
 from booking.auth.services import USERNAME_RE
 
 SECTOR_BY_LABEL = {label: code for code, label in SECTORS.items()}
@@ -23,6 +29,113 @@ def get(model, obj_id: int, what: str):
     if obj is None:
         raise NotFound(f"{what}不存在。")
     return obj
+
+
+def _like(q: str) -> str:
+    return f"%{escape_like(q)}%"
+
+
+@dataclass
+class Overview:
+    """What the administrator's landing page shows."""
+    counts: dict[str, int]
+    recent: list[AuditEntry]
+    watch: reports.Watch
+    undelivered: int  # emails that failed again and again
+    stale_days: int = reports.STALE_PENDING_DAYS
+
+
+def overview(actor: User) -> Overview:
+    """The landing page: how many of each thing there are, the latest changes, the watch list, the stuck mail."""
+    counts = {name: db.session.scalar(select(func.count()).select_from(model)) for name, model in (
+        ("users", User), ("bases", Base), ("organizations", Organization), ("branches", Branch),
+        ("lecturers", Lecturer))}
+    recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
+    return Overview(counts=counts, recent=recent, watch=reports.watch(actor), undelivered=notify.undelivered_count())
+
+
+def users_query(q: str = "", role: str | None = None):
+    """Accounts whose username or name contains `q`, of one role or all, oldest first."""
+    stmt = select(User).order_by(User.id)
+    if q:
+        stmt = stmt.where(or_(User.username.like(_like(q), escape="\\"), User.display_name.like(_like(q), escape="\\")))
+    if role:
+        stmt = stmt.where(User.role == role)
+    return stmt
+
+
+class AccountChoices(NamedTuple):
+    """What an account's form offers: active branches, bases, and lecturer profiles no account holds yet."""
+    branches: list[tuple[int, str]]
+    bases: list[tuple[int, str]]
+    free_lecturers: list[tuple[int, str]]
+
+
+def account_choices() -> AccountChoices:
+    """The choices of the account forms (branch, bases, lecturer profile)."""
+    rows = db.session.execute(select(Branch.id, Organization.name, Branch.name).join(Branch.organization)
+                              .where(Branch.active.is_(True)).order_by(Organization.name, Branch.name)).all()
+    bases = [(b.id, b.name) for b in db.session.scalars(select(Base).order_by(Base.id))]
+    free = db.session.scalars(select(Lecturer).where(~Lecturer.user.has()).order_by(Lecturer.name)).all()
+    return AccountChoices(branches=[(0, "—")] + [(i, f"{o} · {b}") for i, o, b in rows], bases=bases,
+                          free_lecturers=[(lec.id, lec.name) for lec in free])
+
+
+def organizations_query(q: str = ""):
+    """Organisations with their branches, those whose name or a branch's name contains `q`."""
+    stmt = select(Organization).options(selectinload(Organization.branches)).order_by(Organization.id)
+    if q:
+        stmt = stmt.where(or_(Organization.name.like(_like(q), escape="\\"),
+                              Organization.branches.any(Branch.name.like(_like(q), escape="\\"))))
+    return stmt
+
+
+def branch_secretaries(organizations) -> dict[int, list[str]]:
+    """The names of each branch's active secretaries, for the organisations shown (branch id → names)."""
+    branch_ids = [b.id for o in organizations for b in o.branches]
+    secretaries: dict[int, list[str]] = {}
+    for branch_id, name in db.session.execute(select(User.branch_id, User.display_name).where(
+            User.branch_id.in_(branch_ids), User.role == "secretary", User.active.is_(True)).order_by(User.id)):
+        secretaries.setdefault(branch_id, []).append(name)
+    return secretaries
+
+
+def organization_choices() -> list[tuple[int, str]]:
+    """Every organisation by name, for a branch's form."""
+    return [(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+
+
+def all_bases() -> list[Base]:
+    """Every base, those off the catalogue too, with their managers."""
+    return db.session.scalars(select(Base).options(selectinload(Base.managers)).order_by(Base.id)).all()
+
+
+def lecturers_query(q: str = ""):
+    """The whole lecturer pool (inactive too), by name or an exact topic."""
+    stmt = select(Lecturer).options(selectinload(Lecturer.topic_rows), selectinload(Lecturer.user)).order_by(Lecturer.id)
+    if q:
+        stmt = stmt.where(or_(Lecturer.name.like(_like(q), escape="\\"), Lecturer.topic_rows.any(topic=q)))
+    return stmt
+
+
+def audit_query(*, action: str = "", target: str = "", q: str = "", who: str = "", start=None, end=None):
+    """The audit trail, newest first, narrowed by kind of change, what it concerned, words in it, who made it
+    (name or username) and local dates (both ends included)."""
+    stmt = select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if target:
+        stmt = stmt.where(AuditEntry.target_type == target)
+    if q:
+        stmt = stmt.where(AuditEntry.detail.like(_like(q), escape="\\"))
+    if who:
+        stmt = stmt.where(AuditEntry.actor.has(or_(User.display_name.like(_like(who), escape="\\"),
+                                                   User.username.like(_like(who), escape="\\"))))
+    if start:
+        stmt = stmt.where(AuditEntry.at >= clock.day_bounds(start)[0])
+    if end:
+        stmt = stmt.where(AuditEntry.at < clock.day_bounds(end)[1])
+    return stmt
 
 
 def save_organization(actor: User, org: Organization | None, *, name: str, sector: str) -> Organization:
