@@ -21,6 +21,7 @@ class SlotView:
     capacity: int
     remaining: int
     bookable: bool
+    wait_from: int | None = None  # the smallest group that may wait for it (wait_from), None: no waiting
 
 
 def escape_like(q: str) -> str:
@@ -79,6 +80,7 @@ class ItemWindow:
     venue_id: int
     base_id: int
     min_group: int
+    max_group: int
     min_advance_days: int
     max_advance_days: int
 
@@ -112,8 +114,8 @@ _HELD = select(_occ.c.starts_at, _occ.c.held).where(_held_between(bindparam("ven
 # there is none), beside each slot occupancy of the venue that day (the same range of its unique index as _HELD; a
 # day has a handful of each, so the rows are few). A round trip saved on the calendar's hottest path.
 _ITEM_DAY = (
-    select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _bases.c.min_advance_days,
-           _bases.c.max_advance_days, _slots.c.start_time, _slots.c.end_time, _slots.c.capacity,
+    select(_items.c.id, _items.c.venue_id, _items.c.base_id, _items.c.min_group, _items.c.max_group,
+           _bases.c.min_advance_days, _bases.c.max_advance_days, _slots.c.start_time, _slots.c.end_time, _slots.c.capacity,
            _CLOSED.label("closed"), _occ.c.starts_at.label("held_at"), _occ.c.held)
     .select_from(_items.join(_bases, _bases.c.id == _items.c.base_id).outerjoin(
         _slots, and_(_slots.c.venue_id == _items.c.venue_id, _slots.c.weekday == bindparam("weekday"),
@@ -179,7 +181,7 @@ def day_slots(item_id: int, day: date, now: datetime | None = None,
                                           "lo": lo, "hi": hi}).all()
     if not rows:
         raise NotFound("菜单项目不存在。")
-    w = ItemWindow(*rows[0][:6])
+    w = ItemWindow(*rows[0][:7])
     if rows[0].start_time is None or rows[0].closed:
         return w, []
     slots = list({r.start_time: r for r in rows}.values())  # each slot once (a row per occupancy of the day)
@@ -187,18 +189,34 @@ def day_slots(item_id: int, day: date, now: datetime | None = None,
     return w, _slot_views(w, day, slots, held, now, offline)
 
 
+def wait_from(*, capacity: int, remaining: int, min_group: int, max_group: int, online_window: bool) -> int | None:
+    """The waitlist's rule: the smallest headcount that may wait for a slot, or None when nobody may.
+
+    A branch waits for a slot that lacks room for its group: more than the places left, within the item's group
+    limits and the slot's capacity (a larger group could never be let in), in the online booking window (the
+    waitlist is a secretary's). The slot picker, the new-booking page, the API's availability and waitlist.join
+    all ask this one function."""
+    smallest = max(remaining + 1, min_group)
+    return smallest if online_window and smallest <= min(max_group, capacity) else None
+
+
 def _slot_views(w: ItemWindow, day: date, slots, held: dict, now: datetime, offline: bool = False) -> list[SlotView]:
-    """The rule for places left and bookable, for one day's weekly slots and the places held in them; `offline`:
-    as the base's manager sees them (a walk-in or a call today)."""
+    """The rule for places left, bookable and waited for, for one day's weekly slots and the places held in them;
+    `offline`: as the base's manager sees them (a walk-in or a call today)."""
     views = []
     days_ahead = (day - clock.local_today(now)).days
     for slot in slots:
         start, end = clock.at_local(day, slot.start_time), clock.at_local(day, slot.end_time)
         remaining = max(slot.capacity - held.get(start, 0), 0)
-        bookable = remaining >= w.min_group and window_allows(
-            offline=offline, days_ahead=days_ahead, min_days=w.min_advance_days, max_days=w.max_advance_days,
-            start=start, now=now)
-        views.append(SlotView(start=start, end=end, capacity=slot.capacity, remaining=remaining, bookable=bookable))
+        online = window_allows(offline=False, days_ahead=days_ahead, min_days=w.min_advance_days,
+                               max_days=w.max_advance_days, start=start, now=now)
+        in_window = online or (offline and window_allows(
+            offline=True, days_ahead=days_ahead, min_days=w.min_advance_days, max_days=w.max_advance_days,
+            start=start, now=now))
+        views.append(SlotView(start=start, end=end, capacity=slot.capacity, remaining=remaining,
+                              bookable=remaining >= w.min_group and in_window,
+                              wait_from=wait_from(capacity=slot.capacity, remaining=remaining, min_group=w.min_group, max_group=w.max_group,
+                                                  online_window=online)))
     return views
 
 
@@ -300,7 +318,7 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
     if days <= 0:
         return []
     last = first + timedelta(days=days - 1)
-    w = ItemWindow(item.id, item.venue_id, item.base_id, item.min_group, item.base.min_advance_days,
+    w = ItemWindow(item.id, item.venue_id, item.base_id, item.min_group, item.max_group, item.base.min_advance_days,
                    item.base.max_advance_days)
     weekly: dict[int, list] = {}
     for slot in db.session.execute(select(OpeningSlot.weekday, OpeningSlot.start_time, OpeningSlot.end_time,

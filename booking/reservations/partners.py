@@ -88,23 +88,27 @@ def invite(actor: Actor, booking: Booking, branch_id, headcount, now: datetime |
     records.refuse_if_holding(branch.id, booking.venue_id, booking.starts_at, records.holding_text(branch.name))
     values = dict(status=PARTNER_INVITED.value, headcount=headcount, reason="", visitor_count=None,
                   invited_by_id=actor.id, invited_at=now, answered_at=None)
-    try:
-        if existing is None:
-            part = BookingPartner(booking_id=booking.id, branch_id=branch.id, **values)
-            db.session.add(part)
+    # The same branch invited by someone else a moment ago: the unique index refuses a second row, the
+    # conditional update finds the old row no longer declined or withdrawn. Either way nothing is kept.
+    invited_meanwhile = False
+    if existing is None:
+        part = BookingPartner(booking_id=booking.id, branch_id=branch.id, **values)
+        db.session.add(part)
+        try:
             db.session.flush()
-        else:  # invited again after declining or being withdrawn: the same row, as it was before
-            again = db.session.execute(
-                update(BookingPartner).where(BookingPartner.id == existing.id,
-                                             BookingPartner.status.in_([PARTNER_DECLINED.value, PARTNER_WITHDRAWN.value]))
-                .values(**values).execution_options(synchronize_session=False)).rowcount
-            if again != 1:
-                raise IntegrityError("partner invited a moment ago", None, None)
-            part = existing
-            places.written(part, **values)
-    except IntegrityError:  # the same branch invited by someone else a moment ago
+        except IntegrityError:
+            invited_meanwhile = True
+    else:  # invited again after declining or being withdrawn: the same row, as it was before
+        part = existing
+        invited_meanwhile = db.session.execute(
+            update(BookingPartner).where(BookingPartner.id == existing.id,
+                                         BookingPartner.status.in_([PARTNER_DECLINED.value, PARTNER_WITHDRAWN.value]))
+            .values(**values).execution_options(synchronize_session=False)).rowcount != 1
+    if invited_meanwhile:
         db.session.rollback()
-        raise ValidationFailed({"branch_id": f"{branch.name}已在本次活动的共建支部中，不能重复邀请。"}) from None
+        raise ValidationFailed({"branch_id": f"{branch.name}已在本次活动的共建支部中，不能重复邀请。"})
+    if existing is not None:
+        places.written(part, **values)
     records.record_event(booking, actor, "partner_invited", f"邀请 {branch.name}（{headcount} 人）", now)
     when = clock.when(booking.starts_at)
     notify(secretaries_of(branch.id), "partner_invited", booking, f"共建活动邀请：{booking.branch.name} {when}",

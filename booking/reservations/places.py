@@ -72,6 +72,17 @@ def release(venue_id: int, start: datetime, n: int) -> None:
         db.session.execute(_RELEASE, {"n": n, "v": venue_id, "s": start})
 
 
+_ROOM = text("SELECT capacity, held FROM slot_occupancies WHERE venue_id = :v AND starts_at = :s").bindparams(
+    bindparam("s", type_=UTCDateTime()))
+
+
+def room(venue_id: int, start: datetime, capacity: int) -> tuple[int, int]:
+    """(capacity, places left) of a dated slot as its counter says, read without a lock; a slot nobody holds yet
+    has the weekly slot's `capacity`, all of it left."""
+    row = db.session.execute(_ROOM, {"v": venue_id, "s": start}).first()
+    return (capacity, capacity) if row is None else (row.capacity, max(row.capacity - row.held, 0))
+
+
 def still_full(venue_id: int, start: datetime, n: int) -> bool:
     """Whether the slot still lacks room for n, with its counter row taken (a queue may form behind it)."""
     return db.session.execute(_STILL_FULL, {"v": venue_id, "s": start, "n": n}).rowcount == 1

@@ -98,6 +98,16 @@ def no_show_block(branch_id: int, today: date) -> date | None:
     return until if until >= today else None
 
 
+def no_show_refusal(branch_id: int, today: date) -> BranchBlocked | None:
+    """The refusal of a branch blocked for repeated no-shows (no_show_block), or None: the one answer of online
+    booking, the waitlist and the slot picker alike."""
+    until = no_show_block(branch_id, today)
+    if until is None:
+        return None
+    return BranchBlocked(f"贵支部近期多次预约未到场，{clock.day_text(until)} 前不能在线预约或候补；"
+                         "如需开展活动，请联系基地管理员登记。")
+
+
 
 _INSERT_EVENT = BookingEvent.__table__.insert()
 _SAME = object()
@@ -257,10 +267,9 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         if branch_id not in (None, actor.branch_id):
             raise NotAllowed("支部书记只能为本支部预约。")
         branch_id, source = actor.branch_id, "online"
-        blocked_until = no_show_block(branch_id, clock.local_today(now))
-        if blocked_until is not None:
-            raise BranchBlocked(
-                f"贵支部近期多次预约未到场，{clock.day_text(blocked_until)} 前不能在线预约；如需活动请联系基地管理员登记。")
+        blocked = no_show_refusal(branch_id, clock.local_today(now))
+        if blocked is not None:
+            raise blocked
     else:
         if not permissions.can_record_offline(actor, item.base_id):
             raise NotAllowed("只能为自己管理的基地登记线下预约。")
@@ -300,16 +309,12 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
     status = APPROVED if source == "offline" or not item.requires_approval else PENDING
     managers = managers_of(item.base_id) if source == "online" else []
     secretaries = [Recipient(r.secretary_id, r.secretary_email) for r in rows if r.secretary_id is not None]
-    values = {
-        "code": code, "status": status, "source": source, "base_id": item.base_id,
-        "venue_id": item.venue_id, "menu_item_id": item.id, "branch_id": branch.id, "starts_at": start,
-        "ends_at": end, "day": day, "headcount": headcount, "contact_name": contact_name.strip(),
-        "contact_phone": contact_phone.strip(), "topic": (topic or "").strip(), "note": (note or "").strip(),
-        "activity_type": activity_type, "series_id": series_id, "created_by_id": actor.id, "created_at": now,
-        "updated_at": now, "partner_headcount": invited_places}
+    values = _row(item, code=code, status=status, source=source, branch_id=branch.id, starts_at=start, ends_at=end,
+                  day=day, headcount=headcount, contact_name=contact_name.strip(),
+                  contact_phone=contact_phone.strip(), topic=(topic or "").strip(), note=(note or "").strip(),
+                  activity_type=activity_type, series_id=series_id, created_by_id=actor.id, now=now,
+                  partner_headcount=invited_places)
     when = clock.when(start)
-    names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch.name,
-             "menu_item_title": item.title}
     places.take(item.venue_id, start, end, item.capacity, headcount + invited_places)
     # Under the slot's lock: a part in another branch's booking of this slot, given a moment ago (the branch's own
     # booking is kept single by the unique index below), and the same for each branch invited.
@@ -322,7 +327,7 @@ def create_booking(actor: Actor, *, menu_item_id, start, headcount, contact_name
         except QuotaExceeded:
             db.session.rollback()
             raise
-    booking = _insert(values, names, actor, "线下登记" if source == "offline" else "", now)
+    booking = _insert(values, item, branch.name, actor, "线下登记" if source == "offline" else "", now)
     if occurrence_id is not None and db.session.execute(
             update(SeriesOccurrence).where(SeriesOccurrence.id == occurrence_id,
                                            SeriesOccurrence.status == OCC_PLANNED.value)
@@ -373,15 +378,11 @@ def book_from_waitlist(entry, item, now: datetime) -> int:
     code = new_code()
     while db.session.scalar(_CODE_TAKEN, {"code": code}):
         code = new_code()
-    values = {
-        "code": code, "status": status, "source": "online", "base_id": entry.base_id, "venue_id": entry.venue_id,
-        "menu_item_id": entry.menu_item_id, "branch_id": entry.branch_id, "starts_at": entry.starts_at,
-        "ends_at": entry.ends_at, "day": entry.day, "headcount": entry.headcount, "contact_name": entry.contact_name,
-        "contact_phone": entry.contact_phone, "topic": entry.topic, "note": "", "activity_type": entry.activity_type,
-        "series_id": None, "created_by_id": entry.created_by_id, "created_at": now, "updated_at": now}
-    names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": entry.branch.name,
-             "menu_item_title": item.title}
-    booking = _insert(values, names, None, "由候补转入", now)
+    values = _row(item, code=code, status=status, source="online", branch_id=entry.branch_id,
+                  starts_at=entry.starts_at, ends_at=entry.ends_at, day=entry.day, headcount=entry.headcount,
+                  contact_name=entry.contact_name, contact_phone=entry.contact_phone, topic=entry.topic, note="",
+                  activity_type=entry.activity_type, series_id=None, created_by_id=entry.created_by_id, now=now)
+    booking = _insert(values, item, entry.branch.name, None, "由候补转入", now)
     record_event(booking, None, "promoted_from_waitlist",
                            f"候补第 {entry.id} 号：有名额释放，自动转为预约（{entry.headcount} 人）", now)
     when = clock.when(entry.starts_at)
@@ -395,14 +396,29 @@ def book_from_waitlist(entry, item, now: datetime) -> int:
     return booking.id
 
 
-def _insert(values: dict, names: dict, actor: Actor | None, note: str, now: datetime) -> NewBooking:
-    """Write the booking and its first history row (`created`), with its places already taken; DuplicateBooking,
-    rolled back, when the unique index finds the branch's own live booking of the slot committed a moment ago."""
+def _row(item, *, code: str, status: str, source: str, branch_id: int, starts_at: datetime, ends_at: datetime,
+         day: date, headcount: int, contact_name: str, contact_phone: str, topic: str, note: str, activity_type: str,
+         series_id: int | None, created_by_id: int | None, now: datetime, partner_headcount: int = 0) -> dict:
+    """A new booking's row of the item's slot (`item` as catalog.item_at reads it), as _insert writes it: the
+    same columns whether a request or a promoted waitlist entry makes it."""
+    return {"code": code, "status": status, "source": source, "base_id": item.base_id, "venue_id": item.venue_id,
+            "menu_item_id": item.id, "branch_id": branch_id, "starts_at": starts_at, "ends_at": ends_at, "day": day,
+            "headcount": headcount, "contact_name": contact_name, "contact_phone": contact_phone, "topic": topic,
+            "note": note, "activity_type": activity_type, "series_id": series_id, "created_by_id": created_by_id,
+            "created_at": now, "updated_at": now, "partner_headcount": partner_headcount}
+
+
+def _insert(values: dict, item, branch_name: str, actor: Actor | None, note: str, now: datetime) -> NewBooking:
+    """Write the booking (`values` from _row) and its first history row (`created`), with its places already
+    taken; DuplicateBooking, rolled back, when the unique index finds the branch's own live booking of the slot
+    committed a moment ago. The answer carries the names shown with it."""
     try:
         booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
     except IntegrityError:
         db.session.rollback()
         raise DuplicateBooking() from None
+    names = {"base_name": item.base_name, "venue_name": item.venue_name, "branch_name": branch_name,
+             "menu_item_title": item.title}
     booking = NewBooking(**{**_UNSET, **values, **names, "id": booking_id})
     record_event(booking, actor, "created", note, now, from_status=None)
     return booking

@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from booking import clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import (BranchBlocked, DuplicateBooking, InvalidState, NotAllowed, NotFound, QuotaExceeded,
-                            SlotAvailable, ValidationFailed)
+from booking.errors import (DuplicateBooking, InvalidState, NotAllowed, NotFound, QuotaExceeded,
+                            SlotAvailable, SlotFull, ValidationFailed)
 from booking.permissions import Actor
 from booking.reservations import places, records, shares
 from booking.reservations.states import WaitStatus
@@ -128,9 +128,9 @@ def join(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_
     if item is None:
         raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
     branch_id = actor.branch_id
-    blocked_until = records.no_show_block(branch_id, clock.local_today(now))
-    if blocked_until is not None:
-        raise BranchBlocked(f"贵支部近期多次预约未到场，{clock.day_text(blocked_until)} 前不能在线预约或候补。")
+    blocked = records.no_show_refusal(branch_id, clock.local_today(now))
+    if blocked is not None:
+        raise blocked
     fields, activity_type = records.request_fields(item, headcount, contact_name, contact_phone, topic, None,
                                                     activity_type)
     if fields:
@@ -142,8 +142,15 @@ def join(actor: Actor, *, menu_item_id, start, headcount, contact_name, contact_
     refused = shares.refusal(branch_id, item.base_id, item.max_live_per_branch, item.max_per_branch_per_month, day, now)
     if refused is not None:
         raise refused
-    # The slot's counter row, on condition that the headcount still does not fit (no row: nobody holds it yet).
-    if not places.still_full(item.venue_id, start, headcount):
+    # The waitlist's rule, as the pages and the availability answer it (check_slot has refused a slot outside the
+    # online window); then the slot's counter row, taken on condition that the headcount still does not fit (no
+    # row: nobody holds the slot yet), so a move that frees places waits for this entry or comes before it.
+    capacity, remaining = places.room(item.venue_id, start, item.capacity)
+    if headcount > capacity:
+        raise SlotFull(f"该场次最多容纳 {capacity} 人，容不下 {headcount} 人。")
+    smallest = catalog.wait_from(capacity=capacity, remaining=remaining, min_group=item.min_group,
+                                 max_group=item.max_group, online_window=True)
+    if smallest is None or headcount < smallest or not places.still_full(item.venue_id, start, headcount):
         db.session.rollback()
         raise SlotAvailable(f"该场次还有名额可容纳 {headcount} 人，请直接预约。")
     entry = WaitlistEntry(
