@@ -1,16 +1,12 @@
 """Lecturer pages: schedule, invitations, blocked time, calendar feed, lecture record; the manager's assignment."""
-import calendar as pycal
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from booking import clock, links, permissions
+from booking import clock, permissions
 from booking.documents import exports
 from booking.errors import on_refusal
 from booking.lecturers import services
 from booking.reservations.services import get_visible
-from models import db
 
 bp = Blueprint("lecturers", __name__)
 
@@ -21,25 +17,13 @@ def schedule():
     """My sessions: invitations to answer, upcoming sessions, a month calendar, blocked time, the calendar feed."""
     if current_user.role != "lecturer" or current_user.lecturer is None:
         abort(403)
-    lecturer = current_user.lecturer
-    today = clock.local_today()
-    try:
-        month = clock.parse_date(request.args.get("month", "") + "-01") if request.args.get("month") else today.replace(day=1)
+    try:  # a month that is none is this month
+        month = clock.parse_date(request.args.get("month", "") + "-01") if request.args.get("month") else None
     except ValueError:
-        month = today.replace(day=1)
-    last = month.replace(day=pycal.monthrange(month.year, month.month)[1])
-    upcoming = db.session.scalars(services.schedule_query(lecturer.id, start=today).limit(50)).all()
-    in_month = db.session.scalars(services.schedule_query(lecturer.id, start=month, end=last)).all()
-    by_day: dict = {}
-    for b in in_month:
-        by_day.setdefault(b.day, []).append(b)
-    weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
-    token = services.feed_token(lecturer)
-    feed = links.external("lecturers.calendar_feed", token=token) if token else None
-    blocked = services.blocks_between(lecturer, weeks[0][0], weeks[-1][-1])
-    return render_template("lecturers/schedule.html", lecturer=lecturer, upcoming=upcoming, weeks=weeks, month=month,
-                           by_day=by_day, blocked=blocked, today=today, blocks=services.blocked_times(lecturer, clock.now()), feed=feed,
-                           prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1))
+        month = None
+    lecturer = current_user.lecturer
+    return render_template("lecturers/schedule.html", lecturer=lecturer,
+                           schedule=services.schedule_page(lecturer, month, clock.now()))
 
 
 @bp.post("/schedule/bookings/<id:booking_id>/<any(accept, decline):answer>")
@@ -115,27 +99,18 @@ def _year():
 @login_required
 def record(lecturer_id):
     """A lecturer's lecture record for a year: sessions and hours per month."""
-    lecturer = _record_lecturer(lecturer_id)
-    year = _year()
-    rows, total = services.lecture_record(lecturer, year)
-    return render_template("lecturers/record.html", lecturer=lecturer, year=year, rows=rows, total=total,
-                           sessions=services.lecture_sessions(lecturer, year))
+    return render_template("lecturers/record.html",
+                           record=services.lecture_record_page(_record_lecturer(lecturer_id), _year()))
 
 
 @bp.get("/lecturers/<id:lecturer_id>/record.<any(csv, xlsx):fmt>")
 @login_required
 def record_export(lecturer_id, fmt):
     """The lecture record as CSV (UTF-8 with BOM) or XLSX."""
-    lecturer = _record_lecturer(lecturer_id)
-    year = _year()
-    rows, total = services.lecture_record(lecturer, year)
-    header = ["日期", "时间", "基地", "活动项目", "党支部", "实到人数", "授课时长（小时）"]
-    body = [[b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}", b.base.name,
-             b.menu_item.title, f"{b.branch.organization.name} · {b.branch.name}", b.visitor_count,
-             round(b.menu_item.duration_minutes / 60, 1)] for b in services.lecture_sessions(lecturer, year)]
-    body.append([f"全年合计 {total.sessions} 次", "", "", "", "", "", total.hours])
-    return exports.download(fmt, f"授课记录-{lecturer.name}-{year}年", f"{lecturer.name} {year} 年授课记录", "授课记录",
-                            header, body, total=True)
+    record = services.lecture_record_page(_record_lecturer(lecturer_id), _year())
+    name, year = record.lecturer.name, record.year
+    return exports.download(fmt, f"授课记录-{name}-{year}年", f"{name} {year} 年授课记录", "授课记录",
+                            services.RECORD_HEADER, record.table(), total=True)
 
 
 @bp.post("/bookings/<id:booking_id>/lecturer")

@@ -1,4 +1,5 @@
 """The lecturer pool: suggestions, invitations without conflicts, answers, blocked time, schedules and records."""
+import calendar as pycal
 import hashlib
 import hmac
 import secrets
@@ -6,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from icalendar import Calendar, Event
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from booking import clock
+from booking import clock, links
 from booking.errors import LecturerConflict, NotAllowed, NotFound, ValidationFailed
 from booking.notify.services import managers_of, notify
 from booking.permissions import Actor
@@ -313,7 +315,6 @@ def lecturer_by_token(token: str) -> Lecturer:
 
 def calendar_ics(lecturer: Lecturer, now: datetime | None = None) -> bytes:
     """An RFC 5545 calendar of the lecturer's accepted and invited assignments (icalendar library)."""
-    from icalendar import Calendar, Event
     now = now or clock.now()
     cal = Calendar()
     cal.add("prodid", "-//X区开放式组织生活基地预约//讲师日程//ZH")
@@ -366,6 +367,70 @@ def lecture_sessions(lecturer: Lecturer, year: int) -> list[Booking]:
     return list(db.session.scalars(
         schedule_query(lecturer.id, start=date(year, 1, 1), end=date(year, 12, 31))
         .where(Booking.lecturer_status == ACCEPTED, Booking.status == COMPLETED)))
+
+
+RECORD_HEADER = ["日期", "时间", "基地", "活动项目", "党支部", "实到人数", "授课时长（小时）"]
+
+
+@dataclass
+class LectureRecord:
+    """A lecturer's year: the months' figures, the year's total and every session counted."""
+    lecturer: Lecturer
+    year: int
+    rows: list[RecordRow]
+    total: RecordRow
+    sessions: list[Booking]
+
+    def table(self) -> list[list]:
+        """The sessions as the export's rows (RECORD_HEADER), the year's total last."""
+        body = [[b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}", b.base.name,
+                 b.menu_item.title, f"{b.branch.organization.name} · {b.branch.name}", b.visitor_count,
+                 round(b.menu_item.duration_minutes / 60, 1)] for b in self.sessions]
+        body.append([f"全年合计 {self.total.sessions} 次", "", "", "", "", "", self.total.hours])
+        return body
+
+
+def lecture_record_page(lecturer: Lecturer, year: int) -> LectureRecord:
+    """What the lecture record's page and its export show for a year."""
+    rows, total = lecture_record(lecturer, year)
+    return LectureRecord(lecturer=lecturer, year=year, rows=rows, total=total, sessions=lecture_sessions(lecturer, year))
+
+
+@dataclass
+class SchedulePage:
+    """What a lecturer's schedule shows: invitations to answer, accepted sessions to come, a month's calendar with
+    its sessions and blocked days, the blocked time still ahead, and the calendar feed's address."""
+    invitations: list[Booking]
+    accepted: list[Booking]
+    month: date
+    weeks: list[list[date]]
+    by_day: dict[date, list[Booking]]
+    blocked: dict[date, list[Unavailability]]
+    blocks: list[Unavailability]
+    feed: str | None
+    today: date
+    prev: date
+    next: date
+
+
+def schedule_page(lecturer: Lecturer, month: date | None = None, now: datetime | None = None) -> SchedulePage:
+    """The lecturer's schedule around a month (this month when none is asked for)."""
+    now = now or clock.now()
+    today = clock.local_today(now)
+    month = month or today.replace(day=1)
+    last = month.replace(day=pycal.monthrange(month.year, month.month)[1])
+    upcoming = db.session.scalars(schedule_query(lecturer.id, start=today).limit(50)).all()
+    by_day: dict[date, list[Booking]] = {}
+    for b in db.session.scalars(schedule_query(lecturer.id, start=month, end=last)):
+        by_day.setdefault(b.day, []).append(b)
+    weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    token = feed_token(lecturer)
+    return SchedulePage(
+        invitations=[b for b in upcoming if b.lecturer_status == INVITED],
+        accepted=[b for b in upcoming if b.lecturer_status == ACCEPTED], month=month, weeks=weeks, by_day=by_day,
+        blocked=blocks_between(lecturer, weeks[0][0], weeks[-1][-1]), blocks=blocked_times(lecturer, now),
+        feed=links.external("lecturers.calendar_feed", token=token) if token else None, today=today,
+        prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1))
 
 
 def blocks_between(lecturer: Lecturer, first: date, last: date) -> dict[date, list[Unavailability]]:
