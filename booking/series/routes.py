@@ -1,7 +1,5 @@
 """Pages of standing monthly bookings (固定预约), over booking.series.services. (The holiday calendar's pages are the
 administrator's, in booking.admin.)"""
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import DateField, IntegerField, SelectField, StringField
@@ -13,8 +11,6 @@ from booking.series import services as series
 from booking.catalog.services import get_menu_item
 from booking.errors import on_refusal
 from booking.forms import Form
-from booking.reservations import lifecycle
-from booking.reservations.states import OccurrenceStatus
 from models import ACTIVITY_TYPES
 from models.base import WEEKDAYS
 from models.series import SERIES_WEEKS
@@ -46,13 +42,9 @@ def new():
     item = get_menu_item(arg_id("item_id") or 0)
     form = SeriesForm()
     form.time.choices = [(f"{t:%H:%M}",) * 2 for t in series.slot_times(item)]
-    today = clock.local_today()
     if request.method == "GET":
-        form.first.data = today + timedelta(days=item.base.min_advance_days)
-        form.last.data = (form.first.data.replace(day=1) + timedelta(days=32 * 6)).replace(day=1) - timedelta(days=1)
-        form.headcount.data = item.min_group
-        form.contact_name.data = current_user.display_name.split("（")[0]
-        form.contact_phone.data = current_user.phone or ""
+        for name, value in series.form_defaults(current_user, item).items():
+            form[name].data = value
     page = dict(item=item, form=form, occurrences=None, unknown=[])
     if form.validate_on_submit():
         on_refusal("series/new.html", fields=form, status=422, **page)
@@ -63,8 +55,7 @@ def new():
                             activity_type=form.activity_type.data)
         if request.form.get("save") == "1":
             made = series.create(current_user, spec)
-            booked = sum(1 for o in made.occurrences if o.status == OccurrenceStatus.BOOKED)
-            flash(f"固定预约已设置：已预约 {booked} 次，其余日期进入可预约期时自动预约。", "success")
+            flash(f"固定预约已设置：已预约 {series.booked_count(made)} 次，其余日期进入可预约期时自动预约。", "success")
             return redirect(url_for(".detail", series_id=made.id))
         occurrences, unknown = series.preview(spec)
         return render_template("series/new.html", **{**page, "occurrences": occurrences, "unknown": unknown})
@@ -84,11 +75,7 @@ def mine():
 @login_required
 def detail(series_id):
     """A series: each date and what became of it; cancel the rest; (a manager) approve what is pending."""
-    s = series.get_visible(current_user, series_id)
-    pending = [o for o in s.occurrences if o.booking is not None and o.booking.series_id == s.id
-               and lifecycle.allows("approve", current_user, o.booking)]
-    return render_template("series/detail.html", s=s, can_approve=bool(pending), can_cancel=series.can_cancel(current_user, s),
-                           today=clock.local_today())
+    return render_template("series/detail.html", detail=series.series_page(current_user, series_id))
 
 
 @bp.post("/series/<id:series_id>/cancel")

@@ -308,18 +308,54 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
     return Cancelled(done, kept)
 
 
+def approvable(actor, series: BookingSeries, now: datetime | None = None) -> list[Booking]:
+    """The series' own bookings the actor may approve now."""
+    now = now or clock.now()
+    return [o.booking for o in series.occurrences if o.booking is not None and o.booking.series_id == series.id
+            and lifecycle.allows("approve", actor, o.booking, now)]
+
+
 def approve_pending(actor, series: BookingSeries, now: datetime | None = None) -> int:
     """A manager approves every pending occurrence of the series in one action (each as an ordinary approval)."""
     now = now or clock.now()
     if not permissions.manages_base(actor, series.menu_item.base_id):
         raise NotAllowed("只有该基地的管理员可以审核。")
     approved = 0
-    for occurrence in series.occurrences:
-        booking = occurrence.booking
-        if booking is not None and booking.series_id == series.id and lifecycle.allows("approve", actor, booking, now):
-            approve_booking(actor, booking, now)
-            approved += 1
+    for booking in approvable(actor, series, now):
+        approve_booking(actor, booking, now)
+        approved += 1
     return approved
+
+
+@dataclass
+class SeriesPage:
+    """A series as its page shows it, with what the reader may do with it."""
+    series: BookingSeries
+    can_approve: bool
+    can_cancel: bool
+    today: date
+
+
+def series_page(actor, series_id: int, now: datetime | None = None) -> SeriesPage:
+    """A series the actor may see, whether they may approve its pending dates or cancel the rest."""
+    now = now or clock.now()
+    series = get_visible(actor, series_id)
+    return SeriesPage(series=series, can_approve=bool(approvable(actor, series, now)),
+                      can_cancel=can_cancel(actor, series), today=clock.local_today(now))
+
+
+def form_defaults(actor, item: MenuItem, now: datetime | None = None) -> dict:
+    """What the new-series form starts with: from the first bookable day to the end of the sixth month after, the
+    item's smallest group, the actor as the contact."""
+    first = clock.local_today(now) + timedelta(days=item.base.min_advance_days)
+    return {"first": first, "last": (first.replace(day=1) + timedelta(days=32 * 6)).replace(day=1) - timedelta(days=1),
+            "headcount": item.min_group, "contact_name": actor.display_name.split("（")[0],
+            "contact_phone": actor.phone or ""}
+
+
+def booked_count(series: BookingSeries) -> int:
+    """How many of the series' dates are booked."""
+    return sum(1 for o in series.occurrences if o.status == OccurrenceStatus.BOOKED)
 
 
 def book_due(now: datetime | None = None) -> tuple[int, int]:
