@@ -74,7 +74,7 @@ def test_same_branch_racing_itself_gets_one_booking(world):
 
 def test_lecturer_is_never_in_two_places_when_managers_invite_at_once(world):
     from models import Lecturer
-    from booking.reservations.services import create_booking
+    from booking.reservations.records import create_booking
     lecture1 = db.session.scalar(select(MenuItem).where(MenuItem.title == "专题党课：红色家书里的初心"))   # base 1
     lecture2 = db.session.scalar(select(MenuItem).where(MenuItem.title == "先进模范面对面宣讲"))          # base 2
     org = Organization(name="讲师并发测试党委", sector="other")
