@@ -36,11 +36,12 @@ def index():
     _only_report_readers()
     on_refusal("reports/index.html", status=422, more=lambda: {"now": None, "before": None, "start": None, "end": None})
     start, end = _dates()
-    now, before = services.with_year_earlier(current_user, start, end)
-    watch = services.watch(current_user, now.start, now.end)
-    return render_template("reports/index.html", now=now, before=before, start=now.start, end=now.end, watch=watch,
-                           change=services.change_text, sentences=documents.sentences(now, before),
-                           sectors=services.sectors_side_by_side(now, before))
+    report = services.report_page(current_user, start, end)
+    return render_template("reports/index.html", now=report.now, before=report.before, start=report.now.start,
+                           end=report.now.end, watch=report.watch, change=services.change_text,
+                           sectors=report.sectors, may_set_up_screen=report.may_set_up_screen,
+                           # the document's sentences: reports.documents builds on reports.services, not under it
+                           sentences=documents.sentences(report.now, report.before))
 
 
 @bp.get("/reports/summary.docx")

@@ -259,6 +259,24 @@ def watch(actor: Actor, start: date | None = None, end: date | None = None, now:
                  busy_lecturers=[(lecturer, int(n)) for lecturer, n in busy], first_idle=first_idle)
 
 
+@dataclass
+class ReportPage:
+    """What the report page shows: the period beside a year earlier, the watch list's counts, both periods by
+    sector for the chart, and whether the reader may set up the big screen."""
+    now: Summary
+    before: Summary
+    watch: Watch
+    sectors: dict
+    may_set_up_screen: bool
+
+
+def report_page(actor: Actor, start: date | None = None, end: date | None = None) -> ReportPage:
+    """The report page's figures for a period (the default period for a missing end)."""
+    now, before = with_year_earlier(actor, start, end)
+    return ReportPage(now=now, before=before, watch=watch(actor, now.start, now.end),
+                      sectors=sectors_side_by_side(now, before), may_set_up_screen=permissions.is_admin(actor))
+
+
 def _month(day: date) -> tuple[date, date]:
     first = day.replace(day=1)
     return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)

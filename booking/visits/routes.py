@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from booking import permissions
 from booking.errors import on_refusal
-from booking.reservations import services as reservations, waitlist
+from booking.reservations import services as reservations
 from booking.visits import services
 
 bp = Blueprint("visits", __name__)
@@ -18,12 +18,8 @@ def today():
     """Today's visits of my bases by venue, with check-in by code or camera."""
     if not permissions.works_for_bases(current_user):
         abort(403)
-    visits = services.todays_visits(current_user)
-    by_venue: dict = {}
-    for b in visits:
-        by_venue.setdefault(b.venue, []).append(b)
-    return render_template("visits/today.html", by_venue=by_venue, count=len(visits),
-                           waiting=waitlist.waiting_today(current_user))
+    day = services.today_page(current_user)
+    return render_template("visits/today.html", by_venue=day.by_venue, count=day.count, waiting=day.waiting)
 
 
 @bp.get("/c/<code>")
@@ -31,10 +27,10 @@ def scanned(code):
     """Where a booking's QR code leads (WeChat's 扫一扫 opens it): the base's manager, logged in, gets the
     booking's check-in; whoever else scans it sees only the code and what it is for."""
     code = code.strip().upper()[:16]
-    booking = services.booking_for_scan(current_user, code)
-    if booking is not None and permissions.manages_base(current_user, booking.base_id):
-        return redirect(url_for("reservations.detail", booking_id=booking.id) + "#checkin-h")
-    return render_template("visits/scanned.html", code=code, booking=booking)
+    found = services.scan(current_user, code)
+    if found.checks_in:
+        return redirect(url_for("reservations.detail", booking_id=found.booking.id) + "#checkin-h")
+    return render_template("visits/scanned.html", code=code, booking=found.booking)
 
 
 @bp.post("/manage/check-in")

@@ -1,5 +1,6 @@
 """The day of the visit and after it: check-in, visitor counts, no-shows, feedback and the activity record."""
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -12,7 +13,7 @@ from booking.photos import storage as photo_store
 from booking.errors import InvalidState, NotFound, UnknownCode, ValidationFailed
 from booking.permissions import Actor
 from booking.textutil import text_problem
-from booking.reservations import lifecycle, partners, places, records
+from booking.reservations import lifecycle, partners, places, records, waitlist
 from booking.reservations.lifecycle import Move, require
 from models import Booking, BookingPhoto, LoginFailure, RosterEntry, SlotOccupancy, db
 from booking.reservations.services import visible_query
@@ -51,6 +52,20 @@ def booking_for_scan(user, code: str) -> Booking | None:
         return booking_by_code(user, code)
     except NotFound:
         return None
+
+
+@dataclass
+class Scan:
+    """What a scanned code leads to: the booking (None when the scanner may not see it) and whether the scanner
+    checks its group in (the base's manager)."""
+    booking: Booking | None
+    checks_in: bool
+
+
+def scan(user, code: str) -> Scan:
+    """A scanned booking code as the scanner may see it."""
+    booking = booking_for_scan(user, code)
+    return Scan(booking, booking is not None and permissions.manages_base(user, booking.base_id))
 
 
 def check_in(actor: Actor, code: str, now: datetime | None = None) -> Booking:
@@ -299,3 +314,20 @@ def todays_visits(user: Actor, now: datetime | None = None) -> list[Booking]:
     stmt = visible_query(user, start=today, end=today).where(Booking.status.in_(lifecycle.ON_THE_DAY))
     return list(db.session.scalars(stmt.options(selectinload(Booking.venue), selectinload(Booking.roster).joinedload(RosterEntry.member)).order_by(None)
                                    .order_by(Booking.venue_id, Booking.starts_at, Booking.id)))
+
+
+@dataclass
+class Today:
+    """The manager's day: the day's visits by venue, how many, and the waitlist of the day's slots to come."""
+    by_venue: dict
+    count: int
+    waiting: list
+
+
+def today_page(user: Actor, now: datetime | None = None) -> Today:
+    """The day's visits of the user's bases grouped by venue, with the day's waiting entries."""
+    visits = todays_visits(user, now)
+    by_venue: dict = {}
+    for b in visits:
+        by_venue.setdefault(b.venue, []).append(b)
+    return Today(by_venue=by_venue, count=len(visits), waiting=waitlist.waiting_today(user, now))
