@@ -342,6 +342,34 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
     return out
 
 
+CALENDAR_PAGE = 28  # days of the booking calendar shown at once
+
+
+def item_days(item: MenuItem, day: date | None, shown_from: date | None, *, offline: bool, now: datetime) -> dict:
+    """The slot picker's catalogue part: the whole booking window four weeks a page (the page holding the chosen
+    day unless `shown_from` says otherwise), the chosen day (by default the first one may book) with its slots and,
+    when closed, why. `offline`: the base's manager, whose grid starts today (walk-ins and calls)."""
+    today = clock.local_today(now)
+    soonest = 0 if offline else item.base.min_advance_days
+    day = day or today + timedelta(days=max(soonest, 0))
+    first = today + timedelta(days=soonest)
+    window = max(item.base.max_advance_days - soonest + 1, 0)
+    pages = max((window + CALENDAR_PAGE - 1) // CALENDAR_PAGE, 1)
+    number = min(max(((shown_from or day) - first).days // CALENDAR_PAGE, 0), pages - 1)
+    page_first = first + timedelta(days=number * CALENDAR_PAGE)
+    days = calendar_days(item, page_first, max(min(CALENDAR_PAGE, window - number * CALENDAR_PAGE), 0), now=now,
+                         offline=offline)
+    calendar = {"number": number + 1, "pages": pages,
+                "previous": page_first - timedelta(days=CALENDAR_PAGE) if number > 0 else None,
+                "next": page_first + timedelta(days=CALENDAR_PAGE) if number + 1 < pages else None,
+                "last_day": first + timedelta(days=window - 1) if window else None}
+    shown = next((d for d in days if d["date"] == day), None)
+    # The day's closure as the grid already read it, or (a day beyond the grid) read now.
+    closed_reason = shown["closed_reason"] if shown else closed_days(item.base_id, item.venue_id, day, day).get(day)
+    return {"day": day, "days": days, "calendar": calendar, "slots": availability(item, day, now, offline=offline),
+            "closed_reason": closed_reason}
+
+
 def branches_query(q: str | None = None):
     """Active branches, searched by branch or organisation name."""
     stmt = select(Branch).join(Organization).where(Branch.active.is_(True))

@@ -1,23 +1,20 @@
 """Booking pages: book a slot, a booking's page with its code and QR code, lists, the manager's queue and week."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
-from booking import clock, links, permissions
+from booking import clock, permissions
 from booking.catalog import holidays
-from booking.catalog import services as catalog
 from booking.errors import local_path, on_refusal
 from booking.notify import services as notify
-from booking.reservations import lifecycle, partners, records, services, shares, waitlist
+from booking.reservations import lifecycle, partners, records, services, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.web.views import arg_id, nav_counter, paginate
-from models import WAIT_STATUSES, Booking, OpeningSlot, WaitlistEntry, db
+from models import WAIT_STATUSES, Booking
 from models.booking import STATUS_LABELS
-from booking.members import services as members
 
 bp = Blueprint("reservations", __name__)
 
@@ -44,37 +41,27 @@ def _group_limits(form, item) -> None:
 @login_required
 def new():
     """Book a slot: a secretary for their branch, a manager for a branch found by the search box."""
-    item = catalog.get_menu_item(arg_id("item_id") or 0)
     start = _parse_start(request.args.get("start"))
-    offline = permissions.can_record_offline(current_user, item.base_id)
-    if not (offline or permissions.can_book_online(current_user)):
+    page = services.new_booking_page(current_user, arg_id("item_id") or 0, start,
+                                     (request.args.get("q") or "").strip()[:60], clock.now())
+    if not page["may_book"]:
         abort(403)
+    item, offline = page["item"], page["offline"]
     if start is None:
         return redirect(url_for("catalog.menu_item", item_id=item.id))
-    day = clock.local(start).date()
-    slot = next((s for s in catalog.availability(item, day) if s.start == start), None)
-    form = BookingForm()
+    form = page["form"] = BookingForm()
     _group_limits(form, item)
     form.headcount.description += "；人数不足时可邀请共建支部，合计计算"
-    form.partners.choices = [(0, "不邀请")] + [(b.id, f"{b.organization.name} · {b.name}") for b in partners.invitable(
-        None if offline else current_user.branch_id)]
-    q = (request.args.get("q") or "").strip()[:60]
+    form.partners.choices = [(0, "不邀请")] + [(b.id, f"{b.organization.name} · {b.name}") for b in page["invitable"]]
     if offline:
-        # Every active branch (a district has hundreds): the box above the list narrows it in place.
-        branches = db.session.scalars(catalog.branches_query(q).limit(5000)).all()
         # Nothing chosen until the manager chooses: a wrong branch is never one tap away.
-        form.branch_id.choices = [(0, "请选择党支部")] + [(b.id, f"{b.organization.name} · {b.name}") for b in branches]
+        form.branch_id.choices = [(0, "请选择党支部")] + [(b.id, f"{b.organization.name} · {b.name}")
+                                                         for b in page["branches"]]
     else:
         form.branch_id.choices = [(current_user.branch_id, current_user.branch.name)]
         if request.method == "GET":
             form.contact_name.data = form.contact_name.data or current_user.display_name.split("（")[0]
             form.contact_phone.data = form.contact_phone.data or (current_user.phone or "")
-    # Booked inside the cancel deadline, the branch could not cancel or change it itself: say so before submitting.
-    gone = start <= clock.now()  # a time already past (an old link): nothing to book, said as such
-    past_deadline = not gone and not offline and lifecycle.cancel_deadline_for(start, item.base) < clock.now()
-    share_left = None if offline else shares.left(current_user.branch_id, item.base, day)
-    page = dict(item=item, base=item.base, start=start, slot=slot, form=form, offline=offline, q=q,
-                past_deadline=past_deadline, share_left=share_left, gone=gone)
     if form.validate_on_submit() and request.form.get("waitlist") and not offline:
         on_refusal("reservations/new.html", fields=form, **page)
         entry = waitlist.join(current_user, menu_item_id=item.id, start=start, headcount=form.headcount.data,
@@ -98,31 +85,10 @@ def new():
 @login_required
 def detail(booking_id):
     """One booking: status, check-in code and QR code for its branch, history, and the actions allowed."""
-    booking = services.get_visible(current_user, booking_id)
-    now = clock.now()
-    qr = None
-    if lifecycle.is_live(booking) and (permissions.is_bookings_branch(current_user, booking)
-                                       or permissions.manages_base(current_user, booking.base_id)):
-        # The QR code holds the check-in URL: a manager's phone opens the check-in, anyone else's only the code.
-        target = links.external("visits.scanned", code=booking.code)
-        qr = Markup(segno.make(target, error="m").svg_inline(scale=4, border=2, title=f"签到码 {booking.code}"))
-    candidates = None
-    if lifecycle.allows("invite_lecturer", current_user, booking, now):
-        from booking.lecturers.services import suggestions
-        candidates = suggestions(current_user, booking, now)
-    own = members.own_part(current_user, booking)
-    pickable = None
-    if lifecycle.allows("set_roster", current_user, booking, now):
-        pickable = db.session.scalars(members.members_query(own, active=True)).all()
-    invitable = partners.invitable_to(booking) if lifecycle.allows("invite_partner", current_user, booking, now) else None
-    return render_template("reservations/detail.html", b=booking, qr=qr, events=services.history(booking),
-                           pickable=pickable, roster=members.roster_of(booking), hours_for=members.credited_hours,
-                           own=own, own_headcount=partners.part_headcount(booking, own) if own else None,
-                           markable=members.marked_by(current_user, booking), taking_part=partners.taking_part(booking),
-                           my_part=permissions.partner_part(current_user, booking), invitable=invitable,
-                           own_summary=partners.own_summary(booking, own) if own else None,
-                           reason_form=ReasonForm(formdata=None), deadline=lifecycle.cancel_deadline(booking),
-                           now=now, candidates=candidates)
+    page = services.booking_page(current_user, booking_id, clock.now())
+    target, code = page.pop("qr_target"), page["b"].code
+    qr = Markup(segno.make(target, error="m").svg_inline(scale=4, border=2, title=f"签到码 {code}")) if target else None
+    return render_template("reservations/detail.html", qr=qr, reason_form=ReasonForm(formdata=None), **page)
 
 
 @bp.route("/bookings/<id:booking_id>/edit", methods=["GET", "POST"])
@@ -252,15 +218,9 @@ def waitlist_mine():
     if current_user.role not in ("secretary", "manager", "admin"):
         abort(403)
     status = request.args.get("status") if request.args.get("status") in WAIT_STATUSES else None
-    stmt = waitlist.visible_query(current_user, status)
-    now = clock.now()
-    waiting = db.session.scalars(waitlist.visible_query(current_user, waitlist.WAITING.value)
-                                 .where(WaitlistEntry.starts_at > now)).all() if status is None else []
-    past = paginate(stmt.where(~WaitlistEntry.id.in_([e.id for e in waiting] or [-1])).order_by(None)
-                    .order_by(WaitlistEntry.starts_at.desc(), WaitlistEntry.id.desc()), per_page=20)
-    places = waitlist.positions(waiting)
-    return render_template("reservations/waitlist.html", waiting=waiting, past=past, status=status,
-                           places=places, status_of=waitlist.status_of)
+    waiting, places, rest = services.waitlist_page(current_user, status, clock.now())
+    return render_template("reservations/waitlist.html", waiting=waiting, past=paginate(rest, per_page=20),
+                           status=status, places=places, status_of=waitlist.status_of)
 
 
 @bp.post("/waitlist/<id:entry_id>/cancel")
@@ -279,12 +239,9 @@ def waitlist_cancel(entry_id):
 def mine():
     """The bookings I may see: upcoming first, then the past; filtered by status."""
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
-    now = clock.now()
-    base = services.visible_query(current_user, status=status)
-    upcoming = db.session.scalars(base.where(Booking.starts_at >= now).limit(100)).all()
-    past_stmt = base.where(Booking.starts_at < now).order_by(None).order_by(Booking.starts_at.desc(), Booking.id.desc())
-    past = paginate(past_stmt, per_page=20)
-    return render_template("reservations/list.html", upcoming=upcoming, past=past, status=status)
+    upcoming, past = services.my_bookings(current_user, status, clock.now())
+    return render_template("reservations/list.html", upcoming=upcoming, past=paginate(past, per_page=20),
+                           status=status)
 
 
 @bp.get("/manage/pending")
@@ -310,42 +267,11 @@ def week():
     """A week of one venue: every slot with its occupancy and the bookings in it."""
     if not permissions.works_for_bases(current_user):
         abort(403)
-    bases = permissions.managed_bases(current_user)
-    venues = [v for b in bases for v in b.venues if v.active]
-    if not venues:
-        return render_template("reservations/week.html", venues=[], venue=None)
-    venue = next((v for v in venues if v.id == arg_id("venue_id")), venues[0])
     try:
         first = clock.parse_date(request.args.get("start", ""))
     except ValueError:
         first = clock.local_today()
-    first -= timedelta(days=first.weekday())
-    days = [first + timedelta(days=i) for i in range(7)]
-    held = catalog.places_held(venue.id, days[0], days[-1])
-    bookings: dict = {}
-    for b in db.session.scalars(services.visible_query(current_user, start=days[0], end=days[-1]).where(
-            Booking.venue_id == venue.id, Booking.status.in_(lifecycle.ON_THE_DAY))):
-        bookings.setdefault(b.starts_at, []).append(b)
-    slots = db.session.scalars(select(OpeningSlot).where(OpeningSlot.venue_id == venue.id, OpeningSlot.active.is_(True))
-                               .order_by(OpeningSlot.start_time)).all()
-    times = sorted({(s.start_time, s.end_time) for s in slots})
-    closed = catalog.closed_days(venue.base_id, venue.id, days[0], days[-1])
-    waiting = waitlist.queues(venue.id, clock.at_local(days[0], datetime.min.time()),
-                              clock.at_local(days[-1] + timedelta(days=1), datetime.min.time()))
-    grid = []
-    for start_time, end_time in times:
-        row = []
-        for day in days:
-            slot = next((s for s in slots if s.weekday == day.weekday() and s.start_time == start_time), None)
-            if slot is None or day in closed:
-                row.append({"closed": True, "reason": closed.get(day, "")})  # why: a closure, a holiday
-                continue
-            at = clock.at_local(day, start_time)
-            row.append({"capacity": slot.capacity, "held": held.get(at, 0), "bookings": bookings.get(at, []),
-                        "waiting": waiting.get(at, [])})
-        grid.append(((start_time, end_time), row))
-    return render_template("reservations/week.html", venues=venues, venue=venue, days=days, grid=grid,
-                           prev=first - timedelta(days=7), next=first + timedelta(days=7))
+    return render_template("reservations/week.html", **services.week_page(current_user, arg_id("venue_id"), first))
 
 
 @bp.get("/notifications")

@@ -4,20 +4,25 @@ Each public function is one action, shared by the pages, the API, the CLI and th
 guard in `lifecycle` (role, ownership, state and time), checks its fields, acts, and commits. What a move of
 state brings with it happens in `lifecycle.transition`.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from booking import clock, permissions
+from booking import clock, links, permissions
+from booking.catalog import services as catalog
 from booking.errors import NotFound, SlotFull, ValidationFailed
+from booking.lecturers import services as lecturers
+from booking.members import services as members
 from booking.notify.services import managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
 from booking.textutil import text_problem
-from booking.reservations import lifecycle, places
+from booking.reservations import lifecycle, partners, places, records, shares, waitlist
 from booking.reservations.lifecycle import LIVE, PENDING, Move, require
 from booking.reservations.records import record_event, validate_fields
-from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, db
+from booking.reservations.states import (ACCEPTED, APPROVED, DECLINED, HOLDING_LECTURER, INVITED, NO_SHOW,
+                                        PARTNER_ACCEPTED, PARTNER_DECLINED)
+from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, OpeningSlot, WaitlistEntry, db
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -183,3 +188,142 @@ def history(booking: Booking) -> list[BookingEvent]:
     return list(db.session.scalars(
         select(BookingEvent).where(BookingEvent.booking_id == booking.id)
         .options(selectinload(BookingEvent.actor)).order_by(BookingEvent.at, BookingEvent.id)))
+
+
+# -- what the pages show ---------------------------------------------------------------------------
+# Each page that needs more than one load asks one function here: the rules it shows are decided where the API and
+# the jobs decide them, and the template only lays out what it is given.
+
+def slot_picker(actor: Actor, item_id: int, day: date | None, shown_from: date | None, now: datetime) -> dict:
+    """A menu item's page: the calendar of its booking window, the chosen day's slots, and for a branch what it
+    holds and waits for there, whether it is blocked (no_show_refusal), and what it may do: book, wait, plan a
+    series. The base's own manager sees the grid from today (walk-ins and calls)."""
+    item = catalog.get_menu_item(item_id)
+    offline = permissions.can_record_offline(actor, item.base_id)
+    branch_id = actor.branch_id if actor.role == "secretary" else None
+    blocked = records.no_show_refusal(branch_id, clock.local_today(now)) if branch_id else None
+    online = permissions.can_book_online(actor) and blocked is None
+    page = catalog.item_days(item, day, shown_from, offline=offline, now=now)
+    return dict(page, item=item, base=item.base, blocked=blocked, may_book=online or offline, may_wait=online,
+                may_plan_series=online,
+                mine=branch_bookings_on(branch_id, item.venue_id, page["day"]) if branch_id else {},
+                waiting=waitlist.branch_positions(branch_id, item.venue_id, page["day"]) if branch_id else {})
+
+
+def new_booking_page(actor: Actor, item_id: int, start: datetime | None, q: str, now: datetime) -> dict:
+    """The new-booking page of a slot: the slot with its places and from what headcount it may be waited for
+    (catalog.wait_from), the branch's share left, the cancel deadline already passed, the branches one may invite
+    (partners.invitable) and, for a manager's offline booking, the branches found by `q`. `may_book` False: the
+    actor may not book this item at all; `start` None: no slot was named."""
+    item = catalog.get_menu_item(item_id)
+    offline = permissions.can_record_offline(actor, item.base_id)
+    page = dict(item=item, base=item.base, start=start, offline=offline, q=q,
+                may_book=offline or permissions.can_book_online(actor))
+    if start is None or not page["may_book"]:
+        return page
+    day = clock.local(start).date()
+    slot = next((s for s in catalog.availability(item, day, now) if s.start == start), None)
+    gone = start <= now  # a time already past (an old link): nothing to book, said as such
+    page.update(
+        slot=slot, gone=gone,
+        # Booked inside the cancel deadline, the branch could not cancel or change it itself: said before submitting.
+        past_deadline=not gone and not offline and lifecycle.cancel_deadline_for(start, item.base) < now,
+        share_left=None if offline else shares.left(actor.branch_id, item.base, day),
+        full=slot is not None and slot.remaining < item.min_group,  # no room even for the item's smallest group
+        may_wait=not offline and slot is not None and slot.wait_from is not None,
+        invitable=partners.invitable(None if offline else actor.branch_id),
+        # Every active branch for a manager (a district has hundreds): the box above the list narrows it in place.
+        branches=db.session.scalars(catalog.branches_query(q).limit(5000)).all() if offline else None)
+    return page
+
+
+def booking_page(actor: Actor, booking_id: int, now: datetime) -> dict:
+    """A booking's page: the booking (NotFound where the actor may not see it), the target of its check-in QR code
+    (its branch and its base's managers, while it is live), its history, the lecturers one may invite, the branch's
+    own part (roster, pickable members, record), the partners one may invite, and the facts the page lays out."""
+    booking = get_visible(actor, booking_id)
+
+    def may(action: str) -> bool:
+        return lifecycle.allows(action, actor, booking, now)
+
+    branch, manages = permissions.is_bookings_branch(actor, booking), permissions.manages_base(actor, booking.base_id)
+    own = members.own_part(actor, booking)
+    my_part = permissions.partner_part(actor, booking)
+    counted = lifecycle.is_counted(booking)
+    return dict(
+        b=booking, events=history(booking), now=now, deadline=lifecycle.cancel_deadline(booking),
+        # The QR code holds the check-in URL: a manager's phone opens the check-in, anyone else's only the code.
+        qr_target=links.external("visits.scanned", code=booking.code)
+        if lifecycle.is_live(booking) and (branch or manages) else None,
+        candidates=lecturers.suggestions(actor, booking, now) if may("invite_lecturer") else None,
+        own=own, own_headcount=partners.part_headcount(booking, own) if own else None,
+        own_summary=partners.own_summary(booking, own) if own else None,
+        pickable=db.session.scalars(members.members_query(own, active=True)).all() if may("set_roster") else None,
+        roster=members.roster_of(booking), markable=members.marked_by(actor, booking),
+        taking_part=partners.taking_part(booking), my_part=my_part,
+        invitable=partners.invitable_to(booking) if may("invite_partner") else None,
+        invite_room=booking.menu_item.max_group - booking.total_headcount,
+        is_branch=branch, manages=manages, counted=counted, approved=booking.status == APPROVED,
+        no_show=booking.status == NO_SHOW, code_shown=lifecycle.is_live(booking) or counted,
+        my_part_accepted=my_part is not None and my_part.status == PARTNER_ACCEPTED,
+        # A lecturer invited or accepted holds the time: inviting another gives it back (lecturers.assign).
+        lecturer_holds=booking.lecturer is not None and booking.lecturer_status in HOLDING_LECTURER,
+        lecturer_invited=booking.lecturer_status == INVITED, lecturer_accepted=booking.lecturer_status == ACCEPTED,
+        lecturer_declined=booking.lecturer_status == DECLINED,
+        declined_partners={p.branch_id for p in booking.partners if p.status == PARTNER_DECLINED})
+
+
+def my_bookings(actor: Actor, status: str | None, now: datetime):
+    """The bookings list: the upcoming ones the actor may see (the first hundred), and the query of the past ones,
+    the latest first (the page pages it)."""
+    visible = visible_query(actor, status=status)
+    upcoming = db.session.scalars(visible.where(Booking.starts_at >= now).limit(100)).all()
+    past = (visible.where(Booking.starts_at < now).order_by(None)
+            .order_by(Booking.starts_at.desc(), Booking.id.desc()))
+    return upcoming, past
+
+
+def waitlist_page(actor: Actor, status: str | None, now: datetime):
+    """The waitlist page: the entries still waiting (unless a status is chosen) with their places in the queues,
+    and the query of the others, the latest first (the page pages it)."""
+    waiting = db.session.scalars(waitlist.visible_query(actor, waitlist.WAITING.value)
+                                 .where(WaitlistEntry.starts_at > now)).all() if status is None else []
+    rest = (waitlist.visible_query(actor, status).where(~WaitlistEntry.id.in_([e.id for e in waiting] or [-1]))
+            .order_by(None).order_by(WaitlistEntry.starts_at.desc(), WaitlistEntry.id.desc()))
+    return waiting, waitlist.positions(waiting), rest
+
+
+def week_page(actor: Actor, venue_id: int | None, first: date) -> dict:
+    """A week of one of the actor's venues (the first when `venue_id` names none of them), from the Monday of
+    `first`: every weekly slot by day with the places held, the bookings on the day and the waiting queue; a
+    closed day with its reason."""
+    venues = [v for b in permissions.managed_bases(actor) for v in b.venues if v.active]
+    if not venues:
+        return dict(venues=[], venue=None)
+    venue = next((v for v in venues if v.id == venue_id), venues[0])
+    first -= timedelta(days=first.weekday())
+    days = [first + timedelta(days=i) for i in range(7)]
+    held = catalog.places_held(venue.id, days[0], days[-1])
+    bookings: dict = {}
+    for b in db.session.scalars(visible_query(actor, start=days[0], end=days[-1]).where(
+            Booking.venue_id == venue.id, Booking.status.in_(lifecycle.ON_THE_DAY))):
+        bookings.setdefault(b.starts_at, []).append(b)
+    slots = db.session.scalars(select(OpeningSlot).where(OpeningSlot.venue_id == venue.id, OpeningSlot.active.is_(True))
+                               .order_by(OpeningSlot.start_time)).all()
+    closed = catalog.closed_days(venue.base_id, venue.id, days[0], days[-1])
+    waiting = waitlist.queues(venue.id, clock.at_local(days[0], datetime.min.time()),
+                              clock.at_local(days[-1] + timedelta(days=1), datetime.min.time()))
+    grid = []
+    for start_time, end_time in sorted({(s.start_time, s.end_time) for s in slots}):
+        row = []
+        for day in days:
+            slot = next((s for s in slots if s.weekday == day.weekday() and s.start_time == start_time), None)
+            if slot is None or day in closed:
+                row.append({"closed": True, "reason": closed.get(day, "")})  # why: a closure, a holiday
+                continue
+            at = clock.at_local(day, start_time)
+            row.append({"capacity": slot.capacity, "held": held.get(at, 0), "bookings": bookings.get(at, []),
+                        "waiting": waiting.get(at, [])})
+        grid.append(((start_time, end_time), row))
+    return dict(venues=venues, venue=venue, days=days, grid=grid, prev=first - timedelta(days=7),
+                next=first + timedelta(days=7))
