@@ -7,13 +7,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from booking import clock, permissions
-from booking.catalog import holidays
 from booking.errors import local_path, on_refusal
 from booking.notify import services as notify
 from booking.reservations import lifecycle, partners, records, services, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.web.views import arg_id, nav_counter, paginate
-from models import WAIT_STATUSES, Booking
+from models import WAIT_STATUSES
 from models.booking import STATUS_LABELS
 
 bp = Blueprint("reservations", __name__)
@@ -250,15 +249,9 @@ def pending():
     """The manager's queue of requests waiting for a decision, the soonest visit first."""
     if not permissions.works_for_bases(current_user):
         abort(403)
-    stmt = services.visible_query(current_user, status=lifecycle.PENDING).order_by(None).order_by(Booking.starts_at, Booking.id)
-    page = paginate(stmt, per_page=30)
-    # What the manager decides on, beside each request: which came from the waitlist (one query for the page).
-    promoted = waitlist.promoted_into([b.id for b in page.items])
-    # A request on a public holiday (the base may open then, or the calendar was entered after it came): flagged.
-    days = [b.day for b in page.items]
-    on_holiday = holidays.public_holidays(min(days), max(days)) if days else {}
+    page = paginate(services.pending_query(current_user), per_page=30)
     return render_template("reservations/pending.html", page=page, reason_form=ReasonForm(formdata=None),
-                           promoted=promoted, on_holiday=on_holiday)
+                           **services.pending_flags(page.items))
 
 
 @bp.get("/manage/week")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import clock, links, permissions
-from booking.catalog import services as catalog
+from booking.catalog import holidays, services as catalog
 from booking.errors import NotFound, SlotFull, ValidationFailed
 from booking.lecturers import services as lecturers
 from booking.members import services as members
@@ -271,6 +271,20 @@ def booking_page(actor: Actor, booking_id: int, now: datetime) -> dict:
         lecturer_invited=booking.lecturer_status == INVITED, lecturer_accepted=booking.lecturer_status == ACCEPTED,
         lecturer_declined=booking.lecturer_status == DECLINED,
         declined_partners={p.branch_id for p in booking.partners if p.status == PARTNER_DECLINED})
+
+
+def pending_query(actor: Actor):
+    """The manager's queue: the requests waiting for their decision, the soonest visit first."""
+    return visible_query(actor, status=PENDING).order_by(None).order_by(Booking.starts_at, Booking.id)
+
+
+def pending_flags(bookings) -> dict:
+    """What a manager decides on, beside each request of a page of the queue: which came from the waitlist
+    (`promoted`), and which fall on a public holiday (`on_holiday`: the base may open then, or the calendar was
+    entered after the request came)."""
+    days = [b.day for b in bookings]
+    return {"promoted": waitlist.promoted_into([b.id for b in bookings]),
+            "on_holiday": holidays.public_holidays(min(days), max(days)) if days else {}}
 
 
 def my_bookings(actor: Actor, status: str | None, now: datetime):
