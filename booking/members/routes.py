@@ -48,10 +48,7 @@ def member(member_id):
     """Change a member, or take them off the roll (their record stays); their activities of the year."""
     member = services.member_for_edit(current_user, member_id)
     form = forms.MemberEditForm(obj=member)
-    year = _year()
-    page = dict(member=member, form=form, year=year, sessions=services.member_sessions(member, year),
-                hours=services.credited_hours,
-                sum_hours=lambda entries: sum(services.credited_hours(e) or 0 for e in entries))
+    page = dict(member=member, form=form, activities=services.member_year(member, _year()))
     if form.validate_on_submit():
         on_refusal("members/member.html", fields=form, status=422, **page)
         services.change_member(current_user, member, name=form.name.data, role=form.role.data,

@@ -373,6 +373,46 @@ def member_sessions(member: Member, year: int) -> list[RosterEntry]:
         .order_by(Booking.starts_at)))
 
 
+@dataclass
+class SessionLine:
+    """One activity on a member's page with the hours it earned them."""
+    entry: RosterEntry
+    hours: float
+
+
+@dataclass
+class SessionMonth:
+    """A month of a member's activities with the hours earned in it."""
+    month: int
+    lines: list[SessionLine]
+    hours: float
+
+
+@dataclass
+class MemberYear:
+    """A member's year as their page shows it: how many activities, how many attended, the hours, by month (the
+    latest first)."""
+    year: int
+    sessions: int
+    present: int
+    hours: float
+    months: list[SessionMonth]
+
+
+def member_year(member: Member, year: int) -> MemberYear:
+    """The member's activities of a year with the hours each earned (credited_hours), summed by month and year."""
+    lines = [SessionLine(e, credited_hours(e)) for e in member_sessions(member, year)]
+    months = []
+    for line in sorted(lines, key=lambda line: line.entry.booking.day.month):
+        if not months or months[-1].month != line.entry.booking.day.month:
+            months.append(SessionMonth(line.entry.booking.day.month, [], 0))
+        months[-1].lines.append(line)
+    for month in months:
+        month.hours = sum(line.hours or 0 for line in month.lines)
+    return MemberYear(year=year, sessions=len(lines), present=sum(1 for line in lines if line.entry.attendance == "present"),
+                      hours=sum(line.hours or 0 for line in lines), months=months[::-1])
+
+
 # -- the branch's year of records ------------------------------------------------------------------
 
 def completed_in(branch: Branch, year: int) -> list[Booking]:
