@@ -1,6 +1,7 @@
 """Notifications: in-app rows for each change that concerns someone, and email when mail is configured."""
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -153,18 +154,17 @@ def send_pending_mail(now: datetime | None = None, batch: int = 200) -> tuple[in
     now = now or clock.now()
     if not current_app.config.get("MAIL_HOST"):
         return 0, 0
-    import time as _time
     sent = failed = in_a_row = 0
     smtp = None
-    deadline = _time.monotonic() + current_app.config.get("MAIL_JOB_SECONDS", MAIL_JOB_SECONDS)
+    deadline = time.monotonic() + current_app.config.get("MAIL_JOB_SECONDS", MAIL_JOB_SECONDS)
     try:
-        while _time.monotonic() < deadline and in_a_row < MAIL_BREAKER:
+        while time.monotonic() < deadline and in_a_row < MAIL_BREAKER:
             ids = list(db.session.scalars(_DUE_MAIL, {"now": now, "limit": batch}))
             db.session.rollback()
             if not ids:
                 break
             for notification_id in ids:
-                if _time.monotonic() >= deadline or in_a_row >= MAIL_BREAKER:
+                if time.monotonic() >= deadline or in_a_row >= MAIL_BREAKER:
                     break  # the rest stays due: the next run sends it
                 claimed = db.session.execute(
                     update(Notification)
