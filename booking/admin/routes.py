@@ -266,8 +266,8 @@ def holiday_calendar():
     """A year's public holidays and make-up workdays; add or correct a day, import a year, remove a wrong one."""
     year = min(max(request.args.get("year", type=int) or clock.local_today().year, 2000), 2100)
     form = forms.HolidayForm()
-    page = dict(year=year, form=form, items=holidays.year_of(year), known=holidays.is_known(year),
-                import_form=forms.ImportForm(formdata=None))
+    calendar = services.holiday_year(year)
+    page = dict(year=year, form=form, items=calendar.items, known=calendar.known, import_form=forms.ImportForm(formdata=None))
     if form.validate_on_submit():
         on_refusal("admin/holidays.html", fields=form, status=422, **page)
         if form.kind.data == "holiday" and not request.form.get("confirmed"):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from booking import audit, clock, links
 from booking.documents import exports
 from booking.documents.imports import MAX_CELL, rows_from_file
+from booking.catalog import holidays
 from booking.catalog.services import escape_like
 from booking.notify import services as notify
 from booking.reports import services as reports
@@ -136,6 +137,17 @@ def audit_query(*, action: str = "", target: str = "", q: str = "", who: str = "
     if end:
         stmt = stmt.where(AuditEntry.at < clock.day_bounds(end)[1])
     return stmt
+
+
+class HolidayYear(NamedTuple):
+    """A year of the holiday calendar: its days, and whether the year's announcement has been entered."""
+    items: list
+    known: bool
+
+
+def holiday_year(year: int) -> HolidayYear:
+    """The calendar page's year."""
+    return HolidayYear(items=holidays.year_of(year), known=holidays.is_known(year))
 
 
 def save_organization(actor: User, org: Organization | None, *, name: str, sector: str) -> Organization:

@@ -60,13 +60,10 @@ def watch():
     """The watch list: idle branches (the district), idle bases, requests waiting over two days, busy lecturers."""
     _only_report_readers()
     on_refusal(redirect_to=url_for(".watch"))
-    start, end = _dates()
-    start, end = services.period(start, end)
-    found = services.watch(current_user, start, end)
-    idle = paginate(services.inactive_branches_query(current_user, start, end), per_page=30) \
-        if permissions.is_admin(current_user) else None
+    page = services.watch_page(current_user, *_dates())
+    idle = paginate(page.idle_branches, per_page=30) if page.idle_branches is not None else None
     last = services.last_activities([b.id for b in idle.items]) if idle else {}
-    return render_template("reports/watch.html", watch=found, idle=idle, last=last, start=start, end=end,
+    return render_template("reports/watch.html", watch=page.watch, idle=idle, last=last, start=page.start, end=page.end,
                            stale_days=services.STALE_PENDING_DAYS)
 
 

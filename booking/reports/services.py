@@ -277,6 +277,22 @@ def report_page(actor: Actor, start: date | None = None, end: date | None = None
                       sectors=sectors_side_by_side(now, before), may_set_up_screen=permissions.is_admin(actor))
 
 
+@dataclass
+class WatchPage:
+    """The watch list's page: its period, what needs a look, and (the district only) the idle branches to list."""
+    start: date
+    end: date
+    watch: Watch
+    idle_branches: object  # a statement to page through, or None where the reader sees no branches' list
+
+
+def watch_page(actor: Actor, start: date | None = None, end: date | None = None) -> WatchPage:
+    """The watch list for a period (the default period for a missing end)."""
+    start, end = period(start, end)
+    return WatchPage(start=start, end=end, watch=watch(actor, start, end),
+                     idle_branches=inactive_branches_query(actor, start, end) if permissions.is_admin(actor) else None)
+
+
 def _month(day: date) -> tuple[date, date]:
     first = day.replace(day=1)
     return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
