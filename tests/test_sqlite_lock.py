@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from booking.database.sqlite import CHECKPOINT_EVERY, LockingConnection, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +119,9 @@ def test_a_commit_that_fails_lets_go_of_the_lock(tmp_path):
     conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
     conn.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))")
     conn.commit()
-    conn.execute("PRAGMA defer_foreign_keys=ON")  # the violation below is found only at COMMIT, which fails
+    conn.execute("INSERT INTO parent VALUES (7)")  # the write transaction begins
+    # Only now: the pragma lasts until the transaction ends, so the violation below is found at COMMIT, which fails.
+    conn.execute("PRAGMA defer_foreign_keys=ON")
     conn.execute("INSERT INTO child VALUES (42)")
     assert _held(conn)
     try:
@@ -131,6 +135,37 @@ def test_a_commit_that_fails_lets_go_of_the_lock(tmp_path):
     other.execute("INSERT INTO parent VALUES (1)")  # another writer gets on at once
     other.commit()
     assert conn.execute("SELECT count(*) FROM child").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("sql", [
+    "WITH n AS (SELECT 5 AS x) INSERT INTO t SELECT x FROM n",  # a write behind a common table expression
+    "/* a comment first */ INSERT INTO t VALUES (6)",
+    "-- a line comment\nUPDATE t SET x = x + 1",
+    "REPLACE INTO t VALUES (7)",
+    "SAVEPOINT sa_savepoint_1",  # the transaction it opens is the write transaction
+])
+def test_what_sqlite_says_writes_takes_the_lock(tmp_path, sql):
+    conn = _connect(tmp_path)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.commit()
+    conn.execute(sql)
+    assert conn.in_transaction and _held(conn)
+    conn.rollback()
+    assert not _held(conn)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT x FROM t WHERE x = ?",
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT i FROM n WHERE i = ?",
+    "/* reads */ SELECT count(*) FROM t WHERE x > ?",
+])
+def test_reads_take_no_lock_and_no_transaction(tmp_path, sql):
+    conn = _connect(tmp_path)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.commit()
+    for _ in range(2):  # the second time from what the first learnt
+        conn.execute(sql, (1,)).fetchall()
+        assert not conn.in_transaction and not _held(conn)
 
 
 def test_the_wal_is_cut_back_once_readers_let_it(tmp_path, monkeypatch):

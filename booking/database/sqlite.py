@@ -2,9 +2,15 @@
 
 Reads run in autocommit mode and never wait (WAL). A transaction becomes a write transaction at its first
 writing statement: it then takes an exclusive file lock (instance/write.lock) and issues BEGIN IMMEDIATE, and it
-lets go of the lock right after COMMIT or ROLLBACK. Writers of every process (gunicorn workers, the scheduler,
-the CLI) so queue in the kernel and are woken at once, instead of SQLite's busy handler sleeping and polling,
-and a transaction never upgrades from reading to writing (which fails at once with "database is locked").
+lets go of the lock right after COMMIT or ROLLBACK. Which statement writes is SQLite's own answer (its authorizer,
+while it compiles the statement once per process), not a guess from the statement's first word. Writers of every
+process (gunicorn workers, the scheduler, the CLI) so queue on the lock, trying again every few hundred
+microseconds, instead of SQLite's busy handler sleeping up to 100 ms between tries, and a transaction never
+upgrades from reading to writing (which fails at once with "database is locked").
+
+SQLAlchemy's pysqlite documentation begins every transaction with BEGIN IMMEDIATE from the engine's `begin` event:
+here that would take the write lock for every request, reads included, and the two workers would read one at a
+time. A request's reads need no transaction under WAL; only its writes must queue.
 
 The WAL is copied back into the database (a checkpoint) by the connection that wrote, every CHECKPOINT_EVERY of
 its commits or after CHECKPOINT_SECONDS, after it has let go of the write lock: SQLite would otherwise do it
@@ -21,57 +27,38 @@ matter are kept by conditional UPDATEs, unique indexes and row locks that work t
 """
 import fcntl
 import os
-import signal
 import sqlite3
-import threading
 import time
 
 from flask import Flask
 from sqlalchemy import event
 
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 CHECKPOINT_EVERY = 200  # commits of one connection; a few MB of WAL at most
 CHECKPOINT_SECONDS = 10  # or this long after the last one, for connections that write now and then
 WAL_SIZE_LIMIT = 16 * 1024 * 1024  # what the WAL file is cut back to after a checkpoint that resets it
 BACKSTOP_PAGES = 20000  # SQLite's automatic checkpoint, should ours fall behind (about 80 MB)
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for the write lock before the request is refused as retryable (503)
 LOCKED = "database is locked: the write lock was not free within {:.0f} s"
+PAUSE_FIRST, PAUSE_MOST = 0.0002, 0.001  # seconds between a waiting writer's tries of the lock
 
 
-class _Waited(Exception):
-    """The write lock's wait ran out (raised by the timer's signal inside the blocked flock)."""
-
-
-def _alarm(_signum, _frame):
-    raise _Waited()
+# What SQLite's authorizer reports while compiling a statement that writes nothing (and that may run outside a
+# transaction): reading, functions, recursive CTEs, pragmas, BEGIN/COMMIT and ATTACH. Anything else (an insert, an
+# update, a delete, DDL, a savepoint) begins the write transaction.
+_READING = frozenset((sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
+                      sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH))
+# Whether a statement writes, by its text: learnt once per process from SQLite itself. Never trimmed: an entry
+# dropped here could find its EXPLAIN in sqlite3's statement cache next time, which asks the authorizer nothing.
+_writes: dict[str, bool] = {}
 
 
 def wait_for_lock(fd: int, timeout: float) -> None:
     """Take the exclusive lock on fd, waiting at most `timeout` seconds; sqlite3.OperationalError("database is
     locked ...") when it stays taken (SQLAlchemy reports it as an outage: 503, retry later).
 
-    Free: taken at once. Taken, in the main thread (a gunicorn worker): a blocking flock, so waiting writers are
-    woken by the kernel the moment it is let go, under a one-shot timer whose signal interrupts the wait. In other
-    threads (no signals there): short sleeps between tries."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return
-    except BlockingIOError:
-        pass
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        try:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except _Waited:
-            raise sqlite3.OperationalError(LOCKED.format(timeout)) from None
-        finally:
-            signal.signal(signal.SIGALRM, previous)
-        return
-    deadline, pause = time.monotonic() + timeout, 0.001
+    A writer tries again every few hundred microseconds (a write holds the lock for a millisecond or two), so it
+    gets on soon after the lock is let go, in any thread, with no signal or timer to set up and restore."""
+    deadline, pause = time.monotonic() + timeout, PAUSE_FIRST
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -80,24 +67,22 @@ def wait_for_lock(fd: int, timeout: float) -> None:
             if time.monotonic() >= deadline:
                 raise sqlite3.OperationalError(LOCKED.format(timeout)) from None
             time.sleep(pause)
-            pause = min(pause * 2, 0.02)
-
-
-def _writes(sql: str) -> bool:
-    return sql.lstrip()[:7].upper().startswith(WRITES)
+            pause = min(pause * 2, PAUSE_MOST)
 
 
 class WritingCursor(sqlite3.Cursor):
     """A cursor whose first writing statement starts the connection's write transaction."""
 
     def execute(self, sql, parameters=(), /):
-        if not self.connection.in_transaction and _writes(sql):
+        if not self.connection.in_transaction and self.connection.writes(sql, parameters):
             self.connection.begin_writing()
         return super().execute(sql, parameters)
 
     def executemany(self, sql, seq_of_parameters, /):
-        if not self.connection.in_transaction and _writes(sql):
-            self.connection.begin_writing()
+        if not self.connection.in_transaction:
+            seq_of_parameters = list(seq_of_parameters)
+            if seq_of_parameters and self.connection.writes(sql, seq_of_parameters[0]):
+                self.connection.begin_writing()
         return super().executemany(sql, seq_of_parameters)
 
 
@@ -120,6 +105,30 @@ class LockingConnection(sqlite3.Connection):
 
     def executemany(self, sql, seq_of_parameters, /):
         return self.cursor().executemany(sql, seq_of_parameters)
+
+    def writes(self, sql: str, parameters) -> bool:
+        """Whether the statement writes, as SQLite itself says when it compiles it (EXPLAIN compiles without
+        running, and the authorizer is told each table it would read or change): a write behind a WITH or a
+        comment, or a savepoint, is one too. A statement SQLite cannot compile is treated as a write, and fails
+        when it runs as it would have."""
+        known = _writes.get(sql)
+        if known is not None:
+            return known
+        actions = []
+
+        def note(action, *_names):
+            actions.append(action)
+            return sqlite3.SQLITE_OK
+
+        self.set_authorizer(note)
+        try:
+            super().cursor().execute("EXPLAIN " + sql, parameters).close()
+        except sqlite3.Error:
+            return True
+        finally:
+            self.set_authorizer(None)
+        known = _writes[sql] = not actions or not _READING.issuperset(actions)
+        return known
 
     def begin_writing(self) -> None:
         """Queue for the write lock, then BEGIN IMMEDIATE (which so never waits on another writer)."""
