@@ -20,6 +20,7 @@ from flask import request
 from whitenoise import WhiteNoise
 
 PREFIX = "static/"
+STATIC_PATH = "/" + PREFIX
 YEAR = 365 * 24 * 3600
 COMPRESSIBLE = (".css", ".js", ".svg", ".json", ".map", ".txt", ".html", ".xml", ".md")
 # name.<12 hex>.ext: what the build writes, and what is cached for a year.
@@ -72,8 +73,14 @@ def build(source: str, target: str) -> dict[str, str]:
 
 class StaticFiles(WhiteNoise):
     """WhiteNoise with a year (not its ten) for fingerprinted names; any other file in the folder (none is built)
-    would be kept a minute."""
+    would be kept a minute. Every other request goes straight on to Flask: WhiteNoise would decode its path and
+    look it up among the files first, on every page and API call."""
     FOREVER = YEAR
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith(STATIC_PATH):
+            return self.application(environ, start_response)
+        return super().__call__(environ, start_response)
 
 
 def init_app(app) -> None:

@@ -141,7 +141,8 @@ def token_from_raw(raw: str, now: datetime | None = None) -> Principal | None:
     if not raw or len(raw) > 200:
         return None
     now = now or clock.now()
-    rows = db.session.execute(_TOKEN_LOOKUP, {"token_hash": _hash(raw)}).all()
+    # On the session's connection, in its transaction: a Core statement needs none of the ORM's execution steps.
+    rows = db.session.connection().execute(_TOKEN_LOOKUP, {"token_hash": _hash(raw)}).all()
     if not rows:
         return None
     row = rows[0]

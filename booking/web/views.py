@@ -2,7 +2,7 @@
 import os
 import re
 from datetime import datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
@@ -37,9 +37,10 @@ class IdConverter(IntegerConverter):
 def refuse_unreadable_referrer():
     """A form sent with a Referer whose address cannot be read (a port like "5743.evil.com") is a bad request,
     answered 400 before Flask-WTF's referrer check over HTTPS fails parsing it (registered ahead of CSRF)."""
-    from urllib.parse import urlsplit
+    if request.method not in current_app.config["WTF_CSRF_METHODS"]:  # a GET: no form, no check
+        return
     referrer = request.headers.get("Referer")
-    if referrer and request.method in current_app.config["WTF_CSRF_METHODS"]:
+    if referrer:
         try:
             urlsplit(referrer).port
         except ValueError:
@@ -191,10 +192,13 @@ def init_app(app: Flask) -> None:
         environ = request.environ
         # Over 4 KB of URL is no request a person makes; answered here (gunicorn runs with limit_request_line 0),
         # so the API's answer is its JSON error.
-        if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL:
+        query = environ.get("QUERY_STRING", "")
+        if len(environ.get("PATH_INFO", "")) + len(query) > MAX_URL:
             abort(414)
-        mimetype = request.mimetype
-        sources = (request.args, request.form) if mimetype in FORM_TYPES else (request.args,)
+        mimetype = request.mimetype if environ.get("CONTENT_TYPE") else ""
+        # A query string that holds no NUL, raw or escaped, decodes to none: most requests are not parsed here.
+        args = (request.args,) if "%00" in query or "\x00" in query else ()
+        sources = args + (request.form,) if mimetype in FORM_TYPES else args
         for values in sources:
             for v in values.values():
                 if "\x00" in v:
