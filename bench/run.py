@@ -219,6 +219,7 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
         secretary, manager, admin = (token(server.url, u) for u in ("secretary", "manager", "admin"))
         results = {}
         targets = [
+            ("me", "/api/v1/me", secretary),  # the token check plus loading the account: the floor of most views
             ("availability", f"/api/v1/menu-items/{info['item_id']}/availability?date={info['date']}", secretary),
             ("base page", f"/api/v1/bases/{info['base_id']}", secretary),
             ("manager bookings", "/api/v1/bookings?per_page=20", manager),
@@ -312,7 +313,7 @@ def main():
             r = results[label][name]
             small = results["10k"][name]
             if r["ratio"] is None:  # statistics: a latency figure, not a throughput one
-                growth = small["rps"] / r["rps"] if label == "1M" else None
+                growth = small["rps"] / r["rps"] if label == "1M" and r["rps"] else None
                 ratio = ""
             else:
                 growth = small["ratio"] / r["ratio"] if label == "1M" else None
