@@ -6,7 +6,7 @@ from flask import Flask
 
 from booking import clock
 from booking.auth.services import create_user as create
-from booking.demo import loadgen, seed
+from booking.demo import loadgen, seed as demo  # `seed` is also seed-load's option
 from booking.errors import ValidationFailed
 from booking.jobs.scheduler import build
 from booking.jobs.services import JOBS, describe_schedule, last_runs, run_job
@@ -22,23 +22,23 @@ def init_app(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Load it even into a database that has accounts of its own.")
     def seed_demo(force):
         """Load the demo data set (loading it twice changes nothing); refuses a database in real use."""
-        others = seed.real_accounts()
+        others = demo.real_accounts()
         if others and not force:
             click.echo(f"这个数据库已有 {len(others)} 个非演示账号（如 {others[0]}），看来正在实际使用；"
                        "演示账号的密码是公开的，未载入演示数据。确需载入请加 --force。", err=True)
             raise SystemExit(1)
-        created = seed.load_demo()
-        people = seed.load_demo_members()
+        created = demo.load_demo()
+        people = demo.load_demo_members()
         past = 0
-        if not seed.has_past():
-            with click.progressbar(length=seed.PAST_MONTHS, label="生成近一年的演示活动") as bar:
-                past = seed.load_demo_past(progress=bar.update)
+        if not demo.has_past():
+            with click.progressbar(length=demo.PAST_MONTHS, label="生成近一年的演示活动") as bar:
+                past = demo.load_demo_past(progress=bar.update)
         if past:
             click.echo(f"已生成近一年的演示活动 {past} 个（含实到人数、党员出席、评价、纪实和授课记录）。")
         if people:
             click.echo(f"已为演示党支部登记党员 {people} 人。")
         click.echo("演示数据已就绪。" if created or past or people else "演示数据已存在，未做更改。")
-        click.echo(seed.accounts_text())
+        click.echo(demo.accounts_text())
 
     @app.cli.command("backup")
     @click.argument("destination", required=False)
@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
         import time as _time
         from sqlalchemy.exc import SQLAlchemyError
         try:
-            seed.load_demo()
+            demo.load_demo()
             began = _time.monotonic()
             made = loadgen.load(n, seed, secretaries)
         except SQLAlchemyError as err:  # one line a person can act on, not a traceback
