@@ -15,6 +15,12 @@ booking.database.sqlite on the other database, and at PostgreSQL's READ COMMITTE
 each statement of a READ COMMITTED transaction reads its own snapshot anyway, and a plain SELECT takes no row lock.
 Reads made before the first write are not part of the write's transaction, as before; the rules that matter are
 kept by conditional UPDATEs, unique indexes and row locks, all of which run inside it.
+
+Why the cursor decides, by the statement's text: psycopg's own transaction handling (autocommit off) sends BEGIN
+before every first statement, reads included, which is the round trip this module exists to save; and SQLAlchemy's
+compiled statement says whether it inserts, updates or deletes only for its own constructs, not for the text()
+upserts of booking.reservations.places and shares. The rule is one-sided: only a statement that starts with SELECT
+(or SHOW) and locks no rows runs outside a transaction; anything else (a WITH, a comment first) begins one.
 """
 import re
 from functools import lru_cache
