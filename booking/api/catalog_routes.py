@@ -2,7 +2,6 @@
 from booking import permissions
 from booking.api import serialize
 from booking.api.core import bp, current_user, endpoint, json_body, page_of
-from booking.api.openapi import B, DT, I, nullable, obj, register_components
 from booking.api.schema import Body, F, Query
 from booking.catalog import services
 from booking.manage import services as manage
@@ -68,9 +67,6 @@ def change_base(base_id, body):
 
 
 AVAILABILITY_QUERY = Query(date=F("date", "日期", required=True))
-# A slot as the contract fixes it, with the optional `waitlist_from`: the smallest headcount that may join its
-# waitlist (null: none may), the rule the pages offer the waitlist by.
-register_components({"Slot": obj(start=DT, end=DT, capacity=I, remaining=I, bookable=B, waitlist_from=nullable(I))})
 
 
 @bp.get("/menu-items/<id:item_id>/availability")
@@ -81,7 +77,7 @@ def availability(item_id, query):
     headcount they may be waited for."""
     item, slots = services.day_slots(item_id, query["date"])
     return {"date": query["date"].isoformat(), "menu_item_id": item.item_id, "venue_id": item.venue_id,
-            "slots": [{**serialize.slot(s), "waitlist_from": s.wait_from} for s in slots]}
+            "slots": [serialize.slot(s) for s in slots]}
 
 
 BRANCHES_QUERY = Query(q=F("string", "搜索词", max_length=100, description="支部或党组织名称"))

@@ -50,7 +50,9 @@ COMPONENTS = {
                       contact_name=nullable(S), contact_phone=nullable(S), visitor_notes=S, rules=ref("Rules"),
                       venues={"type": "array", "items": ref("Venue")},
                       menu={"type": "array", "items": ref("MenuItem")}),
-    "Slot": obj(start=DT, end=DT, capacity=I, remaining=I, bookable=B),
+    # `waitlist_from` (beyond the contract's fields): the smallest headcount that may join the slot's waitlist
+    # (null: none may), the rule the pages offer the waitlist by.
+    "Slot": obj(start=DT, end=DT, capacity=I, remaining=I, bookable=B, waitlist_from=nullable(I)),
     "Availability": obj(date={"type": "string", "format": "date"}, menu_item_id=I, venue_id=I,
                         slots={"type": "array", "items": ref("Slot")}),
     "Organization": obj(id=I, name=S, sector=S),

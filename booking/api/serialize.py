@@ -66,9 +66,9 @@ def base_detail(base, venues, menu) -> dict:
 
 
 def slot(s) -> dict:
-    """A dated slot with its places left."""
+    """A dated slot with its places left, and from what headcount it may be waited for."""
     return {"start": clock.iso(s.start), "end": clock.iso(s.end), "capacity": s.capacity,
-            "remaining": s.remaining, "bookable": s.bookable}
+            "remaining": s.remaining, "bookable": s.bookable, "waitlist_from": s.wait_from}
 
 
 def branch(b) -> dict:
