@@ -71,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from booking.stats import routes as stats
     from booking.visits import routes as visits
     from booking.reservations import routes as reservations
-    from booking.errors import register_page_handlers
+    from booking.web.errors import register as register_errors
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
@@ -92,6 +92,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
     app.session_interface = api.PageSessionInterface()
     views.init_app(app)
-    register_page_handlers(app)
+    register_errors(app)
     cli.init_app(app)
     return app

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from booking import clock, errors
 from booking.lecturers import services as lecturers
 from booking.members import services as members
-from booking.reservations import lifecycle, partners, places, records, services as reservations
+from booking.reservations import lifecycle, partners, places, records, services as reservations, states
 from booking.visits import services as visits
 from models import Booking, BookingEvent, BookingPartner, Branch, MenuItem, Notification, SlotOccupancy, User, db
 from tests.conftest import login
@@ -101,11 +101,11 @@ def _booking_in(status, start, lecturer_id) -> Booking:
     item = db.session.scalar(select(MenuItem).where(MenuItem.title == ITEM))
     b = make_booking("secretary", menu_item=item, start=start, headcount=item.min_group, approve=False)
     partners.invite(user("secretary"), b, BRANCHES["partner"], 2, now=start - timedelta(days=3))
-    values = {"status": status, "lecturer_id": lecturer_id, "lecturer_status": lifecycle.INVITED}
-    if status == lifecycle.COMPLETED:
+    values = {"status": status, "lecturer_id": lecturer_id, "lecturer_status": states.INVITED}
+    if status == states.COMPLETED:
         values.update(visitor_count=item.min_group, checked_in_at=start)
     db.session.execute(update(Booking).where(Booking.id == b.id).values(**values))
-    if status in lifecycle.RELEASING_PLACES:
+    if status in states.RELEASING_PLACES:
         places.release(b.venue_id, b.starts_at, b.headcount + b.partner_headcount)
     db.session.commit()
     db.session.expire_all()
@@ -206,53 +206,53 @@ def test_every_action_role_status_and_moment_agree(world, api, monkeypatch):
     # The table is not trivially one-sided, and the rules users know hold in it.
     assert seen["allowed"] > 60 and seen["refused"] > 1000, seen
     o = outcomes
-    assert o[("cancel", "secretary", lifecycle.APPROVED, "before_deadline")] is None
-    assert o[("cancel", "secretary", lifecycle.APPROVED, "after_deadline")] is errors.CancelDeadlinePassed
-    assert o[("cancel", "manager", lifecycle.APPROVED, "after_deadline")] is None
-    assert o[("cancel", "manager", lifecycle.APPROVED, "after_start")] is errors.InvalidState
-    assert o[("cancel", "manager2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
-    assert o[("approve", "manager", lifecycle.PENDING, "before_deadline")] is None
-    assert o[("approve", "secretary", lifecycle.PENDING, "before_deadline")] is errors.NotAllowed
-    assert o[("approve", "manager", lifecycle.APPROVED, "before_deadline")] is errors.InvalidState
-    assert o[("check_in", "manager", lifecycle.APPROVED, "after_deadline")] is None
-    assert o[("check_in", "manager", lifecycle.APPROVED, "before_deadline")] is errors.WrongDay
-    assert o[("record_attendance", "manager", lifecycle.APPROVED, "after_start")] is None
-    assert o[("record_attendance", "manager", lifecycle.APPROVED, "after_deadline")] is errors.InvalidState
-    assert o[("record_attendance", "manager", lifecycle.COMPLETED, "after_start")] is None
-    assert o[("mark_no_show", "admin", lifecycle.APPROVED, "after_start")] is None
-    assert o[("invite_lecturer", "manager", lifecycle.PENDING, "after_start")] is errors.InvalidState
-    assert o[("answer_invitation", "lecturer", lifecycle.APPROVED, "after_deadline")] is None
-    assert o[("answer_invitation", "lecturer2", lifecycle.APPROVED, "after_deadline")] is errors.NotAllowed
-    assert o[("record_lecturer_answer", "manager", lifecycle.PENDING, "before_deadline")] is None
-    assert o[("record_lecturer_answer", "manager2", lifecycle.PENDING, "before_deadline")] is errors.NotAllowed
-    assert o[("record_lecturer_answer", "manager", lifecycle.CANCELLED, "before_deadline")] is errors.InvalidState
-    assert o[("withdraw_from_session", "lecturer", lifecycle.APPROVED, "before_deadline")] is errors.InvalidState
-    assert o[("set_roster", "secretary", lifecycle.APPROVED, "before_deadline")] is None
-    assert o[("set_roster", "manager", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
-    assert o[("set_roster", "secretary", lifecycle.COMPLETED, "after_start")] is errors.InvalidState
-    assert o[("mark_members", "secretary", lifecycle.COMPLETED, "after_start")] is None
-    assert o[("mark_members", "manager", lifecycle.COMPLETED, "after_start")] is None
-    assert o[("mark_members", "manager", lifecycle.APPROVED, "before_deadline")] is errors.InvalidState
-    assert o[("mark_members", "secretary2", lifecycle.COMPLETED, "after_start")] is errors.NotAllowed
-    assert o[("give_feedback", "secretary", lifecycle.COMPLETED, "after_start")] is None
-    assert o[("give_feedback", "secretary2", lifecycle.COMPLETED, "after_start")] is errors.NotAllowed
-    assert o[("change", "secretary", lifecycle.PENDING, "before_deadline")] is None
-    assert o[("change", "secretary", lifecycle.REJECTED, "before_deadline")] is errors.InvalidState
+    assert o[("cancel", "secretary", states.APPROVED, "before_deadline")] is None
+    assert o[("cancel", "secretary", states.APPROVED, "after_deadline")] is errors.CancelDeadlinePassed
+    assert o[("cancel", "manager", states.APPROVED, "after_deadline")] is None
+    assert o[("cancel", "manager", states.APPROVED, "after_start")] is errors.InvalidState
+    assert o[("cancel", "manager2", states.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("approve", "manager", states.PENDING, "before_deadline")] is None
+    assert o[("approve", "secretary", states.PENDING, "before_deadline")] is errors.NotAllowed
+    assert o[("approve", "manager", states.APPROVED, "before_deadline")] is errors.InvalidState
+    assert o[("check_in", "manager", states.APPROVED, "after_deadline")] is None
+    assert o[("check_in", "manager", states.APPROVED, "before_deadline")] is errors.WrongDay
+    assert o[("record_attendance", "manager", states.APPROVED, "after_start")] is None
+    assert o[("record_attendance", "manager", states.APPROVED, "after_deadline")] is errors.InvalidState
+    assert o[("record_attendance", "manager", states.COMPLETED, "after_start")] is None
+    assert o[("mark_no_show", "admin", states.APPROVED, "after_start")] is None
+    assert o[("invite_lecturer", "manager", states.PENDING, "after_start")] is errors.InvalidState
+    assert o[("answer_invitation", "lecturer", states.APPROVED, "after_deadline")] is None
+    assert o[("answer_invitation", "lecturer2", states.APPROVED, "after_deadline")] is errors.NotAllowed
+    assert o[("record_lecturer_answer", "manager", states.PENDING, "before_deadline")] is None
+    assert o[("record_lecturer_answer", "manager2", states.PENDING, "before_deadline")] is errors.NotAllowed
+    assert o[("record_lecturer_answer", "manager", states.CANCELLED, "before_deadline")] is errors.InvalidState
+    assert o[("withdraw_from_session", "lecturer", states.APPROVED, "before_deadline")] is errors.InvalidState
+    assert o[("set_roster", "secretary", states.APPROVED, "before_deadline")] is None
+    assert o[("set_roster", "manager", states.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("set_roster", "secretary", states.COMPLETED, "after_start")] is errors.InvalidState
+    assert o[("mark_members", "secretary", states.COMPLETED, "after_start")] is None
+    assert o[("mark_members", "manager", states.COMPLETED, "after_start")] is None
+    assert o[("mark_members", "manager", states.APPROVED, "before_deadline")] is errors.InvalidState
+    assert o[("mark_members", "secretary2", states.COMPLETED, "after_start")] is errors.NotAllowed
+    assert o[("give_feedback", "secretary", states.COMPLETED, "after_start")] is None
+    assert o[("give_feedback", "secretary2", states.COMPLETED, "after_start")] is errors.NotAllowed
+    assert o[("change", "secretary", states.PENDING, "before_deadline")] is None
+    assert o[("change", "secretary", states.REJECTED, "before_deadline")] is errors.InvalidState
     # Joint bookings: the host (or its base) invites and withdraws, the invited partner answers, before the start.
-    assert o[("invite_partner", "secretary", lifecycle.APPROVED, "after_deadline")] is None
-    assert o[("invite_partner", "manager", lifecycle.PENDING, "before_deadline")] is None
-    assert o[("invite_partner", "secretary2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
-    assert o[("invite_partner", "secretary", lifecycle.APPROVED, "after_start")] is errors.InvalidState
-    assert o[("withdraw_partner", "secretary", lifecycle.PENDING, "before_deadline")] is None
-    assert o[("withdraw_partner", "manager2", lifecycle.PENDING, "before_deadline")] is errors.NotAllowed
-    assert o[("accept_partnership", "secretary2", lifecycle.APPROVED, "before_deadline")] is None
-    assert o[("accept_partnership", "secretary", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
-    assert o[("accept_partnership", "secretary2", lifecycle.CANCELLED, "before_deadline")] is errors.InvalidState
-    assert o[("decline_partnership", "secretary2", lifecycle.PENDING, "after_deadline")] is None
-    assert o[("decline_partnership", "secretary2", lifecycle.APPROVED, "after_start")] is errors.InvalidState
+    assert o[("invite_partner", "secretary", states.APPROVED, "after_deadline")] is None
+    assert o[("invite_partner", "manager", states.PENDING, "before_deadline")] is None
+    assert o[("invite_partner", "secretary2", states.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("invite_partner", "secretary", states.APPROVED, "after_start")] is errors.InvalidState
+    assert o[("withdraw_partner", "secretary", states.PENDING, "before_deadline")] is None
+    assert o[("withdraw_partner", "manager2", states.PENDING, "before_deadline")] is errors.NotAllowed
+    assert o[("accept_partnership", "secretary2", states.APPROVED, "before_deadline")] is None
+    assert o[("accept_partnership", "secretary", states.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("accept_partnership", "secretary2", states.CANCELLED, "before_deadline")] is errors.InvalidState
+    assert o[("decline_partnership", "secretary2", states.PENDING, "after_deadline")] is None
+    assert o[("decline_partnership", "secretary2", states.APPROVED, "after_start")] is errors.InvalidState
     # A partner sees the booking but cannot cancel it for everyone, nor set a roster before accepting.
-    assert o[("cancel", "secretary2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
-    assert o[("set_roster", "secretary2", lifecycle.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("cancel", "secretary2", states.APPROVED, "before_deadline")] is errors.NotAllowed
+    assert o[("set_roster", "secretary2", states.APPROVED, "before_deadline")] is errors.NotAllowed
 
 
 def test_no_status_literal_outside_the_lifecycle():
@@ -273,7 +273,7 @@ def test_no_status_literal_outside_the_lifecycle():
 
 def test_the_live_statuses_agree_with_the_partial_unique_index():
     from models.booking import _live
-    assert _live == "status IN (%s)" % ", ".join(f"'{s.value}'" for s in lifecycle.LIVE)
+    assert _live == "status IN (%s)" % ", ".join(f"'{s.value}'" for s in states.LIVE)
 
 
 def _last(kind: str) -> Notification | None:
@@ -435,7 +435,7 @@ def test_an_early_check_in_leads_to_attendance_and_never_to_a_no_show(world, cli
     assert isinstance(lifecycle.can_mark_no_show(user("manager"), b, b.starts_at + timedelta(minutes=5)),
                       errors.InvalidState)
     visits.record_attendance(user("manager"), b, 18, now=before)
-    assert b.status == lifecycle.COMPLETED and b.visitor_count == 18
+    assert b.status == states.COMPLETED and b.visitor_count == 18
 
 
 def test_a_mistaken_no_show_is_corrected_on_the_day(world):
@@ -445,7 +445,7 @@ def test_a_mistaken_no_show_is_corrected_on_the_day(world):
     manager = user("manager")
     visits.mark_no_show(manager, b, now=start + timedelta(minutes=40))
     visits.record_attendance(manager, b, 15, now=start + timedelta(minutes=50))
-    assert b.status == lifecycle.COMPLETED
+    assert b.status == states.COMPLETED
     notes = [e.note for e in reservations.history(b)]
     assert any("更正“未到场”" in n for n in notes) and any(e.action == "no_show" for e in reservations.history(b))
     # A day later the no-show stands.

@@ -264,7 +264,7 @@ def test_admin_pages_render(world, client):
 def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(world, client):
     # Reported (pilot): a closure over an approved booking only flashed a count; the booking stayed approved and
     # nobody was told.
-    from booking.reservations import lifecycle
+    from booking.reservations import states
     from models import Notification
     from tests.factories import booking, slot_start, user
     b = booking(start=slot_start(8, 9))
@@ -282,7 +282,7 @@ def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(world
     db.session.expire_all()
     for booking_id, secretary in ((b.id, "secretary"), (other.id, "secretary2")):
         row = db.session.get(Booking, booking_id)
-        assert row.status == lifecycle.CANCELLED
+        assert row.status == states.CANCELLED
         assert any("闭馆：设备检修" in e.note for e in row.events)
         told = db.session.scalar(select(Notification).where(Notification.booking_id == booking_id,
                                                             Notification.user_id == user(secretary).id,
@@ -296,7 +296,7 @@ def test_a_closure_over_live_bookings_lists_them_and_cancels_or_keeps_them(world
                                                       "affected": "keep"}, follow_redirects=True)
     assert "保留了 1 个预约" in r.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Booking, kept.id).status == lifecycle.APPROVED
+    assert db.session.get(Booking, kept.id).status == states.APPROVED
 
 
 def test_import_creates_secretaries_with_one_time_passwords_downloaded_once(world, client):

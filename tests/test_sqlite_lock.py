@@ -233,7 +233,7 @@ def test_a_writer_gives_up_after_the_lock_timeout_with_a_retryable_error(tmp_pat
 def test_the_lock_timeout_is_an_outage_the_app_answers_503():
     import sqlite3 as _sqlite3
     from sqlalchemy import exc
-    from booking.errors import is_outage
+    from booking.web.errors import is_outage
     from booking.database.sqlite import LOCKED
     err = exc.OperationalError("INSERT", {}, _sqlite3.OperationalError(LOCKED.format(30)))
     assert is_outage(err)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from booking import clock
 from booking.jobs import services as jobs
-from booking.reservations import lifecycle, partners, waitlist
+from booking.reservations import partners, states, waitlist
 from models import (Base, Booking, BookingEvent, Branch, Notification, OpeningSlot, Organization, SlotOccupancy,
                     User, WaitlistEntry, db)
 from tests.factories import booking, item, slot_start, user
@@ -103,7 +103,7 @@ def test_a_cancellation_promotes_the_first_entry_that_fits(world, api):
     assert _held(start) == 80
     promoted = db.session.get(Booking, states[second["id"]]["booking_id"])
     assert promoted.branch_id == small.branch_id and promoted.headcount == 20 and promoted.source == "online"
-    assert promoted.status == (lifecycle.PENDING if promoted.base.requires_approval else lifecycle.APPROVED)
+    assert promoted.status == (states.PENDING if promoted.base.requires_approval else states.APPROVED)
     actions = [e.action for e in db.session.scalars(select(BookingEvent).where(BookingEvent.booking_id == promoted.id))]
     assert actions == ["created", "promoted_from_waitlist"]
     told = db.session.scalar(select(Notification).where(Notification.user_id == small.id,
@@ -274,7 +274,7 @@ def test_two_processes_never_promote_into_the_same_places(world):
     assert sorted(e.branch_id for e in promoted) == sorted(u.branch_id for u in queue)
     assert len({e.booking_id for e in promoted}) == 3
     live = db.session.scalar(select(func.sum(Booking.headcount)).where(
-        Booking.starts_at == start, Booking.status.in_([s.value for s in lifecycle.LIVE])))
+        Booking.starts_at == start, Booking.status.in_([s.value for s in states.LIVE])))
     assert _held(start) == live == 80
     events = db.session.scalar(select(func.count()).select_from(BookingEvent).where(
         BookingEvent.action == "promoted_from_waitlist"))
@@ -302,6 +302,6 @@ def test_one_branchs_simultaneous_requests_stay_within_its_share(world):
     outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
     assert outcome == {(201, None): 2, (409, "quota_exceeded"): 6}, outcome
     held = db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.branch_id == user("secretary").branch_id, Booking.status.in_([s.value for s in lifecycle.LIVE])))
+        Booking.branch_id == user("secretary").branch_id, Booking.status.in_([s.value for s in states.LIVE])))
     assert held == 2
     assert_integrity()

@@ -11,7 +11,7 @@ from booking.notify import services as notify
 from booking.series import services as series
 from booking.admin import forms, services
 from booking.auth import services as accounts
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.web.views import paginate
 from models import ROLES, Base, Branch, Lecturer, Organization
 from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from booking import clock
 from booking.auth import services
 from booking.auth.forms import ForgotForm, LoginForm, PasswordChangeForm, ResetForm
-from booking.errors import local_path, on_refusal
+from booking.web.errors import local_path, on_refusal
 
 bp = Blueprint("auth", __name__)
 

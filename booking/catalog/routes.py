@@ -33,6 +33,7 @@ def base(base_id):
     base = services.get_base(base_id)
     share_left = shares.left(current_user.branch_id, base) if permissions.can_book_online(current_user) else None
     return render_template("catalog/base.html", base=base, hours=services.opening_hours(base.id),
+                           editable=permissions.can_edit_base(current_user, base),
                            closures=services.upcoming_closures(base.id, clock.local_today()), share_left=share_left,
                            none_online=shares.none_online(base))
 

@@ -12,7 +12,7 @@ import click
 from sqlalchemy import func, insert, or_, select, text
 
 from booking import clock
-from booking.reservations.lifecycle import ACCEPTED, APPROVED, CANCELLED, COMPLETED, NO_SHOW, PENDING
+from booking.reservations.states import ACCEPTED, APPROVED, CANCELLED, COMPLETED, NO_SHOW, PENDING
 from models import (Base, Booking, BookingEvent, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot,
                     Organization, SlotOccupancy, Venue, db)
 from models import User

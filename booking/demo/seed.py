@@ -15,7 +15,7 @@ from booking.catalog import holidays, holidays as calendar_days
 from booking.errors import DomainError
 from booking.lecturers import services as lecturers
 from booking.members import services as members
-from booking.reservations import lifecycle, partners, records, services as reservations, waitlist
+from booking.reservations import partners, records, services as reservations, states, waitlist
 from booking.series import services as series
 from booking.visits import services as visits
 from models import Booking, Notification
@@ -462,7 +462,7 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
                                 no_shows < 3)
                 if b is not None:
                     made += 1
-                    no_shows += b.status == lifecycle.NO_SHOW
+                    no_shows += b.status == states.NO_SHOW
                     break
         made += _demo_to_come(rng, now, today, items, secretaries, admin)
         db.session.commit()
@@ -496,7 +496,7 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         db.session.rollback()
         return None
     manager = (b.base.managers or [admin])[0]
-    if b.status == lifecycle.PENDING:  # the manager answers within a working day, in office hours
+    if b.status == states.PENDING:  # the manager answers within a working day, in office hours
         approved = asked + timedelta(minutes=rng.randint(20, 180))
         if clock.local(approved).hour >= 18:
             approved = _office_hours(rng, clock.local(asked).date() + timedelta(days=1))
@@ -537,7 +537,7 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
             if offered:  # of the best matched, the one with the fewest sessions those days: the load is shared
                 def nearby(lecturer_id):
                     return db.session.scalar(select(func.count()).select_from(Booking).where(
-                        Booking.lecturer_id == lecturer_id, Booking.lecturer_status == lifecycle.ACCEPTED,
+                        Booking.lecturer_id == lecturer_id, Booking.lecturer_status == states.ACCEPTED,
                         Booking.starts_at > start - timedelta(days=4), Booking.starts_at < start + timedelta(days=4)))
                 best = offered[:4]
                 rng.shuffle(best)
@@ -721,7 +721,7 @@ def _demo_photos(secretaries) -> None:
     if secretary is None:
         return
     latest = db.session.scalars(select(Booking).where(Booking.branch_id == secretary.branch_id,
-                                                      Booking.status == lifecycle.COMPLETED,
+                                                      Booking.status == states.COMPLETED,
                                                       Booking.activity_summary.is_not(None))
                                 .order_by(Booking.starts_at.desc()).limit(3)).all()
     for n, b in enumerate(latest):

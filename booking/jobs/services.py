@@ -14,7 +14,8 @@ from booking.errors import InvalidState
 from booking.notify.services import notify, taking_part_secretaries
 from booking.reports import services as reports
 from booking.reservations import waitlist
-from booking.reservations.lifecycle import ACCEPTED, APPROVED, EXPECTED, PENDING, Move, transition
+from booking.reservations.lifecycle import Move, transition
+from booking.reservations.states import ACCEPTED, APPROVED, EXPECTED, PENDING
 from models import Booking, JobMark, User, db
 from booking.admin.services import drop_old_credential_sheets
 from booking.notify.services import send_pending_mail

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from booking import clock, permissions
 from booking.documents import exports
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.lecturers import services
 from booking.reservations.services import get_visible
 
@@ -149,3 +149,9 @@ def withdraw(booking_id):
     services.withdraw(current_user, booking, request.form.get("reason", ""))
     flash("已退出这场授课，基地管理员会另行安排。", "success")
     return redirect(url_for(".schedule"))
+
+
+@bp.app_template_global()
+def lecturer_channel(lecturer) -> str:
+    """How the lecturer's answer reaches the base, in the words the booking page shows."""
+    return services.answer_channel(lecturer)

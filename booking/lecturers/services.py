@@ -16,8 +16,8 @@ from booking.errors import LecturerConflict, NotAllowed, NotFound, ValidationFai
 from booking.notify.services import managers_of, notify
 from booking.permissions import Actor
 from booking.reservations import lifecycle, records
-from booking.reservations.lifecycle import (ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED,
-                                            LIVE, require)
+from booking.reservations.lifecycle import require
+from booking.reservations.states import ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED, LIVE
 from models import CATEGORIES, Booking, BookingEvent, Lecturer, LecturerTopic, Unavailability, db
 from models import MenuItem
 

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from booking import permissions
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.manage import forms, services
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")

@@ -10,7 +10,7 @@ from models import (BASE_TYPES, CATEGORIES, VENUE_KINDS, Base, Booking, Closure,
                     SlotOccupancy, User, Venue, db)
 from booking.reservations import lifecycle, waitlist
 from models.base import WEEKDAYS
-from booking.reservations.lifecycle import LIVE
+from booking.reservations.states import LIVE
 from booking.series import services as series
 
 

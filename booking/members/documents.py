@@ -14,7 +14,7 @@ from booking.photos import storage as photo_store
 from booking.errors import InvalidState
 from booking.members.services import credited_hours, recorded_types, roster_of
 from booking.reservations import partners
-from booking.reservations.lifecycle import ACCEPTED, COMPLETED
+from booking.reservations.states import ACCEPTED, COMPLETED
 from models import Booking
 from booking.members.services import completed_in
 from booking.photos.images import too_large

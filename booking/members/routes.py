@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from booking.documents import exports
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.members import documents, forms, services
 from booking.reservations import partners
 from booking.reservations.services import get_visible

@@ -13,8 +13,9 @@ from booking import audit, clock, permissions
 from booking.errors import NotAllowed, NotFound, ValidationFailed
 from booking.documents.imports import MAX_CELL, rows_from_file
 from booking.permissions import Actor
-from booking.reservations import lifecycle, partners, records
-from booking.reservations.lifecycle import COMPLETED, require
+from booking.reservations import lifecycle, partners, records, states
+from booking.reservations.lifecycle import require
+from booking.reservations.states import COMPLETED
 from booking.textutil import CONTACT_PHONE_RE, PHONE_MESSAGE, CONTROL_MESSAGE, has_control_chars
 from models import (ABSENCE_REASONS, MEMBER_ROLES, MEMBER_STATUSES, Booking, BookingPartner, Branch, Member, MenuItem,
                     RosterEntry, db)
@@ -419,7 +420,7 @@ def completed_in(branch: Branch, year: int) -> list[Booking]:
     """The branch's completed activities of a year, in date order: its ledger (台账). What the ledger's page and
     files show of each is loaded with it, a query per kind rather than per activity."""
     took_part = select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch.id,
-                                                        BookingPartner.status == lifecycle.TAKING_PART.value)
+                                                        BookingPartner.status == states.TAKING_PART.value)
     return list(db.session.scalars(
         select(Booking).where(or_(Booking.branch_id == branch.id, Booking.id.in_(took_part)), Booking.status == COMPLETED,
                               Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
@@ -434,7 +435,7 @@ def recorded_types(branch: Branch) -> set[str]:
     """The activity types the branch has ever held in this system (its own bookings and those it took part in):
     a type it never recorded here (a 支委会 in its own room, say) is not judged short by what the system saw."""
     took_part = select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch.id,
-                                                        BookingPartner.status == lifecycle.TAKING_PART.value)
+                                                        BookingPartner.status == states.TAKING_PART.value)
     return set(db.session.scalars(select(Booking.activity_type).distinct().where(
         or_(Booking.branch_id == branch.id, Booking.id.in_(took_part)), Booking.status == COMPLETED)))
 

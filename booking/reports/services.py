@@ -12,7 +12,7 @@ from sqlalchemy import case, distinct, func, or_, select
 from booking import clock, permissions
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
-from booking.reservations.lifecycle import ACCEPTED, COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, PENDING, TAKING_PART
+from booking.reservations.states import ACCEPTED, COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, PENDING, TAKING_PART
 from booking.stats import services as stats
 from models import (BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, SECTORS, Base, Booking, BookingPartner, Branch,
                     Lecturer, MenuItem, Organization, db)

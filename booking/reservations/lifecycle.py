@@ -20,11 +20,9 @@ from booking.notify.services import managers_of, notify, secretaries_of, taking_
 from booking.permissions import Actor
 from booking.reservations import places, waitlist
 from booking.reservations.records import no_show_block, record_event
-from booking.reservations.states import (  # noqa: F401 (the sets are read through this module too)
-    ACCEPTED, APPROVED, CANCELLED, COMPLETED, COUNTED, DECLINED, ENGAGING_LECTURER, EXPECTED, EXPIRED,
-    HOLDING_LECTURER, HOLDING_PARTNER, HOLDING_PLACES, INVITED, LIVE, NO_SHOW, ON_THE_DAY, PARTNER_ACCEPTED,
-    PARTNER_DECLINED, PARTNER_INVITED, PARTNER_WITHDRAWN, PENDING, REJECTED, RELEASING_PLACES, STATUS_LABELS,
-    TAKING_PART, Status)
+from booking.reservations.states import (ACCEPTED, APPROVED, CANCELLED, COMPLETED, COUNTED, EXPIRED, HOLDING_LECTURER,
+                                        HOLDING_PARTNER, HOLDING_PLACES, INVITED, LIVE, NO_SHOW, PARTNER_INVITED,
+                                        PENDING, REJECTED, RELEASING_PLACES, STATUS_LABELS, TAKING_PART, Status)
 from models import Booking, db
 
 

@@ -17,8 +17,8 @@ from booking.notify.services import managers_of, notify, secretaries_of
 from booking.permissions import Actor
 from booking.textutil import text_problem
 from booking.reservations import lifecycle, places, records
-from booking.reservations.lifecycle import (PARTNER_ACCEPTED, PARTNER_DECLINED,
-                                            PARTNER_INVITED, PARTNER_WITHDRAWN, require)
+from booking.reservations.lifecycle import require
+from booking.reservations.states import PARTNER_ACCEPTED, PARTNER_DECLINED, PARTNER_INVITED, PARTNER_WITHDRAWN
 from models import Booking, BookingPartner, Branch, db
 from booking.catalog import services as catalog
 

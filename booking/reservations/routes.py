@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from booking import clock, permissions
-from booking.errors import local_path, on_refusal
+from booking.web.errors import local_path, on_refusal
 from booking.notify import services as notify
-from booking.reservations import lifecycle, partners, records, services, waitlist
+from booking.reservations import lifecycle, partners, records, services, states, waitlist
 from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
 from booking.web.views import arg_id, nav_counter, paginate
 from models import WAIT_STATUSES
@@ -75,7 +75,7 @@ def new():
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
             topic=form.topic.data, note=form.note.data, branch_id=form.branch_id.data if offline else None,
             activity_type=form.activity_type.data, partners=form.wanted_partners())
-        flash("预约已提交，请等待基地审核。" if booking.status == lifecycle.PENDING else "预约成功。", "success")
+        flash("预约已提交，请等待基地审核。" if booking.status == states.PENDING else "预约成功。", "success")
         return redirect(url_for(".detail", booking_id=booking.id))
     return render_template("reservations/new.html", **page), 422 if request.method == "POST" else 200
 
@@ -298,3 +298,21 @@ def notifications_read_all():
     return redirect(url_for(".notifications"))
 
 
+# The booking pages' own template helpers: what the lifecycle allows the reader, why not, and the reader's part in a
+# joint booking (asked per row by the lists).
+@bp.app_template_global()
+def can(action: str, booking) -> bool:
+    """Whether the reader may take the action on the booking now."""
+    return lifecycle.allows(action, current_user, booking)
+
+
+@bp.app_template_global()
+def refusal(action: str, booking) -> str | None:
+    """Why the reader may not take the action now (None when they may)."""
+    return lifecycle.refusal(action, current_user, booking)
+
+
+@bp.app_template_global()
+def my_part(booking):
+    """The reader's branch's part in a joint booking it was invited to (None for the host or anyone else)."""
+    return permissions.partner_part(current_user, booking)

@@ -17,8 +17,9 @@ from booking.members import services as members
 from booking.notify.services import managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
 from booking.textutil import text_problem
-from booking.reservations import lifecycle, partners, places, records, shares, waitlist
-from booking.reservations.lifecycle import LIVE, PENDING, Move, require
+from booking.reservations import lifecycle, partners, places, records, shares, states, waitlist
+from booking.reservations.lifecycle import Move, require
+from booking.reservations.states import LIVE, PENDING
 from booking.reservations.records import record_event, validate_fields
 from booking.reservations.states import (ACCEPTED, APPROVED, DECLINED, HOLDING_LECTURER, INVITED, NO_SHOW,
                                         PARTNER_ACCEPTED, PARTNER_DECLINED)
@@ -320,7 +321,7 @@ def week_page(actor: Actor, venue_id: int | None, first: date) -> dict:
     held = catalog.places_held(venue.id, days[0], days[-1])
     bookings: dict = {}
     for b in db.session.scalars(visible_query(actor, start=days[0], end=days[-1]).where(
-            Booking.venue_id == venue.id, Booking.status.in_(lifecycle.ON_THE_DAY))):
+            Booking.venue_id == venue.id, Booking.status.in_(states.ON_THE_DAY))):
         bookings.setdefault(b.starts_at, []).append(b)
     slots = db.session.scalars(select(OpeningSlot).where(OpeningSlot.venue_id == venue.id, OpeningSlot.active.is_(True))
                                .order_by(OpeningSlot.start_time)).all()

@@ -9,7 +9,7 @@ from booking import clock, permissions
 from booking.web.views import arg_id
 from booking.series import services as series
 from booking.catalog.services import get_menu_item
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.forms import Form
 from models import ACTIVITY_TYPES
 from models.base import WEEKDAYS

@@ -12,10 +12,10 @@ from sqlalchemy import and_, false, or_, select, update
 from booking import clock, links, permissions
 from booking.catalog import holidays
 from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAllowed, NotASlot, NotFound,
-                            OutsideBookingWindow, QuotaExceeded, SlotFull, ValidationFailed)  # noqa: F401 (kinds of refusal)
+                            OutsideBookingWindow, QuotaExceeded, SlotFull, ValidationFailed)
 from booking.catalog.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
-from booking.reservations import lifecycle
+from booking.reservations import lifecycle, states
 from booking.reservations.records import OccurrenceTaken, create_booking, validate_fields
 from booking.reservations.states import LIVE, OccurrenceStatus, SeriesStatus, values
 from models import ACTIVITY_TYPES, Base, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
@@ -294,7 +294,7 @@ def cancel(actor, series: BookingSeries, reason: str, first: date | None = None,
         if occurrence.status != BOOKED or booking is None or booking.series_id != series.id:
             continue
         refusal = lifecycle.refusal("cancel", actor, booking, now)
-        if booking.status not in lifecycle.LIVE:
+        if booking.status not in states.LIVE:
             continue
         if refusal is not None:
             kept.append((booking, refusal.message))

@@ -4,7 +4,8 @@ from flask_login import current_user, login_required
 
 from booking import clock
 from booking.documents import exports
-from booking.errors import ValidationFailed, on_refusal
+from booking.errors import ValidationFailed
+from booking.web.errors import on_refusal
 from booking.stats import services
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, select, union_all
 from booking import permissions
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
-from booking.reservations.lifecycle import ACCEPTED, COUNTED, TAKING_PART
+from booking.reservations.states import ACCEPTED, COUNTED, TAKING_PART
 from models import BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, Lecturer, Organization, db
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "sector": "党组织领域",

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from booking import permissions
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.reservations import services as reservations
 from booking.visits import services
 

@@ -13,7 +13,7 @@ from booking.photos import storage as photo_store
 from booking.errors import InvalidState, NotFound, UnknownCode, ValidationFailed
 from booking.permissions import Actor
 from booking.textutil import text_problem
-from booking.reservations import lifecycle, partners, places, records, waitlist
+from booking.reservations import lifecycle, partners, places, records, states, waitlist
 from booking.reservations.lifecycle import Move, require
 from models import Booking, BookingPhoto, LoginFailure, RosterEntry, SlotOccupancy, db
 from booking.reservations.services import visible_query
@@ -128,7 +128,7 @@ def record_attendance(actor: Actor, booking: Booking, visitor_count, now: dateti
         raise ValidationFailed({"visitor_count": f"实到人数应为 1–{capacity} 的整数。"})
     split = _split(booking, visitor_count, visitor_counts)
     previous = booking.visitor_count
-    if booking.status == lifecycle.NO_SHOW:
+    if booking.status == states.NO_SHOW:
         note = f"更正“未到场”：实到 {visitor_count} 人"
     elif previous is None:
         note = f"实到 {visitor_count} 人"
@@ -311,7 +311,7 @@ def photo_for(user: Actor, booking_id: int, photo_id: int) -> tuple[BookingPhoto
 def todays_visits(user: Actor, now: datetime | None = None) -> list[Booking]:
     """The day's visits of the user's bases, by venue and time."""
     today = clock.local_today(now)
-    stmt = visible_query(user, start=today, end=today).where(Booking.status.in_(lifecycle.ON_THE_DAY))
+    stmt = visible_query(user, start=today, end=today).where(Booking.status.in_(states.ON_THE_DAY))
     return list(db.session.scalars(stmt.options(selectinload(Booking.venue), selectinload(Booking.roster).joinedload(RosterEntry.member)).order_by(None)
                                    .order_by(Booking.venue_id, Booking.starts_at, Booking.id)))
 

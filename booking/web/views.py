@@ -10,15 +10,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-from booking import clock, links, permissions
+from booking import clock, links
 from booking.extensions import login_manager
 from booking.notify.services import unread_count
 from models import ACTIVITY_TYPES, BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, ROLES, SECTORS, User, db
 from models.base import WEEKDAYS
 from models.booking import STATUS_LABELS
 from models.waitlist import WAIT_BADGES, WAIT_STATUSES
-from booking.reservations import lifecycle
-from booking.lecturers.services import answer_channel
 from booking.notify.services import undelivered_count
 
 bp = Blueprint("views", __name__)
@@ -251,20 +249,13 @@ def init_app(app: Flask) -> None:
         available = not g.get("database_unavailable")
         if available and current_user.is_authenticated:
             unread = unread_count(current_user)
-        return {"perm": permissions, "life": lifecycle,
-                "can": lambda action, booking: lifecycle.allows(action, current_user, booking),
-                "refusal": lambda action, booking: lifecycle.refusal(action, current_user, booking),
-                "has_endpoint": lambda name: name in current_app.view_functions,
-                "external_url": links.external,
-                "lecturer_channel": _lecturer_channel,
-                "STATUS_LABELS": STATUS_LABELS, "WAIT_STATUSES": WAIT_STATUSES, "WAIT_BADGES": WAIT_BADGES, "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES,
+        # What every page shares: the labels of the domain's codes, the navigation's counts. A feature's own
+        # helpers (what the lifecycle allows, how a lecturer answers) are registered by that feature's routes.
+        return {"has_endpoint": lambda name: name in current_app.view_functions, "external_url": links.external,
+                "STATUS_LABELS": STATUS_LABELS, "WAIT_STATUSES": WAIT_STATUSES, "WAIT_BADGES": WAIT_BADGES,
+                "ROLES": ROLES, "WEEKDAYS": WEEKDAYS, "BASE_TYPES": BASE_TYPES, "CATEGORIES": CATEGORIES,
                 "SECTORS": SECTORS, "LECTURER_CATEGORIES": LECTURER_CATEGORIES, "ACTIVITY_TYPES": ACTIVITY_TYPES,
-                "unread_count": unread,
-                "nav_counts": nav_counts() if available else {}}
-
-
-def _lecturer_channel(lecturer) -> str:
-    return answer_channel(lecturer)
+                "unread_count": unread, "nav_counts": nav_counts() if available else {}}
 
 
 MAX_PAGE = 100000
