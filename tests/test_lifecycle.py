@@ -153,15 +153,15 @@ def test_every_action_role_status_and_moment_agree(world, api, monkeypatch):
     BRANCHES["third"] = db.session.scalar(select(Branch.id).where(
         Branch.id.not_in([actors["secretary"].branch_id, BRANCHES["partner"]])).order_by(Branch.id))
 
-    states = []
+    cases = []
     for i, status in enumerate(STATUSES):
         for j, moment in enumerate(MOMENTS):
             start = slot_start(3 + i * 2 + j // 2, 9 if j % 2 == 0 else 14)
-            states.append((status, moment, _booking_in(status, start, lecturer_id)))
+            cases.append((status, moment, _booking_in(status, start, lecturer_id)))
 
     seen = {"allowed": 0, "refused": 0}
     outcomes = {}
-    for status, moment, b in states:
+    for status, moment, b in cases:
         now = b.starts_at + MOMENTS[moment]
         monkeypatch.setattr(clock, "now", lambda now=now: now)
         snap = _snapshot(b)

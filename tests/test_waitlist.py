@@ -96,12 +96,12 @@ def test_a_cancellation_promotes_the_first_entry_that_fits(world, api):
     r = api.post(f"/api/v1/bookings/{held[1].id}/cancel", as_="manager", json={"reason": "改期"})
     assert r.status_code == 200
     # 20 freed: the 30 does not fit, the 20 behind it does (first fit); the 10 stays waiting.
-    states = {e["id"]: e for e in api.get("/api/v1/waitlist", as_="manager").get_json()["items"]}
-    assert states[first["id"]]["status"] == "waiting" and states[first["id"]]["position"] == 1
-    assert states[second["id"]]["status"] == "promoted" and states[second["id"]]["booking_id"]
-    assert states[third["id"]]["status"] == "waiting" and states[third["id"]]["position"] == 2
+    entries = {e["id"]: e for e in api.get("/api/v1/waitlist", as_="manager").get_json()["items"]}
+    assert entries[first["id"]]["status"] == "waiting" and entries[first["id"]]["position"] == 1
+    assert entries[second["id"]]["status"] == "promoted" and entries[second["id"]]["booking_id"]
+    assert entries[third["id"]]["status"] == "waiting" and entries[third["id"]]["position"] == 2
     assert _held(start) == 80
-    promoted = db.session.get(Booking, states[second["id"]]["booking_id"])
+    promoted = db.session.get(Booking, entries[second["id"]]["booking_id"])
     assert promoted.branch_id == small.branch_id and promoted.headcount == 20 and promoted.source == "online"
     assert promoted.status == (states.PENDING if promoted.base.requires_approval else states.APPROVED)
     actions = [e.action for e in db.session.scalars(select(BookingEvent).where(BookingEvent.booking_id == promoted.id))]
@@ -112,8 +112,8 @@ def test_a_cancellation_promotes_the_first_entry_that_fits(world, api):
     # The promoted branch no longer needs it: its cancellation frees the 20 again, and the 30 still does not fit.
     r = api.post(f"/api/v1/bookings/{promoted.id}/cancel", as_=small.username, json={})
     assert r.status_code == 200
-    states = {e["id"]: e["status"] for e in api.get("/api/v1/waitlist", as_="manager").get_json()["items"]}
-    assert states[first["id"]] == "waiting" and states[third["id"]] == "promoted"
+    entries = {e["id"]: e["status"] for e in api.get("/api/v1/waitlist", as_="manager").get_json()["items"]}
+    assert entries[first["id"]] == "waiting" and entries[third["id"]] == "promoted"
 
 
 def test_every_way_of_freeing_places_promotes(world, api):
