@@ -9,7 +9,8 @@ from booking.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Application factory."""
+    """Application factory. The wings are imported in here, as Flask's tutorial does: importing any module of the
+    package (a model's test, the CLI's `clock`) runs this package's body first, and it must not load the whole app."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
