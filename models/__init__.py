@@ -38,6 +38,7 @@ from models.notification import Notification  # noqa: E402
 from models.screen import ScreenLink  # noqa: E402
 from models.audit import AuditEntry  # noqa: E402
 from models.job import JobMark, JobRun  # noqa: E402
+from models.lecture_request import LectureRequest, LectureRequestEvent, REQUEST_STATUSES  # noqa: E402
 
 __all__ = [
     "db", "Model", "UTCDateTime", "utcnow",
@@ -50,4 +51,5 @@ __all__ = [
     "BookingPartner", "PartnerStatus", "PARTNER_STATUSES", "WaitlistEntry", "ShareLock", "WaitStatus", "WAIT_STATUSES",
     "Booking", "BookingEvent", "BookingPhoto", "PhotoBlob", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "ScreenLink", "AuditEntry", "JobMark", "JobRun",
+    "LectureRequest", "LectureRequestEvent", "REQUEST_STATUSES",
 ]

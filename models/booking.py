@@ -81,7 +81,9 @@ class LecturerStatus(enum.StrEnum):
 
 
 LECTURER_STATUSES = {"invited": "已邀请", "accepted": "已接受", "declined": "已婉拒"}
-SOURCES = {"online": "线上预约", "offline": "线下登记"}
+SOURCES = {"online": "线上预约", "offline": "线下登记", "own": "本支部自行开展", "request": "点单送课"}
+# Activities at the branch's own place (its meeting room, a community service station): no base, no places.
+OWN_PLACE_SOURCES = ("own", "request")
 
 # How each status looks in a list (Bootstrap badge classes).
 STATUS_BADGES = {
@@ -100,12 +102,17 @@ _has_lecturer = "lecturer_id IS NOT NULL"
 
 
 class Booking(Model):
-    """预约: a branch's reservation of a menu item in one slot of its venue."""
+    """预约: a branch's reservation of a menu item in one slot of its venue; or, with no base (source `own`, or
+    `request` for a lecture it ordered), an activity of its organisational life at its own place."""
 
     __tablename__ = "bookings"
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUS_LABELS)})", name="status"),
-        CheckConstraint("source IN ('online', 'offline')", name="source"),
+        CheckConstraint("source IN ('online', 'offline', 'own', 'request')", name="source"),
+        # A base visit has its base, venue and menu item; an activity at the branch's own place has its address.
+        CheckConstraint("(source IN ('own', 'request') AND base_id IS NULL AND venue_id IS NULL AND menu_item_id IS NULL"
+                        " AND address IS NOT NULL) OR (source IN ('online', 'offline') AND base_id IS NOT NULL"
+                        " AND venue_id IS NOT NULL AND menu_item_id IS NOT NULL)", name="place"),
         CheckConstraint(f"activity_type IN ({', '.join(repr(t) for t in ACTIVITY_TYPES)})", name="activity_type"),
         CheckConstraint("headcount > 0", name="headcount"),
         CheckConstraint("partner_headcount >= 0", name="partner_headcount"),
@@ -138,9 +145,11 @@ class Booking(Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(8))
-    base_id: Mapped[int] = mapped_column(ForeignKey("bases.id"))
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"))
-    menu_item_id: Mapped[int] = mapped_column(ForeignKey("menu_items.id"))
+    # None for an activity at the branch's own place (source own or request), which has its `address` instead.
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("bases.id"))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    menu_item_id: Mapped[int | None] = mapped_column(ForeignKey("menu_items.id"))
+    address: Mapped[str | None] = mapped_column(String(200))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
