@@ -197,20 +197,25 @@ class Booking(Model):
 
     # The names shown with a booking (a booking just made carries them in its record, records.NewBooking).
     @property
-    def base_name(self) -> str:
-        return self.base.name
+    def base_name(self) -> str | None:
+        return self.base.name if self.base is not None else None
 
     @property
-    def venue_name(self) -> str:
-        return self.venue.name
+    def venue_name(self) -> str | None:
+        return self.venue.name if self.venue is not None else None
 
     @property
     def branch_name(self) -> str:
         return self.branch.name
 
     @property
-    def menu_item_title(self) -> str:
-        return self.menu_item.title
+    def menu_item_title(self) -> str | None:
+        return self.menu_item.title if self.menu_item is not None else None
+
+    @property
+    def at_own_place(self) -> bool:
+        """An activity at the branch's own place (no base): its own or a lecture it ordered."""
+        return self.base_id is None
 
     @property
     def total_headcount(self) -> int:

@@ -4,14 +4,15 @@ from booking.api.core import bp, current_actor, current_user, endpoint, json_bod
 from booking.api.openapi import S, I, DT, listing, nullable, obj, ref, register_components
 from booking.api.schema import Body, F, Query
 from booking.notify import services as notify
-from booking.reservations import records, services
+from booking.reservations import own, records, services
 from models.booking import ACTIVITY_TYPES, STATUS_LABELS
 from models.partner import PARTNER_STATUSES
 
 NS, NI = nullable(S), nullable(I)
 BOOKING_PROPS = dict(
     id=I, code=S, status={"type": "string", "enum": list(STATUS_LABELS)},
-    source={"type": "string", "enum": ["online", "offline"]}, base_id=I, venue_id=I, menu_item_id=I, branch_id=I,
+    source={"type": "string", "enum": ["online", "offline", "own", "request"]}, base_id=NI, venue_id=NI,
+    menu_item_id=NI, branch_id=I, address=NS,
     start=DT, end=DT, headcount=I, contact_name=S, contact_phone=S, topic=S, note=S,
     activity_type={"type": "string", "enum": list(ACTIVITY_TYPES)}, lecturer_id=NI,
     lecturer_status=NS, visitor_count=NI, checked_in_at=nullable(DT), created_at=DT, rating=NI, feedback_comment=NS,
@@ -20,8 +21,8 @@ BOOKING_PROPS = dict(
 register_components({
     "Partner": obj(branch_id=I, branch_name=S, headcount=I,
                    status={"type": "string", "enum": list(PARTNER_STATUSES)}, visitor_count=NI),
-    "Booking": {**obj(**BOOKING_PROPS), "properties": {**BOOKING_PROPS, "base_name": S, "venue_name": S,
-                                                       "branch_name": S, "menu_item_title": S}},
+    "Booking": {**obj(**BOOKING_PROPS), "properties": {**BOOKING_PROPS, "base_name": NS, "venue_name": NS,
+                                                       "branch_name": S, "menu_item_title": NS}},
     "BookingList": listing("Booking"),
     "BookingEvent": obj(at=DT, actor=nullable(ref("UserBrief")), action=S, from_status=NS, to_status=NS, note=NS),
     "BookingHistory": obj(items={"type": "array", "items": ref("BookingEvent")}, total=I),
@@ -31,7 +32,9 @@ register_components({
 })
 
 CREATE_BODY = Body(
-    menu_item_id=F("integer", "菜单项目", required=True, min=1, max=2147483647),
+    place=F("string", "活动地点类型", enum=("own",), nullable=True,
+            description="own：本支部自行开展（不在基地），需 end、address，不需 menu_item_id"),
+    menu_item_id=F("integer", "菜单项目", min=1, max=2147483647, nullable=True, description="在基地活动时必填"),
     start=F("datetime", "开始时间", required=True, description="场次开始时间，ISO 8601；无时区时按部署时区"),
     headcount=F("integer", "参加人数", required=True, min=1, max=100000),
     contact_name=F("string", "联系人", required=True, max_length=60),
@@ -41,6 +44,8 @@ CREATE_BODY = Body(
     branch_id=F("integer", "党支部", min=1, max=2147483647, nullable=True,
                 description="线下登记时必填；支部书记可省略"),
     activity_type=F("string", "活动类型", enum=tuple(ACTIVITY_TYPES), nullable=True, description="默认 theme_day（主题党日）"),
+    end=F("datetime", "结束时间", nullable=True, description="本支部自行开展时必填：晚于开始时间，最长 8 小时"),
+    address=F("string", "活动地点", max_length=200, nullable=True, description="本支部自行开展时必填"),
     partners=F("array", "共建支部", max=10, nullable=True,
                items={"type": "object", "required": ["branch_id", "headcount"],
                       "properties": {"branch_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
@@ -53,8 +58,16 @@ CREATE_BODY = Body(
 @endpoint("Book a slot (secretary online, manager offline)", body=CREATE_BODY, tag="bookings",
           responses={201: "Booking", 403: None, 409: None})
 def create_booking(body):
-    """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window."""
+    """Create a booking; 409 slot_full or duplicate_booking, 422 not_a_slot or outside_booking_window. With
+    `place` `own`, an activity at the branch's own place instead (409 duplicate_booking when it overlaps)."""
+    if body.pop("place", None) == "own":
+        made = own.create(current_actor(), **{name: body.get(name) for name in OWN_FIELDS})
+        return serialize.booking(made), 201
+    body.pop("end", None), body.pop("address", None)
     return serialize.booking(records.create_booking(current_actor(), **body)), 201
+
+
+OWN_FIELDS = ("activity_type", "start", "end", "address", "topic", "headcount", "contact_name", "contact_phone", "note")
 
 
 LIST_QUERY = Query(

@@ -88,7 +88,7 @@ def booking(b, names: bool = True) -> dict:
         "checked_in_at": clock.iso(b.checked_in_at), "created_at": clock.iso(b.created_at),
         "rating": b.rating, "feedback_comment": b.feedback_comment, "series_id": b.series_id,
         "partners": [partner(p) for p in (getattr(b, "partners", None) or ())],
-        "total_headcount": b.headcount + (b.partner_headcount or 0),
+        "total_headcount": b.headcount + (b.partner_headcount or 0), "address": getattr(b, "address", None),
     }
     if names:
         out.update({"base_name": b.base_name, "venue_name": b.venue_name, "branch_name": b.branch_name,

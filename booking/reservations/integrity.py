@@ -9,7 +9,7 @@ Run by `flask --app app check-integrity` and after every concurrency test.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal, select, union_all, update
+from sqlalchemy import and_, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from booking import audit, clock
@@ -34,7 +34,7 @@ def _live_places():
     """(venue_id, starts_at, places) of the places held: every booking that holds its slot (live ones, and visits
     that happened or were missed, which keep their count) with its invited or accepted partners."""
     host = select(Booking.venue_id, Booking.starts_at, Booking.headcount.label("places")).where(
-        Booking.status.in_(_values(ON_THE_DAY)))
+        Booking.status.in_(_values(ON_THE_DAY)), Booking.venue_id.is_not(None))  # at the branch's place: no slot
     partner = (select(Booking.venue_id, Booking.starts_at, BookingPartner.headcount.label("places"))
                .join(BookingPartner, BookingPartner.booking_id == Booking.id)
                .where(Booking.status.in_(_values(ON_THE_DAY)), BookingPartner.status.in_(_values(HOLDING_PARTNER))))
@@ -105,6 +105,17 @@ def check() -> list[Mismatch]:
         .order_by(Booking.lecturer_id, Booking.id).limit(1000)).all()
     for lecturer_id, first, second in overlaps:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：预约 {first} 与 {second} 时间重叠。"))
+
+    # A branch in two places at once: an activity at its own place overlapping another live one of the branch.
+    clashes = db.session.execute(
+        select(Booking.branch_id, Booking.id, other.id)
+        .join(other, and_(other.branch_id == Booking.branch_id, other.id != Booking.id,
+                          other.starts_at < Booking.ends_at, Booking.starts_at < other.ends_at))
+        .where(Booking.base_id.is_(None), Booking.status.in_(_values(LIVE)), other.status.in_(_values(LIVE)),
+               or_(other.base_id.is_not(None), other.id > Booking.id))
+        .order_by(Booking.branch_id, Booking.id).limit(1000)).all()
+    for branch_id, first, second in clashes:
+        found.append(Mismatch("branch", f"党支部 {branch_id}：活动 {first} 与 {second} 时间重叠。"))
 
     orphans = db.session.execute(
         select(SeriesOccurrence.id, SeriesOccurrence.series_id, SeriesOccurrence.day)

@@ -1,0 +1,86 @@
+"""Activities at the branch's own place: recorded by its secretary, never overlapping its other activities."""
+from collections import Counter
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from booking import clock
+from booking.errors import DuplicateBooking, NotAllowed, ValidationFailed
+from booking.reservations import own
+from models import Booking, Branch, Organization, User, db
+from tests.factories import booking, slot_start, user
+
+PASSWORD = "demo-pass-2026"
+
+
+def _fields(**over):
+    start = clock.at_local(clock.local_today() + timedelta(days=2), time(19))
+    return {"activity_type": "committee_meeting", "start": start, "end": start + timedelta(hours=1, minutes=30),
+            "address": "区财政局 3 楼党员活动室", "topic": "研究第四季度党员发展工作", "headcount": 7,
+            "contact_name": "王芳", "contact_phone": "13800000000", **over}
+
+
+def test_a_secretary_records_a_committee_meeting_in_the_branchs_own_room(world):
+    sec = user("secretary")
+    b = own.create(sec, **_fields())
+    assert (b.source, b.status, b.base_id, b.venue_id, b.menu_item_id) == ("own", "approved", None, None, None)
+    assert b.address == "区财政局 3 楼党员活动室" and b.branch_id == sec.branch_id and b.activity_type == "committee_meeting"
+    assert [e.action for e in b.events] == ["created"]
+    assert own.usual_address(sec.branch_id) == "区财政局 3 楼党员活动室"
+    # Recorded afterwards (within a month) too.
+    then = clock.at_local(clock.local_today() - timedelta(days=20), time(15))
+    assert own.create(sec, **_fields(start=then, end=then + timedelta(hours=2))).status == "approved"
+
+
+def test_bad_activities_are_refused_with_every_field_named(world):
+    sec = user("secretary")
+    start = clock.now() - timedelta(days=40)
+    with pytest.raises(ValidationFailed) as err:
+        own.create(sec, **_fields(activity_type="party", start=start, end=start + timedelta(hours=9), address=" ",
+                                  topic="", headcount=0, contact_phone="abc"))
+    assert set(err.value.fields) == {"activity_type", "start", "end", "address", "topic", "headcount", "contact_phone"}
+    with pytest.raises(ValidationFailed) as err:
+        own.create(sec, **_fields(address="会议室\u202e"))
+    assert "address" in err.value.fields
+    with pytest.raises(NotAllowed):
+        own.create(user("manager"), **_fields())
+
+
+def test_two_activities_of_a_branch_never_overlap_at_a_base_or_at_home(world):
+    sec = user("secretary")
+    visit = booking(start=slot_start(3, 9))
+    with pytest.raises(DuplicateBooking) as err:
+        own.create(sec, **_fields(start=visit.starts_at + timedelta(minutes=30),
+                                  end=visit.starts_at + timedelta(hours=3)))
+    assert "已有活动" in err.value.message
+    first = own.create(sec, **_fields())
+    with pytest.raises(DuplicateBooking):
+        own.create(sec, **_fields(start=first.starts_at + timedelta(minutes=45)))
+    # Another branch at the same time is fine; so is the same branch right after.
+    own.create(user("secretary2"), **_fields())
+    assert own.create(sec, **_fields(start=first.ends_at, end=first.ends_at + timedelta(hours=1))).id
+    assert db.session.scalar(select(Booking.id).where(Booking.source == "own").limit(1))
+
+
+def test_activities_recorded_at_once_in_several_processes_never_overlap(world):
+    """Four gunicorn workers, twenty requests for overlapping times of one branch: exactly one is written."""
+    from tests.server import assert_integrity, call, gunicorn, simultaneously
+    branch = user("secretary").branch_id
+    starts = [clock.at_local(clock.local_today() + timedelta(days=3), time(19, 2 * n)) for n in range(20)]
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    with gunicorn(uri, workers=4) as url:
+        # A token each, as from twenty phones: one token's row would order the requests by itself.
+        tokens = [call(url, "POST", "/api/v1/auth/token", {"username": "secretary", "password": PASSWORD})[1]["token"]
+                  for _ in starts]
+        body = {"place": "own", "activity_type": "group_meeting", "address": "第一党小组活动室", "topic": "交流学习体会",
+                "headcount": 6, "contact_name": "王芳", "contact_phone": "13800000000"}
+        results = simultaneously([(url, "POST", "/api/v1/bookings",
+                                   {**body, "start": clock.iso(s), "end": clock.iso(s + timedelta(hours=1))}, token)
+                                  for s, token in zip(starts, tokens)])
+    outcome = Counter((status, b.get("error", {}).get("code")) for status, b in results)
+    assert outcome == Counter({(201, None): 1, (409, "duplicate_booking"): 19}), outcome
+    assert len(db.session.scalars(select(Booking).where(Booking.branch_id == branch, Booking.source == "own")).all()) == 1
+    assert_integrity()
