@@ -84,3 +84,20 @@ def test_activities_recorded_at_once_in_several_processes_never_overlap(world):
     assert outcome == Counter({(201, None): 1, (409, "duplicate_booking"): 19}), outcome
     assert len(db.session.scalars(select(Booking).where(Booking.branch_id == branch, Booking.source == "own")).all()) == 1
     assert_integrity()
+
+
+def test_the_jobs_remind_an_own_activity_and_never_mark_it_a_no_show(world, monkeypatch):
+    from booking.jobs import services as jobs
+    from models import Notification
+    sec = user("secretary")
+    b = own.create(sec, **_fields())
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at - timedelta(hours=3))
+    assert jobs.send_reminders() == "reminded 1"
+    told = db.session.scalar(select(Notification).where(Notification.kind == "reminder",
+                                                        Notification.booking_id == b.id))
+    assert told.user_id == sec.id and "区财政局 3 楼党员活动室" in told.body and "支委会" in told.title
+    later = b.starts_at + timedelta(days=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    jobs.mark_no_shows()
+    db.session.expire_all()
+    assert db.session.get(Booking, b.id).status == "approved"  # waits for its secretary to record it

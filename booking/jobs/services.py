@@ -75,11 +75,13 @@ def expire_pending(now: datetime | None = None) -> str:
 
 
 def mark_no_shows(now: datetime | None = None) -> str:
-    """An approved booking with no recorded attendance by the end of its day becomes no_show (which may block
-    the branch, as a no-show marked by hand does)."""
+    """An approved base visit with no recorded attendance by the end of its day becomes no_show (which may block
+    the branch, as a no-show marked by hand does). An activity at the branch's own place waits for its secretary to
+    record it: nobody at a base was kept waiting."""
     now = now or clock.now()
     today = clock.local_today(now)
-    due = select(Booking.id).where(Booking.status == APPROVED, Booking.day < today).order_by(Booking.starts_at)
+    due = select(Booking.id).where(Booking.status == APPROVED, Booking.day < today,
+                                   Booking.base_id.is_not(None)).order_by(Booking.starts_at)
     return f"no_show {_move_each(due, Move.MARK_NO_SHOW, '当天未登记到场，系统自动标记', now)}"
 
 
@@ -101,9 +103,14 @@ def send_reminders(now: datetime | None = None) -> str:
         to = taking_part_secretaries(booking)
         if booking.lecturer and booking.lecturer_status == ACCEPTED and booking.lecturer.user:
             to.append(booking.lecturer.user)
-        notify(to, "reminder", booking, f"活动提醒：{when} {booking.base.name}",
-               f"“{booking.menu_item.title}”将于 {when} 在{booking.base.name}{booking.venue.name}开始，"
-               f"{booking.total_headcount} 人。签到码 {booking.code}。地址：{booking.base.address}")
+        if booking.at_own_place:
+            notify(to, "reminder", booking, f"活动提醒：{when} {booking.activity_type_label}",
+                   f"{booking.activity_type_label}“{booking.topic}”将于 {when} 在{booking.address}开始，"
+                   f"应到 {booking.headcount} 人。")
+        else:
+            notify(to, "reminder", booking, f"活动提醒：{when} {booking.base.name}",
+                   f"“{booking.menu_item.title}”将于 {when} 在{booking.base.name}{booking.venue.name}开始，"
+                   f"{booking.total_headcount} 人。签到码 {booking.code}。地址：{booking.base.address}")
         db.session.commit()
         sent += 1
     return f"reminded {sent}"
