@@ -28,6 +28,9 @@ NOTIFICATION_KINDS = {
     "partner_answered": "共建支部答复",
     "partner_withdrawn": "共建邀请已撤回",
     "waitlist_promoted": "候补已转为预约",
+    "request_submitted": "新的点单",
+    "lecture_requested": "送课派单",
+    "request_answered": "点单进展",
 }
 
 
@@ -52,6 +55,7 @@ class Notification(Model):
     # A notification about a standing booking as a whole (a date that could not be booked): opening it shows the
     # series. None for the others.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("lecture_requests.id"))  # a 点单 it tells of
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,7 @@ from booking.permissions import Actor
 from booking.reservations import lifecycle, records
 from booking.reservations.lifecycle import require
 from booking.reservations.states import ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED, LIVE
-from models import CATEGORIES, Booking, BookingEvent, Lecturer, LecturerTopic, Unavailability, db
+from models import CATEGORIES, Booking, BookingEvent, LectureRequest, Lecturer, LecturerTopic, Unavailability, db
 from models import MenuItem
 
 
@@ -39,7 +39,10 @@ def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | Non
         Booking.status.in_(ENGAGING_LECTURER),  # a visit recorded early still holds its time
         Booking.starts_at < end, Booking.ends_at > start, Booking.id != (exclude_booking or -1))
     blocked = select(Unavailability.lecturer_id).where(Unavailability.start_at < end, Unavailability.end_at > start)
-    return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked))
+    # A lecture request dispatched to a lecturer holds its time until they answer (accepted, it is a booking).
+    requested = select(LectureRequest.lecturer_id).where(
+        LectureRequest.status == "dispatched", LectureRequest.starts_at < end, LectureRequest.ends_at > start)
+    return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked)) | set(db.session.scalars(requested))
 
 
 def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -55,7 +58,13 @@ def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[
         Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
         Booking.status.in_(ENGAGING_LECTURER), Booking.starts_at >= lo, Booking.starts_at < hi,
         Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
-    return dict(rows.all())
+    counts = dict(rows.all())
+    requested = db.session.execute(select(LectureRequest.lecturer_id, func.count()).where(
+        LectureRequest.status == "dispatched", LectureRequest.starts_at >= lo, LectureRequest.starts_at < hi)
+        .group_by(LectureRequest.lecturer_id))
+    for lecturer_id, n in requested:
+        counts[lecturer_id] = counts.get(lecturer_id, 0) + n
+    return counts
 
 
 @dataclass
@@ -120,7 +129,7 @@ def declined_by(booking: Booking) -> set[int]:
                                                BookingEvent.lecturer_id.is_not(None))))
 
 
-def _lock_lecturer(lecturer_id: int) -> Lecturer | None:
+def lock_lecturer(lecturer_id: int) -> Lecturer | None:
     """Lock the lecturer's row for this transaction, so assignments of one lecturer happen one at a time.
 
     A no-op UPDATE of the row: PostgreSQL holds its row lock until commit, and on SQLite it starts the
@@ -137,7 +146,7 @@ def invite(actor: Actor, booking: Booking, lecturer_id, now: datetime | None = N
     require(lifecycle.can_invite_lecturer(actor, booking, now))
     if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
         raise ValidationFailed({"lecturer_id": "请选择讲师。"})
-    lecturer = _lock_lecturer(lecturer_id)
+    lecturer = lock_lecturer(lecturer_id)
     if lecturer is None or not lecturer.active:
         raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
     if booking.lecturer_id == lecturer.id and booking.lecturer_status in HOLDING_LECTURER:
@@ -242,7 +251,7 @@ def block_time(actor: Actor, start: datetime, end: datetime, reason: str = "", n
         fields["reason"] = "原因不能超过 200 个字。"
     if fields:
         raise ValidationFailed(fields)
-    _lock_lecturer(lecturer.id)
+    lock_lecturer(lecturer.id)
     clash = db.session.scalar(select(Booking).where(
         Booking.lecturer_id == lecturer.id, Booking.lecturer_status.in_(HOLDING_LECTURER), Booking.status.in_(LIVE),
         Booking.starts_at < end, Booking.ends_at > start).limit(1))

@@ -60,12 +60,12 @@ DISCARDED = "已放弃："
 
 
 def notify(users, kind: str, booking: Booking | None, title: str, body: str = "", read: bool = False,
-           series_id: int | None = None) -> int:
+           series_id: int | None = None, request_id: int | None = None) -> int:
     """Add a notification for each user (anything with .id and .email) to the current transaction, in one
     statement. When mail is configured, each row also holds its email (the outbox): it is committed or rolled
     back with the change it tells of, and the send-mail job delivers it. `read`: the in-app copy starts read (a
     message meant for the mailbox). `series_id`: what a notification about no one booking is about (opening it goes
-    there). Returns how many were added."""
+    there), as `request_id` is (a lecture request). Returns how many were added."""
     rows = []
     seen = set()
     now = clock.now()
@@ -76,7 +76,7 @@ def notify(users, kind: str, booking: Booking | None, title: str, body: str = ""
         seen.add(user.id)
         to = user.email if mail and user.email else None
         rows.append({"user_id": user.id, "kind": kind, "booking_id": booking.id if booking else None,
-                     "series_id": series_id,
+                     "series_id": series_id, "request_id": request_id,
                      "title": title[:200], "body": body, "created_at": now, "email_to": to,
                      "read_at": now if read else None,
                      "email_next_at": now if to else None})

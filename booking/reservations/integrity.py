@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from booking import audit, clock
 from booking.reservations.states import (ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE, ON_THE_DAY,
                                          OccurrenceStatus)
-from models import Booking, BookingEvent, BookingPartner, SeriesOccurrence, SlotOccupancy, db
+from models import Booking, BookingEvent, BookingPartner, LectureRequest, SeriesOccurrence, SlotOccupancy, db
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,22 @@ def check() -> list[Mismatch]:
         .order_by(Booking.lecturer_id, Booking.id).limit(1000)).all()
     for lecturer_id, first, second in overlaps:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：预约 {first} 与 {second} 时间重叠。"))
+    # A lecture request dispatched to a lecturer holds the time too: against their bookings and other requests.
+    sent, later = aliased(LectureRequest), aliased(LectureRequest)
+    against_bookings = db.session.execute(
+        select(sent.lecturer_id, sent.id, Booking.id)
+        .join(Booking, and_(Booking.lecturer_id == sent.lecturer_id, Booking.starts_at < sent.ends_at,
+                            sent.starts_at < Booking.ends_at))
+        .where(sent.status == "dispatched", *holding).order_by(sent.id).limit(1000)).all()
+    for lecturer_id, request_id, booking_id in against_bookings:
+        found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：点单 {request_id} 与预约 {booking_id} 时间重叠。"))
+    between_requests = db.session.execute(
+        select(sent.lecturer_id, sent.id, later.id)
+        .join(later, and_(later.lecturer_id == sent.lecturer_id, later.id > sent.id, later.starts_at < sent.ends_at,
+                          sent.starts_at < later.ends_at))
+        .where(sent.status == "dispatched", later.status == "dispatched").order_by(sent.id).limit(1000)).all()
+    for lecturer_id, first, second in between_requests:
+        found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：点单 {first} 与 {second} 时间重叠。"))
 
     # A branch in two places at once: an activity at its own place overlapping another live one of the branch.
     clashes = db.session.execute(

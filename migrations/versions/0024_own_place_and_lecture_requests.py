@@ -101,12 +101,19 @@ def upgrade():
     )
     with op.batch_alter_table('lecture_request_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lecture_request_events_request_id'), ['request_id'], unique=False)
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('request_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_notifications_request_id_lecture_requests', 'lecture_requests',
+                                    ['request_id'], ['id'])
 
 
 def downgrade():
     # Nothing recorded is thrown away: a database that holds activities at a branch's own place stays on 0024.
     if op.get_bind().execute(sa.text("SELECT count(*) FROM bookings WHERE source IN ('own', 'request')")).scalar():
         raise RuntimeError("bookings at a branch's own place exist; downgrading would lose them")
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_notifications_request_id_lecture_requests', type_='foreignkey')
+        batch_op.drop_column('request_id')
     op.drop_table('lecture_request_events')
     op.drop_table('lecture_requests')
     with op.batch_alter_table('bookings', schema=None) as batch_op:

@@ -1,0 +1,348 @@
+"""Lecture requests (点单 → 派单 → 接单 → 评单): a branch orders a lecture on a topic for a window of days at its
+own place; a dispatcher (the district's admin) sends a lecturer at a time inside the window; the lecturer takes it
+or declines (back to the queue); the accepted request becomes an activity at the branch's own place with the
+lecturer (booking source `request`), held, recorded and rated like any activity.
+
+A dispatched lecturer holds that time like any assignment: dispatching locks the lecturer's row (as inviting to a
+base visit does) and asks `lecturers.busy_lecturer_ids`, which counts dispatched requests too, so a lecturer is
+never in two places, also when two dispatchers act at once.
+"""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from booking import clock
+from booking.errors import InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed
+from booking.lecturers import services as lecturers
+from booking.notify.services import notify, secretaries_of
+from booking.permissions import Actor
+from booking.reservations import lifecycle, own
+from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
+from models import (ACTIVITY_TYPES, CATEGORIES, LectureRequest, LectureRequestEvent, User, db)
+from models.lecture_request import RequestStatus
+
+SUBMITTED, DISPATCHED, ACCEPTED, COMPLETED, REJECTED, CANCELLED = (s.value for s in RequestStatus)
+OPEN = (SUBMITTED, DISPATCHED)  # waiting for a dispatcher or for the lecturer
+MAX_WINDOW_DAYS = 90
+MIN_MINUTES, MAX_MINUTES = 30, 480
+
+
+# -- who sees what --------------------------------------------------------------------------------
+
+def is_dispatcher(actor: Actor) -> bool:
+    """Who dispatches requests: the district's admin (and, once areas exist, the area admin of the branch's
+    street)."""
+    return actor.role == "admin"
+
+
+def scope(actor: Actor):
+    """The requests the actor may see, as a WHERE clause."""
+    if actor.role == "admin":
+        return LectureRequest.id.is_not(None)
+    if actor.role == "secretary" and actor.branch_id:
+        return LectureRequest.branch_id == actor.branch_id
+    if actor.role == "lecturer" and getattr(actor, "lecturer_id", None):
+        return LectureRequest.lecturer_id == actor.lecturer_id
+    return LectureRequest.id.is_(None)
+
+
+def visible_query(actor: Actor, status: str | None = None):
+    """The requests the actor may see, newest first (a dispatcher's queue asks `queue`)."""
+    stmt = select(LectureRequest).where(scope(actor))
+    if status:
+        stmt = stmt.where(LectureRequest.status == status)
+    return stmt.order_by(LectureRequest.created_at.desc(), LectureRequest.id.desc())
+
+
+def queue_query(actor: Actor):
+    """The dispatcher's queue: submitted requests, oldest first."""
+    if not is_dispatcher(actor):
+        raise NotAllowed("只有派单人员可以查看待派单的点单。")
+    return select(LectureRequest).where(scope(actor), LectureRequest.status == SUBMITTED).order_by(
+        LectureRequest.created_at, LectureRequest.id)
+
+
+def get_visible(actor: Actor, request_id) -> LectureRequest:
+    """The request if the actor may see it; NotFound otherwise."""
+    found = db.session.get(LectureRequest, request_id) if isinstance(request_id, int) else None
+    if found is None or not db.session.scalar(select(LectureRequest.id).where(LectureRequest.id == found.id,
+                                                                              scope(actor))):
+        raise NotFound("点单不存在。")
+    return found
+
+
+def history(request: LectureRequest) -> list[LectureRequestEvent]:
+    """The request's history, oldest first."""
+    return list(request.events)
+
+
+# -- the branch orders ----------------------------------------------------------------------------
+
+def _text(fields, name, value, label, limit, required=False, multiline=False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        fields[name] = f"{label}应为文字。"
+        return ""
+    value = value.strip()
+    if required and not value:
+        fields[name] = f"请填写{label}。"
+    elif len(value) > limit:
+        fields[name] = f"{label}不能超过 {limit} 个字。"
+    elif text_problem(value, multiline):
+        fields[name] = label + text_problem(value, multiline)
+    return value
+
+
+def submit(actor: Actor, *, topic, category=None, content_topic=None, first, last, address, headcount,
+           contact_name, contact_phone, activity_type=None, note=None, now: datetime | None = None) -> LectureRequest:
+    """A secretary orders a lecture for their branch: a topic, the window of days it can host it (from today, at
+    most 90 days long), where, how many. The dispatchers are told."""
+    now = now or clock.now()
+    if not (actor.role == "secretary" and actor.branch_id):
+        raise NotAllowed("只有支部书记可以为本支部点单。")
+    fields: dict[str, str] = {}
+    values = {
+        "topic": _text(fields, "topic", topic, "点单主题", 200, required=True),
+        "content_topic": _text(fields, "content_topic", content_topic, "内容专题", 60) or None,
+        "address": _text(fields, "address", address, "授课地点", 200, required=True),
+        "contact_name": _text(fields, "contact_name", contact_name, "联系人", 60, required=True),
+        "contact_phone": _text(fields, "contact_phone", contact_phone, "联系电话", 30, required=True),
+        "note": _text(fields, "note", note, "备注", 2000, multiline=True),
+    }
+    if "contact_phone" not in fields and not PHONE_RE.match(values["contact_phone"]):
+        fields["contact_phone"] = PHONE_MESSAGE
+    if category is not None and category not in CATEGORIES:
+        fields["category"] = f"课程类别应为{'、'.join(CATEGORIES.values())}之一。"
+    activity_type = activity_type or "party_lecture"
+    if activity_type not in ACTIVITY_TYPES:
+        fields["activity_type"] = f"活动类型应为{'、'.join(ACTIVITY_TYPES.values())}之一。"
+    if isinstance(headcount, bool) or not isinstance(headcount, int) or not 1 <= headcount <= 100000:
+        fields["headcount"] = "请填写参加人数（正整数）。"
+    today = clock.local_today(now)
+    if not isinstance(first, date):
+        fields["from"] = "请填写可安排的起始日期。"
+    elif first < today:
+        fields["from"] = "起始日期不能早于今天。"
+    if not isinstance(last, date):
+        fields["to"] = "请填写可安排的截止日期。"
+    elif isinstance(first, date) and not first <= last <= first + timedelta(days=MAX_WINDOW_DAYS - 1):
+        fields["to"] = f"截止日期应不早于起始日期，可安排的时间段最长 {MAX_WINDOW_DAYS} 天。"
+    if fields:
+        raise ValidationFailed(fields)
+    request = LectureRequest(branch_id=actor.branch_id, status=SUBMITTED, category=category, from_date=first,
+                             to_date=last, headcount=headcount, activity_type=activity_type,
+                             created_by_id=actor.id, created_at=now, updated_at=now, **values)
+    db.session.add(request)
+    db.session.flush()
+    _event(request, actor, "submitted", None, SUBMITTED, "", now)
+    branch = request.branch.name
+    notify(dispatchers(request), "request_submitted", None, f"新的点单：{branch}",
+           f"{branch}点单“{request.topic}”，{_window(request)}，{request.headcount} 人，地点：{request.address}。"
+           "请在“点单派单”中安排讲师。", request_id=request.id)
+    db.session.commit()
+    return request
+
+
+def _window(request: LectureRequest) -> str:
+    if request.from_date == request.to_date:
+        return clock.day_text(request.from_date)
+    return f"{clock.day_text(request.from_date)}至{clock.day_text(request.to_date)}"
+
+
+def dispatchers(request: LectureRequest) -> list:
+    """Who is told of a new request or a lecturer's decline: the active admins."""
+    return list(db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))))
+
+
+def _event(request, actor, action, from_status, to_status, note, now, lecturer_id=None) -> None:
+    db.session.add(LectureRequestEvent(request_id=request.id, at=now, actor_id=actor.id if actor else None,
+                                       action=action, from_status=from_status, to_status=to_status,
+                                       note=(note or "")[:500], lecturer_id=lecturer_id))
+
+
+def _reason(reason, required: bool = False) -> str:
+    fields: dict[str, str] = {}
+    value = _text(fields, "reason", reason, "原因", 500, required=required, multiline=True)
+    if fields:
+        raise ValidationFailed(fields)
+    return value
+
+
+def _move(request: LectureRequest, allowed: tuple, target: str, now: datetime, **values) -> None:
+    """Move the request from one of `allowed` to `target` in one conditional UPDATE (two people acting at once:
+    one of them wins, the other is told it moved)."""
+    moved = db.session.execute(
+        update(LectureRequest).where(LectureRequest.id == request.id, LectureRequest.status.in_(allowed))
+        .values(status=target, updated_at=now, **values).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise InvalidState("该点单刚刚被其他人处理过，请刷新后再试。")
+    db.session.expire(request)
+
+
+# -- the dispatcher sends a lecturer --------------------------------------------------------------
+
+def dispatch(actor: Actor, request: LectureRequest, lecturer_id, start, duration_minutes,
+             now: datetime | None = None) -> LectureRequest:
+    """Send a lecturer at a time inside the request's window for `duration_minutes`: 409 lecturer_conflict when
+    the lecturer is busy or blocked then (base visits and lectures alike), 409 duplicate_booking when the branch
+    already has an activity then; the lecturer is told."""
+    now = now or clock.now()
+    if not is_dispatcher(actor):
+        raise NotAllowed("只有派单人员可以派单。")
+    if request.status != SUBMITTED:
+        raise InvalidState(f"该点单{request.status_label}，不能派单。")
+    fields: dict[str, str] = {}
+    if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
+        fields["lecturer_id"] = "请选择讲师。"
+    if not isinstance(start, datetime):
+        fields["start"] = "请填写授课时间。"
+    elif not (request.from_date <= clock.local(start).date() <= request.to_date) or start <= now:
+        fields["start"] = f"授课时间应在点单的时间段内（{_window(request)}），且晚于现在。"
+    if isinstance(duration_minutes, bool) or not isinstance(duration_minutes, int) \
+            or not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
+        fields["duration_minutes"] = f"授课时长应为 {MIN_MINUTES}–{MAX_MINUTES} 分钟。"
+    if fields:
+        raise ValidationFailed(fields)
+    end = start + timedelta(minutes=duration_minutes)
+    lecturer = lecturers.lock_lecturer(lecturer_id)
+    if lecturer is None or not lecturer.active:
+        db.session.rollback()
+        raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
+    if lecturer.id in lecturers.busy_lecturer_ids(start, end):
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}在该时间已有安排或不可用。")
+    other = own.clash(request.branch_id, start, end)
+    if other is not None:
+        db.session.rollback()
+        raise ValidationFailed({"start": f"该支部在该时间已有活动（{clock.when(other.starts_at)}），请换一个时间。"})
+    _move(request, (SUBMITTED,), DISPATCHED, now, lecturer_id=lecturer.id, starts_at=start, ends_at=end, reason="")
+    when = clock.when(start)
+    _event(request, actor, "dispatched", SUBMITTED, DISPATCHED, f"{lecturer.name} {when}，{duration_minutes} 分钟", now,
+           lecturer_id=lecturer.id)
+    if lecturer.user is not None and lecturer.user.active:
+        notify([lecturer.user], "lecture_requested", None, f"送课派单：{request.branch.name} {when}",
+               f"{request.branch.name}点单“{request.topic}”，请于 {when} 到{request.address}授课（{duration_minutes} 分钟，"
+               f"{request.headcount} 人）。请在“我的日程”中接单或婉拒。", request_id=request.id)
+    notify(secretaries_of(request.branch_id), "request_answered", None, f"点单已派单：{lecturer.name} {when}",
+           f"您的点单“{request.topic}”已安排{lecturer.name}于 {when} 授课，待讲师确认。", request_id=request.id)
+    db.session.commit()
+    return request
+
+
+def _answers_for(actor: Actor, request: LectureRequest) -> bool:
+    """The dispatched lecturer answers; a dispatcher answers for one without an account (by phone)."""
+    if actor.role == "lecturer" and getattr(actor, "lecturer_id", None) == request.lecturer_id:
+        return True
+    lecturer = request.lecturer
+    return is_dispatcher(actor) and lecturer is not None and not lecturers.can_answer_in_system(lecturer)
+
+
+def accept(actor: Actor, request: LectureRequest, now: datetime | None = None) -> LectureRequest:
+    """The lecturer takes the request: it becomes an activity at the branch's own place with the lecturer."""
+    now = now or clock.now()
+    if not _answers_for(actor, request):
+        raise NotAllowed("只有派单的讲师可以接单。")
+    if request.status != DISPATCHED:
+        raise InvalidState(f"该点单{request.status_label}，不能接单。")
+    if request.starts_at <= now:
+        raise InvalidState("授课时间已过，不能再接单。")
+    values = {"activity_type": request.activity_type, "start": request.starts_at, "end": request.ends_at,
+              "address": request.address, "topic": request.topic, "headcount": request.headcount,
+              "contact_name": request.contact_name, "contact_phone": request.contact_phone, "note": request.note}
+    booking = own.insert(actor, request.branch_id, values, source="request", lecturer_id=request.lecturer_id, now=now)
+    _move(request, (DISPATCHED,), ACCEPTED, now, booking_id=booking.id)
+    _event(request, actor, "accepted", DISPATCHED, ACCEPTED, "", now, lecturer_id=request.lecturer_id)
+    when = clock.when(request.starts_at)
+    notify(secretaries_of(request.branch_id), "request_answered", booking, f"讲师已接单：{request.lecturer.name} {when}",
+           f"{request.lecturer.name}已接单，将于 {when} 到{request.address}讲授“{request.topic}”。", request_id=request.id)
+    db.session.commit()
+    return request
+
+
+def decline(actor: Actor, request: LectureRequest, reason=None, now: datetime | None = None) -> LectureRequest:
+    """The lecturer declines: the request goes back to the queue (its history says who and why), the
+    dispatchers are told."""
+    now = now or clock.now()
+    if not _answers_for(actor, request):
+        raise NotAllowed("只有派单的讲师可以婉拒。")
+    if request.status != DISPATCHED:
+        raise InvalidState(f"该点单{request.status_label}，不能婉拒。")
+    reason = _reason(reason)
+    lecturer = request.lecturer
+    _move(request, (DISPATCHED,), SUBMITTED, now, lecturer_id=None, starts_at=None, ends_at=None)
+    _event(request, actor, "declined", DISPATCHED, SUBMITTED, reason, now, lecturer_id=lecturer.id)
+    notify(dispatchers(request), "request_answered", None, f"讲师婉拒点单：{lecturer.name}",
+           f"{lecturer.name}婉拒了{request.branch.name}的点单“{request.topic}”" + (f"，原因：{reason}" if reason else "")
+           + "。点单已回到待派单，请另行安排。", request_id=request.id)
+    db.session.commit()
+    return request
+
+
+def reject(actor: Actor, request: LectureRequest, reason, now: datetime | None = None) -> LectureRequest:
+    """A dispatcher declines to dispatch the request, with a reason; the branch is told."""
+    now = now or clock.now()
+    if not is_dispatcher(actor):
+        raise NotAllowed("只有派单人员可以退回点单。")
+    if request.status not in OPEN:
+        raise InvalidState(f"该点单{request.status_label}，不能退回。")
+    reason = _reason(reason, required=True)
+    previous, lecturer = request.status, request.lecturer
+    _move(request, OPEN, REJECTED, now, reason=reason, lecturer_id=None, starts_at=None, ends_at=None)
+    _event(request, actor, "rejected", previous, REJECTED, reason, now)
+    notify(secretaries_of(request.branch_id), "request_answered", None, f"点单未能安排：{request.topic}",
+           f"您的点单“{request.topic}”未能安排，原因：{reason}", request_id=request.id)
+    if lecturer is not None and lecturer.user is not None:
+        notify([lecturer.user], "request_answered", None, f"派单已取消：{request.branch.name}",
+               f"{request.branch.name}的点单“{request.topic}”已取消，该时间不再为您保留。", request_id=request.id)
+    db.session.commit()
+    return request
+
+
+def cancel(actor: Actor, request: LectureRequest, reason=None, now: datetime | None = None) -> LectureRequest:
+    """The branch's secretary cancels the request before the lecture starts; a dispatched or accepted lecturer is
+    told and the time is free again."""
+    now = now or clock.now()
+    if not (actor.role == "secretary" and actor.branch_id == request.branch_id):
+        raise NotAllowed("只有本支部书记可以取消点单。")
+    if request.status not in (*OPEN, ACCEPTED) or (request.starts_at is not None and request.starts_at <= now):
+        raise InvalidState(f"该点单{request.status_label}，不能取消。")
+    reason = _reason(reason)
+    previous, lecturer, booking = request.status, request.lecturer, request.booking
+    _move(request, (*OPEN, ACCEPTED), CANCELLED, now, reason=reason)
+    if booking is not None:
+        lifecycle.transition(booking, lifecycle.Move.CANCEL, actor, "点单已取消" + (f"：{reason}" if reason else ""), now)
+    _event(request, actor, "cancelled", previous, CANCELLED, reason, now)
+    if lecturer is not None and lecturer.user is not None:
+        notify([lecturer.user], "request_answered", booking, f"点单已取消：{request.branch.name}",
+               f"{request.branch.name}取消了点单“{request.topic}”" + (f"，原因：{reason}" if reason else "")
+               + "，该时间不再为您保留。", request_id=request.id)
+    db.session.commit()
+    return request
+
+
+def suggestions(actor: Actor, request: LectureRequest, start: datetime | None = None) -> list:
+    """Lecturers for the request, best first: its topic among theirs, then the lightest load this month; busy or
+    blocked ones left out when a time is given."""
+    if not is_dispatcher(actor):
+        raise NotAllowed("只有派单人员可以查看讲师推荐。")
+    at = start or clock.at_local(request.from_date, clock.local(clock.now()).time())
+    wanted = {w for w in (request.content_topic, CATEGORIES.get(request.category or "", ""), request.category) if w}
+    words = request.topic
+    busy = lecturers.busy_lecturer_ids(start, start + timedelta(hours=2)) if start else set()
+    load = lecturers.sessions_in_month(at)
+    out = []
+    for lecturer in db.session.scalars(lecturers.lecturers_query()):
+        if lecturer.id in busy:
+            continue
+        topics = lecturer.topics
+        matched = [t for t in topics if t in wanted or t in words]
+        reasons = [f"擅长：{'、'.join(matched)}" if matched else "专题不完全匹配",
+                   f"本月已安排 {load.get(lecturer.id, 0)} 次"]
+        if start:
+            reasons.append("该时间有空")
+        reasons.append(lecturers.answer_channel(lecturer))
+        score = (2 if matched else 0) - load.get(lecturer.id, 0) * 0.1
+        out.append(lecturers.Suggestion(lecturer=lecturer, score=round(score, 2), reasons=reasons))
+    return sorted(out, key=lambda s: (-s.score, s.lecturer.name))

@@ -1,0 +1,171 @@
+"""Lecture requests (点单 → 派单 → 接单 → 评单) through the API: the branch orders, the district dispatches, the
+lecturer takes it, the branch holds it at its own place; a lecturer is never in two places."""
+from collections import Counter
+from datetime import time, timedelta
+
+from sqlalchemy import select
+
+from booking import clock
+from booking.lecturers import services as lecturers
+from models import Booking, Lecturer, Notification, db
+from tests.factories import booking, slot_start, user
+
+PASSWORD = "demo-pass-2026"
+
+
+def _order(api, who="secretary", **over):
+    today = clock.local_today()
+    body = {"topic": "学习贯彻党的二十届四中全会精神", "category": "red", "from": (today + timedelta(days=3)).isoformat(),
+            "to": (today + timedelta(days=20)).isoformat(), "address": "滨江社区党群服务站二楼会议室", "headcount": 25,
+            "contact_name": "王芳", "contact_phone": "13800000000", **over}
+    return api.post("/api/v1/lecture-requests", as_=who, json=body)
+
+
+def _lecturer(name="张建国") -> Lecturer:
+    return db.session.scalar(select(Lecturer).where(Lecturer.name == name))
+
+
+def _at(days, hour=19):
+    return clock.at_local(clock.local_today() + timedelta(days=days), time(hour))
+
+
+def test_a_branch_orders_the_district_dispatches_the_lecturer_takes_it(world, api):
+    r = _order(api)
+    assert r.status_code == 201, r.get_json()
+    req = r.get_json()
+    assert req["status"] == "submitted" and req["lecturer_id"] is None and req["booking_id"] is None
+    told = db.session.scalar(select(Notification).where(Notification.kind == "request_submitted"))
+    assert told is not None and told.request_id == req["id"]
+    path = f"/api/v1/lecture-requests/{req['id']}"
+    # Who sees it: the branch and the admin; not another branch, a manager or a lecturer it was not sent to.
+    assert api.get(path, as_="secretary").status_code == 200 and api.get(path, as_="admin").status_code == 200
+    for other in ("secretary2", "manager", "lecturer"):
+        assert api.get(path, as_=other).status_code == 404, other
+    assert [x["id"] for x in api.get("/api/v1/lecture-requests", as_="secretary2").get_json()["items"]] == []
+    # The dispatcher sees suggestions, busy lecturers left out at a given time.
+    start = _at(5)
+    busy = booking(start=slot_start(5, 9))
+    lecturers.invite(user("manager"), busy, _lecturer("李秀英").id)
+    names = [s["lecturer"]["name"] for s in api.get(f"{path}/lecturer-suggestions?start=" + clock.iso(slot_start(5, 9)).replace("+", "%2B"),
+                                                    as_="admin").get_json()["items"]]
+    assert "李秀英" not in names and "张建国" in names
+    assert api.get(f"{path}/lecturer-suggestions", as_="secretary").status_code == 403
+    # Dispatch: outside the window refused; inside, dispatched and the lecturer told.
+    lecturer = _lecturer()
+    r = api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": lecturer.id, "start": clock.iso(_at(30)),
+                                                         "duration_minutes": 90})
+    assert r.status_code == 422 and "start" in r.get_json()["error"]["fields"]
+    assert api.post(f"{path}/dispatch", as_="secretary", json={"lecturer_id": lecturer.id, "start": clock.iso(start),
+                                                               "duration_minutes": 90}).status_code == 403
+    r = api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": lecturer.id, "start": clock.iso(start),
+                                                         "duration_minutes": 90})
+    assert r.status_code == 200 and r.get_json()["status"] == "dispatched", r.get_json()
+    assert api.get(path, as_="lecturer").status_code == 200
+    assert api.get("/api/v1/me/notifications", as_="lecturer").get_json()["items"][0]["kind"] == "lecture_requested"
+    # Accepting makes it an activity at the branch's own place with the lecturer.
+    r = api.post(f"{path}/accept", as_="lecturer")
+    assert r.status_code == 200 and r.get_json()["status"] == "accepted", r.get_json()
+    made = db.session.get(Booking, r.get_json()["booking_id"])
+    assert (made.source, made.status, made.base_id, made.lecturer_id, made.lecturer_status) == (
+        "request", "approved", None, lecturer.id, "accepted")
+    assert made.address == "滨江社区党群服务站二楼会议室" and made.starts_at == start
+    assert made.ends_at == start + timedelta(minutes=90)
+    seen = api.get(f"/api/v1/bookings/{made.id}", as_="secretary").get_json()
+    assert seen["source"] == "request" and seen["base_id"] is None and seen["address"] == made.address
+    actions = [e["action"] for e in api.get(f"{path}/history", as_="secretary").get_json()["items"]]
+    assert actions == ["submitted", "dispatched", "accepted"]
+
+
+def test_a_declined_request_goes_back_to_the_queue_and_bad_moves_are_refused(world, api):
+    req = _order(api).get_json()
+    path = f"/api/v1/lecture-requests/{req['id']}"
+    lecturer = _lecturer()
+    api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": lecturer.id, "start": clock.iso(_at(6)),
+                                                     "duration_minutes": 60})
+    assert api.post(f"{path}/accept", as_="lecturer2").status_code == 404  # not theirs: they do not even see it
+    r = api.post(f"{path}/decline", as_="lecturer", json={"reason": "当天在外地学习"})
+    assert r.status_code == 200 and r.get_json()["status"] == "submitted" and r.get_json()["lecturer_id"] is None
+    history = api.get(f"{path}/history", as_="admin").get_json()["items"]
+    assert history[-1]["action"] == "declined" and history[-1]["lecturer_id"] == lecturer.id
+    assert "当天在外地学习" in history[-1]["note"]
+    assert api.get(path, as_="lecturer").status_code == 404  # no longer theirs
+    r = api.post(f"{path}/reject", as_="admin", json={})
+    assert r.status_code == 422 and "reason" in r.get_json()["error"]["fields"]
+    r = api.post(f"{path}/reject", as_="admin", json={"reason": "该主题暂无合适讲师，请改选其他主题"})
+    assert r.status_code == 200 and r.get_json()["status"] == "rejected"
+    assert api.post(f"{path}/cancel", as_="secretary").status_code == 409
+    other = _order(api).get_json()
+    r = api.post(f"/api/v1/lecture-requests/{other['id']}/cancel", as_="secretary", json={"reason": "支部改期"})
+    assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
+    # Bad orders name their fields.
+    today = clock.local_today()
+    r = _order(api, topic="", headcount=0)
+    assert r.status_code == 422 and {"topic", "headcount"} <= set(r.get_json()["error"]["fields"]), r.get_json()
+    r = _order(api, **{"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=100)).isoformat(),
+                       "contact_phone": "abc"})
+    assert r.status_code == 422 and {"from", "to", "contact_phone"} <= set(r.get_json()["error"]["fields"]), r.get_json()
+    assert _order(api, who="manager").status_code == 403
+
+
+def test_a_lecturer_is_never_in_two_places_across_visits_and_requests(world, api):
+    lecturer = _lecturer()
+    visit = booking(start=slot_start(5, 9))
+    lecturers.invite(user("manager"), visit, lecturer.id)
+    req = _order(api).get_json()
+    r = api.post(f"/api/v1/lecture-requests/{req['id']}/dispatch", as_="admin",
+                 json={"lecturer_id": lecturer.id, "start": clock.iso(visit.starts_at + timedelta(minutes=30)),
+                       "duration_minutes": 60})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "lecturer_conflict"
+    start = slot_start(6, 9)
+    assert api.post(f"/api/v1/lecture-requests/{req['id']}/dispatch", as_="admin",
+                    json={"lecturer_id": lecturer.id, "start": clock.iso(start), "duration_minutes": 60}).status_code == 200
+    # The other way: a base visit at the dispatched time cannot invite them.
+    other = booking("secretary2", start=start)
+    r = api.put(f"/api/v1/bookings/{other.id}/lecturer", as_="manager", json={"lecturer_id": lecturer.id})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "lecturer_conflict"
+
+
+def test_two_dispatchers_at_once_never_put_a_lecturer_in_two_places(world):
+    """Four gunicorn workers: six requests of six branches dispatched at once to one lecturer at overlapping
+    times, with base-visit invitations of the same lecturer racing them: exactly one holds the lecturer."""
+    from models import Branch, Organization, User
+    from tests.server import assert_integrity, call, gunicorn, simultaneously
+    from booking.requests import services as requests_service
+    org = Organization(name="点单并发测试党委", sector="other")
+    db.session.add(org)
+    branches = [Branch(organization=org, name=f"点单并发第{i}支部") for i in range(6)]
+    db.session.add_all(branches)
+    db.session.flush()
+    secretaries = []
+    for i, branch in enumerate(branches):
+        u = User(username=f"rsec{i}", display_name=f"点单书记{i}", role="secretary", branch_id=branch.id)
+        u.set_password(PASSWORD)
+        secretaries.append(u)
+    db.session.add_all(secretaries)
+    db.session.commit()
+    today = clock.local_today()
+    ids = [requests_service.submit(u, topic="党史学习", first=today + timedelta(days=4), last=today + timedelta(days=6),
+                                   address="党员活动室", headcount=20, contact_name="联系人",
+                                   contact_phone="13800000000").id for u in secretaries]
+    visits = [booking(start=slot_start(5, 9), headcount=10, branch_id=b, secretary="manager")
+              for b in (user("secretary").branch_id, user("secretary2").branch_id)]
+    lecturer_id = _lecturer().id
+    start = slot_start(5, 9)
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
+    visit_ids = [v.id for v in visits]
+    db.session.remove()
+    db.engine.dispose()
+    with gunicorn(uri, workers=4) as url:
+        admins = [call(url, "POST", "/api/v1/auth/token", {"username": "admin", "password": PASSWORD})[1]["token"]
+                  for _ in ids]
+        managers = [call(url, "POST", "/api/v1/auth/token", {"username": "manager", "password": PASSWORD})[1]["token"]
+                    for _ in visit_ids]
+        wave = [(url, "POST", f"/api/v1/lecture-requests/{rid}/dispatch",
+                 {"lecturer_id": lecturer_id, "start": clock.iso(start + timedelta(minutes=10 * n)),
+                  "duration_minutes": 90}, admins[n]) for n, rid in enumerate(ids)]
+        wave += [(url, "PUT", f"/api/v1/bookings/{vid}/lecturer", {"lecturer_id": lecturer_id}, managers[n])
+                 for n, vid in enumerate(visit_ids)]
+        results = simultaneously(wave)
+    outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
+    assert outcome[(200, None)] == 1 and outcome[(409, "lecturer_conflict")] == 7, outcome
+    assert_integrity()
