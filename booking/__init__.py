@@ -88,6 +88,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(series.bp)
     from booking.reports import routes as reports
     app.register_blueprint(reports.bp)
+    from booking.requests import routes as lecture_requests
+    app.register_blueprint(lecture_requests.bp)
     app.register_blueprint(api.bp)
     # The API authenticates with bearer tokens, never with the session cookie: no CSRF token, no cookie read.
     csrf.exempt(api.bp)

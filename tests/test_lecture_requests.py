@@ -169,3 +169,39 @@ def test_two_dispatchers_at_once_never_put_a_lecturer_in_two_places(world):
     outcome = Counter((status, body.get("error", {}).get("code")) for status, body in results)
     assert outcome[(200, None)] == 1 and outcome[(409, "lecturer_conflict")] == 7, outcome
     assert_integrity()
+
+
+def test_the_pages_order_dispatch_and_take_a_lecture(world, client):
+    from tests.conftest import login
+    login(client, "secretary")
+    html = client.get("/requests/new").get_data(as_text=True)
+    assert "我要点单" in html and "党员活动室" in html  # the branch's usual room, prefilled
+    today = clock.local_today()
+    form = {"topic": "党史学习教育专题党课", "category": "red", "first": (today + timedelta(days=3)).isoformat(),
+            "last": (today + timedelta(days=10)).isoformat(), "address": "财政局三楼党员活动室", "headcount": "18",
+            "contact_name": "王芳", "contact_phone": "13800000000", "activity_type": "party_lecture", "note": ""}
+    r = client.post("/requests/new", data={**form, "last": (today + timedelta(days=200)).isoformat()})
+    assert r.status_code == 422 and "最长 90 天" in r.get_data(as_text=True)
+    r = client.post("/requests/new", data=form)
+    assert r.status_code == 302
+    made = db.session.scalar(select(Booking.id).limit(1)) is None
+    rid = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    html = client.get("/requests").get_data(as_text=True)
+    assert "党史学习教育专题党课" in html and "等待区里安排讲师" in html and made
+    client.post("/logout")
+    login(client, "admin")
+    assert "党史学习教育专题党课" in client.get("/requests/queue").get_data(as_text=True)
+    start = _at(5)
+    html = client.get(f"/requests/{rid}").get_data(as_text=True)
+    assert "派单" in html and "张建国" in html
+    lecturer = _lecturer()
+    r = client.post(f"/requests/{rid}/dispatch", data={"lecturer_id": str(lecturer.id),
+                                                       "start": clock.local(start).strftime("%Y-%m-%dT%H:%M"),
+                                                       "duration_minutes": "90"}, follow_redirects=True)
+    assert "已派单" in r.get_data(as_text=True)
+    client.post("/logout")
+    login(client, "lecturer")
+    html = client.get(f"/requests/{rid}").get_data(as_text=True)
+    assert "接单" in html and "财政局三楼党员活动室" in html
+    r = client.post(f"/requests/{rid}/accept", follow_redirects=True)
+    assert "已接单" in r.get_data(as_text=True) and "打开活动" in r.get_data(as_text=True)

@@ -18,7 +18,7 @@ from booking.notify.services import notify, secretaries_of
 from booking.permissions import Actor
 from booking.reservations import lifecycle, own
 from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
-from models import (ACTIVITY_TYPES, CATEGORIES, LectureRequest, LectureRequestEvent, User, db)
+from models import ACTIVITY_TYPES, CATEGORIES, LectureRequest, LectureRequestEvent, MenuItem, User, db
 from models.lecture_request import RequestStatus
 
 SUBMITTED, DISPATCHED, ACCEPTED, COMPLETED, REJECTED, CANCELLED = (s.value for s in RequestStatus)
@@ -69,6 +69,59 @@ def get_visible(actor: Actor, request_id) -> LectureRequest:
                                                                               scope(actor))):
         raise NotFound("点单不存在。")
     return found
+
+
+def _who_may(actor: Actor, request: LectureRequest, action: str) -> bool:
+    if action in ("dispatch", "reject"):
+        return is_dispatcher(actor)
+    if action in ("accept", "decline"):
+        return _answers_for(actor, request)
+    if action == "cancel":
+        return actor.role == "secretary" and actor.branch_id == request.branch_id
+    raise ValueError(action)
+
+
+def _state_allows(request: LectureRequest, action: str, now: datetime) -> bool:
+    if action == "dispatch":
+        return request.status == SUBMITTED
+    if action == "reject":
+        return request.status in OPEN
+    if action == "accept":
+        return request.status == DISPATCHED and request.starts_at > now
+    if action == "decline":
+        return request.status == DISPATCHED
+    return request.status in (*OPEN, ACCEPTED) and (request.starts_at is None or request.starts_at > now)
+
+
+WHO = {"dispatch": "只有派单人员可以派单。", "reject": "只有派单人员可以退回点单。", "accept": "只有派单的讲师可以接单。",
+       "decline": "只有派单的讲师可以婉拒。", "cancel": "只有本支部书记可以取消点单。"}
+VERBS = {"dispatch": "派单", "reject": "退回", "accept": "接单", "decline": "婉拒", "cancel": "取消"}
+
+
+def can(actor: Actor, request: LectureRequest, action: str, now: datetime | None = None) -> bool:
+    """Whether the actor may take this action on the request now: the one rule the pages offer and the services
+    enforce (`dispatch`, `reject`, `accept`, `decline`, `cancel`)."""
+    return _who_may(actor, request, action) and _state_allows(request, action, now or clock.now())
+
+
+def _require(actor: Actor, request: LectureRequest, action: str, now: datetime) -> None:
+    """NotAllowed (403) for the wrong person, InvalidState (409) for the wrong moment."""
+    if not _who_may(actor, request, action):
+        raise NotAllowed(WHO[action])
+    if not _state_allows(request, action, now):
+        raise InvalidState(f"该点单{request.status_label}，不能{VERBS[action]}。")
+
+
+def next_step(request: LectureRequest) -> str:
+    """What happens next, in the words the branch's list shows."""
+    return {
+        SUBMITTED: "等待区里安排讲师",
+        DISPATCHED: f"已安排{request.lecturer.name if request.lecturer else '讲师'}，等待讲师确认",
+        ACCEPTED: "讲师已接单，按时开展活动，结束后登记出席并评价",
+        COMPLETED: "已完成",
+        REJECTED: f"未能安排：{request.reason}",
+        CANCELLED: "已取消",
+    }.get(request.status, "")
 
 
 def history(request: LectureRequest) -> list[LectureRequestEvent]:
@@ -189,10 +242,7 @@ def dispatch(actor: Actor, request: LectureRequest, lecturer_id, start, duration
     the lecturer is busy or blocked then (base visits and lectures alike), 409 duplicate_booking when the branch
     already has an activity then; the lecturer is told."""
     now = now or clock.now()
-    if not is_dispatcher(actor):
-        raise NotAllowed("只有派单人员可以派单。")
-    if request.status != SUBMITTED:
-        raise InvalidState(f"该点单{request.status_label}，不能派单。")
+    _require(actor, request, "dispatch", now)
     fields: dict[str, str] = {}
     if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
         fields["lecturer_id"] = "请选择讲师。"
@@ -242,12 +292,7 @@ def _answers_for(actor: Actor, request: LectureRequest) -> bool:
 def accept(actor: Actor, request: LectureRequest, now: datetime | None = None) -> LectureRequest:
     """The lecturer takes the request: it becomes an activity at the branch's own place with the lecturer."""
     now = now or clock.now()
-    if not _answers_for(actor, request):
-        raise NotAllowed("只有派单的讲师可以接单。")
-    if request.status != DISPATCHED:
-        raise InvalidState(f"该点单{request.status_label}，不能接单。")
-    if request.starts_at <= now:
-        raise InvalidState("授课时间已过，不能再接单。")
+    _require(actor, request, "accept", now)
     values = {"activity_type": request.activity_type, "start": request.starts_at, "end": request.ends_at,
               "address": request.address, "topic": request.topic, "headcount": request.headcount,
               "contact_name": request.contact_name, "contact_phone": request.contact_phone, "note": request.note}
@@ -265,10 +310,7 @@ def decline(actor: Actor, request: LectureRequest, reason=None, now: datetime | 
     """The lecturer declines: the request goes back to the queue (its history says who and why), the
     dispatchers are told."""
     now = now or clock.now()
-    if not _answers_for(actor, request):
-        raise NotAllowed("只有派单的讲师可以婉拒。")
-    if request.status != DISPATCHED:
-        raise InvalidState(f"该点单{request.status_label}，不能婉拒。")
+    _require(actor, request, "decline", now)
     reason = _reason(reason)
     lecturer = request.lecturer
     _move(request, (DISPATCHED,), SUBMITTED, now, lecturer_id=None, starts_at=None, ends_at=None)
@@ -283,10 +325,7 @@ def decline(actor: Actor, request: LectureRequest, reason=None, now: datetime | 
 def reject(actor: Actor, request: LectureRequest, reason, now: datetime | None = None) -> LectureRequest:
     """A dispatcher declines to dispatch the request, with a reason; the branch is told."""
     now = now or clock.now()
-    if not is_dispatcher(actor):
-        raise NotAllowed("只有派单人员可以退回点单。")
-    if request.status not in OPEN:
-        raise InvalidState(f"该点单{request.status_label}，不能退回。")
+    _require(actor, request, "reject", now)
     reason = _reason(reason, required=True)
     previous, lecturer = request.status, request.lecturer
     _move(request, OPEN, REJECTED, now, reason=reason, lecturer_id=None, starts_at=None, ends_at=None)
@@ -304,10 +343,7 @@ def cancel(actor: Actor, request: LectureRequest, reason=None, now: datetime | N
     """The branch's secretary cancels the request before the lecture starts; a dispatched or accepted lecturer is
     told and the time is free again."""
     now = now or clock.now()
-    if not (actor.role == "secretary" and actor.branch_id == request.branch_id):
-        raise NotAllowed("只有本支部书记可以取消点单。")
-    if request.status not in (*OPEN, ACCEPTED) or (request.starts_at is not None and request.starts_at <= now):
-        raise InvalidState(f"该点单{request.status_label}，不能取消。")
+    _require(actor, request, "cancel", now)
     reason = _reason(reason)
     previous, lecturer, booking = request.status, request.lecturer, request.booking
     _move(request, (*OPEN, ACCEPTED), CANCELLED, now, reason=reason)
@@ -346,3 +382,31 @@ def suggestions(actor: Actor, request: LectureRequest, start: datetime | None = 
         score = (2 if matched else 0) - load.get(lecturer.id, 0) * 0.1
         out.append(lecturers.Suggestion(lecturer=lecturer, score=round(score, 2), reasons=reasons))
     return sorted(out, key=lambda s: (-s.score, s.lecturer.name))
+
+
+# -- what the pages show --------------------------------------------------------------------------
+
+def new_request_page(actor: Actor, now: datetime | None = None) -> dict:
+    """The order form's starting values (the branch's usual room, its contact, a window from next week) and the
+    topics the menus teach, offered as suggestions."""
+    if not (actor.role == "secretary" and actor.branch_id):
+        raise NotAllowed("只有支部书记可以为本支部点单。")
+    today = clock.local_today(now)
+    branch = actor.branch
+    topics = sorted({t for t in db.session.scalars(select(MenuItem.content_topic).where(MenuItem.active.is_(True)))
+                     if t})
+    defaults = {"address": own.usual_address(branch.id), "contact_name": branch.contact_name or actor.display_name,
+                "contact_phone": branch.contact_phone or (actor.phone or ""), "first": today + timedelta(days=7),
+                "last": today + timedelta(days=37), "headcount": branch.member_count or 20}
+    return {"topics": topics, "defaults": defaults, "branch": branch}
+
+
+def request_page(actor: Actor, request_id, start: datetime | None = None, now: datetime | None = None) -> dict:
+    """One request with its history, what the reader may do, and for a dispatcher the ranked lecturers (busy ones
+    left out when a time is chosen)."""
+    now = now or clock.now()
+    found = get_visible(actor, request_id)
+    allowed = {action: can(actor, found, action, now) for action in VERBS}
+    return {"r": found, "events": history(found), "next_step": next_step(found), "allowed": allowed,
+            "suggestions": suggestions(actor, found, start) if allowed["dispatch"] else [], "start": start,
+            "phone_answer": allowed["accept"] and actor.role != "lecturer"}
