@@ -8,7 +8,7 @@ from sqlalchemy import select
 from booking import clock
 from booking.errors import DuplicateBooking, NotAllowed, ValidationFailed
 from booking.reservations import own
-from models import Booking, Branch, Organization, User, db
+from models import Booking, db
 from tests.factories import booking, slot_start, user
 
 PASSWORD = "demo-pass-2026"
