@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from booking import clock
-from booking.errors import on_refusal
+from booking.web.errors import on_refusal
 from booking.requests import services
 from booking.requests.forms import DispatchForm, RequestForm
 from booking.web.views import paginate
