@@ -101,3 +101,33 @@ def test_the_jobs_remind_an_own_activity_and_never_mark_it_a_no_show(world, monk
     jobs.mark_no_shows()
     db.session.expire_all()
     assert db.session.get(Booking, b.id).status == "approved"  # waits for its secretary to record it
+
+
+def test_the_secretary_changes_cancels_and_records_an_own_activity(world, api, monkeypatch):
+    from booking.reservations import lifecycle
+    sec = user("secretary")
+    b = own.create(sec, **_fields())
+    for action in ("approve", "check_in", "mark_no_show", "invite_partner", "invite_lecturer"):
+        assert not lifecycle.allows(action, user("admin"), b), action
+    assert lifecycle.refusal("check_in", user("admin"), b).message == "本支部自行开展的活动不在基地，不需要签到。"
+    r = api.post(f"/api/v1/bookings/{b.id}/attendance", as_="secretary", json={"visitor_count": 6})
+    assert r.status_code == 409  # not begun
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(minutes=20))
+    assert api.post(f"/api/v1/bookings/{b.id}/attendance", as_="manager", json={"visitor_count": 6}).status_code in (403, 404)
+    r = api.post(f"/api/v1/bookings/{b.id}/attendance", as_="secretary", json={"visitor_count": 6})
+    assert r.status_code == 200 and r.get_json()["status"] == "completed", r.get_json()
+    other = own.create(sec, **_fields(start=b.starts_at + timedelta(days=3), end=b.ends_at + timedelta(days=3)))
+    r = api.post(f"/api/v1/bookings/{other.id}/cancel", as_="secretary", json={"reason": "改期"})
+    assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
+
+
+def test_an_own_activity_shows_on_its_page_and_in_the_list(world, client):
+    from tests.conftest import login
+    b = own.create(user("secretary"), **_fields())
+    login(client, "secretary")
+    r = client.get(f"/bookings/{b.id}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "区财政局 3 楼党员活动室" in html and "研究第四季度党员发展工作" in html
+    assert "签到码" not in html  # nothing to check in at home
+    html = client.get("/bookings").get_data(as_text=True)
+    assert "研究第四季度党员发展工作" in html and "区财政局 3 楼党员活动室" in html

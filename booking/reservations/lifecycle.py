@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from booking import clock, permissions
 from booking.errors import CancelDeadlinePassed, DomainError, InvalidState, NotAllowed, WrongDay
@@ -23,7 +24,7 @@ from booking.reservations.records import no_show_block, record_event
 from booking.reservations.states import (ACCEPTED, APPROVED, CANCELLED, COMPLETED, COUNTED, EXPIRED, HOLDING_LECTURER,
                                         HOLDING_PARTNER, HOLDING_PLACES, INVITED, LIVE, NO_SHOW, PARTNER_INVITED,
                                         PENDING, REJECTED, RELEASING_PLACES, STATUS_LABELS, TAKING_PART, Status)
-from models import Booking, db
+from models import Booking, LectureRequest, LectureRequestEvent, db
 
 
 class Move(enum.StrEnum):
@@ -66,7 +67,9 @@ def is_counted(booking) -> bool:
 # -- rules of time: the cancel deadline and the no-show block (the booking window is the catalogue's) ---------------------------------------------------------------------------------
 
 def cancel_deadline(booking) -> datetime:
-    """Until when the branch itself may cancel or change its booking."""
+    """Until when the branch itself may cancel or change its booking (its own activity: until it starts)."""
+    if booking.base_id is None:
+        return booking.starts_at
     return cancel_deadline_for(booking.starts_at, booking.base)
 
 
@@ -81,6 +84,14 @@ Refusal = DomainError | None
 Guard = Callable[[Actor, Booking, datetime], Refusal]
 
 
+AT_OWN_PLACE = "本支部自行开展的活动不在基地，不需要{}。"
+
+
+def _at_base(booking, verb: str) -> Refusal:
+    """A base's own steps (approval, check-in, no-show, partners, a base's lecturer) are not an own activity's."""
+    return InvalidState(AT_OWN_PLACE.format(verb)) if booking.base_id is None else None
+
+
 def _state(booking, allowed, verb: str) -> Refusal:
     if booking.status not in allowed:
         return InvalidState(f"预约当前为“{label(booking.status)}”，不能{verb}。")
@@ -89,6 +100,8 @@ def _state(booking, allowed, verb: str) -> Refusal:
 
 def can_approve(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """A manager of the booking's base (or an admin) decides a pending request."""
+    if booking.base_id is None:
+        return _at_base(booking, "审核")
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以审核。")
     return _state(booking, TRANSITIONS[Move.APPROVE][0], "审核")
@@ -103,12 +116,15 @@ def _branch_or_base_before_start(actor: Actor, booking: Booking, now: datetime, 
     """The rule shared by cancelling and changing: the branch until the base's deadline, a manager of the base
     (or an admin) until the start; only while the booking is live."""
     own = permissions.is_bookings_branch(actor, booking)
-    if not (own or permissions.manages_base(actor, booking.base_id)):
+    if not (own or (booking.base_id is not None and permissions.manages_base(actor, booking.base_id))):
         return NotAllowed(f"您不能{verb}这个预约。")
     refusal = _state(booking, LIVE, verb)
     if refusal:
         return refusal
-    if own:
+    if own and booking.base_id is None:
+        if now >= booking.starts_at:
+            return InvalidState(f"活动已经开始，不能{verb}。")
+    elif own:
         if now > cancel_deadline(booking):
             return CancelDeadlinePassed(
                 f"活动开始前 {booking.base.cancel_deadline_hours} 小时内不能自行{verb}，请联系基地管理员。")
@@ -129,6 +145,8 @@ def can_change(actor: Actor, booking: Booking, now: datetime) -> Refusal:
 
 def can_check_in(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """A manager of the base checks an approved group in on the day of its visit (once)."""
+    if booking.base_id is None:
+        return _at_base(booking, "签到")
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以签到核销。")
     if clock.local_today(now) != booking.day:
@@ -138,7 +156,18 @@ def can_check_in(actor: Actor, booking: Booking, now: datetime) -> Refusal:
 
 def can_record_attendance(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """A manager of the base records (or corrects) how many came: once the group has checked in or the visit has
-    begun. A no-show marked by mistake is corrected this way on the visit's day (the history keeps both)."""
+    begun. A no-show marked by mistake is corrected this way on the visit's day (the history keeps both). An
+    activity at the branch's own place: its secretary, once it has begun (a requested lecture: its lecturer or an
+    admin too)."""
+    if booking.base_id is None:
+        recorders = permissions.is_bookings_branch(actor, booking) or actor.role == "admin" or (
+            booking.source == "request" and permissions.is_invited_lecturer(actor, booking))
+        if not recorders:
+            return NotAllowed("只有本支部书记可以登记本支部活动的出席人数。")
+        refusal = _state(booking, TRANSITIONS[Move.RECORD_ATTENDANCE][0], "登记人数")
+        if refusal:
+            return refusal
+        return InvalidState("活动尚未开始，开始后才能登记实到人数。") if now < booking.starts_at else None
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以登记实到人数。")
     refusal = _state(booking, TRANSITIONS[Move.RECORD_ATTENDANCE][0], "登记人数")
@@ -153,6 +182,8 @@ def can_record_attendance(actor: Actor, booking: Booking, now: datetime) -> Refu
 
 def can_mark_no_show(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """A manager of the base marks an approved group that did not come, once the visit has begun."""
+    if booking.base_id is None:
+        return _at_base(booking, "标记未到场")
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以标记未到场。")
     refusal = _state(booking, TRANSITIONS[Move.MARK_NO_SHOW][0], "标记未到场")
@@ -167,6 +198,8 @@ def can_mark_no_show(actor: Actor, booking: Booking, now: datetime) -> Refusal:
 
 def can_invite_lecturer(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """A manager of the base invites a lecturer to a live booking that has not begun."""
+    if booking.base_id is None:
+        return _at_base(booking, "基地安排讲师（需要讲师请点单）")
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以安排讲师。")
     if booking.status not in LIVE or booking.starts_at <= now:
@@ -248,6 +281,8 @@ def _before_start(booking, now: datetime, verb: str) -> Refusal:
 
 def can_invite_partner(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """The booking's branch (or a manager of its base) invites partner branches into it, before the start."""
+    if booking.base_id is None:
+        return _at_base(booking, "邀请共建支部")
     if not (permissions.is_bookings_branch(actor, booking) or permissions.manages_base(actor, booking.base_id)):
         return NotAllowed("只有预约支部的书记或基地管理员可以邀请共建支部。")
     return _before_start(booking, now, "邀请共建支部")
@@ -391,13 +426,15 @@ def transition(booking: Booking, move: Move, actor: Actor | None, note: str = ""
         raise InvalidState(f"预约当前为“{label(previous)}”，不能执行此操作。")
     # The places given back are those held as read under the row's lock: a change of headcount or a partner
     # invited a moment ago is what they are given back for.
-    releasing = previous in HOLDING_PLACES and target in RELEASING_PLACES
+    releasing = previous in HOLDING_PLACES and target in RELEASING_PLACES and booking.venue_id is not None
     if not places.move_status(booking, previous, target, now, release_places=releasing):
         db.session.rollback()
         raise InvalidState("该预约刚刚被其他人处理过，请刷新后再试。")
     if releasing:
         places_freed(booking, now)
     record_event(booking, actor, move.value, note, now, from_status=previous, to_status=target)
+    if booking.source == "request" and target in (COMPLETED, CANCELLED):
+        _request_follows(booking, actor, target, note, now)
     consequence = _CONSEQUENCES.get(move)
     if consequence:
         consequence(booking, actor, note, now)
@@ -420,6 +457,12 @@ def _rejected(booking: Booking, actor, note: str, now: datetime) -> None:
 
 def _cancelled(booking: Booking, actor, note: str, now: datetime) -> None:
     when = clock.when(booking.starts_at)
+    if booking.base_id is None:  # the branch's own activity: only a requested lecture's lecturer has to know
+        lecturer = booking.lecturer if booking.lecturer_status in HOLDING_LECTURER else None
+        if lecturer is not None and lecturer.user is not None and lecturer.user.active:
+            notify([lecturer.user], "booking_cancelled", booking, f"授课取消：{booking.branch.name} {when}",
+                   f"{booking.branch.name}在{booking.address}的“{booking.topic}”已取消。" + (f"原因：{note}" if note else ""))
+        return
     body = f"“{booking.menu_item.title}”{when} 的预约已取消。" + (f"原因：{note}" if note else "")
     partners = taking_part_secretaries(booking, host=False)
     if actor is not None and permissions.is_bookings_branch(actor, booking):
@@ -451,6 +494,17 @@ def _no_show(booking: Booking, actor, note: str, now: datetime) -> None:
                f"线上预约已暂停至 {clock.day_text(until)}",
                f"贵支部近 {cfg['NO_SHOW_WINDOW_DAYS']} 天内有 {cfg['NO_SHOW_LIMIT']} "
                f"次预约未到场，{clock.day_text(until)} 前不能在线预约，如需活动请联系基地管理员登记。")
+
+
+def _request_follows(booking: Booking, actor, target: str, note: str, now: datetime) -> None:
+    """A requested lecture's activity completed or cancelled: its request (点单) follows, with its history."""
+    request_id = db.session.scalar(
+        update(LectureRequest).where(LectureRequest.booking_id == booking.id, LectureRequest.status == "accepted")
+        .values(status=target, updated_at=now).returning(LectureRequest.id).execution_options(synchronize_session=False))
+    if request_id is not None:
+        db.session.add(LectureRequestEvent(request_id=request_id, at=now, actor_id=actor.id if actor else None,
+                                           action=target, from_status="accepted", to_status=target,
+                                           note=(note or "")[:500]))
 
 
 _CONSEQUENCES = {

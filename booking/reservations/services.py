@@ -255,7 +255,7 @@ def booking_page(actor: Actor, booking_id: int, now: datetime) -> dict:
         b=booking, events=history(booking), now=now, deadline=lifecycle.cancel_deadline(booking),
         # The QR code holds the check-in URL: a manager's phone opens the check-in, anyone else's only the code.
         qr_target=links.external("visits.scanned", code=booking.code)
-        if lifecycle.is_live(booking) and (branch or manages) else None,
+        if lifecycle.is_live(booking) and (branch or manages) and not booking.at_own_place else None,
         candidates=lecturers.suggestions(actor, booking, now) if may("invite_lecturer") else None,
         own=own, own_headcount=partners.part_headcount(booking, own) if own else None,
         own_summary=partners.own_summary(booking, own) if own else None,
@@ -263,9 +263,10 @@ def booking_page(actor: Actor, booking_id: int, now: datetime) -> dict:
         roster=members.roster_of(booking), markable=members.marked_by(actor, booking),
         taking_part=partners.taking_part(booking), my_part=my_part,
         invitable=partners.invitable_to(booking) if may("invite_partner") else None,
-        invite_room=booking.menu_item.max_group - booking.total_headcount,
+        invite_room=booking.menu_item.max_group - booking.total_headcount if booking.menu_item else 0,
         is_branch=branch, manages=manages, counted=counted, approved=booking.status == APPROVED,
-        no_show=booking.status == NO_SHOW, code_shown=lifecycle.is_live(booking) or counted,
+        no_show=booking.status == NO_SHOW,
+        code_shown=(lifecycle.is_live(booking) or counted) and not booking.at_own_place,  # nothing to check in at home
         my_part_accepted=my_part is not None and my_part.status == PARTNER_ACCEPTED,
         # A lecturer invited or accepted holds the time: inviting another gives it back (lecturers.assign).
         lecturer_holds=booking.lecturer is not None and booking.lecturer_status in HOLDING_LECTURER,

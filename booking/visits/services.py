@@ -123,7 +123,7 @@ def record_attendance(actor: Actor, booking: Booking, visitor_count, now: dateti
     count may be split by branch (`visitor_counts`); unsplit, it is the host's (a later unsplit call drops a split)."""
     now = now or clock.now()
     require(lifecycle.can_record_attendance(actor, booking, now))
-    capacity = slot_capacity(booking)
+    capacity = slot_capacity(booking) if booking.venue_id is not None else max(booking.headcount * 2, 100)
     if isinstance(visitor_count, bool) or not isinstance(visitor_count, int) or not 1 <= visitor_count <= capacity:
         raise ValidationFailed({"visitor_count": f"实到人数应为 1–{capacity} 的整数。"})
     split = _split(booking, visitor_count, visitor_counts)
