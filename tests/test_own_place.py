@@ -131,3 +131,16 @@ def test_an_own_activity_shows_on_its_page_and_in_the_list(world, client):
     assert "签到码" not in html  # nothing to check in at home
     html = client.get("/bookings").get_data(as_text=True)
     assert "研究第四季度党员发展工作" in html and "区财政局 3 楼党员活动室" in html
+
+
+def test_an_own_activity_is_no_base_visit_in_the_statistics(world, api, monkeypatch):
+    sec = user("secretary")
+    before = api.get("/api/v1/stats?group_by=base", as_="admin").get_json()
+    b = own.create(sec, **_fields())
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(hours=1))
+    assert api.post(f"/api/v1/bookings/{b.id}/attendance", as_="secretary", json={"visitor_count": 6}).status_code == 200
+    after = api.get("/api/v1/stats?group_by=base", as_="admin").get_json()
+    assert after["total"] == before["total"], (before["total"], after["total"])
+    for group in ("base_type", "month", "organization", "lecturer"):
+        r = api.get(f"/api/v1/stats?group_by={group}", as_="admin").get_json()
+        assert r["total"] == before["total"], group

@@ -125,8 +125,9 @@ def _by_parts_rows(user: Actor, conditions, group_by: str):
 
 
 def counted(start: date | None, end: date | None) -> list:
-    """The conditions of the counted visits (批次) of a period."""
-    conditions = [Booking.status == COUNTED]
+    """The conditions of the counted visits (批次) of a period: base visits only (an activity at the branch's own
+    place is organisational life, counted in the ledger, not a visit to a base)."""
+    conditions = [Booking.status == COUNTED, Booking.base_id.is_not(None)]
     if start:
         conditions.append(Booking.day >= start)
     if end:
