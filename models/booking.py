@@ -213,6 +213,20 @@ class Booking(Model):
         return self.menu_item.title if self.menu_item is not None else None
 
     @property
+    def title(self) -> str:
+        """What the activity is called in a list: the menu item's title, or an own-place activity's theme."""
+        return self.menu_item.title if self.menu_item is not None else (self.topic or self.activity_type_label)
+
+    @property
+    def place_name(self) -> str:
+        """Where it happens, in a few words: the base, or the address of the branch's own place."""
+        return self.base.name if self.base is not None else (self.address or "")
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
     def at_own_place(self) -> bool:
         """An activity at the branch's own place (no base): its own or a lecture it ordered."""
         return self.base_id is None

@@ -205,3 +205,29 @@ def test_the_pages_order_dispatch_and_take_a_lecture(world, client):
     assert "接单" in html and "财政局三楼党员活动室" in html
     r = client.post(f"/requests/{rid}/accept", follow_redirects=True)
     assert "已接单" in r.get_data(as_text=True) and "打开活动" in r.get_data(as_text=True)
+
+
+def test_a_requested_lecture_is_held_recorded_and_counted_in_the_lecturers_record(world, api, client, monkeypatch):
+    from tests.conftest import login
+    req = _order(api).get_json()
+    path = f"/api/v1/lecture-requests/{req['id']}"
+    start = _at(4)
+    api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": _lecturer().id, "start": clock.iso(start),
+                                                     "duration_minutes": 90})
+    booking_id = api.post(f"{path}/accept", as_="lecturer").get_json()["booking_id"]
+    login(client, "lecturer")
+    html = client.get("/schedule").get_data(as_text=True)
+    assert "学习贯彻党的二十届四中全会精神" in html and "滨江社区党群服务站二楼会议室" in html
+    feed = db.session.get(Lecturer, _lecturer().id)
+    assert feed is not None
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(minutes=100))
+    r = api.post(f"/api/v1/bookings/{booking_id}/attendance", as_="lecturer", json={"visitor_count": 23})
+    assert r.status_code == 200 and r.get_json()["status"] == "completed", r.get_json()
+    assert api.get(path, as_="secretary").get_json()["status"] == "completed"
+    html = client.get(f"/lecturers/{_lecturer().id}/record?year={clock.local(start).year}").get_data(as_text=True)
+    assert "学习贯彻党的二十届四中全会精神" in html and "1.5 小时" in html
+    client.post("/logout")
+    login(client, "secretary")
+    for fmt in ("docx", "pdf"):
+        r = client.get(f"/bookings/{booking_id}/record.{fmt}")
+        assert r.status_code == 200 and len(r.data) > 1000, fmt

@@ -257,7 +257,7 @@ def block_time(actor: Actor, start: datetime, end: datetime, reason: str = "", n
         Booking.starts_at < end, Booking.ends_at > start).limit(1))
     if clash is not None:
         db.session.rollback()
-        raise LecturerConflict(f"该时间已有授课安排（{clock.when(clash.starts_at)} {clash.base.name}），请先处理。")
+        raise LecturerConflict(f"该时间已有授课安排（{clock.when(clash.starts_at)} {clash.place_name}），请先处理。")
     row = Unavailability(lecturer_id=lecturer.id, start_at=start, end_at=end, reason=reason,
                          created_at=now or clock.now())
     db.session.add(row)
@@ -338,8 +338,8 @@ def calendar_ics(lecturer: Lecturer, now: datetime | None = None) -> bytes:
         ev.add("dtstamp", now)
         ev.add("dtstart", clock.local(b.starts_at))
         ev.add("dtend", clock.local(b.ends_at))
-        ev.add("summary", f"{'【待确认】' if b.lecturer_status == INVITED else ''}{b.menu_item.title}（{b.branch.name}）")
-        ev.add("location", f"{b.base.name} {b.venue.name} {b.base.address}".strip())
+        ev.add("summary", f"{'【待确认】' if b.lecturer_status == INVITED else ''}{b.title}（{b.branch.name}）")
+        ev.add("location", f"{b.base.name} {b.venue.name} {b.base.address}".strip() if b.base else (b.address or ""))
         ev.add("description", f"{b.branch.name} {b.headcount} 人；联系人 {b.contact_name} {b.contact_phone}"
                + (f"；主题：{b.topic}" if b.topic else ""))
         ev.add("status", "CONFIRMED" if b.lecturer_status == ACCEPTED else "TENTATIVE")
@@ -361,12 +361,16 @@ def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], Reco
     """Sessions given (completed visits with the lecturer accepted) and hours, per month of a year."""
     month = func.to_char(Booking.day, "MM") if db.session.get_bind().dialect.name == "postgresql" \
         else func.strftime("%m", Booking.day)
+    given = (Booking.lecturer_id == lecturer.id, Booking.lecturer_status == ACCEPTED, Booking.status == COMPLETED,
+             Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
     stmt = (select(month.label("m"), func.count(Booking.id), func.coalesce(func.sum(MenuItem.duration_minutes), 0))
-            .join(MenuItem, MenuItem.id == Booking.menu_item_id)
-            .where(Booking.lecturer_id == lecturer.id, Booking.lecturer_status == ACCEPTED,
-                   Booking.status == COMPLETED, Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
-            .group_by(month).order_by(month))
-    rows = [RecordRow(f"{year}-{m}", int(n), round(int(minutes) / 60, 1)) for m, n, minutes in db.session.execute(stmt)]
+            .outerjoin(MenuItem, MenuItem.id == Booking.menu_item_id).where(*given).group_by(month).order_by(month))
+    by_month = {m: [int(n), int(minutes)] for m, n, minutes in db.session.execute(stmt)}
+    # A requested lecture has no menu item: it lasted as long as it was dispatched for (a handful a year).
+    for day, starts, ends in db.session.execute(select(Booking.day, Booking.starts_at, Booking.ends_at)
+                                                .where(*given, Booking.menu_item_id.is_(None))):
+        by_month[f"{day:%m}"][1] += int((ends - starts).total_seconds() // 60)
+    rows = [RecordRow(f"{year}-{m}", n, round(minutes / 60, 1)) for m, (n, minutes) in sorted(by_month.items())]
     total = RecordRow(str(year), sum(r.sessions for r in rows), round(sum(r.hours for r in rows), 1))
     return rows, total
 

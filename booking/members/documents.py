@@ -81,9 +81,9 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
         ("活动类型", b.activity_type_label),
         *_branches_fields(b, branch_id),
         ("时间", clock.written(clock.local(b.starts_at), "%Y年%m月%d日 %H:%M") + f"–{clock.local(b.ends_at):%H:%M}"),
-        ("地点", f"{b.base.name} {b.venue.name}" + (f"（{b.base.address}）" if b.base.address else "")),
-        ("活动主题", b.topic or b.menu_item.title),
-        ("活动内容", b.menu_item.title),
+        ("地点", _place(b)),
+        ("活动主题", b.topic or b.title),
+        ("活动内容", b.title if b.menu_item is not None else b.source_label),
         ("讲师", lecturer),
         ("联系人", f"{b.contact_name} {b.contact_phone}"),
         ("应到党员", f"{len(roster)} 人" if roster else "未确定参加人员"),
@@ -95,11 +95,20 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
         fields.append(("未登记出席", "、".join(unmarked)))
     rating = (f"满意度 {b.rating} 分" + (f"。{b.feedback_comment}" if b.feedback_comment else "")) if b.rating else "未评价"
     day = clock.day_text(b.day)
-    theme = b.topic or b.menu_item.title
+    theme = b.topic or b.title
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
                   (partners.own_summary(b, branch_id) or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
                   f"{b.day:%Y-%m-%d}", recorder=recorder or _recorder(b, branch_id), rating=rating,
-                  entry=f"{day} {_typed(b.activity_type_label, theme)}", caption=f"{day} {b.base.name}")
+                  entry=f"{day} {_typed(b.activity_type_label, theme)}", caption=f"{day} {b.place_name}")
+
+
+def _place(b: Booking, short: bool = False) -> str:
+    """Where the activity took place: the base and venue (with its address), or the branch's own place."""
+    if b.base is None:
+        return b.address or ""
+    if short:
+        return f"{b.base.name} {b.venue.name}"
+    return f"{b.base.name} {b.venue.name}" + (f"（{b.base.address}）" if b.base.address else "")
 
 
 def _typed(label: str, theme: str) -> str:
@@ -490,7 +499,7 @@ def ledger_xlsx(bookings: list[Booking], title: str, branch_id: int) -> bytes:
         present = [e.member.name for e in roster if e.attendance == "present"]
         body.append([
             f"{b.day:%Y-%m-%d}", f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}",
-            b.activity_type_label, f"{b.base.name} {b.venue.name}", b.topic or b.menu_item.title,
+            b.activity_type_label, _place(b, short=True), b.topic or b.title,
             b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "",
             len(roster), len(present), "、".join(present),
             "、".join(f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"),
