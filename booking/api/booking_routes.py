@@ -34,7 +34,8 @@ register_components({
 CREATE_BODY = Body(
     place=F("string", "活动地点类型", enum=("own",), nullable=True,
             description="own：本支部自行开展（不在基地），需 end、address，不需 menu_item_id"),
-    menu_item_id=F("integer", "菜单项目", min=1, max=2147483647, nullable=True, description="在基地活动时必填"),
+    menu_item_id=F("integer", "菜单项目", min=1, max=2147483647, nullable=True, required_unless=("place", "own"),
+                   description="在基地活动时必填"),
     start=F("datetime", "开始时间", required=True, description="场次开始时间，ISO 8601；无时区时按部署时区"),
     headcount=F("integer", "参加人数", required=True, min=1, max=100000),
     contact_name=F("string", "联系人", required=True, max_length=60),

@@ -29,6 +29,8 @@ class F:
     items: dict | None = None  # an "array"'s items or a "map"'s values, as JSON schema (the service checks them)
     multiline: bool = False  # a text of several lines (a note, a reason): line breaks belong
     plain_text: bool = True  # the input rule for text (no invisible characters); off for a password only
+    # Required unless another field of the body holds this value (menu_item_id, unless place is "own").
+    required_unless: tuple[str, object] | None = None
 
 
     def json_schema(self) -> dict:
@@ -172,6 +174,9 @@ class Schema:
                     errors.update({f"{name}.{k}": v for k, v in err.fields.items()})
                     continue
                 out[name] = {k: v for k, v in given.items() if k in raw}  # only what was sent
+                continue
+            if raw is None and f.required_unless and data.get(f.required_unless[0]) != f.required_unless[1]:
+                errors[name] = f"请填写{f.label}。"
                 continue
             try:
                 out[name] = f.clean(raw, from_query=from_query)

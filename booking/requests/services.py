@@ -329,7 +329,7 @@ def reject(actor: Actor, request: LectureRequest, reason, now: datetime | None =
     reason = _reason(reason, required=True)
     previous, lecturer = request.status, request.lecturer
     _move(request, OPEN, REJECTED, now, reason=reason, lecturer_id=None, starts_at=None, ends_at=None)
-    _event(request, actor, "rejected", previous, REJECTED, reason, now)
+    _event(request, actor, REJECTED, previous, REJECTED, reason, now)
     notify(secretaries_of(request.branch_id), "request_answered", None, f"点单未能安排：{request.topic}",
            f"您的点单“{request.topic}”未能安排，原因：{reason}", request_id=request.id)
     if lecturer is not None and lecturer.user is not None:
@@ -349,7 +349,7 @@ def cancel(actor: Actor, request: LectureRequest, reason=None, now: datetime | N
     _move(request, (*OPEN, ACCEPTED), CANCELLED, now, reason=reason)
     if booking is not None:
         lifecycle.transition(booking, lifecycle.Move.CANCEL, actor, "点单已取消" + (f"：{reason}" if reason else ""), now)
-    _event(request, actor, "cancelled", previous, CANCELLED, reason, now)
+    _event(request, actor, CANCELLED, previous, CANCELLED, reason, now)
     if lecturer is not None and lecturer.user is not None:
         notify([lecturer.user], "request_answered", booking, f"点单已取消：{request.branch.name}",
                f"{request.branch.name}取消了点单“{request.topic}”" + (f"，原因：{reason}" if reason else "")
