@@ -54,3 +54,22 @@ PHONE_RE = re.compile(r"^(?:(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}"
                       r"|[48]00[- ]?\d{3}[- ]?\d{4})$")
 PHONE_MESSAGE = "请填写有效的手机号或座机号，如 13800000000 或 021-55550101。"
 CONTACT_PHONE_RE = PHONE_RE  # every phone field takes the same rule
+
+
+def field_text(fields: dict, name: str, value, label: str, limit: int, required: bool = False,
+               multiline: bool = False) -> str:
+    """A text field of a service's request, stripped; what is wrong with it goes into `fields` under `name` (not
+    text, missing when required, too long, or breaking the text rule)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        fields[name] = f"{label}应为文字。"
+        return ""
+    value = value.strip()
+    if required and not value:
+        fields[name] = f"请填写{label}。"
+    elif len(value) > limit:
+        fields[name] = f"{label}不能超过 {limit} 个字。"
+    elif text_problem(value, multiline):
+        fields[name] = label + text_problem(value, multiline)
+    return value

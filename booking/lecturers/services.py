@@ -18,8 +18,11 @@ from booking.permissions import Actor
 from booking.reservations import lifecycle, records
 from booking.reservations.lifecycle import require
 from booking.reservations.states import ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED, LIVE
-from models import CATEGORIES, Booking, BookingEvent, LectureRequest, Lecturer, LecturerTopic, Unavailability, db
-from models import MenuItem
+from models import (CATEGORIES, Booking, BookingEvent, LectureRequest, Lecturer, LecturerTopic, MenuItem,
+                    Unavailability, db)
+from models.lecture_request import RequestStatus
+
+DISPATCHED_REQUEST = RequestStatus.DISPATCHED.value  # a request whose lecturer holds its time
 
 
 def lecturers_query(category: str | None = None, topic: str | None = None):
@@ -41,7 +44,7 @@ def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | Non
     blocked = select(Unavailability.lecturer_id).where(Unavailability.start_at < end, Unavailability.end_at > start)
     # A lecture request dispatched to a lecturer holds its time until they answer (accepted, it is a booking).
     requested = select(LectureRequest.lecturer_id).where(
-        LectureRequest.status == "dispatched", LectureRequest.starts_at < end, LectureRequest.ends_at > start)
+        LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at < end, LectureRequest.ends_at > start)
     return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked)) | set(db.session.scalars(requested))
 
 
@@ -60,7 +63,7 @@ def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[
         Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
     counts = dict(rows.all())
     requested = db.session.execute(select(LectureRequest.lecturer_id, func.count()).where(
-        LectureRequest.status == "dispatched", LectureRequest.starts_at >= lo, LectureRequest.starts_at < hi)
+        LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at >= lo, LectureRequest.starts_at < hi)
         .group_by(LectureRequest.lecturer_id))
     for lecturer_id, n in requested:
         counts[lecturer_id] = counts.get(lecturer_id, 0) + n

@@ -17,7 +17,7 @@ from booking.lecturers import services as lecturers
 from booking.notify.services import notify, secretaries_of
 from booking.permissions import Actor
 from booking.reservations import lifecycle, own
-from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
+from booking.textutil import PHONE_MESSAGE, PHONE_RE, field_text
 from models import ACTIVITY_TYPES, CATEGORIES, LectureRequest, LectureRequestEvent, MenuItem, User, db
 from models.lecture_request import RequestStatus
 
@@ -131,22 +131,6 @@ def history(request: LectureRequest) -> list[LectureRequestEvent]:
 
 # -- the branch orders ----------------------------------------------------------------------------
 
-def _text(fields, name, value, label, limit, required=False, multiline=False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        fields[name] = f"{label}应为文字。"
-        return ""
-    value = value.strip()
-    if required and not value:
-        fields[name] = f"请填写{label}。"
-    elif len(value) > limit:
-        fields[name] = f"{label}不能超过 {limit} 个字。"
-    elif text_problem(value, multiline):
-        fields[name] = label + text_problem(value, multiline)
-    return value
-
-
 def submit(actor: Actor, *, topic, category=None, content_topic=None, first, last, address, headcount,
            contact_name, contact_phone, activity_type=None, note=None, now: datetime | None = None) -> LectureRequest:
     """A secretary orders a lecture for their branch: a topic, the window of days it can host it (from today, at
@@ -156,12 +140,12 @@ def submit(actor: Actor, *, topic, category=None, content_topic=None, first, las
         raise NotAllowed("只有支部书记可以为本支部点单。")
     fields: dict[str, str] = {}
     values = {
-        "topic": _text(fields, "topic", topic, "点单主题", 200, required=True),
-        "content_topic": _text(fields, "content_topic", content_topic, "内容专题", 60) or None,
-        "address": _text(fields, "address", address, "授课地点", 200, required=True),
-        "contact_name": _text(fields, "contact_name", contact_name, "联系人", 60, required=True),
-        "contact_phone": _text(fields, "contact_phone", contact_phone, "联系电话", 30, required=True),
-        "note": _text(fields, "note", note, "备注", 2000, multiline=True),
+        "topic": field_text(fields, "topic", topic, "点单主题", 200, required=True),
+        "content_topic": field_text(fields, "content_topic", content_topic, "内容专题", 60) or None,
+        "address": field_text(fields, "address", address, "授课地点", 200, required=True),
+        "contact_name": field_text(fields, "contact_name", contact_name, "联系人", 60, required=True),
+        "contact_phone": field_text(fields, "contact_phone", contact_phone, "联系电话", 30, required=True),
+        "note": field_text(fields, "note", note, "备注", 2000, multiline=True),
     }
     if "contact_phone" not in fields and not PHONE_RE.match(values["contact_phone"]):
         fields["contact_phone"] = PHONE_MESSAGE
@@ -216,7 +200,7 @@ def _event(request, actor, action, from_status, to_status, note, now, lecturer_i
 
 def _reason(reason, required: bool = False) -> str:
     fields: dict[str, str] = {}
-    value = _text(fields, "reason", reason, "原因", 500, required=required, multiline=True)
+    value = field_text(fields, "reason", reason, "原因", 500, required=required, multiline=True)
     if fields:
         raise ValidationFailed(fields)
     return value

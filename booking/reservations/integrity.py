@@ -16,6 +16,9 @@ from booking import audit, clock
 from booking.reservations.states import (ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE, ON_THE_DAY,
                                          OccurrenceStatus)
 from models import Booking, BookingEvent, BookingPartner, LectureRequest, SeriesOccurrence, SlotOccupancy, db
+from models.lecture_request import RequestStatus
+
+DISPATCHED_REQUEST = RequestStatus.DISPATCHED.value  # a request whose lecturer holds its time
 
 
 @dataclass(frozen=True)
@@ -111,14 +114,14 @@ def check() -> list[Mismatch]:
         select(sent.lecturer_id, sent.id, Booking.id)
         .join(Booking, and_(Booking.lecturer_id == sent.lecturer_id, Booking.starts_at < sent.ends_at,
                             sent.starts_at < Booking.ends_at))
-        .where(sent.status == "dispatched", *holding).order_by(sent.id).limit(1000)).all()
+        .where(sent.status == DISPATCHED_REQUEST, *holding).order_by(sent.id).limit(1000)).all()
     for lecturer_id, request_id, booking_id in against_bookings:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：点单 {request_id} 与预约 {booking_id} 时间重叠。"))
     between_requests = db.session.execute(
         select(sent.lecturer_id, sent.id, later.id)
         .join(later, and_(later.lecturer_id == sent.lecturer_id, later.id > sent.id, later.starts_at < sent.ends_at,
                           sent.starts_at < later.ends_at))
-        .where(sent.status == "dispatched", later.status == "dispatched").order_by(sent.id).limit(1000)).all()
+        .where(sent.status == DISPATCHED_REQUEST, later.status == DISPATCHED_REQUEST).order_by(sent.id).limit(1000)).all()
     for lecturer_id, first, second in between_requests:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：点单 {first} 与 {second} 时间重叠。"))
 

@@ -25,6 +25,7 @@ from booking.reservations.states import (ACCEPTED, APPROVED, CANCELLED, COMPLETE
                                         HOLDING_PARTNER, HOLDING_PLACES, INVITED, LIVE, NO_SHOW, PARTNER_INVITED,
                                         PENDING, REJECTED, RELEASING_PLACES, STATUS_LABELS, TAKING_PART, Status)
 from models import Booking, LectureRequest, LectureRequestEvent, db
+from models.lecture_request import RequestStatus
 
 
 class Move(enum.StrEnum):
@@ -499,11 +500,12 @@ def _no_show(booking: Booking, actor, note: str, now: datetime) -> None:
 def _request_follows(booking: Booking, actor, target: str, note: str, now: datetime) -> None:
     """A requested lecture's activity completed or cancelled: its request (点单) follows, with its history."""
     request_id = db.session.scalar(
-        update(LectureRequest).where(LectureRequest.booking_id == booking.id, LectureRequest.status == "accepted")
+        update(LectureRequest).where(LectureRequest.booking_id == booking.id,
+                                     LectureRequest.status == RequestStatus.ACCEPTED.value)
         .values(status=target, updated_at=now).returning(LectureRequest.id).execution_options(synchronize_session=False))
     if request_id is not None:
         db.session.add(LectureRequestEvent(request_id=request_id, at=now, actor_id=actor.id if actor else None,
-                                           action=target, from_status="accepted", to_status=target,
+                                           action=target, from_status=RequestStatus.ACCEPTED.value, to_status=target,
                                            note=(note or "")[:500]))
 
 

@@ -15,7 +15,7 @@ from booking.errors import DuplicateBooking, NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations.records import new_code, record_event
 from booking.reservations.states import APPROVED, LIVE
-from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
+from booking.textutil import PHONE_MESSAGE, PHONE_RE, field_text
 from models import ACTIVITY_TYPES, Booking, Branch, db
 
 MAX_HOURS = 8  # a meeting, a lecture, a theme day: never longer
@@ -36,23 +36,6 @@ def usual_address(branch_id: int) -> str:
     return f"{branch.name}{DEFAULT_ROOM}" if branch else DEFAULT_ROOM
 
 
-def _text(fields: dict, name: str, value, label: str, limit: int, required: bool = False,
-          multiline: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        fields[name] = f"{label}应为文字。"
-        return ""
-    value = value.strip()
-    if required and not value:
-        fields[name] = f"请填写{label}。"
-    elif len(value) > limit:
-        fields[name] = f"{label}不能超过 {limit} 个字。"
-    elif text_problem(value, multiline):
-        fields[name] = label + text_problem(value, multiline)
-    return value
-
-
 def check(*, activity_type, start, end, address, topic, headcount, contact_name, contact_phone, note,
           now: datetime) -> dict:
     """The activity's fields, cleaned; ValidationFailed naming every field that is wrong."""
@@ -70,11 +53,11 @@ def check(*, activity_type, start, end, address, topic, headcount, contact_name,
     if isinstance(headcount, bool) or not isinstance(headcount, int) or not 1 <= headcount <= 100000:
         fields["headcount"] = "请填写应到人数（正整数）。"
     values = {
-        "address": _text(fields, "address", address, "活动地点", 200, required=True),
-        "topic": _text(fields, "topic", topic, "活动主题", 200, required=True),
-        "contact_name": _text(fields, "contact_name", contact_name, "联系人", 60, required=True),
-        "contact_phone": _text(fields, "contact_phone", contact_phone, "联系电话", 30, required=True),
-        "note": _text(fields, "note", note, "备注", 2000, multiline=True),
+        "address": field_text(fields, "address", address, "活动地点", 200, required=True),
+        "topic": field_text(fields, "topic", topic, "活动主题", 200, required=True),
+        "contact_name": field_text(fields, "contact_name", contact_name, "联系人", 60, required=True),
+        "contact_phone": field_text(fields, "contact_phone", contact_phone, "联系电话", 30, required=True),
+        "note": field_text(fields, "note", note, "备注", 2000, multiline=True),
     }
     if "contact_phone" not in fields and not PHONE_RE.match(values["contact_phone"]):
         fields["contact_phone"] = PHONE_MESSAGE
