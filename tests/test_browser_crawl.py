@@ -113,6 +113,22 @@ def _a_lived_in_district():
                   contact_phone="13800000000")
     db.session.get(Base, item().base_id).max_live_per_branch = 5
     db.session.commit()
+    # A lecture the branch ordered, dispatched to the lecturer, one waiting in the queue, and a committee meeting
+    # in the branch's own room: their pages are reached too.
+    from booking.requests import services as lecture_requests
+    from booking.reservations import own
+    from models import Lecturer
+    today = clock.local_today()
+    for n in range(2):
+        ordered = lecture_requests.submit(user("secretary"), topic="党史学习教育专题党课", first=today + timedelta(days=3),
+                                          last=today + timedelta(days=20), address="区财政局三楼党员活动室",
+                                          headcount=18, contact_name="王芳", contact_phone="13800000000")
+    lecturer_id = db.session.scalar(select(Lecturer.id).where(Lecturer.name == "张建国"))
+    lecture_requests.dispatch(user("admin"), ordered, lecturer_id, slot_start(12, 19), 90)
+    start = slot_start(11, 19)
+    own.create(user("secretary"), activity_type="committee_meeting", start=start, end=start + timedelta(hours=1),
+               address="区财政局三楼党员活动室", topic="研究党员发展工作", headcount=7, contact_name="王芳",
+               contact_phone="13800000000")
     return invited
 
 
@@ -124,10 +140,11 @@ def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
         patterns = _crawl(page, url, "/")
     print(f"\n{username}: {len(patterns)} kinds of page crawled")
     # The crawl reached the role's daily pages, not just the landing page.
-    expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account"],
+    expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account", "/requests/queue", "/requests/N"],
                 "manager": ["/manage/today", "/manage/pending", "/manage/week", "/bookings/N", "/account"],
-                "secretary": ["/bookings", "/bases/N", "/menu-items/N", "/bookings/N", "/account"],
-                "lecturer": ["/schedule", "/lecturers/N/record", "/bookings/N", "/account"]}[username]
+                "secretary": ["/bookings", "/bases/N", "/menu-items/N", "/bookings/N", "/account", "/requests/new",
+                              "/requests/N"],
+                "lecturer": ["/schedule", "/lecturers/N/record", "/bookings/N", "/account", "/requests/N"]}[username]
     for path in expected:
         assert any(p == path or p.startswith(path + "?") for p in patterns), (path, patterns)
 
