@@ -144,3 +144,15 @@ def test_an_own_activity_is_no_base_visit_in_the_statistics(world, api, monkeypa
     for group in ("base_type", "month", "organization", "lecturer"):
         r = api.get(f"/api/v1/stats?group_by={group}", as_="admin").get_json()
         assert r["total"] == before["total"], group
+
+
+def test_an_own_activitys_record_says_the_branch_counted_it(world, monkeypatch):
+    """Reproduced (rendered as the secretary files it): an own activity's record read "基地登记" for its count."""
+    from booking.members import documents
+    from booking.visits import services as visits
+    sec = user("secretary")
+    b = own.create(sec, **_fields())
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(hours=2))
+    visits.record_attendance(sec, b, 7)
+    fields = dict(documents.record_of(b).fields)
+    assert fields["到场人数"] == "7 人（支部登记，含非党员）" and fields["地点"] == "区财政局 3 楼党员活动室"

@@ -73,10 +73,11 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
     unmarked = [e.member.name for e in roster if e.attendance is None]
     lecturer = b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "无"
     hours = credited_hours(roster[0]) if roster and roster[0].attendance == "present" else None
-    count = f"{b.visitor_count} 人（基地登记，含非党员）"
+    who_counted = "支部登记" if b.base_id is None else "基地登记"  # at the branch's own place nobody else counts
+    count = f"{b.visitor_count} 人（{who_counted}，含非党员）"
     own = partners.own_count(b, branch_id) if branch_id is not None and partners.taking_part(b) else None
     if own is not None and any(p.visitor_count is not None for p in partners.taking_part(b)):
-        count = f"{b.visitor_count} 人，其中本支部 {own} 人（基地登记，含非党员）"
+        count = f"{b.visitor_count} 人，其中本支部 {own} 人（{who_counted}，含非党员）"
     fields = [
         ("活动类型", b.activity_type_label),
         *_branches_fields(b, branch_id),
