@@ -18,16 +18,28 @@ from tests.server import ROOT, free_port, gunicorn
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def _wait_for(port: int, proc) -> None:
+def _read(path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _wait_for(port: int, proc, pidfile) -> bool:
+    """True once this nginx holds the port: it writes its pid file only after binding every listener, so a
+    stranger that happens to answer on the port is never taken for it. False when it could not bind the port
+    (another process took it between free_port and nginx's start): the caller picks another."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
+            log = proc.stdout.read().decode(errors="replace") + _read(pidfile.parent / "error.log")
+            if "Address already in use" in log:
+                return False
+            raise RuntimeError(log)
+        if pidfile.exists() and pidfile.read_text().strip() == str(proc.pid):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return True
+            except OSError:
+                pass
+        time.sleep(0.1)
     raise RuntimeError("nginx did not start")
 
 
@@ -46,18 +58,10 @@ def _static_location(app) -> str:
                         or f"{app.instance_path}/static/")
 
 
-@pytest.fixture
-def proxied(world, tmp_path):
-    """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration: the
-    default server closing unknown names, and the app's server under its name (and 127.0.0.1 for these tests)."""
-    settings = {"PROXY_COUNT": "1", "PUBLIC_URL": "https://booking.example.gov.cn"}
-    with gunicorn(world.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings=settings) as upstream:
-        port = free_port()
-        temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-        for path in temp.values():
-            path.mkdir()
-        conf = tmp_path / "nginx.conf"
-        conf.write_text(f"""
+def _start_nginx(tmp_path, temp, port, upstream, world):
+    """nginx in the foreground with the shipped configuration on the given port."""
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""
 load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;  # as Debian's modules-enabled does
 worker_processes 1;
 pid {tmp_path}/nginx.pid;
@@ -81,10 +85,27 @@ http {{
     }}
 }}
 """)
-        proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+    return subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+
+
+@pytest.fixture
+def proxied(world, tmp_path):
+    """The app under gunicorn (2 sync workers, PROXY_COUNT=1) behind nginx with the shipped configuration: the
+    default server closing unknown names, and the app's server under its name (and 127.0.0.1 for these tests)."""
+    settings = {"PROXY_COUNT": "1", "PUBLIC_URL": "https://booking.example.gov.cn"}
+    with gunicorn(world.config["SQLALCHEMY_DATABASE_URI"], workers=2, settings=settings) as upstream:
+        temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+        for path in temp.values():
+            path.mkdir()
+        for _attempt in range(5):
+            port = free_port()
+            proc = _start_nginx(tmp_path, temp, port, upstream, world)
+            if _wait_for(port, proc, tmp_path / "nginx.pid"):
+                break
+        else:
+            raise RuntimeError("nginx found no free port in five tries")
         try:
-            _wait_for(port, proc)
             yield f"http://127.0.0.1:{port}"
         finally:
             proc.terminate()
