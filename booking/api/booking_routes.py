@@ -118,6 +118,10 @@ CHANGE_BODY = Body(
     contact_phone=F("string", "联系电话", max_length=30),
     topic=F("string", "活动主题", max_length=200, nullable=True),
     note=F("string", "备注", max_length=2000, multiline=True, nullable=True),
+    start=F("datetime", "开始时间", description="仅本支部自行开展的活动可改（点单送课除外）"),
+    end=F("datetime", "结束时间", description="仅本支部自行开展的活动可改（点单送课除外）"),
+    address=F("string", "活动地点", max_length=200, description="仅本支部自行开展的活动可改"),
+    activity_type=F("string", "活动类型", enum=tuple(ACTIVITY_TYPES), description="仅本支部自行开展的活动在此修改"),
 )
 
 

@@ -6,12 +6,13 @@ for a lecture the branch ordered) with its address.
 Two live activities of one branch never overlap, at a base or at home: the branch's row is locked while one is
 written (a no-op UPDATE: PostgreSQL's row lock, SQLite's write transaction), so two at once cannot both pass.
 """
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, select, update
 
 from booking import clock
 from booking.errors import DuplicateBooking, NotAllowed, ValidationFailed
+from booking.notify.services import notify
 from booking.permissions import Actor
 from booking.reservations.records import new_code, record_event
 from booking.reservations.states import APPROVED, LIVE
@@ -34,6 +35,25 @@ def usual_address(branch_id: int) -> str:
         return last
     branch = db.session.get(Branch, branch_id)
     return f"{branch.name}{DEFAULT_ROOM}" if branch else DEFAULT_ROOM
+
+
+def new_page(actor: Actor, now: datetime | None = None) -> dict:
+    """The form's starting values: today's evening, the branch's usual room, its contact and its members."""
+    if not (actor.role == "secretary" and actor.branch_id):
+        raise NotAllowed("只有支部书记可以登记本支部自行开展的活动。")
+    branch = actor.branch
+    return {"branch": branch, "defaults": {
+        "day": clock.local_today(now), "start": time(19), "end": time(20, 30), "address": usual_address(branch.id),
+        "headcount": branch.member_count or None, "contact_name": branch.contact_name or actor.display_name,
+        "contact_phone": branch.contact_phone or (actor.phone or "")}}
+
+
+def form_values(booking: Booking) -> dict:
+    """An own activity's fields as its form shows them."""
+    start, end = clock.local(booking.starts_at), clock.local(booking.ends_at)
+    return {"activity_type": booking.activity_type, "day": start.date(), "start": start.time(), "end": end.time(),
+            "address": booking.address, "topic": booking.topic, "headcount": booking.headcount,
+            "contact_name": booking.contact_name, "contact_phone": booking.contact_phone, "note": booking.note}
 
 
 def check(*, activity_type, start, end, address, topic, headcount, contact_name, contact_phone, note,
@@ -120,3 +140,59 @@ def insert(actor: Actor | None, branch_id: int, values: dict, *, source: str, le
     db.session.flush()
     record_event(booking, actor, "created", "本支部自行开展" if source == "own" else "点单送课", now, from_status=None)
     return booking
+
+
+CHANGEABLE = ("activity_type", "start", "end", "address", "topic", "headcount", "contact_name", "contact_phone", "note")
+_LABELS = {"activity_type": "活动类型", "start": "开始时间", "end": "结束时间", "address": "活动地点", "topic": "活动主题",
+           "headcount": "应到人数", "contact_name": "联系人", "contact_phone": "联系电话", "note": "备注"}
+
+
+def change(actor: Actor, booking: Booking, changes: dict, *, on_roster: int, now: datetime) -> Booking:
+    """Change an own activity (its guard already asked): any of its fields, checked as when it was recorded, and
+    its time still clear of the branch's other activities (under the branch's lock). A requested lecture's time
+    is the dispatcher's and its lecturer's: it is not moved here. The lecturer is told of any change."""
+    unknown = set(changes) - set(CHANGEABLE)
+    if booking.source == "request":
+        held = {"start": booking.starts_at, "end": booking.ends_at}
+        unknown |= {name for name in held if name in changes and changes[name] != held[name]}
+    if unknown:
+        message = "点单送课的时间由派单确定，如需改期请取消后重新点单。" if booking.source == "request" else "该项不能修改。"
+        raise ValidationFailed({name: message for name in sorted(unknown)})
+    current = {"activity_type": booking.activity_type, "start": booking.starts_at, "end": booking.ends_at,
+               "address": booking.address, "topic": booking.topic, "headcount": booking.headcount,
+               "contact_name": booking.contact_name, "contact_phone": booking.contact_phone, "note": booking.note}
+    wanted = {**current, **{k: v for k, v in changes.items() if v is not None or k == "note"}}
+    values = check(**wanted, now=now if "start" in changes else min(now, current["start"]))
+    if values["headcount"] < on_roster:
+        raise ValidationFailed({"headcount": f"参加人员名单已有 {on_roster} 人，请先从名单中移除，再把人数减到 "
+                                             f"{values['headcount']} 人。"})
+    changed = {name: (current[name], values[name]) for name in CHANGEABLE if values[name] != current[name]}
+    if not changed:
+        return booking
+    if "start" in changed or "end" in changed:
+        lock_branch(booking.branch_id)
+        other = clash(booking.branch_id, values["start"], values["end"], exclude=booking.id)
+        if other is not None:
+            db.session.rollback()
+            where = other.address if other.base_id is None else other.base.name
+            raise DuplicateBooking(f"本支部在该时间已有活动：{clock.when(other.starts_at)} {where}。")
+    booking.activity_type, booking.address, booking.topic = values["activity_type"], values["address"], values["topic"]
+    booking.headcount, booking.note = values["headcount"], values["note"]
+    booking.contact_name, booking.contact_phone = values["contact_name"], values["contact_phone"]
+    booking.starts_at, booking.ends_at = values["start"], values["end"]
+    booking.day, booking.updated_at = clock.local(values["start"]).date(), now
+    note = "；".join(f"{_LABELS[n]}：{_shown(old)} → {_shown(new)}" for n, (old, new) in changed.items())
+    record_event(booking, actor, "changed", note, now)
+    if booking.lecturer is not None and booking.lecturer.user is not None:
+        notify([booking.lecturer.user], "booking_changed", booking,
+               f"送课活动有变更：{booking.branch.name} {clock.when(booking.starts_at)}", note)
+    db.session.commit()
+    return booking
+
+
+def _shown(value) -> str:
+    if isinstance(value, datetime):
+        return clock.when(value)
+    if value in ACTIVITY_TYPES:
+        return ACTIVITY_TYPES[value]
+    return str(value) if value not in (None, "") else "（空）"

@@ -9,8 +9,8 @@ from markupsafe import Markup
 from booking import clock, permissions
 from booking.web.errors import local_path, on_refusal
 from booking.notify import services as notify
-from booking.reservations import lifecycle, partners, records, services, states, waitlist
-from booking.reservations.forms import BookingForm, ChangeForm, ReasonForm
+from booking.reservations import lifecycle, own, partners, records, services, states, waitlist
+from booking.reservations.forms import BookingForm, ChangeForm, OwnActivityForm, ReasonForm
 from booking.web.views import arg_id, nav_counter, paginate
 from models import WAIT_STATUSES
 from models.booking import STATUS_LABELS
@@ -80,6 +80,22 @@ def new():
     return render_template("reservations/new.html", **page), 422 if request.method == "POST" else 200
 
 
+@bp.route("/bookings/own/new", methods=["GET", "POST"])
+@login_required
+def own_new():
+    """A secretary records an activity at the branch's own place: planned ahead, or afterwards."""
+    page = own.new_page(current_user, clock.now())
+    form = OwnActivityForm()
+    if request.method == "GET":
+        form.process(data=page["defaults"])
+    if form.validate_on_submit():
+        on_refusal("reservations/own.html", fields=form, form=form, b=None, **page)
+        booking = own.create(current_user, **form.values())
+        flash("已登记。活动开始后可在此登记出席人数、参加人员和活动记录。", "success")
+        return redirect(url_for(".detail", booking_id=booking.id))
+    return render_template("reservations/own.html", form=form, b=None, **page), 422 if request.method == "POST" else 200
+
+
 @bp.get("/bookings/<id:booking_id>")
 @login_required
 def detail(booking_id):
@@ -96,6 +112,8 @@ def edit(booking_id):
     """Change a booking's headcount, contact, topic or note (places taken or given back at once)."""
     booking = services.get_visible(current_user, booking_id)
     lifecycle.require(lifecycle.can_change(current_user, booking, clock.now()))
+    if booking.at_own_place:
+        return _edit_own(booking)
     form = ChangeForm(obj=booking)
     _group_limits(form, booking.menu_item)
     if form.validate_on_submit():
@@ -104,6 +122,23 @@ def edit(booking_id):
         flash("预约已修改。", "success")
         return redirect(url_for(".detail", booking_id=booking.id))
     return render_template("reservations/edit.html", b=booking, form=form), 422 if request.method == "POST" else 200
+
+
+def _edit_own(booking):
+    """Change an own activity: its time, place and the rest, on the form it was recorded with."""
+    form = OwnActivityForm()
+    if booking.source == "request":  # the dispatcher's and the lecturer's time
+        for name in ("day", "start", "end"):
+            form[name].render_kw = {"readonly": True}
+    if request.method == "GET":
+        form.process(data=own.form_values(booking))
+    if form.validate_on_submit():
+        on_refusal("reservations/own.html", fields=form, form=form, b=booking, branch=booking.branch)
+        services.change_booking(current_user, booking, **form.values())
+        flash("已保存修改。", "success")
+        return redirect(url_for(".detail", booking_id=booking.id))
+    return (render_template("reservations/own.html", form=form, b=booking, branch=booking.branch),
+            422 if request.method == "POST" else 200)
 
 
 def _act(booking_id, action, done: str):

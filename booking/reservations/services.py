@@ -17,7 +17,7 @@ from booking.members import services as members
 from booking.notify.services import managers_of, notify, secretaries_of, taking_part_secretaries
 from booking.permissions import Actor
 from booking.textutil import text_problem
-from booking.reservations import lifecycle, partners, places, records, shares, states, waitlist
+from booking.reservations import lifecycle, own, partners, places, records, shares, states, waitlist
 from booking.reservations.lifecycle import Move, require
 from booking.reservations.states import LIVE, PENDING
 from booking.reservations.records import record_event, validate_fields
@@ -82,14 +82,17 @@ def change_booking(actor: Actor, booking: Booking, now: datetime | None = None, 
     a smaller one gives places back; the history notes what changed."""
     now = now or clock.now()
     require(lifecycle.can_change(actor, booking, now))
+    on_roster = sum(1 for e in booking.roster if e.branch_id == booking.branch_id)
+    if booking.at_own_place:
+        return own.change(actor, booking, changes, on_roster=on_roster, now=now)
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
-        raise ValidationFailed({name: "该项不能修改。" for name in sorted(unknown)})
+        raise ValidationFailed({name: "基地预约的时间和地点不能修改，请取消后重新预约。" if name in ("start", "end", "address")
+                                else "该项不能修改。" for name in sorted(unknown)})
     current = {name: getattr(booking, name) for name in CHANGEABLE}
     wanted = {**current, **{k: v for k, v in changes.items() if v is not None or k in ("topic", "note")}}
     fields = validate_fields(booking.menu_item, wanted["headcount"], wanted["contact_name"], wanted["contact_phone"],
                               wanted["topic"], wanted["note"], partners=booking.partner_headcount)
-    on_roster = sum(1 for e in booking.roster if e.branch_id == booking.branch_id)
     if "headcount" not in fields and isinstance(wanted["headcount"], int) and wanted["headcount"] < on_roster:
         fields["headcount"] = f"参加人员名单已有 {on_roster} 人，请先从名单中移除，再把人数减到 {wanted['headcount']} 人。"
     if fields:
