@@ -231,3 +231,39 @@ def test_a_requested_lecture_is_held_recorded_and_counted_in_the_lecturers_recor
     for fmt in ("docx", "pdf"):
         r = client.get(f"/bookings/{booking_id}/record.{fmt}")
         assert r.status_code == 200 and len(r.data) > 1000, fmt
+
+
+def test_the_districts_summary_counts_requested_lectures_and_what_branches_asked_for(world, api, monkeypatch):
+    """A completed requested lecture is one of the summary's lectures (its people its participants) and no base
+    visit; `requests` counts the requests made in the period by topic; the Word summary says it in a sentence."""
+    from booking.reports import documents, services as reports
+    today = clock.local_today()
+    period = f"from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=30)).isoformat()}"
+    before = api.get(f"/api/v1/reports/summary?{period}", as_="admin").get_json()
+    stats_before = api.get(f"/api/v1/stats?group_by=base&{period}", as_="admin").get_json()
+    held = _order(api).get_json()
+    _order(api, headcount=12)  # the same topic again
+    _order(api, who="secretary2", topic="基层治理中的党建引领")
+    path = f"/api/v1/lecture-requests/{held['id']}"
+    start = _at(4)
+    api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": _lecturer().id, "start": clock.iso(start),
+                                                     "duration_minutes": 90})
+    booking_id = api.post(f"{path}/accept", as_="lecturer").get_json()["booking_id"]
+    monkeypatch.setattr(clock, "now", lambda: start + timedelta(minutes=100))
+    assert api.post(f"/api/v1/bookings/{booking_id}/attendance", as_="secretary",
+                    json={"visitor_count": 23}).status_code == 200
+    after = api.get(f"/api/v1/reports/summary?{period}", as_="admin").get_json()
+    assert after["lectures"]["sessions"] == before["lectures"]["sessions"] + 1
+    assert after["lectures"]["participants"] == before["lectures"]["participants"] + 23
+    assert (after["batches"], after["person_times"]) == (before["batches"], before["person_times"])
+    assert api.get(f"/api/v1/stats?group_by=base&{period}", as_="admin").get_json() == stats_before
+    asked = after["requests"]
+    assert asked["submitted"] == before["requests"]["submitted"] + 3
+    assert asked["completed"] == before["requests"]["completed"] + 1
+    top = asked["by_topic"][0]
+    assert top["topic"] == "学习贯彻党的二十届四中全会精神" and top["count"] >= 2
+    # A base's report counts its own sessions only.
+    assert api.get(f"/api/v1/reports/summary?{period}", as_="manager").get_json()["requests"]["submitted"] == 0
+    now, previous = reports.with_year_earlier(user("admin"), today - timedelta(days=1), today + timedelta(days=30))
+    sentence = documents.sentences(now, previous)[-1]
+    assert f"各支部点单 {asked['submitted']} 次，已送课" in sentence and "“学习贯彻党的二十届四中全会精神”" in sentence

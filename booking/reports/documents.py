@@ -31,7 +31,17 @@ def sentences(now: Summary, before: Summary) -> list[str]:
             f"批次{change_text(now.batches, before.batches)}，人次{change_text(now.person_times, before.person_times)}。"
             if before.covered else "上年同期本系统尚无完整记录，不作同比。"),
         f"开展讲习活动 {now.lecture_sessions} 场，参与活动 {now.lecture_participants} 人次。{satisfaction}",
-    ]
+    ] + ([requests_sentence(now)] if now.district else [])
+
+
+def requests_sentence(now: Summary) -> str:
+    """各支部点单N次，已送课N场，点单最多的主题是…: what branches asked the lecturer team for."""
+    asked = now.requests
+    if not asked.submitted and not asked.sessions:
+        return "本期各支部尚未通过系统点单送课。"
+    top = "、".join(f"“{topic}”（{n} 次）" for topic, n in asked.by_topic[:3])
+    return (f"各支部点单 {asked.submitted} 次，已送课 {asked.sessions} 场、{asked.participants} 人次"
+            + (f"，点单最多的主题是{top}" if top else "") + "，据此充实基地菜单和讲师团课程。")
 
 
 def summary_docx(now: Summary, before: Summary) -> bytes:

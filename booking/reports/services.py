@@ -12,6 +12,7 @@ from sqlalchemy import case, distinct, func, or_, select
 from booking import clock, permissions
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
+from booking.requests import services as lecture_requests
 from booking.reservations.states import ACCEPTED, COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, PENDING, TAKING_PART
 from booking.stats import services as stats
 from models import (BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, SECTORS, Base, Booking, BookingPartner, Branch,
@@ -76,10 +77,12 @@ class Summary:
     lecture_participants: int
     by_source: dict[str, Figures]
     satisfaction: float | None
+    requests: lecture_requests.Counts
     by_base: list[stats.Row] = field(default_factory=list)
     # Whether the system holds records from the period's start: a period before the first visit recorded here has
     # nothing to compare with (its zeros are not the district's, only the system's).
     covered: bool = True
+    district: bool = True  # the district's report (an admin's), not a base's
 
     @property
     def period_text(self) -> str:
@@ -125,6 +128,8 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
     by_sector = [stats.Row(k, SECTORS.get(k, k), *_figures(f.by_sector[k])) for k in sorted(f.by_sector)
                  if f.by_sector[k][0]]
     by_source = {source: Figures(*v) for source, v in f.by_source.items()}
+    # Lectures the branches ordered (点单) are the district's: a base's report counts its own sessions only.
+    asked = lecture_requests.counts(start, end) if bases is None else lecture_requests.Counts(0, 0, [], 0, 0)
     label = "全区" if bases is None else "、".join(db.session.scalars(
         select(Base.name).where(Base.id.in_(bases)).order_by(Base.id)))
     return Summary(
@@ -133,8 +138,10 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
         items_total=sum(by_category.values()), items_by_category=by_category,
         lecturers_total=sum(by_lecturer_category.values()), lecturers_by_category=by_lecturer_category,
         batches=total[0], person_times=total[1], branches_served=sum(1 for v in f.by_branch.values() if v[0]),
-        by_sector=by_sector, lecture_sessions=f.lectures[0], lecture_participants=f.lectures[1],
-        by_source=by_source, satisfaction=stats.average(total[2], total[3]), by_base=by_base)
+        by_sector=by_sector, lecture_sessions=f.lectures[0] + asked.sessions,
+        lecture_participants=f.lectures[1] + asked.participants, requests=asked,
+        by_source=by_source, satisfaction=stats.average(total[2], total[3]), by_base=by_base,
+        district=bases is None)
 
 
 def with_year_earlier(actor: Actor, start: date | None = None, end: date | None = None) -> tuple[Summary, Summary]:

@@ -7,9 +7,10 @@ A dispatched lecturer holds that time like any assignment: dispatching locks the
 base visit does) and asks `lecturers.busy_lecturer_ids`, which counts dispatched requests too, so a lecturer is
 never in two places, also when two dispatchers act at once.
 """
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from booking import clock
 from booking.errors import InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed
@@ -17,8 +18,9 @@ from booking.lecturers import services as lecturers
 from booking.notify.services import notify, secretaries_of
 from booking.permissions import Actor
 from booking.reservations import lifecycle, own
+from booking.reservations.states import ACCEPTED as LECTURER_ACCEPTED, COMPLETED as BOOKING_COMPLETED
 from booking.textutil import PHONE_MESSAGE, PHONE_RE, field_text
-from models import ACTIVITY_TYPES, CATEGORIES, LectureRequest, LectureRequestEvent, MenuItem, User, db
+from models import ACTIVITY_TYPES, CATEGORIES, Booking, LectureRequest, LectureRequestEvent, MenuItem, User, db
 from models.lecture_request import RequestStatus
 
 SUBMITTED, DISPATCHED, ACCEPTED, COMPLETED, REJECTED, CANCELLED = (s.value for s in RequestStatus)
@@ -167,6 +169,8 @@ def submit(actor: Actor, *, topic, category=None, content_topic=None, first, las
         fields["to"] = f"截止日期应不早于起始日期，可安排的时间段最长 {MAX_WINDOW_DAYS} 天。"
     if fields:
         raise ValidationFailed(fields)
+    if values["content_topic"] is None and values["topic"] in menu_topics():  # chosen from the suggestions
+        values["content_topic"] = values["topic"]
     request = LectureRequest(branch_id=actor.branch_id, status=SUBMITTED, category=category, from_date=first,
                              to_date=last, headcount=headcount, activity_type=activity_type,
                              created_by_id=actor.id, created_at=now, updated_at=now, **values)
@@ -370,6 +374,11 @@ def suggestions(actor: Actor, request: LectureRequest, start: datetime | None = 
 
 # -- what the pages show --------------------------------------------------------------------------
 
+def menu_topics() -> set[str]:
+    """The content topics the menus teach: what a branch is offered to order."""
+    return {t for t in db.session.scalars(select(MenuItem.content_topic).where(MenuItem.active.is_(True))) if t}
+
+
 def new_request_page(actor: Actor, now: datetime | None = None) -> dict:
     """The order form's starting values (the branch's usual room, its contact, a window from next week) and the
     topics the menus teach, offered as suggestions."""
@@ -377,8 +386,7 @@ def new_request_page(actor: Actor, now: datetime | None = None) -> dict:
         raise NotAllowed("只有支部书记可以为本支部点单。")
     today = clock.local_today(now)
     branch = actor.branch
-    topics = sorted({t for t in db.session.scalars(select(MenuItem.content_topic).where(MenuItem.active.is_(True)))
-                     if t})
+    topics = sorted(menu_topics())
     defaults = {"address": own.usual_address(branch.id), "contact_name": branch.contact_name or actor.display_name,
                 "contact_phone": branch.contact_phone or (actor.phone or ""), "first": today + timedelta(days=7),
                 "last": today + timedelta(days=37), "headcount": branch.member_count or 20}
@@ -394,3 +402,37 @@ def request_page(actor: Actor, request_id, start: datetime | None = None, now: d
     return {"r": found, "events": history(found), "next_step": next_step(found), "allowed": allowed,
             "suggestions": suggestions(actor, found, start) if allowed["dispatch"] else [], "start": start,
             "phone_answer": allowed["accept"] and actor.role != "lecturer"}
+
+
+# -- counting -------------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    """What branches asked for in a period (requests made in it) and the requested lectures given in it."""
+
+    submitted: int
+    completed: int
+    by_topic: list[tuple[str, int]]  # the most asked topics first
+    sessions: int       # completed requested lectures held in the period
+    participants: int   # their visitor counts
+
+
+def topic_of():
+    """A request's topic as it is counted: the menu's content topic when one was chosen, else the typed topic."""
+    return func.coalesce(LectureRequest.content_topic, LectureRequest.topic)
+
+
+def counts(start: date, end: date, top: int = 10) -> Counts:
+    """The district's figures of lecture requests for a period (both ends inclusive)."""
+    since, until = clock.day_bounds(start)[0], clock.day_bounds(end)[1]
+    made = (LectureRequest.created_at >= since, LectureRequest.created_at < until)
+    submitted, completed = db.session.execute(select(
+        func.count(), func.count(case((LectureRequest.status == COMPLETED, 1)))).where(*made)).one()
+    topic = topic_of().label("topic")
+    by_topic = db.session.execute(select(topic, func.count()).where(*made).group_by(topic)
+                                  .order_by(func.count().desc(), topic).limit(top)).all()
+    sessions, participants = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(Booking.visitor_count), 0)).where(
+        Booking.source == "request", Booking.status == BOOKING_COMPLETED, Booking.lecturer_status == LECTURER_ACCEPTED,
+        Booking.day >= start, Booking.day <= end)).one()
+    return Counts(int(submitted), int(completed), [(t, int(n)) for t, n in by_topic], int(sessions), int(participants))

@@ -1,4 +1,6 @@
 """The statistics dashboard and its exports."""
+from datetime import date
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
@@ -6,6 +8,7 @@ from booking import clock
 from booking.documents import exports
 from booking.errors import ValidationFailed
 from booking.web.errors import on_refusal
+from booking.requests import services as lecture_requests
 from booking.stats import services
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -38,8 +41,11 @@ def index():
     on_refusal("stats/index.html", more=_no_figures, groups=services.GROUPS, status=422)
     group_by, start, end = _params()
     rows, total = services.compute(current_user, group_by, start, end, with_idle=True)
+    # The district's statistics show beside the base visits what branches ordered (not counted as visits).
+    asked = lecture_requests.counts(start or date(2000, 1, 1), end or clock.local_today()) \
+        if current_user.role == "admin" else None
     return render_template("stats/index.html", rows=rows, total=total, group_by=group_by, start=start, end=end,
-                           groups=services.GROUPS, title=_title(group_by, start, end))
+                           groups=services.GROUPS, title=_title(group_by, start, end), asked=asked)
 
 
 def _no_figures() -> dict:
