@@ -166,13 +166,16 @@ def test_a_font_that_cannot_be_loaded_is_a_clear_page_never_a_500(world, api, cl
     assert api.get(f"/api/v1/bookings/{b.id}/record?format=pdf", as_="secretary").status_code == 200
 
 
-def test_the_ledger_judges_only_what_has_ended_and_only_types_recorded_here(world, client, monkeypatch):
+def test_the_ledger_judges_only_what_has_ended_and_counts_the_branchs_whole_organisational_life(world, client,
+                                                                                                 monkeypatch):
     """Reproduced: on 6 December the ledger showed December's 支委会 and 党小组会 and Q4's 支部党员大会 as "缺",
     though "—" meant not yet due; and every branch looked as if it had skipped 支委会 for ten months, because those
-    meetings happen in its own room, which the system does not see."""
+    meetings happen in its own room. Now its activities at its own place count beside its base visits, and every
+    type of 三会一课 is judged on the months that ended."""
     from datetime import date, time
     from booking import clock
     from booking.members import documents, services as members
+    from booking.reservations import own
     from tests.factories import completed
     monkeypatch.setattr(clock, "now", lambda: clock.at_local(date(2026, 12, 6), time(10)))
     for day, kind in ((date(2026, 1, 15), "group_meeting"), (date(2026, 11, 10), "theme_day"),
@@ -180,19 +183,29 @@ def test_the_ledger_judges_only_what_has_ended_and_only_types_recorded_here(worl
         b = completed(start=clock.at_local(day, time(9)))
         b.activity_type = kind
     db.session.commit()
-    branch = user("secretary").branch
+    sec = user("secretary")
+    for day in (date(2026, 11, 12), date(2026, 11, 26)):  # the November committee meeting and a group meeting
+        start = clock.at_local(day, time(19))
+        b = own.create(sec, activity_type="committee_meeting" if day.day == 12 else "group_meeting", start=start,
+                       end=start + timedelta(hours=1), address="区财政局 3 楼党员活动室", topic="研究发展党员工作",
+                       headcount=7, contact_name="王芳", contact_phone="13800000000")
+        b.status, b.visitor_count = "completed", 7
+    db.session.commit()
+    branch = sec.branch
     bookings = members.completed_in(branch, 2026)
-    lines, ended = documents.year_lines(bookings, 2026, date(2026, 12, 6), members.recorded_types(branch))
+    lines, ended = documents.year_lines(bookings, 2026, date(2026, 12, 6))
     assert ended == 11  # December is in progress
     by = {line.label: line for line in lines}
     theme, group, lecture, committee = by["主题党日"], by["党小组会"], by["党课"], by["支委会"]
     assert theme.month_cells(ended)[10:] == ["1", "1"]  # November held, December's so far shown, not judged
     assert theme.short == [f"{m}月" for m in range(1, 11)]
     assert group.month_cells(ended)[11] == "—" and "12月" not in group.short and "2月" in group.short
+    assert group.month_cells(ended)[10] == "1" and "11月" not in group.short  # held in its own room
     assert lecture.short == ["第1季度", "第2季度", "第3季度"] and lecture.quarter_cells(ended)[3] == "1"
-    assert committee.short == [] and "缺" not in committee.month_cells(ended) and committee.short_text() == "本系统未记录"
+    assert committee.month_cells(ended)[10] == "1" and committee.short == [f"{m}月" for m in range(1, 11)]
+    assert committee.short_text() == "10 个月未开展"
     assert by["支部党员大会"].quarter_cells(ended)[3] == "—"  # Q4 has not ended: never "缺" on 6 December
     from tests.conftest import login
     login(client, "secretary")
     page = client.get(f"/branches/{branch.id}/records?year=2026").get_data(as_text=True)
-    assert "本表只统计在本系统中记录的组织生活" in page and "本系统未记录" in page
+    assert "本表统计本支部在本系统登记的全部组织生活" in page and "本系统未记录" not in page

@@ -12,7 +12,7 @@ from booking.documents import style as docstyle
 from booking.documents import exports
 from booking.photos import storage as photo_store
 from booking.errors import InvalidState
-from booking.members.services import credited_hours, recorded_types, roster_of
+from booking.members.services import credited_hours, roster_of
 from booking.reservations import partners
 from booking.reservations.states import ACCEPTED, COMPLETED
 from models import Booking
@@ -148,8 +148,9 @@ FREQUENCIES = {
 }
 SHORT = "缺"
 # What the year's summary covers, said wherever it is shown (the page, Word, PDF).
-SUMMARY_SCOPE = ("本表只统计在本系统中记录的组织生活；“缺”为已结束的月份或季度未达到要求，“—”为尚未结束（不作判断）；"
-                 "支部从未在本系统记录过的类型（如在支部自有场所召开的支委会）不标“缺”。")
+SUMMARY_SCOPE = ("本表统计本支部在本系统登记的全部组织生活：到基地开展的活动和在本支部场所开展的活动（含点单送课）；"
+                 "“缺”为已结束的月份或季度未达到要求，“—”为尚未结束（不作判断）。在本支部场所开展的活动请在“我的预约”"
+                 "中“登记本支部活动”（可补记 31 天内的活动）。")
 
 
 @dataclass
@@ -161,12 +162,12 @@ class YearLine:
     quarters: list[int]
     expected: str
     short: list[str]
-    judged: bool = True  # False: the branch never recorded this type here, so nothing is marked short
+    judged: bool = True  # False: a type held as needed (集中学习, 其他), never marked short
 
     def short_text(self) -> str:
         """The periods short of the requirement, in a few words (a month-by-month type: how many months)."""
         if not self.judged:
-            return "本系统未记录"
+            return "—"
         if not self.short:
             return "无"
         if self.expected.startswith("每月"):
@@ -185,12 +186,11 @@ class YearLine:
                 for q, n in enumerate(self.quarters, start=1)]
 
 
-def year_lines(bookings: list[Booking], year: int, today, recorded: set[str] | None = None) \
-        -> tuple[list[YearLine], int]:
+def year_lines(bookings: list[Booking], year: int, today) -> tuple[list[YearLine], int]:
     """The ledger's summary: for each activity type, its counts by month and quarter against 三会一课's
     frequencies, and the months (or quarters) that ended short of them; with the number of months of the year
-    that have ended (the month in progress is not judged: its meeting may still come). `recorded`: the types the
-    branch ever held in this system (None: every type is judged)."""
+    that have ended (the month in progress is not judged: its meeting may still come). The bookings are the
+    branch's whole organisational life: its base visits and its activities at its own place alike."""
     ended = 12 if today.year > year else (today.month - 1 if today.year == year else 0)
     lines = []
     for code, label in ACTIVITY_TYPES.items():
@@ -202,21 +202,19 @@ def year_lines(bookings: list[Booking], year: int, today, recorded: set[str] | N
         period, expected = FREQUENCIES.get(code, (None, "按需"))
         if period is None and not any(months):
             continue
-        judged = period is not None and (recorded is None or code in recorded)
-        if not judged:
+        if period is None:
             short = []
         elif period == "month":
             short = [f"{m}月" for m in range(1, ended + 1) if months[m - 1] == 0]
         else:  # a quarter is judged once it has ended
             short = [f"第{q}季度" for q in range(1, ended // 3 + 1) if quarters[q - 1] == 0]
-        lines.append(YearLine(label, months, quarters, expected, short, judged or period is None))
+        lines.append(YearLine(label, months, quarters, expected, short, period is not None))
     return lines, ended
 
 
-def branch_year(branch, bookings: list[Booking], year: int) -> tuple[list[YearLine], int]:
-    """The ledger's summary of a branch's year as of today, judged against the types it records here: what its
-    page and its files both show."""
-    return year_lines(bookings, year, clock.local_today(), recorded_types(branch))
+def branch_year(bookings: list[Booking], year: int) -> tuple[list[YearLine], int]:
+    """The ledger's summary of a branch's year as of today: what its page and its files both show."""
+    return year_lines(bookings, year, clock.local_today())
 
 
 def summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], list[list]]:
@@ -532,7 +530,7 @@ def ledger(branch, year: int, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
         data = ledger_xlsx(bookings, title, branch.id)
     else:
-        lines, last_month = branch_year(branch, bookings, year)
+        lines, last_month = branch_year(bookings, year)
         # One branch, one writer: asked once for the year, not once a record.
         writer = _recorder(bookings[0], branch.id) if bookings else ""
         records = [record_of(b, branch.id, writer) for b in bookings]

@@ -114,7 +114,7 @@ def records(branch_id):
     branch = services.branch_for_members(current_user, branch_id)
     year = _year()
     bookings = services.completed_in(branch, year)
-    lines, ended = documents.branch_year(branch, bookings, year)
+    lines, ended = documents.branch_year(bookings, year)
     _, by_quarter = documents.summary_rows(lines, ended)
     return render_template("members/records.html", branch=branch, year=year, bookings=bookings,
                            own_count=partners.own_count, joined_with=documents.joined_with, by_quarter=by_quarter,

@@ -431,15 +431,6 @@ def completed_in(branch: Branch, year: int) -> list[Booking]:
         .order_by(Booking.starts_at, Booking.id)))
 
 
-def recorded_types(branch: Branch) -> set[str]:
-    """The activity types the branch has ever held in this system (its own bookings and those it took part in):
-    a type it never recorded here (a 支委会 in its own room, say) is not judged short by what the system saw."""
-    took_part = select(BookingPartner.booking_id).where(BookingPartner.branch_id == branch.id,
-                                                        BookingPartner.status == states.TAKING_PART.value)
-    return set(db.session.scalars(select(Booking.activity_type).distinct().where(
-        or_(Booking.branch_id == branch.id, Booking.id.in_(took_part)), Booking.status == COMPLETED)))
-
-
 def year_or_this(raw) -> int:
     """A page's year: the one asked for when it is a year the pages know (2000–2100), else this year."""
     text = raw.strip() if isinstance(raw, str) else ""
