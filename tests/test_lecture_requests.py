@@ -267,3 +267,36 @@ def test_the_districts_summary_counts_requested_lectures_and_what_branches_asked
     now, previous = reports.with_year_earlier(user("admin"), today - timedelta(days=1), today + timedelta(days=30))
     sentence = documents.sentences(now, previous)[-1]
     assert f"各支部点单 {asked['submitted']} 次，已送课" in sentence and "“学习贯彻党的二十届四中全会精神”" in sentence
+
+
+def test_requests_left_waiting_are_on_the_watch_list_and_an_unanswered_lecture_is_chased(world, api, client,
+                                                                                          monkeypatch):
+    """A request untouched for more than three days is on the district's watch list (not a base's); a dispatched
+    lecture a day away with no answer from its lecturer tells the lecturer and the dispatchers, once."""
+    from booking.jobs import services as jobs
+    from booking.reports import services as reports
+    from tests.conftest import login
+    waiting = _order(api).get_json()
+    dispatched = _order(api, topic="基层治理中的党建引领").get_json()
+    start = _at(5)
+    api.post(f"/api/v1/lecture-requests/{dispatched['id']}/dispatch", as_="admin",
+             json={"lecturer_id": _lecturer().id, "start": clock.iso(start), "duration_minutes": 90})
+    real_now = clock.now()
+    assert reports.watch(user("admin"), now=real_now).waiting_requests == []
+    later = real_now + timedelta(days=3, hours=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    found = {r.id for r in reports.watch(user("admin"), now=later).waiting_requests}
+    assert found == {waiting["id"], dispatched["id"]}
+    assert reports.watch(user("manager"), now=later).waiting_requests == []
+    login(client, "admin")
+    html = client.get("/reports/watch").get_data(as_text=True)
+    assert "等待超过 3 天的点单（2）" in html and "基层治理中的党建引领" in html
+    # The day before, nobody has answered: the lecturer and the admins are told, once.
+    eve = start - timedelta(hours=20)
+    monkeypatch.setattr(clock, "now", lambda: eve)
+    assert "1 unanswered requests" in jobs.send_reminders(eve)
+    assert "unanswered" not in jobs.send_reminders(eve + timedelta(minutes=10))
+    chased = db.session.scalars(select(Notification).where(Notification.request_id == dispatched["id"],
+                                                           Notification.title.contains("接单"))).all()
+    kinds = Counter(n.kind for n in chased)
+    assert kinds["lecture_requested"] == 1 and kinds["request_answered"] >= 1, kinds

@@ -13,10 +13,12 @@ from booking import clock, permissions
 from booking.errors import InvalidState
 from booking.notify.services import notify, taking_part_secretaries
 from booking.reports import services as reports
+from booking.requests import services as lecture_requests
 from booking.reservations import waitlist
 from booking.reservations.lifecycle import Move, transition
 from booking.reservations.states import ACCEPTED, APPROVED, EXPECTED, PENDING
-from models import Booking, JobMark, User, db
+from models import Booking, JobMark, LectureRequest, User, db
+from models.lecture_request import RequestStatus
 from booking.admin.services import drop_old_credential_sheets
 from booking.notify.services import send_pending_mail
 from booking.series import services as series
@@ -113,7 +115,30 @@ def send_reminders(now: datetime | None = None) -> str:
                    f"{booking.total_headcount} 人。签到码 {booking.code}。地址：{booking.base.address}")
         db.session.commit()
         sent += 1
-    return f"reminded {sent}"
+    unanswered = _nudge_unanswered_requests(now)
+    return f"reminded {sent}" + (f", {unanswered} unanswered requests" if unanswered else "")
+
+
+def _nudge_unanswered_requests(now: datetime) -> int:
+    """Once per dispatch, when a dispatched lecture is less than 24 hours away and its lecturer has not answered:
+    the lecturer (to answer) and the dispatchers (to ring them, or send another)."""
+    told = 0
+    for request_id in _due(select(LectureRequest.id).where(
+            LectureRequest.status == RequestStatus.DISPATCHED.value, LectureRequest.starts_at > now,
+            LectureRequest.starts_at <= now + timedelta(hours=24)).order_by(LectureRequest.starts_at)):
+        request = db.session.get(LectureRequest, request_id)
+        if request is None or not _claim("request-unanswered", f"{request.id}:{clock.iso(request.starts_at)}", now):
+            continue
+        when = clock.when(request.starts_at)
+        body = f"{request.branch.name}点单的“{request.topic}”将于 {when} 在{request.address}开始，讲师尚未接单。"
+        if request.lecturer.user is not None:
+            notify([request.lecturer.user], "lecture_requested", None, f"请尽快接单：{when} {request.branch.name}",
+                   body + "请在“送课派单”中接单或婉拒。", request_id=request.id)
+        notify(lecture_requests.dispatchers(request), "request_answered", None, f"讲师尚未接单：{request.lecturer.name}",
+               body + f"请电话联系讲师（{request.lecturer.phone or '未留电话'}）或改派。", request_id=request.id)
+        db.session.commit()
+        told += 1
+    return told
 
 
 def _claim(job: str, key: str, now: datetime) -> bool:

@@ -8,6 +8,7 @@ from booking.errors import ValidationFailed
 from booking.web.errors import on_refusal
 from booking.forms import Form
 from booking.reports import documents, screen, services
+from booking.requests import services as lecture_requests
 from booking.web.views import paginate
 
 bp = Blueprint("reports", __name__)
@@ -58,14 +59,15 @@ def summary_docx():
 @bp.get("/reports/watch")
 @login_required
 def watch():
-    """The watch list: idle branches (the district), idle bases, requests waiting over two days, busy lecturers."""
+    """The watch list: idle branches (the district), idle bases, requests waiting over two days, busy lecturers,
+    lecture requests waiting over three days (the district)."""
     _only_report_readers()
     on_refusal(redirect_to=url_for(".watch"))
     page = services.watch_page(current_user, *_dates())
     idle = paginate(page.idle_branches, per_page=30) if page.idle_branches is not None else None
     last = services.last_activities([b.id for b in idle.items]) if idle else {}
     return render_template("reports/watch.html", watch=page.watch, idle=idle, last=last, start=page.start, end=page.end,
-                           stale_days=services.STALE_PENDING_DAYS)
+                           stale_days=services.STALE_PENDING_DAYS, waiting_days=lecture_requests.WAITING_DAYS)
 
 
 @bp.route("/reports/screen", methods=["GET", "POST"])

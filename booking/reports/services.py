@@ -225,15 +225,18 @@ class Watch:
     stale_pending: list
     busy_lecturers: list
     first_idle: list = field(default_factory=list)
+    waiting_requests: list = field(default_factory=list)  # lecture requests untouched for days (the district's)
 
     @property
     def total(self) -> int:
-        return self.idle_branches + len(self.idle_bases) + len(self.stale_pending) + len(self.busy_lecturers)
+        return (self.idle_branches + len(self.idle_bases) + len(self.stale_pending) + len(self.busy_lecturers)
+                + len(self.waiting_requests))
 
 
 def watch(actor: Actor, start: date | None = None, end: date | None = None, now: datetime | None = None) -> Watch:
     """The watch list of the actor's scope: idle branches (the district only), bases with no visit in the period,
-    requests waiting more than two days, lecturers at or over their monthly limit."""
+    requests waiting more than two days, lecturers at or over their monthly limit, lecture requests waiting more
+    than three days for a dispatcher or a lecturer (the district only)."""
     bases = _scope(actor)
     now = now or clock.now()
     start, end = period(start, end, clock.local_today(now))
@@ -257,13 +260,15 @@ def watch(actor: Actor, start: date | None = None, end: date | None = None, now:
         mine = set(db.session.scalars(select(Booking.lecturer_id).where(
             in_scope(Booking.base_id), Booking.day >= first, Booking.day <= last, Booking.lecturer_id.is_not(None))))
         busy = [row for row in busy if row[0].id in mine]
-    idle, first_idle = 0, []
+    idle, first_idle, waiting = 0, [], []
     if bases is None:
         query = inactive_branches_query(actor, start, end)
         idle = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
         first_idle = db.session.scalars(query.limit(5)).all()
+        waiting = lecture_requests.waiting_too_long(now)
     return Watch(idle_branches=idle, idle_bases=list(idle_bases), stale_pending=list(stale),
-                 busy_lecturers=[(lecturer, int(n)) for lecturer, n in busy], first_idle=first_idle)
+                 busy_lecturers=[(lecturer, int(n)) for lecturer, n in busy], first_idle=first_idle,
+                 waiting_requests=waiting)
 
 
 @dataclass

@@ -27,6 +27,7 @@ SUBMITTED, DISPATCHED, ACCEPTED, COMPLETED, REJECTED, CANCELLED = (s.value for s
 OPEN = (SUBMITTED, DISPATCHED)  # waiting for a dispatcher or for the lecturer
 MAX_WINDOW_DAYS = 90
 MIN_MINUTES, MAX_MINUTES = 30, 480
+WAITING_DAYS = 3  # a request untouched longer than this is on the watch list
 
 
 # -- who sees what --------------------------------------------------------------------------------
@@ -54,6 +55,14 @@ def visible_query(actor: Actor, status: str | None = None):
     if status:
         stmt = stmt.where(LectureRequest.status == status)
     return stmt.order_by(LectureRequest.created_at.desc(), LectureRequest.id.desc())
+
+
+def waiting_too_long(now: datetime, limit: int = 50) -> list[LectureRequest]:
+    """Requests waiting more than WAITING_DAYS for a dispatcher or for the lecturer's answer, the longest first:
+    the watch list's."""
+    return list(db.session.scalars(select(LectureRequest).where(
+        LectureRequest.status.in_(OPEN), LectureRequest.updated_at <= now - timedelta(days=WAITING_DAYS))
+        .order_by(LectureRequest.updated_at, LectureRequest.id).limit(limit)))
 
 
 def queue_query(actor: Actor):

@@ -181,6 +181,8 @@ def change(actor: Actor, booking: Booking, changes: dict, *, on_roster: int, now
     booking.contact_name, booking.contact_phone = values["contact_name"], values["contact_phone"]
     booking.starts_at, booking.ends_at = values["start"], values["end"]
     booking.day, booking.updated_at = clock.local(values["start"]).date(), now
+    if "start" in changed:
+        booking.reminder_sent_at = None  # reminded again the day before its new time
     note = "；".join(f"{_LABELS[n]}：{_shown(old)} → {_shown(new)}" for n, (old, new) in changed.items())
     record_event(booking, actor, "changed", note, now)
     if booking.lecturer is not None and booking.lecturer.user is not None:
