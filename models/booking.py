@@ -224,7 +224,17 @@ class Booking(Model):
 
     @property
     def duration_minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        """How long the activity itself lasts (what study hours and lecture hours count): see `minutes_of`."""
+        return self.minutes_of(self.menu_item.duration_minutes if self.menu_item is not None else None,
+                               self.starts_at, self.ends_at)
+
+    @staticmethod
+    def minutes_of(item_minutes: int | None, starts_at, ends_at) -> int:
+        """A base visit lasts its menu item's duration (its slot may be longer); an activity at the branch's own
+        place from its start to its end. The one rule, also for the aggregates that read the columns."""
+        if item_minutes is not None:
+            return int(item_minutes)
+        return int((ends_at - starts_at).total_seconds() // 60)
 
     @property
     def at_own_place(self) -> bool:

@@ -226,6 +226,10 @@ def test_a_requested_lecture_is_held_recorded_and_counted_in_the_lecturers_recor
     assert api.get(path, as_="secretary").get_json()["status"] == "completed"
     html = client.get(f"/lecturers/{_lecturer().id}/record?year={clock.local(start).year}").get_data(as_text=True)
     assert "学习贯彻党的二十届四中全会精神" in html and "1.5 小时" in html
+    # Reproduced: the record's export answered 500 (a requested lecture has no base nor menu item).
+    r = client.get(f"/lecturers/{_lecturer().id}/record.csv?year={clock.local(start).year}")
+    text = r.data.decode("utf-8-sig")
+    assert r.status_code == 200 and "滨江社区党群服务站二楼会议室" in text and "学习贯彻党的二十届四中全会精神" in text
     client.post("/logout")
     login(client, "secretary")
     for fmt in ("docx", "pdf"):

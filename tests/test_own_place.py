@@ -218,3 +218,27 @@ def test_the_secretary_records_and_changes_an_own_activity_on_its_page(world, cl
         client.post("/logout")
         login(client, role)
         assert client.get("/bookings/own/new").status_code == 403, role
+
+
+def test_an_own_activity_earns_its_study_hours_alike_on_every_page(world, api, monkeypatch):
+    """Reproduced: the roster of an own activity answered 500 (the hours were read from a menu item it does not
+    have), and the branch's study-hours table left own activities out. A 90-minute 党小组会 in the branch's room
+    earns each member present 2 hours (90 / 45) on the roster, the branch's table and the member's own page."""
+    from booking.members import services as members
+    sec = user("secretary")
+    branch = sec.branch
+    made = [api.post(f"/api/v1/branches/{branch.id}/members", as_="secretary",
+                     json={"name": name, "role": "member"}).get_json()["id"] for name in ("陈红", "刘洋")]
+    b = own.create(sec, **_fields(activity_type="group_meeting"))
+    assert api.put(f"/api/v1/bookings/{b.id}/roster", as_="secretary", json={"member_ids": made}).status_code == 200
+    monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(hours=2))
+    assert api.post(f"/api/v1/bookings/{b.id}/attendance", as_="secretary", json={"visitor_count": 2}).status_code == 200
+    r = api.put(f"/api/v1/bookings/{b.id}/roster/attendance", as_="secretary", json={"present": made, "absent": []})
+    assert r.status_code == 200, r.get_json()
+    roster = api.get(f"/api/v1/bookings/{b.id}/roster", as_="secretary")
+    assert roster.status_code == 200 and {e["study_hours"] for e in roster.get_json()["items"]} == {2.0}
+    year = b.day.year
+    table = api.get(f"/api/v1/branches/{branch.id}/study-hours?year={year}", as_="secretary").get_json()["items"]
+    assert {i["member_id"]: i["hours"] for i in table if i["member_id"] in made} == {m: 2.0 for m in made}
+    from models import Member
+    assert members.member_year(db.session.get(Member, made[0]), year).hours == 2.0

@@ -362,17 +362,16 @@ class RecordRow:
 
 def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], RecordRow]:
     """Sessions given (completed visits with the lecturer accepted) and hours, per month of a year."""
-    month = func.to_char(Booking.day, "MM") if db.session.get_bind().dialect.name == "postgresql" \
-        else func.strftime("%m", Booking.day)
     given = (Booking.lecturer_id == lecturer.id, Booking.lecturer_status == ACCEPTED, Booking.status == COMPLETED,
              Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
-    stmt = (select(month.label("m"), func.count(Booking.id), func.coalesce(func.sum(MenuItem.duration_minutes), 0))
-            .outerjoin(MenuItem, MenuItem.id == Booking.menu_item_id).where(*given).group_by(month).order_by(month))
-    by_month = {m: [int(n), int(minutes)] for m, n, minutes in db.session.execute(stmt)}
-    # A requested lecture has no menu item: it lasted as long as it was dispatched for (a handful a year).
-    for day, starts, ends in db.session.execute(select(Booking.day, Booking.starts_at, Booking.ends_at)
-                                                .where(*given, Booking.menu_item_id.is_(None))):
-        by_month[f"{day:%m}"][1] += int((ends - starts).total_seconds() // 60)
+    # Each session as long as `Booking.minutes_of` says: a base visit's item, a requested lecture's start to end.
+    by_month: dict[str, list[int]] = {}
+    for day, item_minutes, starts, ends in db.session.execute(
+            select(Booking.day, MenuItem.duration_minutes, Booking.starts_at, Booking.ends_at)
+            .outerjoin(MenuItem, MenuItem.id == Booking.menu_item_id).where(*given)):
+        line = by_month.setdefault(f"{day:%m}", [0, 0])
+        line[0] += 1
+        line[1] += Booking.minutes_of(item_minutes, starts, ends)
     rows = [RecordRow(f"{year}-{m}", n, round(minutes / 60, 1)) for m, (n, minutes) in sorted(by_month.items())]
     total = RecordRow(str(year), sum(r.sessions for r in rows), round(sum(r.hours for r in rows), 1))
     return rows, total
@@ -385,7 +384,7 @@ def lecture_sessions(lecturer: Lecturer, year: int) -> list[Booking]:
         .where(Booking.lecturer_status == ACCEPTED, Booking.status == COMPLETED)))
 
 
-RECORD_HEADER = ["日期", "时间", "基地", "活动项目", "党支部", "实到人数", "授课时长（小时）"]
+RECORD_HEADER = ["日期", "时间", "地点", "活动项目", "党支部", "实到人数", "授课时长（小时）"]
 
 
 @dataclass
@@ -399,9 +398,9 @@ class LectureRecord:
 
     def table(self) -> list[list]:
         """The sessions as the export's rows (RECORD_HEADER), the year's total last."""
-        body = [[b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}", b.base.name,
-                 b.menu_item.title, f"{b.branch.organization.name} · {b.branch.name}", b.visitor_count,
-                 round(b.menu_item.duration_minutes / 60, 1)] for b in self.sessions]
+        body = [[b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}", b.place_name,
+                 b.title, f"{b.branch.organization.name} · {b.branch.name}", b.visitor_count,
+                 round(b.duration_minutes / 60, 1)] for b in self.sessions]
         body.append([f"全年合计 {self.total.sessions} 次", "", "", "", "", "", self.total.hours])
         return body
 

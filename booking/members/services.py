@@ -306,8 +306,8 @@ def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime 
 # -- study hours -----------------------------------------------------------------------------------
 
 def hours_for(minutes: int) -> float:
-    """The study hours one present member earns: the activity's minutes over STUDY_HOUR_MINUTES, rounded down to
-    a half hour."""
+    """The study hours one present member earns: the activity's minutes (`Booking.duration_minutes`) over
+    STUDY_HOUR_MINUTES, rounded down to a half hour."""
     return _half_hours(minutes) / 2
 
 
@@ -325,7 +325,7 @@ def credited_hours(entry: RosterEntry) -> float:
     """What the entry earned: the activity's hours if the member was present at a completed visit, else 0."""
     if entry.attendance != "present" or entry.booking.status != COMPLETED:
         return 0.0
-    return hours_for(entry.booking.menu_item.duration_minutes)
+    return hours_for(entry.booking.duration_minutes)
 
 
 @dataclass
@@ -350,13 +350,15 @@ def study_hours(branch: Branch, year: int) -> list[StudyLine]:
     came = list(db.session.scalars(select(RosterEntry.booking_id.distinct()).where(
         RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present"))) or [-1]
     earned: dict[int, tuple[int, int]] = {}
-    for member_id, minutes in db.session.execute(
-            select(RosterEntry.member_id, MenuItem.duration_minutes)
-            .join(Booking, Booking.id == RosterEntry.booking_id).join(MenuItem, MenuItem.id == Booking.menu_item_id)
+    # Each activity as long as `Booking.minutes_of` says: a base visit's item, an own activity's start to end.
+    for member_id, item_minutes, starts_at, ends_at in db.session.execute(
+            select(RosterEntry.member_id, MenuItem.duration_minutes, Booking.starts_at, Booking.ends_at)
+            .join(Booking, Booking.id == RosterEntry.booking_id)
+            .outerjoin(MenuItem, MenuItem.id == Booking.menu_item_id)
             .where(RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present", Booking.id.in_(came),
                    Booking.status == COMPLETED, Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))):
         sessions, halves = earned.get(member_id, (0, 0))
-        earned[member_id] = (sessions + 1, halves + _half_hours(minutes))
+        earned[member_id] = (sessions + 1, halves + _half_hours(Booking.minutes_of(item_minutes, starts_at, ends_at)))
     lines = []
     for member in db.session.scalars(members_query(branch.id)):
         sessions, halves = earned.get(member.id, (0, 0))
