@@ -15,7 +15,8 @@ from booking.catalog import holidays, holidays as calendar_days
 from booking.errors import DomainError
 from booking.lecturers import services as lecturers
 from booking.members import services as members
-from booking.reservations import partners, records, services as reservations, states, waitlist
+from booking.requests import services as lecture_requests
+from booking.reservations import own, partners, records, services as reservations, states, waitlist
 from booking.series import services as series
 from booking.visits import services as visits
 from models import Booking, Notification
@@ -464,6 +465,8 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
                     made += 1
                     no_shows += b.status == states.NO_SHOW
                     break
+        made += _own_life(random.Random(seed + 2), today, branches, secretaries, members_of, closed, idle)
+        made += _demo_requests(random.Random(seed + 3), now, today, secretaries, members_of, admin, idle)
         made += _demo_to_come(rng, now, today, items, secretaries, admin)
         db.session.commit()
         _demo_photos(secretaries)
@@ -560,7 +563,8 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
             chosen = leaders[:headcount]
         else:
             room = max(0, min(headcount, len(people)) - len(leaders))
-            chosen = leaders + rng.sample(others, min(room, len(others), max(4, int(len(others) * rng.uniform(0.75, 1)))))
+            # Not everyone goes to the base: their study hours come from the branch's own meetings too.
+            chosen = leaders + rng.sample(others, min(room, len(others), max(4, int(len(others) * rng.uniform(0.45, 0.75)))))
         members.set_roster(actor if actor.role == "secretary" else _SeedSecretary(b.branch_id), b,
                            [m.id for m in chosen], now=asked + timedelta(hours=1))
     visits.check_in_booking(manager, b, now=start - timedelta(minutes=10))
@@ -586,6 +590,203 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
                                     "参加学习讨论，两个支部交流了各自的做法，相互学习、共同提高。",
                                     [], now=b.ends_at + timedelta(hours=5))
     return b
+
+
+# The branch's own meetings: a committee meeting and a group meeting every month in its own room, after office hours
+# (never beside a base visit of the afternoon); the month's 主题党日 when it held none at a base; at a quarter's end
+# the 党员大会 or the 党课 it did not hold at a base.
+OWN_MONTHLY = (("committee_meeting", 0.8), ("group_meeting", 0.7))  # how likely a branch never lets one slip
+OWN_HOURS = (time(16, 30), time(17, 30))
+OWN_SUMMARIES = {
+    "theme_day": "在支部活动室开展主题党日活动，围绕“{theme}”集中学习，党员结合本职工作交流体会，支部书记作小结。",
+    "committee_meeting": "召开支委会，传达学习上级有关精神，研究{month}月份支部工作安排，讨论党员教育管理等事项，明确责任分工。",
+    "group_meeting": "召开党小组会，围绕“{theme}”开展学习讨论，党员结合岗位工作逐一发言，小组长作总结。",
+    "member_meeting": "召开支部党员大会，通报本季度支部工作情况，围绕“{theme}”开展学习讨论，审议有关事项。",
+    "party_lecture": "支部书记围绕“{theme}”讲专题党课，结合本单位实际谈认识、讲做法，党员交流学习体会。",
+}
+
+
+def _own_life(rng, today, branches, secretaries, members_of, closed, idle) -> int:
+    """The demo branches' organisational life at their own place over the demo's past, recorded by their
+    secretaries as the system has them do it (planned, held, attendance and who came, the record): each calendar
+    month a 支委会 and a 党小组会 (now and then one missed), the 主题党日 of a month it held none at a base (most
+    months), and in a quarter's last month the 支部党员大会 or the 党课 it did not hold at a base. The branches gone quiet hold nothing in their quiet months."""
+    start, made = past_start(today), 0
+    quiet_from = months_before(today, IDLE_PERIODS)
+    months = []
+    day = start.replace(day=1)
+    while day <= today:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    for branch in branches.values():
+        actor = secretaries.get(branch.id) or _SeedSecretary(branch.id)
+        people = members_of.get(branch.id, [])
+        # Now and then a branch lets one month's meeting slip (the ledger shows it): never more than one of a kind.
+        skipped = {kind: rng.choice(months[1:-1]) for kind, likely in OWN_MONTHLY if rng.random() > likely}
+        for first in months:
+            last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            days = [first + timedelta(days=d) for d in range((last - first).days + 1)]
+            days = [d for d in days if start <= d < today and d.weekday() < 5 and d not in closed
+                    and not (branch.id in idle and d >= quiet_from)]
+            if not days:
+                continue
+            kinds = [kind for kind, _ in OWN_MONTHLY if skipped.get(kind) != first]
+            if first < today.replace(day=1):  # a month that has ended: what the bases did not hold, held at home
+                quarter_end = first.month in (3, 6, 9, 12)
+                since = date(first.year, first.month - 2, 1) if quarter_end else first
+                held = set(db.session.scalars(select(Booking.activity_type).where(
+                    Booking.branch_id == branch.id, Booking.status == states.COMPLETED,
+                    Booking.day >= since, Booking.day <= last)))
+                if "theme_day" not in held and rng.random() < 0.85:
+                    kinds.append("theme_day")
+                if quarter_end:
+                    kinds += [k for k in ("member_meeting", "party_lecture") if k not in held]
+            free = rng.sample(days, len(days))
+            for kind in kinds:
+                while free:  # a day the branch is busy at a base gives way to the next
+                    if _own_meeting(rng, branch, actor, people, kind, free.pop()):
+                        made += 1
+                        break
+    return made
+
+
+def _own_meeting(rng, branch, actor, people, kind, day) -> int:
+    """One meeting at the branch's own place, as its secretary records it: 1, or 0 when the branch was busy then."""
+    start, end = (clock.at_local(day, t) for t in OWN_HOURS)
+    if kind in ("member_meeting", "party_lecture"):
+        end = start + timedelta(minutes=90)
+    leaders = [m for m in people if m.role != "member"]
+    expected = leaders if kind == "committee_meeting" and leaders else people
+    if kind == "group_meeting" and len(people) >= 8:  # two party groups, meeting in turn month by month
+        expected = people[day.month % 2::2]
+    theme = _theme(rng, day)
+    topic = {"committee_meeting": f"研究{day.month}月份支部工作", "party_lecture": f"书记讲党课：{theme}"}.get(kind, theme)
+    planned = _office_hours(rng, day - timedelta(days=rng.randint(2, 6)))
+    try:
+        with _dated(planned):
+            b = own.create(actor, activity_type=kind, start=start, end=end, address=own.usual_address(branch.id),
+                           topic=topic, headcount=max(1, len(expected)) if expected else 7,
+                           contact_name=branch.contact_name or "王芳",
+                           contact_phone=branch.contact_phone or demo_phone(branch.id), now=planned)
+    except DomainError:  # the branch was busy then
+        db.session.rollback()
+        return 0
+    try:
+        held = end + timedelta(minutes=10)
+        if expected:
+            members.set_roster(actor, b, [m.id for m in expected], now=planned + timedelta(minutes=5))
+        away = [m for m in expected if rng.random() < 0.07]
+        with _dated(held):
+            visits.record_attendance(actor, b, max(1, (len(expected) or 7) - len(away)), now=held)
+            if expected:
+                members.mark_members(actor, b, [m.id for m in expected if m not in away],
+                                     [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差"))} for m in away],
+                                     now=held)
+            if rng.random() < 0.6:
+                visits.save_activity_record(actor, b, OWN_SUMMARIES[kind].format(theme=theme, month=day.month), [],
+                                            now=held + timedelta(hours=1))
+    except DomainError:
+        db.session.rollback()
+    return 1
+
+
+# Lectures the branches ordered (点单) in every state a dispatcher meets: (days from today the request was made,
+# days from its making to the lecture, what became of it, topic).
+REQUESTS = (
+    (-150, 12, "completed", "学习贯彻党的二十届四中全会精神"),
+    (-95, 9, "completed", "基层治理中的党建引领"),
+    (-60, 10, "completed", "党史学习"),
+    (-24, 8, "completed", "红色家书里的初心"),
+    (-4, 8, "accepted", "新时代“枫桥经验”与社区治理"),
+    (-3, 9, "dispatched", "思想政治"),
+    (-5, None, "submitted", "物业管理中的党建引领"),
+    (-1, None, "declined", "学习身边的时代楷模"),
+    (-6, None, "rejected", "企业合规经营"),
+    (-2, None, "cancelled", "文明道德"),
+)
+
+
+def _demo_requests(rng, now, today, secretaries, members_of, admin, idle) -> int:
+    """Lecture requests in every state, made through the services with their clocks set back: four lectures
+    ordered, dispatched, taken, held, rated and recorded; one taken and one dispatched to come; one waiting for
+    a dispatcher, one a lecturer declined back to the queue; one rejected, one cancelled. Returns the
+    activities they became."""
+    asking = [secretaries[k] for k in sorted(secretaries) if k not in idle]  # the quiet branches order nothing
+    # 王芳's and the community branch's first, so the demo accounts see them.
+    asking.sort(key=lambda u: (u.username not in ("secretary", "secretary2"), u.id))
+    made = 0
+    closed = set(calendar_days.public_holidays(past_start(today), today + timedelta(days=60)))
+    for n, (ago, lead, fate, topic) in enumerate(REQUESTS):
+        actor = asking[n % len(asking)]
+        branch = actor.branch
+        asked = _office_hours(rng, today + timedelta(days=ago))
+        if asked >= now:
+            asked = now - timedelta(hours=2)
+        first = clock.local(asked).date() + timedelta(days=3)
+        try:
+            with _dated(asked):
+                request = lecture_requests.submit(
+                    actor, topic=topic, first=first, last=first + timedelta(days=27), address=own.usual_address(branch.id),
+                    headcount=max(10, len(members_of.get(branch.id, [])) or 20), contact_name=branch.contact_name or "王芳",
+                    contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type="party_lecture",
+                    note="希望安排在工作日晚上或周末，便于在职党员参加。" if n % 3 == 0 else "", now=asked)
+            if fate == "cancelled":
+                with _dated(asked + timedelta(hours=20)):
+                    lecture_requests.cancel(actor, request, "支部已自行安排书记讲党课。", now=asked + timedelta(hours=20))
+                continue
+            if fate == "rejected":
+                with _dated(asked + timedelta(days=1)):
+                    lecture_requests.reject(admin, request, "讲师团暂无该方向的讲师，建议改选“思想政治”类课程。",
+                                            now=asked + timedelta(days=1))
+                continue
+            if fate == "submitted":
+                continue
+            sent = asked + timedelta(hours=rng.randint(3, 20))
+            day = clock.local(asked).date() + timedelta(days=lead or 5)
+            while day.weekday() >= 5 or day in closed:  # a working day's evening, as the branches meet
+                day += timedelta(days=1)
+            start = clock.at_local(day, time(19))
+            offered = lecture_requests.suggestions(admin, request, start)
+            if not offered:
+                continue
+            if fate in ("accepted", "dispatched"):  # the demo's lecturer sees them in their schedule
+                lecturer = next((s.lecturer for s in offered if s.lecturer.user and s.lecturer.user.username == "lecturer"),
+                                offered[0].lecturer)
+            else:
+                lecturer = offered[min(len(offered) - 1, rng.randint(0, 2))].lecturer
+            with _dated(sent):
+                lecture_requests.dispatch(admin, request, lecturer.id, start, 90, now=sent)
+            answered = sent + timedelta(hours=rng.randint(2, 9))
+            if answered >= now:
+                answered = now - timedelta(minutes=30)
+            who = lecturer.user if lecturers.can_answer_in_system(lecturer) else admin
+            if fate == "dispatched":
+                continue
+            if fate == "declined":
+                with _dated(answered):
+                    lecture_requests.decline(who, request, "当天有市里的宣讲任务，无法前往。", now=answered)
+                continue
+            with _dated(answered):
+                lecture_requests.accept(who, request, now=answered)
+            made += 1
+            if fate == "accepted":
+                continue
+            b = request.booking
+            people = members_of.get(branch.id, [])
+            members.set_roster(actor, b, [m.id for m in people[:b.headcount]], now=answered + timedelta(hours=1))
+            held = b.ends_at + timedelta(minutes=10)
+            with _dated(held):
+                visits.record_attendance(actor, b, max(1, b.headcount - rng.randint(0, 5)), now=held)
+                if people:
+                    members.mark_members(actor, b, [m.id for m in people[:b.headcount]], [], now=held)
+                visits.give_feedback(actor, b, rng.choice((5, 5, 4)), "讲得接地气，结合社区实际，党员很受启发。",
+                                     now=held + timedelta(hours=1))
+                visits.save_activity_record(actor, b, f"邀请区讲师团{lecturer.name}到支部讲授专题党课“{topic}”，"
+                                                      "党员围绕课程内容交流学习体会，支部书记作总结。", [],
+                                            now=held + timedelta(hours=2))
+        except DomainError:
+            db.session.rollback()
+    return made
 
 
 TYPE_WORDS = {"party_lecture": "专题党课", "member_meeting": "支部党员大会", "committee_meeting": "支委会",
