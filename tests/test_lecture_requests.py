@@ -304,3 +304,33 @@ def test_requests_left_waiting_are_on_the_watch_list_and_an_unanswered_lecture_i
                                                            Notification.title.contains("接单"))).all()
     kinds = Counter(n.kind for n in chased)
     assert kinds["lecture_requested"] == 1 and kinds["request_answered"] >= 1, kinds
+
+
+def test_suggestions_for_a_request_read_its_topic_and_follow_the_booking_rules(world, api):
+    """Reproduced: a request typed in the branch's own words ("基层治理中的党建引领", "新时代枫桥经验与社区治理")
+    ranked every lecturer "专题不完全匹配" in name order, a lecturer who had declined it was offered again first,
+    and one at their monthly limit was offered too. Requests now rank as bookings do (one rule): the topic's words
+    name the menus' content topics, a decliner is left out, a full month is left out."""
+    req = _order(api, topic="新时代“枫桥经验”与社区治理", category=None).get_json()
+    path = f"/api/v1/lecture-requests/{req['id']}"
+    items = api.get(f"{path}/lecturer-suggestions", as_="admin").get_json()["items"]
+    assert items[0]["lecturer"]["name"] == "陈静", [i["lecturer"]["name"] for i in items]  # 基层治理
+    assert "基层治理" in items[0]["reasons"][0]
+    req = _order(api, topic="学习身边的时代楷模", category=None).get_json()
+    path = f"/api/v1/lecture-requests/{req['id']}"
+    first = api.get(f"{path}/lecturer-suggestions", as_="admin").get_json()["items"][0]["lecturer"]
+    assert first["name"] == "李秀英"  # 先进模范
+    start = _at(6)
+    assert api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": first["id"], "start": clock.iso(start),
+                                                            "duration_minutes": 90}).status_code == 200
+    assert api.post(f"{path}/decline", as_="lecturer2", json={"reason": "外出"}).status_code == 200
+    names = [i["lecturer"]["name"] for i in api.get(f"{path}/lecturer-suggestions", as_="admin").get_json()["items"]]
+    assert "李秀英" not in names and names
+    chen = _lecturer("陈静")
+    chen.monthly_limit = 1
+    db.session.commit()
+    other = _order(api, who="secretary2", topic="社区治理").get_json()  # her one lecture of that month
+    assert api.post(f"/api/v1/lecture-requests/{other['id']}/dispatch", as_="admin",
+                    json={"lecturer_id": chen.id, "start": clock.iso(_at(3)), "duration_minutes": 90}).status_code == 200
+    names = [i["lecturer"]["name"] for i in api.get(f"{path}/lecturer-suggestions", as_="admin").get_json()["items"]]
+    assert "陈静" not in names

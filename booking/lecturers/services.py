@@ -78,29 +78,63 @@ class Suggestion:
 
 
 def suggestions(actor: Actor, booking: Booking, now: datetime | None = None) -> list[Suggestion]:
-    """Free, suitable lecturers for the booking, best first: topic match, then the lightest load this month.
-    Each says whether the lecturer can answer in the system or must be phoned (no account)."""
+    """Free, suitable lecturers for the booking, best first (`rank`): the item's content topic weighs most, its
+    course category next."""
     require(lifecycle.can_invite_lecturer(actor, booking, now or clock.now()))
     item = booking.menu_item
-    wanted = {item.content_topic, CATEGORIES.get(item.category, ""), item.category}
-    busy = busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id)
-    declined = declined_by(booking)
-    load = sessions_in_month(booking.starts_at, exclude_booking=booking.id)
+    left_out = declined_by(booking)
+    if booking.lecturer_status in HOLDING_LECTURER:
+        left_out.add(booking.lecturer_id)  # already the booking's lecturer
+    return rank(primary={item.content_topic}, secondary={CATEGORIES.get(item.category, ""), item.category},
+                busy=busy_lecturer_ids(booking.starts_at, booking.ends_at, exclude_booking=booking.id),
+                load=sessions_in_month(booking.starts_at, exclude_booking=booking.id), left_out=left_out)
+
+
+# The words by which a branch's own text names a topic the lecturers teach (a request typed in its own words).
+TOPIC_WORDS = {
+    "党史学习": ("党史", "革命", "长征", "初心", "家书", "英烈", "抗战", "延安", "井冈山"),
+    "红色课程": ("红色",),
+    "思想政治": ("思想", "理论", "精神", "全会", "二十大", "二十届", "党章", "党纪", "党性", "宗旨", "初心使命"),
+    "先进模范": ("楷模", "模范", "榜样", "劳模", "英雄", "先进事迹"),
+    "文明道德": ("文明", "道德", "家风", "诚信", "孝老"),
+    "基层治理": ("治理", "社区", "枫桥", "网格", "物业", "基层"),
+    "政策普及": ("政策", "法律", "法治", "宪法", "条例", "合规", "医保", "社保"),
+    "志愿服务": ("志愿", "公益"),
+    "科技创新": ("科技", "创新", "数字化", "人工智能"),
+    "科学知识": ("科学", "科普", "健康"),
+    "实用技能": ("技能", "急救", "反诈"),
+    "文化课程": ("文化", "非遗", "传统"),
+    "网络课程": ("网络", "线上"),
+}
+
+
+def topics_named(text: str) -> set[str]:
+    """The topics a text names: a topic itself, or one of its words ("社区治理" names 基层治理)."""
+    text = text or ""
+    return {topic for topic, words in TOPIC_WORDS.items() if topic in text or any(w in text for w in words)}
+
+
+def rank(*, primary: set, secondary: set, busy: set[int], load: dict[int, int], left_out: set[int] = frozenset(),
+         free_at: bool = False) -> list[Suggestion]:
+    """Active lecturers best first, the one rule for base visits and lecture requests: a topic of `primary`
+    among theirs weighs 10, one of `secondary` 3, each session this month costs 1 (the load is shared). Left out:
+    the busy, those at their monthly limit, and `left_out` (who declined, who holds it already). Each says why,
+    and whether the lecturer answers in the system or must be phoned."""
+    wanted = {t for t in primary | secondary if t}
     out = []
     for lecturer in db.session.scalars(lecturers_query().options(selectinload(Lecturer.user))):
-        if lecturer.id in busy or lecturer.id in declined:
+        if lecturer.id in busy or lecturer.id in left_out:
             continue
-        if booking.lecturer_id == lecturer.id and booking.lecturer_status in HOLDING_LECTURER:
-            continue  # already the booking's lecturer
         count = load.get(lecturer.id, 0)
         if lecturer.monthly_limit is not None and count >= lecturer.monthly_limit:
             continue
+        topics = set(lecturer.topics)
         matched = [t for t in lecturer.topics if t in wanted]
-        # The item's content topic weighs most, its course category next; a lighter month breaks ties.
-        score = (10 if item.content_topic in lecturer.topics else 0) \
-            + (3 if CATEGORIES.get(item.category) in lecturer.topics else 0) - count
+        score = (10 if topics & primary else 0) + (3 if topics & secondary else 0) - count
         reasons = [f"主题匹配：{'、'.join(matched)}"] if matched else ["主题不完全匹配"]
         reasons.append(f"本月已安排 {count} 次" + (f"（上限 {lecturer.monthly_limit} 次）" if lecturer.monthly_limit else ""))
+        if free_at:
+            reasons.append("该时间有空")
         reasons.append(lecturer.category_label)
         reasons.append(answer_channel(lecturer))
         out.append(Suggestion(lecturer, float(score), reasons))

@@ -356,29 +356,21 @@ def cancel(actor: Actor, request: LectureRequest, reason=None, now: datetime | N
 
 
 def suggestions(actor: Actor, request: LectureRequest, start: datetime | None = None) -> list:
-    """Lecturers for the request, best first: its topic among theirs, then the lightest load this month; busy or
-    blocked ones left out when a time is given."""
+    """Lecturers for the request, best first by the rule bookings use (`lecturers.rank`): the content topic chosen,
+    or the topics its own words name, weigh most, its course category next; busy ones left out when a time is
+    given (for the request's duration once dispatched, else two hours), and those who declined it."""
     if not is_dispatcher(actor):
         raise NotAllowed("只有派单人员可以查看讲师推荐。")
     at = start or clock.at_local(request.from_date, clock.local(clock.now()).time())
-    wanted = {w for w in (request.content_topic, CATEGORIES.get(request.category or "", ""), request.category) if w}
-    words = request.topic
-    busy = lecturers.busy_lecturer_ids(start, start + timedelta(hours=2)) if start else set()
-    load = lecturers.sessions_in_month(at)
-    out = []
-    for lecturer in db.session.scalars(lecturers.lecturers_query()):
-        if lecturer.id in busy:
-            continue
-        topics = lecturer.topics
-        matched = [t for t in topics if t in wanted or t in words]
-        reasons = [f"擅长：{'、'.join(matched)}" if matched else "专题不完全匹配",
-                   f"本月已安排 {load.get(lecturer.id, 0)} 次"]
-        if start:
-            reasons.append("该时间有空")
-        reasons.append(lecturers.answer_channel(lecturer))
-        score = (2 if matched else 0) - load.get(lecturer.id, 0) * 0.1
-        out.append(lecturers.Suggestion(lecturer=lecturer, score=round(score, 2), reasons=reasons))
-    return sorted(out, key=lambda s: (-s.score, s.lecturer.name))
+    minutes = (request.ends_at - request.starts_at) if request.starts_at and request.ends_at else timedelta(hours=2)
+    primary = ({request.content_topic} if request.content_topic else set()) \
+        | lecturers.topics_named(f"{request.topic} {request.note or ''}")
+    declined = set(db.session.scalars(select(LectureRequestEvent.lecturer_id).where(
+        LectureRequestEvent.request_id == request.id, LectureRequestEvent.action == "declined",
+        LectureRequestEvent.lecturer_id.is_not(None))))
+    return lecturers.rank(primary=primary, secondary={CATEGORIES.get(request.category or "", ""), request.category or ""},
+                          busy=lecturers.busy_lecturer_ids(start, start + minutes) if start else set(),
+                          load=lecturers.sessions_in_month(at), left_out=declined, free_at=start is not None)
 
 
 # -- what the pages show --------------------------------------------------------------------------
