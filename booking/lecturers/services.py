@@ -460,6 +460,9 @@ class SchedulePage:
     today: date
     prev: date
     next: date
+    # Lecture requests dispatched to the lecturer, waiting for their answer (接单 or 婉拒), soonest first.
+    requests: list[LectureRequest] = field(default_factory=list)
+    requests_by_day: dict[date, list[LectureRequest]] = field(default_factory=dict)
 
 
 def schedule_page(lecturer: Lecturer, month: date | None = None, now: datetime | None = None) -> SchedulePage:
@@ -474,12 +477,19 @@ def schedule_page(lecturer: Lecturer, month: date | None = None, now: datetime |
         by_day.setdefault(b.day, []).append(b)
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     token = feed_token(lecturer)
+    dispatched = list(db.session.scalars(select(LectureRequest).where(
+        LectureRequest.lecturer_id == lecturer.id, LectureRequest.status == DISPATCHED_REQUEST,
+        LectureRequest.ends_at > now).order_by(LectureRequest.starts_at)))
+    requests_by_day: dict[date, list[LectureRequest]] = {}
+    for r in dispatched:
+        requests_by_day.setdefault(clock.local(r.starts_at).date(), []).append(r)
     return SchedulePage(
         invitations=[b for b in upcoming if b.lecturer_status == INVITED],
         accepted=[b for b in upcoming if b.lecturer_status == ACCEPTED], month=month, weeks=weeks, by_day=by_day,
         blocked=blocks_between(lecturer, weeks[0][0], weeks[-1][-1]), blocks=blocked_times(lecturer, now),
         feed=links.external("lecturers.calendar_feed", token=token) if token else None, today=today,
-        prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1))
+        prev=(month - timedelta(days=1)).replace(day=1), next=last + timedelta(days=1), requests=dispatched,
+        requests_by_day=requests_by_day)
 
 
 def blocks_between(lecturer: Lecturer, first: date, last: date) -> dict[date, list[Unavailability]]:
