@@ -122,7 +122,7 @@ def test_a_years_ledger_takes_a_page_a_record(world, api):
     branch = user("secretary").branch
     record = documents.record_of(b, branch.id)
     records = [replace(record, photos=[], summary=record.summary * (1 + n % 4)) for n in range(12)]
-    lines, ended = documents.year_lines([b], b.day.year, b.day, None)
+    lines, ended = documents.year_lines([b], b.day.year, b.day)
     reader = PdfReader(io.BytesIO(documents.ledger_pdf(branch, b.day.year, records, lines, ended)))
     assert len(reader.pages) == 3 + 12  # cover, contents, the year's summary, a page each (was two each: 27)
     reader = PdfReader(io.BytesIO(documents.ledger_pdf(branch, b.day.year, [record] * 3, lines, ended)))
@@ -237,3 +237,36 @@ def test_documents_name_the_type_once_and_write_dates_without_leading_zeros(worl
         assert "主题党日：主题党日" not in text and "主题党日：学习贯彻党的创新理论" in text
         assert not re.search(r"年0[1-9]月|月0[1-9]日", text)
         assert f"{b.day.year}年{b.day.month}月{b.day.day}日" in text
+
+
+def test_a_lecture_the_branch_names_by_its_kind_is_not_named_twice(world, api):
+    """Reproduced (the demo's ledger read as its secretary files it): the contents listed "党课：书记讲党课：学雷锋志愿
+    服务月", the type said again before a theme that already says it."""
+    b = _lecture(api)
+    b.topic = "书记讲党课：学雷锋志愿服务月"
+    db.session.commit()
+    path = f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format="
+    pdf = _text(PdfReader(io.BytesIO(api.get(path + "pdf", as_="secretary").data)), 1)
+    word = "".join(p.text for p in _docx(api, path + "docx").paragraphs)
+    for text in (pdf, word):
+        assert "党课：书记讲党课" not in text and "日书记讲党课：学雷锋志愿服务月" in text.replace(" ", "")
+    assert documents._typed("党课", "学习党章") == "党课：学习党章"  # a theme that does not say it still gets it
+    assert documents._typed("主题党日", "学习党章：主题党日") == "主题党日：学习党章：主题党日"
+
+
+def test_the_years_table_keeps_each_heading_and_requirement_on_one_line(world):
+    """Reproduced (the demo's ledger, PDF and Word alike): the month table's "全年" broke into "全 / 年" in its
+    9 pt column."""
+    from booking.documents import style
+    with world.test_request_context():
+        pdf = style.pdf_document("台账")
+    lines = [documents.YearLine("支部党员大会", [0] * 12, [0] * 4, "每季度 1 次", [])]
+    by_month, by_quarter = documents.summary_rows(lines, 12)
+    for rows, widths, size in ((by_month, documents.MONTH_WIDTHS, 9), (by_quarter, documents.QUARTER_WIDTHS, 10)):
+        assert abs(sum(widths) - style.TEXT_W) < 0.01
+        pdf.set_font("serif", size=size)
+        word = style.em_width(size)  # as Word's CJK fonts set it
+        for row in rows:
+            for text, width in zip(row, widths):
+                room = width - 2 * style.CELL_PAD_X - 0.4
+                assert pdf.get_string_width(text) <= room and sum(word(c) for c in text) <= room, (text, width)

@@ -209,3 +209,50 @@ def test_the_ledger_judges_only_what_has_ended_and_counts_the_branchs_whole_orga
     login(client, "secretary")
     page = client.get(f"/branches/{branch.id}/records?year=2026").get_data(as_text=True)
     assert "本表统计本支部在本系统登记的全部组织生活" in page and "本系统未记录" not in page
+
+
+def test_the_filed_ledger_says_what_its_summary_counts_not_how_to_use_the_system(world, api, client):
+    """Reproduced (the demo's ledger read as its secretary files it): the year's summary in the Word and PDF files
+    went on "在本支部场所开展的活动请在“我的预约”中“登记本支部活动”（可补记 31 天内的活动）", the page's
+    help to the secretary, printed into the paper filed for the organisation department. The page keeps it."""
+    b = _lecture(api)
+    path = f"/api/v1/branches/{b.branch_id}/records?year={b.day.year}&format="
+    summary = _text(PdfReader(io.BytesIO(api.get(path + "pdf", as_="secretary").data)), 2)
+    word = "".join(p.text for p in Document(io.BytesIO(api.get(path + "docx", as_="secretary").data)).paragraphs)
+    for text in (summary, word.replace(" ", "")):
+        assert "本表统计本支部在本系统登记的全部组织生活" in text and "“缺”为已结束的月份或季度未达到要求" in text
+        assert "我的预约" not in text and "登记本支部活动" not in text and "补记" not in text
+    from tests.conftest import login
+    login(client, "secretary")
+    page = client.get(f"/branches/{b.branch_id}/records?year={b.day.year}").get_data(as_text=True)
+    assert "本表统计本支部在本系统登记的全部组织生活" in page and "登记本支部活动" in page
+
+
+def test_the_reports_sentence_on_lecture_requests_reads_as_a_work_report_does(world):
+    """Reproduced (the demo's Word summary read by the organisation department): "点单最多的主题是“企业合规经营”
+    （1 次）、“党史学习”（1 次）、“基层治理中的党建引领”（1 次）" when each of ten topics was asked once (three picked
+    by their spelling, none the most); "已送课 0 场、0 人次" before any lecture was held; "各支部点单 0 次" in a period
+    whose lectures were ordered earlier."""
+    from types import SimpleNamespace
+    from booking.reports.documents import requests_sentence
+    from booking.requests.services import Counts
+
+    def said(submitted, by_topic, sessions, participants=0):
+        return requests_sentence(SimpleNamespace(requests=Counts(submitted, sessions, by_topic, sessions,
+                                                                 participants)))
+
+    each_once = [(f"主题{n}", 1) for n in range(10)]
+    text = said(10, each_once, 4, 37)
+    assert text.startswith("各支部点单 10 次") and "已送课 4 场、37 人次" in text
+    assert "最多" not in text and "（1 次）" not in text and "点单主题有“主题0”“主题1”“主题2”等，" in text
+    text = said(3, [("党史学习", 1), ("文明道德", 1)], 1, 12)
+    assert "最多" not in text and "点单主题有“党史学习”“文明道德”，" in text and "等" not in text.split("，")[-2]
+    text = said(7, [("党史学习", 3), ("文明道德", 2), ("企业合规经营", 1), ("基层治理", 1)], 2, 30)
+    assert "点单最多的主题是“党史学习”（3 次）、“文明道德”（2 次）" in text and "企业合规经营" not in text
+    text = said(3, [("党史学习", 3)], 0)
+    assert "0 场" not in text and "0 人次" not in text and text.startswith("各支部点单 3 次") and "“党史学习”" in text
+    text = said(0, [], 2, 30)
+    assert "点单 0 次" not in text and "已送课 2 场、30 人次" in text
+    assert said(0, [], 0) == "本期各支部尚未通过系统点单送课。"
+    for text in (said(10, each_once, 4, 37), said(3, [("党史学习", 3)], 0), said(0, [], 2, 30)):
+        assert text.endswith("。") and "，，" not in text and "；，" not in text

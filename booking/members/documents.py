@@ -114,8 +114,9 @@ def _place(b: Booking, short: bool = False) -> str:
 
 def _typed(label: str, theme: str) -> str:
     """The activity's type and theme as a ledger names them: "主题党日：重温入党誓词", the type said once when the
-    theme already begins with it ("主题党日：学习贯彻……", "支部党员大会")."""
-    return theme if theme.startswith(label) else f"{label}：{theme}"
+    theme already begins with it ("主题党日：学习贯彻……", "支部党员大会") or names it before its first colon
+    ("书记讲党课：……", not "党课：书记讲党课：……")."""
+    return theme if label in theme.split("：", 1)[0] else f"{label}：{theme}"
 
 
 def _picture(stored_name: str):
@@ -147,10 +148,11 @@ FREQUENCIES = {
     "theme_day": ("month", "每月 1 天"),
 }
 SHORT = "缺"
-# What the year's summary covers, said wherever it is shown (the page, Word, PDF).
-SUMMARY_SCOPE = ("本表统计本支部在本系统登记的全部组织生活：到基地开展的活动和在本支部场所开展的活动（含点单送课）；"
-                 "“缺”为已结束的月份或季度未达到要求，“—”为尚未结束（不作判断）。在本支部场所开展的活动请在“我的预约”"
-                 "中“登记本支部活动”（可补记 31 天内的活动）。")
+# What the year's summary covers, said wherever it is shown: the filed Word and PDF say only that; the page adds
+# how the secretary records what is missing (help to the system's user, not part of the paper filed).
+FILED_SCOPE = ("本表统计本支部在本系统登记的全部组织生活：到基地开展的活动和在本支部场所开展的活动（含点单送课）；"
+               "“缺”为已结束的月份或季度未达到要求，“—”为尚未结束（不作判断）。")
+SUMMARY_SCOPE = FILED_SCOPE + "在本支部场所开展的活动请在“我的预约”中“登记本支部活动”（可补记 31 天内的活动）。"
 
 
 @dataclass
@@ -225,7 +227,7 @@ def summary_rows(lines: list[YearLine], last_month: int) -> tuple[list[list], li
     return by_month, by_quarter
 
 
-MONTH_WIDTHS = [24] + [8.2] * 12 + [9.6, 24]  # 156 mm: "每季度 1 次" on one line
+MONTH_WIDTHS = [24] + [8] * 12 + [11, 25]  # 156 mm: "支部党员大会", "12", "全年" and "每季度 1 次" each on one line
 QUARTER_WIDTHS = [26, 15, 15, 15, 15, 25, 45]
 
 
@@ -364,7 +366,7 @@ def ledger_docx(branch, year: int, records: list[Record], lines: list[YearLine],
     docstyle.docx_contents(doc, [(name, page, f"part{n}") for n, (name, page) in enumerate(zip(names, pages))])
     docstyle.docx_heading(doc, names[0], bookmark="part0", new_page=True)
     by_month, by_quarter = summary_rows(lines, last_month)
-    docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。" + SUMMARY_SCOPE)
+    docstyle.docx_paragraph(doc, f"{year}年共开展组织生活 {len(records)} 次。" + FILED_SCOPE)
     docstyle.docx_table(doc, by_month, MONTH_WIDTHS, header=True, size=9)
     docstyle.docx_paragraph(doc, "", indent=False)
     docstyle.docx_table(doc, by_quarter, QUARTER_WIDTHS, header=True, size=10)
@@ -453,7 +455,7 @@ def _ledger_pass(branch, year, records, lines, last_month, names, numbers, draw_
     starts.append(pdf.page_no() - pdf.numbered_from + 1)
     pdf.start_section(names[0])
     pdf.heading(names[0])
-    pdf.paragraph(f"{year}年共开展组织生活 {len(records)} 次。" + SUMMARY_SCOPE)
+    pdf.paragraph(f"{year}年共开展组织生活 {len(records)} 次。" + FILED_SCOPE)
     by_month, by_quarter = summary_rows(lines, last_month)
     pdf.ln(2)
     pdf.grid(by_month, MONTH_WIDTHS, header=True, size=9)

@@ -35,13 +35,24 @@ def sentences(now: Summary, before: Summary) -> list[str]:
 
 
 def requests_sentence(now: Summary) -> str:
-    """各支部点单N次，已送课N场，点单最多的主题是…: what branches asked the lecturer team for."""
+    """各支部点单N次，已送课N场…: what branches asked the lecturer team for. Topics are called the most asked only
+    when one was asked more than once (those, three at most); else a few are named as examples ("……等")."""
     asked = now.requests
     if not asked.submitted and not asked.sessions:
         return "本期各支部尚未通过系统点单送课。"
-    top = "、".join(f"“{topic}”（{n} 次）" for topic, n in asked.by_topic[:3])
-    return (f"各支部点单 {asked.submitted} 次，已送课 {asked.sessions} 场、{asked.participants} 人次"
-            + (f"，点单最多的主题是{top}" if top else "") + "，据此充实基地菜单和讲师团课程。")
+    held = f"已送课 {asked.sessions} 场、{asked.participants} 人次" if asked.sessions else "暂无已完成的送课"
+    if not asked.submitted:
+        return f"本期各支部未新点单，{held}。"
+    repeated = [(topic, n) for topic, n in asked.by_topic if n > 1][:3]
+    if repeated:
+        topics = "点单最多的主题是" + "、".join(f"“{topic}”（{n} 次）" for topic, n in repeated)
+    elif asked.by_topic:
+        named = "".join(f"“{topic}”" for topic, _ in asked.by_topic[:3])  # quoted items need no 、 (GB/T 15834)
+        topics = "点单主题有" + named + ("等" if len(asked.by_topic) > 3 else "")
+    else:
+        topics = ""
+    return (f"各支部点单 {asked.submitted} 次，{held}"
+            + (f"，{topics}，据此充实基地菜单和讲师团课程" if topics else "") + "。")
 
 
 def summary_docx(now: Summary, before: Summary) -> bytes:
