@@ -214,8 +214,12 @@ class Booking(Model):
 
     @property
     def title(self) -> str:
-        """What the activity is called in a list: the menu item's title, or an own-place activity's theme."""
-        return self.menu_item.title if self.menu_item is not None else (self.topic or self.activity_type_label)
+        """What the activity is called in a list: the menu item's title, an own-place activity's theme, a lecture
+        the branch ordered as such ("点单送课：…")."""
+        if self.menu_item is not None:
+            return self.menu_item.title
+        theme = self.topic or self.activity_type_label
+        return f"点单送课：{theme}" if self.source == "request" else theme
 
     @property
     def place_name(self) -> str:

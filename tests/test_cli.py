@@ -307,3 +307,11 @@ def _assert_whole_organisational_life():
     assert set(db.session.scalars(select(LectureRequest.status).distinct())) == set(REQUEST_STATUSES)
     held = db.session.scalars(select(Booking).where(Booking.source == "request", Booking.status == "completed")).all()
     assert held and all(b.rating and b.activity_summary and b.lecturer_status == "accepted" for b in held)
+    # Reproduced (the records read as filed): 实到党员 12 人 against 到场人数 7 人. Never more members present than
+    # people counted, at a base, at home or at a lecture the branch ordered.
+    from models import RosterEntry
+    present = dict(db.session.execute(select(RosterEntry.booking_id, func.count()).where(
+        RosterEntry.attendance == "present").group_by(RosterEntry.booking_id)).all())
+    counted = dict(db.session.execute(select(Booking.id, Booking.visitor_count).where(
+        Booking.status == "completed")).all())
+    assert not [(i, n, counted.get(i)) for i, n in present.items() if n > (counted.get(i) or 0)]

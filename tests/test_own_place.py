@@ -154,8 +154,15 @@ def test_an_own_activitys_record_says_the_branch_counted_it(world, monkeypatch):
     b = own.create(sec, **_fields())
     monkeypatch.setattr(clock, "now", lambda: b.starts_at + timedelta(hours=2))
     visits.record_attendance(sec, b, 7)
-    fields = dict(documents.record_of(b).fields)
+    record = documents.record_of(b)
+    fields = dict(record.fields)
     assert fields["到场人数"] == "7 人（支部登记，含非党员）" and fields["地点"] == "区财政局 3 楼党员活动室"
+    # Reproduced: every own meeting's record read "评价：未评价", and the page offered to rate the branch's own
+    # 支委会. A branch's own meeting is not rated (a lecture it ordered is).
+    assert record.rating is None and "评价" not in [row[0][0] for row in documents.form_rows(record)]
+    from booking.errors import InvalidState
+    with pytest.raises(InvalidState):
+        visits.give_feedback(sec, b, 5, "")
 
 
 def test_the_secretary_changes_an_own_activitys_time_place_and_headcount(world, api):

@@ -39,8 +39,8 @@ def _summary(s) -> dict:
         "lectures": {"sessions": s.lecture_sessions, "participants": s.lecture_participants},
         "by_source": {k: {"batches": v.batches, "person_times": v.person_times} for k, v in s.by_source.items()},
         "satisfaction": s.satisfaction,
-        "requests": {"submitted": s.requests.submitted, "completed": s.requests.completed,
-                     "by_topic": [{"topic": t, "count": n} for t, n in s.requests.by_topic]},
+        "requests": dict(submitted=s.requests.submitted, completed=s.requests.completed,
+                         by_topic=[{"topic": t, "count": n} for t, n in s.requests.by_topic]),
     }
 
 

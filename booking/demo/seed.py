@@ -574,12 +574,17 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         theirs = min(came - 1, 8 - rng.randint(0, 2))
         split = {b.branch_id: came - theirs, pair.id: theirs}
     visits.record_attendance(manager, b, came, now=start + timedelta(minutes=50), visitor_counts=split)
-    everyone = chosen + (members_of.get(pair.id, [])[:8] if pair is not None else [])
+    theirs_people = members_of.get(pair.id, [])[:8] if pair is not None else []
+    everyone = chosen + theirs_people
     if everyone:
-        away = [m for m in everyone if rng.random() < 0.08]
-        members.mark_members(manager, b, [m.id for m in everyone if m not in away],
+        away = {m.id for m in everyone if rng.random() < 0.08}
+        # Never more of a branch's members present than its part of the count (the record shows both).
+        present = [m for m in chosen if m.id not in away][:came - (split[pair.id] if split else 0)]
+        if split:
+            present += [m for m in theirs_people if m.id not in away][:split[pair.id]]
+        members.mark_members(manager, b, [m.id for m in present],
                              [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差"))}
-                              for m in away], now=start + timedelta(minutes=55))
+                              for m in everyone if m not in present], now=start + timedelta(minutes=55))
     if actor.role == "secretary" and rng.random() < 0.8:
         visits.give_feedback(actor, b, rng.choice((5, 5, 5, 4, 4, 3)), rng.choice(COMMENTS),
                              now=b.ends_at + timedelta(hours=3))
@@ -622,7 +627,8 @@ def _own_life(rng, today, branches, secretaries, members_of, closed, idle) -> in
         actor = secretaries.get(branch.id) or _SeedSecretary(branch.id)
         people = members_of.get(branch.id, [])
         # Now and then a branch lets one month's meeting slip (the ledger shows it): never more than one of a kind.
-        skipped = {kind: rng.choice(months[1:-1]) for kind, likely in OWN_MONTHLY if rng.random() > likely}
+        skipped = {kind: rng.choice(months[1:-1]) for kind, likely in (*OWN_MONTHLY, ("theme_day", 0.7))
+                   if rng.random() > likely}
         for first in months:
             last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
             days = [first + timedelta(days=d) for d in range((last - first).days + 1)]
@@ -634,10 +640,10 @@ def _own_life(rng, today, branches, secretaries, members_of, closed, idle) -> in
             if first < today.replace(day=1):  # a month that has ended: what the bases did not hold, held at home
                 quarter_end = first.month in (3, 6, 9, 12)
                 since = date(first.year, first.month - 2, 1) if quarter_end else first
-                held = set(db.session.scalars(select(Booking.activity_type).where(
+                held = dict(db.session.execute(select(Booking.activity_type, func.max(Booking.day)).where(
                     Booking.branch_id == branch.id, Booking.status == states.COMPLETED,
-                    Booking.day >= since, Booking.day <= last)))
-                if "theme_day" not in held and rng.random() < 0.85:
+                    Booking.day >= since, Booking.day <= last).group_by(Booking.activity_type)).all())
+                if held.get("theme_day", date.min) < first and skipped.get("theme_day") != first:  # none this month
                     kinds.append("theme_day")
                 if quarter_end:
                     kinds += [k for k in ("member_meeting", "party_lecture") if k not in held]
@@ -691,18 +697,19 @@ def _own_meeting(rng, branch, actor, people, kind, day) -> int:
 
 
 # Lectures the branches ordered (点单) in every state a dispatcher meets: (days from today the request was made,
-# days from its making to the lecture, what became of it, topic).
+# days from its making to the lecture, what became of it (held: completed and rated; refused by the dispatcher;
+# withdrawn by the branch), topic).
 REQUESTS = (
-    (-150, 12, "completed", "学习贯彻党的二十届四中全会精神"),
-    (-95, 9, "completed", "基层治理中的党建引领"),
-    (-60, 10, "completed", "党史学习"),
-    (-24, 8, "completed", "红色家书里的初心"),
+    (-150, 12, "held", "学习贯彻党的二十届四中全会精神"),
+    (-95, 9, "held", "基层治理中的党建引领"),
+    (-60, 10, "held", "党史学习"),
+    (-24, 8, "held", "红色家书里的初心"),
     (-4, 8, "accepted", "新时代“枫桥经验”与社区治理"),
     (-3, 9, "dispatched", "思想政治"),
     (-5, None, "submitted", "物业管理中的党建引领"),
     (-1, None, "declined", "学习身边的时代楷模"),
-    (-6, None, "rejected", "企业合规经营"),
-    (-2, None, "cancelled", "文明道德"),
+    (-6, None, "refused", "企业合规经营"),
+    (-2, None, "withdrawn", "文明道德"),
 )
 
 
@@ -730,11 +737,11 @@ def _demo_requests(rng, now, today, secretaries, members_of, admin, idle) -> int
                     headcount=max(10, len(members_of.get(branch.id, [])) or 20), contact_name=branch.contact_name or "王芳",
                     contact_phone=branch.contact_phone or demo_phone(branch.id), activity_type="party_lecture",
                     note="希望安排在工作日晚上或周末，便于在职党员参加。" if n % 3 == 0 else "", now=asked)
-            if fate == "cancelled":
+            if fate == "withdrawn":
                 with _dated(asked + timedelta(hours=20)):
                     lecture_requests.cancel(actor, request, "支部已自行安排书记讲党课。", now=asked + timedelta(hours=20))
                 continue
-            if fate == "rejected":
+            if fate == "refused":
                 with _dated(asked + timedelta(days=1)):
                     lecture_requests.reject(admin, request, "讲师团暂无该方向的讲师，建议改选“思想政治”类课程。",
                                             now=asked + timedelta(days=1))
@@ -773,12 +780,15 @@ def _demo_requests(rng, now, today, secretaries, members_of, admin, idle) -> int
                 continue
             b = request.booking
             people = members_of.get(branch.id, [])
-            members.set_roster(actor, b, [m.id for m in people[:b.headcount]], now=answered + timedelta(hours=1))
+            roster = people[:b.headcount]
+            members.set_roster(actor, b, [m.id for m in roster], now=answered + timedelta(hours=1))
             held = b.ends_at + timedelta(minutes=10)
+            came = max(1, b.headcount - rng.randint(0, 5))
             with _dated(held):
-                visits.record_attendance(actor, b, max(1, b.headcount - rng.randint(0, 5)), now=held)
-                if people:
-                    members.mark_members(actor, b, [m.id for m in people[:b.headcount]], [], now=held)
+                visits.record_attendance(actor, b, came, now=held)
+                if roster:  # never more members present than people counted
+                    members.mark_members(actor, b, [m.id for m in roster[:came]],
+                                         [{"member_id": m.id, "reason": "事假"} for m in roster[came:]], now=held)
                 visits.give_feedback(actor, b, rng.choice((5, 5, 4)), "讲得接地气，结合社区实际，党员很受启发。",
                                      now=held + timedelta(hours=1))
                 visits.save_activity_record(actor, b, f"邀请区讲师团{lecturer.name}到支部讲授专题党课“{topic}”，"

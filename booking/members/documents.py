@@ -43,7 +43,7 @@ class Record:
     photos: list[str]  # the photos' stored names (booking.photos.storage reads them)
     day: str
     recorder: str = ""  # 记录人: who writes it
-    rating: str = "未评价"
+    rating: str | None = "未评价"  # None: not rated by its nature (the branch's own meeting)
     entry: str = ""  # the line in a ledger's contents: date, type, theme
     caption: str = ""  # under each photo
 
@@ -94,7 +94,8 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
     ]
     if unmarked:
         fields.append(("未登记出席", "、".join(unmarked)))
-    rating = (f"满意度 {b.rating} 分" + (f"。{b.feedback_comment}" if b.feedback_comment else "")) if b.rating else "未评价"
+    rating = (f"满意度 {b.rating} 分" + (f"。{b.feedback_comment}" if b.feedback_comment else "")) if b.rating else (
+        None if b.source == "own" else "未评价")
     day = clock.day_text(b.day)
     theme = b.topic or b.title
     return Record(b.id, f"{b.activity_type_label}组织生活纪实", fields, present, absent,
@@ -265,7 +266,8 @@ def form_rows(record: Record) -> list[list[tuple[str, int]]]:
             rows.append([(label, 1), (value, 3)])
     rows.append([("出席党员", 1), ("、".join(record.present) or "无", 3)])
     rows.append([("缺席党员及原因", 1), ("、".join(record.absent) or "无", 3)])
-    rows.append([("评价", 1), (record.rating, 3)])
+    if record.rating is not None:  # a branch's own meeting is not rated
+        rows.append([("评价", 1), (record.rating, 3)])
     return rows
 
 

@@ -321,7 +321,9 @@ def can_decline_partnership(actor: Actor, booking: Booking, now: datetime) -> Re
 
 
 def can_give_feedback(actor: Actor, booking: Booking, now: datetime) -> Refusal:
-    """The booking's branch rates a completed visit, once."""
+    """The booking's branch rates a completed visit (or a lecture it ordered), once; its own meeting is not rated."""
+    if booking.source == "own":
+        return InvalidState("本支部自行开展的活动不需要评价。")
     if not permissions.is_bookings_branch(actor, booking):
         return NotAllowed("只有预约支部可以评价。")
     if booking.status != COMPLETED:
