@@ -252,6 +252,8 @@ class Booking(Model):
 
     @property
     def status_label(self) -> str:
+        if self.status == BookingStatus.APPROVED and self.base_id is None:  # nobody approves an activity at home
+            return "已登记"
         return STATUS_LABELS.get(self.status, self.status)
 
     @property
@@ -295,6 +297,8 @@ class BookingEvent(Model):
 
     @property
     def action_label(self) -> str:
+        if self.action == "created" and self.booking.base_id is None:  # recorded by the branch, not asked of a base
+            return "登记活动"
         return BOOKING_ACTIONS.get(self.action, self.action)
 
 

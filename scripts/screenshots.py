@@ -54,7 +54,7 @@ def main():
             "admin": [("stats", "/stats/?group_by=organization", PHONE), ("report", "/reports/", DESK)],
         }
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--lang=zh-CN"])
         for role, pages in shots.items():
             context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN",
                                           timezone_id="Asia/Shanghai")

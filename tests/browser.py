@@ -34,7 +34,7 @@ def phone_browser(bypass_csp: bool = True):
         browser = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+                  "--disable-sync", "--no-first-run", "--lang=zh-CN"],
         )
         # bypass_csp: axe-core is injected as an inline script, which the pages' policy would refuse.
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,

@@ -25,7 +25,7 @@ def test_secretary_records_changes_and_completes_own_activities(world):
         assert_accessible(page)
         shot(page, "90-own-mine")
         with page.expect_navigation():
-            page.get_by_role("link", name="登记本支部活动").click()
+            page.get_by_role("link", name="登记本支部活动").first.click()  # the button above the lists
         assert page.get_by_role("heading", name="登记本支部活动").is_visible()
         assert page.get_by_label("活动地点").input_value() == "区财政局 3 楼党员活动室"  # the usual room
         page.get_by_label("活动类型").select_option(label="支委会")
@@ -59,7 +59,7 @@ def test_secretary_records_changes_and_completes_own_activities(world):
         shot(page, "93-own-activity")
 
         with page.expect_navigation():
-            page.get_by_role("link", name="修改人数、联系人或主题").click()
+            page.get_by_role("link", name="修改时间、地点、人数或主题").click()
         assert page.get_by_role("heading", name="修改本支部活动").is_visible()
         assert page.get_by_label("结束").input_value() == "20:30"
         page.get_by_label("活动地点").fill("区财政局 5 楼会议室")
@@ -176,7 +176,7 @@ def test_secretary_orders_admin_dispatches_lecturer_accepts(world):
         shot(page, "98-request-activity")
         page.goto(f"{url}/bookings")
         coming = page.locator(".list-group").first
-        assert coming.get_by_text(topic).is_visible()
-        assert coming.get_by_text("点单送课").is_visible()
+        assert coming.get_by_text(f"点单送课：{topic}").is_visible()
+        assert coming.get_by_text("讲师 张建国").is_visible()
         assert_accessible(page)
         shot(page, "99-request-in-mine")

@@ -1,5 +1,6 @@
 """Lecture requests (点单 → 派单 → 接单 → 评单) through the API: the branch orders, the district dispatches, the
 lecturer takes it, the branch holds it at its own place; a lecturer is never in two places."""
+import re
 from collections import Counter
 from datetime import time, timedelta
 
@@ -182,6 +183,9 @@ def test_the_pages_order_dispatch_and_take_a_lecture(world, client):
             "contact_name": "王芳", "contact_phone": "13800000000", "activity_type": "party_lecture", "note": ""}
     r = client.post("/requests/new", data={**form, "last": (today + timedelta(days=200)).isoformat()})
     assert r.status_code == 422 and "最长 90 天" in r.get_data(as_text=True)
+    # Reproduced: the window's messages were flashed at the top, not beside the date they are about.
+    html = r.get_data(as_text=True)
+    assert re.search(r'id="last-error"[^>]*>[^<]*最长 90 天', html), html[html.find("最长") - 300:html.find("最长") + 50]
     r = client.post("/requests/new", data=form)
     assert r.status_code == 302
     made = db.session.scalar(select(Booking.id).limit(1)) is None

@@ -129,6 +129,10 @@ def test_an_own_activity_shows_on_its_page_and_in_the_list(world, client):
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "区财政局 3 楼党员活动室" in html and "研究第四季度党员发展工作" in html
     assert "签到码" not in html  # nothing to check in at home
+    # Reproduced (the journey's screenshots): the page called it a 预约 approved by nobody, its history said
+    # 提交预约, and cancelling it warned that places would go to other branches.
+    assert f"<title>预约 {b.code}" not in html and "已登记" in html and "登记活动" in html
+    assert "修改时间、地点、人数或主题" in html and "名额将释放给其他支部" not in html and "取消活动" in html
     html = client.get("/bookings").get_data(as_text=True)
     assert "研究第四季度党员发展工作" in html and "区财政局 3 楼党员活动室" in html
 

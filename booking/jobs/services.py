@@ -133,7 +133,7 @@ def _nudge_unanswered_requests(now: datetime) -> int:
         body = f"{request.branch.name}点单的“{request.topic}”将于 {when} 在{request.address}开始，讲师尚未接单。"
         if request.lecturer.user is not None:
             notify([request.lecturer.user], "lecture_requested", None, f"请尽快接单：{when} {request.branch.name}",
-                   body + "请在“送课派单”中接单或婉拒。", request_id=request.id)
+                   body + "请在“我的日程”中接单或婉拒。", request_id=request.id)
         notify(lecture_requests.dispatchers(request), "request_answered", None, f"讲师尚未接单：{request.lecturer.name}",
                body + f"请电话联系讲师（{request.lecturer.phone or '未留电话'}）或改派。", request_id=request.id)
         db.session.commit()

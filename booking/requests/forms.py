@@ -7,6 +7,7 @@ from models import ACTIVITY_TYPES, CATEGORIES
 
 
 class RequestForm(Form):
+    field_aliases = {"from": "first", "to": "last"}  # the service names the window as the API does
     topic = StringField("点单主题", validators=[InputRequired("请填写点单主题。"), Length(max=200)],
                         description="想听的党课内容，可从下拉建议中选，也可自己填写",
                         render_kw={"list": "topic-suggestions", "autocomplete": "off"})

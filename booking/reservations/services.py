@@ -23,7 +23,8 @@ from booking.reservations.states import LIVE, PENDING
 from booking.reservations.records import record_event, validate_fields
 from booking.reservations.states import (ACCEPTED, APPROVED, DECLINED, HOLDING_LECTURER, INVITED, NO_SHOW,
                                         PARTNER_ACCEPTED, PARTNER_DECLINED)
-from models import ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, OpeningSlot, WaitlistEntry, db
+from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, LectureRequest, OpeningSlot, WaitlistEntry,
+                    db)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -275,7 +276,10 @@ def booking_page(actor: Actor, booking_id: int, now: datetime) -> dict:
         lecturer_holds=booking.lecturer is not None and booking.lecturer_status in HOLDING_LECTURER,
         lecturer_invited=booking.lecturer_status == INVITED, lecturer_accepted=booking.lecturer_status == ACCEPTED,
         lecturer_declined=booking.lecturer_status == DECLINED,
-        declined_partners={p.branch_id for p in booking.partners if p.status == PARTNER_DECLINED})
+        declined_partners={p.branch_id for p in booking.partners if p.status == PARTNER_DECLINED},
+        # A lecture the branch ordered: its request (the dispatch and the answers).
+        ordered=db.session.scalar(select(LectureRequest).where(LectureRequest.booking_id == booking.id))
+        if booking.source == "request" else None)
 
 
 def pending_query(actor: Actor):

@@ -85,8 +85,9 @@ def on_refusal(template: str | None = None, *, fields=None, redirect_to: str | N
 def flash_refusal(err: DomainError, form=None, beside: str = "") -> None:
     """A refusal's messages: beside the form's fields where they name one, else flashed."""
     messages = err.fields if isinstance(err, ValidationFailed) and err.fields else {beside: err.message}
+    aliases = getattr(form, "field_aliases", {})  # the service's name of a field the form calls otherwise
     for name, message in messages.items():
-        target = getattr(form, name, None) if form is not None and name else None
+        target = getattr(form, aliases.get(name, name), None) if form is not None and name else None
         if target is not None and hasattr(target, "errors"):
             if isinstance(target.errors, tuple):
                 target.errors = list(target.errors)
