@@ -338,3 +338,83 @@ def test_suggestions_for_a_request_read_its_topic_and_follow_the_booking_rules(w
                     json={"lecturer_id": chen.id, "start": clock.iso(_at(3)), "duration_minutes": 90}).status_code == 200
     names = [i["lecturer"]["name"] for i in api.get(f"{path}/lecturer-suggestions", as_="admin").get_json()["items"]]
     assert "陈静" not in names
+
+
+def test_a_dispatcher_sends_a_request_again_and_the_first_lecturer_can_no_longer_take_it(world, api, monkeypatch):
+    """Reproduced: once dispatched, a request could only be rejected (ending the branch's order), though the
+    reminder told the dispatcher to 改派. Now it is sent again to another lecturer or time until taken; the first
+    lecturer is told, and their answer given on what they saw before is refused (the move is conditional on the
+    lecturer and time it was made on)."""
+    from booking.errors import InvalidState
+    from booking.requests import services
+    from models import LectureRequest
+    req = _order(api).get_json()
+    path = f"/api/v1/lecture-requests/{req['id']}"
+    zhang, li = _lecturer("张建国"), _lecturer("李秀英")
+    start = _at(6)
+    assert api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": zhang.id, "start": clock.iso(start),
+                                                            "duration_minutes": 90}).status_code == 200
+    # The same lecturer an hour later: their own hold does not stand in the way.
+    r = api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": zhang.id, "start": clock.iso(start + timedelta(hours=1)),
+                                                         "duration_minutes": 90})
+    assert r.status_code == 200 and clock.parse_datetime(r.get_json()["start"]) == start + timedelta(hours=1)
+    seen = db.session.get(LectureRequest, req["id"])  # what 张建国 saw, as his page loaded it
+    db.session.expunge(seen)
+    r = api.post(f"{path}/dispatch", as_="admin", json={"lecturer_id": li.id, "start": clock.iso(start),
+                                                         "duration_minutes": 90})
+    assert r.status_code == 200 and r.get_json()["lecturer_id"] == li.id
+    told = db.session.scalar(select(Notification).where(Notification.request_id == req["id"],
+                                                        Notification.title.contains("改派")))
+    assert told is not None and told.user_id == user("lecturer").id
+    assert api.post(f"{path}/accept", as_="lecturer").status_code == 404  # no longer his to see
+    monkeypatch.setattr(services, "_require", lambda *a: None)  # his guard passed before the change was committed
+    seen = db.session.merge(seen, load=False)
+    import pytest
+    with pytest.raises(InvalidState):
+        services.accept(user("lecturer"), seen)
+    db.session.rollback()
+    events = api.get(f"{path}/history", as_="admin").get_json()["items"]
+    assert "改派" in events[-1]["note"]
+    assert api.post(f"{path}/accept", as_="lecturer2").status_code == 200
+    from booking.reservations.integrity import check
+    assert check() == []
+
+
+def test_a_lecturer_taking_a_request_while_it_is_sent_to_another_never_leaves_two_lecturers(world):
+    """Four gunicorn workers, eight rounds: 张建国 accepts a request at the moment the dispatcher sends it to 李秀英.
+    Either he took it (the re-dispatch is refused) or it went to her (his answer is refused): never an activity
+    with him while the request names her."""
+    from models import LectureRequest
+    from tests.server import assert_integrity, call, gunicorn, simultaneously
+    from booking.requests import services as requests_service
+    today = clock.local_today()
+    zhang, li = _lecturer("张建国").id, _lecturer("李秀英").id
+    ids = []
+    for n in range(8):
+        made = requests_service.submit(user("secretary"), topic="党史学习", first=today + timedelta(days=3),
+                                       last=today + timedelta(days=20), address="党员活动室", headcount=20,
+                                       contact_name="联系人", contact_phone="13800000000")
+        requests_service.dispatch(user("admin"), made, zhang, _at(3 + 2 * n), 90)
+        ids.append(made.id)
+    uri = world.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()
+    outcomes = Counter()
+    with gunicorn(uri, workers=4) as url:
+        for n, rid in enumerate(ids):
+            admin = call(url, "POST", "/api/v1/auth/token", {"username": "admin", "password": PASSWORD})[1]["token"]
+            lecturer = call(url, "POST", "/api/v1/auth/token", {"username": "lecturer", "password": PASSWORD})[1]["token"]
+            accepted, moved = simultaneously([
+                (url, "POST", f"/api/v1/lecture-requests/{rid}/accept", {}, lecturer),
+                (url, "POST", f"/api/v1/lecture-requests/{rid}/dispatch",
+                 {"lecturer_id": li, "start": clock.iso(_at(3 + 2 * n)), "duration_minutes": 90}, admin)])
+            assert (accepted[0] == 200) != (moved[0] == 200), (accepted, moved)  # exactly one of them
+            outcomes["accepted" if accepted[0] == 200 else "sent again"] += 1
+    for rid in ids:
+        r = db.session.get(LectureRequest, rid)
+        if r.status == "accepted":
+            assert r.lecturer_id == zhang and r.booking.lecturer_id == zhang
+        else:
+            assert r.status == "dispatched" and r.lecturer_id == li and r.booking_id is None
+    assert sum(outcomes.values()) == 8, outcomes
+    assert_integrity()

@@ -35,7 +35,8 @@ def lecturers_query(category: str | None = None, topic: str | None = None):
     return stmt.order_by(Lecturer.id)
 
 
-def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | None = None) -> set[int]:
+def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | None = None,
+                      exclude_request: int | None = None) -> set[int]:
     """Lecturers holding an assignment (live, or a visit already recorded) or blocked time that overlaps [start, end)."""
     assigned = select(Booking.lecturer_id).where(
         Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
@@ -44,7 +45,8 @@ def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | Non
     blocked = select(Unavailability.lecturer_id).where(Unavailability.start_at < end, Unavailability.end_at > start)
     # A lecture request dispatched to a lecturer holds its time until they answer (accepted, it is a booking).
     requested = select(LectureRequest.lecturer_id).where(
-        LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at < end, LectureRequest.ends_at > start)
+        LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at < end, LectureRequest.ends_at > start,
+        LectureRequest.id != (exclude_request or -1))
     return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked)) | set(db.session.scalars(requested))
 
 

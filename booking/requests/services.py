@@ -93,8 +93,8 @@ def _who_may(actor: Actor, request: LectureRequest, action: str) -> bool:
 
 
 def _state_allows(request: LectureRequest, action: str, now: datetime) -> bool:
-    if action == "dispatch":
-        return request.status == SUBMITTED
+    if action == "dispatch":  # or sent again, to another lecturer or time, until the lecturer has taken it
+        return request.status in OPEN
     if action == "reject":
         return request.status in OPEN
     if action == "accept":
@@ -222,8 +222,14 @@ def _reason(reason, required: bool = False) -> str:
 def _move(request: LectureRequest, allowed: tuple, target: str, now: datetime, **values) -> None:
     """Move the request from one of `allowed` to `target` in one conditional UPDATE (two people acting at once:
     one of them wins, the other is told it moved)."""
+    # As the actor saw it: the same state, and the same lecturer and time (a request sent to another lecturer in
+    # between is not accepted, declined or sent again by the one who saw the old one).
+    same = [LectureRequest.lecturer_id.is_(None) if request.lecturer_id is None
+            else LectureRequest.lecturer_id == request.lecturer_id,
+            LectureRequest.starts_at.is_(None) if request.starts_at is None
+            else LectureRequest.starts_at == request.starts_at]
     moved = db.session.execute(
-        update(LectureRequest).where(LectureRequest.id == request.id, LectureRequest.status.in_(allowed))
+        update(LectureRequest).where(LectureRequest.id == request.id, LectureRequest.status.in_(allowed), *same)
         .values(status=target, updated_at=now, **values).execution_options(synchronize_session=False)).rowcount
     if moved != 1:
         db.session.rollback()
@@ -237,7 +243,8 @@ def dispatch(actor: Actor, request: LectureRequest, lecturer_id, start, duration
              now: datetime | None = None) -> LectureRequest:
     """Send a lecturer at a time inside the request's window for `duration_minutes`: 409 lecturer_conflict when
     the lecturer is busy or blocked then (base visits and lectures alike), 409 duplicate_booking when the branch
-    already has an activity then; the lecturer is told."""
+    already has an activity then; the lecturer is told. A request dispatched and not yet taken may be sent again
+    (改派: another lecturer, or another time); the lecturer it was sent to before is told."""
     now = now or clock.now()
     _require(actor, request, "dispatch", now)
     fields: dict[str, str] = {}
@@ -257,17 +264,23 @@ def dispatch(actor: Actor, request: LectureRequest, lecturer_id, start, duration
     if lecturer is None or not lecturer.active:
         db.session.rollback()
         raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
-    if lecturer.id in lecturers.busy_lecturer_ids(start, end):
+    if lecturer.id in lecturers.busy_lecturer_ids(start, end, exclude_request=request.id):
         db.session.rollback()
         raise LecturerConflict(f"{lecturer.name}在该时间已有安排或不可用。")
     other = own.clash(request.branch_id, start, end)
     if other is not None:
         db.session.rollback()
         raise ValidationFailed({"start": f"该支部在该时间已有活动（{clock.when(other.starts_at)}），请换一个时间。"})
-    _move(request, (SUBMITTED,), DISPATCHED, now, lecturer_id=lecturer.id, starts_at=start, ends_at=end, reason="")
+    before, previous, previous_when = request.status, request.lecturer, request.starts_at
+    _move(request, OPEN, DISPATCHED, now, lecturer_id=lecturer.id, starts_at=start, ends_at=end, reason="")
     when = clock.when(start)
-    _event(request, actor, "dispatched", SUBMITTED, DISPATCHED, f"{lecturer.name} {when}，{duration_minutes} 分钟", now,
-           lecturer_id=lecturer.id)
+    _event(request, actor, "dispatched", before, DISPATCHED,
+           (f"改派（原为{previous.name} {clock.when(previous_when)}）：" if previous is not None else "")
+           + f"{lecturer.name} {when}，{duration_minutes} 分钟", now, lecturer_id=lecturer.id)
+    if previous is not None and previous.id != lecturer.id and previous.user is not None and previous.user.active:
+        notify([previous.user], "request_answered", None, f"派单已改派：{request.branch.name}",
+               f"{request.branch.name}点单“{request.topic}”（原定 {clock.when(previous_when)}）已改派其他讲师，"
+               "您不必再前往。", request_id=request.id)
     if lecturer.user is not None and lecturer.user.active:
         notify([lecturer.user], "lecture_requested", None, f"送课派单：{request.branch.name} {when}",
                f"{request.branch.name}点单“{request.topic}”，请于 {when} 到{request.address}授课（{duration_minutes} 分钟，"
@@ -369,7 +382,8 @@ def suggestions(actor: Actor, request: LectureRequest, start: datetime | None = 
         LectureRequestEvent.request_id == request.id, LectureRequestEvent.action == "declined",
         LectureRequestEvent.lecturer_id.is_not(None))))
     return lecturers.rank(primary=primary, secondary={CATEGORIES.get(request.category or "", ""), request.category or ""},
-                          busy=lecturers.busy_lecturer_ids(start, start + minutes) if start else set(),
+                          busy=lecturers.busy_lecturer_ids(start, start + minutes, exclude_request=request.id)
+                          if start else set(),
                           load=lecturers.sessions_in_month(at), left_out=declined, free_at=start is not None)
 
 
