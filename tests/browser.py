@@ -40,7 +40,7 @@ def phone_browser(bypass_csp: bool = True):
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                       locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp)
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(30000)  # a loaded CI machine can take its time; never a speed check
         try:
             yield page
         finally:
