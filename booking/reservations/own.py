@@ -101,6 +101,16 @@ def clash(branch_id: int, start: datetime, end: datetime, exclude: int | None = 
     return db.session.scalars(stmt.order_by(Booking.starts_at).limit(1)).first()
 
 
+def refuse_clash(branch_id: int, start: datetime, end: datetime, exclude: int | None = None) -> None:
+    """DuplicateBooking (the transaction rolled back) when the branch has a live activity overlapping start..end;
+    asked under the branch's lock."""
+    other = clash(branch_id, start, end, exclude)
+    if other is not None:
+        db.session.rollback()
+        where = other.address if other.base_id is None else other.base.name
+        raise DuplicateBooking(f"本支部在该时间已有活动：{clock.when(other.starts_at)} {where}。")
+
+
 def create(actor: Actor, *, activity_type, start, end, address, topic, headcount, contact_name, contact_phone,
            note=None, now: datetime | None = None) -> Booking:
     """Record an activity at the branch's own place: its secretary plans it (or records it afterwards). It is
@@ -120,11 +130,7 @@ def insert(actor: Actor | None, branch_id: int, values: dict, *, source: str, le
            now: datetime) -> Booking:
     """Write a checked activity of the branch under its row's lock (the caller commits)."""
     lock_branch(branch_id)
-    other = clash(branch_id, values["start"], values["end"])
-    if other is not None:
-        db.session.rollback()
-        where = other.address if other.base_id is None else other.base.name
-        raise DuplicateBooking(f"本支部在该时间已有活动：{clock.when(other.starts_at)} {where}。")
+    refuse_clash(branch_id, values["start"], values["end"])
     code = new_code()
     while db.session.scalar(select(Booking.id).where(Booking.code == code)):
         code = new_code()
@@ -171,11 +177,7 @@ def change(actor: Actor, booking: Booking, changes: dict, *, on_roster: int, now
         return booking
     if "start" in changed or "end" in changed:
         lock_branch(booking.branch_id)
-        other = clash(booking.branch_id, values["start"], values["end"], exclude=booking.id)
-        if other is not None:
-            db.session.rollback()
-            where = other.address if other.base_id is None else other.base.name
-            raise DuplicateBooking(f"本支部在该时间已有活动：{clock.when(other.starts_at)} {where}。")
+        refuse_clash(booking.branch_id, values["start"], values["end"], exclude=booking.id)
     booking.activity_type, booking.address, booking.topic = values["activity_type"], values["address"], values["topic"]
     booking.headcount, booking.note = values["headcount"], values["note"]
     booking.contact_name, booking.contact_phone = values["contact_name"], values["contact_phone"]
