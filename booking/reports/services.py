@@ -129,7 +129,7 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
                  if f.by_sector[k][0]]
     by_source = {source: Figures(*v) for source, v in f.by_source.items()}
     # Lectures the branches ordered (点单) are the district's: a base's report counts its own sessions only.
-    asked = lecture_requests.counts(start, end) if bases is None else lecture_requests.Counts(0, 0, [], 0, 0)
+    asked = lecture_requests.district_counts(actor, start, end) or lecture_requests.Counts(0, 0, [], 0, 0)
     label = "全区" if bases is None else "、".join(db.session.scalars(
         select(Base.name).where(Base.id.in_(bases)).order_by(Base.id)))
     return Summary(

@@ -437,6 +437,12 @@ def topic_of():
     return func.coalesce(LectureRequest.content_topic, LectureRequest.topic)
 
 
+def district_counts(actor: Actor, start: date, end: date) -> Counts | None:
+    """The lecture-request figures a reader sees beside the statistics: the district's (an admin's), or None
+    (a base's report and statistics are its own visits only)."""
+    return counts(start, end) if actor.role == "admin" else None
+
+
 def counts(start: date, end: date, top: int = 10) -> Counts:
     """The district's figures of lecture requests for a period (both ends inclusive)."""
     since, until = clock.day_bounds(start)[0], clock.day_bounds(end)[1]

@@ -49,7 +49,7 @@ def visible_query(user: Actor, *, status: str | None = None, base_id: int | None
         stmt = stmt.where(Booking.day >= start)
     if end:
         stmt = stmt.where(Booking.day <= end)
-    return stmt.options(selectinload(Booking.menu_item), selectinload(Booking.branch),
+    return stmt.options(selectinload(Booking.menu_item), selectinload(Booking.branch), selectinload(Booking.lecturer),
                         selectinload(Booking.base), selectinload(Booking.venue),
                         selectinload(Booking.partners).joinedload(BookingPartner.branch)
                         ).order_by(Booking.starts_at, Booking.id)

@@ -42,8 +42,7 @@ def index():
     group_by, start, end = _params()
     rows, total = services.compute(current_user, group_by, start, end, with_idle=True)
     # The district's statistics show beside the base visits what branches ordered (not counted as visits).
-    asked = lecture_requests.counts(start or date(2000, 1, 1), end or clock.local_today()) \
-        if current_user.role == "admin" else None
+    asked = lecture_requests.district_counts(current_user, start or date(2000, 1, 1), end or clock.local_today())
     return render_template("stats/index.html", rows=rows, total=total, group_by=group_by, start=start, end=end,
                            groups=services.GROUPS, title=_title(group_by, start, end), asked=asked)
 
