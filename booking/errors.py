@@ -98,3 +98,7 @@ class BranchBlocked(DomainError):
 
 class RateLimited(DomainError):
     status, code, message = 429, "rate_limited", "尝试次数过多，请稍后再试。"
+
+
+class AreaInUse(DomainError):
+    status, code, message = 409, "area_in_use", "该属地下还有下级属地、党组织、基地或账号，不能删除。"

@@ -7,7 +7,8 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from models import Base, Booking, BookingPartner, User, db
+from booking.areas import services as areas
+from models import Base, Booking, BookingPartner, Branch, User, db
 from models.booking import LecturerStatus
 from models.partner import HOLDING_PARTNER
 
@@ -20,6 +21,8 @@ class Actor(Protocol):
     branch_id: int | None
     lecturer_id: int | None
     base_ids: list[int]
+    area_id: int | None
+    area_path: str | None  # an area administrator's area (models.area's materialised path)
     is_authenticated: bool
 
 
@@ -46,12 +49,33 @@ _SEEING_PARTNER = [s.value for s in HOLDING_PARTNER]
 _SEEING_LECTURER = [LecturerStatus.INVITED.value, LecturerStatus.ACCEPTED.value]
 
 
+def is_area_admin(user) -> bool:
+    """A street's or community's organisation officer (街道社区管理员), with its area."""
+    return bool(user and user.is_authenticated and user.role == "area_admin" and user.area_path)
+
+
+def branch_in_area(user, branch: Branch | None) -> bool:
+    """Whether the branch's organisation lies in the area administrator's area (or below it)."""
+    return bool(is_area_admin(user) and branch is not None
+                and areas.lies_in(branch.organization.area, user.area_path))
+
+
+def base_in_area(user, base: Base | None) -> bool:
+    """Whether the base lies in the area administrator's area (or below it)."""
+    return bool(is_area_admin(user) and base is not None and areas.lies_in(base.area, user.area_path))
+
+
 def booking_scope(user: Actor) -> ColumnElement[bool]:
     """The condition on bookings that says which the user sees (the same rule as can_view_booking), for lists,
-    counts and statistics: secretaries their branch's, managers their bases', lecturers their assignments',
-    admins all."""
+    counts and statistics: secretaries their branch's, managers their bases', lecturers their assignments', area
+    administrators those of the branches and the bases of their area, admins all."""
     if user.role == "admin":
         return true()
+    if user.role == "area_admin":
+        if not user.area_path:
+            return false()
+        return or_(Booking.branch_id.in_(areas.branches_under(user.area_path)),
+                   Booking.base_id.in_(areas.bases_under(user.area_path)))
     if user.role == "manager":
         return Booking.base_id.in_(user.base_ids or [-1])
     if user.role == "secretary":
@@ -67,11 +91,14 @@ def booking_scope(user: Actor) -> ColumnElement[bool]:
 def can_view_booking(user: User | None, booking: Booking) -> bool:
     """Secretaries see their branch's (and those it is invited into or takes part in as a partner; a partner
     that declined or was withdrawn no longer does), managers their bases', lecturers their invitations and
-    lectures (one who declined no longer does), admins all."""
+    lectures (one who declined no longer does), area administrators those of their area's branches and bases
+    (reading only), admins all."""
     if not user or not user.is_authenticated:
         return False
     if user.role == "admin":
         return True
+    if user.role == "area_admin":
+        return branch_in_area(user, booking.branch) or base_in_area(user, booking.base)
     if user.role == "manager":
         return booking.base_id in user.base_ids
     if user.role == "secretary":
@@ -131,16 +158,33 @@ def can_search_branches(user: User | None) -> bool:
 
 
 def can_see_branch(user: User | None, branch_id: int) -> bool:
-    """Who may know a branch exists: its own secretaries, and managers and admins (who look branches up)."""
+    """Who may know a branch exists: its own secretaries, managers and admins (who look branches up), and the
+    area administrator of its area."""
     if not user or not user.is_authenticated:
         return False
+    if user.role == "area_admin":
+        return branch_in_area(user, db.session.get(Branch, branch_id))
     return user.role in ("admin", "manager") or (user.role == "secretary" and user.branch_id == branch_id)
 
 
 def keeps_members_of(user: User | None, branch_id: int) -> bool:
-    """The branch's roll of members, its study hours and its ledger: its own secretaries, and admins."""
+    """The branch's roll of members, its study hours and its ledger: its own secretaries, the area administrator
+    of its area, and admins."""
+    if user and user.is_authenticated and user.role == "area_admin":
+        return branch_in_area(user, db.session.get(Branch, branch_id))
     return bool(user and user.is_authenticated and (
         user.role == "admin" or (user.role == "secretary" and user.branch_id == branch_id)))
+
+
+def reads_reports(user: User | None) -> bool:
+    """The district's report, its watch list and statistics by area: admins, area administrators (their area) and
+    managers (their bases)."""
+    return bool(user and user.is_authenticated and user.role in ("admin", "area_admin", "manager"))
+
+
+def keeps_branches(user: User | None) -> bool:
+    """Organisations, branches and secretaries' accounts: admins (all), area administrators (their area)."""
+    return bool(user and user.is_authenticated and (user.role == "admin" or is_area_admin(user)))
 
 
 def managed_bases(user: User) -> list[Base]:

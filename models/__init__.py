@@ -23,6 +23,7 @@ class Model(DeclarativeBase):
 db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 
 from models.types import UTCDateTime, utcnow  # noqa: E402
+from models.area import Area, AREA_KINDS  # noqa: E402
 from models.org import Organization, Branch, SECTORS  # noqa: E402
 from models.user import User, ApiToken, CredentialSheet, LoginFailure, ROLES, manager_bases  # noqa: E402
 from models.base import Base, Venue, OpeningSlot, Closure, MenuItem, BASE_TYPES, VENUE_KINDS, CATEGORIES  # noqa: E402

@@ -23,11 +23,12 @@ AUDIT_ACTIONS = {
     "member_added": "添加党员", "member_changed": "修改党员信息", "members_imported": "导入党员名册",
     "screen_link_renewed": "更新数据大屏链接", "screen_link_revoked": "停用数据大屏链接",
     "holiday_saved": "保存节假日", "holiday_removed": "删除节假日", "holidays_imported": "导入节假日",
+    "area_saved": "保存属地", "area_removed": "删除属地",
     "integrity_repaired": "修正名额计数", "mail_retried": "重发未送达邮件", "mail_discarded": "放弃未送达邮件",
 }
 
 # What the log can be filtered by: each target as the list names it.
-AUDIT_TARGETS = {"user": "账号", "organization": "党组织", "branch": "党支部", "base": "基地", "venue": "场馆",
+AUDIT_TARGETS = {"area": "属地", "user": "账号", "organization": "党组织", "branch": "党支部", "base": "基地", "venue": "场馆",
                  "opening_slot": "开放时段", "menu_item": "菜单项目", "lecturer": "讲师", "booking": "预约", "member": "党员",
                  "credential_sheet": "初始密码表", "screen": "数据大屏", "holiday": "节假日", "slot": "场次名额",
                  "notification": "通知邮件"}

@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
+from models.area import Area, root_area_id
 from models.types import UTCDateTime, utcnow
 from models.user import manager_bases
 
@@ -58,8 +59,11 @@ class Base(Model):
     max_live_per_branch: Mapped[int | None]
     max_per_branch_per_month: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # 属地: the street or community the base lies in (the root when nobody placed it).
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True, default=root_area_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    area: Mapped[Area] = relationship()
     venues: Mapped[list[Venue]] = relationship(back_populates="base", order_by="Venue.id")
     menu_items: Mapped[list[MenuItem]] = relationship(back_populates="base", order_by="MenuItem.id")
     closures: Mapped[list[Closure]] = relationship(back_populates="base", order_by="Closure.start_date")

@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
+from models.area import Area, root_area_id
 from models.types import UTCDateTime, utcnow
 
 SECTORS = {
@@ -30,9 +31,12 @@ class Organization(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     sector: Mapped[str] = mapped_column(String(32))
+    # 属地: the street or community the organisation lies in (the root when nobody placed it).
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True, default=root_area_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     branches: Mapped[list[Branch]] = relationship(back_populates="organization", order_by="Branch.name")
+    area: Mapped[Area] = relationship()
 
     @property
     def sector_label(self) -> str:

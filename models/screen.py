@@ -20,3 +20,5 @@ class ScreenLink(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The area whose figures it shows (None: the whole tree, the district's screen).
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)

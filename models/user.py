@@ -14,6 +14,7 @@ from models.types import UTCDateTime, utcnow
 
 ROLES = {
     "admin": "区委组织部管理员",
+    "area_admin": "街道社区管理员",
     "manager": "基地管理员",
     "secretary": "支部书记",
     "lecturer": "讲师",
@@ -35,6 +36,7 @@ class User(UserMixin, Model):
         CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
         CheckConstraint("role <> 'secretary' OR branch_id IS NOT NULL", name="secretary_has_branch"),
         CheckConstraint("role <> 'lecturer' OR lecturer_id IS NOT NULL", name="lecturer_has_profile"),
+        CheckConstraint("role <> 'area_admin' OR area_id IS NOT NULL", name="area_admin_has_area"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +49,8 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"), unique=True)
+    # An area administrator's street or community (and everything below it).
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of every web session's identity: raising it (logout, password change or reset, deactivation) ends
@@ -56,6 +60,7 @@ class User(UserMixin, Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     branch = relationship("Branch")
+    area = relationship("Area")
     lecturer = relationship("Lecturer", back_populates="user")
     bases = relationship("Base", secondary=manager_bases, back_populates="managers", order_by="Base.id")
 
@@ -86,6 +91,11 @@ class User(UserMixin, Model):
     @property
     def base_ids(self) -> list[int]:
         return [b.id for b in self.bases]
+
+    @property
+    def area_path(self) -> str | None:
+        """The materialised path of an area administrator's area (see models.area)."""
+        return self.area.path if self.area_id and self.area is not None else None
 
 
 class ApiToken(Model):

@@ -72,9 +72,12 @@ def app(schema, tmp_path):
             tables = [t.name for t in db.metadata.sorted_tables]
             db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             db.session.commit()
-            # What the migrations load comes back, as in a freshly migrated database: the holiday calendar.
+            # What the migrations load comes back, as in a freshly migrated database: the holiday calendar and
+            # the areas' root.
+            from booking.areas.services import ensure_root
             from booking.catalog.holidays import sync_library
             sync_library()
+            ensure_root()
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -1,7 +1,7 @@
 """The tests' own small district, independent of the demo (booking/demo/seed.py), which may grow or change.
 
-Four bases with their venues, weekly slots and menus, seven branches in four organisations, eight lecturers and the
-seven accounts (password PASSWORD). Tests that count something count what is declared here (or what they made
+Four bases with their venues, weekly slots and menus, seven branches in four organisations in three streets, eight lecturers and
+the eight accounts (password PASSWORD). Tests that count something count what is declared here (or what they made
 themselves), never the demo's figures; a few end-to-end tests load the demo itself (the `demo` fixture).
 Loaded by the `world` fixture through the same loader as the demo (seed.load_catalogue).
 """
@@ -72,11 +72,21 @@ USERS = [('admin', '区委组织部管理员', 'admin', {}),
  ('secretary', '王芳（区财政局第一党支部）', 'secretary', {'branch': '区财政局第一党支部'}),
  ('secretary2', '李强（滨江社区党支部）', 'secretary', {'branch': '滨江社区党支部'}),
  ('lecturer', '张建国', 'lecturer', {'lecturer': '张建国'}),
- ('lecturer2', '李秀英', 'lecturer', {'lecturer': '李秀英'})]
+ ('lecturer2', '李秀英', 'lecturer', {'lecturer': '李秀英'}),
+ ('street', '赵磊（滨江街道党工委）', 'area_admin', {'area': '滨江街道'})]
+
+# Three streets: 滨江街道 holds secretary2's branch and the 滨江 service centre (in its community), not secretary's
+# branch (the district's own offices lie directly in the district) nor the bases the managers run.
+AREAS = {'root': 'X区',
+         'areas': [('滨江街道', 'street'), ('滨江街道/滨江社区', 'community'), ('滨江街道/望江社区', 'community'),
+                   ('红星街道', 'street'), ('红星街道/红星社区', 'community'), ('科创园街道', 'street')],
+         'places': {'滨江街道党工委': '滨江街道', '新兴产业园两新组织联合党委': '科创园街道',
+                    '红星革命纪念馆': '红星街道/红星社区', '滨江党群服务中心': '滨江街道/滨江社区',
+                    '智造科技创新基地': '科创园街道'}}
 
 BRANCHES = [name for _, _, names in ORGANIZATIONS for name in names]
 
 
 def load() -> None:
     from booking.demo import seed
-    seed.load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS)
+    seed.load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS, AREAS)

@@ -14,7 +14,7 @@ from booking import audit, clock, links
 from booking.auth import weak
 from booking.errors import NotAllowed, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from booking.notify.services import finishes_mail, notify
-from models import ApiToken, Base, Branch, Lecturer, LoginFailure, ROLES, User, db, manager_bases
+from models import ApiToken, Area, Base, Branch, Lecturer, LoginFailure, ROLES, User, db, manager_bases
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
@@ -120,17 +120,21 @@ class Principal:
     branch_id: int | None
     lecturer_id: int | None
     base_ids: list[int]
+    area_id: int | None = None
+    area_path: str | None = None  # an area administrator's area, as its materialised path (models.area)
     is_authenticated = True
 
 
-_tokens, _users = ApiToken.__table__, User.__table__
+_tokens, _users, _areas = ApiToken.__table__, User.__table__, Area.__table__
 # Every API request runs this: a prebuilt Core statement costs a tenth of an ORM query. One row per base the
 # user manages (one row with no base for everyone else).
 _TOKEN_LOOKUP = (
     select(_tokens.c.id, _tokens.c.user_id, _tokens.c.expires_at, _tokens.c.revoked_at, _users.c.active,
-           _users.c.role, _users.c.branch_id, _users.c.lecturer_id, manager_bases.c.base_id)
+           _users.c.role, _users.c.branch_id, _users.c.lecturer_id, manager_bases.c.base_id, _users.c.area_id,
+           _areas.c.path.label("area_path"))
     .select_from(_tokens.join(_users, _users.c.id == _tokens.c.user_id)
-                 .outerjoin(manager_bases, manager_bases.c.user_id == _users.c.id))
+                 .outerjoin(manager_bases, manager_bases.c.user_id == _users.c.id)
+                 .outerjoin(_areas, _areas.c.id == _users.c.area_id))
     .where(_tokens.c.token_hash == bindparam("token_hash"))
     .order_by(manager_bases.c.base_id)
 )
@@ -149,7 +153,8 @@ def token_from_raw(raw: str, now: datetime | None = None) -> Principal | None:
     if row.revoked_at is not None or row.expires_at <= now or not row.active:
         return None
     base_ids = [r.base_id for r in rows if r.base_id is not None] if row.role == "manager" else []
-    return Principal(row.id, row.user_id, row.role, row.branch_id, row.lecturer_id, base_ids)
+    return Principal(row.id, row.user_id, row.role, row.branch_id, row.lecturer_id, base_ids, row.area_id,
+                     row.area_path if row.role == "area_admin" else None)
 
 
 def revoke_token(token_id: int, now: datetime | None = None) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 
 from booking import clock
 
-from models import (Base, Branch, Lecturer, LecturerTopic, Member, MenuItem, OpeningSlot, Organization, User, Venue, db)
+from booking.areas import services as areas
+from models import (Area, Base, Branch, Lecturer, LecturerTopic, Member, MenuItem, OpeningSlot, Organization, User, Venue, db)
 from booking.catalog import holidays, holidays as calendar_days
 from booking.errors import DomainError
 from booking.lecturers import services as lecturers
@@ -29,6 +30,7 @@ ACCOUNTS_TEXT = f"""演示账号（密码均为 {PASSWORD}）：
   manager2   基地管理员（时代楷模事迹展览馆）
   secretary  支部书记（区财政局第一党支部）
   secretary2 支部书记（滨江社区党支部）
+  street     街道社区管理员（滨江街道党工委）
   lecturer   讲师（张建国）
   lecturer2  讲师（李秀英）"""
 
@@ -136,7 +138,23 @@ USERS = [
     ("secretary2", "李强（滨江社区党支部）", "secretary", {"branch": "滨江社区党支部"}),
     ("lecturer", "张建国", "lecturer", {"lecturer": "张建国"}),
     ("lecturer2", "李秀英", "lecturer", {"lecturer": "李秀英"}),
+    ("street", "赵磊（滨江街道党工委）", "area_admin", {"area": "滨江街道"}),
 ]
+
+# The district as areas (属地): three streets with their communities; each organisation and base where it would lie
+# (the district's own offices, enterprises and systems directly in the district).
+AREAS = {
+    "root": "X区",
+    "areas": [("滨江街道", "street"), ("滨江街道/滨江社区", "community"), ("滨江街道/望江社区", "community"),
+              ("滨江街道/江南社区", "community"), ("滨江街道/临江社区", "community"),
+              ("红星街道", "street"), ("红星街道/红星社区", "community"), ("红星街道/春晖社区", "community"),
+              ("红星街道/新村社区", "community"),
+              ("科创园街道", "street"), ("科创园街道/科创社区", "community")],
+    "places": {"滨江街道党工委": "滨江街道", "红星街道党工委": "红星街道",
+               "新兴产业园两新组织联合党委": "科创园街道/科创社区",
+               "红星革命纪念馆": "红星街道/红星社区", "滨江党群服务中心": "滨江街道/滨江社区",
+               "智造科技创新基地": "科创园街道/科创社区"},
+}
 
 
 def _one(model, **where):
@@ -194,14 +212,40 @@ def real_accounts() -> list[str]:
 
 def load_demo() -> bool:
     """Create whatever of the demo data is missing; returns whether anything was created."""
-    return load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS + branch_secretaries())
+    return load_catalogue(BASES, ORGANIZATIONS, LECTURERS, USERS + branch_secretaries(), AREAS)
 
 
-def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
+def load_areas(spec: dict | None) -> dict:
+    """The tree of areas a spec names (`{"root": name, "areas": [(trail, kind)], ...}`, parents first) made where
+    missing, the root renamed; returns each trail's area (the root under "")."""
+    top = areas.root()
+    if not spec:
+        return {"": top}
+    if top.name != spec["root"]:
+        top.name = spec["root"]
+    found = {"": top}
+    for trail, kind in spec["areas"]:
+        parent_trail, _, name = trail.rpartition("/")
+        parent = found[parent_trail]
+        area = _one(Area, parent_id=parent.id, name=name)
+        if area is None:
+            area = Area(name=name, kind=kind, parent_id=parent.id, path="")
+            db.session.add(area)
+            db.session.flush()
+            area.path = f"{parent.path}{area.id}/"
+        found[trail] = area
+    db.session.flush()
+    return found
+
+
+def load_catalogue(base_specs, organizations, lecturer_specs, users, area_spec: dict | None = None) -> bool:
     """Create whatever of these bases (with venues, weekly slots and menus), organisations and branches, lecturers
-    and accounts (password PASSWORD) is missing; returns whether anything was created. The demo loads its own
-    district with it, and the tests a small one of their own (tests/world.py)."""
+    and accounts (password PASSWORD) is missing, each organisation and base in the area `area_spec` places it
+    (`places`: name -> trail; the root when unnamed); returns whether anything was created. The demo loads its
+    own district with it, and the tests a small one of their own (tests/world.py)."""
     created = False
+    tree = load_areas(area_spec)
+    places = (area_spec or {}).get("places", {})
     bases = {}
     for spec in base_specs:
         base = _one(Base, name=spec["name"])
@@ -210,7 +254,7 @@ def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
             base = Base(name=spec["name"], type=spec["type"], address=spec["address"],
                         description=spec["description"], contact_name=spec["contact_name"],
                         contact_phone=spec["contact_phone"], visitor_notes=spec["visitor_notes"], min_advance_days=1, max_advance_days=60,
-                        cancel_deadline_hours=24, requires_approval=True)
+                        cancel_deadline_hours=24, requires_approval=True, area_id=tree[places.get(spec["name"], "")].id)
             db.session.add(base)
             db.session.flush()
             venues = {}
@@ -234,7 +278,7 @@ def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
         org = _one(Organization, name=org_name)
         if org is None:
             created = True
-            org = Organization(name=org_name, sector=sector)
+            org = Organization(name=org_name, sector=sector, area_id=tree[places.get(org_name, "")].id)
             db.session.add(org)
             db.session.flush()
         for name in branch_names:
@@ -271,6 +315,8 @@ def load_catalogue(base_specs, organizations, lecturer_specs, users) -> bool:
             user.branch_id = branches[link["branch"]].id
         if "lecturer" in link:
             user.lecturer_id = lecturers[link["lecturer"]].id
+        if "area" in link:
+            user.area_id = tree[link["area"]].id
         db.session.add(user)
     db.session.commit()
     return created

@@ -1,0 +1,1 @@
+"""Areas (属地): the tree of streets and communities, who may read which part of it."""

@@ -1,0 +1,280 @@
+"""The tree of areas (属地) and the one rule of what lies below an area.
+
+Everything below an area (itself included) is `under(area)`: the areas whose materialised path starts with its
+own, one indexed condition (models.area). The organisations, branches and bases of a subtree follow from it
+(`organizations_under`, `branches_under`, `bases_under`), and so do the area administrator's scope
+(booking.permissions) and the figures by area (booking.stats).
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import String, func, literal, select, update
+
+from booking import audit
+from booking.errors import AreaInUse, NotAllowed, NotFound, ValidationFailed
+from booking.textutil import field_text
+from models import AREA_KINDS, Area, Base, Branch, Organization, User, db
+from models.area import KIND_ORDER, ROOT_ID
+from models.screen import ScreenLink
+
+DIRECT = "直属"
+
+
+def root() -> Area:
+    """The tree's root: the district this deployment serves (a city above its districts when it serves one)."""
+    area = db.session.scalar(select(Area).where(Area.id == ROOT_ID.scalar_subquery()))
+    return area if area is not None else ensure_root()
+
+
+def ensure_root(name: str = "本区", kind: str = "district") -> Area:
+    """The root, made as the migration makes it when the tree is empty."""
+    area = db.session.scalar(select(Area).where(Area.id == ROOT_ID.scalar_subquery()))
+    if area is None:
+        area = Area(name=name, kind=kind, parent_id=None, path="")
+        db.session.add(area)
+        db.session.flush()
+        area.path = f"/{area.id}/"
+        db.session.commit()
+    return area
+
+
+def get(area_id) -> Area:
+    area = db.session.get(Area, area_id) if isinstance(area_id, int) else None
+    if area is None:
+        raise NotFound("未找到该属地。")
+    return area
+
+
+def all_areas() -> list[Area]:
+    """Every area, each parent before its children (a path sorts before the paths that extend it)."""
+    return list(db.session.scalars(select(Area).order_by(Area.path)))
+
+
+def under(path: str):
+    """The ids of the areas at and below the area with this path: one indexed condition."""
+    return select(Area.id).where(Area.path.startswith(path, autoescape=True))
+
+
+def organizations_under(path: str):
+    return select(Organization.id).where(Organization.area_id.in_(under(path)))
+
+
+def branches_under(path: str):
+    return select(Branch.id).join(Organization, Organization.id == Branch.organization_id).where(
+        Organization.area_id.in_(under(path)))
+
+
+def bases_under(path: str):
+    return select(Base.id).where(Base.area_id.in_(under(path)))
+
+
+def lies_in(area: Area | None, path: str | None) -> bool:
+    """Whether the area is the one with this path or below it."""
+    return bool(area is not None and path and area.path.startswith(path))
+
+
+def subtree(area: Area) -> list[Area]:
+    """The area and everything below it, parents first."""
+    return list(db.session.scalars(select(Area).where(Area.id.in_(under(area.path))).order_by(Area.path)))
+
+
+def children(area: Area) -> list[Area]:
+    return list(db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.name)))
+
+
+def buckets(area: Area) -> tuple[dict[int, int], dict[int, str]]:
+    """For figures by area under `area`: each area of its subtree -> the row it counts in (the child of `area` it
+    lies under, or `area` itself for what lies directly in it), and each row's label (the child's name, 直属)."""
+    prefix = len(area.path)
+    rows, labels = {}, {area.id: DIRECT}
+    for node in subtree(area):
+        if node.id == area.id:
+            rows[node.id] = area.id
+            continue
+        child = int(node.path[prefix:].split("/", 1)[0])
+        rows[node.id] = child
+        if node.parent_id == area.id:
+            labels[node.id] = node.name
+    return rows, labels
+
+
+def label(area: Area) -> str:
+    """How a document names the area: 滨江街道 (the root by its own name)."""
+    return area.name
+
+
+def trail(area: Area) -> str:
+    """The area with the areas above it below the root: 滨江街道/滨江社区 (the root: its name)."""
+    names = [a.name for a in db.session.scalars(
+        select(Area).where(Area.id.in_([int(i) for i in area.path.strip("/").split("/")])).order_by(
+            func.length(Area.path)))]
+    return "/".join(names[1:]) or names[0]
+
+
+def resolve(text: str, within: Area | None = None) -> Area | None:
+    """The area a person names by its trail below the root ("滨江街道/滨江社区", the root's own name allowed in
+    front), or by a name unique in the tree; None when it names none (or one outside `within`)."""
+    parts = [p.strip() for p in (text or "").replace("／", "/").split("/") if p.strip()]
+    if not parts:
+        return None
+    top = root()
+    if parts[0] == top.name:
+        parts = parts[1:]
+    node = top
+    for name in parts:
+        node = db.session.scalar(select(Area).where(Area.parent_id == node.id, Area.name == name))
+        if node is None:
+            break
+    if node is None and len(parts) == 1:
+        found = db.session.scalars(select(Area).where(Area.name == parts[0]).limit(2)).all()
+        node = found[0] if len(found) == 1 else None
+    if node is not None and within is not None and not node.path.startswith(within.path):
+        return None
+    return node
+
+
+# -- who reads which area ----------------------------------------------------------------------------
+
+def readable(actor, area_id) -> Area | None:
+    """The area a report or a statistic is asked for (None: the caller's whole scope). An admin reads any area, an
+    area administrator its own and those below; anyone else, or another area, is refused (403)."""
+    if area_id is None:
+        return None
+    area = db.session.get(Area, area_id) if isinstance(area_id, int) else None
+    if actor.role == "admin" and area is not None:
+        return area
+    if actor.role == "area_admin" and area is not None and area.path.startswith(actor.area_path or "\0"):
+        return area
+    raise NotAllowed("您不能查看该属地的数据。")
+
+
+def own_area(actor) -> Area | None:
+    """An area administrator's area (None for everyone else)."""
+    return db.session.get(Area, actor.area_id) if actor.role == "area_admin" and actor.area_id else None
+
+
+# -- the admin changes the tree -------------------------------------------------------------------
+
+def _only_admin(actor) -> None:
+    if getattr(actor, "role", None) != "admin":
+        raise NotAllowed("只有区委组织部管理员可以调整属地。")
+
+
+def _fits(kind: str, parent: Area | None) -> bool:
+    return parent is None or KIND_ORDER.index(kind) > KIND_ORDER.index(parent.kind)
+
+
+def _checked(fields: dict, name, kind, parent: Area | None, area: Area | None = None) -> str:
+    name = field_text(fields, "name", name, "名称", 60, required=True)
+    if kind not in AREA_KINDS:
+        fields["kind"] = f"层级应为 {'、'.join(AREA_KINDS)} 之一。"
+    elif parent is not None and not _fits(kind, parent):
+        fields["kind" if area is None or "parent_id" not in fields else "parent_id"] = (
+            f"{AREA_KINDS[kind]}不能设在{AREA_KINDS[parent.kind]}“{parent.name}”之下。")
+    if area is not None and kind in AREA_KINDS and "kind" not in fields:
+        lowest = db.session.scalars(select(Area.kind).where(Area.parent_id == area.id)).all()
+        if any(KIND_ORDER.index(k) <= KIND_ORDER.index(kind) for k in lowest):
+            fields["kind"] = "该属地的下级属地层级须低于它本身。"
+    if name and "name" not in fields and parent is not None and db.session.scalar(
+            select(Area.id).where(Area.parent_id == parent.id, Area.name == name,
+                                  Area.id != (area.id if area is not None else -1))):
+        fields["name"] = f"“{parent.name}”下已有同名属地。"
+    return name
+
+
+def _parent(fields: dict, parent_id) -> Area | None:
+    if not isinstance(parent_id, int) or isinstance(parent_id, bool):
+        fields["parent_id"] = "请选择上级属地。"
+        return None
+    parent = db.session.get(Area, parent_id)
+    if parent is None:
+        fields["parent_id"] = "上级属地不存在。"
+    return parent
+
+
+def create(actor, *, name, kind, parent_id) -> Area:
+    """A new area under an existing one (the root is made once, by the migration)."""
+    _only_admin(actor)
+    fields: dict = {}
+    parent = _parent(fields, parent_id)
+    name = _checked(fields, name, kind, parent)
+    if fields:
+        raise ValidationFailed(fields)
+    area = Area(name=name, kind=kind, parent_id=parent.id, path="")
+    db.session.add(area)
+    db.session.flush()
+    area.path = f"{parent.path}{area.id}/"
+    audit.record(actor, "area_saved", "area", area.id, f"新建{area.kind_label}“{name}”，属{parent.name}")
+    db.session.commit()
+    return area
+
+
+def change(actor, area: Area, *, name=None, kind=None, parent_id=None, move: bool = False) -> Area:
+    """Rename an area, change its kind, or move it (with everything below it) under another area: never under
+    itself or its own descendant, and only where its kind fits."""
+    _only_admin(actor)
+    fields: dict = {}
+    parent = area.parent
+    if move:
+        if area.parent_id is None:
+            fields["parent_id"] = "根属地不能移动。"
+        else:
+            parent = _parent(fields, parent_id)
+            if parent is not None and parent.path.startswith(area.path):
+                fields["parent_id"] = "不能移到它自己或它的下级属地之下。"
+    name = _checked(fields, area.name if name is None else name, area.kind if kind is None else kind,
+                    parent if "parent_id" not in fields else area.parent, area)
+    if fields:
+        raise ValidationFailed(fields)
+    was = f"{area.name}（{area.kind_label}）"
+    old_path = area.path
+    new_path = f"{parent.path}{area.id}/" if move else old_path
+    if new_path != old_path:
+        # Everything below moves with it: one UPDATE of the paths that start with the old one.
+        db.session.execute(
+            update(Area).where(Area.path.startswith(old_path, autoescape=True))
+            .values(path=literal(new_path, String) + func.substr(Area.path, len(old_path) + 1, type_=String))
+            .execution_options(synchronize_session=False))
+        db.session.expire_all()
+        area = db.session.get(Area, area.id)
+        area.parent_id = parent.id
+    area.name = name
+    if kind is not None:
+        area.kind = kind
+    audit.record(actor, "area_saved", "area", area.id,
+                 f"{was} → {name}（{AREA_KINDS[area.kind]}），属{parent.name if parent else '无'}")
+    db.session.commit()
+    return area
+
+
+@dataclass
+class Holdings:
+    areas: int
+    organizations: int
+    bases: int
+    users: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.areas or self.organizations or self.bases or self.users)
+
+
+def holdings(area: Area) -> Holdings:
+    """What lies directly in an area."""
+    def count(stmt):
+        return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return Holdings(
+        areas=count(select(Area.id).where(Area.parent_id == area.id)),
+        organizations=count(select(Organization.id).where(Organization.area_id == area.id)),
+        bases=count(select(Base.id).where(Base.area_id == area.id)),
+        users=count(select(User.id).where(User.area_id == area.id)) + count(
+            select(ScreenLink.id).where(ScreenLink.area_id == area.id)))
+
+
+def delete(actor, area: Area) -> None:
+    """Remove an empty area; one in which anything lies (or the root) is kept: 409 area_in_use."""
+    _only_admin(actor)
+    if area.parent_id is None or not holdings(area).empty:
+        raise AreaInUse()
+    audit.record(actor, "area_removed", "area", area.id, f"删除{area.kind_label}“{area.name}”")
+    db.session.delete(area)
+    db.session.commit()
