@@ -165,14 +165,15 @@ def init_app(app: Flask) -> None:
     @click.option("--role", type=click.Choice(list(ROLES)), required=True)
     @click.option("--base", "base_ids", type=int, multiple=True, help="Base id a manager manages (repeatable).")
     @click.option("--branch", "branch_id", type=int, help="Branch id of a secretary.")
+    @click.option("--area", "area_id", type=int, help="Area id of an area administrator (GET /api/v1/areas).")
     @click.option("--name", "display_name", default="", help="Display name.")
     @click.option("--email", default=None)
     @click.password_option(prompt="密码 Password")
-    def create_user(username, role, base_ids, branch_id, display_name, email, password):
+    def create_user(username, role, base_ids, branch_id, area_id, display_name, email, password):
         """Create an account; asks for the password."""
         try:
             user = create(None, username=username, password=password, role=role, display_name=display_name,
-                          email=email, branch_id=branch_id, base_ids=list(base_ids))
+                          email=email, branch_id=branch_id, base_ids=list(base_ids), area_id=area_id)
         except ValidationFailed as err:
             for field, message in err.fields.items():
                 click.echo(f"{field}: {message}", err=True)

@@ -42,7 +42,7 @@ from models.job import JobMark, JobRun  # noqa: E402
 from models.lecture_request import LectureRequest, LectureRequestEvent, REQUEST_STATUSES  # noqa: E402
 
 __all__ = [
-    "db", "Model", "UTCDateTime", "utcnow",
+    "db", "Model", "UTCDateTime", "utcnow", "Area", "AREA_KINDS",
     "Organization", "Branch", "SECTORS",
     "User", "ApiToken", "CredentialSheet", "LoginFailure", "ROLES", "manager_bases",
     "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",

@@ -23,7 +23,8 @@ register_components({
 })
 
 PERIOD = dict(**{"from": F("date", "起始日期", description="含当天；默认今年 1 月 1 日"),
-                 "to": F("date", "截止日期", description="含当天；默认今天")})
+                 "to": F("date", "截止日期", description="含当天；默认今天")},
+              area_id=F("integer", "属地", min=1, description="只看该属地及其下级属地（管理员任一属地，街道社区管理员本属地及下级）"))
 SUMMARY_QUERY = Query(**PERIOD, format=F("string", "格式", enum=("json", "docx"), description="docx：Word 文档"))
 
 
@@ -47,11 +48,12 @@ def _summary(s) -> dict:
 @bp.get("/reports/summary")
 @endpoint("The figures a district's work report quotes, for a period", query=SUMMARY_QUERY, tag="reports",
           responses={200: ("Summary", "file"), 403: None},
-          description="An admin the district, a manager their bases; with the same period a year earlier as "
+          description="An admin the district (or an area: area_id), an area administrator its area's bases, a manager "
+                      "their bases; with the same period a year earlier as "
                       "`previous`. format=docx answers the Word document stating them in the report's sentences.")
 def report_summary(query):
     """The period's summary (or its Word document)."""
-    now, before = services.with_year_earlier(current_user(), query["from"], query["to"])
+    now, before = services.with_year_earlier(current_user(), query["from"], query["to"], query["area_id"])
     if query["format"] == "docx":
         return exports.attachment(documents.summary_docx(now, before), documents.DOCX_MIME, documents.file_name(now))
     return {**_summary(now), "previous": _summary(before)}
@@ -62,7 +64,7 @@ def report_summary(query):
           paged=True, tag="reports", responses={200: "InactiveBranchList", 403: None})
 def inactive_branches(query):
     """An admin's watch list of branches that have gone quiet."""
-    stmt = services.inactive_branches_query(current_user(), query["from"], query["to"])
+    stmt = services.inactive_branches_query(current_user(), query["from"], query["to"], query["area_id"])
     page = page_of(stmt, query, lambda branch: branch)
     last = services.last_activities([b.id for b in page["items"]])
     page["items"] = [{"branch": serialize.branch(b), "last_activity": last[b.id].isoformat() if last[b.id] else None}

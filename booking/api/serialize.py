@@ -23,6 +23,7 @@ def me(user) -> dict:
         "base_ids": user.base_ids if user.role == "manager" else [],
         "lecturer_id": user.lecturer_id if user.role == "lecturer" else None,
         "calendar_url": calendar_url,
+        "area_id": user.area_id if user.role == "area_admin" else None,
     }
 
 
@@ -31,6 +32,7 @@ def base_summary(base, counts: tuple[int, int]) -> dict:
     return {
         "id": base.id, "name": base.name, "type": base.type, "address": base.address,
         "description": base.description, "venue_count": counts[0], "menu_item_count": counts[1],
+        "area_id": base.area_id,
     }
 
 
@@ -53,7 +55,7 @@ def base_detail(base, venues, menu) -> dict:
     return {
         "id": base.id, "name": base.name, "type": base.type, "address": base.address,
         "description": base.description, "venue_count": len(venues), "menu_item_count": len(menu),
-        "contact_name": base.contact_name, "contact_phone": base.contact_phone, "visitor_notes": base.visitor_notes,
+        "area_id": base.area_id, "contact_name": base.contact_name, "contact_phone": base.contact_phone, "visitor_notes": base.visitor_notes,
         "rules": {
             "min_advance_days": base.min_advance_days, "max_advance_days": base.max_advance_days,
             "cancel_deadline_hours": base.cancel_deadline_hours, "requires_approval": base.requires_approval,
@@ -74,7 +76,8 @@ def slot(s) -> dict:
 def branch(b) -> dict:
     """A branch with its organisation."""
     org = b.organization
-    return {"id": b.id, "name": b.name, "organization": {"id": org.id, "name": org.name, "sector": org.sector}}
+    return {"id": b.id, "name": b.name,
+            "organization": {"id": org.id, "name": org.name, "sector": org.sector, "area_id": org.area_id}}
 
 
 def booking(b, names: bool = True) -> dict:

@@ -61,14 +61,17 @@ STATS_QUERY = Query(
     group_by=F("string", "分组方式", required=True, enum=tuple(stats.GROUPS)),
     **{"from": F("date", "起始日期", description="预约开始日期不早于（含）"),
        "to": F("date", "截止日期", description="预约开始日期不晚于（含）")},
+    area_id=F("integer", "属地", min=1, description="只统计该属地及其下级属地的支部的活动（无论去了哪个基地）"),
 )
 
 
 @bp.get("/stats")
 @endpoint("Batches and person-times, grouped", query=STATS_QUERY, tag="statistics", responses={200: "Stats"})
 def get_stats(query):
-    """Counted only from completed visits; an admin sees all, a manager their bases, a secretary their branch."""
-    rows, total = stats.compute(current_user(), query["group_by"], query["from"], query["to"])
+    """Counted only from completed visits; an admin sees all, a manager their bases, a secretary their branch, an
+    area administrator its area's branches; `area_id` narrows to an area the caller reads."""
+    user = current_user()
+    rows, total = stats.compute(stats.reader(user, query["area_id"]), query["group_by"], query["from"], query["to"])
     return {
         "rows": [{"key": r.key, "label": r.label, "batches": r.batches, "person_times": r.person_times,
                   "satisfaction": r.satisfaction} for r in rows],

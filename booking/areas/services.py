@@ -44,9 +44,13 @@ def get(area_id) -> Area:
     return area
 
 
-def all_areas() -> list[Area]:
+def all_query():
     """Every area, each parent before its children (a path sorts before the paths that extend it)."""
-    return list(db.session.scalars(select(Area).order_by(Area.path)))
+    return select(Area).order_by(Area.path)
+
+
+def all_areas() -> list[Area]:
+    return list(db.session.scalars(all_query()))
 
 
 def under(path: str):
@@ -154,7 +158,7 @@ def own_area(actor) -> Area | None:
 
 # -- the admin changes the tree -------------------------------------------------------------------
 
-def _only_admin(actor) -> None:
+def only_admin(actor) -> None:
     if getattr(actor, "role", None) != "admin":
         raise NotAllowed("只有区委组织部管理员可以调整属地。")
 
@@ -193,7 +197,7 @@ def _parent(fields: dict, parent_id) -> Area | None:
 
 def create(actor, *, name, kind, parent_id) -> Area:
     """A new area under an existing one (the root is made once, by the migration)."""
-    _only_admin(actor)
+    only_admin(actor)
     fields: dict = {}
     parent = _parent(fields, parent_id)
     name = _checked(fields, name, kind, parent)
@@ -211,7 +215,7 @@ def create(actor, *, name, kind, parent_id) -> Area:
 def change(actor, area: Area, *, name=None, kind=None, parent_id=None, move: bool = False) -> Area:
     """Rename an area, change its kind, or move it (with everything below it) under another area: never under
     itself or its own descendant, and only where its kind fits."""
-    _only_admin(actor)
+    only_admin(actor)
     fields: dict = {}
     parent = area.parent
     if move:
@@ -272,7 +276,7 @@ def holdings(area: Area) -> Holdings:
 
 def delete(actor, area: Area) -> None:
     """Remove an empty area; one in which anything lies (or the root) is kept: 409 area_in_use."""
-    _only_admin(actor)
+    only_admin(actor)
     if area.parent_id is None or not holdings(area).empty:
         raise AreaInUse()
     audit.record(actor, "area_removed", "area", area.id, f"删除{area.kind_label}“{area.name}”")

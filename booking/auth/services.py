@@ -10,7 +10,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booking import audit, clock, links
+from booking import audit, clock, links, permissions
 from booking.auth import weak
 from booking.errors import NotAllowed, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from booking.notify.services import finishes_mail, notify
@@ -200,9 +200,10 @@ def _names_of(user: User) -> list[str]:
 def create_user(actor: User | None, *, username: str, password: str, role: str, display_name: str = "",
                 email: str | None = None, phone: str | None = None, branch_id: int | None = None,
                 base_ids: list[int] | None = None, lecturer_id: int | None = None,
-                must_change_password: bool = False) -> User:
-    """Create an account with one role, linked to its branch, bases or lecturer profile. An account made for
-    someone else (`must_change_password`) asks for a new password at its first login."""
+                must_change_password: bool = False, area_id: int | None = None) -> User:
+    """Create an account with one role, linked to its branch, bases, lecturer profile or area. An account made for
+    someone else (`must_change_password`) asks for a new password at its first login. An area administrator
+    (`actor` of role area_admin) makes secretaries of its area's branches only."""
     fields = {}
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -216,6 +217,14 @@ def create_user(actor: User | None, *, username: str, password: str, role: str, 
     branch = db.session.get(Branch, branch_id) if branch_id else None
     if role == "secretary" and branch is None:
         fields["branch_id"] = "支部书记必须关联一个党支部。"
+    area = db.session.get(Area, area_id) if isinstance(area_id, int) else None
+    if role == "area_admin" and area is None:
+        fields["area_id"] = "街道社区管理员必须关联一个属地。"
+    if actor is not None and actor.role == "area_admin":
+        if role != "secretary":
+            fields["role"] = "街道社区管理员只能为本属地的党支部开设支部书记账号。"
+        elif branch is not None and not permissions.branch_in_area(actor, branch):
+            fields["branch_id"] = "只能选择本属地的党支部。"
     bases = []
     if role == "manager":
         bases = list(db.session.scalars(select(Base).where(Base.id.in_(base_ids or []))))
@@ -237,6 +246,7 @@ def create_user(actor: User | None, *, username: str, password: str, role: str, 
         email=(email or "").strip() or None, phone=(phone or "").strip() or None,
         branch_id=branch.id if (branch and role == "secretary") else None,
         lecturer=lecturer if role == "lecturer" else None,
+        area_id=area.id if (area is not None and role == "area_admin") else None,
     )
     user.set_password(password)
     user.must_change_password = must_change_password
@@ -249,12 +259,18 @@ def create_user(actor: User | None, *, username: str, password: str, role: str, 
 
 
 def update_user(actor: User, user: User, *, display_name: str, email: str | None, phone: str | None,
-                branch_id: int | None = None, base_ids: list[int] | None = None) -> User:
-    """Change a user's name, contact, and the branch or bases they are linked to."""
+                branch_id: int | None = None, base_ids: list[int] | None = None, area_id: int | None = None) -> User:
+    """Change a user's name, contact, and the branch, bases or area they are linked to (an area administrator:
+    its area's secretaries, to its area's branches)."""
     fields = {}
     if user.role == "secretary":
-        if not branch_id or db.session.get(Branch, branch_id) is None:
+        branch = db.session.get(Branch, branch_id) if branch_id else None
+        if branch is None:
             fields["branch_id"] = "支部书记必须关联一个党支部。"
+        elif actor.role == "area_admin" and not permissions.branch_in_area(actor, branch):
+            fields["branch_id"] = "只能选择本属地的党支部。"
+    if user.role == "area_admin" and area_id is not None and db.session.get(Area, area_id) is None:
+        fields["area_id"] = "街道社区管理员必须关联一个属地。"
     if fields:
         raise ValidationFailed(fields)
     user.display_name = (display_name or "").strip()[:60] or user.username
@@ -264,6 +280,8 @@ def update_user(actor: User, user: User, *, display_name: str, email: str | None
         user.branch_id = branch_id
     if user.role == "manager":
         user.bases = list(db.session.scalars(select(Base).where(Base.id.in_(base_ids or []))))
+    if user.role == "area_admin" and area_id is not None:
+        user.area_id = area_id
     audit.record(actor, "user_updated", "user", user.id, user.username)
     db.session.commit()
     return user

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, distinct, func, or_, select
 
 from booking import clock, permissions
+from booking.areas import services as areas
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.requests import services as lecture_requests
@@ -21,13 +22,51 @@ from models import (BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, SECTORS, Base, 
 STALE_PENDING_DAYS = 2
 
 
-def _scope(actor: Actor) -> list[int] | None:
-    """The bases the actor's report covers: None for the district (an admin), the manager's own bases."""
+@dataclass
+class Cover:
+    """What a report covers: the bases (None: the district's, all of them), the reader of their visits' figures,
+    its name in sentences, and the area read (an admin's `area_id`, an area administrator's own or asked area)."""
+
+    bases: list[int] | None
+    reader: object
+    label: str
+    area: object = None
+
+    @property
+    def district(self) -> bool:
+        return self.bases is None
+
+    def in_scope(self, column):
+        return column.in_(self.bases) if self.bases is not None else True
+
+
+class AtBases:
+    """The visits the given bases received, read as their manager would (the report of an area's bases)."""
+
+    role = "manager"
+    is_authenticated = True
+    id = branch_id = lecturer_id = area_id = area_path = None
+
+    def __init__(self, base_ids: list[int]):
+        self.base_ids = base_ids
+
+
+def _cover(actor: Actor, area_id=None) -> Cover:
+    """The report's scope: the district (an admin), an area's bases (an area administrator's own area, or the
+    area an admin or area administrator asks for: `areas.readable`), a manager's own bases."""
+    if getattr(actor, "role", None) not in ("admin", "area_admin", "manager"):
+        raise NotAllowed("只有区委组织部、街道社区管理员和基地管理员可以查看报表。")
+    area = areas.readable(actor, area_id) or areas.own_area(actor)
+    if area is not None:
+        bases = list(db.session.scalars(areas.bases_under(area.path))) or [-1]
+        return Cover(bases, AtBases(bases), area.name, area)
+    if actor.role == "area_admin":
+        raise NotAllowed()
     if permissions.is_admin(actor):
-        return None
-    if getattr(actor, "role", None) == "manager":
-        return list(actor.base_ids or [-1])
-    raise NotAllowed("只有区委组织部管理员和基地管理员可以查看报表。")
+        return Cover(None, actor, "全区")
+    bases = list(actor.base_ids or [-1])
+    return Cover(bases, actor, "、".join(db.session.scalars(select(Base.name).where(Base.id.in_(bases))
+                                                          .order_by(Base.id))))
 
 
 def period(start: date | None, end: date | None, today: date | None = None) -> tuple[date, date]:
@@ -82,7 +121,8 @@ class Summary:
     # Whether the system holds records from the period's start: a period before the first visit recorded here has
     # nothing to compare with (its zeros are not the district's, only the system's).
     covered: bool = True
-    district: bool = True  # the district's report (an admin's), not a base's
+    district: bool = True  # the district's report (an admin's), not a base's or an area's
+    area_id: int | None = None  # the area whose bases it covers
 
     @property
     def period_text(self) -> str:
@@ -99,11 +139,11 @@ def _counts(stmt, keys) -> dict[str, int]:
     return {k: int(found.get(k, 0)) for k in keys}
 
 
-def summary(actor: Actor, start: date | None = None, end: date | None = None) -> Summary:
-    """The figures of the period for the actor's scope (see the module)."""
-    bases = _scope(actor)
+def summary(actor: Actor, start: date | None = None, end: date | None = None, area_id=None) -> Summary:
+    """The figures of the period for the actor's scope, or the area asked (see the module and `_cover`)."""
+    cover = _cover(actor, area_id)
+    bases, in_scope = cover.bases, cover.in_scope
     start, end = period(start, end)
-    in_scope = (lambda column: column.in_(bases)) if bases is not None else (lambda column: True)  # noqa: E731
     by_type = _counts(select(Base.type, func.count()).where(Base.active.is_(True), in_scope(Base.id))
                       .group_by(Base.type), BASE_TYPES)
     by_category = _counts(select(MenuItem.category, func.count()).join(Base, Base.id == MenuItem.base_id)
@@ -118,7 +158,7 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
     by_lecturer_category = _counts(lecturers, LECTURER_CATEGORIES)
 
     # The visits of the period in one pass (and the hosts' parts by branch in another): stats.figures.
-    f = stats.figures(actor, start, end)
+    f = stats.figures(cover.reader, start, end)
     names = dict(db.session.execute(select(Base.id, Base.name).where(Base.active.is_(True), in_scope(Base.id))).all())
     gone = [base_id for base_id in f.by_base if base_id not in names]  # a base since made inactive keeps its visits
     if gone:
@@ -129,11 +169,9 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
                  if f.by_sector[k][0]]
     by_source = {source: Figures(*v) for source, v in f.by_source.items()}
     # Lectures the branches ordered (点单) are the district's: a base's report counts its own sessions only.
-    asked = lecture_requests.district_counts(actor, start, end) or lecture_requests.Counts(0, 0, [], 0, 0)
-    label = "全区" if bases is None else "、".join(db.session.scalars(
-        select(Base.name).where(Base.id.in_(bases)).order_by(Base.id)))
+    asked = lecture_requests.district_counts(cover.reader, start, end) or lecture_requests.Counts(0, 0, [], 0, 0)
     return Summary(
-        start=start, end=end, scope_label=label,
+        start=start, end=end, scope_label=cover.label,
         bases_total=sum(by_type.values()), bases_by_type=by_type,
         items_total=sum(by_category.values()), items_by_category=by_category,
         lecturers_total=sum(by_lecturer_category.values()), lecturers_by_category=by_lecturer_category,
@@ -141,13 +179,14 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None) ->
         by_sector=by_sector, lecture_sessions=f.lectures[0] + asked.sessions,
         lecture_participants=f.lectures[1] + asked.participants, requests=asked,
         by_source=by_source, satisfaction=stats.average(total[2], total[3]), by_base=by_base,
-        district=bases is None)
+        district=cover.district, area_id=cover.area.id if cover.area is not None else None)
 
 
-def with_year_earlier(actor: Actor, start: date | None = None, end: date | None = None) -> tuple[Summary, Summary]:
+def with_year_earlier(actor: Actor, start: date | None = None, end: date | None = None,
+                      area_id=None) -> tuple[Summary, Summary]:
     """The period's summary and the same period a year earlier."""
-    now = summary(actor, start, end)
-    before = summary(actor, year_earlier(now.start), year_earlier(now.end))
+    now = summary(actor, start, end, area_id)
+    before = summary(actor, year_earlier(now.start), year_earlier(now.end), area_id)
     first = db.session.scalar(select(func.min(Booking.day)))
     before.covered = first is not None and first <= before.start
     return now, before
@@ -197,16 +236,20 @@ def _last_activity(branch_column):
                 (last_hosted > last_joined, last_hosted), else_=last_joined)
 
 
-def inactive_branches_query(actor: Actor, start: date, end: date):
-    """Active branches with no completed visit in the period (the district's, an admin only), the longest idle first
-    (never, then the longest ago). `last_activities` gives each one's last day."""
-    if not permissions.is_admin(actor):
-        raise NotAllowed("只有区委组织部管理员可以查看支部活动预警。")
+def inactive_branches_query(actor: Actor, start: date, end: date, area_id=None):
+    """Active branches with no completed visit in the period (the district's for an admin, an area's for the admin
+    or its area administrator: `areas.readable`), the longest idle first (never, then the longest ago).
+    `last_activities` gives each one's last day."""
+    if not (permissions.is_admin(actor) or permissions.is_area_admin(actor)):
+        raise NotAllowed("只有区委组织部和街道社区管理员可以查看支部活动预警。")
+    area = areas.readable(actor, area_id) or areas.own_area(actor)
     start, end = period(start, end)
     last = _last_activity(Branch.id)
-    return (select(Branch).join(Organization, Organization.id == Branch.organization_id)
-            .where(Branch.active.is_(True), ~_took_part(Branch.id, (Booking.day >= start, Booking.day <= end)))
-            .order_by(last.is_not(None), last, Branch.id))
+    stmt = (select(Branch).join(Organization, Organization.id == Branch.organization_id)
+            .where(Branch.active.is_(True), ~_took_part(Branch.id, (Booking.day >= start, Booking.day <= end))))
+    if area is not None:
+        stmt = stmt.where(Organization.area_id.in_(areas.under(area.path)))
+    return stmt.order_by(last.is_not(None), last, Branch.id)
 
 
 def last_activities(branch_ids: list[int]) -> dict[int, date | None]:
@@ -233,14 +276,15 @@ class Watch:
                 + len(self.waiting_requests))
 
 
-def watch(actor: Actor, start: date | None = None, end: date | None = None, now: datetime | None = None) -> Watch:
-    """The watch list of the actor's scope: idle branches (the district only), bases with no visit in the period,
-    requests waiting more than two days, lecturers at or over their monthly limit, lecture requests waiting more
-    than three days for a dispatcher or a lecturer (the district only)."""
-    bases = _scope(actor)
+def watch(actor: Actor, start: date | None = None, end: date | None = None, now: datetime | None = None,
+          area_id=None) -> Watch:
+    """The watch list of the actor's scope (`_cover`): idle branches and lecture requests waiting more than three
+    days for a dispatcher or a lecturer (the district's or an area's), bases with no visit in the period, requests
+    waiting more than two days, lecturers at or over their monthly limit."""
+    cover = _cover(actor, area_id)
+    bases, in_scope = cover.bases, cover.in_scope
     now = now or clock.now()
     start, end = period(start, end, clock.local_today(now))
-    in_scope = (lambda column: column.in_(bases)) if bases is not None else (lambda column: True)  # noqa: E731
     visited = select(Booking.base_id).where(*stats.counted(start, end))
     idle_bases = db.session.scalars(select(Base).where(Base.active.is_(True), in_scope(Base.id),
                                                        Base.id.not_in(visited)).order_by(Base.id)).all()
@@ -261,11 +305,11 @@ def watch(actor: Actor, start: date | None = None, end: date | None = None, now:
             in_scope(Booking.base_id), Booking.day >= first, Booking.day <= last, Booking.lecturer_id.is_not(None))))
         busy = [row for row in busy if row[0].id in mine]
     idle, first_idle, waiting = 0, [], []
-    if bases is None:
-        query = inactive_branches_query(actor, start, end)
+    if cover.district or cover.area is not None:
+        query = inactive_branches_query(actor, start, end, cover.area.id if cover.area is not None else None)
         idle = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
         first_idle = db.session.scalars(query.limit(5)).all()
-        waiting = lecture_requests.waiting_too_long(now)
+        waiting = lecture_requests.waiting_too_long(now, area_path=cover.area.path if cover.area is not None else None)
     return Watch(idle_branches=idle, idle_bases=list(idle_bases), stale_pending=list(stale),
                  busy_lecturers=[(lecturer, int(n)) for lecturer, n in busy], first_idle=first_idle,
                  waiting_requests=waiting)
@@ -282,11 +326,11 @@ class ReportPage:
     may_set_up_screen: bool
 
 
-def report_page(actor: Actor, start: date | None = None, end: date | None = None) -> ReportPage:
+def report_page(actor: Actor, start: date | None = None, end: date | None = None, area_id=None) -> ReportPage:
     """The report page's figures for a period (the default period for a missing end)."""
-    now, before = with_year_earlier(actor, start, end)
-    return ReportPage(now=now, before=before, watch=watch(actor, now.start, now.end),
-                      sectors=sectors_side_by_side(now, before), may_set_up_screen=permissions.is_admin(actor))
+    now, before = with_year_earlier(actor, start, end, area_id)
+    return ReportPage(now=now, before=before, watch=watch(actor, now.start, now.end, area_id=area_id),
+                      sectors=sectors_side_by_side(now, before), may_set_up_screen=permissions.keeps_branches(actor))
 
 
 @dataclass
@@ -298,11 +342,12 @@ class WatchPage:
     idle_branches: object  # a statement to page through, or None where the reader sees no branches' list
 
 
-def watch_page(actor: Actor, start: date | None = None, end: date | None = None) -> WatchPage:
+def watch_page(actor: Actor, start: date | None = None, end: date | None = None, area_id=None) -> WatchPage:
     """The watch list for a period (the default period for a missing end)."""
     start, end = period(start, end)
-    return WatchPage(start=start, end=end, watch=watch(actor, start, end),
-                     idle_branches=inactive_branches_query(actor, start, end) if permissions.is_admin(actor) else None)
+    return WatchPage(start=start, end=end, watch=watch(actor, start, end, area_id=area_id),
+                     idle_branches=inactive_branches_query(actor, start, end, area_id)
+                     if permissions.keeps_branches(actor) else None)
 
 
 def _month(day: date) -> tuple[date, date]:

@@ -10,9 +10,10 @@ never in two places, also when two dispatchers act at once.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from booking import clock
+from booking.areas import services as areas
 from booking.errors import InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed
 from booking.lecturers import services as lecturers
 from booking.notify.services import notify, secretaries_of
@@ -33,15 +34,17 @@ WAITING_DAYS = 3  # a request untouched longer than this is on the watch list
 # -- who sees what --------------------------------------------------------------------------------
 
 def is_dispatcher(actor: Actor) -> bool:
-    """Who dispatches requests: the district's admin (and, once areas exist, the area admin of the branch's
-    street)."""
-    return actor.role == "admin"
+    """Who dispatches requests: the district's admin, and an area administrator those of its area's branches
+    (`scope`)."""
+    return actor.role == "admin" or (actor.role == "area_admin" and bool(getattr(actor, "area_path", None)))
 
 
 def scope(actor: Actor):
     """The requests the actor may see, as a WHERE clause."""
     if actor.role == "admin":
         return LectureRequest.id.is_not(None)
+    if actor.role == "area_admin" and getattr(actor, "area_path", None):
+        return LectureRequest.branch_id.in_(areas.branches_under(actor.area_path))
     if actor.role == "secretary" and actor.branch_id:
         return LectureRequest.branch_id == actor.branch_id
     if actor.role == "lecturer" and getattr(actor, "lecturer_id", None):
@@ -57,12 +60,14 @@ def visible_query(actor: Actor, status: str | None = None):
     return stmt.order_by(LectureRequest.created_at.desc(), LectureRequest.id.desc())
 
 
-def waiting_too_long(now: datetime, limit: int = 50) -> list[LectureRequest]:
+def waiting_too_long(now: datetime, limit: int = 50, area_path: str | None = None) -> list[LectureRequest]:
     """Requests waiting more than WAITING_DAYS for a dispatcher or for the lecturer's answer, the longest first:
-    the watch list's."""
-    return list(db.session.scalars(select(LectureRequest).where(
+    the watch list's (of an area's branches when `area_path` is given)."""
+    stmt = select(LectureRequest).where(
         LectureRequest.status.in_(OPEN), LectureRequest.updated_at <= now - timedelta(days=WAITING_DAYS))
-        .order_by(LectureRequest.updated_at, LectureRequest.id).limit(limit)))
+    if area_path:
+        stmt = stmt.where(LectureRequest.branch_id.in_(areas.branches_under(area_path)))
+    return list(db.session.scalars(stmt.order_by(LectureRequest.updated_at, LectureRequest.id).limit(limit)))
 
 
 def queue_query(actor: Actor):
@@ -201,8 +206,13 @@ def _window(request: LectureRequest) -> str:
 
 
 def dispatchers(request: LectureRequest) -> list:
-    """Who is told of a new request or a lecturer's decline: the active admins."""
-    return list(db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))))
+    """Who is told of a new request or a lecturer's decline: the active admins, and the area administrators of
+    the areas the branch lies in (its community, its street and above)."""
+    area = request.branch.organization.area
+    above = [int(i) for i in area.path.strip("/").split("/")] if area is not None else []
+    return list(db.session.scalars(select(User).where(
+        User.active.is_(True), or_(User.role == "admin", (User.role == "area_admin") & User.area_id.in_(above)))
+        .order_by(User.id)))
 
 
 def _event(request, actor, action, from_status, to_status, note, now, lecturer_id=None) -> None:

@@ -7,13 +7,14 @@ from itertools import groupby
 from sqlalchemy import and_, case, func, select, union_all
 
 from booking import permissions
+from booking.areas import services as areas
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations.states import ACCEPTED, COUNTED, TAKING_PART
 from models import BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, Lecturer, Organization, db
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "sector": "党组织领域",
-          "lecturer": "讲师"}
+          "lecturer": "讲师", "area": "属地"}
 # Groups where a joint visit counts once for each taking-part organisation (or sector), with its own part.
 BY_PARTS = ("organization", "sector")
 
@@ -27,9 +28,31 @@ class Row:
     satisfaction: float | None
 
 
+class InArea:
+    """A reader of an area's figures: the visits of the branches whose organisation lies in the area or below it,
+    wherever they went (an admin's or area administrator's statistics asked with `area_id`, an area
+    administrator's own by default)."""
+
+    role = "area"
+    is_authenticated = True
+
+    def __init__(self, area):
+        self.area = area
+        self.area_path = area.path
+
+
+def reader(user: Actor, area_id=None):
+    """Who the figures are read for: the user, or the area asked (`areas.readable`: an admin any area, an area
+    administrator its own and those below it; others are refused)."""
+    area = areas.readable(user, area_id)
+    return InArea(area) if area is not None else user
+
+
 def _scope(stmt, user: Actor):
     """The bookings the user sees; a lecturer's statistics count the sessions they gave (accepted). A secretary's
-    are their branch's parts (see `_parts`), not scoped here."""
+    are their branch's parts (see `_parts`), not scoped here; an area's (`InArea`) its branches' visits."""
+    if user.role in ("area", "area_admin"):
+        return stmt.where(Booking.branch_id.in_(areas.branches_under(user.area_path or "\0")))
     if user.role not in ("admin", "manager", "secretary", "lecturer"):
         raise NotAllowed()
     if user.role == "secretary":
@@ -197,6 +220,27 @@ def _grouped(stmt, group_by: str):
     return stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
 
 
+def _by_area_rows(user: Actor, conditions):
+    """The area rows (batches, person_times, rating_sum, rated, key, label) under the area read (the root for the
+    district): one per child area with its whole subtree, and 直属 (keyed by the area itself) for what lies directly
+    in it. A visit counts under its branch's area, once: the rows add up to the total."""
+    top = user.area if user.role == "area" else areas.own_area(user) if user.role == "area_admin" else areas.root()
+    bucket, labels = areas.buckets(top)
+    stmt = _scope(select(Organization.area_id, func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
+                         func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+                  .join(Branch, Branch.id == Booking.branch_id)
+                  .join(Organization, Organization.id == Branch.organization_id)
+                  .where(*conditions).group_by(Organization.area_id), user)
+    sums: dict = defaultdict(lambda: [0, 0, 0, 0])
+    for area_id, *measures in db.session.execute(stmt):
+        line = sums[bucket[area_id]] if area_id in bucket else None
+        if line is None:  # a branch outside the area read: not counted (the scope keeps them out)
+            continue
+        for i, v in enumerate(measures):
+            line[i] += int(v)
+    return [(*sums[k], k, labels[k]) for k in sorted(sums) if sums[k][0]]
+
+
 def compute(user: Actor, group_by: str, start: date | None = None, end: date | None = None,
             with_idle: bool = False) -> tuple[list[Row], Row]:
     """Rows per group (only groups with a batch, ordered by key; `with_idle` adds zero rows for the bases or base
@@ -210,6 +254,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
     if start and end and end < start:
         raise ValidationFailed({"to": "截止日期不能早于起始日期。"})
     conditions = counted(start, end)
+    if group_by == "area" and user.role not in ("admin", "area", "area_admin"):
+        raise NotAllowed("只有区委组织部和街道社区管理员可以按属地统计。")
     by_parts = user.role == "secretary"
     if by_parts:
         parts = _parts(conditions, user)
@@ -227,8 +273,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
         stmt = (base_stmt.join(Branch, Branch.id == parts.c.branch_id)
                 .join(Organization, Organization.id == Branch.organization_id)
                 .add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key))
-    elif group_by in BY_PARTS:
-        stmt = None  # aggregated from the parts (`part_sums`)
+    elif group_by in BY_PARTS or group_by == "area":
+        stmt = None  # aggregated from the parts (`part_sums`), or by the branches' areas
     elif by_parts:
         stmt = _grouped(base_stmt.join(Booking, Booking.id == parts.c.booking_id), group_by)
     else:
@@ -236,7 +282,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
     rows = []
     sums = [0, 0, 0, 0]
     for batches, person_times, rating_sum, rated, k, lab in (
-            db.session.execute(stmt) if stmt is not None else _by_parts_rows(user, conditions, group_by)):
+            db.session.execute(stmt) if stmt is not None else
+            _by_area_rows(user, conditions) if group_by == "area" else _by_parts_rows(user, conditions, group_by)):
         if group_by == "base_type":
             lab = BASE_TYPES.get(k, k)
         elif group_by == "sector":
