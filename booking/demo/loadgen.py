@@ -3,17 +3,22 @@
 Mostly completed visits with visitor counts over the past three years, the rest pending or approved in the
 coming weeks. Generated bases, venues, branches and lecturers are added as needed so that every slot stays
 within its capacity. Rows go in with bulk INSERTs in chunks, with a progress bar.
+
+With `--areas D,S,C` it is a city on one deployment: a city root above the demo district, D generated districts of
+S streets of C communities beside it, and the generated organisations (with their branches) and bases spread over
+them: most in communities, some directly in a street or a district (直属); the account `bench-street` is the area
+administrator of the first generated street.
 """
 import math
 import random
 from datetime import time, timedelta
 
 import click
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import String, func, insert, literal, or_, select, text, update
 
 from booking import clock
 from booking.reservations.states import ACCEPTED, APPROVED, CANCELLED, COMPLETED, NO_SHOW, PENDING
-from models import (Base, Booking, BookingEvent, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot,
+from models import (Area, Base, Booking, BookingEvent, Branch, Lecturer, LecturerTopic, MenuItem, OpeningSlot,
                     Organization, SlotOccupancy, Venue, db)
 from models import User
 
@@ -43,14 +48,87 @@ def _run_number() -> int:
     return (db.session.scalar(first_orgs) or 0) + 1
 
 
-def _make_catalogue(venues: int, branches: int, rng: random.Random, run: int):
-    """Bases of two venues each, their weekly slots and menus; organisations, branches and lecturers."""
+CITY = "生成市"
+AREA_ADMIN = "bench-street"
+
+
+def _area(name: str, kind: str, parent: Area) -> Area:
+    """The area of this name under `parent`, made when missing (path: the parent's and its own id)."""
+    area = db.session.scalar(select(Area).where(Area.parent_id == parent.id, Area.name == name))
+    if area is None:
+        area = Area(name=name, kind=kind, parent_id=parent.id, path="")
+        db.session.add(area)
+        db.session.flush()
+        area.path = f"{parent.path}{area.id}/"
+    return area
+
+
+def city_root() -> Area:
+    """The tree's root as a city: when the root is still the demo district, a city is put above it (the district
+    and everything below it move down one level: their paths get the city's id in front, one UPDATE)."""
+    from booking.areas import services as areas
+    top = areas.root()
+    if top.kind == "city":
+        return top
+    city = Area(name=CITY, kind="city", parent_id=None, path="")
+    db.session.add(city)
+    db.session.flush()
+    city.path = f"/{city.id}/"
+    db.session.execute(update(Area).where(Area.id != city.id)
+                       .values(path=literal(f"/{city.id}", String) + Area.path)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Area).where(Area.id == top.id).values(parent_id=city.id)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    db.session.expire_all()
+    return db.session.get(Area, city.id)
+
+
+def make_areas(shape: tuple[int, int, int]) -> dict:
+    """D districts of S streets of C communities under the city root (made where missing). Returns the areas by
+    kind and where generated organisations and bases go: organisations in every community, street and district
+    (so some lie directly in a street or a district), bases in communities and streets."""
+    d_count, s_count, c_count = shape
+    city = city_root()
+    districts, streets, communities = [], [], []
+    for d in range(1, d_count + 1):
+        district = _area(f"生成区{d:02d}", "district", city)
+        districts.append(district)
+        for s in range(1, s_count + 1):
+            street = _area(f"生成街道{d:02d}-{s:02d}", "street", district)
+            streets.append(street)
+            for c in range(1, c_count + 1):
+                communities.append(_area(f"生成社区{d:02d}-{s:02d}-{c:02d}", "community", street))
+    db.session.commit()
+    return {"city": city, "districts": districts, "streets": streets, "communities": communities,
+            "org_places": [a.id for a in communities + streets + districts],
+            # Bases from the last district backwards: the first street (the benchmark's area administrator's) holds
+            # its share of them, not every base of a small run.
+            "base_places": [a.id for a in reversed(communities + streets)]}
+
+
+def _make_area_admin(street: Area) -> int:
+    """The benchmark's area administrator (bench-street, the demo password) of the first generated street."""
+    from booking.auth.services import create_user
+    have = db.session.scalar(select(User.id).where(User.username == AREA_ADMIN))
+    if have is None:
+        have = create_user(None, username=AREA_ADMIN, password=SECRETARY_PASSWORD, role="area_admin",
+                           display_name=f"压测街道管理员（{street.name}）", area_id=street.id).id
+        db.session.commit()
+    return have
+
+
+def _make_catalogue(venues: int, branches: int, rng: random.Random, run: int, tree: dict | None = None):
+    """Bases of two venues each, their weekly slots and menus; organisations, branches and lecturers (spread over
+    the generated areas when `tree` is given, else at the root)."""
     start = (db.session.scalar(select(func.count()).select_from(Base)) or 0) + 1
     made_venues, items = [], []
     for i in range(venues // 2):
         base = Base(name=f"生成基地{start + i:04d}", type=TYPES[i % 4], address=f"X区生成路 {start + i} 号",
                     description="压测生成的基地", min_advance_days=1, max_advance_days=60, cancel_deadline_hours=24,
                     requires_approval=True)
+        if tree:
+            base.area_id = tree["base_places"][i % len(tree["base_places"])]
         db.session.add(base)
         db.session.flush()
         for j, kind in enumerate(("exhibition_hall", "lecture_hall")):
@@ -69,9 +147,12 @@ def _make_catalogue(venues: int, branches: int, rng: random.Random, run: int):
             made_venues.append(venue)
             items.append(item)
     orgs = []
-    for k in range(max(1, branches // 20)):
+    places = tree["org_places"] if tree else []
+    for k in range(max(1, branches // 20, len(places))):
         org = Organization(name=f"生成党组织{run:03d}-{k:04d}", sector=rng.choice(
             ["government", "community", "state_enterprise", "new_organization", "institution"]))
+        if places:
+            org.area_id = places[k % len(places)]
         db.session.add(org)
         orgs.append(org)
     db.session.flush()
@@ -84,13 +165,17 @@ def _make_catalogue(venues: int, branches: int, rng: random.Random, run: int):
     return items, [b.id for b in branch_rows], [lec.id for lec in lecturers]
 
 
-def load(n: int, seed: int = 2026, secretaries: int = 0) -> dict:
+def load(n: int, seed: int = 2026, secretaries: int = 0, areas: tuple[int, int, int] | None = None) -> dict:
     """Add n bookings on top of what is there (a second run adds n more); with `secretaries`, that many generated
-    branches get a secretary who can log in (the rush benchmark's clients). Returns what was made."""
+    branches get a secretary who can log in (the rush benchmark's clients); with `areas` (D, S, C), a city of D
+    districts of S streets of C communities over which the generated organisations and bases lie. Returns what
+    was made."""
     run = _run_number()
     rng = random.Random(seed + run - 1)
     venues, branches = _structure(n)
-    items, branch_ids, lecturer_ids = _make_catalogue(venues, max(branches, secretaries), rng, run)
+    tree = make_areas(areas) if areas else None
+    items, branch_ids, lecturer_ids = _make_catalogue(venues, max(branches, secretaries), rng, run, tree)
+    area_admin = _make_area_admin(tree["streets"][0]) if tree else None
     made_secretaries = _make_secretaries(branch_ids[:secretaries], run) if secretaries else 0
     today = clock.local_today()
     next_id = (db.session.scalar(select(func.max(Booking.id))) or 0) + 1
@@ -193,7 +278,8 @@ def load(n: int, seed: int = 2026, secretaries: int = 0) -> dict:
         db.session.execute(text("ANALYZE"))
     db.session.commit()
     return {"bookings": done, "venues": venues, "branches": max(branches, secretaries), "first_id": first_id,
-            "secretaries": made_secretaries, "run": run}
+            "secretaries": made_secretaries, "run": run, "area_admin": area_admin,
+            "areas": len(tree["districts"]) + len(tree["streets"]) + len(tree["communities"]) if tree else 0}
 
 
 SECRETARY_PASSWORD = "demo-pass-2026"
