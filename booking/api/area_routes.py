@@ -1,8 +1,8 @@
 """Areas (属地): the tree of the district's streets and communities; the admin shapes it."""
 from booking.api.core import bp, current_user, endpoint, json_body, page_of
-from booking.api.openapi import I, S, listing, nullable, obj, register_components
+from booking.api.openapi import I, S, listing, nullable, obj, ref, register_components
 from booking.api.schema import Body, F, Query
-from booking.areas import services
+from booking.areas import day, services
 from models import AREA_KINDS
 
 register_components({
@@ -63,3 +63,35 @@ def delete_area(area_id):
     services.only_admin(user)
     services.delete(user, services.get(area_id))
     return "", 204
+
+
+register_components({
+    "AreaOverview": obj(
+        area=ref("Area"), today={"type": "string", "format": "date"},
+        quarter_start={"type": "string", "format": "date"},
+        idle_branches=obj(total=I, first={"type": "array", "items": obj(
+            id=I, name=S, last_activity=nullable({"type": "string", "format": "date"}))}),
+        month=obj(batches=I, person_times=I), month_last_year=obj(batches=I, person_times=I),
+        pending_bookings=I, requests_waiting=I, members=obj(total=I, short_of_hours=I),
+        children={"type": "array", "items": ref("Area")}),
+})
+
+
+@bp.get("/areas/<id:area_id>/overview")
+@endpoint("An area's day: idle branches this quarter, this month's visits against last year, what waits",
+          tag="areas", responses={200: "AreaOverview", 403: None},
+          description="An admin any area; an area administrator its own and those below it (else 403). The area "
+                      "administrator's landing page, as JSON.")
+def area_overview(area_id):
+    page = day.street_day(current_user(), area_id)
+    return {
+        "area": area(page.area), "today": page.today.isoformat(), "quarter_start": page.quarter_start.isoformat(),
+        "idle_branches": {"total": page.idle_total, "first": [
+            {"id": b.id, "name": b.name, "last_activity": page.last_activity[b.id].isoformat()
+             if page.last_activity.get(b.id) else None} for b in page.idle_first]},
+        "month": {"batches": page.month.batches, "person_times": page.month.person_times},
+        "month_last_year": {"batches": page.month_before.batches, "person_times": page.month_before.person_times},
+        "pending_bookings": page.pending_total, "requests_waiting": page.requests_waiting,
+        "members": {"total": page.members_total, "short_of_hours": page.short_total},
+        "children": [area(c) for c in page.children],
+    }

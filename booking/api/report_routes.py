@@ -20,6 +20,9 @@ register_components({
     }),
     "InactiveBranch": obj(branch=ref("Branch"), last_activity=nullable({"type": "string", "format": "date"})),
     "InactiveBranchList": listing("InactiveBranch"),
+    "Watch": obj(**{"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                    "idle_branches": I, "idle_bases": {"type": "array", "items": obj(id=I, name=S)},
+                    "stale_pending": I, "busy_lecturers": I, "waiting_requests": I, "total": I}),
 })
 
 PERIOD = dict(**{"from": F("date", "起始日期", description="含当天；默认今年 1 月 1 日"),
@@ -71,3 +74,15 @@ def inactive_branches(query):
                      for b in page["items"]]
     return page
 
+
+
+@bp.get("/reports/watch")
+@endpoint("The watch list's counts for a period", query=Query(**PERIOD), tag="reports", responses={200: "Watch", 403: None},
+          description="What needs a look: idle branches (the district's or an area's), bases with no visit, bookings "
+                      "waiting for approval over two days, lecturers at their monthly limit, lecture requests waiting.")
+def report_watch(query):
+    page = services.watch_page(current_user(), query["from"], query["to"], query["area_id"])
+    w = page.watch
+    return {"from": page.start.isoformat(), "to": page.end.isoformat(), "idle_branches": w.idle_branches,
+            "idle_bases": [{"id": b.id, "name": b.name} for b in w.idle_bases], "stale_pending": len(w.stale_pending),
+            "busy_lecturers": len(w.busy_lecturers), "waiting_requests": len(w.waiting_requests), "total": w.total}

@@ -138,6 +138,42 @@ def resolve(text: str, within: Area | None = None) -> Area | None:
 
 # -- who reads which area ----------------------------------------------------------------------------
 
+def choices(actor) -> list[tuple[int, str]]:
+    """The areas a reader may narrow the figures to, indented by depth under its top (an admin's: the whole tree;
+    an area administrator's: its own and those below; nobody else's: none)."""
+    if actor.role == "admin":
+        nodes = all_areas()
+    elif actor.role == "area_admin" and own_area(actor) is not None:
+        nodes = subtree(own_area(actor))
+    else:
+        return []
+    top = min(n.depth for n in nodes) if nodes else 0
+    return [(n.id, "\u3000" * (n.depth - top) + n.name) for n in _tree_order(nodes)]
+
+
+def _tree_order(nodes: list[Area]) -> list[Area]:
+    """Depth first, siblings by name (a path orders siblings by id)."""
+    kids: dict = {}
+    for n in nodes:
+        kids.setdefault(n.parent_id, []).append(n)
+    ids = {n.id for n in nodes}
+    out: list[Area] = []
+
+    def walk(node):
+        out.append(node)
+        for child in sorted(kids.get(node.id, []), key=lambda a: a.name):
+            walk(child)
+    for top in sorted((n for n in nodes if n.parent_id not in ids), key=lambda a: a.path):
+        walk(top)
+    return out
+
+
+def asked(raw) -> int | None:
+    """An `area_id` from a page's query string (None when absent or not a number)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 def readable(actor, area_id) -> Area | None:
     """The area a report or a statistic is asked for (None: the caller's whole scope). An admin reads any area, an
     area administrator its own and those below; anyone else, or another area, is refused (403)."""

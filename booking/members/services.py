@@ -340,25 +340,34 @@ class StudyLine:
         return self.hours >= self.required
 
 
-def study_hours(branch: Branch, year: int) -> list[StudyLine]:
-    """Each member's sessions and hours over the year's completed visits (present only), with the requirement:
-    those short of it first, fewest hours first. Members no longer active appear when they earned hours. Each
-    activity is credited by `hours_for`, the one rule every page, record and export uses (summing the unrounded
-    minutes once gave 2.5-3 h more than the member's own page)."""
-    # Starting from the visits the branch's members came to (a short list), never from a year of the district's
+def _earned(branches, year: int) -> dict[int, tuple[int, int]]:
+    """Each member's (sessions, half hours) over the year's completed activities they were present at, for the
+    branches `branches` names (a branch id, or a subquery of ids): `hours_for` per activity, as every page counts."""
+    where = RosterEntry.branch_id == branches if isinstance(branches, int) else RosterEntry.branch_id.in_(branches)
+    # Starting from the visits the branches' members came to (a short list), never from a year of the district's
     # bookings, whatever the planner's statistics say: those bookings are then looked up by their keys.
-    came = list(db.session.scalars(select(RosterEntry.booking_id.distinct()).where(
-        RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present"))) or [-1]
+    came = select(RosterEntry.booking_id).where(where, RosterEntry.attendance == "present")
+    if isinstance(branches, int):
+        came = list(db.session.scalars(came.distinct())) or [-1]
     earned: dict[int, tuple[int, int]] = {}
     # Each activity as long as `Booking.minutes_of` says: a base visit's item, an own activity's start to end.
     for member_id, item_minutes, starts_at, ends_at in db.session.execute(
             select(RosterEntry.member_id, MenuItem.duration_minutes, Booking.starts_at, Booking.ends_at)
             .join(Booking, Booking.id == RosterEntry.booking_id)
             .outerjoin(MenuItem, MenuItem.id == Booking.menu_item_id)
-            .where(RosterEntry.branch_id == branch.id, RosterEntry.attendance == "present", Booking.id.in_(came),
+            .where(where, RosterEntry.attendance == "present", Booking.id.in_(came),
                    Booking.status == COMPLETED, Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))):
         sessions, halves = earned.get(member_id, (0, 0))
         earned[member_id] = (sessions + 1, halves + _half_hours(Booking.minutes_of(item_minutes, starts_at, ends_at)))
+    return earned
+
+
+def study_hours(branch: Branch, year: int) -> list[StudyLine]:
+    """Each member's sessions and hours over the year's completed visits (present only), with the requirement:
+    those short of it first, fewest hours first. Members no longer active appear when they earned hours. Each
+    activity is credited by `hours_for`, the one rule every page, record and export uses (summing the unrounded
+    minutes once gave 2.5-3 h more than the member's own page)."""
+    earned = _earned(branch.id, year)
     lines = []
     for member in db.session.scalars(members_query(branch.id)):
         sessions, halves = earned.get(member.id, (0, 0))
@@ -366,6 +375,21 @@ def study_hours(branch: Branch, year: int) -> list[StudyLine]:
             continue
         lines.append(StudyLine(member, sessions, halves / 2, required_hours(member.role)))
     return sorted(lines, key=lambda s: (s.met, s.hours, s.member.name))
+
+
+def short_of_hours(branches, year: int) -> dict[int, tuple[int, int]]:
+    """For the branches `branches` names (a subquery of ids: an area's), each branch's (active members short of
+    the year's requirement so far, active members): the same rule as `study_hours`, in two queries for all."""
+    earned = _earned(branches, year)
+    out: dict[int, list[int]] = {}
+    for member_id, branch_id, role in db.session.execute(
+            select(Member.id, Member.branch_id, Member.role).where(Member.branch_id.in_(branches),
+                                                                   Member.active.is_(True))):
+        line = out.setdefault(branch_id, [0, 0])
+        line[1] += 1
+        if earned.get(member_id, (0, 0))[1] / 2 < required_hours(role):
+            line[0] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def member_sessions(member: Member, year: int) -> list[RosterEntry]:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 
 from booking import audit, clock, permissions
+from booking.areas import services as areas
 from booking.errors import NotAllowed
 from booking.reports import services as reports
 from booking.stats import services as stats
@@ -22,39 +23,60 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def current() -> ScreenLink | None:
-    """The link in use, if any."""
-    return db.session.scalar(select(ScreenLink).where(ScreenLink.revoked_at.is_(None)).order_by(ScreenLink.id.desc()))
+def _live(area_id: int | None):
+    """The live links of a screen: the district's (no area) or one area's."""
+    return (ScreenLink.revoked_at.is_(None),
+            ScreenLink.area_id.is_(None) if area_id is None else ScreenLink.area_id == area_id)
 
 
-def renew(actor, now: datetime | None = None) -> str:
-    """A new link for the screen (admins only); the old one stops working. Returns the token, shown once."""
-    if not permissions.is_admin(actor):
-        raise NotAllowed("只有区委组织部管理员可以设置数据大屏。")
+def screen_area(actor, area_id=None):
+    """Whose screen the actor sets up: the district's (an admin, no area), or an area's (an admin any; an area
+    administrator its own, by default, or one below it). Others are refused."""
+    if not permissions.keeps_branches(actor):
+        raise NotAllowed("只有区委组织部和街道社区管理员可以设置数据大屏。")
+    return areas.readable(actor, area_id) or areas.own_area(actor)
+
+
+def current(area_id: int | None = None) -> ScreenLink | None:
+    """The link in use of the district's screen (or an area's), if any."""
+    return db.session.scalar(select(ScreenLink).where(*_live(area_id)).order_by(ScreenLink.id.desc()))
+
+
+def renew(actor, now: datetime | None = None, area_id: int | None = None) -> str:
+    """A new link for the screen (see `screen_area`); the old one stops working. Returns the token, shown once."""
+    area = screen_area(actor, area_id)
+    where = area.id if area is not None else None
     now = now or clock.now()
-    db.session.execute(update(ScreenLink).where(ScreenLink.revoked_at.is_(None)).values(revoked_at=now))
+    db.session.execute(update(ScreenLink).where(*_live(where)).values(revoked_at=now))
     token = secrets.token_urlsafe(24)
-    db.session.add(ScreenLink(token_hash=_hash(token), created_by_id=actor.id, created_at=now))
-    audit.record(actor, "screen_link_renewed", "screen", None, "数据大屏链接已更新，旧链接失效")
+    db.session.add(ScreenLink(token_hash=_hash(token), created_by_id=actor.id, created_at=now, area_id=where))
+    audit.record(actor, "screen_link_renewed", "screen", where,
+                 f"{area.name if area is not None else ''}数据大屏链接已更新，旧链接失效")
     db.session.commit()
     return token
 
 
-def revoke(actor, now: datetime | None = None) -> None:
-    """Stop the screen's link (admins only)."""
-    if not permissions.is_admin(actor):
-        raise NotAllowed("只有区委组织部管理员可以设置数据大屏。")
-    db.session.execute(update(ScreenLink).where(ScreenLink.revoked_at.is_(None)).values(revoked_at=now or clock.now()))
-    audit.record(actor, "screen_link_revoked", "screen", None, "数据大屏链接已停用")
+def revoke(actor, now: datetime | None = None, area_id: int | None = None) -> None:
+    """Stop the screen's link (see `screen_area`)."""
+    area = screen_area(actor, area_id)
+    where = area.id if area is not None else None
+    db.session.execute(update(ScreenLink).where(*_live(where)).values(revoked_at=now or clock.now()))
+    audit.record(actor, "screen_link_revoked", "screen", where,
+                 f"{area.name if area is not None else ''}数据大屏链接已停用")
     db.session.commit()
 
 
-def is_valid(token: str) -> bool:
-    """Whether the link is the one in use."""
+def link_of(token: str) -> ScreenLink | None:
+    """The link in use with this token, if any."""
     if not token or len(token) > 100:
-        return False
-    return db.session.scalar(select(ScreenLink.id).where(ScreenLink.token_hash == _hash(token),
-                                                         ScreenLink.revoked_at.is_(None))) is not None
+        return None
+    return db.session.scalar(select(ScreenLink).where(ScreenLink.token_hash == _hash(token),
+                                                      ScreenLink.revoked_at.is_(None)))
+
+
+def is_valid(token: str) -> bool:
+    """Whether the link is one in use."""
+    return link_of(token) is not None
 
 
 @dataclass
@@ -65,6 +87,8 @@ class District:
     role: str = "admin"
     branch_id: None = None
     lecturer_id: None = None
+    area_id: None = None
+    area_path: None = None
     is_authenticated: bool = True
 
     @property
@@ -72,16 +96,17 @@ class District:
         return []
 
 
-def figures(today: date | None = None) -> dict:
-    """This year's figures for the screen, as JSON."""
+def figures(today: date | None = None, area_id: int | None = None) -> dict:
+    """This year's figures for the screen (the district's, or an area's bases and their visits), as JSON."""
     today = today or clock.local_today()
     district = District()
+    reader = reports.cover_of(district, area_id).reader
     start = date(today.year, 1, 1)
-    now = reports.summary(district, start, today)
-    by_month, _ = stats.compute(district, "month", start, today)
-    by_type = {r.key: r.batches for r in stats.compute(district, "base_type", start, today)[0]}
+    now = reports.summary(district, start, today, area_id)
+    by_month, _ = stats.compute(reader, "month", start, today)
+    by_type = {r.key: r.batches for r in stats.compute(reader, "base_type", start, today)[0]}
     return {
-        "year": today.year, "updated_at": clock.iso(clock.now()),
+        "year": today.year, "updated_at": clock.iso(clock.now()), "scope": now.scope_label,
         "tiles": [
             {"label": "开放式组织生活基地", "value": now.bases_total, "unit": "个"},
             {"label": "活动批次", "value": now.batches, "unit": "批"},

@@ -51,7 +51,7 @@ class AtBases:
         self.base_ids = base_ids
 
 
-def _cover(actor: Actor, area_id=None) -> Cover:
+def cover_of(actor: Actor, area_id=None) -> Cover:
     """The report's scope: the district (an admin), an area's bases (an area administrator's own area, or the
     area an admin or area administrator asks for: `areas.readable`), a manager's own bases."""
     if getattr(actor, "role", None) not in ("admin", "area_admin", "manager"):
@@ -140,8 +140,8 @@ def _counts(stmt, keys) -> dict[str, int]:
 
 
 def summary(actor: Actor, start: date | None = None, end: date | None = None, area_id=None) -> Summary:
-    """The figures of the period for the actor's scope, or the area asked (see the module and `_cover`)."""
-    cover = _cover(actor, area_id)
+    """The figures of the period for the actor's scope, or the area asked (see the module and `cover_of`)."""
+    cover = cover_of(actor, area_id)
     bases, in_scope = cover.bases, cover.in_scope
     start, end = period(start, end)
     by_type = _counts(select(Base.type, func.count()).where(Base.active.is_(True), in_scope(Base.id))
@@ -278,10 +278,10 @@ class Watch:
 
 def watch(actor: Actor, start: date | None = None, end: date | None = None, now: datetime | None = None,
           area_id=None) -> Watch:
-    """The watch list of the actor's scope (`_cover`): idle branches and lecture requests waiting more than three
+    """The watch list of the actor's scope (`cover_of`): idle branches and lecture requests waiting more than three
     days for a dispatcher or a lecturer (the district's or an area's), bases with no visit in the period, requests
     waiting more than two days, lecturers at or over their monthly limit."""
-    cover = _cover(actor, area_id)
+    cover = cover_of(actor, area_id)
     bases, in_scope = cover.bases, cover.in_scope
     now = now or clock.now()
     start, end = period(start, end, clock.local_today(now))

@@ -77,6 +77,8 @@ def home():
         return redirect(url_for("auth.login"))
     if current_user.role == "admin":
         return redirect(url_for("admin.index"))
+    if current_user.role == "area_admin":
+        return redirect(url_for("areas.index"))  # the street's day: idle branches, visits, what waits
     if current_user.role == "manager":
         return redirect(url_for("visits.today"))  # the day's visits, with the requests waiting for a decision
     if current_user.role == "lecturer":
