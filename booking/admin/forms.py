@@ -6,7 +6,17 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from booking.forms import Form
 from booking.manage.forms import PHONE, MultiCheckboxField
-from models import BASE_TYPES, HOLIDAY_KINDS, LECTURER_CATEGORIES, ROLES, SECTORS
+from models import AREA_KINDS, BASE_TYPES, HOLIDAY_KINDS, LECTURER_CATEGORIES, ROLES, SECTORS
+
+# The area pickers' choices are the tree's trails (滨江街道/滨江社区), set by the view from admin.services.area_choices.
+# Which area may be chosen is the services' to say (it exists; an area administrator's own or below), beside the
+# field; a picker left out of a request keeps the area as it is, or the default one.
+AREA_LABEL = "所属属地"
+
+
+def AreaField(label: str = AREA_LABEL) -> SelectField:  # noqa: N802 (a field factory, used like a field class)
+    """An area picker."""
+    return SelectField(label, coerce=int, validate_choice=False)
 
 
 class UserForm(Form):
@@ -21,6 +31,7 @@ class UserForm(Form):
     branch_id = SelectField("所属党支部（支部书记）", coerce=int)
     base_ids = MultiCheckboxField("管理的基地（基地管理员）", coerce=int)
     lecturer_id = SelectField("讲师档案（讲师）", coerce=int)
+    area_id = AreaField("所属属地（街道社区管理员）")
 
 
 class UserEditForm(Form):
@@ -29,6 +40,7 @@ class UserEditForm(Form):
     phone = StringField("手机号", validators=[Optional(), PHONE], render_kw={"type": "tel", "autocomplete": "tel"})
     branch_id = SelectField("所属党支部", coerce=int)
     base_ids = MultiCheckboxField("管理的基地", coerce=int)
+    area_id = AreaField()
 
 
 class PasswordForm(Form):
@@ -38,6 +50,7 @@ class PasswordForm(Form):
 class OrganizationForm(Form):
     name = StringField("党组织名称", validators=[DataRequired("请填写党组织名称。"), Length(max=120)])
     sector = SelectField("所属领域", choices=list(SECTORS.items()))
+    area_id = AreaField()
 
 
 class BranchForm(Form):
@@ -57,6 +70,20 @@ class NewBaseForm(Form):
     type = SelectField("基地类型", choices=list(BASE_TYPES.items()))
     address = StringField("地址", validators=[Length(max=200)])
     description = TextAreaField("简介", validators=[Length(max=5000)], render_kw={"rows": 6})
+    area_id = AreaField()
+
+
+class BaseAreaForm(Form):
+    """Where a base lies (the admin's alone to change)."""
+    area_id = AreaField()
+
+
+class AreaForm(Form):
+    """A new area, or an area renamed, given another kind or moved under another parent."""
+    name = StringField("名称", validators=[DataRequired("请填写属地名称。"), Length(max=60)],
+                       description="如：滨江街道、望江社区")
+    kind = SelectField("层级", choices=list(AREA_KINDS.items()))
+    parent_id = SelectField("上级属地", coerce=int, validate_choice=False)
 
 
 class LecturerForm(Form):

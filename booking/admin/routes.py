@@ -9,22 +9,35 @@ from booking.documents import exports
 from booking.catalog import holidays
 from booking.notify import services as notify
 from booking.series import services as series
+from booking import permissions
 from booking.admin import forms, services
+from booking.areas import services as areas
 from booking.auth import services as accounts
 from booking.web.errors import on_refusal
 from booking.web.views import paginate
-from models import ROLES, Base, Branch, Lecturer, Organization
+from models import ROLES, Base, Lecturer
 from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+# What an area administrator does here, inside its own area: organisations, branches and their import, and its
+# branches' secretaries' accounts. Every other page under /admin is the district administrator's alone.
+AREA_ADMIN_PAGES = frozenset({
+    "admin.organizations", "admin.organization", "admin.branch", "admin.branch_import", "admin.credentials",
+    "admin.branch_template", "admin.users", "admin.user_new", "admin.user", "admin.user_password",
+    "admin.user_active"})
+
+
 @bp.before_request
 @login_required
 def only_admins():
-    """Every page here is the district administrator's."""
-    if current_user.role != "admin":
-        abort(403)
+    """Every page here is the district administrator's; an area administrator has the few above, for its area."""
+    if current_user.role == "admin":
+        return None
+    if request.endpoint in AREA_ADMIN_PAGES and permissions.keeps_branches(current_user):
+        return None
+    abort(403)
 
 
 @bp.get("/")
@@ -47,27 +60,36 @@ def undelivered_mail(action):
 
 @bp.get("/users")
 def users():
-    """Accounts, searchable and filtered by role."""
+    """Accounts, searchable and filtered by role (an area administrator: its branches' secretaries)."""
     q = (request.args.get("q") or "").strip()[:64]
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    page = paginate(services.users_query(q, role), per_page=20)
-    return render_template("admin/users.html", page=page, q=q, role=role)
+    page = paginate(services.users_query(current_user, q, role), per_page=20)
+    return render_template("admin/users.html", page=page, q=q, role=role, area_labels=services.area_labels())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
-    """Create an account."""
+    """Create an account (an area administrator: a secretary of one of its branches)."""
     form = forms.UserForm()
-    choices = services.account_choices()
-    form.branch_id.choices, form.base_ids.choices = choices.branches, choices.bases
-    form.lecturer_id.choices = [(0, "自动新建讲师档案")] + choices.free_lecturers
+    choices = services.account_choices(current_user)
+    form.role.choices = [("", "请选择角色")] + choices.roles
+    form.branch_id.choices = choices.branches
+    if current_user.role == "admin":
+        form.base_ids.choices = choices.bases
+        form.lecturer_id.choices = [(0, "自动新建讲师档案")] + choices.free_lecturers
+        form.area_id.choices = [(0, "—")] + choices.areas
+    else:  # a secretary of its own branches, nothing else to choose
+        del form.base_ids, form.lecturer_id, form.area_id
+        if request.method == "GET":
+            form.role.data = "secretary"
     if form.validate_on_submit():
         on_refusal("admin/user_new.html", fields=form, status=200, form=form)
         user = accounts.create_user(
             current_user, username=form.username.data, password=form.password.data, role=form.role.data,
             display_name=form.display_name.data, email=form.email.data, phone=form.phone.data,
-            branch_id=form.branch_id.data or None, base_ids=form.base_ids.data or [],
-            lecturer_id=form.lecturer_id.data or None, must_change_password=True)
+            branch_id=form.branch_id.data or None, base_ids=(form.base_ids.data or []) if form.base_ids is not None else [],
+            lecturer_id=(form.lecturer_id.data or None) if form.lecturer_id is not None else None,
+            area_id=(form.area_id.data or None) if form.area_id is not None else None, must_change_password=True)
         flash(f"账号 {user.username} 已创建，首次登录时需设置新密码。", "success")
         return redirect(url_for(".user", user_id=user.id))
     return render_template("admin/user_new.html", form=form)
@@ -75,19 +97,33 @@ def user_new():
 
 @bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def user(user_id):
-    """Edit an account: name, contact, branch or bases; reset its password; deactivate it."""
-    user = accounts.get_user(user_id)
+    """Edit an account: name, contact, branch, bases or area; reset its password; deactivate it."""
+    user = services.account_for(current_user, user_id)
     form = forms.UserEditForm(obj=user, base_ids=user.base_ids)
-    choices = services.account_choices()
-    form.branch_id.choices, form.base_ids.choices = choices.branches, choices.bases
-    if request.method == "GET":
-        form.branch_id.data = user.branch_id or 0
-    page = dict(user=user, form=form, password_form=forms.PasswordForm(formdata=None))
+    choices = services.account_choices(current_user)
+    # Only what the account's role links it to is on the page (and so in the form).
+    if user.role == "secretary":
+        form.branch_id.choices = choices.branches
+        if request.method == "GET":
+            form.branch_id.data = user.branch_id or 0
+    else:
+        del form.branch_id
+    if user.role == "manager":
+        form.base_ids.choices = choices.bases
+    else:
+        del form.base_ids
+    if user.role == "area_admin":
+        form.area_id.choices = choices.areas
+    else:
+        del form.area_id
+    page = dict(user=user, form=form, password_form=forms.PasswordForm(formdata=None),
+                area_label=services.area_labels().get(user.area_id) if user.area_id else None)
     if form.validate_on_submit():
         on_refusal("admin/user.html", fields=form, status=200, **page)
         accounts.update_user(current_user, user, display_name=form.display_name.data, email=form.email.data,
-                             phone=form.phone.data, branch_id=form.branch_id.data or None,
-                             base_ids=form.base_ids.data or [])
+                             phone=form.phone.data, branch_id=(form.branch_id.data or None) if form.branch_id is not None else None,
+                             base_ids=(form.base_ids.data or []) if form.base_ids is not None else [],
+                             area_id=form.area_id.data if form.area_id is not None else None)
         flash("账号信息已保存。", "success")
         return redirect(url_for(".user", user_id=user.id))
     return render_template("admin/user.html", **page)
@@ -96,7 +132,7 @@ def user(user_id):
 @bp.post("/users/<id:user_id>/password")
 def user_password(user_id):
     """Reset a user's password (their API tokens are revoked)."""
-    user = accounts.get_user(user_id)
+    user = services.account_for(current_user, user_id)
     form = forms.PasswordForm()
     back = url_for(".user", user_id=user.id)
     if not form.validate_on_submit():
@@ -113,7 +149,7 @@ def user_password(user_id):
 @bp.post("/users/<id:user_id>/active")
 def user_active(user_id):
     """Deactivate or reactivate an account."""
-    user = accounts.get_user(user_id)
+    user = services.account_for(current_user, user_id)
     on_refusal(redirect_to=url_for(".user", user_id=user.id))
     accounts.set_active(current_user, user, not user.active)
     flash("账号已启用。" if user.active else "账号已停用，该用户无法再登录。", "success")
@@ -124,22 +160,29 @@ def user_active(user_id):
 
 @bp.get("/organizations")
 def organizations():
-    """Organisations with their branches."""
+    """Organisations with their branches, searchable and narrowed to an area (an area administrator: its own)."""
     q = (request.args.get("q") or "").strip()[:100]
-    page = paginate(services.organizations_query(q), per_page=20)
-    return render_template("admin/organizations.html", page=page, q=q, secretaries=services.branch_secretaries(page.items),
-                           form=forms.OrganizationForm(formdata=None), import_form=forms.ImportForm(formdata=None))
+    area_id = request.args.get("area", type=int)
+    page = paginate(services.organizations_query(current_user, q, area_id), per_page=20)
+    return render_template("admin/organizations.html", page=page, q=q, area_id=area_id,
+                           secretaries=services.branch_secretaries(page.items),
+                           area_choices=services.area_choices(current_user), area_labels=services.area_labels(),
+                           import_form=forms.ImportForm(formdata=None))
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 @bp.route("/organizations/<id:org_id>", methods=["GET", "POST"])
 def organization(org_id=None):
-    """Create or edit an organisation."""
-    org = services.get(Organization, org_id, "党组织") if org_id else None
+    """Create or edit an organisation, and place it in an area."""
+    org = services.organization_for(current_user, org_id) if org_id else None
     form = forms.OrganizationForm(obj=org)
+    form.area_id.choices = services.area_choices(current_user)
+    if request.method == "GET" and org is None:
+        form.area_id.data = services.default_area_id(current_user)
     if form.validate_on_submit():
         on_refusal("admin/organization.html", fields=form, status=200, org=org, form=form)
-        org = services.save_organization(current_user, org, name=form.name.data, sector=form.sector.data)
+        org = services.save_organization(current_user, org, name=form.name.data, sector=form.sector.data,
+                                         area_id=form.area_id.data)
         flash("党组织已保存。", "success")
         return redirect(url_for(".organizations", q=org.name))
     return render_template("admin/organization.html", org=org, form=form)
@@ -149,9 +192,9 @@ def organization(org_id=None):
 @bp.route("/branches/<id:branch_id>", methods=["GET", "POST"])
 def branch(branch_id=None):
     """Create or edit a branch."""
-    branch = services.get(Branch, branch_id, "党支部") if branch_id else None
+    branch = services.branch_for(current_user, branch_id) if branch_id else None
     form = forms.BranchForm(obj=branch)
-    form.organization_id.choices = services.organization_choices()
+    form.organization_id.choices = services.organization_choices(current_user)
     if request.method == "GET" and branch is None and request.args.get("org", "").isdigit():
         form.organization_id.data = int(request.args["org"])
     if form.validate_on_submit():
@@ -196,29 +239,57 @@ def credentials(sheet_id):
 @bp.get("/branches/template.csv")
 def branch_template():
     """An example file for the import."""
-    return exports.download("csv", "党支部导入模板", "", "", list(services.IMPORT_COLUMNS), [services.IMPORT_SAMPLE])
+    return exports.download("csv", "党支部导入模板", "", "", list(services.IMPORT_COLUMNS), services.import_template_rows())
 
 
 # -- bases ---------------------------------------------------------------------------------------
 
+def _bases_page(form=None):
+    """What the bases page shows: the bases (of an area, when one is asked) with where each lies, and the form of a
+    new base."""
+    area_id = request.args.get("area", type=int)
+    choices = services.area_choices(current_user)
+    if form is None:
+        form = forms.NewBaseForm(formdata=None)
+        form.area_id.data = services.default_area_id(current_user)
+    form.area_id.choices = choices
+    return dict(bases=services.all_bases(area_id), form=form, area_id=area_id, area_choices=choices,
+                area_labels=services.area_labels())
+
+
 @bp.get("/bases")
 def bases():
-    """All bases, including those taken off the catalogue."""
-    return render_template("admin/bases.html", bases=services.all_bases(), form=forms.NewBaseForm(formdata=None))
+    """All bases, including those taken off the catalogue, narrowed to an area when one is asked."""
+    return render_template("admin/bases.html", **_bases_page())
 
 
 @bp.post("/bases")
 def base_new():
-    """Open a new base; the page for its rules, venues and menu follows."""
+    """Open a new base in an area; the page for its rules, venues and menu follows."""
     form = forms.NewBaseForm()
-    items = services.all_bases()
+    page = _bases_page(form)
     if form.validate_on_submit():
-        on_refusal("admin/bases.html", fields=form, bases=items, form=form)
+        on_refusal("admin/bases.html", fields=form, **page)
         base = services.create_base(current_user, name=form.name.data, type=form.type.data,
-                                    address=form.address.data or "", description=form.description.data or "")
+                                    address=form.address.data or "", description=form.description.data or "",
+                                    area_id=form.area_id.data)
         flash("基地已创建，请继续设置场馆、开放时段和菜单。", "success")
         return redirect(url_for("manage.base", base_id=base.id))
-    return render_template("admin/bases.html", bases=items, form=form), 422
+    return render_template("admin/bases.html", **page), 422
+
+
+@bp.route("/bases/<id:base_id>/area", methods=["GET", "POST"])
+def base_area(base_id):
+    """Where a base lies: the admin moves it to another area (its managers never do)."""
+    base = services.get(Base, base_id, "基地")
+    form = forms.BaseAreaForm(obj=base)
+    form.area_id.choices = services.area_choices(current_user)
+    if form.validate_on_submit():
+        on_refusal("admin/base_area.html", fields=form, status=422, base=base, form=form)
+        services.place_base(current_user, base, form.area_id.data)
+        flash(f"已将“{base.name}”调整到“{services.area_labels().get(base.area_id)}”。", "success")
+        return redirect(url_for(".bases"))
+    return render_template("admin/base_area.html", base=base, form=form), 422 if form.errors else 200
 
 
 @bp.post("/bases/<id:base_id>/active")
@@ -228,6 +299,58 @@ def base_active(base_id):
     services.set_base_active(current_user, base, not base.active)
     flash("基地已上线。" if base.active else "基地已下线，已有预约和记录保留。", "success")
     return redirect(url_for(".bases"))
+
+
+# -- areas ---------------------------------------------------------------------------------------
+
+@bp.route("/areas", methods=["GET", "POST"], endpoint="areas")
+def area_list():
+    """The tree of areas, indented, with what lies directly in each; the form of a new area."""
+    form = forms.AreaForm()
+    form.parent_id.choices = services.area_choices(current_user)
+    if request.method == "GET":
+        form.parent_id.data = request.args.get("parent", type=int) or areas.root().id
+    page = dict(form=form, rows=services.area_tree())
+    if form.validate_on_submit():
+        on_refusal("admin/areas.html", fields=form, status=422, **page)
+        area = areas.create(current_user, name=form.name.data, kind=form.kind.data, parent_id=form.parent_id.data)
+        flash(f"已添加{area.kind_label}“{area.name}”。", "success")
+        return redirect(url_for(".areas", _anchor=f"area-{area.id}"))
+    return render_template("admin/areas.html", **page), 422 if form.errors else 200
+
+
+@bp.route("/areas/<id:area_id>", methods=["GET", "POST"])
+def area(area_id):
+    """Rename an area, change its kind, or move it (with everything below it) under another area."""
+    area = areas.get(area_id)
+    form = forms.AreaForm(obj=area)
+    if area.parent_id is None:  # the root stays where it is
+        del form.parent_id
+    else:
+        form.parent_id.choices = services.area_choices(current_user)
+    page = dict(area=area, form=form, trail=areas.trail(area), holdings=areas.holdings(area))
+    if form.validate_on_submit():
+        on_refusal("admin/area.html", fields=form, status=422, **page)
+        move = form.parent_id is not None and form.parent_id.data != area.parent_id
+        area = areas.change(current_user, area, name=form.name.data, kind=form.kind.data,
+                            parent_id=form.parent_id.data if move else None, move=move)
+        flash(f"已保存{area.kind_label}“{area.name}”。", "success")
+        return redirect(url_for(".areas", _anchor=f"area-{area.id}"))
+    return render_template("admin/area.html", **page), 422 if form.errors else 200
+
+
+@bp.route("/areas/<id:area_id>/delete", methods=["GET", "POST"])
+def area_delete(area_id):
+    """Remove an empty area, after a confirmation; one in which anything lies is kept (the service says why)."""
+    area = areas.get(area_id)
+    if request.method == "POST":
+        on_refusal(redirect_to=url_for(".area_delete", area_id=area.id))
+        name = area.name
+        areas.delete(current_user, area)
+        flash(f"已删除属地“{name}”。", "success")
+        return redirect(url_for(".areas"))
+    return render_template("admin/area_delete.html", area=area, trail=areas.trail(area),
+                           holdings=areas.holdings(area))
 
 
 # -- lecturers -----------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""The district administrator's work: organisations, branches (with bulk import), bases, the lecturer pool."""
+"""The district administrator's work: the areas' tree, organisations, branches (with bulk import), bases, the lecturer
+pool. An area administrator does the organisations', branches' and secretaries' part of it inside its own area: every
+query and load here takes the actor and narrows to `areas.organizations_under(actor.area_path)` for it."""
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -8,7 +10,8 @@ from typing import NamedTuple
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from booking import audit, clock, links
+from booking import audit, clock, links, permissions
+from booking.areas import services as areas
 from booking.documents import exports
 from booking.documents.imports import MAX_CELL, rows_from_file
 from booking.catalog import holidays
@@ -16,9 +19,9 @@ from booking.catalog.services import escape_like
 from booking.notify import services as notify
 from booking.reports import services as reports
 from booking.textutil import CONTACT_PHONE_RE, CONTROL_MESSAGE, has_control_chars
-from booking.errors import Gone, NotFound, ValidationFailed
-from models import (BASE_TYPES, LECTURER_CATEGORIES, SECTORS, AuditEntry, Base, Branch, CredentialSheet, Lecturer,
-                    LecturerTopic, Organization, User, db)
+from booking.errors import Gone, NotAllowed, NotFound, ValidationFailed
+from models import (BASE_TYPES, LECTURER_CATEGORIES, ROLES, SECTORS, Area, AuditEntry, Base, Branch, CredentialSheet,
+                    Lecturer, LecturerTopic, Organization, User, db)
 from booking.auth.services import USERNAME_RE
 
 SECTOR_BY_LABEL = {label: code for code, label in SECTORS.items()}
@@ -36,6 +39,123 @@ def _like(q: str) -> str:
     return f"%{escape_like(q)}%"
 
 
+# -- whose organisations: the admin's (all) or an area administrator's (its area and below) -------------------------
+
+# No area's path looks like this (they are digits between slashes): an area administrator without an area sees nothing.
+_NOWHERE = "/-/"
+
+
+def scope_path(actor) -> str | None:
+    """The materialised path the actor's organisation work is narrowed to: an area administrator's area (and
+    everything below it); None for the admin, who keeps the whole tree."""
+    if getattr(actor, "role", None) == "area_admin":
+        return actor.area_path or _NOWHERE
+    return None
+
+
+def default_area_id(actor) -> int:
+    """Where a new organisation or base goes when none is named: an area administrator's own area, else the
+    root."""
+    return actor.area_id if scope_path(actor) is not None and actor.area_id else areas.root().id
+
+
+def _outside(actor, area: Area | None) -> bool:
+    """Whether an area lies outside what the actor keeps (never for the admin)."""
+    path = scope_path(actor)
+    return path is not None and not areas.lies_in(area, path)
+
+
+def organization_for(actor, org_id: int) -> Organization:
+    """An organisation the actor keeps, or NotFound (an area administrator never learns of one outside its area)."""
+    org = db.session.get(Organization, org_id)
+    if org is None or _outside(actor, org.area):
+        raise NotFound("党组织不存在。")
+    return org
+
+
+def branch_for(actor, branch_id: int) -> Branch:
+    """A branch the actor keeps, or NotFound."""
+    branch = db.session.get(Branch, branch_id)
+    if branch is None or _outside(actor, branch.organization.area):
+        raise NotFound("党支部不存在。")
+    return branch
+
+
+def account_for(actor, user_id: int) -> User:
+    """An account the actor keeps: any for the admin; for an area administrator only its branches' secretaries
+    (NotFound for every other account, as if it were not there)."""
+    user = db.session.get(User, user_id)
+    if user is None or (scope_path(actor) is not None and not (
+            user.role == "secretary" and permissions.branch_in_area(actor, user.branch))):
+        raise NotFound("用户不存在。")
+    return user
+
+
+# -- the areas' tree --------------------------------------------------------------------------------------------
+
+def area_trails(within: str | None = None) -> list[tuple[Area, str]]:
+    """Every area (or those at and below the path `within`), parents first and siblings by name, each with its
+    trail below the root as areas.trail gives it ("滨江街道/滨江社区"; the root by its own name): one query for the
+    whole tree, however many areas the pickers offer."""
+    tree = areas.all_areas()
+    names = {a.id: a.name for a in tree}
+    children: dict[int | None, list[Area]] = {}
+    for a in tree:
+        children.setdefault(a.parent_id, []).append(a)
+    ordered: list[tuple[Area, str]] = []
+
+    def walk(area: Area) -> None:
+        if within is None or area.path.startswith(within):
+            ids = [int(i) for i in area.path.strip("/").split("/")]
+            ordered.append((area, "/".join(names[i] for i in ids[1:] if i in names) or area.name))
+        for child in sorted(children.get(area.id, []), key=lambda c: c.name):
+            walk(child)
+
+    for top in children.get(None, []):
+        walk(top)
+    return ordered
+
+
+def area_choices(actor=None) -> list[tuple[int, str]]:
+    """The areas a picker offers the actor (an area administrator: its own and those below it), labelled by trail."""
+    return [(a.id, label) for a, label in area_trails(scope_path(actor))]
+
+
+def area_labels() -> dict[int, str]:
+    """Each area's trail by id, for lists that name where an organisation or a base lies."""
+    return {a.id: label for a, label in area_trails()}
+
+
+@dataclass
+class AreaRow:
+    """One line of the areas page: the area, its trail, how deep it lies, what lies directly in it."""
+    area: Area
+    trail: str
+    depth: int
+    organizations: int
+    bases: int
+
+
+def area_tree() -> list[AreaRow]:
+    """The whole tree for the admin's areas page, with the organisations and bases lying directly in each area
+    (two grouped counts, not one per area)."""
+    orgs = dict(db.session.execute(select(Organization.area_id, func.count()).group_by(Organization.area_id)).all())
+    bases = dict(db.session.execute(select(Base.area_id, func.count()).group_by(Base.area_id)).all())
+    return [AreaRow(area=a, trail=label, depth=a.depth, organizations=orgs.get(a.id, 0), bases=bases.get(a.id, 0))
+            for a, label in area_trails()]
+
+
+def _area_field(fields: dict, actor, area_id) -> Area | None:
+    """The area an organisation or a base is placed in, checked: it exists, and lies within an area
+    administrator's own."""
+    area = db.session.get(Area, area_id) if isinstance(area_id, int) and not isinstance(area_id, bool) else None
+    if area is None:
+        fields["area_id"] = "请选择所属属地。"
+    elif _outside(actor, area):
+        fields["area_id"] = "只能选择本属地或其下级属地。"
+    return area
+
+
 @dataclass
 class Overview:
     """What the administrator's landing page shows."""
@@ -49,15 +169,18 @@ class Overview:
 def overview(actor: User) -> Overview:
     """The landing page: how many of each thing there are, the latest changes, the watch list, the stuck mail."""
     counts = {name: db.session.scalar(select(func.count()).select_from(model)) for name, model in (
-        ("users", User), ("bases", Base), ("organizations", Organization), ("branches", Branch),
+        ("users", User), ("bases", Base), ("areas", Area), ("organizations", Organization), ("branches", Branch),
         ("lecturers", Lecturer))}
     recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
     return Overview(counts=counts, recent=recent, watch=reports.watch(actor), undelivered=notify.undelivered_count())
 
 
-def users_query(q: str = "", role: str | None = None):
-    """Accounts whose username or name contains `q`, of one role or all, oldest first."""
-    stmt = select(User).order_by(User.id)
+def users_query(actor, q: str = "", role: str | None = None):
+    """Accounts whose username or name contains `q`, of one role or all, oldest first: every account for the admin,
+    its branches' secretaries for an area administrator."""
+    stmt = select(User).options(selectinload(User.branch), selectinload(User.area)).order_by(User.id)
+    if (path := scope_path(actor)) is not None:
+        stmt = stmt.where(User.role == "secretary", User.branch_id.in_(areas.branches_under(path)))
     if q:
         stmt = stmt.where(or_(User.username.like(_like(q), escape="\\"), User.display_name.like(_like(q), escape="\\")))
     if role:
@@ -66,25 +189,42 @@ def users_query(q: str = "", role: str | None = None):
 
 
 class AccountChoices(NamedTuple):
-    """What an account's form offers: active branches, bases, and lecturer profiles no account holds yet."""
+    """What an account's form offers: active branches, bases, lecturer profiles no account holds yet, areas (for an
+    area administrator's account), and the roles the actor may give."""
     branches: list[tuple[int, str]]
     bases: list[tuple[int, str]]
     free_lecturers: list[tuple[int, str]]
+    areas: list[tuple[int, str]]
+    roles: list[tuple[str, str]]
 
 
-def account_choices() -> AccountChoices:
-    """The choices of the account forms (branch, bases, lecturer profile)."""
-    rows = db.session.execute(select(Branch.id, Organization.name, Branch.name).join(Branch.organization)
-                              .where(Branch.active.is_(True)).order_by(Organization.name, Branch.name)).all()
+def account_choices(actor) -> AccountChoices:
+    """The choices of the account forms (role, branch, bases, lecturer profile, area): an area administrator offers
+    only secretaries of its own branches."""
+    stmt = (select(Branch.id, Organization.name, Branch.name).join(Branch.organization)
+            .where(Branch.active.is_(True)).order_by(Organization.name, Branch.name))
+    branches = None
+    if (path := scope_path(actor)) is not None:
+        rows = db.session.execute(stmt.where(Organization.area_id.in_(areas.under(path)))).all()
+        branches = [(0, "—")] + [(i, f"{o} · {b}") for i, o, b in rows]
+        return AccountChoices(branches=branches, bases=[], free_lecturers=[], areas=[],
+                              roles=[("secretary", ROLES["secretary"])])
+    rows = db.session.execute(stmt).all()
     bases = [(b.id, b.name) for b in db.session.scalars(select(Base).order_by(Base.id))]
     free = db.session.scalars(select(Lecturer).where(~Lecturer.user.has()).order_by(Lecturer.name)).all()
     return AccountChoices(branches=[(0, "—")] + [(i, f"{o} · {b}") for i, o, b in rows], bases=bases,
-                          free_lecturers=[(lec.id, lec.name) for lec in free])
+                          free_lecturers=[(lec.id, lec.name) for lec in free], areas=area_choices(actor),
+                          roles=list(ROLES.items()))
 
 
-def organizations_query(q: str = ""):
-    """Organisations with their branches, those whose name or a branch's name contains `q`."""
+def organizations_query(actor, q: str = "", area_id: int | None = None):
+    """Organisations the actor keeps with their branches, those whose name or a branch's name contains `q`, and
+    those lying in the area `area_id` or below it when one is asked."""
     stmt = select(Organization).options(selectinload(Organization.branches)).order_by(Organization.id)
+    if (path := scope_path(actor)) is not None:
+        stmt = stmt.where(Organization.id.in_(areas.organizations_under(path)))
+    if area_id and (area := db.session.get(Area, area_id)) is not None:
+        stmt = stmt.where(Organization.id.in_(areas.organizations_under(area.path)))
     if q:
         stmt = stmt.where(or_(Organization.name.like(_like(q), escape="\\"),
                               Organization.branches.any(Branch.name.like(_like(q), escape="\\"))))
@@ -101,14 +241,21 @@ def branch_secretaries(organizations) -> dict[int, list[str]]:
     return secretaries
 
 
-def organization_choices() -> list[tuple[int, str]]:
-    """Every organisation by name, for a branch's form."""
-    return [(o.id, o.name) for o in db.session.scalars(select(Organization).order_by(Organization.name))]
+def organization_choices(actor) -> list[tuple[int, str]]:
+    """The organisations the actor keeps, by name, for a branch's form."""
+    stmt = select(Organization).order_by(Organization.name)
+    if (path := scope_path(actor)) is not None:
+        stmt = stmt.where(Organization.id.in_(areas.organizations_under(path)))
+    return [(o.id, o.name) for o in db.session.scalars(stmt)]
 
 
-def all_bases() -> list[Base]:
-    """Every base, those off the catalogue too, with their managers."""
-    return db.session.scalars(select(Base).options(selectinload(Base.managers)).order_by(Base.id)).all()
+def all_bases(area_id: int | None = None) -> list[Base]:
+    """Every base, those off the catalogue too, with their managers; those lying in the area `area_id` or below it
+    when one is asked."""
+    stmt = select(Base).options(selectinload(Base.managers)).order_by(Base.id)
+    if area_id and (area := db.session.get(Area, area_id)) is not None:
+        stmt = stmt.where(Base.id.in_(areas.bases_under(area.path)))
+    return db.session.scalars(stmt).all()
 
 
 def lecturers_query(q: str = ""):
@@ -150,8 +297,10 @@ def holiday_year(year: int) -> HolidayYear:
     return HolidayYear(items=holidays.year_of(year), known=holidays.is_known(year))
 
 
-def save_organization(actor: User, org: Organization | None, *, name: str, sector: str) -> Organization:
-    """Create or rename an organisation."""
+def save_organization(actor: User, org: Organization | None, *, name: str, sector: str,
+                      area_id: int | None = None) -> Organization:
+    """Create or rename an organisation, and place it in an area (an area administrator: its own or one below;
+    a new organisation named no area goes to the root, or to an area administrator's own area)."""
     name = (name or "").strip()
     fields = {}
     if not name:
@@ -163,26 +312,31 @@ def save_organization(actor: User, org: Organization | None, *, name: str, secto
         fields["name"] = "已有同名党组织。"
     if sector not in SECTORS:
         fields["sector"] = "请选择所属领域。"
+    if area_id is None:
+        area_id = org.area_id if org is not None else default_area_id(actor)
+    area = _area_field(fields, actor, area_id)
     if fields:
         raise ValidationFailed(fields)
     if org is None:
         org = Organization()
         db.session.add(org)
-    org.name, org.sector = name, sector
+    org.name, org.sector, org.area_id = name, sector, area.id
     db.session.flush()
-    audit.record(actor, "organization_saved", "organization", org.id, name)
+    audit.record(actor, "organization_saved", "organization", org.id, f"{name}（属地：{areas.trail(area)}）")
     db.session.commit()
     return org
 
 
 def save_branch(actor: User, branch: Branch | None, *, organization_id: int, name: str,
                 contact_name: str | None = None, contact_phone: str | None = None, active: bool = True) -> Branch:
-    """Create or change a branch."""
+    """Create or change a branch (an area administrator: under an organisation of its own area)."""
     name = (name or "").strip()
     fields = {}
     org = db.session.get(Organization, organization_id) if organization_id else None
     if org is None:
         fields["organization_id"] = "请选择党组织。"
+    elif _outside(actor, org.area):
+        fields["organization_id"] = "只能选择本属地的党组织。"
     if not name:
         fields["name"] = "请填写支部名称。"
     elif has_control_chars(name):
@@ -215,19 +369,36 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-IMPORT_COLUMNS = ("党组织", "所属领域", "支部名称", "联系人", "联系电话", "书记姓名", "书记用户名", "书记手机号")
+IMPORT_COLUMNS = ("党组织", "所属领域", "支部名称", "所属属地", "联系人", "联系电话", "书记姓名", "书记用户名", "书记手机号")
+IMPORT_REQUIRED = IMPORT_COLUMNS[:3]
 # The template's sample row: the demo's own organisation and branch, so importing the template as it is
-# creates nothing twice.
-IMPORT_SAMPLE = ["区直机关工委", "机关", "区财政局第一党支部", "王芳", "13800000000", "王芳", "secretary", "13800000000"]
+# creates nothing twice (its 所属属地 is filled in with where that organisation lies: import_template_rows).
+IMPORT_SAMPLE = ["区直机关工委", "机关", "区财政局第一党支部", "", "王芳", "13800000000", "王芳", "secretary",
+                 "13800000000"]
+
+
+def import_template_rows() -> list[list[str]]:
+    """The template's sample row, naming the area its organisation lies in (so importing it as it is still
+    creates nothing twice and refuses nothing)."""
+    row = list(IMPORT_SAMPLE)
+    org = db.session.scalar(select(Organization).where(Organization.name == row[0]))
+    row[IMPORT_COLUMNS.index("所属属地")] = areas.trail(org.area if org is not None else areas.root())
+    return [row]
 
 
 def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
-    """Import branches from CSV or XLSX (columns IMPORT_COLUMNS; the secretary's three are optional).
+    """Import branches from CSV or XLSX (columns IMPORT_COLUMNS; 所属属地, the contact's and the secretary's are
+    optional).
 
     All rows are checked first; with any error nothing is imported. Branches that already exist are
     skipped, so the same file can be imported twice. Missing organisations are created. A row that names a
     secretary (name and username) also creates the secretary's account with a one-time password, which must be
     changed at first login; the passwords wait in a sheet the administrator downloads once.
+
+    所属属地 (a trail such as 滨江街道/滨江社区, or a name unique in the tree) places an organisation the import creates
+    (empty: the root, or an area administrator's own area); an existing organisation is never moved by an import, so
+    a row naming another area than the one it lies in is refused. An area administrator imports only into its own
+    area and below, and only under organisations lying there.
     """
 
     rows = [r for r in rows_from_file(filename, data) if any(c for c in r)]
@@ -238,11 +409,13 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
     for col in IMPORT_COLUMNS:
         if col in header:
             index[col] = header.index(col)
-    missing = [c for c in IMPORT_COLUMNS[:3] if c not in index]
+    missing = [c for c in IMPORT_REQUIRED if c not in index]
     if missing:
         raise ValidationFailed({"file": f"缺少列：{'、'.join(missing)}。第一行应为列名：{'，'.join(IMPORT_COLUMNS)}。"})
     result = ImportResult()
-    orgs = {o.name: o for o in db.session.scalars(select(Organization))}
+    orgs = {o.name: o for o in db.session.scalars(select(Organization).options(selectinload(Organization.area)))}
+    resolved: dict[str, Area | None] = {}  # each area text of the file, looked up once
+    new_org_areas: dict[str, tuple[Area, int]] = {}  # a new organisation's area and the line that named it
     existing = {(o, b): i for i, o, b in db.session.execute(
         select(Branch.id, Organization.name, Branch.name).join(Branch.organization))}
     accounts = {u.username: u for u in db.session.scalars(select(User))}
@@ -261,6 +434,27 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
         sector = SECTOR_BY_LABEL.get(sector_text, sector_text if sector_text in SECTORS else None)
         if org_name and org_name not in orgs and sector is None:
             problems.append(f"所属领域“{sector_text}”无效，应为{'、'.join(SECTORS.values())}之一")
+        area_text = cell("所属属地")
+        area = None
+        if area_text:
+            if area_text not in resolved:
+                resolved[area_text] = areas.resolve(area_text)
+            area = resolved[area_text]
+            if area is None:
+                problems.append(f"所属属地“{area_text[:60]}”不存在（应填写属地的层级名称，如“滨江街道/滨江社区”）")
+            elif _outside(actor, area):
+                problems.append(f"所属属地“{area_text[:60]}”不在您管理的属地范围内")
+                area = None
+        known = orgs.get(org_name)
+        if known is not None and _outside(actor, known.area):
+            problems.append(f"党组织“{org_name}”不在您管理的属地范围内")
+        elif known is not None and area is not None and known.area_id != area.id:
+            problems.append(f"党组织“{org_name}”属于“{areas.trail(known.area)}”，与所填所属属地“{area_text[:60]}”不符"
+                            "（导入不会移动已有党组织，如需调整请在党组织页面修改）")
+        elif known is None and org_name and area is not None:
+            first = new_org_areas.setdefault(org_name, (area, number))
+            if first[0].id != area.id:
+                problems.append(f"党组织“{org_name}”的所属属地与第 {first[1]} 行所填不同")
         if contact_phone and not contact:
             problems.append("填写了联系电话，请同时填写联系人")
         if contact and not contact_phone:
@@ -301,7 +495,8 @@ def import_branches(actor: User, filename: str, data: bytes) -> ImportResult:
         else:
             org = orgs.get(org_name)
             if org is None:
-                org = Organization(name=org_name, sector=sector)
+                placed = new_org_areas[org_name][0].id if org_name in new_org_areas else default_area_id(actor)
+                org = Organization(name=org_name, sector=sector, area_id=placed)
                 db.session.add(org)
                 orgs[org_name] = org
                 result.organizations_created += 1
@@ -394,8 +589,10 @@ def drop_old_credential_sheets(now: datetime | None = None) -> int:
     return dropped
 
 
-def create_base(actor: User, *, name: str, type: str, address: str = "", description: str = "") -> Base:
-    """Open a new base with the default booking rules; its managers then fill in the rest."""
+def create_base(actor: User, *, name: str, type: str, address: str = "", description: str = "",
+                area_id: int | None = None) -> Base:
+    """Open a new base in an area (the root when none is named) with the default booking rules; its managers then
+    fill in the rest."""
     name = (name or "").strip()
     fields = {}
     if not name:
@@ -406,12 +603,29 @@ def create_base(actor: User, *, name: str, type: str, address: str = "", descrip
         fields["name"] = "已有同名基地。"
     if type not in BASE_TYPES:
         fields["type"] = "请选择基地类型。"
+    area = _area_field(fields, actor, default_area_id(actor) if area_id is None else area_id)
     if fields:
         raise ValidationFailed(fields)
-    base = Base(name=name, type=type, address=address.strip(), description=description.strip())
+    base = Base(name=name, type=type, address=address.strip(), description=description.strip(), area_id=area.id)
     db.session.add(base)
     db.session.flush()
-    audit.record(actor, "base_created", "base", base.id, name)
+    audit.record(actor, "base_created", "base", base.id, f"{name}（属地：{areas.trail(area)}）")
+    db.session.commit()
+    return base
+
+
+def place_base(actor: User, base: Base, area_id) -> Base:
+    """Move a base to another area: the admin's alone (a base's managers never change where it lies)."""
+    if getattr(actor, "role", None) != "admin":
+        raise NotAllowed("只有区委组织部管理员可以调整基地的所属属地。")
+    fields: dict = {}
+    area = _area_field(fields, actor, area_id)
+    if fields:
+        raise ValidationFailed(fields)
+    was = base.area
+    base.area_id = area.id
+    audit.record(actor, "base_updated", "base", base.id,
+                 f"{base.name}：所属属地 {areas.trail(was) if was else '—'} → {areas.trail(area)}")
     db.session.commit()
     return base
 

@@ -92,6 +92,8 @@ def account():
 def forgot():
     """Forgotten password: a one-time link by email when mail is set up, otherwise whom to contact."""
     form = ForgotForm()
+    if not services.mail_configured():  # no form to fill in: the page says whom to ask instead
+        return render_template("auth/forgot.html", form=form, sent=False)
     if form.validate_on_submit():
         services.request_password_reset(form.identifier.data, address=request.remote_addr or "")
         return render_template("auth/forgot.html", form=form, sent=True)
