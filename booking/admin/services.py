@@ -94,9 +94,9 @@ def account_for(actor, user_id: int) -> User:
 # -- the areas' tree --------------------------------------------------------------------------------------------
 
 def area_trails(within: str | None = None) -> list[tuple[Area, str]]:
-    """Every area (or those at and below the path `within`), parents first and siblings by name, each with its
-    trail below the root as areas.trail gives it ("滨江街道/滨江社区"; the root by its own name): one query for the
-    whole tree, however many areas the pickers offer."""
+    """Every area (or those at and below the path `within`), parents first and siblings in the order they were made,
+    each with its trail below the root as areas.trail gives it ("滨江街道/滨江社区"; the root by its own name): one
+    query for the whole tree, however many areas the pickers offer."""
     tree = areas.all_areas()
     names = {a.id: a.name for a in tree}
     children: dict[int | None, list[Area]] = {}
@@ -108,7 +108,7 @@ def area_trails(within: str | None = None) -> list[tuple[Area, str]]:
         if within is None or area.path.startswith(within):
             ids = [int(i) for i in area.path.strip("/").split("/")]
             ordered.append((area, "/".join(names[i] for i in ids[1:] if i in names) or area.name))
-        for child in sorted(children.get(area.id, []), key=lambda c: c.name):
+        for child in sorted(children.get(area.id, []), key=lambda c: c.id):
             walk(child)
 
     for top in children.get(None, []):
