@@ -65,8 +65,10 @@ def test_the_areas_page_shows_the_tree_indented_with_what_lies_in_each(world, cl
     row = html.split(f'id="area-{binjiang.id}"', 1)[1].split("</li>", 1)[0]
     assert "ms-3" in row and "ms-5" not in row and "街道/乡镇" in row and "党组织 1 个 · 基地 0 个" in row
     assert "基地 1 个" in html.split(f'id="area-{red.id}"', 1)[1].split("</li>", 1)[0]
-    # The parent picker names each area by its trail.
-    assert "滨江街道/望江社区</option>" in html
+    # The parent picker names each area by its trail; adding below an area proposes the kind below its own.
+    assert "滨江街道/望江社区</option>" in html and '<option selected value="street">' in html
+    html = client.get(f"/admin/areas?parent={binjiang.id}").get_data(as_text=True)
+    assert '<option selected value="community">' in html and f'<option selected value="{binjiang.id}">' in html
 
 
 def test_the_admin_adds_moves_renames_and_deletes_an_area(world, client):

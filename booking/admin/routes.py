@@ -15,7 +15,8 @@ from booking.areas import services as areas
 from booking.auth import services as accounts
 from booking.web.errors import on_refusal
 from booking.web.views import paginate
-from models import ROLES, Base, Lecturer
+from models import ROLES, Area, Base, Lecturer, db
+from models.area import KIND_ORDER
 from models.audit import AUDIT_ACTIONS, AUDIT_TARGETS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -308,8 +309,10 @@ def area_list():
     """The tree of areas, indented, with what lies directly in each; the form of a new area."""
     form = forms.AreaForm()
     form.parent_id.choices = services.area_choices(current_user)
-    if request.method == "GET":
-        form.parent_id.data = request.args.get("parent", type=int) or areas.root().id
+    if request.method == "GET":  # under the area asked (the root by default), one kind below it
+        parent = db.session.get(Area, request.args.get("parent", type=int) or 0) or areas.root()
+        form.parent_id.data = parent.id
+        form.kind.data = KIND_ORDER[min(KIND_ORDER.index(parent.kind) + 1, len(KIND_ORDER) - 1)]
     page = dict(form=form, rows=services.area_tree())
     if form.validate_on_submit():
         on_refusal("admin/areas.html", fields=form, status=422, **page)
