@@ -132,7 +132,7 @@ def _a_lived_in_district():
     return invited
 
 
-@pytest.mark.parametrize("username", ["admin", "manager", "secretary", "lecturer"])
+@pytest.mark.parametrize("username", ["admin", "street", "manager", "secretary", "lecturer"])
 def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
     _a_lived_in_district()
     with live_server(world) as url, phone_browser() as page:
@@ -141,6 +141,8 @@ def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
     print(f"\n{username}: {len(patterns)} kinds of page crawled")
     # The crawl reached the role's daily pages, not just the landing page.
     expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account", "/requests/queue", "/requests/N"],
+                "street": ["/area/", "/bookings", "/bookings/N", "/requests/queue", "/requests/N",
+                           "/admin/organizations", "/admin/users", "/reports/", "/reports/watch", "/stats/", "/account"],
                 "manager": ["/manage/today", "/manage/pending", "/manage/week", "/bookings/N", "/account"],
                 "secretary": ["/bookings", "/bases/N", "/menu-items/N", "/bookings/N", "/account", "/requests/new",
                               "/requests/N"],
@@ -160,7 +162,7 @@ def test_the_pages_before_login_work_on_a_phone(world):
             assert_accessible(page)
 
 
-@pytest.mark.parametrize("username", ["secretary", "manager"])
+@pytest.mark.parametrize("username", ["secretary", "manager", "street"])
 def test_the_demo_itself_works_on_a_phone(demo, username):
     """End to end on the demo as `make run` loads it (a year of visits, members, notifications): the pages a new
     user clicks through first hold up with real amounts of data, not only with the tests' small district."""
