@@ -1,7 +1,7 @@
 """Areas (属地): the tree, area administrators and figures by area (the contract's section "Areas")."""
-
 from sqlalchemy import select
 
+from booking import clock
 from models import Area, Booking, Branch, db
 from tests.factories import booking, completed, item, slot_start, user
 
@@ -200,3 +200,39 @@ def test_create_user_makes_an_area_admin_of_an_area(world):
     result = runner.invoke(args=["create-user", "noarea", "--role", "area_admin"],
                            input="Hx-street-2026!\nHx-street-2026!\n")
     assert result.exit_code == 1 and "area_id" in result.output
+
+
+def test_the_area_admin_dispatches_its_branches_lecture_requests(world, api):
+    from models import Notification
+    from tests.test_lecture_requests import _at, _lecturer, _order
+    inside = _order(api, "secretary2").get_json()
+    outside = _order(api, "secretary").get_json()
+    # Told of its branches' new requests, not of others'.
+    told = {n.request_id for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == user("street").id, Notification.kind == "request_submitted"))}
+    assert told == {inside["id"]}
+    queue = api.get("/api/v1/lecture-requests?per_page=100", as_="street").get_json()["items"]
+    assert [r["id"] for r in queue] == [inside["id"]]
+    body = {"lecturer_id": _lecturer().id, "start": clock.iso(_at(5)), "duration_minutes": 90}
+    assert api.post(f"/api/v1/lecture-requests/{outside['id']}/dispatch", as_="street", json=body).status_code == 404
+    r = api.post(f"/api/v1/lecture-requests/{inside['id']}/dispatch", as_="street", json=body)
+    assert r.status_code == 200 and r.get_json()["status"] == "dispatched", r.get_json()
+
+
+def test_every_grouping_adds_up_over_the_demo_by_area_included(demo, api):
+    year = clock.local_today().year
+    period = f"from={year - 1}-01-01&to={year}-12-31"
+    root = area("X区")
+    for who, where in (("admin", None), ("admin", area("滨江街道").id), ("street", None),
+                       ("street", area("滨江社区").id)):
+        totals = set()
+        for group_by in ("area", "base", "base_type", "month", "lecturer"):
+            body = _stats(api, who, group_by=group_by, **({"area_id": where} if where else {}),
+                          **dict(p.split("=") for p in period.split("&")))
+            _adds_up(body)
+            totals.add((body["total"]["batches"], body["total"]["person_times"]))
+        assert len(totals) == 1, (who, where, totals)
+    district = _stats(api, "admin", group_by="area", **dict(p.split("=") for p in period.split("&")))
+    streets = {r["label"] for r in district["rows"]}
+    assert {"滨江街道", "红星街道", "科创园街道", "直属"} <= streets and district["total"]["batches"] > 100
+    assert root.name == "X区"
