@@ -236,3 +236,10 @@ def test_every_grouping_adds_up_over_the_demo_by_area_included(demo, api):
     streets = {r["label"] for r in district["rows"]}
     assert {"滨江街道", "红星街道", "科创园街道", "直属"} <= streets and district["total"]["batches"] > 100
     assert root.name == "X区"
+
+
+def test_the_area_admin_lists_its_areas_branches(world, api):
+    r = api.get("/api/v1/branches?per_page=100", as_="street")
+    assert r.status_code == 200
+    assert {b["name"] for b in r.get_json()["items"]} == {"滨江社区党支部", "望江社区党支部"}
+    assert api.get("/api/v1/branches?q=财政", as_="street").get_json()["total"] == 0

@@ -88,7 +88,10 @@ BRANCHES_QUERY = Query(q=F("string", "搜索词", max_length=100, description="�
           responses={200: "BranchList", 403: None})
 def list_branches(query):
     """Branches by name or organisation; for managers, admins and secretaries (who invite partners)."""
-    if not permissions.can_search_branches(current_user()):
+    user = current_user()
+    if permissions.is_area_admin(user):  # an area administrator: the branches of its area
+        return page_of(services.branches_query(query["q"], user.area_path), query, serialize.branch)
+    if not permissions.can_search_branches(user):
         raise NotAllowed("只有基地管理员、支部书记和管理员可以查询党支部。")
     return page_of(services.branches_query(query["q"]), query, serialize.branch)
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from booking.areas import services as areas
 from booking import clock
 from booking.errors import NotFound
 from booking.catalog.holidays import public_holidays
@@ -370,9 +371,11 @@ def item_days(item: MenuItem, day: date | None, shown_from: date | None, *, offl
             "closed_reason": closed_reason}
 
 
-def branches_query(q: str | None = None):
-    """Active branches, searched by branch or organisation name."""
+def branches_query(q: str | None = None, area_path: str | None = None):
+    """Active branches, searched by branch or organisation name (an area's only, given its path)."""
     stmt = select(Branch).join(Organization).where(Branch.active.is_(True))
+    if area_path:
+        stmt = stmt.where(Organization.area_id.in_(areas.under(area_path)))
     if q and q.strip():
         pattern = f"%{escape_like(q.strip())}%"
         stmt = stmt.where(or_(Branch.name.like(pattern, escape="\\"), Organization.name.like(pattern, escape="\\")))
