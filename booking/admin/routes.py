@@ -372,8 +372,8 @@ def lecturer(lecturer_id=None):
     """Create or edit a lecturer's profile."""
     lecturer = services.get(Lecturer, lecturer_id, "讲师") if lecturer_id else None
     form = forms.LecturerForm(obj=lecturer)
-    if request.method == "GET" and lecturer is not None:
-        form.topics.data = "、".join(lecturer.topics)
+    if not isinstance(form.topics.data, str):  # the profile's list of topics (a form that left them out too)
+        form.topics.data = "、".join(form.topics.data or [])
     if form.validate_on_submit():
         on_refusal("admin/lecturer.html", fields=form, status=200, lecturer=lecturer, form=form)
         lecturer = services.save_lecturer(
