@@ -176,6 +176,14 @@ def keeps_members_of(user: User | None, branch_id: int) -> bool:
         user.role == "admin" or (user.role == "secretary" and user.branch_id == branch_id)))
 
 
+def keeps_account(user: User | None, account: User) -> bool:
+    """Who changes an account (its details, password, whether it is active): an admin any; an area administrator
+    only the secretaries of its area's branches."""
+    if is_admin(user):
+        return True
+    return bool(is_area_admin(user) and account.role == "secretary" and branch_in_area(user, account.branch))
+
+
 def reads_reports(user: User | None) -> bool:
     """The district's report, its watch list and statistics by area: admins, area administrators (their area) and
     managers (their bases)."""

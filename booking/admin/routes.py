@@ -167,7 +167,7 @@ def organizations():
     page = paginate(services.organizations_query(current_user, q, area_id), per_page=20)
     return render_template("admin/organizations.html", page=page, q=q, area_id=area_id,
                            secretaries=services.branch_secretaries(page.items),
-                           area_choices=services.area_choices(current_user), area_labels=services.area_labels(),
+                           area_choices=areas.choices(current_user), area_labels=services.area_labels(),
                            import_form=forms.ImportForm(formdata=None))
 
 
@@ -177,7 +177,7 @@ def organization(org_id=None):
     """Create or edit an organisation, and place it in an area."""
     org = services.organization_for(current_user, org_id) if org_id else None
     form = forms.OrganizationForm(obj=org)
-    form.area_id.choices = services.area_choices(current_user)
+    form.area_id.choices = areas.choices(current_user)
     if request.method == "GET" and org is None:
         form.area_id.data = services.default_area_id(current_user)
     if form.validate_on_submit():
@@ -249,7 +249,7 @@ def _bases_page(form=None):
     """What the bases page shows: the bases (of an area, when one is asked) with where each lies, and the form of a
     new base."""
     area_id = request.args.get("area", type=int)
-    choices = services.area_choices(current_user)
+    choices = areas.choices(current_user)
     if form is None:
         form = forms.NewBaseForm(formdata=None)
         form.area_id.data = services.default_area_id(current_user)
@@ -284,7 +284,7 @@ def base_area(base_id):
     """Where a base lies: the admin moves it to another area (its managers never do)."""
     base = services.get(Base, base_id, "基地")
     form = forms.BaseAreaForm(obj=base)
-    form.area_id.choices = services.area_choices(current_user)
+    form.area_id.choices = areas.choices(current_user)
     if form.validate_on_submit():
         on_refusal("admin/base_area.html", fields=form, status=422, base=base, form=form)
         services.place_base(current_user, base, form.area_id.data)
@@ -308,7 +308,7 @@ def base_active(base_id):
 def area_list():
     """The tree of areas, indented, with what lies directly in each; the form of a new area."""
     form = forms.AreaForm()
-    form.parent_id.choices = services.area_choices(current_user)
+    form.parent_id.choices = areas.choices(current_user)
     if request.method == "GET":  # under the area asked (the root by default), one kind below it
         parent = db.session.get(Area, request.args.get("parent", type=int) or 0) or areas.root()
         form.parent_id.data = parent.id
@@ -330,7 +330,7 @@ def area(area_id):
     if area.parent_id is None:  # the root stays where it is
         del form.parent_id
     else:
-        form.parent_id.choices = services.area_choices(current_user)
+        form.parent_id.choices = areas.choices(current_user)
     page = dict(area=area, form=form, trail=areas.trail(area), holdings=areas.holdings(area))
     if form.validate_on_submit():
         on_refusal("admin/area.html", fields=form, status=422, **page)

@@ -85,45 +85,16 @@ def account_for(actor, user_id: int) -> User:
     """An account the actor keeps: any for the admin; for an area administrator only its branches' secretaries
     (NotFound for every other account, as if it were not there)."""
     user = db.session.get(User, user_id)
-    if user is None or (scope_path(actor) is not None and not (
-            user.role == "secretary" and permissions.branch_in_area(actor, user.branch))):
+    if user is None or not permissions.keeps_account(actor, user):
         raise NotFound("用户不存在。")
     return user
 
 
 # -- the areas' tree --------------------------------------------------------------------------------------------
 
-def area_trails(within: str | None = None) -> list[tuple[Area, str]]:
-    """Every area (or those at and below the path `within`), parents first and siblings in the order they were made,
-    each with its trail below the root as areas.trail gives it ("滨江街道/滨江社区"; the root by its own name): one
-    query for the whole tree, however many areas the pickers offer."""
-    tree = areas.all_areas()
-    names = {a.id: a.name for a in tree}
-    children: dict[int | None, list[Area]] = {}
-    for a in tree:
-        children.setdefault(a.parent_id, []).append(a)
-    ordered: list[tuple[Area, str]] = []
-
-    def walk(area: Area) -> None:
-        if within is None or area.path.startswith(within):
-            ids = [int(i) for i in area.path.strip("/").split("/")]
-            ordered.append((area, "/".join(names[i] for i in ids[1:] if i in names) or area.name))
-        for child in sorted(children.get(area.id, []), key=lambda c: c.id):
-            walk(child)
-
-    for top in children.get(None, []):
-        walk(top)
-    return ordered
-
-
-def area_choices(actor=None) -> list[tuple[int, str]]:
-    """The areas a picker offers the actor (an area administrator: its own and those below it), labelled by trail."""
-    return [(a.id, label) for a, label in area_trails(scope_path(actor))]
-
-
 def area_labels() -> dict[int, str]:
     """Each area's trail by id, for lists that name where an organisation or a base lies."""
-    return {a.id: label for a, label in area_trails()}
+    return {a.id: label for a, label in areas.trails()}
 
 
 @dataclass
@@ -142,7 +113,7 @@ def area_tree() -> list[AreaRow]:
     orgs = dict(db.session.execute(select(Organization.area_id, func.count()).group_by(Organization.area_id)).all())
     bases = dict(db.session.execute(select(Base.area_id, func.count()).group_by(Base.area_id)).all())
     return [AreaRow(area=a, trail=label, depth=a.depth, organizations=orgs.get(a.id, 0), bases=bases.get(a.id, 0))
-            for a, label in area_trails()]
+            for a, label in areas.trails()]
 
 
 def _area_field(fields: dict, actor, area_id) -> Area | None:
@@ -213,7 +184,7 @@ def account_choices(actor) -> AccountChoices:
     bases = [(b.id, b.name) for b in db.session.scalars(select(Base).order_by(Base.id))]
     free = db.session.scalars(select(Lecturer).where(~Lecturer.user.has()).order_by(Lecturer.name)).all()
     return AccountChoices(branches=[(0, "—")] + [(i, f"{o} · {b}") for i, o, b in rows], bases=bases,
-                          free_lecturers=[(lec.id, lec.name) for lec in free], areas=area_choices(actor),
+                          free_lecturers=[(lec.id, lec.name) for lec in free], areas=areas.choices(actor),
                           roles=list(ROLES.items()))
 
 

@@ -106,12 +106,37 @@ def label(area: Area) -> str:
     return area.name
 
 
+def trails(within: str | None = None) -> list[tuple[Area, str]]:
+    """Every area (or those at and below the path `within`), parents first and siblings in the order they were made,
+    each with its trail below the root ("滨江街道/滨江社区"; the root by its own name): one query for the whole tree,
+    however many areas a picker offers."""
+    tree = all_areas()
+    names = {a.id: a.name for a in tree}
+    kids: dict[int | None, list[Area]] = {}
+    for a in tree:
+        kids.setdefault(a.parent_id, []).append(a)
+    ordered: list[tuple[Area, str]] = []
+
+    def walk(area: Area) -> None:
+        if within is None or area.path.startswith(within):
+            ordered.append((area, _trail_of(area, names)))
+        for child in sorted(kids.get(area.id, []), key=lambda c: c.id):
+            walk(child)
+
+    for top in kids.get(None, []):
+        walk(top)
+    return ordered
+
+
+def _trail_of(area: Area, names: dict[int, str]) -> str:
+    ids = [int(i) for i in area.path.strip("/").split("/")]
+    return "/".join(names[i] for i in ids[1:] if i in names) or area.name
+
+
 def trail(area: Area) -> str:
     """The area with the areas above it below the root: 滨江街道/滨江社区 (the root: its name)."""
-    names = [a.name for a in db.session.scalars(
-        select(Area).where(Area.id.in_([int(i) for i in area.path.strip("/").split("/")])).order_by(
-            func.length(Area.path)))]
-    return "/".join(names[1:]) or names[0]
+    ids = [int(i) for i in area.path.strip("/").split("/")]
+    return _trail_of(area, dict(db.session.execute(select(Area.id, Area.name).where(Area.id.in_(ids))).all()))
 
 
 def resolve(text: str, within: Area | None = None) -> Area | None:
@@ -139,33 +164,13 @@ def resolve(text: str, within: Area | None = None) -> Area | None:
 # -- who reads which area ----------------------------------------------------------------------------
 
 def choices(actor) -> list[tuple[int, str]]:
-    """The areas a reader may narrow the figures to, indented by depth under its top (an admin's: the whole tree;
-    an area administrator's: its own and those below; nobody else's: none)."""
+    """The areas a picker offers the actor, labelled by trail: the whole tree for an admin, its own area and those
+    below it for an area administrator, none for anyone else."""
     if actor.role == "admin":
-        nodes = all_areas()
-    elif actor.role == "area_admin" and own_area(actor) is not None:
-        nodes = subtree(own_area(actor))
-    else:
-        return []
-    top = min(n.depth for n in nodes) if nodes else 0
-    return [(n.id, "\u3000" * (n.depth - top) + n.name) for n in _tree_order(nodes)]
-
-
-def _tree_order(nodes: list[Area]) -> list[Area]:
-    """Depth first, siblings by name (a path orders siblings by id)."""
-    kids: dict = {}
-    for n in nodes:
-        kids.setdefault(n.parent_id, []).append(n)
-    ids = {n.id for n in nodes}
-    out: list[Area] = []
-
-    def walk(node):
-        out.append(node)
-        for child in sorted(kids.get(node.id, []), key=lambda a: a.name):
-            walk(child)
-    for top in sorted((n for n in nodes if n.parent_id not in ids), key=lambda a: a.path):
-        walk(top)
-    return out
+        return [(a.id, label) for a, label in trails()]
+    if actor.role == "area_admin" and getattr(actor, "area_path", None):
+        return [(a.id, label) for a, label in trails(actor.area_path)]
+    return []
 
 
 def asked(raw) -> int | None:
