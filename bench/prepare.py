@@ -82,7 +82,10 @@ def main(out_path: str) -> None:
                                           "time": f"{hour:02d}:00", "headcount": 1, "contact_name": "压测",
                                           "contact_phone": "13800000000", "from": (today + timedelta(days=1)).isoformat(),
                                           "until": (today + timedelta(days=364)).isoformat()})
-        info = {"item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
+        # The city's figures: its root, and the street of the benchmark's area administrator (seed-load --areas).
+        from booking.areas import services as areas
+        street = db.session.scalar(select(User.area_id).where(User.username == "bench-street"))
+        info = {"root_area": areas.root().id, "street_area": street, "item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
                 "bodies": bodies_path, "bodies_count": len(bodies),
                 # run.py starts each run after the bodies used since: the count of benchmark bookings minus this
                 "bodies_base": len(taken),

@@ -49,8 +49,9 @@ def _pg_database(server: str, name: str, fresh: bool) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def build(name: str, n: int, reuse: bool, pg_server: str | None = None) -> tuple[str, dict]:
-    """A database with the demo data plus n bookings, prepared for the benchmark (SQLite, or in `pg_server`)."""
+def build(name: str, n: int, reuse: bool, pg_server: str | None = None, areas: str = "2,4,5") -> tuple[str, dict]:
+    """A database with the demo data plus n bookings spread over a city of `areas` (D,S,C: districts, streets,
+    communities), prepared for the benchmark (SQLite, or in `pg_server`)."""
     path = OUT / f"{name}.db"
     info_path = OUT / f"{name}{'-pg' if pg_server else ''}.json"
     fresh = not (reuse and info_path.exists() and (pg_server or path.exists()))
@@ -63,10 +64,10 @@ def build(name: str, n: int, reuse: bool, pg_server: str | None = None) -> tuple
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
         env = {"DATABASE_URL": uri}
-        print(f"== building {name}: demo data + {n} bookings", flush=True)
+        print(f"== building {name}: demo data + {n} bookings over a city of {areas} areas", flush=True)
         began = time.monotonic()
         sh([PY, "-m", "flask", "--app", "app", "db", "upgrade"], env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        sh([PY, "-m", "flask", "--app", "app", "seed-load", "--bookings", str(n)], env)
+        sh([PY, "-m", "flask", "--app", "app", "seed-load", "--bookings", str(n), "--areas", areas], env)
         sh([PY, "bench/prepare.py", str(info_path)], env)
         print(f"   built in {time.monotonic() - began:.0f} s", flush=True)
     else:  # a database of an earlier run: bring its schema up to date, and write bodies for free slots
@@ -224,6 +225,14 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
             ("base page", f"/api/v1/bases/{info['base_id']}", secretary),
             ("manager bookings", "/api/v1/bookings?per_page=20", manager),
         ]
+        if info.get("street_area"):  # the city (seed-load --areas): figures by area, the area administrator's day
+            street = token(server.url, "bench-street")
+            targets += [
+                ("stats by area", "/api/v1/stats?group_by=area", admin),
+                ("area landing page", f"/api/v1/areas/{info['street_area']}/overview", street),
+                ("area watch list", f"/api/v1/reports/watch?area_id={info['street_area']}", street),
+                ("area admin bookings", "/api/v1/bookings?per_page=20", street),
+            ]
         for name, path, tok in targets:
             results[name] = paired.run(server.url + path, "bench/get.lua", {"TOKEN": tok})
 
@@ -246,6 +255,10 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
         results["district summary"] = wrk(server.url + "/api/v1/reports/summary", paired.seconds * 2, 1,
                                           "bench/get.lua", {"TOKEN": admin})
         results["district summary"]["ratio"] = None
+        if info.get("street_area"):  # its latency alone (one connection), as for the statistics by month
+            results["stats by area (latency)"] = wrk(server.url + "/api/v1/stats?group_by=area", paired.seconds * 2, 1,
+                                                     "bench/get.lua", {"TOKEN": admin})
+            results["stats by area (latency)"]["ratio"] = None
         made = db_count(uri, f"SELECT count(*) FROM booking_series WHERE branch_id = {info['branch_id']}")
         bodies = info["series_bodies"][made:made + 40]
         if len(bodies) < 40:
@@ -270,6 +283,7 @@ def main():
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
+    parser.add_argument("--areas", default="2,4,5", help="the city the bookings are spread over (seed-load --areas D,S,C)")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default=os.environ.get("BENCH_DB") or "sqlite",
                         help="postgresql: in the server of $TEST_DATABASE_URL (make starts a throwaway one)")
     args = parser.parse_args()
@@ -281,7 +295,7 @@ def main():
         sys.exit("wrk is needed: apt-get install wrk")
     OUT.mkdir(parents=True, exist_ok=True)
     sizes = {"10k": args.small, "1M": args.large}
-    dbs = {label: build(f"bench-{label}", n, args.reuse, pg_server) for label, n in sizes.items()}
+    dbs = {label: build(f"bench-{label}", n, args.reuse, pg_server, args.areas) for label, n in sizes.items()}
 
     bare = Server("bench.bare:app", None, 5701)
     try:
@@ -321,6 +335,15 @@ def main():
             lines.append(f"| {name} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {ratio} | "
                          f"{'' if growth is None else f'{growth:.2f}'} |"
                          + (f" ({r['non2xx']} non-2xx)" if r["non2xx"] else ""))
+    city = "stats by area" in results["1M"]
+    if city:  # the area administrator's paths and the figures by area, against the authenticated floor (GET /me)
+        lines += ["", "Against the authenticated floor (GET /api/v1/me in the same run): the endpoint's × bare over /me's.",
+                  "", "| endpoint | share of /me at 10k | share of /me at 1M | 1M/10k cost |", "| --- | ---: | ---: | ---: |"]
+        for name in ("stats by area", "area landing page", "area watch list", "area admin bookings",
+                     "manager bookings"):
+            small_share, big_share = (results[k][name]["ratio"] / results[k]["me"]["ratio"] for k in ("10k", "1M"))
+            lines.append(f"| {name} | {small_share:.2f} | {big_share:.2f} | "
+                         f"{results['10k'][name]['ratio'] / results['1M'][name]['ratio']:.2f} |")
     floor_ratio = results["1M"]["token check only"]["ratio"]
     lines.append("")
     lines.append(f"The token check alone (bench/probe.py: the API's bearer check and nothing else) is {floor_ratio:.2f} × "
@@ -349,6 +372,28 @@ def main():
          and big["district summary"]["p99"] < 1000),
         ("worker memory < 200 MB", max(memory.values()) < 200),
     ]
+
+    def share(r, name):  # of the authenticated floor: GET /api/v1/me in the same run
+        return r[name]["ratio"] / r["me"]["ratio"]
+    if city:
+        checks += [
+            (f"{name} at 1M costs ≤ 1.2 × at 10k ({small[name]['ratio'] / big[name]['ratio']:.2f})",
+             small[name]["ratio"] / big[name]["ratio"] <= 1.2)
+            for name in ("stats by area", "area landing page", "area watch list")
+        ] + [
+            (f"{name} ≥ 0.5 of /me at {label} ({share(r, name):.2f})", share(r, name) >= 0.5)
+            for name in ("stats by area", "area landing page", "area watch list") for label, r in (("10k", small), ("1M", big))
+        ] + [
+            (f"statistics by area over 1M < 1 s (p99 {big['stats by area (latency)']['p99']:.0f} ms)",
+             big["stats by area (latency)"]["requests"] > 0 and big["stats by area (latency)"]["p99"] < 1000),
+        ] + [
+            (f"{name} ≥ 0.25 of /me at {label} ({share(r, name):.2f})", share(r, name) >= 0.25)
+            for name in ("manager bookings", "area admin bookings") for label, r in (("10k", small), ("1M", big))
+        ] + [
+            ("the area administrator's paths answered 2xx every time", all(
+                r[name]["non2xx"] == 0 for r in (big, small)
+                for name in ("stats by area", "area landing page", "area watch list", "area admin bookings"))),
+        ]
     lines.append("")
     lines += [f"- [{'x' if ok else ' '}] {text}" for text, ok in checks]
     lines.append("")

@@ -84,9 +84,10 @@ LIST_QUERY = Query(
           responses={200: "BookingList"})
 def list_bookings(query):
     """A secretary's branch's, a manager's bases', a lecturer's assignments, or all for an admin."""
-    stmt = services.visible_query(current_user(), status=query["status"], base_id=query["base_id"],
-                                  start=query["from"], end=query["to"])
-    return page_of(stmt, query, serialize.booking)
+    page, per_page = query.get("page") or 1, query.get("per_page") or 20
+    items, total = services.visible_page(current_actor(), page=page, per_page=per_page, status=query["status"],
+                                         base_id=query["base_id"], start=query["from"], end=query["to"])
+    return {"items": [serialize.booking(b) for b in items], "total": total, "page": page, "per_page": per_page}
 
 
 @bp.get("/bookings/<id:booking_id>")

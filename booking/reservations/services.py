@@ -6,7 +6,7 @@ state brings with it happens in `lifecycle.transition`.
 """
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from booking import clock, links, permissions
@@ -23,8 +23,8 @@ from booking.reservations.states import LIVE, PENDING
 from booking.reservations.records import record_event, validate_fields
 from booking.reservations.states import (ACCEPTED, APPROVED, DECLINED, HOLDING_LECTURER, INVITED, NO_SHOW,
                                         PARTNER_ACCEPTED, PARTNER_DECLINED)
-from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, LectureRequest, OpeningSlot, WaitlistEntry,
-                    db)
+from models import (ACTIVITY_TYPES, Base, Booking, BookingEvent, BookingPartner, Branch, LectureRequest, MenuItem,
+                    OpeningSlot, Venue, WaitlistEntry, db)
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -37,22 +37,86 @@ def get_visible(user: Actor, booking_id: int) -> Booking:
     return booking
 
 
+def _visible(user: Actor, status: str | None, base_id: int | None, start: date | None, end: date | None) -> list:
+    """The conditions of the bookings the user may see, filtered (one rule for the pages' query and the API's list)."""
+    conditions = [permissions.booking_scope(user)]
+    if status:
+        conditions.append(Booking.status == status)
+    if base_id:
+        conditions.append(Booking.base_id == base_id)
+    if start:
+        conditions.append(Booking.day >= start)
+    if end:
+        conditions.append(Booking.day <= end)
+    return conditions
+
+
 def visible_query(user: Actor, *, status: str | None = None, base_id: int | None = None,
                   start: date | None = None, end: date | None = None):
     """The bookings the user may see, filtered; ordered by start."""
-    stmt = select(Booking).where(permissions.booking_scope(user))
-    if status:
-        stmt = stmt.where(Booking.status == status)
-    if base_id:
-        stmt = stmt.where(Booking.base_id == base_id)
-    if start:
-        stmt = stmt.where(Booking.day >= start)
-    if end:
-        stmt = stmt.where(Booking.day <= end)
+    stmt = select(Booking).where(*_visible(user, status, base_id, start, end))
     return stmt.options(selectinload(Booking.menu_item), selectinload(Booking.branch), selectinload(Booking.lecturer),
                         selectinload(Booking.base), selectinload(Booking.venue),
                         selectinload(Booking.partners).joinedload(BookingPartner.branch)
                         ).order_by(Booking.starts_at, Booking.id)
+
+
+class Listed:
+    """A booking as a list shows it (`serialize.booking` reads it as it reads a Booking): its columns, the names of
+    its base, venue, branch and menu item, and its partners with their branches' names."""
+
+    def __init__(self, row, partners: list):
+        self.__dict__.update(row._mapping)
+        self.partners = partners
+
+
+class _ListedPartner:
+    def __init__(self, row):
+        self.branch_id, self.headcount, self.status, self.visitor_count = (
+            row.branch_id, row.headcount, row.status, row.visitor_count)
+        self.branch = _Named(row.branch_name)
+
+
+class _Named:
+    def __init__(self, name):
+        self.name = name
+
+
+# Prebuilt Core statements (built and keyed once, not per request; no ORM steps around them): a page's bookings
+# with their names, and their partners.
+_b, _br = Booking.__table__, Branch.__table__
+_LISTED = (select(*_b.c, Base.__table__.c.name.label("base_name"), Venue.__table__.c.name.label("venue_name"),
+                  _br.c.name.label("branch_name"), MenuItem.__table__.c.title.label("menu_item_title"))
+           .select_from(_b.join(_br, _br.c.id == _b.c.branch_id)
+                        .outerjoin(Base.__table__, Base.__table__.c.id == _b.c.base_id)
+                        .outerjoin(Venue.__table__, Venue.__table__.c.id == _b.c.venue_id)
+                        .outerjoin(MenuItem.__table__, MenuItem.__table__.c.id == _b.c.menu_item_id))
+           .where(_b.c.id.in_(bindparam("ids", expanding=True))))
+_p = BookingPartner.__table__
+_LISTED_PARTNERS = (select(_p.c.booking_id, _p.c.branch_id, _p.c.headcount, _p.c.status, _p.c.visitor_count,
+                           _br.c.name.label("branch_name"))
+                    .select_from(_p.join(_br, _br.c.id == _p.c.branch_id))
+                    .where(_p.c.booking_id.in_(bindparam("ids", expanding=True))).order_by(_p.c.id))
+
+
+def visible_page(user: Actor, *, page: int, per_page: int, status: str | None = None, base_id: int | None = None,
+                 start: date | None = None, end: date | None = None) -> tuple[list[Listed], int]:
+    """A page of `visible_query` (the same bookings in the same order) and how many there are, read as rows rather
+    than as ORM objects: the page's ids from the bookings table alone (its order read off an index where the
+    planner finds one, not a sort of the whole scope), their rows with the names, their partners, and the count
+    (the API's list; the pages keep `visible_query`)."""
+    conditions = _visible(user, status, base_id, start, end)
+    conn = db.session.connection()
+    ids = list(conn.execute(select(_b.c.id).where(*conditions).order_by(_b.c.starts_at, _b.c.id)
+                            .limit(per_page).offset((page - 1) * per_page)).scalars())
+    total = conn.execute(select(func.count()).select_from(_b).where(*conditions)).scalar()
+    if not ids:
+        return [], total
+    rows = {r.id: r for r in conn.execute(_LISTED, {"ids": ids})}
+    partners: dict[int, list] = {}
+    for p in conn.execute(_LISTED_PARTNERS, {"ids": ids}):
+        partners.setdefault(p.booking_id, []).append(_ListedPartner(p))
+    return [Listed(rows[i], partners.get(i, [])) for i in ids], total
 
 
 def branch_bookings_on(branch_id: int, venue_id: int, day: date) -> dict[datetime, int]:
