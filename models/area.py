@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
@@ -25,6 +25,8 @@ class Area(Model):
     __table_args__ = (
         CheckConstraint(f"kind IN ({', '.join(repr(k) for k in AREA_KINDS)})", name="kind"),
         UniqueConstraint("parent_id", "name", name="uq_areas_parent_name"),
+        # A subtree is `path LIKE '/1/4/%'`: PostgreSQL reads a prefix off this index whatever the database's collation.
+        Index("ix_areas_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +34,7 @@ class Area(Model):
     kind: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     # "/<root id>/…/<own id>/": see the module.
-    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    path: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id])
