@@ -135,7 +135,8 @@ def _ms(value: str) -> float:
 
 def wrk(url: str, seconds: int, connections: int, script: str, env: dict) -> dict:
     """Drive one endpoint with wrk (a separate process) and read its figures."""
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url],
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", "-s",
+                          script, url],
                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
@@ -330,7 +331,7 @@ def main():
                 growth = small["rps"] / r["rps"] if label == "1M" and r["rps"] else None
                 ratio = ""
             else:
-                growth = small["ratio"] / r["ratio"] if label == "1M" else None
+                growth = small["ratio"] / max(r["ratio"], 1e-9) if label == "1M" else None
                 ratio = f"{r['ratio']:.2f}"
             lines.append(f"| {name} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {ratio} | "
                          f"{'' if growth is None else f'{growth:.2f}'} |"
@@ -343,7 +344,7 @@ def main():
                      "manager bookings"):
             small_share, big_share = (results[k][name]["ratio"] / results[k]["me"]["ratio"] for k in ("10k", "1M"))
             lines.append(f"| {name} | {small_share:.2f} | {big_share:.2f} | "
-                         f"{results['10k'][name]['ratio'] / results['1M'][name]['ratio']:.2f} |")
+                         f"{results['10k'][name]['ratio'] / max(results['1M'][name]['ratio'], 1e-9):.2f} |")
     floor_ratio = results["1M"]["token check only"]["ratio"]
     lines.append("")
     lines.append(f"The token check alone (bench/probe.py: the API's bearer check and nothing else) is {floor_ratio:.2f} × "
@@ -358,7 +359,7 @@ def main():
     floor = {"availability": 0.30, "base page": 0.30, "create booking": 0.15} if pg_server else \
         {"availability": 0.40, "base page": 0.0, "create booking": 0.20}
     checks = [
-        (f"{name} at 1M costs ≤ 1.2 × at 10k", small[name]["ratio"] / big[name]["ratio"] <= 1.2)
+        (f"{name} at 1M costs ≤ 1.2 × at 10k", small[name]["ratio"] / max(big[name]["ratio"], 1e-9) <= 1.2)
         for name in ("availability", "base page", "create booking", "study hours", "roster save")
     ] + [
         (f"{name} ≥ {share:.0%} of bare", big[name]["ratio"] >= share) for name, share in floor.items() if share
@@ -377,8 +378,8 @@ def main():
         return r[name]["ratio"] / r["me"]["ratio"]
     if city:
         checks += [
-            (f"{name} at 1M costs ≤ 1.2 × at 10k ({small[name]['ratio'] / big[name]['ratio']:.2f})",
-             small[name]["ratio"] / big[name]["ratio"] <= 1.2)
+            (f"{name} at 1M costs ≤ 1.2 × at 10k ({small[name]['ratio'] / max(big[name]['ratio'], 1e-9):.2f})",
+             small[name]["ratio"] / max(big[name]["ratio"], 1e-9) <= 1.2)
             for name in ("stats by area", "area landing page", "area watch list")
         ] + [
             (f"{name} ≥ 0.5 of /me at {label} ({share(r, name):.2f})", share(r, name) >= 0.5)
