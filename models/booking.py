@@ -134,6 +134,11 @@ class Booking(Model):
         Index("ix_bookings_status_start", "status", "starts_at"),
         # A list's first page in its order (starts_at, id) read off an index, whatever the scope (migration 0026).
         Index("ix_bookings_start", "starts_at", "id"),
+        # Whether a branch (or a base) had a completed visit in a period, and its last one: one seek each, however
+        # many bookings it has (the watch list's idle branches and bases, an area's day; migration 0028). The
+        # branch's also covers the statistics by area, summed by branch in its order (no sort of a million rows).
+        Index("ix_bookings_branch_counted", "branch_id", "status", "day", "base_id", "visitor_count", "rating"),
+        Index("ix_bookings_base_counted", "base_id", "status", "day"),
         # Partial: a booking enters it only once it has a lecturer, so making a booking does not write it.
         Index("ix_bookings_lecturer_start", "lecturer_id", "starts_at",
               sqlite_where=text(_has_lecturer), postgresql_where=text(_has_lecturer)),

@@ -285,9 +285,10 @@ def watch(actor: Actor, start: date | None = None, end: date | None = None, now:
     bases, in_scope = cover.bases, cover.in_scope
     now = now or clock.now()
     start, end = period(start, end, clock.local_today(now))
-    visited = select(Booking.base_id).where(*stats.counted(start, end))
-    idle_bases = db.session.scalars(select(Base).where(Base.active.is_(True), in_scope(Base.id),
-                                                       Base.id.not_in(visited)).order_by(Base.id)).all()
+    # Per base, one seek in ix_bookings_base_counted: as cheap with a million bookings as with ten thousand.
+    visited = select(Booking.id).where(Booking.base_id == Base.id, *stats.counted(start, end)).exists()
+    idle_bases = db.session.scalars(select(Base).where(Base.active.is_(True), in_scope(Base.id), ~visited)
+                                    .order_by(Base.id)).all()
     stale = db.session.scalars(select(Booking).where(
         Booking.status == PENDING, Booking.created_at <= now - timedelta(days=STALE_PENDING_DAYS),
         Booking.starts_at > now, in_scope(Booking.base_id)).order_by(Booking.created_at).limit(50)).all()
