@@ -108,6 +108,15 @@ def test_seed_load_areas_spreads_a_city_whose_figures_by_area_add_up(world, api)
     again = runner.invoke(args=["seed-load", "--bookings", "100", "--areas", "2,3,2"])
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count()).select_from(Area)) == len(tree)
+    # The test district's tree loaded again finds its district below the city: the city stays the root, nothing
+    # is made twice.
+    from booking.demo import seed
+    from tests import world as district
+    seed.load_areas(district.AREAS)
+    db.session.commit()
+    roots = db.session.scalars(select(Area).where(Area.parent_id.is_(None))).all()
+    assert [r.kind for r in roots] == ["city"] and roots[0].name == city.name
+    assert db.session.scalar(select(func.count()).select_from(Area)) == len(tree)
 
 
 def test_seed_load_areas_wants_three_numbers(world):

@@ -217,11 +217,20 @@ def load_demo() -> bool:
 
 def load_areas(spec: dict | None) -> dict:
     """The tree of areas a spec names (`{"root": name, "areas": [(trail, kind)], ...}`, parents first) made where
-    missing, the root renamed; returns each trail's area (the root under "")."""
+    missing, the district renamed; returns each trail's area (the district under ""). The district is the root, or,
+    when a city lies above it (seed-load --areas), the city's district of that name."""
     top = areas.root()
     if not spec:
         return {"": top}
-    if top.name != spec["root"]:
+    if top.kind == "city":
+        district = _one(Area, parent_id=top.id, name=spec["root"])
+        if district is None:
+            district = Area(name=spec["root"], kind="district", parent_id=top.id, path="")
+            db.session.add(district)
+            db.session.flush()
+            district.path = f"{top.path}{district.id}/"
+        top = district
+    elif top.name != spec["root"]:
         top.name = spec["root"]
     found = {"": top}
     for trail, kind in spec["areas"]:
