@@ -145,7 +145,7 @@ def test_branches_for_managers_and_secretaries(world, api):
     assert r.status_code == 200 and body["total"] == len(by_name_or_organisation) == 2
     item = body["items"][0]
     assert set(item) == {"id", "name", "organization"}
-    assert set(item["organization"]) == {"id", "name", "sector"}
+    assert set(item["organization"]) == {"id", "name", "sector", "area_id"}  # the contract's Areas: where it lies
     assert api.get("/api/v1/branches", as_="admin").get_json()["total"] == len(BRANCHES)
     # Secretaries find the partners of a joint booking; lecturers have no use for the list.
     assert api.get("/api/v1/branches?q=滨江", as_="secretary").get_json()["total"] == body["total"]
