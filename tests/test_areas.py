@@ -1,4 +1,6 @@
 """Areas (属地): the tree, area administrators and figures by area (the contract's section "Areas")."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from booking import clock
@@ -165,24 +167,27 @@ def test_statistics_by_area_add_up_and_area_id_narrows_to_the_subtree(world, api
 def test_the_summary_and_idle_branches_of_an_area(world, api):
     _visits()
     binjiang = area("滨江街道")
-    r = api.get(f"/api/v1/reports/summary?area_id={binjiang.id}", as_="admin")
+    # The period holds the scenario's visits whatever today is (in early January they fall in the last year).
+    today = clock.local_today()
+    period = f"from={(today - timedelta(days=60)).isoformat()}&to={today.isoformat()}"
+    r = api.get(f"/api/v1/reports/summary?area_id={binjiang.id}&{period}", as_="admin")
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     # The bases lying in the subtree (滨江党群服务中心) and the visits they received.
     assert body["bases"]["total"] == 1 and body["batches"] == 2 and body["person_times"] == 12 + 9
-    assert api.get("/api/v1/reports/summary", as_="street").get_json()["batches"] == 2
+    assert api.get(f"/api/v1/reports/summary?{period}", as_="street").get_json()["batches"] == 2
     assert api.get(f"/api/v1/reports/summary?area_id={area('红星街道').id}", as_="street").status_code == 403
-    docx = api.get("/api/v1/reports/summary?format=docx", as_="street")
+    docx = api.get(f"/api/v1/reports/summary?format=docx&{period}", as_="street")
     assert docx.status_code == 200
     from io import BytesIO
 
     from docx import Document
     text = "\n".join(p.text for p in Document(BytesIO(docx.data)).paragraphs)
     assert "滨江街道打造" in text and "滨江街道开放式组织生活基地工作情况" in text
-    idle = api.get(f"/api/v1/reports/inactive-branches?area_id={binjiang.id}&per_page=100", as_="admin").get_json()
+    idle = api.get(f"/api/v1/reports/inactive-branches?area_id={binjiang.id}&per_page=100&{period}", as_="admin").get_json()
     names = {i["branch"]["name"] for i in idle["items"]}
     assert names == {"望江社区党支部"}  # 滨江社区党支部 visited; the other branches lie elsewhere
-    assert api.get("/api/v1/reports/inactive-branches?per_page=100", as_="street").get_json()["total"] == 1
+    assert api.get(f"/api/v1/reports/inactive-branches?per_page=100&{period}", as_="street").get_json()["total"] == 1
     assert api.get(f"/api/v1/reports/inactive-branches?area_id={area('X区').id}",
                    as_="street").status_code == 403
     assert api.get("/api/v1/reports/inactive-branches", as_="manager").status_code == 403
