@@ -84,6 +84,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lecturers.bp)
     from booking.members import routes as members
     app.register_blueprint(members.bp)
+    from booking.members import signin_routes
+    app.register_blueprint(signin_routes.bp)
+    # A member's sign-in form carries the link's token, the one credential: a page elsewhere cannot know it.
+    csrf.exempt(signin_routes.page)
     from booking.series import routes as series
     app.register_blueprint(series.bp)
     from booking.reports import routes as reports

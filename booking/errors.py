@@ -102,3 +102,15 @@ class RateLimited(DomainError):
 
 class AreaInUse(DomainError):
     status, code, message = 409, "area_in_use", "该属地下还有下级属地、党组织、基地或账号，不能删除。"
+
+
+class LinkExpired(Gone):
+    status, code, message = 410, "link_expired", "签到二维码已过期，请重新扫描现场的二维码。"
+
+
+class RosterFull(DomainError):
+    status, code, message = 409, "roster_full", "本支部参加人员已满预约人数，请联系本支部书记登记。"
+
+
+class AlreadySignedIn(DomainError):
+    status, code, message = 409, "already_signed_in", "您已签到，无需重复签到。"

@@ -32,7 +32,7 @@ from models.booking import Booking, BookingEvent, BookingPhoto, PhotoBlob, SlotO
 from models.booking import ACTIVITY_TYPES  # noqa: E402
 from models.partner import BookingPartner, PartnerStatus, PARTNER_STATUSES  # noqa: E402
 from models.waitlist import WaitlistEntry, ShareLock, WaitStatus, WAIT_STATUSES  # noqa: E402
-from models.member import Member, RosterEntry, MEMBER_ROLES, MEMBER_STATUSES, ABSENCE_REASONS  # noqa: E402
+from models.member import Member, RosterEntry, SignInFailure, MEMBER_ROLES, MEMBER_STATUSES, ABSENCE_REASONS  # noqa: E402
 from models.holiday import Holiday, HOLIDAY_KINDS, HOLIDAY_SOURCES  # noqa: E402
 from models.series import BookingSeries, SeriesOccurrence  # noqa: E402
 from models.notification import Notification  # noqa: E402
@@ -48,7 +48,7 @@ __all__ = [
     "Base", "Venue", "OpeningSlot", "Closure", "MenuItem", "BASE_TYPES", "VENUE_KINDS", "CATEGORIES",
     "Lecturer", "LecturerTopic", "Unavailability", "LECTURER_CATEGORIES",
     "Holiday", "BookingSeries", "SeriesOccurrence", "HOLIDAY_KINDS", "HOLIDAY_SOURCES",
-    "ACTIVITY_TYPES", "Member", "RosterEntry", "MEMBER_ROLES", "MEMBER_STATUSES", "ABSENCE_REASONS",
+    "ACTIVITY_TYPES", "Member", "RosterEntry", "SignInFailure", "MEMBER_ROLES", "MEMBER_STATUSES", "ABSENCE_REASONS",
     "BookingPartner", "PartnerStatus", "PARTNER_STATUSES", "WaitlistEntry", "ShareLock", "WaitStatus", "WAIT_STATUSES",
     "Booking", "BookingEvent", "BookingPhoto", "PhotoBlob", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "ScreenLink", "AuditEntry", "JobMark", "JobRun",

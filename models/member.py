@@ -74,6 +74,9 @@ class RosterEntry(Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     attendance: Mapped[str | None] = mapped_column(String(8))
     absence_reason: Mapped[str | None] = mapped_column(String(200))
+    # When the member signed in themselves at the venue (扫码签到); null when the attendance was marked by hand.
+    # Kept when a secretary or manager corrects the attendance afterwards: the history says who changed what.
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
     booking = relationship("Booking", back_populates="roster")
@@ -81,3 +84,17 @@ class RosterEntry(Model):
     @property
     def attendance_label(self) -> str:
         return ATTENDANCE.get(self.attendance, "未登记") if self.attendance else "未登记"
+
+
+class SignInFailure(Model):
+    """A failed member sign-in (an unknown link, wrong phone digits), kept for a while so that guessing is throttled
+    across processes: by address, and by the member whose digits were guessed."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_member", "member_id", "at"),
+                      Index("ix_sign_in_failures_address", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column()
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -82,7 +82,8 @@ def test_the_roster_holds_active_members_of_the_branch_up_to_the_headcount(world
     r = api.put(path, as_="secretary", json={"member_ids": [m["id"] for m in made[:3]]})
     assert r.status_code == 200 and r.get_json()["total"] == 3
     item0 = r.get_json()["items"][0]
-    assert set(item0) == {"member_id", "branch_id", "name", "role", "attendance", "absence_reason", "study_hours"}
+    assert set(item0) == {"member_id", "branch_id", "name", "role", "attendance", "absence_reason", "signed_in_at",
+                          "study_hours"}
     assert item0["attendance"] is None and item0["study_hours"] == 0
     # Another branch's member, an inactive one, a stranger id, duplicates: 422 naming member_ids.
     for ids in ([other["id"]], [999999], [made[0]["id"], made[0]["id"]], "1,2", [True]):

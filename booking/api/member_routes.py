@@ -1,7 +1,7 @@
 """Members, rosters, who attended, study hours and the filed records, over the same services as the pages."""
 from booking.api import serialize
 from booking.api.core import bp, current_user, endpoint, json_body, page_of
-from booking.api.openapi import B, I, N, S, listing, nullable, obj, ref, register_components
+from booking.api.openapi import B, DT, I, N, S, listing, nullable, obj, ref, register_components
 from booking.api.schema import Body, F, Query
 from booking.members import documents, services
 from booking.reservations.services import get_visible
@@ -12,7 +12,7 @@ register_components({
                   status={"type": "string", "enum": list(MEMBER_STATUSES)}, phone=nullable(S), active=B),
     "MemberList": listing("Member"),
     "RosterEntry": obj(member_id=I, branch_id=I, name=S, role=S, attendance=nullable(S), absence_reason=nullable(S),
-                       study_hours=N),
+                       signed_in_at=nullable(DT), study_hours=N),
     "Roster": obj(items={"type": "array", "items": ref("RosterEntry")}, total=I),
     "StudyHours": obj(year=I, items={"type": "array", "items": obj(member_id=I, name=S, role=S, sessions=I, hours=N,
                                                                    required=I, met=B)}),

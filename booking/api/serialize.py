@@ -126,4 +126,5 @@ def member(m) -> dict:
 def roster_entry(e, hours: float) -> dict:
     """A member on a booking's roster, with what they earned there."""
     return {"member_id": e.member_id, "branch_id": e.branch_id, "name": e.member.name, "role": e.member.role,
-            "attendance": e.attendance, "absence_reason": e.absence_reason, "study_hours": hours}
+            "attendance": e.attendance, "absence_reason": e.absence_reason, "signed_in_at": clock.iso(e.signed_in_at),
+            "study_hours": hours}

@@ -287,18 +287,24 @@ def mark_members(actor: Actor, booking: Booking, present, absent, now: datetime 
     both = set(present) & set(reasons)
     if both:
         raise ValidationFailed({"absent": "同一党员不能既出席又缺席。"})
+    # A member who signed in themselves and is now marked absent is a correction of their own word: said by name.
+    overruled = [f"{e.member.name}（本人签到 {clock.local(e.signed_in_at):%H:%M}）" for i, e in entries.items()
+                 if e.signed_in_at is not None and i not in present and e.attendance != "absent"]
     for member_id, entry in entries.items():
         if member_id in present:
             entry.attendance, entry.absence_reason = "present", None
         else:
             entry.attendance, entry.absence_reason = "absent", reasons.get(member_id) or "未说明"
     came = sum(1 for e in entries.values() if e.attendance == "present")
+    signed = sum(1 for e in entries.values() if e.attendance == "present" and e.signed_in_at is not None)
     missed = [f"{e.member.name}（{e.absence_reason}）" for e in entries.values() if e.attendance == "absent"]
     branches = {e.branch_id for e in entries.values()}
     who = "" if branches == {booking.branch_id} or len(branches) > 1 else next(
         f"{p.branch.name}：" for p in booking.partners if p.branch_id in branches)
     records.record_event(booking, actor, "members_attended",
-                           (f"{who}出席 {came} 人" + (f"；缺席：{'、'.join(missed)}" if missed else ""))[:1000], now)
+                           (f"{who}出席 {came} 人" + (f"（其中本人签到 {signed} 人）" if signed else "")
+                            + (f"；缺席：{'、'.join(missed)}" if missed else "")
+                            + (f"；更正为缺席：{'、'.join(overruled)}" if overruled else ""))[:1000], now)
     db.session.commit()
     return list(entries.values())
 

@@ -270,6 +270,18 @@ def can_mark_members(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     return InvalidState("签到后才能登记党员出席情况。")
 
 
+def can_show_sign_in(actor: Actor, booking: Booking, now: datetime) -> Refusal:
+    """The members' own sign-in (扫码签到) is shown by a manager of the base or a taking-part branch's secretary, once
+    the group has checked in and until the end of the visit's day."""
+    if not (takes_part(actor, booking) or permissions.manages_base(actor, booking.base_id)):
+        return NotAllowed("只有基地管理员或参加活动的支部书记可以出示党员签到二维码。")
+    if booking.checked_in_at is None or booking.status not in (APPROVED, COMPLETED):
+        return InvalidState("团队签到核销后才能出示党员签到二维码。")
+    if clock.local(now).date() > booking.day:
+        return InvalidState("活动当天结束后不能再扫码签到；如需更正出席情况，请在预约页登记。")
+    return None
+
+
 def _before_start(booking, now: datetime, verb: str) -> Refusal:
     if booking.status not in LIVE:
         return InvalidState(f"预约当前为“{label(booking.status)}”，不能{verb}。")
@@ -375,6 +387,7 @@ GUARDS: dict[str, Guard] = {
     "withdraw_from_session": can_withdraw_from_session,
     "set_roster": can_set_roster,
     "mark_members": can_mark_members,
+    "show_sign_in": can_show_sign_in,
     "give_feedback": can_give_feedback,
     "keep_record": can_keep_record,
     "keep_photos": can_keep_photos,
