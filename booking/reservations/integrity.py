@@ -3,8 +3,8 @@
 Every slot's counter holds exactly the live headcounts of its bookings (the host's and every invited or accepted
 partner's, waitlist promotions included) and never more than its capacity; every booking's `partner_headcount` is
 the sum of its holding partners; every booking has its history; no lecturer holds two overlapping assignments;
-every `booked` series occurrence has its booking. Each check is one grouped query, so it runs over a million
-bookings. `repair` recomputes the counters from the bookings under the rows' locks and audits what it changed.
+every `booked` series occurrence has its booking; no branch's roster is longer than its part of the headcount.
+Each check is one grouped query, so it runs over a million bookings. `repair` recomputes the counters from the bookings under the rows' locks and audits what it changed.
 Run by `flask --app app check-integrity` and after every concurrency test.
 """
 from dataclasses import dataclass
@@ -15,7 +15,8 @@ from sqlalchemy.orm import aliased
 from booking import audit, clock
 from booking.reservations.states import (ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE, ON_THE_DAY,
                                          OccurrenceStatus)
-from models import Booking, BookingEvent, BookingPartner, LectureRequest, SeriesOccurrence, SlotOccupancy, db
+from models import (Booking, BookingEvent, BookingPartner, LectureRequest, RosterEntry, SeriesOccurrence,
+                    SlotOccupancy, db)
 from models.lecture_request import RequestStatus
 
 DISPATCHED_REQUEST = RequestStatus.DISPATCHED.value  # a request whose lecturer holds its time
@@ -74,6 +75,22 @@ def _partner_mismatches() -> list[tuple[int, int, int]]:
         .outerjoin(sums, sums.c.booking_id == Booking.id)
         .where(Booking.partner_headcount != func.coalesce(sums.c.places, 0)).order_by(Booking.id))
     return [tuple(r) for r in rows]
+
+
+def _roster_overflows() -> list[tuple[int, int, int, int]]:
+    """(booking id, branch id, roster entries, headcount) of every branch part whose roster is longer than its
+    headcount: the host's part against the booking's headcount, a taking-part partner's against its own."""
+    parts = (select(RosterEntry.booking_id, RosterEntry.branch_id, func.count().label("n"))
+             .group_by(RosterEntry.booking_id, RosterEntry.branch_id).subquery())
+    host = (select(parts.c.booking_id, parts.c.branch_id, parts.c.n, Booking.headcount)
+            .join(Booking, and_(Booking.id == parts.c.booking_id, Booking.branch_id == parts.c.branch_id))
+            .where(parts.c.n > Booking.headcount))
+    partner = (select(parts.c.booking_id, parts.c.branch_id, parts.c.n, BookingPartner.headcount)
+               .join(BookingPartner, and_(BookingPartner.booking_id == parts.c.booking_id,
+                                          BookingPartner.branch_id == parts.c.branch_id))
+               .where(parts.c.n > BookingPartner.headcount))
+    rows = db.session.execute(union_all(host, partner).limit(1000))
+    return sorted(tuple(r) for r in rows)
 
 
 def check() -> list[Mismatch]:
@@ -135,6 +152,11 @@ def check() -> list[Mismatch]:
         .order_by(Booking.branch_id, Booking.id).limit(1000)).all()
     for branch_id, first, second in clashes:
         found.append(Mismatch("branch", f"党支部 {branch_id}：活动 {first} 与 {second} 时间重叠。"))
+
+    # A roster longer than the part of the branch that brings it: the host's headcount, or the partner's.
+    for booking_id, branch_id, on_roster, headcount in _roster_overflows():
+        found.append(Mismatch("roster", f"预约 {booking_id}：党支部 {branch_id} 的参加人员 {on_roster} 人，超过其预约人数 "
+                                        f"{headcount} 人。"))
 
     orphans = db.session.execute(
         select(SeriesOccurrence.id, SeriesOccurrence.series_id, SeriesOccurrence.day)
