@@ -259,3 +259,29 @@ def test_the_members_page_is_light(world, api, client):
 def test_who_may_show_the_code(world, api, who):
     b = _visit()
     assert api.post(f"/api/v1/bookings/{b.id}/sign-in-link", as_=who).status_code == 201
+
+
+def test_the_record_and_the_ledger_say_how_attendance_was_taken(world, api, client):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+    ids = _members(["王芳", "李明", "张华"])
+    b = _visit(roster=list(ids.values()))
+    token = _token(api, b)
+    for name in ("王芳", "李明"):
+        assert api.post(f"/api/v1/sign-in/{token}", json={"member_id": ids[name]}).status_code == 201
+    services.mark_members(user("secretary"), b, [ids["王芳"], ids["李明"], ids["张华"]], [])  # 张华 ticked by hand
+    visits.record_attendance(user("manager"), b, 3)
+    r = api.get(f"/api/v1/bookings/{b.id}/record?format=docx", as_="secretary")
+    assert r.status_code == 200
+    doc = Document(io.BytesIO(r.data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "3 人（2 人扫码签到；每人计 1 学时）" in cells, cells
+    r = api.get(f"/api/v1/branches/{user('secretary').branch_id}/records?format=xlsx&year={b.day.year}",
+                as_="secretary")
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(r.data)).active.iter_rows()]
+    assert any(isinstance(v, str) and v.endswith("（2 人扫码签到）") for row in rows for v in row), rows
+    login(client, "secretary")
+    page = client.get(f"/branches/{user('secretary').branch_id}/records?year={b.day.year}").get_data(as_text=True)
+    assert "党员出席 3 / 3 人（2 人扫码签到）" in page

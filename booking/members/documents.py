@@ -88,7 +88,7 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
         ("讲师", lecturer),
         ("联系人", f"{b.contact_name} {b.contact_phone}"),
         ("应到党员", f"{len(roster)} 人" if roster else "未确定参加人员"),
-        ("实到党员", f"{len(present)} 人" + (f"（每人计 {hours:g} 学时）" if hours else "")),
+        ("实到党员", f"{len(present)} 人" + _how_counted(roster, hours)),
         ("缺席党员", f"{len(absent)} 人" if absent else "无"),
         ("到场人数", count),
     ]
@@ -102,6 +102,17 @@ def record_of(booking: Booking, branch_id: int | None = None, recorder: str | No
                   (partners.own_summary(b, branch_id) or "").strip() or "（未填写）", [p.stored_name for p in b.photos],
                   f"{b.day:%Y-%m-%d}", recorder=recorder or _recorder(b, branch_id), rating=rating,
                   entry=f"{day} {_typed(b.activity_type_label, theme)}", caption=f"{day} {b.place_name}")
+
+
+def scanned(roster) -> int:
+    """How many of the members present signed in themselves (扫码签到) rather than being ticked by hand."""
+    return sum(1 for e in roster if e.attendance == "present" and e.signed_in_at is not None)
+
+
+def _how_counted(roster, hours: float | None) -> str:
+    """After the members present: how many signed in themselves, and the study hours each earned."""
+    notes = ([f"{scanned(roster)} 人扫码签到"] if scanned(roster) else []) + ([f"每人计 {hours:g} 学时"] if hours else [])
+    return f"（{'；'.join(notes)}）" if notes else ""
 
 
 def _place(b: Booking, short: bool = False) -> str:
@@ -504,7 +515,7 @@ def ledger_xlsx(bookings: list[Booking], title: str, branch_id: int) -> bytes:
             f"{b.day:%Y-%m-%d}", f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}",
             b.activity_type_label, _place(b, short=True), b.topic or b.title,
             b.lecturer.name if b.lecturer and b.lecturer_status == ACCEPTED else "",
-            len(roster), len(present), "、".join(present),
+            len(roster), len(present), "、".join(present) + (f"（{scanned(roster)} 人扫码签到）" if scanned(roster) else ""),
             "、".join(f"{e.member.name}（{e.absence_reason or '未说明'}）" for e in roster if e.attendance == "absent"),
             partners.own_count(b, branch_id), b.rating or "", joined_with(b, branch_id)])
     body.append([f"合计 {len(bookings)} 次", "", "", "", "", "", sum(r[6] for r in body), sum(r[7] for r in body),
