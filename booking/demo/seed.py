@@ -1,6 +1,7 @@
 """The demo data set (flask --app app seed-demo): realistic, and loading it twice changes nothing."""
 import calendar
 import os
+import re
 import secrets
 from contextlib import contextmanager
 from datetime import date, time, timedelta
@@ -15,7 +16,7 @@ from models import (Area, Base, Branch, Lecturer, LecturerTopic, Member, MenuIte
 from booking.catalog import holidays, holidays as calendar_days
 from booking.errors import DomainError
 from booking.lecturers import services as lecturers
-from booking.members import services as members
+from booking.members import services as members, signin
 from booking.requests import services as lecture_requests
 from booking.reservations import own, partners, records, services as reservations, states, waitlist
 from booking.series import services as series
@@ -637,6 +638,8 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
         present = [m for m in chosen if m.id not in away][:came - (split[pair.id] if split else 0)]
         if split:
             present += [m for m in theirs_people if m.id not in away][:split[pair.id]]
+        if clock.now() - start < SELF_SIGN_IN_SINCE:
+            _members_sign_in(rng, manager, b, present, start)
         members.mark_members(manager, b, [m.id for m in present],
                              [{"member_id": m.id, "reason": rng.choice(("病假", "事假", "公差"))}
                               for m in everyone if m not in present], now=start + timedelta(minutes=55))
@@ -650,6 +653,25 @@ def _past_visit(rng, branch, menu_item, activity_type, day, secretaries, members
                                     "参加学习讨论，两个支部交流了各自的做法，相互学习、共同提高。",
                                     [], now=b.ends_at + timedelta(hours=5))
     return b
+
+
+# The visits of the last weeks were signed in to by the members themselves (扫码签到), as bases now do.
+SELF_SIGN_IN_SINCE = timedelta(days=45)
+
+
+def _members_sign_in(rng, manager, b, present, start) -> None:
+    """Most members present scan the code the manager holds up at the door, a few seconds apart, on links renewed
+    as the page renews them; the rest are ticked by hand afterwards."""
+    moment = start - timedelta(minutes=8)
+    link = signin.make_link(manager, b, now=moment)
+    for m in present:
+        if rng.random() < 0.15:
+            continue  # no phone with them, or signed in by the secretary
+        moment += timedelta(seconds=rng.randint(4, 25))
+        if moment > link.expires_at - timedelta(seconds=60):
+            link = signin.make_link(manager, b, now=moment)
+        last4 = re.sub(r"\D", "", m.phone or "")[-4:] or None
+        signin.sign_in(link.token, m.id, last4, "10.8.0.1", now=moment)
 
 
 # The branch's own meetings: a committee meeting and a group meeting every month in its own room, after office hours
