@@ -6,10 +6,20 @@ from datetime import time, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sqlalchemy import select  # noqa: E402
+import random  # noqa: E402
+
+from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 
 from booking import clock, create_app  # noqa: E402
-from models import Base, Booking, Branch, Member, MenuItem, OpeningSlot, User, Venue, db  # noqa: E402
+from models import (Area, Base, Booking, Branch, Member, MenuItem, OpeningSlot, Organization,  # noqa: E402
+                    RosterEntry, User, Venue, db)
+
+# Members sign in themselves (扫码签到): visits of today, checked in, each a branch's group of GROUP members (its
+# headcount) out of MEMBERS on its roll, ON_ROSTER of them put on the roster beforehand by the secretary, the others
+# added by their own sign-in. Every sign-in of the benchmark is a different member of a live visit, so that it is
+# answered 201 like the real ones; SIGN_IN_VISITS visits hold enough of them for the whole run (run.py).
+SIGN_IN_VISITS, GROUP, MEMBERS, ON_ROSTER = 300, 100, 120, 60
+SIGN_IN_HOURS = (8, 10, 12, 14)  # a branch that brings two groups in a day does so at different times
 
 
 def main(out_path: str) -> None:
@@ -85,7 +95,8 @@ def main(out_path: str) -> None:
         # The city's figures: its root, and the street of the benchmark's area administrator (seed-load --areas).
         from booking.areas import services as areas
         street = db.session.scalar(select(User.area_id).where(User.username == "bench-street"))
-        info = {"root_area": areas.root().id, "street_area": street, "item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
+        sign_in = prepare_sign_in(today)
+        info = {"sign_in": sign_in, "root_area": areas.root().id, "street_area": street, "item_id": item.id, "base_id": generated.id, "date": (today + timedelta(days=7)).isoformat(),
                 "bodies": bodies_path, "bodies_count": len(bodies),
                 # run.py starts each run after the bodies used since: the count of benchmark bookings minus this
                 "bodies_base": len(taken),
@@ -93,6 +104,107 @@ def main(out_path: str) -> None:
                 "roster_body": json.dumps({"member_ids": members}), "series_bodies": series_bodies}
         with open(out_path, "w") as f:
             json.dump(info, f)
+
+
+def prepare_sign_in(today) -> dict:
+    """Visits of today to sign in to, set anew on every run (a reused database's are moved to today and their
+    rosters reset): SIGN_IN_VISITS for the sign-ins, one more whose sheet is read (half its roster signed in). A base
+    of their own with its manager (bench-signin), so that no other path of the benchmark sees them in its scope."""
+    base = db.session.scalar(select(Base).where(Base.name == "压测签到基地"))
+    if base is None:
+        base = Base(name="压测签到基地", type="basic", min_advance_days=0, max_advance_days=60, requires_approval=True)
+        db.session.add(base)
+        db.session.flush()
+        venue = Venue(base_id=base.id, name="签到展厅", kind="exhibition_hall", capacity=10000)
+        db.session.add(venue)
+        db.session.flush()
+        for weekday in range(7):
+            for hour in SIGN_IN_HOURS:
+                db.session.add(OpeningSlot(venue_id=venue.id, weekday=weekday, start_time=time(hour),
+                                           end_time=time(hour + 1, 30), capacity=10000))
+        db.session.add(MenuItem(base_id=base.id, venue_id=venue.id, title="压测签到活动", category="practice",
+                                content_topic="实用技能", duration_minutes=90, min_group=1, max_group=GROUP))
+        manager = User(username="bench-signin", display_name="签到压测管理员", role="manager")
+        manager.set_password("demo-pass-2026")
+        manager.bases = [base]
+        db.session.add(manager)
+        db.session.flush()
+    item = db.session.scalar(select(MenuItem).where(MenuItem.base_id == base.id))
+    visits = list(db.session.scalars(select(Booking).where(Booking.menu_item_id == item.id).order_by(Booking.id)))
+    # Branches with no account (never the demo secretaries') and outside the street of bench-street, whose figures
+    # the benchmark measures too: the newest first.
+    with_account = select(User.branch_id).where(User.branch_id.is_not(None))
+    eligible = select(Branch.id).where(Branch.active.is_(True), Branch.id.not_in(with_account))
+    street = db.session.scalar(select(Area.path).join(User, User.area_id == Area.id)
+                               .where(User.username == "bench-street"))
+    if street:
+        in_street = select(Organization.id).join(Area, Area.id == Organization.area_id).where(Area.path.like(street + "%"))
+        eligible = eligible.where(Branch.organization_id.not_in(in_street))
+    eligible_ids = set(db.session.scalars(eligible))
+    if visits and any(v.branch_id not in eligible_ids for v in visits):  # made by an earlier version: anew
+        ids = [v.id for v in visits]
+        db.session.execute(delete(RosterEntry).where(RosterEntry.booking_id.in_(ids)))
+        db.session.execute(delete(Booking).where(Booking.id.in_(ids)))
+        db.session.expunge_all()
+        visits = []
+    if not visits:
+        branches = sorted(eligible_ids, reverse=True)[:SIGN_IN_VISITS + 1]
+        # Each gets MEMBERS members with a phone on file, so each sign-in confirms the last four digits.
+        have = set(db.session.scalars(select(Member.branch_id).where(Member.branch_id.in_(branches),
+                                                                     Member.name.like("签到党员%"))))
+        seq = db.session.scalar(select(func.max(Member.id))) or 0
+        rows = []
+        for branch_id in branches:
+            if branch_id in have:
+                continue
+            for k in range(MEMBERS):
+                seq += 1
+                rows.append({"branch_id": branch_id, "name": f"签到党员{k + 1:03d}", "role": "member",
+                             "status": "full", "phone": f"139{seq:08d}", "active": True})
+        if rows:
+            db.session.execute(insert(Member), rows)
+        from booking.reservations.records import new_code
+        for n in range(SIGN_IN_VISITS + 1):
+            visit = Booking(code=new_code(), status="approved", source="online", base_id=base.id,
+                            venue_id=item.venue_id, menu_item_id=item.id, branch_id=branches[n % len(branches)],
+                            starts_at=clock.now() + timedelta(minutes=n),
+                            ends_at=clock.now() + timedelta(minutes=n + 90), day=today, headcount=GROUP,
+                            contact_name="压测签到", contact_phone="13800000000", topic="", activity_type="theme_day")
+            db.session.add(visit)
+            visits.append(visit)
+        db.session.flush()
+    # Today, checked in, with the roster the secretary set (ON_ROSTER members, none signed in yet).
+    now = clock.now()
+    ids = [v.id for v in visits]
+    db.session.execute(delete(RosterEntry).where(RosterEntry.booking_id.in_(ids)))
+    branches = sorted({v.branch_id for v in visits})
+    on_roll = {}
+    for member_id, branch_id, phone in db.session.execute(
+            select(Member.id, Member.branch_id, Member.phone).where(Member.branch_id.in_(branches),
+                                                                   Member.name.like("签到党员%")).order_by(Member.id)):
+        on_roll.setdefault(branch_id, []).append((member_id, phone[-4:]))
+    seen: dict[int, int] = {}
+    rows, plan = [], []
+    for visit in visits:
+        turn = seen[visit.branch_id] = seen.get(visit.branch_id, -1) + 1
+        start = clock.at_local(today, time(SIGN_IN_HOURS[turn % len(SIGN_IN_HOURS)]))
+        db.session.execute(update(Booking).where(Booking.id == visit.id).values(
+            starts_at=start, ends_at=start + timedelta(minutes=90), day=today, status="approved", checked_in_at=now,
+            visitor_count=None))
+        roll = on_roll[visit.branch_id]
+        sheet = visit is visits[-1]
+        for k, (member_id, _) in enumerate(roll[:ON_ROSTER]):
+            signed = sheet and k % 2 == 0
+            rows.append({"booking_id": visit.id, "member_id": member_id, "branch_id": visit.branch_id,
+                         "attendance": "present" if signed else None, "signed_in_at": now if signed else None})
+        if not sheet:  # who comes, in the order they tap: those on the roster and the others mixed
+            comers = [[m, last4] for m, last4 in roll[:GROUP]]
+            random.Random(visit.id).shuffle(comers)
+            plan.append({"booking_id": visit.id, "members": comers})
+    db.session.execute(insert(RosterEntry), rows)
+    db.session.commit()
+    return {"manager": "bench-signin", "visits": plan, "sheet_booking": visits[-1].id, "group": GROUP,
+            "members": MEMBERS, "on_roster": ON_ROSTER}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ prints requests per second, median and 99th-percentile latency, the ratio to the
 1M to 10k, and the workers' peak memory. Beside the bare endpoint it measures the token check alone (bench/probe.py),
 the floor under every API call. Ratios measured in one run, so that machine noise cancels: every run of
 an endpoint follows a run of the bare endpoint, and the ratio reported is the median over those pairs.
+
+Members sign in themselves (扫码签到): the sheet a link opens and the sign-in POST, against GET /api/v1/me, with
+each POST a different member of a visit of today (bench/prepare.py) and the answers' statuses counted
+(bench/signin.lua). `--sign-in-only` measures just these and /me (`--sizes 10k` for one database alone).
 """
 import argparse
 import json
@@ -143,7 +147,11 @@ def wrk(url: str, seconds: int, connections: int, script: str, env: dict) -> dic
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "non2xx": int(bad.group(1)) if bad else 0}
+    result = {"rps": rps, "p50": p50, "p99": p99, "requests": total, "non2xx": int(bad.group(1)) if bad else 0}
+    statuses = re.search(r"^statuses:(.*)$", out, re.M)  # printed by scripts that count them (bench/signin.lua)
+    if statuses:
+        result["statuses"] = {k: int(v) for k, v in re.findall(r"(\d+)=(\d+)", statuses.group(1))}
+    return result
 
 
 def db_count(uri: str, sql: str) -> int:
@@ -206,7 +214,11 @@ class Paired:
             self.bare_runs.append(bare)
             pairs.append((bare, run))
         runs = [run for _, run in pairs]
-        return {
+        statuses = {}
+        for run in runs:
+            for code, count in run.get("statuses", {}).items():
+                statuses[code] = statuses.get(code, 0) + count
+        return {**({"statuses": dict(sorted(statuses.items()))} if statuses else {}),
             "rps": median(r["rps"] for r in runs), "p50": median(r["p50"] for r in runs),
             "p99": median(r["p99"] for r in runs), "requests": sum(r["requests"] for r in runs),
             "non2xx": sum(r["non2xx"] for r in runs),
@@ -215,8 +227,92 @@ class Paired:
         }
 
 
-def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, float]:
+def sign_in_link(url: str, booking_id: int, tok: str) -> str:
+    """A new sign-in link of the visit, as the manager of its base asks for it (POST …/sign-in-link): its API path."""
+    req = urllib.request.Request(url + f"/api/v1/bookings/{booking_id}/sign-in-link", data=b"{}", method="POST",
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {tok}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        link = json.loads(r.read())["url"]
+    return "/api/v1/sign-in/" + link.rsplit("/s/", 1)[1]
+
+
+def signed_in(uri: str, booking_ids: list[int]) -> set[tuple[int, int]]:
+    """(visit, member) of the sign-ins made so far in the benchmark's visits."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text(
+                f"SELECT booking_id, member_id FROM roster_entries WHERE signed_in_at IS NOT NULL "
+                f"AND booking_id IN ({', '.join(str(int(b)) for b in booking_ids)})")).all())
+    finally:
+        engine.dispose()
+
+
+def measure_sign_in(url: str, uri: str, info: dict, paired: Paired, label: str) -> dict:
+    """Members sign in themselves: GET of the sheet a link opens, and the sign-in POST, each against the bare
+    endpoint like the rest. Before every run the visits' manager asks for fresh links (the default lifetime,
+    SIGN_IN_LINK_SECONDS 120 s, outlasts a run), and the run's requests are the members of today's visits who have
+    not signed in yet, visit after visit, each once: every request should be a first sign-in (201). The status mix is
+    counted by bench/signin.lua and the sign-ins made are checked in the database afterwards."""
+    plan = info["sign_in"]
+    manager = token(url, plan["manager"])
+    visits = [v["booking_id"] for v in plan["visits"]]
+    lines_path = OUT / f"signin-{label}{'-pg' if uri.startswith('postgresql') else ''}.lines"
+    cap = max(3000, 1500 * paired.seconds)  # more than a run can use: running out would show as 409s
+    before = len(signed_in(uri, visits))
+
+    def fresh_sheet(env):
+        return {**env, "SIGN_IN_PATH": sign_in_link(url, plan["sheet_booking"], manager)}
+
+    def fresh_members(env):
+        done = signed_in(uri, visits)
+        lines = []
+        for visit in plan["visits"]:
+            pending = [(m, last4) for m, last4 in visit["members"] if (visit["booking_id"], m) not in done]
+            if not pending:
+                continue
+            path = sign_in_link(url, visit["booking_id"], manager)
+            lines += [f"{path} {json.dumps({'member_id': m, 'phone_last4': last4})}" for m, last4 in pending]
+            if len(lines) >= cap:
+                break
+        if len(lines) < cap:
+            sys.exit("the sign-in benchmark has used up its members: run again (prepare.py resets today's visits)")
+        lines_path.write_text("\n".join(lines) + "\n")
+        return {**env, "LINES": str(lines_path)}
+
+    results = {"sign-in sheet": paired.run(url + "/api/v1/sign-in/sheet", "bench/signin.lua", {},
+                                           before_round=fresh_sheet),
+               "sign-in": paired.run(url + "/api/v1/sign-in/post", "bench/signin.lua", {},
+                                     before_round=fresh_members)}
+    made = signed_in(uri, visits)
+    ok_count = results["sign-in"].get("statuses", {}).get("201", 0)
+    # Beside wrk's count: every sign-in the server made (warm-up and requests still in flight at a run's end
+    # included), and no visit's roster past its headcount.
+    from sqlalchemy import create_engine, text
+    engine = create_engine(uri.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        largest = conn.execute(text(
+            f"SELECT max(n) FROM (SELECT count(*) AS n FROM roster_entries WHERE booking_id IN "
+            f"({', '.join(str(v) for v in visits)}) GROUP BY booking_id) AS sizes")).scalar()
+    engine.dispose()
+    results["sign-in"]["database"] = {"signed_in": len(made) - before, "answered_201_in_runs": ok_count,
+                                      "largest_roster": largest, "headcount": plan["group"]}
+    return results
+
+
+def measure(uri: str, info: dict, paired: Paired, port: int, label: str = "", sign_in_only: bool = False
+            ) -> tuple[dict, float]:
     server = Server("app:app", uri, port)
+    if sign_in_only:  # the authenticated floor and the members' sign-in, nothing else (bench/run.py --sign-in-only)
+        try:
+            results = {"me": paired.run(server.url + "/api/v1/me", "bench/get.lua",
+                                        {"TOKEN": token(server.url, "secretary")})}
+            results.update(measure_sign_in(server.url, uri, info, paired, label))
+            memory = server.worker_peak_mb()
+        finally:
+            server.stop()
+        return results, memory
     try:
         secretary, manager, admin = (token(server.url, u) for u in ("secretary", "manager", "admin"))
         results = {}
@@ -250,6 +346,7 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
             {"TOKEN": secretary})
         results["roster save"] = paired.run(server.url + f"/api/v1/bookings/{info['roster_booking']}/roster",
                                             "bench/put.lua", {"TOKEN": secretary, "BODY": info["roster_body"]})
+        results.update(measure_sign_in(server.url, uri, info, paired, label))
         results["stats by month"] = wrk(server.url + "/api/v1/stats?group_by=month", paired.seconds * 2, 1,
                                         "bench/get.lua", {"TOKEN": admin})
         results["stats by month"]["ratio"] = None
@@ -277,6 +374,55 @@ def measure(uri: str, info: dict, paired: Paired, port: int) -> tuple[dict, floa
     return results, memory
 
 
+SIGN_IN = ("sign-in sheet", "sign-in")
+
+
+def sign_in_report(results: dict) -> list[str]:
+    """The members' sign-in against the authenticated floor (GET /api/v1/me in the same run), with the answers."""
+    lines = ["Members sign in (扫码签到): GET /api/v1/sign-in/{token} (the sheet of a visit: 120 members, 60 on the "
+             "roster, 30 signed in) and POST /api/v1/sign-in/{token} (each request a different member of a visit of "
+             "today, checked in, 100 of its branch's 120 members coming, 60 of them on the roster beforehand: a "
+             "first sign-in with the phone's last four digits). Links asked for by the base's manager before every "
+             "run, with the default SIGN_IN_LINK_SECONDS (120 s). Share of /me: the path's × bare over /me's.", "",
+             "| path | bookings | req/s | p50 ms | p99 ms | × bare | share of /me | 1M/10k cost | answers |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    labels = [label for label in ("10k", "1M") if label in results]
+    for name in SIGN_IN:
+        for label in labels:
+            r = results[label][name]
+            growth = f"{results['10k'][name]['ratio'] / max(r['ratio'], 1e-9):.2f}" \
+                if label == "1M" and "10k" in results else ""
+            answers = ", ".join(f"{code}: {count}" for code, count in r.get("statuses", {}).items())
+            lines.append(f"| {name} | {label} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['ratio']:.2f} | "
+                         f"{r['ratio'] / results[label]['me']['ratio']:.2f} | {growth} | {answers} |")
+    for label in labels:
+        d = results[label]["sign-in"]["database"]
+        lines.append("")
+        lines.append(f"{label}: the server made {d['signed_in']} sign-ins (wrk counted {d['answered_201_in_runs']} "
+                     f"201s in the measured runs; the rest: warm-up and requests still in flight when a run ended); "
+                     f"largest roster {d['largest_roster']} of headcount {d['headcount']}.")
+    return lines
+
+
+def sign_in_checks(results: dict) -> list[tuple[str, bool]]:
+    def first(r):  # the share of the sign-in POSTs answered 201
+        statuses = r["sign-in"].get("statuses", {})
+        return statuses.get("201", 0) / max(sum(statuses.values()), 1)
+    runs = {label: results[label] for label in ("10k", "1M") if label in results}
+    checks = []
+    if len(runs) == 2:
+        small, big = runs["10k"], runs["1M"]
+        growth = small["sign-in"]["ratio"] / max(big["sign-in"]["ratio"], 1e-9)
+        checks.append((f"sign-in at 1M costs ≤ 1.2 × at 10k ({growth:.2f})", growth <= 1.2))
+    return checks + [
+        ("sign-ins answered 201 ≥ 99% (" + ", ".join(f"{first(r):.1%} at {label}" for label, r in runs.items()) + ")",
+         all(first(r) >= 0.99 for r in runs.values())),
+        ("the sign-in sheet answered 200 every time", all(r["sign-in sheet"]["non2xx"] == 0 for r in runs.values())),
+        ("no roster past its headcount", all(r["sign-in"]["database"]["largest_roster"] <= r["sign-in"]["database"]
+                                              ["headcount"] for r in runs.values())),
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=4, help="time of each run")
@@ -285,6 +431,11 @@ def main():
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="reuse databases built by an earlier run")
     parser.add_argument("--areas", default="2,4,5", help="the city the bookings are spread over (seed-load --areas D,S,C)")
+    parser.add_argument("--sign-in-only", action="store_true",
+                        help="measure only GET /api/v1/me and the members' sign-in (sheet and POST); "
+                             "report in bench/out/results-signin*.md")
+    parser.add_argument("--sizes", default="10k,1M",
+                        help="which databases to build and measure, of 10k and 1M (with --sign-in-only: either alone)")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default=os.environ.get("BENCH_DB") or "sqlite",
                         help="postgresql: in the server of $TEST_DATABASE_URL (make starts a throwaway one)")
     args = parser.parse_args()
@@ -295,7 +446,9 @@ def main():
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
     OUT.mkdir(parents=True, exist_ok=True)
-    sizes = {"10k": args.small, "1M": args.large}
+    sizes = {label: n for label, n in (("10k", args.small), ("1M", args.large)) if label in args.sizes.split(",")}
+    if len(sizes) < 2 and not args.sign_in_only:
+        sys.exit("the full benchmark compares 10k with 1M: --sizes 10k,1M (or --sign-in-only)")
     dbs = {label: build(f"bench-{label}", n, args.reuse, pg_server, args.areas) for label, n in sizes.items()}
 
     bare = Server("bench.bare:app", None, 5701)
@@ -305,7 +458,7 @@ def main():
         results, memory = {}, {}
         for i, (label, (uri, info)) in enumerate(dbs.items()):
             print(f"== measuring with {label} bookings", flush=True)
-            results[label], memory[label] = measure(uri, info, paired, 5702 + i)
+            results[label], memory[label] = measure(uri, info, paired, 5702 + i, label, args.sign_in_only)
         memory = {"bare": bare.worker_peak_mb(), **memory}
     finally:
         bare.stop()
@@ -315,6 +468,22 @@ def main():
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
+    suffix = "-pg" if pg_server else ""
+    if args.sign_in_only:
+        lines = [f"Machine: {cpu}, {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 1 thread, 4 connections; "
+                 f"{'PostgreSQL' if pg_server else 'SQLite'}. Each figure: median of {args.rounds} runs of "
+                 f"{args.seconds} s, each run right after a run of the bare endpoint "
+                 f"({bare_result['rps']:.0f} req/s, median).", ""]
+        lines += sign_in_report(results)
+        checks = sign_in_checks(results)
+        lines += ["", *[f"- [{'x' if ok else ' '}] {text}" for text, ok in checks]]
+        report = "\n".join(lines)
+        print()
+        print(report)
+        (OUT / f"results-signin{suffix}.md").write_text(report + "\n")
+        (OUT / f"results-signin{suffix}.json").write_text(json.dumps(
+            {"bare": bare_result, "results": results, "memory": memory}, indent=1))
+        sys.exit(0 if all(ok for _, ok in checks) else 1)
     lines = [f"Machine: {cpu}, {os.cpu_count()} cores; gunicorn 2 sync workers; wrk 1 thread, 4 connections "
              f"(statistics and summary 1; series: one client, 40 in a row); {'PostgreSQL' if pg_server else 'SQLite'}. Each figure: median of {args.rounds} runs of {args.seconds} s, each run right "
              f"after a run of the bare endpoint; × bare is the median of those pairs' ratios.", "",
@@ -395,8 +564,11 @@ def main():
                 r[name]["non2xx"] == 0 for r in (big, small)
                 for name in ("stats by area", "area landing page", "area watch list", "area admin bookings"))),
         ]
+    checks += sign_in_checks(results)
     lines.append("")
     lines += [f"- [{'x' if ok else ' '}] {text}" for text, ok in checks]
+    lines.append("")
+    lines += sign_in_report(results)
     lines.append("")
     lines.append("Ratios of each round (10k, 1M): " + "; ".join(
         f"{name} {results['10k'][name]['ratios']} {results['1M'][name]['ratios']}"
@@ -404,7 +576,6 @@ def main():
     report = "\n".join(lines)
     print()
     print(report)
-    suffix = "-pg" if pg_server else ""
     (OUT / f"results{suffix}.md").write_text(report + "\n")
     (OUT / f"results{suffix}.json").write_text(json.dumps({"bare": bare_result, "results": results, "memory": memory},
                                                           indent=1))
