@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, Signer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from booking import clock, links
 from booking.errors import (AlreadySignedIn, InvalidState, LinkExpired, NotFound, RateLimited, RosterFull,
@@ -25,8 +25,8 @@ from booking.errors import (AlreadySignedIn, InvalidState, LinkExpired, NotFound
 from booking.permissions import Actor
 from booking.reservations import lifecycle, partners
 from booking.reservations.lifecycle import require
-from booking.reservations.states import APPROVED, COMPLETED
-from models import Booking, Branch, Member, RosterEntry, SignInFailure, db
+from booking.reservations.states import APPROVED, COMPLETED, TAKING_PART
+from models import Booking, BookingPartner, Branch, Member, RosterEntry, SignInFailure, db
 
 SALT = "member-sign-in"
 LAST4_RE = re.compile(r"^[0-9]{4}$")
@@ -120,32 +120,55 @@ def booking_of(token, address: str, now: datetime | None = None) -> Booking:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A member as the sign-in needs them: never shown more than the name (the phone only checks the digits)."""
+
+    id: int
+    name: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A branch taking part."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class SheetLine:
     """A member who may sign in: their branch and, once they have, when."""
 
-    member: Member
-    branch: Branch
+    member: Person
+    branch: Part
     on_roster: bool
     signed_in_at: datetime | None
 
 
-def taking_part(booking: Booking) -> list[Branch]:
-    """The branches taking part: the booking's, then each partner that accepted."""
-    return [booking.branch] + [p.branch for p in partners.taking_part(booking)]
+def taking_part(booking: Booking) -> list[Part]:
+    """The branches taking part: the booking's, then each partner that accepted (one query)."""
+    partners_in = select(BookingPartner.branch_id).where(BookingPartner.booking_id == booking.id,
+                                                         BookingPartner.status == TAKING_PART.value)
+    rows = db.session.execute(select(Branch.id, Branch.name).where(
+        or_(Branch.id == booking.branch_id, Branch.id.in_(partners_in))).order_by(Branch.id))
+    parts = [Part(branch_id, name) for branch_id, name in rows]
+    return sorted(parts, key=lambda part: part.id != booking.branch_id)
 
 
-def sheet(booking: Booking) -> list[SheetLine]:
+def sheet(booking: Booking, branches: list[Part] | None = None) -> list[SheetLine]:
     """The active members of the branches taking part, branch by branch (the booking's first), each roster's
-    members first, then by name; names only are shown of them."""
-    branches = taking_part(booking)
-    entries = {e.member_id: e for e in db.session.scalars(
-        select(RosterEntry).where(RosterEntry.booking_id == booking.id))}
-    members = db.session.scalars(select(Member).where(
-        Member.branch_id.in_([b.id for b in branches]), Member.active.is_(True)).order_by(Member.name, Member.id))
+    members first, then by name; names only are shown of them. One query, read as plain rows (it is the page the
+    whole group opens at the door)."""
+    branches = branches if branches is not None else taking_part(booking)
     order = {b.id: n for n, b in enumerate(branches)}
     by_id = {b.id: b for b in branches}
-    lines = [SheetLine(m, by_id[m.branch_id], m.id in entries,
-                       entries[m.id].signed_in_at if m.id in entries else None) for m in members]
+    rows = db.session.execute(
+        select(Member.id, Member.name, Member.phone, Member.branch_id, RosterEntry.id, RosterEntry.signed_in_at)
+        .outerjoin(RosterEntry, and_(RosterEntry.member_id == Member.id, RosterEntry.booking_id == booking.id))
+        .where(Member.branch_id.in_(list(by_id)), Member.active.is_(True)).order_by(Member.name, Member.id))
+    lines = [SheetLine(Person(member_id, name, phone), by_id[branch_id], entry_id is not None, signed_in_at)
+             for member_id, name, phone, branch_id, entry_id, signed_in_at in rows]
     return sorted(lines, key=lambda line: (order[line.branch.id], not line.on_roster))
 
 
@@ -158,7 +181,7 @@ def member_of(booking: Booking, member_id) -> Member:
     return member
 
 
-def needs_digits(member: Member) -> bool:
+def needs_digits(member: Member | Person) -> bool:
     """Whether the member confirms with the last four digits of the phone on file."""
     return len(_digits(member.phone)) >= 4
 

@@ -59,10 +59,11 @@ def page(token):
     address = request.remote_addr or ""
     on_refusal("members/signin_member.html", status=None, closed=True)
     booking = signin.booking_of(token, address)
-    lines = signin.sheet(booking)
+    branches = signin.taking_part(booking)
+    lines = signin.sheet(booking, branches)
     q = (request.args.get("q") or "").strip()[:20]
     context = dict(b=booking, token=token, lines=[line for line in lines if q in line.member.name], q=q,
-                   branches=signin.taking_part(booking), needs_digits=signin.needs_digits)
+                   branches=branches, needs_digits=signin.needs_digits)
     if request.method == "POST":
         member_id = _member_id(request.form.get("member_id"))
         chosen = next((line for line in lines if line.member.id == member_id), None)
