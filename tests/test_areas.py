@@ -248,3 +248,27 @@ def test_the_area_admin_lists_its_areas_branches(world, api):
     assert r.status_code == 200
     assert {b["name"] for b in r.get_json()["items"]} == {"滨江社区党支部", "望江社区党支部"}
     assert api.get("/api/v1/branches?q=财政", as_="street").get_json()["total"] == 0
+
+
+def test_an_areas_summary_counts_the_lecture_requests_of_its_branches(world, api):
+    """The lectures its branches ordered (点单) are part of a street's figures, as they are of the district's: the
+    street's summary counts its own branches' requests, never zero, never the whole district's."""
+    today = clock.local_today()
+    period = f"from={today.isoformat()}&to={(today + timedelta(days=1)).isoformat()}"
+    body = {"topic": "学习贯彻党的二十届四中全会精神", "category": "red", "from": (today + timedelta(days=3)).isoformat(),
+            "to": (today + timedelta(days=20)).isoformat(), "address": "滨江社区党群服务站二楼会议室", "headcount": 25,
+            "contact_name": "王芳", "contact_phone": "13800000000"}
+    for who in ("secretary", "secretary2", "secretary2"):
+        assert api.post("/api/v1/lecture-requests", as_=who, json=body).status_code == 201
+    district = api.get(f"/api/v1/reports/summary?{period}", as_="admin").get_json()["requests"]
+    street = api.get(f"/api/v1/reports/summary?{period}", as_="street").get_json()["requests"]
+    asked = api.get(f"/api/v1/reports/summary?area_id={area('滨江街道').id}&{period}", as_="admin").get_json()["requests"]
+    assert district["submitted"] == 3
+    assert street["submitted"] == asked["submitted"] == 2  # secretary2's branch lies in 滨江街道, secretary's not
+    assert street["by_topic"] == [{"topic": "学习贯彻党的二十届四中全会精神", "count": 2}]
+    # The statistics page beside them says the same.
+    from tests.conftest import login
+    client = api.client
+    login(client, "street")
+    page = client.get(f"/stats/?{period}").get_data(as_text=True)
+    assert "期间各支部点单 <strong>2</strong> 次" in page

@@ -169,7 +169,7 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None, ar
                  if f.by_sector[k][0]]
     by_source = {source: Figures(*v) for source, v in f.by_source.items()}
     # Lectures the branches ordered (点单) are the district's: a base's report counts its own sessions only.
-    asked = lecture_requests.district_counts(cover.reader, start, end) or lecture_requests.Counts(0, 0, [], 0, 0)
+    asked = lecture_requests.district_counts(cover.reader, start, end, cover.area) or lecture_requests.Counts(0, 0, [], 0, 0)
     return Summary(
         start=start, end=end, scope_label=cover.label,
         bases_total=sum(by_type.values()), bases_by_type=by_type,

@@ -447,16 +447,26 @@ def topic_of():
     return func.coalesce(LectureRequest.content_topic, LectureRequest.topic)
 
 
-def district_counts(actor: Actor, start: date, end: date) -> Counts | None:
-    """The lecture-request figures a reader sees beside the statistics: the district's (an admin's), or None
-    (a base's report and statistics are its own visits only)."""
+def district_counts(actor: Actor, start: date, end: date, area=None) -> Counts | None:
+    """The lecture-request figures a reader sees beside the statistics and in the report: an area's when `area` is
+    given or the reader is one (`stats.InArea`): its branches' requests and lectures, wherever they were held; the
+    district's for an admin; None for others (a base's report and statistics are its own visits only)."""
+    path = area.path if area is not None else (actor.area_path or "\0" if actor.role in ("area", "area_admin")
+                                               else None)
+    if path is not None:
+        return counts(start, end, branches=areas.branches_under(path))
     return counts(start, end) if actor.role == "admin" else None
 
 
-def counts(start: date, end: date, top: int = 10) -> Counts:
-    """The district's figures of lecture requests for a period (both ends inclusive)."""
+def counts(start: date, end: date, top: int = 10, branches=None) -> Counts:
+    """The figures of lecture requests for a period (both ends inclusive): the district's, or those of the branches
+    `branches` names (a subquery of ids: an area's)."""
     since, until = clock.day_bounds(start)[0], clock.day_bounds(end)[1]
     made = (LectureRequest.created_at >= since, LectureRequest.created_at < until)
+    held = ()
+    if branches is not None:
+        made += (LectureRequest.branch_id.in_(branches),)
+        held = (Booking.branch_id.in_(branches),)
     submitted, completed = db.session.execute(select(
         func.count(), func.count(case((LectureRequest.status == COMPLETED, 1)))).where(*made)).one()
     topic = topic_of().label("topic")
@@ -465,5 +475,5 @@ def counts(start: date, end: date, top: int = 10) -> Counts:
     sessions, participants = db.session.execute(select(
         func.count(), func.coalesce(func.sum(Booking.visitor_count), 0)).where(
         Booking.source == "request", Booking.status == BOOKING_COMPLETED, Booking.lecturer_status == LECTURER_ACCEPTED,
-        Booking.day >= start, Booking.day <= end)).one()
+        Booking.day >= start, Booking.day <= end, *held)).one()
     return Counts(int(submitted), int(completed), [(t, int(n)) for t, n in by_topic], int(sessions), int(participants))
