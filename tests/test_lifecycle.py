@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from booking import clock, errors
 from booking.lecturers import services as lecturers
-from booking.members import services as members
+from booking.members import services as members, signin
 from booking.reservations import lifecycle, partners, places, records, services as reservations, states
 from booking.visits import services as visits
 from models import Booking, BookingEvent, BookingPartner, Branch, MenuItem, Notification, SlotOccupancy, User, db
@@ -47,6 +47,7 @@ SERVICE = {
     "withdraw_from_session": lambda a, b, now, o: lecturers.withdraw(a, b, "生病", now),
     "set_roster": lambda a, b, now, o: members.set_roster(a, b, [], now),
     "mark_members": lambda a, b, now, o: members.mark_members(a, b, [], [], now) if _on_roster(b) else None,
+    "show_sign_in": lambda a, b, now, o: signin.make_link(a, b, now),
     "give_feedback": lambda a, b, now, o: visits.give_feedback(a, b, 4, "", now),
     "keep_record": lambda a, b, now, o: visits.save_activity_record(a, b, "纪实", [], now),
     "set_activity_type": lambda a, b, now, o: reservations.set_activity_type(a, b, "committee_meeting", now),
@@ -69,6 +70,7 @@ API = {
     "give_feedback": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/feedback", {"rating": 4}),
     "set_roster": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/roster", {"member_ids": []}),
     "mark_members": lambda b, o: ("PUT", f"/api/v1/bookings/{b.id}/roster/attendance", {"present": [], "absent": []}),
+    "show_sign_in": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/sign-in-link", None),
     "invite_partner": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/partners",
                                     {"branch_id": BRANCHES["third"], "headcount": 1}),
     "withdraw_partner": lambda b, o: ("DELETE", f"/api/v1/bookings/{b.id}/partners/{BRANCHES['partner']}", None),
@@ -76,7 +78,7 @@ API = {
     "decline_partnership": lambda b, o: ("POST", f"/api/v1/bookings/{b.id}/partners/{BRANCHES['partner']}/decline",
                                          {"reason": "工作冲突"}),
 }
-CREATED = {"invite_partner": 201}  # what an allowed call answers, where it is not 200
+CREATED = {"invite_partner": 201, "show_sign_in": 201}  # what an allowed call answers, where it is not 200
 assert set(SERVICE) == set(lifecycle.GUARDS) and set(API) <= set(SERVICE)
 
 def _on_roster(b: Booking) -> bool:
