@@ -96,6 +96,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lecture_requests.bp)
     from booking.areas import routes as area_pages
     app.register_blueprint(area_pages.bp)
+    from booking.lectures import routes as lecture_pages
+    app.register_blueprint(lecture_pages.bp)
     app.register_blueprint(api.bp)
     # The API authenticates with bearer tokens, never with the session cookie: no CSRF token, no cookie read.
     csrf.exempt(api.bp)

@@ -175,6 +175,8 @@ class Booking(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     lecturer_id: Mapped[int | None] = mapped_column(ForeignKey("lecturers.id"))
     lecturer_status: Mapped[str | None] = mapped_column(String(16))
+    # The open lecture (讲习活动) of its slot, whose lecturer it carries; None for an ordinary visit.
+    lecture_id: Mapped[int | None] = mapped_column(ForeignKey("lectures.id"), index=True)
     visitor_count: Mapped[int | None]
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[int | None]

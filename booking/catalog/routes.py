@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from booking import clock, permissions
 from booking.catalog import services
+from booking.lectures import services as lectures
 from booking.reservations import services as reservations, shares
 from booking.web.views import paginate
 from models import BASE_TYPES
@@ -23,7 +24,10 @@ def index():
     q = (request.args.get("q") or "").strip()[:100]
     page = paginate(services.bases_query(type_, q), per_page=12, max_per_page=12)
     counts = services.base_counts([b.id for b in page.items])
-    return render_template("catalog/index.html", page=page, counts=counts, type_=type_, q=q)
+    # A branch's secretary lands here: the next open lectures (讲习活动) it may send members to come first.
+    coming = lectures.coming(3) if getattr(current_user, "role", None) == "secretary" and not q and not type_ else []
+    return render_template("catalog/index.html", page=page, counts=counts, type_=type_, q=q, coming=coming,
+                           coming_seats=lectures.seats(coming))
 
 
 @bp.get("/bases/<id:base_id>")

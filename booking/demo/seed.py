@@ -524,6 +524,7 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
         made += _own_life(random.Random(seed + 2), today, branches, secretaries, members_of, closed, idle)
         made += _demo_requests(random.Random(seed + 3), now, today, secretaries, members_of, admin, idle)
         made += _demo_to_come(rng, now, today, items, secretaries, admin)
+        made += _demo_lectures(random.Random(seed + 4), now, today, secretaries, admin, closed)
         db.session.commit()
         _demo_photos(secretaries)
         _few_unread(now)
@@ -908,6 +909,72 @@ def _office_hours_before(rng, now, days_back: int):
         day -= timedelta(days=1)
         moment = _office_hours(rng, day, latest_hour=15)
     return moment
+
+
+LECTURE_HALL_ITEM = "科学知识讲座"  # 智造科技创新基地's 新时代大讲堂: 120 seats, a lecturer
+LECTURE_TOPICS = ("人工智能与基层治理", "科技自立自强的时代答卷", "数字经济与新质生产力", "从“两弹一星”看科学家精神",
+                  "新时代科普工作的使命", "大数据赋能党建工作")
+
+
+def _demo_lectures(rng, now, today, secretaries, admin, closed) -> int:
+    """The lecture hall's open lectures (讲习活动): one a month in the past half year, four or five branches each,
+    held and counted; and three announced in the coming weeks, two with seats already booked. Returns the
+    bookings made."""
+    from booking.lectures import services as lectures
+    item = _one(MenuItem, title=LECTURE_HALL_ITEM)
+    speakers = [u for u in db.session.scalars(select(User).where(User.role == "lecturer", User.active.is_(True))
+                                              .order_by(User.id))]
+    if item is None or not speakers:
+        return 0
+    booking_branches = sorted(secretaries.values(), key=lambda u: u.id)
+    made = 0
+
+    def free_day(day: date) -> date:
+        while day.weekday() >= 5 or day in closed or day in announced:
+            day += timedelta(days=1)
+        return day
+    announced: set[date] = set()
+    plan = [(-30 * k + rng.randint(-5, 5), True) for k in range(6, 0, -1)] + [(d, False) for d in (8, 15, 22)]
+    for n, (days_ahead, held) in enumerate(plan):
+        day = free_day(today + timedelta(days=days_ahead))
+        announced.add(day)
+        start = clock.at_local(day, AFTERNOON[0])
+        if held and start >= now:
+            continue
+        published = min(start - timedelta(days=14), now - timedelta(hours=2))
+        speaker = speakers[n % len(speakers)]
+        try:
+            with _dated(published):
+                lecture = lectures.publish(admin, menu_item_id=item.id, start=start, lecturer_id=speaker.lecturer_id,
+                                           topic=LECTURE_TOPICS[n % len(LECTURE_TOPICS)], now=published)
+            with _dated(published + timedelta(hours=3)):
+                lectures.accept(speaker, lecture, now=published + timedelta(hours=3))
+        except DomainError:
+            db.session.rollback()
+            continue
+        coming = rng.sample(booking_branches, min(len(booking_branches), rng.randint(4, 5) if held else 2 + n % 2))
+        for k, secretary in enumerate(coming):
+            asked = published + timedelta(days=1 + k, hours=rng.randint(0, 5))
+            branch = secretary.branch
+            try:
+                with _dated(asked):
+                    b = db.session.get(Booking, records.create_booking(
+                        secretary, menu_item_id=item.id, start=start,
+                        headcount=rng.randint(item.min_group, item.min_group + 10),
+                        contact_name=branch.contact_name or secretary.display_name.split("（")[0],
+                        contact_phone=branch.contact_phone or demo_phone(200 + k), activity_type="party_lecture",
+                        topic=lecture.topic, now=asked).id)
+                    if b.status == states.PENDING:
+                        reservations.approve_booking(admin, b, asked + timedelta(hours=2))
+            except DomainError:
+                db.session.rollback()
+                continue
+            made += 1
+            if held:
+                visits.check_in_booking(admin, b, now=start - timedelta(minutes=15))
+                visits.record_attendance(admin, b, max(item.min_group, b.headcount - rng.randint(0, 3)),
+                                         now=start + timedelta(minutes=95))
+    return made
 
 
 def _demo_to_come(rng, now, today, items, secretaries, admin) -> int:

@@ -18,8 +18,8 @@ from booking.permissions import Actor
 from booking.reservations import lifecycle, records
 from booking.reservations.lifecycle import require
 from booking.reservations.states import ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED, LIVE
-from models import (CATEGORIES, Booking, BookingEvent, LectureRequest, Lecturer, LecturerTopic, MenuItem,
-                    Unavailability, db)
+from models import (CATEGORIES, Booking, BookingEvent, Branch, Lecture, LectureRequest, Lecturer, LecturerTopic,
+                    MenuItem, Unavailability, db)
 from models.lecture_request import RequestStatus
 
 DISPATCHED_REQUEST = RequestStatus.DISPATCHED.value  # a request whose lecturer holds its time
@@ -37,7 +37,8 @@ def lecturers_query(category: str | None = None, topic: str | None = None):
 
 def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | None = None,
                       exclude_request: int | None = None) -> set[int]:
-    """Lecturers holding an assignment (live, or a visit already recorded) or blocked time that overlaps [start, end)."""
+    """Lecturers holding an assignment (live, or a visit already recorded), an open lecture (讲习活动: once, however many
+    bookings it has) or blocked time that overlaps [start, end)."""
     assigned = select(Booking.lecturer_id).where(
         Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
         Booking.status.in_(ENGAGING_LECTURER),  # a visit recorded early still holds its time
@@ -47,7 +48,11 @@ def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | Non
     requested = select(LectureRequest.lecturer_id).where(
         LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at < end, LectureRequest.ends_at > start,
         LectureRequest.id != (exclude_request or -1))
-    return set(db.session.scalars(assigned)) | set(db.session.scalars(blocked)) | set(db.session.scalars(requested))
+    lectured = select(Lecture.lecturer_id).where(
+        Lecture.status == "published", Lecture.lecturer_status.in_(HOLDING_LECTURER), Lecture.starts_at < end,
+        Lecture.ends_at > start)
+    return (set(db.session.scalars(assigned)) | set(db.session.scalars(blocked)) | set(db.session.scalars(requested))
+            | set(db.session.scalars(lectured)))
 
 
 def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -62,8 +67,14 @@ def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[
     rows = db.session.execute(select(Booking.lecturer_id, func.count()).where(
         Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
         Booking.status.in_(ENGAGING_LECTURER), Booking.starts_at >= lo, Booking.starts_at < hi,
+        Booking.lecture_id.is_(None),  # a lecture's bookings are its one session, counted below
         Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
     counts = dict(rows.all())
+    lectured = db.session.execute(select(Lecture.lecturer_id, func.count()).where(
+        Lecture.status == "published", Lecture.lecturer_status.in_(HOLDING_LECTURER), Lecture.starts_at >= lo,
+        Lecture.starts_at < hi).group_by(Lecture.lecturer_id))
+    for lecturer_id, n in lectured:
+        counts[lecturer_id] = counts.get(lecturer_id, 0) + n
     requested = db.session.execute(select(LectureRequest.lecturer_id, func.count()).where(
         LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at >= lo, LectureRequest.starts_at < hi)
         .group_by(LectureRequest.lecturer_id))
@@ -321,9 +332,10 @@ def blocked_times(lecturer: Lecturer, since: datetime) -> list[Unavailability]:
 
 
 def schedule_query(lecturer_id: int, start: date | None = None, end: date | None = None):
-    """The lecturer's invited and accepted assignments of live or completed bookings, soonest first."""
+    """The lecturer's invited and accepted assignments of live or completed bookings, soonest first; the bookings of
+    an open lecture are its one session (`lectures_of`), not each an assignment."""
     stmt = select(Booking).where(Booking.lecturer_id == lecturer_id, Booking.lecturer_status.in_(HOLDING_LECTURER),
-                                 Booking.status.in_(ENGAGING_LECTURER))
+                                 Booking.status.in_(ENGAGING_LECTURER), Booking.lecture_id.is_(None))
     if start:
         stmt = stmt.where(Booking.day >= start)
     if end:
@@ -383,6 +395,17 @@ def calendar_ics(lecturer: Lecturer, now: datetime | None = None) -> bytes:
                + (f"；主题：{b.topic}" if b.topic else ""))
         ev.add("status", "CONFIRMED" if b.lecturer_status == ACCEPTED else "TENTATIVE")
         cal.add_component(ev)
+    for x in lectures_of(lecturer.id, start=since):
+        ev = Event()
+        ev.add("uid", f"lecture-{x.lecture.id}@open-base-booking")
+        ev.add("dtstamp", now)
+        ev.add("dtstart", clock.local(x.lecture.starts_at))
+        ev.add("dtend", clock.local(x.lecture.ends_at))
+        ev.add("summary", f"{'【待确认】' if x.lecture.lecturer_status == INVITED else ''}讲习活动：{x.lecture.title}")
+        ev.add("location", f"{x.lecture.base.name} {x.lecture.venue.name} {x.lecture.base.address}".strip())
+        ev.add("description", (f"{'、'.join(x.branches)}，共 {x.seats} 人" if x.branches else "尚无支部预约"))
+        ev.add("status", "CONFIRMED" if x.lecture.lecturer_status == ACCEPTED else "TENTATIVE")
+        cal.add_component(ev)
     # The times carry TZID=Asia/Shanghai (or the TIMEZONE setting); its VTIMEZONE goes with them, so calendar
     # applications that do not know the zone by name still show the right hour.
     cal.add_missing_timezones()
@@ -402,9 +425,14 @@ def lecture_record(lecturer: Lecturer, year: int) -> tuple[list[RecordRow], Reco
              Booking.day >= date(year, 1, 1), Booking.day <= date(year, 12, 31))
     # Each session as long as `Booking.minutes_of` says: a base visit's item, a requested lecture's start to end.
     by_month: dict[str, list[int]] = {}
-    for day, item_minutes, starts, ends in db.session.execute(
-            select(Booking.day, MenuItem.duration_minutes, Booking.starts_at, Booking.ends_at)
+    seen: set[int] = set()  # an open lecture's bookings are one session
+    for day, item_minutes, starts, ends, lecture_id in db.session.execute(
+            select(Booking.day, MenuItem.duration_minutes, Booking.starts_at, Booking.ends_at, Booking.lecture_id)
             .outerjoin(MenuItem, MenuItem.id == Booking.menu_item_id).where(*given)):
+        if lecture_id is not None:
+            if lecture_id in seen:
+                continue
+            seen.add(lecture_id)
         line = by_month.setdefault(f"{day:%m}", [0, 0])
         line[0] += 1
         line[1] += Booking.minutes_of(item_minutes, starts, ends)
@@ -431,12 +459,18 @@ class LectureRecord:
     rows: list[RecordRow]
     total: RecordRow
     sessions: list[Booking]
+    lectures: list["LectureSession"] = field(default_factory=list)  # open lectures given: one session each
 
     def table(self) -> list[list]:
-        """The sessions as the export's rows (RECORD_HEADER), the year's total last."""
-        body = [[b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}", b.place_name,
-                 b.title, f"{b.branch.organization.name} · {b.branch.name}", b.visitor_count,
-                 round(b.duration_minutes / 60, 1)] for b in self.sessions]
+        """The sessions as the export's rows (RECORD_HEADER), in date order, the year's total last."""
+        rows = [(b.starts_at, [b.day.isoformat(), f"{clock.local(b.starts_at):%H:%M}–{clock.local(b.ends_at):%H:%M}",
+                               b.place_name, b.title, f"{b.branch.organization.name} · {b.branch.name}",
+                               b.visitor_count, round(b.duration_minutes / 60, 1)]) for b in self.sessions]
+        rows += [(x.lecture.starts_at, [
+            x.lecture.day.isoformat(), f"{clock.local(x.lecture.starts_at):%H:%M}–{clock.local(x.lecture.ends_at):%H:%M}",
+            f"{x.lecture.base.name} {x.lecture.venue.name}", f"讲习活动：{x.lecture.title}", "、".join(x.branches), x.seats,
+            round(x.lecture.menu_item.duration_minutes / 60, 1)]) for x in self.lectures]
+        body = [row for _, row in sorted(rows, key=lambda r: r[0])]
         body.append([f"全年合计 {self.total.sessions} 次", "", "", "", "", "", self.total.hours])
         return body
 
@@ -444,7 +478,42 @@ class LectureRecord:
 def lecture_record_page(lecturer: Lecturer, year: int) -> LectureRecord:
     """What the lecture record's page and its export show for a year."""
     rows, total = lecture_record(lecturer, year)
-    return LectureRecord(lecturer=lecturer, year=year, rows=rows, total=total, sessions=lecture_sessions(lecturer, year))
+    return LectureRecord(lecturer=lecturer, year=year, rows=rows, total=total, sessions=lecture_sessions(lecturer, year),
+                         lectures=[x for x in lectures_of(lecturer.id, date(year, 1, 1), date(year, 12, 31), completed=True)
+                                   if x.lecture.lecturer_status == ACCEPTED])
+
+
+@dataclass
+class LectureSession:
+    """An open lecture (讲习活动) as its lecturer's schedule shows it: once, with the branches booked and their seats."""
+    lecture: Lecture
+    branches: list[str]
+    seats: int
+
+
+def lectures_of(lecturer_id: int, start: date | None = None, end: date | None = None,
+                completed: bool = False) -> list[LectureSession]:
+    """The published lectures the lecturer is invited to or gives (`completed`: those held, with their completed
+    bookings), soonest first, each with the branches booked in its slot."""
+    stmt = select(Lecture).where(Lecture.lecturer_id == lecturer_id, Lecture.status == "published",
+                                 Lecture.lecturer_status.in_(HOLDING_LECTURER))
+    if start:
+        stmt = stmt.where(Lecture.day >= start)
+    if end:
+        stmt = stmt.where(Lecture.day <= end)
+    found = list(db.session.scalars(stmt.options(selectinload(Lecture.base), selectinload(Lecture.venue),
+                                                 selectinload(Lecture.menu_item)).order_by(Lecture.starts_at)))
+    wanted = [COMPLETED] if completed else list(ENGAGING_LECTURER)
+    parts: dict[int, list] = {x.id: [[], 0] for x in found}
+    if found:
+        for lecture_id, name, headcount, came in db.session.execute(
+                select(Booking.lecture_id, Branch.name, Booking.headcount + Booking.partner_headcount,
+                       Booking.visitor_count).join(Branch, Branch.id == Booking.branch_id)
+                .where(Booking.lecture_id.in_(list(parts)), Booking.status.in_(wanted)).order_by(Booking.id)):
+            parts[lecture_id][0].append(name)
+            parts[lecture_id][1] += (came or 0) if completed else headcount
+    sessions = [LectureSession(x, *parts[x.id]) for x in found]
+    return [x for x in sessions if x.branches] if completed else sessions
 
 
 @dataclass
@@ -465,6 +534,10 @@ class SchedulePage:
     # Lecture requests dispatched to the lecturer, waiting for their answer (接单 or 婉拒), soonest first.
     requests: list[LectureRequest] = field(default_factory=list)
     requests_by_day: dict[date, list[LectureRequest]] = field(default_factory=dict)
+    # Open lectures (讲习活动): invited ones to answer, accepted ones to come, and the month's by day.
+    lecture_invitations: list[LectureSession] = field(default_factory=list)
+    lectures: list[LectureSession] = field(default_factory=list)
+    lectures_by_day: dict[date, list[LectureSession]] = field(default_factory=dict)
 
 
 def schedule_page(lecturer: Lecturer, month: date | None = None, now: datetime | None = None) -> SchedulePage:
@@ -485,7 +558,13 @@ def schedule_page(lecturer: Lecturer, month: date | None = None, now: datetime |
     requests_by_day: dict[date, list[LectureRequest]] = {}
     for r in dispatched:
         requests_by_day.setdefault(clock.local(r.starts_at).date(), []).append(r)
+    coming = [x for x in lectures_of(lecturer.id, start=today) if x.lecture.starts_at > now]
+    lectures_by_day: dict[date, list[LectureSession]] = {}
+    for x in lectures_of(lecturer.id, start=month, end=last):
+        lectures_by_day.setdefault(x.lecture.day, []).append(x)
     return SchedulePage(
+        lecture_invitations=[x for x in coming if x.lecture.lecturer_status == INVITED],
+        lectures=[x for x in coming if x.lecture.lecturer_status == ACCEPTED], lectures_by_day=lectures_by_day,
         invitations=[b for b in upcoming if b.lecturer_status == INVITED],
         accepted=[b for b in upcoming if b.lecturer_status == ACCEPTED], month=month, weeks=weeks, by_day=by_day,
         blocked=blocks_between(lecturer, weeks[0][0], weeks[-1][-1]), blocks=blocked_times(lecturer, now),

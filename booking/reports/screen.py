@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from booking import audit, clock, permissions
 from booking.areas import services as areas
 from booking.errors import NotAllowed
+from booking.lectures import services as lectures
 from booking.reports import services as reports
 from booking.stats import services as stats
 from models import BASE_TYPES, db
@@ -119,5 +120,14 @@ def figures(today: date | None = None, area_id: int | None = None) -> dict:
                      "person_times": [r.person_times for r in by_month]},
         "by_type": {"labels": [BASE_TYPES[k] for k in BASE_TYPES], "values": [by_type.get(k, 0) for k in BASE_TYPES]},
         "by_sector": {"labels": [r.label for r in now.by_sector], "values": [r.batches for r in now.by_sector]},
+        "coming": _coming_lectures(reports.cover_of(district, area_id).bases),
     }
+
+
+def _coming_lectures(bases: list[int] | None) -> str:
+    """The next open lectures (讲习活动) at the screen's bases, as one line read from across the room."""
+    coming = [x for x in lectures.coming(12) if bases is None or x.base_id in bases][:3]
+    seats = lectures.seats(coming)
+    return "　｜　".join(f"{clock.local(x.starts_at):%m月%d日 %H:%M} {x.base.name}“{x.title}”余 {seats[x.id].remaining} 座"
+                        for x in coming)
 

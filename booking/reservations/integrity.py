@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from booking import audit, clock
 from booking.reservations.states import (ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE, ON_THE_DAY,
                                          OccurrenceStatus)
-from models import (Booking, BookingEvent, BookingPartner, LectureRequest, RosterEntry, SeriesOccurrence,
+from models import (Booking, BookingEvent, BookingPartner, Lecture, LectureRequest, RosterEntry, SeriesOccurrence,
                     SlotOccupancy, db)
 from models.lecture_request import RequestStatus
 
@@ -121,7 +121,9 @@ def check() -> list[Mismatch]:
         .join(other, and_(other.lecturer_id == Booking.lecturer_id, other.id > Booking.id,
                           other.starts_at < Booking.ends_at, Booking.starts_at < other.ends_at))
         .where(*holding, other.lecturer_status.in_(_values(HOLDING_LECTURER)),
-               other.status.in_(_values(ENGAGING_LECTURER)))
+               other.status.in_(_values(ENGAGING_LECTURER)),
+               # the bookings of one open lecture share its one session
+               or_(Booking.lecture_id.is_(None), other.lecture_id.is_(None), Booking.lecture_id != other.lecture_id))
         .order_by(Booking.lecturer_id, Booking.id).limit(1000)).all()
     for lecturer_id, first, second in overlaps:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：预约 {first} 与 {second} 时间重叠。"))
@@ -141,6 +143,27 @@ def check() -> list[Mismatch]:
         .where(sent.status == DISPATCHED_REQUEST, later.status == DISPATCHED_REQUEST).order_by(sent.id).limit(1000)).all()
     for lecturer_id, first, second in between_requests:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：点单 {first} 与 {second} 时间重叠。"))
+
+    # An open lecture holds its lecturer's time once: against bookings not of it, requests and other lectures.
+    lecture, later_lecture = aliased(Lecture), aliased(Lecture)
+    lecture_holds = (lecture.status == "published", lecture.lecturer_status.in_(_values(HOLDING_LECTURER)))
+    lecture_clashes = db.session.execute(union_all(
+        select(lecture.lecturer_id, lecture.id, literal("预约"), Booking.id)
+        .join(Booking, and_(Booking.lecturer_id == lecture.lecturer_id, Booking.starts_at < lecture.ends_at,
+                            lecture.starts_at < Booking.ends_at,
+                            or_(Booking.lecture_id.is_(None), Booking.lecture_id != lecture.id)))
+        .where(*lecture_holds, *holding),
+        select(lecture.lecturer_id, lecture.id, literal("点单"), sent.id)
+        .join(sent, and_(sent.lecturer_id == lecture.lecturer_id, sent.starts_at < lecture.ends_at,
+                         lecture.starts_at < sent.ends_at))
+        .where(*lecture_holds, sent.status == DISPATCHED_REQUEST),
+        select(lecture.lecturer_id, lecture.id, literal("讲习活动"), later_lecture.id)
+        .join(later_lecture, and_(later_lecture.lecturer_id == lecture.lecturer_id, later_lecture.id > lecture.id,
+                                  later_lecture.starts_at < lecture.ends_at, lecture.starts_at < later_lecture.ends_at))
+        .where(*lecture_holds, later_lecture.status == "published",
+               later_lecture.lecturer_status.in_(_values(HOLDING_LECTURER)))).limit(1000)).all()
+    for lecturer_id, lecture_id, kind, other_id in lecture_clashes:
+        found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：讲习活动 {lecture_id} 与{kind} {other_id} 时间重叠。"))
 
     # A branch in two places at once: an activity at its own place overlapping another live one of the branch.
     clashes = db.session.execute(

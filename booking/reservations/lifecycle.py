@@ -197,12 +197,19 @@ def can_mark_no_show(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     return None
 
 
+def _of_lecture() -> Refusal:
+    """A booking of an open lecture's slot has the lecture's lecturer: invited and answered once, for the lecture."""
+    return InvalidState("这是讲习活动的预约，讲师由基地为整场讲习活动统一邀请和答复。")
+
+
 def can_invite_lecturer(actor: Actor, booking: Booking, now: datetime) -> Refusal:
     """A manager of the base invites a lecturer to a live booking that has not begun."""
     if booking.base_id is None:
         return _at_base(booking, "基地安排讲师（需要讲师请点单）")
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以安排讲师。")
+    if booking.lecture_id is not None:
+        return _of_lecture()
     if booking.status not in LIVE or booking.starts_at <= now:
         return InvalidState("只能为尚未开始的待审核或已通过的预约安排讲师。")
     return None
@@ -212,6 +219,8 @@ def can_answer_invitation(actor: Actor, booking: Booking, now: datetime) -> Refu
     """The invited lecturer accepts or declines, once, while the booking is live."""
     if not permissions.is_invited_lecturer(actor, booking):
         return NotAllowed("只有受邀讲师可以答复。")
+    if booking.lecture_id is not None:
+        return _of_lecture()
     if booking.lecturer_status != INVITED:
         return InvalidState("这个邀请已经答复过了。")
     if booking.status not in LIVE:
@@ -224,6 +233,8 @@ def can_record_lecturer_answer(actor: Actor, booking: Booking, now: datetime) ->
     cannot answer in the system), while the booking is live."""
     if not permissions.manages_base(actor, booking.base_id):
         return NotAllowed("只有该基地的管理员可以代讲师登记答复。")
+    if booking.lecture_id is not None:
+        return _of_lecture()
     if booking.lecturer_status != INVITED:
         return InvalidState("没有等待答复的讲师邀请。")
     if booking.status not in LIVE:
@@ -235,6 +246,8 @@ def can_withdraw_from_session(actor: Actor, booking: Booking, now: datetime) -> 
     """The lecturer who accepted withdraws before the start, with a reason; the base finds another."""
     if not permissions.is_invited_lecturer(actor, booking):
         return NotAllowed("只有该场讲师可以退出授课。")
+    if booking.lecture_id is not None:
+        return _of_lecture()
     if booking.lecturer_status != ACCEPTED:
         return InvalidState("只有已接受的授课才能退出。")
     if booking.status not in LIVE or booking.starts_at <= now:
@@ -490,7 +503,8 @@ def _cancelled(booking: Booking, actor, note: str, now: datetime) -> None:
         notify(secretaries_of(booking.branch_id), "booking_cancelled", booking,
                f"预约已被基地取消：{booking.base.name} {when}", body)
         notify(partners, "booking_cancelled", booking, f"共建活动已被基地取消：{booking.base.name} {when}", body)
-    lecturer = booking.lecturer if booking.lecturer_status in HOLDING_LECTURER else None
+    # One branch less at an open lecture is no news to its lecturer (the lecture's cancellation tells them once).
+    lecturer = booking.lecturer if booking.lecturer_status in HOLDING_LECTURER and booking.lecture_id is None else None
     if lecturer is not None and lecturer.user is not None and lecturer.user.active:
         notify([lecturer.user], "booking_cancelled", booking, f"授课取消：{booking.base.name} {when}", body)
 

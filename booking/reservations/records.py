@@ -24,8 +24,8 @@ from booking.reservations import places, shares
 from booking.reservations.states import (APPROVED, HOLDING_PARTNER, LIVE, NO_SHOW, OCC_BOOKED, OCC_PLANNED,
                                         PARTNER_INVITED, PENDING)
 from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
-from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, SeriesOccurrence, SlotOccupancy, User,
-                    db)
+from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, Lecture, SeriesOccurrence,
+                    SlotOccupancy, User, db)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -408,10 +408,29 @@ def _row(item, *, code: str, status: str, source: str, branch_id: int, starts_at
             "created_at": now, "updated_at": now, "partner_headcount": partner_headcount}
 
 
+_lectures = Lecture.__table__
+_LECTURE_AT = (select(_lectures.c.id, _lectures.c.lecturer_id, _lectures.c.lecturer_status)
+               .where(_lectures.c.venue_id == bindparam("venue_id"), _lectures.c.starts_at == bindparam("starts_at"),
+                      _lectures.c.status == "published")
+               .with_for_update(read=True))
+
+
+def joining_lecture(values: dict) -> dict:
+    """A new booking's row joined to the open lecture (讲习活动) of its slot, if one is published: its lecture, the
+    lecture's lecturer and their answer (no invitation of its own). Read under a share lock of the lecture's row on
+    PostgreSQL, so a lecturer's answer written at the same moment waits for this booking and then updates it too
+    (`booking.lectures.services`)."""
+    found = db.session.execute(_LECTURE_AT, {"venue_id": values["venue_id"], "starts_at": values["starts_at"]}).first()
+    if found is None:
+        return values
+    return {**values, "lecture_id": found.id, "lecturer_id": found.lecturer_id, "lecturer_status": found.lecturer_status}
+
+
 def _insert(values: dict, item, branch_name: str, actor: Actor | None, note: str, now: datetime) -> NewBooking:
     """Write the booking (`values` from _row) and its first history row (`created`), with its places already
     taken; DuplicateBooking, rolled back, when the unique index finds the branch's own live booking of the slot
     committed a moment ago. The answer carries the names shown with it."""
+    values = joining_lecture(values)
     try:
         booking_id = db.session.execute(_INSERT_BOOKING, values).scalar_one()
     except IntegrityError:

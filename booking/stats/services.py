@@ -4,17 +4,18 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, case, distinct, func, select, union_all
 
-from booking import permissions
+from booking import clock, permissions
 from booking.areas import services as areas
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations.states import ACCEPTED, COUNTED, TAKING_PART
-from models import BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, Lecturer, Organization, db
+from models import (BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, Lecture, Lecturer, MenuItem,
+                    Organization, db)
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "sector": "党组织领域",
-          "lecturer": "讲师", "area": "属地"}
+          "lecturer": "讲师", "area": "属地", "lecture": "讲习活动"}
 # Groups where a joint visit counts once for each taking-part organisation (or sector), with its own part.
 BY_PARTS = ("organization", "sector")
 
@@ -188,12 +189,24 @@ def figures(user: Actor, start: date, end: date) -> Figures:
         if was_lecture:
             lectures[0] += int(n)
             lectures[1] += int(people)
+    # An open lecture (讲习活动) is one session however many branches booked seats: its bookings count once.
+    bookings, sessions = db.session.execute(_scope(select(func.count(), func.count(distinct(Booking.lecture_id))).where(
+        *conditions, Booking.lecture_id.is_not(None), Booking.lecturer_status == ACCEPTED), user)).one()
+    lectures[0] -= int(bookings) - int(sessions)
     org_of, orgs = _organisations()
     by_branch, by_sector = part_sums(user, conditions, lambda b: b, lambda b: orgs[org_of[b]][1])
     return Figures(dict(by_base), by_source, lectures, dict(by_branch), dict(by_sector))
 
 
 NO_LECTURER = "未安排讲师"
+NOT_A_LECTURE = "其他活动（非讲习活动）"
+
+
+def _lecture_labels() -> dict[int, str]:
+    """Each lecture as a row names it: its date, base and topic (or item)."""
+    return {i: f"{clock.local(start):%Y-%m-%d} {base}：{topic or title}" for i, start, base, topic, title in
+            db.session.execute(select(Lecture.id, Lecture.starts_at, Base.name, Lecture.topic, MenuItem.title)
+                               .join(Base, Base.id == Lecture.base_id).join(MenuItem, MenuItem.id == Lecture.menu_item_id))}
 
 
 def month_text(key: str) -> str:
@@ -212,6 +225,11 @@ def _grouped(stmt, group_by: str):
         stmt = stmt.join(Base, Base.id == Booking.base_id)
     elif group_by == "month":
         key = label = _month_expr()
+    elif group_by == "lecture":  # one row per open lecture (its bookings: its participants), the other visits last
+        key, label = Lecture.id, Lecture.topic
+        stmt = stmt.outerjoin(Lecture, Lecture.id == Booking.lecture_id)
+        return (stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label)
+                .order_by(key.is_(None), key))
     else:  # visits no lecturer gave (none invited, or none accepted) form one row, key None, last
         key, label = Lecturer.id, Lecturer.name
         stmt = stmt.outerjoin(Lecturer, and_(Lecturer.id == Booking.lecturer_id, Booking.lecturer_status == ACCEPTED))
@@ -285,6 +303,7 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
         stmt = _grouped(base_stmt, group_by)
     rows = []
     sums = [0, 0, 0, 0]
+    lecture_labels = _lecture_labels() if group_by == "lecture" else {}
     for batches, person_times, rating_sum, rated, k, lab in (
             db.session.execute(stmt) if stmt is not None else
             _by_area_rows(user, conditions) if group_by == "area" else _by_parts_rows(user, conditions, group_by)):
@@ -294,6 +313,8 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
             lab = SECTORS.get(k, k)
         elif group_by == "lecturer" and k is None:
             lab = NO_LECTURER
+        elif group_by == "lecture":
+            lab = lecture_labels.get(k, NOT_A_LECTURE)
         elif group_by == "month" and k:
             lab = month_text(k)
         rows.append(Row(k, lab, int(batches), int(person_times), average(rating_sum, rated)))

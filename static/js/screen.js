@@ -24,6 +24,11 @@
     });
     var updated = document.getElementById("updated");
     if (updated) updated.textContent = data.updated_at.slice(11, 16);
+    var coming = document.getElementById("coming"), comingText = document.getElementById("coming-text");
+    if (coming && comingText && comingText.textContent !== data.coming) {
+      comingText.textContent = data.coming;
+      coming.hidden = !data.coming;
+    }
     chart("screen-month", {
       type: "bar",
       data: { labels: data.by_month.labels, datasets: [

@@ -1,0 +1,277 @@
+"""Open lectures (讲习活动): a lecture hall announces a lecture in one slot of a menu item, many branches book seats in
+that slot as in any other, and one lecturer serves them all.
+
+The lecture holds its lecturer's time once (`lecturers.busy_lecturer_ids` reads it), is invited once and answers
+once; every booking of its slot carries the lecture (`Booking.lecture_id`) with its lecturer and the lecturer's
+answer, written by `records.joining_lecture` when the booking is made and by `_answer` for all of them at once. Cancelling the
+lecture closes its slot's waitlist and cancels every live booking of the slot with the reason, each branch told.
+Pages and the API call these functions.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from booking import audit, clock, permissions
+from booking.catalog import services as catalog
+from booking.errors import (DomainError, InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed)
+from booking.lecturers import services as lecturers
+from booking.notify.services import managers_of, notify
+from booking.permissions import Actor
+from booking.reservations import lifecycle, records
+from booking.reservations.lifecycle import Move
+from booking.reservations.states import ACCEPTED, DECLINED, HOLDING_LECTURER, INVITED, LIVE
+from booking.textutil import CONTROL_MESSAGE, has_control_chars
+from models import Base, Booking, Lecture, Lecturer, MenuItem, SlotOccupancy, WaitlistEntry, WaitStatus, db
+
+PUBLISHED, CANCELLED = "published", "cancelled"
+
+
+class DuplicateLecture(DomainError):
+    status, code, message = 409, "duplicate_lecture", "该场次已发布了讲习活动。"
+
+
+# -- publishing ------------------------------------------------------------------------------------
+
+def _topic(raw) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw.strip()) > 200:
+        raise ValidationFailed({"topic": "主题应为 200 字以内的文字。"})
+    if has_control_chars(raw):
+        raise ValidationFailed({"topic": "主题" + CONTROL_MESSAGE})
+    return raw.strip()
+
+
+def publish(actor: Actor, *, menu_item_id, start, lecturer_id, topic=None, now: datetime | None = None) -> Lecture:
+    """A manager of the item's base announces a lecture in one of the item's slots (422 not_a_slot) inside its
+    booking window, with the lecturer invited for the session (409 lecturer_conflict when busy); one a slot (409
+    duplicate_lecture). Live bookings already made in the slot join it, unless one has invited a lecturer of its
+    own (409 invalid_state: the manager settles that first)."""
+    now = now or clock.now()
+    if not isinstance(start, datetime):
+        raise ValidationFailed({"start": "请选择开始时间。"})
+    item = catalog.item_at(menu_item_id, start) if isinstance(menu_item_id, int) and not isinstance(
+        menu_item_id, bool) else None
+    if item is None:
+        raise ValidationFailed({"menu_item_id": "菜单项目不存在或已下架。"})
+    if not permissions.manages_base(actor, item.base_id):
+        raise NotAllowed("只有该基地的管理员可以发布讲习活动。")
+    topic = _topic(topic)
+    if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
+        raise ValidationFailed({"lecturer_id": "请选择讲师。"})
+    records.check_slot(item, start, now, "online")
+    end = clock.at_local(clock.local(start).date(), item.end_time)
+    lecturer = lecturers.lock_lecturer(lecturer_id)
+    if lecturer is None or not lecturer.active:
+        raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
+    if db.session.scalar(select(Lecture.id).where(Lecture.venue_id == item.venue_id, Lecture.starts_at == start,
+                                                  Lecture.status == PUBLISHED)) is not None:
+        db.session.rollback()
+        raise DuplicateLecture()
+    own = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.venue_id == item.venue_id, Booking.starts_at == start, Booking.status.in_([s.value for s in LIVE]),
+        Booking.lecturer_status.in_([s.value for s in HOLDING_LECTURER])))
+    if own:
+        db.session.rollback()
+        raise InvalidState("该场次已有预约邀请了自己的讲师，请先与该支部协调（撤销其讲师邀请）后再发布讲习活动。")
+    if lecturer.id in lecturers.busy_lecturer_ids(start, end):
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}在该时间已有安排或不可用。")
+    if lecturer.monthly_limit is not None and \
+            lecturers.sessions_in_month(start).get(lecturer.id, 0) >= lecturer.monthly_limit:
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}本月授课已达上限（{lecturer.monthly_limit} 次）。")
+    lecture = Lecture(base_id=item.base_id, venue_id=item.venue_id, menu_item_id=item.id, starts_at=start, ends_at=end,
+                      day=clock.local(start).date(), topic=topic, lecturer_id=lecturer.id,
+                      lecturer_status=INVITED.value, status=PUBLISHED, created_by_id=actor.id, created_at=now,
+                      updated_at=now)
+    db.session.add(lecture)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DuplicateLecture() from None
+    db.session.execute(update(Booking).where(Booking.venue_id == item.venue_id, Booking.starts_at == start,
+                                             Booking.status.in_([s.value for s in LIVE]), Booking.lecture_id.is_(None))
+                       .values(lecture_id=lecture.id, lecturer_id=lecturer.id, lecturer_status=INVITED.value)
+                       .execution_options(synchronize_session=False))
+    when = clock.when(start)
+    audit.record(actor, "lecture_published", "lecture", lecture.id,
+                 f"{item.base_name} {when}“{topic or item.title}”，讲师 {lecturer.name}")
+    if lecturer.user is not None and lecturer.user.active:
+        notify([lecturer.user], "lecturer_invited", None, f"讲习活动授课邀请：{item.base_name} {when}",
+               f"“{topic or item.title}”，{item.venue_name}，多个支部共同参加。请在“我的授课”中确认是否接受。")
+    db.session.commit()
+    return lecture
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+def get(lecture_id) -> Lecture:
+    """A lecture any signed-in user may read (404 otherwise)."""
+    lecture = db.session.get(Lecture, lecture_id) if isinstance(lecture_id, int) else None
+    if lecture is None:
+        raise NotFound("讲习活动不存在。")
+    return lecture
+
+
+@dataclass(frozen=True)
+class Seats:
+    capacity: int
+    remaining: int
+
+
+def seats(lectures: list[Lecture]) -> dict[int, Seats]:
+    """Each lecture's slot capacity and places left (the slot's counter, as every booking reads it)."""
+    if not lectures:
+        return {}
+    held = {(v, s): (cap, h) for v, s, cap, h in db.session.execute(
+        select(SlotOccupancy.venue_id, SlotOccupancy.starts_at, SlotOccupancy.capacity, SlotOccupancy.held)
+        .where(SlotOccupancy.venue_id.in_({x.venue_id for x in lectures}),
+               SlotOccupancy.starts_at.in_({x.starts_at for x in lectures})))}
+    out = {}
+    for x in lectures:
+        if (x.venue_id, x.starts_at) in held:
+            capacity, taken = held[(x.venue_id, x.starts_at)]
+        else:
+            row = catalog.item_at(x.menu_item_id, x.starts_at)
+            capacity, taken = (row.capacity or 0) if row is not None else 0, 0
+        out[x.id] = Seats(capacity, max(capacity - taken, 0))
+    return out
+
+
+def calendar_query(start: date | None = None, end: date | None = None, base_id: int | None = None,
+                   category: str | None = None):
+    """The published lectures (讲习日历), soonest first; by base and by the menu item's course category."""
+    stmt = select(Lecture).where(Lecture.status == PUBLISHED)
+    if category:
+        stmt = stmt.where(Lecture.menu_item_id.in_(select(MenuItem.id).where(MenuItem.category == category)))
+    if start:
+        stmt = stmt.where(Lecture.day >= start)
+    if end:
+        stmt = stmt.where(Lecture.day <= end)
+    if base_id is not None:
+        stmt = stmt.where(Lecture.base_id == base_id)
+    return stmt.order_by(Lecture.starts_at, Lecture.id)
+
+
+def base_name(lecture: Lecture) -> str:
+    return db.session.scalar(select(Base.name).where(Base.id == lecture.base_id))
+
+
+def lecturer_name(lecture: Lecture) -> str:
+    return db.session.scalar(select(Lecturer.name).where(Lecturer.id == lecture.lecturer_id))
+
+
+# -- the lecturer's answer -------------------------------------------------------------------------
+
+def _answer(actor: Actor, lecture: Lecture, accept: bool, reason: str, now: datetime) -> Lecture:
+    """The invited lecturer accepts or declines the session: the lecture and every booking of it, in one
+    conditional UPDATE each (a second answer at the same moment finds it answered)."""
+    if actor.role != "lecturer" or actor.lecturer_id is None or actor.lecturer_id != lecture.lecturer_id:
+        raise NotAllowed("只有受邀讲师本人可以答复。")
+    reason = (reason or "").strip() if isinstance(reason, str) or reason is None else reason
+    if not isinstance(reason, str) or len(reason) > 500 or has_control_chars(reason):
+        raise ValidationFailed({"reason": "原因应为 500 字以内的文字。"})
+    if lecture.status != PUBLISHED or now >= lecture.starts_at:
+        raise InvalidState("该讲习活动已取消或已开始，不能答复。")
+    status = (ACCEPTED if accept else DECLINED).value
+    moved = db.session.execute(update(Lecture).where(Lecture.id == lecture.id, Lecture.status == PUBLISHED,
+                                                     Lecture.lecturer_status == INVITED.value)
+                               .values(lecturer_status=status, updated_at=now)
+                               .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise InvalidState("该邀请已答复或已取消，请刷新后查看。")
+    bookings = list(db.session.scalars(select(Booking).where(Booking.lecture_id == lecture.id,
+                                                             Booking.status.in_([s.value for s in LIVE]))))
+    db.session.execute(update(Booking).where(Booking.lecture_id == lecture.id).values(lecturer_status=status)
+                       .execution_options(synchronize_session=False))
+    action = "lecturer_accepted" if accept else "lecturer_declined"
+    for b in bookings:
+        records.record_event(b, actor, action, f"讲习活动（第 {lecture.id} 号）" + (f"：{reason}" if reason else ""),
+                             now, lecturer_id=lecture.lecturer_id)
+    when = clock.when(lecture.starts_at)
+    verb = "接受" if accept else "婉拒"
+    audit.record(actor, f"lecture_{action}", "lecture", lecture.id, f"{verb}：{when}" + (f"；{reason}" if reason else ""))
+    notify([m for m in managers_of(lecture.base_id) if m.id != actor.id], action, None,
+           f"{lecturer_name(lecture)}{verb}了讲习活动授课：{when}",
+           f"“{lecture.title}”。" + ("" if accept else (f"原因：{reason}。" if reason else "") + "请另行安排讲师或取消讲习活动。"))
+    db.session.commit()
+    db.session.refresh(lecture)
+    return lecture
+
+
+def accept(actor: Actor, lecture: Lecture, now: datetime | None = None) -> Lecture:
+    return _answer(actor, lecture, True, "", now or clock.now())
+
+
+def decline(actor: Actor, lecture: Lecture, reason: str = "", now: datetime | None = None) -> Lecture:
+    return _answer(actor, lecture, False, reason, now or clock.now())
+
+
+# -- cancelling ------------------------------------------------------------------------------------
+
+def cancel(actor: Actor, lecture: Lecture, reason, now: datetime | None = None) -> Lecture:
+    """Its base's manager cancels the lecture before it starts, with a reason: its slot's waitlist is closed and every
+    live booking of the slot is cancelled with the reason, each branch told (and the lecturer once)."""
+    now = now or clock.now()
+    if not permissions.manages_base(actor, lecture.base_id):
+        raise NotAllowed("只有该基地的管理员可以取消讲习活动。")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > 500 or has_control_chars(reason):
+        raise ValidationFailed({"reason": "请填写取消原因（500 字以内），会告知每个预约的支部。"})
+    if lecture.status != PUBLISHED or now >= lecture.starts_at:
+        raise InvalidState("只有未开始的讲习活动可以取消。")
+    moved = db.session.execute(update(Lecture).where(Lecture.id == lecture.id, Lecture.status == PUBLISHED)
+                               .values(status=CANCELLED, cancel_reason=reason, updated_at=now)
+                               .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise InvalidState("该讲习活动刚刚已被取消。")
+    # The waitlist first: the places the cancellations free are nobody's to take.
+    db.session.execute(update(WaitlistEntry).where(WaitlistEntry.venue_id == lecture.venue_id,
+                                                   WaitlistEntry.starts_at == lecture.starts_at,
+                                                   WaitlistEntry.status == WaitStatus.WAITING.value)
+                       .values(status=WaitStatus.CANCELLED.value, ended_at=now)
+                       .execution_options(synchronize_session=False))
+    note = f"讲习活动取消：{reason}"
+    for b in db.session.scalars(select(Booking).where(
+            and_(Booking.venue_id == lecture.venue_id, Booking.starts_at == lecture.starts_at),
+            Booking.status.in_([s.value for s in LIVE]))).all():
+        lifecycle.transition(b, Move.CANCEL, actor, note, now)
+    when = clock.when(lecture.starts_at)
+    audit.record(actor, "lecture_cancelled", "lecture", lecture.id, f"{when}“{lecture.title}”：{reason}")
+    lecturer = db.session.get(Lecturer, lecture.lecturer_id)
+    if lecture.lecturer_status in (INVITED.value, ACCEPTED.value) and lecturer.user is not None and lecturer.user.active:
+        notify([lecturer.user], "booking_cancelled", None, f"讲习活动取消：{when}", f"“{lecture.title}”已取消。原因：{reason}")
+    db.session.commit()
+    db.session.refresh(lecture)
+    return lecture
+
+
+# -- what the pages show ---------------------------------------------------------------------------
+
+def publishable_items(actor: Actor) -> list[MenuItem]:
+    """The active menu items of the bases the actor manages (an admin's: every base's), to announce a lecture in."""
+    stmt = select(MenuItem).join(Base, Base.id == MenuItem.base_id).where(MenuItem.active.is_(True),
+                                                                         Base.active.is_(True))
+    if not permissions.is_admin(actor):
+        stmt = stmt.where(MenuItem.base_id.in_(actor.base_ids or [-1]))
+    return list(db.session.scalars(stmt.order_by(Base.id, MenuItem.id)))
+
+
+def slot_bookings(lecture: Lecture) -> list[Booking]:
+    """The bookings of the lecture's slot (its branches and seats), earliest first."""
+    return list(db.session.scalars(select(Booking).where(Booking.venue_id == lecture.venue_id,
+                                                         Booking.starts_at == lecture.starts_at)
+                                   .order_by(Booking.created_at, Booking.id)))
+
+
+def coming(limit: int = 3, now: datetime | None = None) -> list[Lecture]:
+    """The next few published lectures (a secretary's landing page)."""
+    now = now or clock.now()
+    return list(db.session.scalars(select(Lecture).where(Lecture.status == PUBLISHED, Lecture.starts_at > now)
+                                   .order_by(Lecture.starts_at, Lecture.id).limit(limit)))
