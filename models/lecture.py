@@ -3,6 +3,7 @@ One lecturer, invited once for the session; every booking of the slot carries th
 and its lecturer."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
@@ -10,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model
 from models.types import UTCDateTime, utcnow
+
+class LectureStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
 
 LECTURE_STATUSES = {"published": "已发布", "cancelled": "已取消"}
 _published = "status = 'published'"
@@ -47,6 +53,14 @@ class Lecture(Model):
     venue = relationship("Venue")
     menu_item = relationship("MenuItem")
     lecturer = relationship("Lecturer")
+
+    @property
+    def published(self) -> bool:
+        return self.status == LectureStatus.PUBLISHED
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == LectureStatus.CANCELLED
 
     @property
     def title(self) -> str:

@@ -20,8 +20,8 @@ ROLES = ("street", "manager", "secretary", "lecturer", "admin")
 SCOPED = {"booking_id", "branch_id", "request_id", "series_id", "member_id", "user_id", "org_id", "entry_id",
           "photo_id", "sheet_id", "notification_id"}
 # Tables an area administrator's refused requests must leave as they were.
-WATCHED = ("bookings", "booking_events", "booking_partners", "slot_occupancies", "branches", "organizations", "users",
-           "members", "roster_entries", "lecture_requests", "bases", "areas", "booking_series", "waitlist_entries")
+WATCHED = ("bookings", "booking_events", "booking_partners", "slot_occupancies", "lectures", "branches", "organizations",
+           "users", "members", "roster_entries", "lecture_requests", "bases", "areas", "booking_series", "waitlist_entries")
 
 
 def _fingerprint(tables=WATCHED) -> str:
@@ -52,6 +52,10 @@ def sides(world):
     out_member = members.add_member(admin, db.session.get(Branch, user("secretary").branch_id), name="外部党员")
     in_member = members.add_member(admin, db.session.get(Branch, user("secretary2").branch_id), name="辖区党员")
     out_request, in_request = _request_of("secretary"), _request_of("secretary2")
+    # An open lecture: the district's calendar, readable by every role; changed by its base's manager only.
+    from booking.lectures import services as lectures
+    lecture = lectures.publish(admin, menu_item_id=item("专题党课：红色家书里的初心").id, start=slot_start(9, 14),
+                               lecturer_id=user("lecturer2").lecturer_id, topic="讲习")
 
     def org(name):
         return db.session.scalar(select(Organization.id).where(Organization.name == name))
@@ -61,7 +65,7 @@ def sides(world):
     common = {"lecturer_id": user("lecturer").lecturer_id, "item_id": red.id, "day": clock.local_today().isoformat(),
               "token": "no-such-token", "code": "ZZZZZZ", "venue_id": red.venue_id, "slot_id": 999999,
               "closure_id": 999999, "block_id": 999999, "photo_id": 999999, "entry_id": 999999, "series_id": 999999,
-              "sheet_id": 999999, "notification_id": 999999}
+              "sheet_id": 999999, "notification_id": 999999, "lecture_id": lecture.id}
     outside = {**common, "booking_id": outside_booking.id, "branch_id": user("secretary").branch_id,
                "request_id": out_request.id, "member_id": out_member.id, "user_id": user("secretary").id,
                "org_id": org("区直机关工委"), "base_id": base("红星革命纪念馆"),
@@ -176,7 +180,8 @@ def test_the_area_admin_changes_nothing_outside_its_area_nor_any_booking(app, si
     token = _token(client, "street")
     before = _fingerprint()
     for rule, method in _routes(app):
-        if method == "GET" or not (set(rule.arguments) & (SCOPED | {"base_id", "area_id", "item_id", "venue_id"})):
+        if method == "GET" or not (set(rule.arguments) & (SCOPED | {"base_id", "area_id", "item_id", "venue_id",
+                                                                     "lecture_id"})):
             continue
         r = _call(client, token, method, _url(app, rule, outside))
         assert r.status_code < 500

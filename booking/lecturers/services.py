@@ -20,6 +20,7 @@ from booking.reservations.lifecycle import require
 from booking.reservations.states import ACCEPTED, COMPLETED, DECLINED, ENGAGING_LECTURER, HOLDING_LECTURER, INVITED, LIVE
 from models import (CATEGORIES, Booking, BookingEvent, Branch, Lecture, LectureRequest, Lecturer, LecturerTopic,
                     MenuItem, Unavailability, db)
+from models.lecture import LectureStatus
 from models.lecture_request import RequestStatus
 
 DISPATCHED_REQUEST = RequestStatus.DISPATCHED.value  # a request whose lecturer holds its time
@@ -49,8 +50,8 @@ def busy_lecturer_ids(start: datetime, end: datetime, exclude_booking: int | Non
         LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at < end, LectureRequest.ends_at > start,
         LectureRequest.id != (exclude_request or -1))
     lectured = select(Lecture.lecturer_id).where(
-        Lecture.status == "published", Lecture.lecturer_status.in_(HOLDING_LECTURER), Lecture.starts_at < end,
-        Lecture.ends_at > start)
+        Lecture.status == LectureStatus.PUBLISHED.value, Lecture.lecturer_status.in_(HOLDING_LECTURER),
+        Lecture.starts_at < end, Lecture.ends_at > start)
     return (set(db.session.scalars(assigned)) | set(db.session.scalars(blocked)) | set(db.session.scalars(requested))
             | set(db.session.scalars(lectured)))
 
@@ -71,8 +72,8 @@ def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[
         Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
     counts = dict(rows.all())
     lectured = db.session.execute(select(Lecture.lecturer_id, func.count()).where(
-        Lecture.status == "published", Lecture.lecturer_status.in_(HOLDING_LECTURER), Lecture.starts_at >= lo,
-        Lecture.starts_at < hi).group_by(Lecture.lecturer_id))
+        Lecture.status == LectureStatus.PUBLISHED.value, Lecture.lecturer_status.in_(HOLDING_LECTURER),
+        Lecture.starts_at >= lo, Lecture.starts_at < hi).group_by(Lecture.lecturer_id))
     for lecturer_id, n in lectured:
         counts[lecturer_id] = counts.get(lecturer_id, 0) + n
     requested = db.session.execute(select(LectureRequest.lecturer_id, func.count()).where(
@@ -495,7 +496,8 @@ def lectures_of(lecturer_id: int, start: date | None = None, end: date | None = 
                 completed: bool = False) -> list[LectureSession]:
     """The published lectures the lecturer is invited to or gives (`completed`: those held, with their completed
     bookings), soonest first, each with the branches booked in its slot."""
-    stmt = select(Lecture).where(Lecture.lecturer_id == lecturer_id, Lecture.status == "published",
+    stmt = select(Lecture).where(Lecture.lecturer_id == lecturer_id,
+                                 Lecture.status == LectureStatus.PUBLISHED.value,
                                  Lecture.lecturer_status.in_(HOLDING_LECTURER))
     if start:
         stmt = stmt.where(Lecture.day >= start)

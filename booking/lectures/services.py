@@ -24,8 +24,9 @@ from booking.reservations.lifecycle import Move
 from booking.reservations.states import ACCEPTED, DECLINED, HOLDING_LECTURER, INVITED, LIVE
 from booking.textutil import CONTROL_MESSAGE, has_control_chars
 from models import Base, Booking, Lecture, Lecturer, MenuItem, SlotOccupancy, WaitlistEntry, WaitStatus, db
+from models.lecture import LectureStatus
 
-PUBLISHED, CANCELLED = "published", "cancelled"
+PUBLISHED, CANCELLED = LectureStatus.PUBLISHED.value, LectureStatus.CANCELLED.value
 
 
 class DuplicateLecture(DomainError):

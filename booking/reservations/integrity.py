@@ -17,6 +17,7 @@ from booking.reservations.states import (ENGAGING_LECTURER, HOLDING_LECTURER, HO
                                          OccurrenceStatus)
 from models import (Booking, BookingEvent, BookingPartner, Lecture, LectureRequest, RosterEntry, SeriesOccurrence,
                     SlotOccupancy, db)
+from models.lecture import LectureStatus
 from models.lecture_request import RequestStatus
 
 DISPATCHED_REQUEST = RequestStatus.DISPATCHED.value  # a request whose lecturer holds its time
@@ -146,7 +147,8 @@ def check() -> list[Mismatch]:
 
     # An open lecture holds its lecturer's time once: against bookings not of it, requests and other lectures.
     lecture, later_lecture = aliased(Lecture), aliased(Lecture)
-    lecture_holds = (lecture.status == "published", lecture.lecturer_status.in_(_values(HOLDING_LECTURER)))
+    lecture_holds = (lecture.status == LectureStatus.PUBLISHED.value,
+                     lecture.lecturer_status.in_(_values(HOLDING_LECTURER)))
     lecture_clashes = db.session.execute(union_all(
         select(lecture.lecturer_id, lecture.id, literal("预约"), Booking.id)
         .join(Booking, and_(Booking.lecturer_id == lecture.lecturer_id, Booking.starts_at < lecture.ends_at,
@@ -160,7 +162,7 @@ def check() -> list[Mismatch]:
         select(lecture.lecturer_id, lecture.id, literal("讲习活动"), later_lecture.id)
         .join(later_lecture, and_(later_lecture.lecturer_id == lecture.lecturer_id, later_lecture.id > lecture.id,
                                   later_lecture.starts_at < lecture.ends_at, lecture.starts_at < later_lecture.ends_at))
-        .where(*lecture_holds, later_lecture.status == "published",
+        .where(*lecture_holds, later_lecture.status == LectureStatus.PUBLISHED.value,
                later_lecture.lecturer_status.in_(_values(HOLDING_LECTURER)))).limit(1000)).all()
     for lecturer_id, lecture_id, kind, other_id in lecture_clashes:
         found.append(Mismatch("lecturer", f"讲师 {lecturer_id}：讲习活动 {lecture_id} 与{kind} {other_id} 时间重叠。"))

@@ -26,6 +26,7 @@ from booking.reservations.states import (APPROVED, HOLDING_PARTNER, LIVE, NO_SHO
 from booking.textutil import PHONE_MESSAGE, PHONE_RE, text_problem
 from models import (ACTIVITY_TYPES, Booking, BookingEvent, BookingPartner, Branch, Lecture, SeriesOccurrence,
                     SlotOccupancy, User, db)
+from models.lecture import LectureStatus
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -411,7 +412,7 @@ def _row(item, *, code: str, status: str, source: str, branch_id: int, starts_at
 _lectures = Lecture.__table__
 _LECTURE_AT = (select(_lectures.c.id, _lectures.c.lecturer_id, _lectures.c.lecturer_status)
                .where(_lectures.c.venue_id == bindparam("venue_id"), _lectures.c.starts_at == bindparam("starts_at"),
-                      _lectures.c.status == "published")
+                      _lectures.c.status == LectureStatus.PUBLISHED.value)
                .with_for_update(read=True))
 
 
