@@ -119,8 +119,8 @@ def load(instance_path: str) -> dict:
         "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
         "LOGIN_BASE_DELAY_SECONDS": _int("LOGIN_BASE_DELAY_SECONDS", 30),
         # Members sign in themselves (扫码签到): how long one link lives (its QR code renews every 30 s), and how many
-        # failed sign-ins (an unknown link, wrong phone digits) an address, or one member's digits, may have within
-        # SIGN_IN_WINDOW_MINUTES before further tries are refused for a while.
+        # unknown links an address, or wrong phone digits one member, may try within SIGN_IN_WINDOW_MINUTES before
+        # further tries are refused for a while.
         "SIGN_IN_LINK_SECONDS": _int("SIGN_IN_LINK_SECONDS", 120),
         "SIGN_IN_MAX_FAILURES": _int("SIGN_IN_MAX_FAILURES", 30),
         "SIGN_IN_MEMBER_FAILURES": _int("SIGN_IN_MEMBER_FAILURES", 5),

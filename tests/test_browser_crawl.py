@@ -73,6 +73,8 @@ def _a_lived_in_district():
     lecture = item("专题党课：红色家书里的初心")
     people = [members.add_member(user("secretary"), user("secretary").branch, name=name, role=role)
               for name, role in (("王芳", "secretary"), ("李明", "committee"), ("张华", "member"))]
+    # Today's visit, checked in: today's page offers its members' sign-in QR code (扫码签到).
+    visits.check_in_booking(user("manager"), booking(menu_item=lecture, start=slot_start(0, 14), headcount=20))
     done = completed(start=slot_start(-3))
     db.session.add_all(RosterEntry(booking_id=done.id, member_id=p.id, branch_id=done.branch_id) for p in people)
     db.session.commit()
@@ -143,7 +145,8 @@ def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
     expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account", "/requests/queue", "/requests/N"],
                 "street": ["/area/", "/bookings", "/bookings/N", "/requests/queue",
                            "/admin/organizations", "/admin/users", "/reports/", "/reports/watch", "/stats/", "/account"],
-                "manager": ["/manage/today", "/manage/pending", "/manage/week", "/bookings/N", "/account"],
+                "manager": ["/manage/today", "/manage/pending", "/manage/week", "/bookings/N", "/account",
+                            "/bookings/N/sign-in"],
                 "secretary": ["/bookings", "/bases/N", "/menu-items/N", "/bookings/N", "/account", "/requests/new",
                               "/requests/N"],
                 "lecturer": ["/schedule", "/lecturers/N/record", "/bookings/N", "/account", "/requests/N"]}[username]
@@ -154,9 +157,18 @@ def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
 def test_the_pages_before_login_work_on_a_phone(world):
     b = _a_lived_in_district()
     from booking.auth.services import reset_link_token
+    from booking.members import signin
+    from booking.reservations.states import APPROVED
+    from models import Booking, Member
     token = reset_link_token(user("secretary"))
+    # A member's own sign-in page, opened from the QR code without an account: the list of names and one name's
+    # confirmation (the link lives two minutes: made just before).
+    today = db.session.scalar(select(Booking).where(Booking.checked_in_at.is_not(None), Booking.status == APPROVED))
+    sign_in = signin.make_link(user("manager"), today).url.split("/s/", 1)[1]
+    member = db.session.scalar(select(Member.id).where(Member.branch_id == today.branch_id).order_by(Member.id))
     with live_server(world) as url, phone_browser() as page:
-        for path in ("/login", "/forgot", f"/reset/{token}", f"/c/{b.code}"):
+        for path in ("/login", "/forgot", f"/reset/{token}", f"/c/{b.code}", f"/s/{sign_in}",
+                     f"/s/{sign_in}?m={member}"):
             assert page.goto(url + path).status == 200, path
             assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
             assert_accessible(page)

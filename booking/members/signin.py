@@ -73,11 +73,13 @@ def _since(now: datetime) -> datetime:
 
 
 def _refuse_if_throttled(address: str, member_id: int | None, now: datetime) -> None:
-    """429 when the address, or (given) the member's digits, failed too often within the window."""
+    """429 when the address guessed links (unknown ones) too often within the window, or, given a member, when their
+    digits were wrong too often. Wrong digits count against the member only: a venue's members share one address,
+    and thirty typos by thirty people must never lock the others out."""
     cfg = current_app.config
     if member_id is None:
         failures = db.session.scalar(select(func.count()).select_from(SignInFailure).where(
-            SignInFailure.address == address, SignInFailure.at >= _since(now)))
+            SignInFailure.address == address, SignInFailure.member_id.is_(None), SignInFailure.at >= _since(now)))
         limit = cfg["SIGN_IN_MAX_FAILURES"]
     else:
         failures = db.session.scalar(select(func.count()).select_from(SignInFailure).where(

@@ -8,24 +8,36 @@
   var renew = document.getElementById("signin-renew");
   var url = box.getAttribute("data-code-url");
 
+  function put(el, text) {
+    if (el.textContent !== text) el.textContent = text;
+  }
+
   function refresh() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
       if (!r.ok) throw new Error(String(r.status));
       return r.json();
     }).then(function (data) {
       qr.innerHTML = data.svg;
-      count.textContent = "已签到 " + data.count + " 人（参加人员名单 " + data.roster + " 人）";
-      names.textContent = data.signed.map(function (s) { return s.name + " " + s.at; }).join("、");
-      renew.textContent = "二维码每 30 秒自动更新，截图转发无效。";
+      // Texts are written only when they change: the live regions then speak only of something new.
+      put(count.querySelector("#signin-n"), "已签到 " + data.count + " 人");
+      put(count.querySelector("#signin-of"), "（参加人员名单 " + data.roster + " 人）");
+      put(names, data.signed.map(function (s) { return s.name + " " + s.at; }).join("、"));
+      put(renew, "二维码每 30 秒自动更新，截图转发无效。");
     }).catch(function () {
-      renew.textContent = "二维码未能更新（网络中断或签到已结束），请点“刷新二维码”。";
+      put(renew, "二维码未能更新（网络中断或签到已结束），请点“刷新二维码”。");
     });
   }
   window.setInterval(refresh, 30000);
 
   var full = document.getElementById("signin-full");
   if (full && box.requestFullscreen) {
-    full.addEventListener("click", function () { box.requestFullscreen(); });
+    // The same button leaves full screen (Esc does too): its label says which.
+    full.addEventListener("click", function () {
+      if (document.fullscreenElement) document.exitFullscreen(); else box.requestFullscreen();
+    });
+    document.addEventListener("fullscreenchange", function () {
+      full.textContent = document.fullscreenElement ? "退出全屏" : "全屏显示";
+    });
   } else if (full) {
     full.hidden = true;
   }
