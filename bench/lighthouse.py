@@ -87,6 +87,7 @@ with app.app_context():
         ("secretary", "booking form", f"/bookings/new?item_id={ids['item']}&start={quote(ids['start'])}"),
         ("secretary", "record", f"/bookings/{ids['record']}"),
         ("secretary", "ledger", f"/branches/{ids['branch']}/records"),
+        ("secretary", "lecture calendar", "/lectures"),
         ("manager", "landing (today)", "/manage/today"),
         ("manager", "pending", "/manage/pending"),
         ("lecturer", "landing (schedule)", "/schedule"),
