@@ -189,3 +189,23 @@ def test_the_lecturer_sees_a_lecture_once_and_statistics_group_by_lecture(world,
     assert "学习贯彻党的二十届四中全会精神" in rows[lecture["id"]]["label"]
     assert sum(r["batches"] for r in stats["rows"]) == stats["total"]["batches"]
     assert sum(r["person_times"] for r in stats["rows"]) == stats["total"]["person_times"]
+
+
+def test_after_a_decline_the_manager_invites_another_lecturer_for_every_booking(world, api, client):
+    from tests.conftest import login
+    lecture = _publish(api, days=6).get_json()
+    booking_id = _book(api, "secretary", lecture["start"]).get_json()["id"]
+    path = f"/api/v1/lectures/{lecture['id']}/lecturer"
+    assert api.put(path, as_="manager", json={"lecturer_id": _lecturer("李秀英").id}).status_code == 200  # unanswered
+    assert api.post(f"/api/v1/lectures/{lecture['id']}/lecturer/decline", as_="lecturer2").status_code == 200
+    login(client, "manager")
+    assert "另行安排讲师" in client.get(f"/lectures/{lecture['id']}").get_data(as_text=True)
+    assert api.put(path, as_="manager2", json={"lecturer_id": _lecturer().id}).status_code == 403
+    r = client.post(f"/lectures/{lecture['id']}/lecturer", data={"lecturer_id": _lecturer().id})
+    assert r.status_code == 302
+    b = api.get(f"/api/v1/bookings/{booking_id}", as_="admin").get_json()
+    assert b["lecturer_id"] == _lecturer().id and b["lecturer_status"] == "invited"
+    assert api.post(f"/api/v1/lectures/{lecture['id']}/lecturer/accept", as_="lecturer").status_code == 200
+    r = api.put(path, as_="manager", json={"lecturer_id": _lecturer("李秀英").id})
+    assert r.status_code == 409  # accepted: not replaced behind the lecturer's back
+    assert integrity.check() == []

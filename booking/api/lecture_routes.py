@@ -83,6 +83,17 @@ def decline_lecture(lecture_id, body):
     return lecture_json(services.decline(current_user(), services.get(lecture_id), body["reason"] or ""))
 
 
+INVITE_BODY = Body(lecturer_id=F("integer", "讲师", required=True, min=1))
+
+
+@bp.put("/lectures/<id:lecture_id>/lecturer")
+@endpoint("Invite another lecturer to a lecture", body=INVITE_BODY, tag="lectures",
+          responses={200: "Lecture", 403: None, 404: None, 409: None})
+def invite_lecture_lecturer(lecture_id, body):
+    """Its base's manager, once the invited lecturer declined (or before they answered)."""
+    return lecture_json(services.invite(current_user(), services.get(lecture_id), body["lecturer_id"]))
+
+
 @bp.post("/lectures/<id:lecture_id>/cancel")
 @endpoint("Cancel a lecture and every live booking of its slot", body=CANCEL_BODY, tag="lectures",
           responses={200: "Lecture", 403: None, 404: None, 409: None})

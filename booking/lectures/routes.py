@@ -74,8 +74,20 @@ def detail(lecture_id):
     manages = permissions.manages_base(current_user, lecture.base_id)
     return render_template("lectures/detail.html", x=lecture, seats=services.seats([lecture])[lecture.id],
                            manages=manages, bookings=services.slot_bookings(lecture) if manages else [],
+                           pool=db.session.scalars(lecturers.lecturers_query()).all() if manages else [],
                            invited=current_user.role == "lecturer" and current_user.lecturer_id == lecture.lecturer_id,
                            now=clock.now())
+
+
+@bp.post("/lectures/<id:lecture_id>/lecturer")
+@login_required
+def invite(lecture_id):
+    lecture = services.get(lecture_id)
+    on_refusal(redirect_to=url_for(".detail", lecture_id=lecture.id))
+    raw = (request.form.get("lecturer_id") or "").strip()
+    lecture = services.invite(current_user, lecture, int(raw) if raw.isdigit() and len(raw) < 10 else raw)
+    flash(f"已向{lecture.lecturer.name}发出授课邀请。", "success")
+    return redirect(url_for(".detail", lecture_id=lecture.id))
 
 
 @bp.post("/lectures/<id:lecture_id>/cancel")

@@ -213,6 +213,60 @@ def decline(actor: Actor, lecture: Lecture, reason: str = "", now: datetime | No
     return _answer(actor, lecture, False, reason, now or clock.now())
 
 
+def invite(actor: Actor, lecture: Lecture, lecturer_id, now: datetime | None = None) -> Lecture:
+    """Its base's manager invites another lecturer once the invited one declined (or replaces one not yet answered):
+    the lecture and every booking of it carry the new invitation; 409 lecturer_conflict when that lecturer is busy."""
+    now = now or clock.now()
+    if not permissions.manages_base(actor, lecture.base_id):
+        raise NotAllowed("只有该基地的管理员可以安排讲习活动的讲师。")
+    if lecture.status != PUBLISHED or now >= lecture.starts_at:
+        raise InvalidState("只有未开始的讲习活动可以另行安排讲师。")
+    if lecture.lecturer_status == ACCEPTED.value:
+        raise InvalidState("讲师已接受邀请；如需更换，请先与讲师沟通由其退出。")
+    if isinstance(lecturer_id, bool) or not isinstance(lecturer_id, int):
+        raise ValidationFailed({"lecturer_id": "请选择讲师。"})
+    lecturer = lecturers.lock_lecturer(lecturer_id)
+    if lecturer is None or not lecturer.active:
+        raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
+    previous = lecture.lecturer_id if lecture.lecturer_status == INVITED.value else None
+    busy = lecturers.busy_lecturer_ids(lecture.starts_at, lecture.ends_at) - ({previous} if previous else set())
+    if lecturer.id in busy and lecturer.id != previous:
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}在该时间已有安排或不可用。")
+    if lecturer.monthly_limit is not None and lecturer.id != previous and \
+            lecturers.sessions_in_month(lecture.starts_at).get(lecturer.id, 0) >= lecturer.monthly_limit:
+        db.session.rollback()
+        raise LecturerConflict(f"{lecturer.name}本月授课已达上限（{lecturer.monthly_limit} 次）。")
+    moved = db.session.execute(update(Lecture).where(Lecture.id == lecture.id, Lecture.status == PUBLISHED,
+                                                     Lecture.lecturer_id == lecture.lecturer_id,
+                                                     Lecture.lecturer_status == lecture.lecturer_status)
+                               .values(lecturer_id=lecturer.id, lecturer_status=INVITED.value, updated_at=now)
+                               .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise InvalidState("讲习活动的讲师刚刚有了变化，请刷新后查看。")
+    bookings = list(db.session.scalars(select(Booking).where(Booking.lecture_id == lecture.id,
+                                                             Booking.status.in_([s.value for s in LIVE]))))
+    db.session.execute(update(Booking).where(Booking.lecture_id == lecture.id)
+                       .values(lecturer_id=lecturer.id, lecturer_status=INVITED.value)
+                       .execution_options(synchronize_session=False))
+    for b in bookings:
+        records.record_event(b, actor, "lecturer_invited", f"讲习活动（第 {lecture.id} 号）改请 {lecturer.name}", now,
+                             lecturer_id=lecturer.id)
+    when = clock.when(lecture.starts_at)
+    audit.record(actor, "lecture_lecturer_invited", "lecture", lecture.id, f"{when}：改请 {lecturer.name}")
+    replaced = db.session.get(Lecturer, previous) if previous is not None and previous != lecturer.id else None
+    if replaced is not None and replaced.user is not None and replaced.user.active:
+        notify([replaced.user], "booking_changed", None, f"讲习活动授课安排已取消：{when}",
+               f"“{lecture.title}”已改由其他讲师承担，该时间不再为您保留。")
+    if lecturer.user is not None and lecturer.user.active:
+        notify([lecturer.user], "lecturer_invited", None, f"讲习活动授课邀请：{base_name(lecture)} {when}",
+               f"“{lecture.title}”，多个支部共同参加。请在“我的日程”中确认是否接受。")
+    db.session.commit()
+    db.session.refresh(lecture)
+    return lecture
+
+
 # -- cancelling ------------------------------------------------------------------------------------
 
 def cancel(actor: Actor, lecture: Lecture, reason, now: datetime | None = None) -> Lecture:
