@@ -39,7 +39,8 @@ BOOKED, PLANNED, SKIPPED, ENDED_PLAN = (OccurrenceStatus.BOOKED, OccurrenceStatu
                                         OccurrenceStatus.CANCELLED)
 SKIP_REASONS = {"holiday": "法定节假日", "closed": "闭馆", "not_a_slot": "没有该场次", "full": "名额已满",
                 "blocked": "线上预约暂停", "quota": "超出本支部在该基地的预约次数",
-                "no_secretary": "本支部没有可用的书记账号", "taking_part": "本支部已作为共建支部参加该场次"}
+                "no_secretary": "本支部没有可用的书记账号", "taking_part": "本支部已作为共建支部参加该场次",
+                "lecture": "该场次是讲习活动（请在讲习日历中预约座位）"}
 
 
 class BookingSeries(Model):

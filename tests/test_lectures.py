@@ -1,13 +1,14 @@
 """Open lectures (讲习活动) through the API: a lecture hall publishes a lecture in a slot, many branches book seats in
 it, one lecturer serves them all and is counted once; cancelling it cancels every booking of its slot."""
+import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from booking import clock
 from booking.reservations import integrity
 from booking.visits import services as visits
-from models import Booking, Branch, Lecturer, Notification, db
+from models import Booking, Branch, Lecture, Lecturer, Notification, db
 from tests.factories import item, slot_start, user
 
 LECTURE = "专题党课：红色家书里的初心"  # a lecture of the first base (manager's), 10–60 a group, a hall of 60
@@ -209,3 +210,38 @@ def test_after_a_decline_the_manager_invites_another_lecturer_for_every_booking(
     r = api.put(path, as_="manager", json={"lecturer_id": _lecturer("李秀英").id})
     assert r.status_code == 409  # accepted: not replaced behind the lecturer's back
     assert integrity.check() == []
+
+
+def test_a_standing_series_skips_a_lecture_slot(world, api):
+    """An open lecture's seats are booked one by one: a monthly standing booking skips that date, saying why."""
+    from datetime import time
+    today = clock.local_today()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)  # next month
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    start = clock.at_local(thursday, time(14))
+    r = api.post("/api/v1/lectures", as_="manager", json={"menu_item_id": item().id, "start": clock.iso(start),
+                                                            "lecturer_id": _lecturer().id})
+    assert r.status_code == 201, r.get_json()
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    r = api.post("/api/v1/booking-series", as_="secretary", json={
+        "menu_item_id": item().id, "weekday": 3, "week_of_month": 1, "time": "14:00", "from": first.isoformat(),
+        "until": last.isoformat(), "headcount": 20, "contact_name": "王芳", "contact_phone": "13800000000"})
+    assert r.status_code == 201, r.get_json()
+    occ = {o["date"]: o for o in r.get_json()["occurrences"]}
+    assert occ[thursday.isoformat()]["status"] == "skipped" and occ[thursday.isoformat()]["reason"] == "lecture"
+
+
+def test_the_publish_form_ranks_the_lecturers_for_the_item_and_time(world, api, client):
+    from tests.conftest import login
+    busy_at = slot_start(5, 14)
+    _publish(api, days=5, lecturer="李秀英")  # 李秀英 gives a lecture then
+    login(client, "manager")
+    page = client.post("/lectures/new", data={"menu_item_id": item(LECTURE).id,
+                                              "start": clock.local(busy_at).strftime("%Y-%m-%dT%H:%M"), "suggest": "1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "已按主题匹配" in html
+    options = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]+)</option>', html.split('id="lecturer_id"')[1].split("</select>")[0])
+    names = [label for _, label in options]
+    assert names and not any(label.startswith("李秀英") for label in names)  # busy then: left out
+    assert "主题匹配" in names[0]  # best first, with why
+    assert db.session.scalar(select(func.count()).select_from(Lecture)) == 1  # nothing published by asking

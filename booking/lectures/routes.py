@@ -51,19 +51,23 @@ def new():
         abort(403)
     form = forms.LectureForm()
     form.menu_item_id.choices = [(i.id, f"{i.base.name} · {i.title}") for i in services.publishable_items(current_user)]
-    form.lecturer_id.choices = [(x.id, f"{x.name}（{x.category_label}）") for x in
-                                db.session.scalars(lecturers.lecturers_query())]
+    try:
+        start = clock.parse_datetime(form.start.data) if form.start.data else None
+    except ValueError:
+        start = None
+    # Ranked as a booking's suggestions once the item and the time are chosen (推荐讲师), the reasons beside.
+    chosen = form.menu_item_id.data or (form.menu_item_id.choices[0][0] if form.menu_item_id.choices else None)
+    ranked = services.suggestions(chosen, start)
+    form.lecturer_id.choices = [(x.lecturer.id, f"{x.lecturer.name}（{'；'.join(x.reasons[:2])}）") for x in ranked]
+    if request.form.get("suggest"):  # only the suggestions asked for: the form again, nothing published
+        return render_template("lectures/new.html", form=form, ranked=start is not None)
     if form.validate_on_submit():
-        on_refusal("lectures/new.html", fields=form, status=422, form=form)
-        try:
-            start = clock.parse_datetime(form.start.data)
-        except ValueError:
-            start = None
+        on_refusal("lectures/new.html", fields=form, status=422, form=form, ranked=start is not None)
         lecture = services.publish(current_user, menu_item_id=form.menu_item_id.data, start=start,
                                    lecturer_id=form.lecturer_id.data, topic=form.topic.data)
         flash("讲习活动已发布，已向讲师发出授课邀请；各支部可在讲习日历中预约座位。", "success")
         return redirect(url_for(".detail", lecture_id=lecture.id))
-    return render_template("lectures/new.html", form=form), 422 if form.errors else 200
+    return render_template("lectures/new.html", form=form, ranked=start is not None), 422 if form.errors else 200
 
 
 @bp.get("/lectures/<id:lecture_id>")

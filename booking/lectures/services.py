@@ -23,7 +23,8 @@ from booking.reservations import lifecycle, records
 from booking.reservations.lifecycle import Move
 from booking.reservations.states import ACCEPTED, DECLINED, HOLDING_LECTURER, INVITED, LIVE
 from booking.textutil import CONTROL_MESSAGE, has_control_chars
-from models import Base, Booking, Lecture, Lecturer, MenuItem, SlotOccupancy, WaitlistEntry, WaitStatus, db
+from models import (CATEGORIES, Base, Booking, Lecture, Lecturer, MenuItem, SlotOccupancy, WaitlistEntry, WaitStatus,
+                    db)
 from models.lecture import LectureStatus
 
 PUBLISHED, CANCELLED = LectureStatus.PUBLISHED.value, LectureStatus.CANCELLED.value
@@ -316,6 +317,20 @@ def publishable_items(actor: Actor) -> list[MenuItem]:
     if not permissions.is_admin(actor):
         stmt = stmt.where(MenuItem.base_id.in_(actor.base_ids or [-1]))
     return list(db.session.scalars(stmt.order_by(Base.id, MenuItem.id)))
+
+
+def suggestions(menu_item_id, start: datetime | None) -> list:
+    """The lecturers to invite to a lecture of the item at `start`, best first, by the rule of a booking's
+    suggestions (`lecturers.rank`): the item's content topic, then its course category, the month's load; the busy
+    and those at their limit left out. All active lecturers, by the same rule without the time, when no start."""
+    item = db.session.get(MenuItem, menu_item_id) if isinstance(menu_item_id, int) else None
+    if item is None:
+        return lecturers.rank(primary=set(), secondary=set(), busy=set(), load={})
+    row = catalog.item_at(item.id, start) if start is not None else None
+    end = clock.at_local(clock.local(start).date(), row.end_time) if row is not None and row.end_time else None
+    return lecturers.rank(primary={item.content_topic}, secondary={CATEGORIES.get(item.category, ""), item.category},
+                          busy=lecturers.busy_lecturer_ids(start, end) if end else set(),
+                          load=lecturers.sessions_in_month(start) if start else {})
 
 
 def slot_bookings(lecture: Lecture) -> list[Booking]:

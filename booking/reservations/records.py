@@ -416,6 +416,13 @@ _LECTURE_AT = (select(_lectures.c.id, _lectures.c.lecturer_id, _lectures.c.lectu
                .with_for_update(read=True))
 
 
+def lecture_at(venue_id: int, starts_at: datetime) -> bool:
+    """Whether an open lecture (讲习活动) is published in the slot."""
+    return db.session.scalar(select(_lectures.c.id).where(
+        _lectures.c.venue_id == venue_id, _lectures.c.starts_at == starts_at,
+        _lectures.c.status == LectureStatus.PUBLISHED.value)) is not None
+
+
 def joining_lecture(values: dict) -> dict:
     """A new booking's row joined to the open lecture (讲习活动) of its slot, if one is published: its lecture, the
     lecture's lecturer and their answer (no invitation of its own). Read under a share lock of the lecture's row on

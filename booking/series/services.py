@@ -16,7 +16,7 @@ from booking.errors import (BranchBlocked, DomainError, DuplicateBooking, NotAll
 from booking.catalog.holidays import public_holidays, unknown_years
 from booking.notify.services import notify, secretaries_of
 from booking.reservations import lifecycle, states
-from booking.reservations.records import OccurrenceTaken, create_booking, validate_fields
+from booking.reservations.records import OccurrenceTaken, create_booking, lecture_at, validate_fields
 from booking.reservations.states import LIVE, OccurrenceStatus, SeriesStatus, values
 from models import ACTIVITY_TYPES, Base, Booking, BookingSeries, MenuItem, OpeningSlot, SeriesOccurrence, db
 from booking.catalog.services import availability, closed_days
@@ -196,6 +196,8 @@ def _book(actor, series: BookingSeries, occurrence_id: int, day: date, start: da
     item = series.menu_item
     if day in public_holidays(day, day):
         return SKIPPED if _settle(occurrence_id, SKIPPED, "holiday") else None
+    if lecture_at(item.venue_id, start):  # an open lecture's seats are booked one by one, not by a standing series
+        return SKIPPED if _settle(occurrence_id, SKIPPED, "lecture") else None
     try:
         create_booking(actor, menu_item_id=item.id, start=start, headcount=series.headcount,
                        contact_name=series.contact_name, contact_phone=series.contact_phone, topic=series.topic,
