@@ -93,7 +93,13 @@ def test_three_branches_book_one_lecture_and_the_summary_counts_one_session(worl
 
 def test_cancelling_a_lecture_cancels_every_booking_of_its_slot_and_tells_each_branch(world, api):
     lecture = _publish(api, days=4).get_json()
-    ids = [_book(api, who, lecture["start"], 10).get_json()["id"] for who in ("secretary", "secretary2")]
+    ids = [_book(api, "secretary", lecture["start"], 50).get_json()["id"]]
+    # The hall nearly full: the next branch waits for places.
+    r = api.post("/api/v1/waitlist", as_="secretary2", json={
+        "menu_item_id": item(LECTURE).id, "start": lecture["start"], "headcount": 20, "contact_name": "李强",
+        "contact_phone": "13800000001"})
+    assert r.status_code == 201, r.get_json()
+    entry_id = r.get_json()["id"]
     r = api.post(f"/api/v1/lectures/{lecture['id']}/cancel", as_="manager", json={})
     assert r.status_code == 422
     assert api.post(f"/api/v1/lectures/{lecture['id']}/cancel", as_="manager2", json={"reason": "x"}).status_code == 403
@@ -103,7 +109,9 @@ def test_cancelling_a_lecture_cancels_every_booking_of_its_slot_and_tells_each_b
         b = api.get(f"/api/v1/bookings/{booking_id}", as_="admin").get_json()
         assert b["status"] == "cancelled", b
     told = db.session.scalars(select(Notification.user_id).where(Notification.kind == "booking_cancelled")).all()
-    assert user("secretary").id in told and user("secretary2").id in told
+    assert user("secretary").id in told and user("secretary2").id in told  # the booking's, and the waiting one's
+    # The places freed went to nobody: the waitlist was closed first.
+    assert api.get(f"/api/v1/waitlist/{entry_id}", as_="secretary2").get_json()["status"] == "cancelled"
     assert api.get("/api/v1/lectures", as_="secretary").get_json()["total"] == 0
     assert api.post(f"/api/v1/lectures/{lecture['id']}/cancel", as_="manager", json={"reason": "再取消"}).status_code == 409
     assert integrity.check() == []

@@ -17,7 +17,7 @@ from booking import audit, clock, permissions
 from booking.catalog import services as catalog
 from booking.errors import (DomainError, InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed)
 from booking.lecturers import services as lecturers
-from booking.notify.services import managers_of, notify
+from booking.notify.services import managers_of, notify, secretaries_of
 from booking.permissions import Actor
 from booking.reservations import lifecycle, records
 from booking.reservations.lifecycle import Move
@@ -287,18 +287,22 @@ def cancel(actor: Actor, lecture: Lecture, reason, now: datetime | None = None) 
     if moved != 1:
         db.session.rollback()
         raise InvalidState("该讲习活动刚刚已被取消。")
-    # The waitlist first: the places the cancellations free are nobody's to take.
-    db.session.execute(update(WaitlistEntry).where(WaitlistEntry.venue_id == lecture.venue_id,
-                                                   WaitlistEntry.starts_at == lecture.starts_at,
-                                                   WaitlistEntry.status == WaitStatus.WAITING.value)
-                       .values(status=WaitStatus.CANCELLED.value, ended_at=now)
-                       .execution_options(synchronize_session=False))
+    # The waitlist first: the places the cancellations free are nobody's to take; the waiting branches are told.
+    waiting = db.session.scalars(update(WaitlistEntry).where(WaitlistEntry.venue_id == lecture.venue_id,
+                                                             WaitlistEntry.starts_at == lecture.starts_at,
+                                                             WaitlistEntry.status == WaitStatus.WAITING.value)
+                                 .values(status=WaitStatus.CANCELLED.value, ended_at=now)
+                                 .returning(WaitlistEntry.branch_id)
+                                 .execution_options(synchronize_session=False)).all()
+    when = clock.when(lecture.starts_at)
+    for branch_id in set(waiting):
+        notify(secretaries_of(branch_id), "booking_cancelled", None, f"讲习活动取消，候补已关闭：{when}",
+               f"“{lecture.title}”已取消，贵支部的候补随之关闭。原因：{reason}")
     note = f"讲习活动取消：{reason}"
     for b in db.session.scalars(select(Booking).where(
             and_(Booking.venue_id == lecture.venue_id, Booking.starts_at == lecture.starts_at),
             Booking.status.in_([s.value for s in LIVE]))).all():
         lifecycle.transition(b, Move.CANCEL, actor, note, now)
-    when = clock.when(lecture.starts_at)
     audit.record(actor, "lecture_cancelled", "lecture", lecture.id, f"{when}“{lecture.title}”：{reason}")
     lecturer = db.session.get(Lecturer, lecture.lecturer_id)
     if lecture.lecturer_status in (INVITED.value, ACCEPTED.value) and lecturer.user is not None and lecturer.user.active:
