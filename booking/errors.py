@@ -114,3 +114,7 @@ class RosterFull(DomainError):
 
 class AlreadySignedIn(DomainError):
     status, code, message = 409, "already_signed_in", "您已签到，无需重复签到。"
+
+
+class DuplicateLecture(DomainError):
+    status, code, message = 409, "duplicate_lecture", "该场次已发布了讲习活动。"

@@ -1,5 +1,6 @@
 """Open lectures under concurrency, four gunicorn workers: managers publishing the same slot at once leave one
-lecture; branches booking seats while the lecturer answers all carry the answer; the integrity checker agrees."""
+lecture; branches booking seats while the lecturer answers all carry the answer, and while the lecture is published
+all join it; the integrity checker agrees."""
 import os
 from collections import Counter
 from datetime import time, timedelta
@@ -36,6 +37,7 @@ def test_one_lecture_a_slot_and_every_seat_booked_carries_the_lecturers_answer(w
     secretaries = _secretaries(5)
     item_id = item(LECTURE).id
     lecturer_id = db.session.scalar(select(Lecturer.id).where(Lecturer.name == "张建国"))
+    other_id = db.session.scalar(select(Lecturer.id).where(Lecturer.name == "李秀英"))
     uri = world.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
@@ -64,8 +66,21 @@ def test_one_lecture_a_slot_and_every_seat_booked_carries_the_lecturers_answer(w
                 status, now = call(url, "GET", f"/api/v1/bookings/{b['id']}", None, tokens["admin"])
                 assert status == 200 and now["lecturer_id"] == lecturer_id, now
                 assert now["lecturer_status"] == "accepted", (r, now)
+            # A lecture published while five branches book the same slot: every booking joins it, whichever came
+            # first.
+            morning = clock.iso(clock.at_local(clock.local_today() + timedelta(days=3 + r), time(9)))
+            wave = [(url, "POST", "/api/v1/lectures", {**body, "start": morning, "lecturer_id": other_id},
+                     tokens["manager"])]
+            wave += [(url, "POST", "/api/v1/bookings", {"menu_item_id": item_id, "start": morning, "headcount": 10,
+                                                        "contact_name": "王芳", "contact_phone": "13800000000"},
+                      tokens[who]) for who in secretaries]
+            results = simultaneously(wave)
+            assert results[0][0] == 201 and all(s == 201 for s, _ in results[1:]), results
+            for _, b in results[1:]:
+                status, now = call(url, "GET", f"/api/v1/bookings/{b['id']}", None, tokens["admin"])
+                assert now["lecturer_id"] == other_id and now["lecturer_status"] == "invited", (r, now)
     assert_integrity()
     db.session.remove()
     rows = db.session.execute(select(Booking.lecture_id, Booking.lecturer_status).where(
         Booking.lecture_id.is_not(None))).all()
-    assert len(rows) == 5 * ROUNDS and {s for _, s in rows} == {"accepted"}
+    assert len(rows) == 10 * ROUNDS and {s for _, s in rows} == {"accepted", "invited"}

@@ -3,8 +3,9 @@ that slot as in any other, and one lecturer serves them all.
 
 The lecture holds its lecturer's time once (`lecturers.busy_lecturer_ids` reads it), is invited once and answers
 once; every booking of its slot carries the lecture (`Booking.lecture_id`) with its lecturer and the lecturer's
-answer, written by `records.joining_lecture` when the booking is made and by `_answer` for all of them at once. Cancelling the
-lecture closes its slot's waitlist and cancels every live booking of the slot with the reason, each branch told.
+answer, written by `records.joining_lecture` when the booking is made and by `_answer` for all of them at once.
+Cancelling the lecture closes its slot's waitlist and cancels every live booking of the slot with the reason, each
+branch told.
 Pages and the API call these functions.
 """
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from booking import audit, clock, permissions
 from booking.catalog import services as catalog
-from booking.errors import (DomainError, InvalidState, LecturerConflict, NotAllowed, NotFound, ValidationFailed)
+from booking.errors import (DuplicateLecture, InvalidState, LecturerConflict, NotAllowed, NotFound,
+                            ValidationFailed)
 from booking.lecturers import services as lecturers
 from booking.notify.services import managers_of, notify, secretaries_of
 from booking.permissions import Actor
-from booking.reservations import lifecycle, records
+from booking.reservations import lifecycle, places, records
 from booking.reservations.lifecycle import Move
 from booking.reservations.states import ACCEPTED, DECLINED, HOLDING_LECTURER, INVITED, LIVE
 from booking.textutil import CONTROL_MESSAGE, has_control_chars
@@ -28,10 +30,6 @@ from models import (CATEGORIES, Base, Booking, Lecture, Lecturer, MenuItem, Slot
 from models.lecture import LectureStatus
 
 PUBLISHED, CANCELLED = LectureStatus.PUBLISHED.value, LectureStatus.CANCELLED.value
-
-
-class DuplicateLecture(DomainError):
-    status, code, message = 409, "duplicate_lecture", "该场次已发布了讲习活动。"
 
 
 # -- publishing ------------------------------------------------------------------------------------
@@ -68,6 +66,9 @@ def publish(actor: Actor, *, menu_item_id, start, lecturer_id, topic=None, now: 
     lecturer = lecturers.lock_lecturer(lecturer_id)
     if lecturer is None or not lecturer.active:
         raise ValidationFailed({"lecturer_id": "讲师不存在或不在库。"})
+    # The slot's counter row taken (no places held): a booking of the slot made at this moment is either written
+    # before (and joins the lecture below) or waits for it (and finds the lecture when it is written).
+    places.take(item.venue_id, start, end, item.capacity, 0)
     if db.session.scalar(select(Lecture.id).where(Lecture.venue_id == item.venue_id, Lecture.starts_at == start,
                                                   Lecture.status == PUBLISHED)) is not None:
         db.session.rollback()
