@@ -83,42 +83,42 @@ def detail(lecture_id):
                            now=clock.now())
 
 
+def _act(lecture_id, action, success: str):
+    """Do a lecture's action from its page and go back there (a refusal flashed there)."""
+    lecture = services.get(lecture_id)
+    on_refusal(redirect_to=url_for(".detail", lecture_id=lecture.id))
+    lecture = action(lecture)
+    flash(success.format(lecturer=lecture.lecturer.name), "success")
+    return redirect(url_for(".detail", lecture_id=lecture.id))
+
+
+def _lecturer_id():
+    raw = (request.form.get("lecturer_id") or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else raw
+
+
 @bp.post("/lectures/<id:lecture_id>/lecturer")
 @login_required
 def invite(lecture_id):
-    lecture = services.get(lecture_id)
-    on_refusal(redirect_to=url_for(".detail", lecture_id=lecture.id))
-    raw = (request.form.get("lecturer_id") or "").strip()
-    lecture = services.invite(current_user, lecture, int(raw) if raw.isdigit() and len(raw) < 10 else raw)
-    flash(f"已向{lecture.lecturer.name}发出授课邀请。", "success")
-    return redirect(url_for(".detail", lecture_id=lecture.id))
+    """Its base's manager invites another lecturer after a decline."""
+    return _act(lecture_id, lambda x: services.invite(current_user, x, _lecturer_id()), "已向{lecturer}发出授课邀请。")
 
 
 @bp.post("/lectures/<id:lecture_id>/cancel")
 @login_required
 def cancel(lecture_id):
-    lecture = services.get(lecture_id)
-    on_refusal(redirect_to=url_for(".detail", lecture_id=lecture.id))
-    services.cancel(current_user, lecture, request.form.get("reason", ""))
-    flash("讲习活动已取消，该场次的预约已全部取消并通知各支部。", "success")
-    return redirect(url_for(".detail", lecture_id=lecture.id))
+    return _act(lecture_id, lambda x: services.cancel(current_user, x, request.form.get("reason", "")),
+                "讲习活动已取消，该场次的预约已全部取消并通知各支部。")
 
 
 @bp.post("/lectures/<id:lecture_id>/accept")
 @login_required
 def accept(lecture_id):
-    lecture = services.get(lecture_id)
-    on_refusal(redirect_to=url_for(".detail", lecture_id=lecture.id))
-    services.accept(current_user, lecture)
-    flash("已接受授课邀请。", "success")
-    return redirect(url_for(".detail", lecture_id=lecture.id))
+    return _act(lecture_id, lambda x: services.accept(current_user, x), "已接受授课邀请。")
 
 
 @bp.post("/lectures/<id:lecture_id>/decline")
 @login_required
 def decline(lecture_id):
-    lecture = services.get(lecture_id)
-    on_refusal(redirect_to=url_for(".detail", lecture_id=lecture.id))
-    services.decline(current_user, lecture, request.form.get("reason", ""))
-    flash("已婉拒授课邀请，基地管理员会另行安排。", "success")
-    return redirect(url_for(".detail", lecture_id=lecture.id))
+    return _act(lecture_id, lambda x: services.decline(current_user, x, request.form.get("reason", "")),
+                "已婉拒授课邀请，基地管理员会另行安排。")
