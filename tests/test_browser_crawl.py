@@ -131,6 +131,12 @@ def _a_lived_in_district():
     own.create(user("secretary"), activity_type="committee_meeting", start=start, end=start + timedelta(hours=1),
                address="区财政局三楼党员活动室", topic="研究党员发展工作", headcount=7, contact_name="王芳",
                contact_phone="13800000000")
+    # An open lecture (讲习活动) of the first base, its lecturer not yet answered, one branch booked in it: the
+    # calendar, the lecture's page (the manager's branches and cancel form, the lecturer's answer) are reached too.
+    from booking.lectures import services as lectures
+    talk = lectures.publish(user("manager"), menu_item_id=lecture.id, start=slot_start(5, 14), lecturer_id=lecturer_id,
+                            topic="学习贯彻党的二十届四中全会精神")
+    booking(secretary="secretary2", menu_item=lecture, start=talk.starts_at, headcount=15)
     return invited
 
 
@@ -142,15 +148,16 @@ def test_every_page_a_role_can_reach_works_on_a_phone(world, username):
         patterns = _crawl(page, url, "/")
     print(f"\n{username}: {len(patterns)} kinds of page crawled")
     # The crawl reached the role's daily pages, not just the landing page.
-    expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account", "/requests/queue", "/requests/N"],
+    expected = {"admin": ["/admin/users", "/admin/audit", "/stats/", "/account", "/requests/queue", "/requests/N",
+                          "/lectures/new"],
                 "street": ["/area/", "/bookings", "/bookings/N", "/requests/queue",
                            "/admin/organizations", "/admin/users", "/reports/", "/reports/watch", "/stats/", "/account"],
                 "manager": ["/manage/today", "/manage/pending", "/manage/week", "/bookings/N", "/account",
-                            "/bookings/N/sign-in"],
+                            "/bookings/N/sign-in", "/lectures/new"],
                 "secretary": ["/bookings", "/bases/N", "/menu-items/N", "/bookings/N", "/account", "/requests/new",
                               "/requests/N"],
                 "lecturer": ["/schedule", "/lecturers/N/record", "/bookings/N", "/account", "/requests/N"]}[username]
-    for path in expected:
+    for path in expected + ["/lectures", "/lectures/N"]:  # the lecture calendar from the menu, every role
         assert any(p == path or p.startswith(path + "?") for p in patterns), (path, patterns)
 
 
