@@ -16,7 +16,7 @@ from booking import clock
 from booking.lectures import services as lectures
 from models import Booking, Lecture, Lecturer, db
 from tests.browser import PHONE, assert_accessible, live_server, login, phone_browser, relogin, shot
-from tests.factories import item, slot_start, user
+from tests.factories import booking, item, slot_start, user
 
 DESK = {"width": 1280, "height": 900}
 ITEM = "专题党课：红色家书里的初心"  # the first base's (manager's) lecture, 10–60 a group, 60 seats a slot
@@ -45,11 +45,13 @@ def _check(page) -> None:
 
 
 def _other_lectures() -> None:
-    """Two lectures at other bases, published beforehand, so the calendar is not a list of one."""
+    """Two lectures at other bases, published beforehand, so the calendar is not a list of one: one with a long title,
+    one whose hall a single branch has filled."""
     lectures.publish(user("manager2"), menu_item_id=item("先进模范面对面宣讲").id, start=slot_start(9, 14),
                      lecturer_id=_lecturer_id("李秀英"), topic="弘扬劳模精神 争做新时代奋斗者——全国道德模范李秀英同志扎根社区三十年事迹报告会")
-    lectures.publish(user("admin"), menu_item_id=item("科学知识讲座").id, start=slot_start(12, 9),
-                     lecturer_id=_lecturer_id("刘洋"))
+    full = lectures.publish(user("admin"), menu_item_id=item("科学知识讲座").id, start=slot_start(12, 9),
+                            lecturer_id=_lecturer_id("刘洋"))
+    booking(secretary="secretary2", menu_item=item("科学知识讲座"), start=full.starts_at, headcount=120)
 
 
 def test_a_lecture_is_published_booked_by_two_branches_and_cancelled(world):
@@ -132,9 +134,17 @@ def test_a_lecture_is_published_booked_by_two_branches_and_cancelled(world):
         assert urlsplit(page.url).path == "/lectures"
         ours = page.locator(".list-group-item", has_text=TOPIC)
         assert "讲师 张建国" in ours.inner_text() and "待确认" not in ours.inner_text()
-        assert page.get_by_role("link", name="预约座位").count() == 3
+        assert page.get_by_role("link", name="预约座位").count() == 2
+        full = page.locator(".list-group-item", has_text="科学知识讲座")
+        assert "已满" in full.inner_text() and full.get_by_role("link", name="加入候补").is_visible()
         _check(page)
         shot(page, "lectures-calendar-390")
+        with page.expect_navigation():  # the full one: the ordinary form, as a waitlist
+            full.get_by_role("link", name="加入候补").click()
+        assert page.get_by_role("heading", name="候补：科学知识讲座").is_visible()
+        assert page.get_by_role("button", name="加入候补").is_visible()
+        _check(page)
+        page.go_back()
         with page.expect_navigation():
             ours.get_by_role("link", name="预约座位").click()
         query = parse_qs(urlsplit(page.url).query)
