@@ -193,6 +193,7 @@ class Booking(Model):
     menu_item = relationship("MenuItem")
     branch = relationship("Branch")
     lecturer = relationship("Lecturer")
+    lecture = relationship("Lecture")
     created_by = relationship("User")
     events: Mapped[list[BookingEvent]] = relationship(
         back_populates="booking", order_by="(BookingEvent.at, BookingEvent.id)"

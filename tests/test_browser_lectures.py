@@ -15,7 +15,7 @@ from sqlalchemy import select
 from booking import clock
 from booking.lectures import services as lectures
 from models import Booking, Lecture, Lecturer, db
-from tests.browser import PHONE, assert_accessible, live_server, login, phone_browser, relogin, shot
+from tests.browser import assert_accessible, live_server, login, phone_browser, relogin, shot
 from tests.factories import booking, item, slot_start, user
 
 DESK = {"width": 1280, "height": 900}

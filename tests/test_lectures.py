@@ -253,3 +253,18 @@ def test_the_publish_form_ranks_the_lecturers_for_the_item_and_time(world, api, 
     assert names and not any(label.startswith("李秀英") for label in names)  # busy then: left out
     assert "主题匹配" in names[0]  # best first, with why
     assert db.session.scalar(select(func.count()).select_from(Lecture)) == 1  # nothing published by asking
+
+
+def test_a_branch_that_booked_is_shown_its_booking_and_the_screen_says_full(world, api, client):
+    from booking.reports import screen
+    from tests.conftest import login
+    lecture = _publish(api, days=4).get_json()
+    booking_id = _book(api, "secretary", lecture["start"], 60).get_json()["id"]  # the whole hall
+    login(client, "secretary")
+    for path in ("/lectures", f"/lectures/{lecture['id']}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "本支部已预约" in html and f"/bookings/{booking_id}" in html and ">预约座位<" not in html, path
+    page = client.get(f"/bookings/{booking_id}").get_data(as_text=True)
+    assert f"/lectures/{lecture['id']}" in page and "学习贯彻党的二十届四中全会精神" in page
+    coming = screen.figures()["coming"]
+    assert "学习贯彻党的二十届四中全会精神”已满" in coming

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from booking import clock
 from models import Booking, Branch, Lecturer, Organization, User, db
-from tests.factories import item, user
+from tests.factories import item
 from tests.server import assert_integrity, call, gunicorn, simultaneously
 
 PASSWORD = "demo-pass-2026"

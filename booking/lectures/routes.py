@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 
 from booking import clock, permissions
 from booking.lectures import forms, services
-from booking.lecturers import services as lecturers
 from booking.web.errors import on_refusal
 from booking.web.views import arg_id, paginate
 from models import CATEGORIES, Base, db
@@ -38,6 +37,7 @@ def calendar():
     category = request.args.get("category") if request.args.get("category") in CATEGORIES else None
     page = paginate(services.calendar_query(start, end, base_id, category), per_page=20)
     return render_template("lectures/calendar.html", page=page, seats=services.seats(page.items), month=month,
+                           held=services.held_by(getattr(current_user, "branch_id", None), page.items),
                            base_id=base_id, category=category, categories=CATEGORIES,
                            bases=db.session.scalars(db.select(Base).where(Base.active.is_(True)).order_by(Base.id)).all(),
                            may_publish=permissions.works_for_bases(current_user))
@@ -78,7 +78,9 @@ def detail(lecture_id):
     manages = permissions.manages_base(current_user, lecture.base_id)
     return render_template("lectures/detail.html", x=lecture, seats=services.seats([lecture])[lecture.id],
                            manages=manages, bookings=services.slot_bookings(lecture) if manages else [],
-                           pool=db.session.scalars(lecturers.lecturers_query()).all() if manages else [],
+                           held=services.held_by(getattr(current_user, "branch_id", None), [lecture]),
+                           # another lecturer after a decline: ranked as on the publish form, the busy left out
+                           pool=services.suggestions(lecture.menu_item_id, lecture.starts_at) if manages else [],
                            invited=current_user.role == "lecturer" and current_user.lecturer_id == lecture.lecturer_id,
                            now=clock.now())
 

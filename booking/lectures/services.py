@@ -338,6 +338,16 @@ def suggestions(menu_item_id, start: datetime | None) -> list:
                           load=lecturers.sessions_in_month(start) if start else {})
 
 
+def held_by(branch_id: int | None, lectures: list[Lecture]) -> dict[int, int]:
+    """Of these lectures, those the branch holds a live booking in (its own): lecture id -> the booking's id."""
+    if branch_id is None or not lectures:
+        return {}
+    return {lecture_id: booking_id for lecture_id, booking_id in db.session.execute(
+        select(Booking.lecture_id, Booking.id).where(Booking.branch_id == branch_id,
+                                                     Booking.lecture_id.in_([x.id for x in lectures]),
+                                                     Booking.status.in_([s.value for s in LIVE])))}
+
+
 def slot_bookings(lecture: Lecture) -> list[Booking]:
     """The bookings of the lecture's slot (its branches and seats), earliest first."""
     return list(db.session.scalars(select(Booking).where(Booking.venue_id == lecture.venue_id,

@@ -128,6 +128,7 @@ def _coming_lectures(bases: list[int] | None) -> str:
     """The next open lectures (讲习活动) at the screen's bases, as one line read from across the room."""
     coming = [x for x in lectures.coming(12) if bases is None or x.base_id in bases][:3]
     seats = lectures.seats(coming)
-    return "　｜　".join(f"{clock.local(x.starts_at):%m月%d日 %H:%M} {x.base.name}“{x.title}”余 {seats[x.id].remaining} 座"
+    return "　｜　".join(f"{clock.local(x.starts_at):%m月%d日 %H:%M} {x.base.name}“{x.title}”"
+                        + (f"余 {seats[x.id].remaining} 座" if seats[x.id].remaining else "已满")
                         for x in coming)
 
