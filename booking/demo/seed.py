@@ -524,7 +524,7 @@ def load_demo_past(seed: int = 2026, progress=None) -> int:
         made += _own_life(random.Random(seed + 2), today, branches, secretaries, members_of, closed, idle)
         made += _demo_requests(random.Random(seed + 3), now, today, secretaries, members_of, admin, idle)
         made += _demo_to_come(rng, now, today, items, secretaries, admin)
-        made += _demo_lectures(random.Random(seed + 4), now, today, secretaries, admin, closed)
+        made += _demo_lectures(random.Random(seed + 4), now, today, secretaries, admin, closed, idle)
         db.session.commit()
         _demo_photos(secretaries)
         _few_unread(now)
@@ -916,17 +916,18 @@ LECTURE_TOPICS = ("人工智能与基层治理", "科技自立自强的时代答
                   "新时代科普工作的使命", "大数据赋能党建工作")
 
 
-def _demo_lectures(rng, now, today, secretaries, admin, closed) -> int:
-    """The lecture hall's open lectures (讲习活动): one a month in the past half year, four or five branches each,
-    held and counted; and three announced in the coming weeks, two with seats already booked. Returns the
-    bookings made."""
+def _demo_lectures(rng, now, today, secretaries, admin, closed, idle) -> int:
+    """The lecture hall's open lectures (讲习活动): one a month in the past half year, four or five branches each (never
+    those idle lately), held and counted; and three announced in the coming weeks, two or three branches booked.
+    Returns the bookings made."""
     from booking.lectures import services as lectures
     item = _one(MenuItem, title=LECTURE_HALL_ITEM)
     speakers = [u for u in db.session.scalars(select(User).where(User.role == "lecturer", User.active.is_(True))
                                               .order_by(User.id))]
     if item is None or not speakers:
         return 0
-    booking_branches = sorted(secretaries.values(), key=lambda u: u.id)
+    # The branches idle lately (the watch list's) book no lecture either.
+    booking_branches = sorted((u for u in secretaries.values() if u.branch_id not in idle), key=lambda u: u.id)
     made = 0
 
     def free_day(day: date) -> date:
