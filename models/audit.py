@@ -11,6 +11,8 @@ from models.types import UTCDateTime, utcnow
 
 
 AUDIT_ACTIONS = {
+    "lecture_published": "发布讲习活动", "lecture_cancelled": "取消讲习活动", "lecture_lecturer_invited": "讲习活动改请讲师",
+    "lecture_lecturer_accepted": "讲师接受讲习活动", "lecture_lecturer_declined": "讲师婉拒讲习活动",
     "user_created": "新建账号", "user_updated": "修改账号", "password_reset": "重置密码",
     "user_activated": "启用账号", "user_deactivated": "停用账号",
     "organization_saved": "保存党组织", "branch_saved": "保存党支部", "branches_imported": "导入党支部",
@@ -31,7 +33,7 @@ AUDIT_ACTIONS = {
 AUDIT_TARGETS = {"area": "属地", "user": "账号", "organization": "党组织", "branch": "党支部", "base": "基地", "venue": "场馆",
                  "opening_slot": "开放时段", "menu_item": "菜单项目", "lecturer": "讲师", "booking": "预约", "member": "党员",
                  "credential_sheet": "初始密码表", "screen": "数据大屏", "holiday": "节假日", "slot": "场次名额",
-                 "notification": "通知邮件"}
+                 "notification": "通知邮件", "lecture": "讲习活动"}
 
 
 class AuditEntry(Model):

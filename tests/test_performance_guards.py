@@ -53,21 +53,22 @@ def _create(api, username, **extra):
     return statements
 
 
-def test_offline_creation_is_seven_statements_and_the_notification(world, api):
+def test_offline_creation_is_eight_statements_and_the_notification(world, api):
     from tests.factories import user
     statements = _create(api, "manager", branch_id=user("secretary").branch_id)
     # reads: token with bases, item with rules and slot, branch with secretaries, duplicate and code;
     # writes: places (one upsert), then under the slot's lock whether the branch took part in another booking of
-    # the slot a moment ago (a read with its own snapshot: PostgreSQL's upsert could not see that commit), booking,
-    # history, notifications (one statement for all)
-    assert len(statements) == 9, statements
+    # the slot a moment ago (a read with its own snapshot: PostgreSQL's upsert could not see that commit) and the
+    # slot's open lecture (讲习活动) the booking joins (read under the slot's lock, so a lecture published at that
+    # moment is never missed), booking, history, notifications (one statement for all)
+    assert len(statements) == 10, statements
     assert sum(s.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements) == 4, statements
 
 
-def test_online_creation_is_ten_statements(world, api):
+def test_online_creation_is_eleven_statements(world, api):
     statements = _create(api, "secretary")
     # the offline reads plus the branch's no-show record and the base's managers, who are told of the request
-    assert len(statements) == 11, statements
+    assert len(statements) == 12, statements
 
 
 def _list_queries(api, username):

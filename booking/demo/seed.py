@@ -931,10 +931,23 @@ def _demo_lectures(rng, now, today, secretaries, admin, closed, idle) -> int:
     made = 0
 
     def free_day(day: date) -> date:
-        while day.weekday() >= 5 or day in closed or day in announced:
+        while day.weekday() >= 5 or day in closed or day in holidays_around or day in announced:
             day += timedelta(days=1)
         return day
     announced: set[date] = set()
+    holidays_around = set(calendar_days.public_holidays(past_start(today) - timedelta(days=30),
+                                                        today + timedelta(days=60)))
+
+    def working(at):  # the same hour of the next working day, when `at` falls on a weekend or a public holiday
+        while clock.local(at).weekday() >= 5 or clock.local(at).date() in holidays_around:
+            at += timedelta(days=1)
+        return at
+    first, last = clock.at_local(past_start(today), time(0)), clock.at_local(today, time(0))
+
+    def visits_of(branch_id: int) -> int:  # the past's base visits of the branch, whatever became of them
+        return db.session.scalar(select(func.count()).select_from(Booking).where(
+            Booking.branch_id == branch_id, Booking.base_id.is_not(None), Booking.starts_at >= first,
+            Booking.starts_at < last))
     plan = [(-30 * k + rng.randint(-5, 5), True) for k in range(6, 0, -1)] + [(d, False) for d in (8, 15, 22)]
     for n, (days_ahead, held) in enumerate(plan):
         day = free_day(today + timedelta(days=days_ahead))
@@ -942,7 +955,8 @@ def _demo_lectures(rng, now, today, secretaries, admin, closed, idle) -> int:
         start = clock.at_local(day, AFTERNOON[0])
         if held and start >= now:
             continue
-        published = min(start - timedelta(days=14), now - timedelta(hours=2))
+        # Published, booked and approved on working days in office hours (a fortnight ahead, from 09:30).
+        published = min(working(clock.at_local(day - timedelta(days=14), time(9, 30))), now - timedelta(hours=2))
         speaker = speakers[n % len(speakers)]
         try:
             with _dated(published):
@@ -953,9 +967,13 @@ def _demo_lectures(rng, now, today, secretaries, admin, closed, idle) -> int:
         except DomainError:
             db.session.rollback()
             continue
-        coming = rng.sample(booking_branches, min(len(booking_branches), rng.randint(4, 5) if held else 2 + n % 2))
+        # A branch goes to a base once or twice a month: a past lecture is for branches with a visit to spare.
+        spare = [u for u in booking_branches if not held or visits_of(u.branch_id) < 2 * PAST_MONTHS]
+        coming = rng.sample(spare, min(len(spare), rng.randint(4, 5) if held else 2 + n % 2))
         for k, secretary in enumerate(coming):
-            asked = published + timedelta(days=1 + k, hours=rng.randint(0, 5))
+            asked = working(published + timedelta(days=1 + k, hours=rng.randint(0, 4)))
+            if asked >= min(start, now):
+                continue
             branch = secretary.branch
             try:
                 with _dated(asked):
