@@ -28,10 +28,10 @@ CANCEL_BODY = Body(reason=F("string", "取消原因", required=True, max_length=
 
 def lecture_json(lecture, seats=None) -> dict:
     seats = seats or services.seats([lecture])[lecture.id]
-    return {"id": lecture.id, "base_id": lecture.base_id, "base_name": services.base_name(lecture),
+    return {"id": lecture.id, "base_id": lecture.base_id, "base_name": lecture.base.name,
             "venue_id": lecture.venue_id, "menu_item_id": lecture.menu_item_id, "start": clock.iso(lecture.starts_at),
             "end": clock.iso(lecture.ends_at), "topic": lecture.topic, "lecturer_id": lecture.lecturer_id,
-            "lecturer_name": services.lecturer_name(lecture), "lecturer_status": lecture.lecturer_status,
+            "lecturer_name": lecture.lecturer.name, "lecturer_status": lecture.lecturer_status,
             "capacity": seats.capacity, "remaining": seats.remaining, "status": lecture.status,
             "cancel_reason": lecture.cancel_reason or None}
 

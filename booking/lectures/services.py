@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from booking import audit, clock, permissions
 from booking.catalog import services as catalog
@@ -148,7 +149,8 @@ def seats(lectures: list[Lecture]) -> dict[int, Seats]:
 def calendar_query(start: date | None = None, end: date | None = None, base_id: int | None = None,
                    category: str | None = None):
     """The published lectures (讲习日历), soonest first; by base and by the menu item's course category."""
-    stmt = select(Lecture).where(Lecture.status == PUBLISHED)
+    stmt = select(Lecture).where(Lecture.status == PUBLISHED).options(selectinload(Lecture.base),
+                                                                      selectinload(Lecture.lecturer))
     if category:
         stmt = stmt.where(Lecture.menu_item_id.in_(select(MenuItem.id).where(MenuItem.category == category)))
     if start:
@@ -160,15 +162,19 @@ def calendar_query(start: date | None = None, end: date | None = None, base_id: 
     return stmt.order_by(Lecture.starts_at, Lecture.id)
 
 
-def base_name(lecture: Lecture) -> str:
-    return db.session.scalar(select(Base.name).where(Base.id == lecture.base_id))
-
-
-def lecturer_name(lecture: Lecture) -> str:
-    return db.session.scalar(select(Lecturer.name).where(Lecturer.id == lecture.lecturer_id))
-
-
 # -- the lecturer's answer -------------------------------------------------------------------------
+
+def _carry(lecture: Lecture, actor: Actor, values: dict, action: str, note: str, lecturer_id: int,
+           now: datetime) -> None:
+    """Every booking of the lecture takes the lecture's lecturer values (one UPDATE); each live one says so in its
+    history."""
+    live = list(db.session.scalars(select(Booking).where(Booking.lecture_id == lecture.id,
+                                                         Booking.status.in_([s.value for s in LIVE]))))
+    db.session.execute(update(Booking).where(Booking.lecture_id == lecture.id).values(**values)
+                       .execution_options(synchronize_session=False))
+    for b in live:
+        records.record_event(b, actor, action, note, now, lecturer_id=lecturer_id)
+
 
 def _answer(actor: Actor, lecture: Lecture, accept: bool, reason: str, now: datetime) -> Lecture:
     """The invited lecturer accepts or declines the session: the lecture and every booking of it, in one
@@ -188,19 +194,14 @@ def _answer(actor: Actor, lecture: Lecture, accept: bool, reason: str, now: date
     if moved != 1:
         db.session.rollback()
         raise InvalidState("该邀请已答复或已取消，请刷新后查看。")
-    bookings = list(db.session.scalars(select(Booking).where(Booking.lecture_id == lecture.id,
-                                                             Booking.status.in_([s.value for s in LIVE]))))
-    db.session.execute(update(Booking).where(Booking.lecture_id == lecture.id).values(lecturer_status=status)
-                       .execution_options(synchronize_session=False))
     action = "lecturer_accepted" if accept else "lecturer_declined"
-    for b in bookings:
-        records.record_event(b, actor, action, f"讲习活动（第 {lecture.id} 号）" + (f"：{reason}" if reason else ""),
-                             now, lecturer_id=lecture.lecturer_id)
+    _carry(lecture, actor, {"lecturer_status": status}, action,
+           f"讲习活动（第 {lecture.id} 号）" + (f"：{reason}" if reason else ""), lecture.lecturer_id, now)
     when = clock.when(lecture.starts_at)
     verb = "接受" if accept else "婉拒"
     audit.record(actor, f"lecture_{action}", "lecture", lecture.id, f"{verb}：{when}" + (f"；{reason}" if reason else ""))
     notify([m for m in managers_of(lecture.base_id) if m.id != actor.id], action, None,
-           f"{lecturer_name(lecture)}{verb}了讲习活动授课：{when}",
+           f"{lecture.lecturer.name}{verb}了讲习活动授课：{when}",
            f"“{lecture.title}”。" + ("" if accept else (f"原因：{reason}。" if reason else "") + "请另行安排讲师或取消讲习活动。"))
     db.session.commit()
     db.session.refresh(lecture)
@@ -247,14 +248,8 @@ def invite(actor: Actor, lecture: Lecture, lecturer_id, now: datetime | None = N
     if moved != 1:
         db.session.rollback()
         raise InvalidState("讲习活动的讲师刚刚有了变化，请刷新后查看。")
-    bookings = list(db.session.scalars(select(Booking).where(Booking.lecture_id == lecture.id,
-                                                             Booking.status.in_([s.value for s in LIVE]))))
-    db.session.execute(update(Booking).where(Booking.lecture_id == lecture.id)
-                       .values(lecturer_id=lecturer.id, lecturer_status=INVITED.value)
-                       .execution_options(synchronize_session=False))
-    for b in bookings:
-        records.record_event(b, actor, "lecturer_invited", f"讲习活动（第 {lecture.id} 号）改请 {lecturer.name}", now,
-                             lecturer_id=lecturer.id)
+    _carry(lecture, actor, {"lecturer_id": lecturer.id, "lecturer_status": INVITED.value}, "lecturer_invited",
+           f"讲习活动（第 {lecture.id} 号）改请 {lecturer.name}", lecturer.id, now)
     when = clock.when(lecture.starts_at)
     audit.record(actor, "lecture_lecturer_invited", "lecture", lecture.id, f"{when}：改请 {lecturer.name}")
     replaced = db.session.get(Lecturer, previous) if previous is not None and previous != lecturer.id else None
@@ -262,7 +257,7 @@ def invite(actor: Actor, lecture: Lecture, lecturer_id, now: datetime | None = N
         notify([replaced.user], "booking_changed", None, f"讲习活动授课安排已取消：{when}",
                f"“{lecture.title}”已改由其他讲师承担，该时间不再为您保留。")
     if lecturer.user is not None and lecturer.user.active:
-        notify([lecturer.user], "lecturer_invited", None, f"讲习活动授课邀请：{base_name(lecture)} {when}",
+        notify([lecturer.user], "lecturer_invited", None, f"讲习活动授课邀请：{lecture.base.name} {when}",
                f"“{lecture.title}”，多个支部共同参加。请在“我的日程”中确认是否接受。")
     db.session.commit()
     db.session.refresh(lecture)
