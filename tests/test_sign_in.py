@@ -194,6 +194,20 @@ def test_a_correction_of_a_self_sign_in_is_kept_in_the_history(world, api):
     assert f"更正为缺席：王芳（本人签到 {clock.local(at):%H:%M}）" in event.note, event.note
 
 
+def test_the_member_page_says_to_ask_the_secretary_when_the_roster_is_full(world, api, client):
+    ids = _members(["王芳", "李明", "张华"])
+    b = _visit(headcount=2, roster=[ids["王芳"], ids["李明"]])
+    token = _token(api, b)
+    on_roster = client.get(f"/s/{token}?m={ids['王芳']}").get_data(as_text=True)
+    assert "确认签到</button>" in on_roster and "已满预约人数" not in on_roster
+    # Not on the full roster: no confirmation offered that would be refused, the way to be counted instead.
+    full = client.get(f"/s/{token}?m={ids['张华']}").get_data(as_text=True)
+    assert "已满预约人数" in full and "请联系本支部书记" in full and "确认签到</button>" not in full
+    posted = client.post(f"/s/{token}", data={"member_id": ids["张华"]})
+    assert posted.status_code == 409 and "确认签到</button>" not in posted.get_data(as_text=True)
+    assert not [e for e in db.session.get(type(b), b.id).roster if e.member_id == ids["张华"]]
+
+
 def test_the_pages_show_the_code_and_let_a_member_sign_in_by_tapping(world, api, client):
     ids = _members(["王芳", "李明"], phones={"王芳": "13800001234"})
     b = _visit(roster=[ids["王芳"]])
@@ -224,8 +238,17 @@ def test_the_pages_show_the_code_and_let_a_member_sign_in_by_tapping(world, api,
     wrong = client.post(f"/s/{token}", data={"member_id": ids["王芳"], "phone_last4": "9999"})
     assert wrong.status_code == 422 and "手机号后四位不正确" in wrong.get_data(as_text=True)
     done = client.post(f"/s/{token}", data={"member_id": ids["王芳"], "phone_last4": "1234"})
-    assert done.status_code == 200
-    assert re.search(r"已签到 \d\d:\d\d", done.get_data(as_text=True))
+    # Posted, then shown by a GET of its own: reloading the page shows the time again instead of posting twice.
+    assert done.status_code == 303
+    receipt = client.get(done.headers["Location"])
+    assert receipt.status_code == 200 and re.search(r"已签到 \d\d:\d\d", receipt.get_data(as_text=True))
+    assert "王芳" in receipt.get_data(as_text=True)
+    # Reopened from the chat after the link expired: still the receipt, not 请重新扫码 (a forged one is no receipt).
+    late = signin.make_link(user("manager"), b, now=clock.now() - timedelta(minutes=3))
+    later = client.get(f"/s/{late.token}?done={ids['王芳']}").get_data(as_text=True)
+    assert re.search(r"已签到 \d\d:\d\d", later) and "请重新扫码" not in later
+    assert client.get(f"/s/{late.token}?done={ids['李明']}").status_code == 410
+    assert client.get(f"/s/{late.token[:-2]}xx?done={ids['王芳']}").status_code == 404
     again = client.post(f"/s/{token}", data={"member_id": ids["王芳"], "phone_last4": "1234"})
     assert again.status_code == 409 and "无需重复签到" in again.get_data(as_text=True)
     assert "name signed" in client.get(f"/s/{token}").get_data(as_text=True)

@@ -174,6 +174,23 @@ def sheet(booking: Booking, branches: list[Part] | None = None) -> list[SheetLin
     return sorted(lines, key=lambda line: (order[line.branch.id], not line.on_roster))
 
 
+def receipt(token, member_id) -> tuple[Booking, list[Part], SheetLine] | None:
+    """What the member's page shows again after a sign-in, reloaded or reopened later from the chat: the visit and
+    the member's time. The link's signature is checked, not its age, for it tells no more than the list of names
+    did (a name and a time); None when the link is not authentic or the member has not signed in to its visit."""
+    try:
+        booking_id = int(_signer().unsign(token if isinstance(token, str) else "").decode().split("-", 1)[0])
+    except (BadData, ValueError, UnicodeError):
+        return None
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not isinstance(member_id, int):
+        return None
+    branches = taking_part(booking)
+    line = next((line for line in sheet(booking, branches)
+                 if line.member.id == member_id and line.signed_in_at is not None), None)
+    return (booking, branches, line) if line else None
+
+
 def member_of(booking: Booking, member_id) -> Member:
     """A member who may sign in to the booking: active, of a branch taking part (422 otherwise)."""
     member = db.session.get(Member, member_id) if isinstance(member_id, int) and not isinstance(member_id, bool) \
@@ -190,6 +207,13 @@ def needs_digits(member: Member | Person) -> bool:
 
 def _digits(phone: str | None) -> str:
     return re.sub(r"\D", "", phone or "")
+
+
+def has_room(booking: Booking, branch_id: int) -> bool:
+    """Whether the branch's roster of the visit has room under its part of the headcount for one more member."""
+    on_roster = db.session.scalar(select(func.count()).select_from(RosterEntry).where(
+        RosterEntry.booking_id == booking.id, RosterEntry.branch_id == branch_id))
+    return on_roster < partners.part_headcount(booking, branch_id)
 
 
 # -- signing in ------------------------------------------------------------------------------------
@@ -219,9 +243,7 @@ def sign_in(token, member_id, phone_last4, address: str, now: datetime | None = 
     if entry is not None and entry.signed_in_at is not None:
         raise AlreadySignedIn(f"您已于 {clock.local(entry.signed_in_at):%H:%M} 签到，无需重复签到。")
     if entry is None:
-        on_roster = db.session.scalar(select(func.count()).select_from(RosterEntry).where(
-            RosterEntry.booking_id == booking.id, RosterEntry.branch_id == member.branch_id))
-        if on_roster >= partners.part_headcount(booking, member.branch_id):
+        if not has_room(booking, member.branch_id):
             raise RosterFull()
         entry = RosterEntry(booking_id=booking.id, member_id=member.id, branch_id=member.branch_id)
         db.session.add(entry)

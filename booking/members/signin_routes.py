@@ -1,7 +1,7 @@
 """Pages of the members' own sign-in (扫码签到): the QR code a manager or a taking-part secretary holds up (renewed
 every 30 s), and the member's page behind it, without an account. Thin adapters over booking.members.signin."""
 import segno
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -57,6 +57,9 @@ def page(token):
     """The member's page, opened from the QR code: find one's name, tap it, confirm (with the last four digits of
     one's phone when it is on file), and see the time one signed in. No login: the link is the credential."""
     address = request.remote_addr or ""
+    if request.method == "GET" and (shown := signin.receipt(token, _member_id(request.args.get("done")))):
+        booking, branches, line = shown
+        return render_template("members/signin_member.html", b=booking, token=token, branches=branches, done=line)
     on_refusal("members/signin_member.html", status=None, closed=True)
     booking = signin.booking_of(token, address)
     branches = signin.taking_part(booking)
@@ -67,9 +70,17 @@ def page(token):
     if request.method == "POST":
         member_id = _member_id(request.form.get("member_id"))
         chosen = next((line for line in lines if line.member.id == member_id), None)
-        on_refusal("members/signin_member.html", status=None, chosen=chosen, **context)
+        on_refusal("members/signin_member.html", status=None, chosen=chosen, more=lambda: _room(booking, chosen),
+                   **context)
         entry = signin.sign_in(token, member_id, (request.form.get("phone_last4") or "").strip(), address)
-        return render_template("members/signin_member.html", done=entry, **context)
+        # Shown by a GET of its own (post/redirect/get): a reload shows the time again instead of posting twice.
+        return redirect(url_for("signin.page", token=token, done=entry.member_id), 303)
     member_id = _member_id(request.args.get("m"))
     chosen = next((line for line in lines if line.member.id == member_id), None)
-    return render_template("members/signin_member.html", chosen=chosen, **context)
+    return render_template("members/signin_member.html", chosen=chosen, **_room(booking, chosen), **context)
+
+
+def _room(booking, chosen) -> dict:
+    """Whether the chosen member may still join their branch's roster: if not, the page says to ask the secretary
+    instead of offering a confirmation that would be refused."""
+    return {"room": chosen is None or chosen.on_roster or signin.has_room(booking, chosen.branch.id)}
