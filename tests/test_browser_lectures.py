@@ -75,12 +75,15 @@ def test_a_lecture_is_published_booked_by_two_branches_and_cancelled(world):
             page.get_by_role("link", name="发布讲习活动").click()
         assert page.get_by_role("heading", name="发布讲习活动").is_visible()
         page.get_by_label("菜单项目（讲习内容）").select_option(label=f"红星革命纪念馆 · {ITEM}")
-        page.get_by_label("开始时间").fill(typed)
-        # The lecturers ranked for this item and time (topic, the month's load; the busy left out), nothing published.
+        # The item's slots listed to choose from (nothing typed), then the lecturers ranked for this item and slot
+        # (topic, the month's load; the busy left out); nothing published by asking.
         with page.expect_navigation():
-            page.get_by_role("button", name="按所选项目和时间推荐讲师").click()
+            page.get_by_role("button", name="列出所选项目的场次").click()
+        page.get_by_label("场次").select_option(value=typed)
+        with page.expect_navigation():
+            page.get_by_role("button", name="按所选项目和场次推荐讲师").click()
         assert page.get_by_text("已按主题匹配和本月授课次数排序").is_visible()
-        assert page.get_by_label("开始时间").input_value() == typed
+        assert page.get_by_label("场次").input_value() == typed
         options = page.get_by_label("讲师").locator("option").all_inner_texts()
         assert options[0].startswith("张建国（"), options  # 思想政治 is his topic, as the item's
         _check(page)

@@ -134,13 +134,21 @@ def test_the_pages_publish_list_book_and_cancel_a_lecture(world, api, client):
     form = client.get("/lectures/new").get_data(as_text=True)
     assert "发布讲习活动" in form and LECTURE in form
     start = slot_start(5, 14)
+    value = clock.local(start).strftime("%Y-%m-%dT%H:%M")
+    # The item's open slots are listed to choose from (the first item of the manager's bases is the lecture's).
+    listed = client.post("/lectures/new", data={"menu_item_id": item(LECTURE).id, "suggest": "1"})
+    slots = re.findall(r'<option[^>]*value="([0-9T:-]+)"[^>]*>([^<]+)</option>', listed.get_data(as_text=True))
+    assert value in dict(slots) and "余 60 座" in dict(slots)[value], slots
     bad = client.post("/lectures/new", data={"menu_item_id": item(LECTURE).id, "start": "2026-13-01T09:00",
                                              "lecturer_id": _lecturer().id})
-    assert bad.status_code == 422 and "请选择开始时间" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "请选择场次" in bad.get_data(as_text=True)
     made = client.post("/lectures/new", data={"menu_item_id": item(LECTURE).id,
-                                              "start": clock.local(start).strftime("%Y-%m-%dT%H:%M"),
+                                              "start": value,
                                               "lecturer_id": _lecturer().id, "topic": "新时代大讲堂第一讲"})
     assert made.status_code == 302, made.get_data(as_text=True)
+    # Its slot has a lecture now: no longer offered.
+    again = client.post("/lectures/new", data={"menu_item_id": item(LECTURE).id, "suggest": "1"})
+    assert f'value="{value}"' not in again.get_data(as_text=True)
     detail_url = made.headers["Location"]
     client.post("/logout")
     login(client, "secretary")
@@ -246,7 +254,9 @@ def test_a_standing_series_skips_a_lecture_slot(world, api):
 def test_the_publish_form_ranks_the_lecturers_for_the_item_and_time(world, api, client):
     from tests.conftest import login
     busy_at = slot_start(5, 14)
-    _publish(api, days=5, lecturer="李秀英")  # 李秀英 gives a lecture then
+    # 李秀英 gives a lecture then, at another base (the slot of this item stays free to announce one in).
+    assert _publish(api, days=5, lecturer="李秀英", who="manager2",
+                    menu_item_id=item("先进模范面对面宣讲").id).status_code == 201
     login(client, "manager")
     page = client.post("/lectures/new", data={"menu_item_id": item(LECTURE).id,
                                               "start": clock.local(busy_at).strftime("%Y-%m-%dT%H:%M"), "suggest": "1"})

@@ -315,9 +315,25 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
 
     Three queries whatever the number of days: the weekly slots, the closures and the places held.
     """
-    now = now or clock.now()
+    out = []
+    for day, slots, closed_reason, holiday in _run_of_days(item, first, days, now or clock.now(), offline):
+        bookable = [s for s in slots if s.bookable]
+        out.append({
+            "date": day, "open": bool(slots), "bookable": bool(bookable), "closed_reason": closed_reason,
+            "holiday": holiday, "remaining": sum(s.remaining for s in bookable),
+        })
+    return out
+
+
+def open_slots(item: MenuItem, first: date, days: int, now: datetime | None = None) -> list[SlotView]:
+    """The item's dated slots over a run of days, closed days left out, earliest first (three queries)."""
+    return [slot for _, slots, _, _ in _run_of_days(item, first, days, now or clock.now(), False) for slot in slots]
+
+
+def _run_of_days(item: MenuItem, first: date, days: int, now: datetime, offline: bool):
+    """Each day of a run: (day, its slots as SlotViews (none when closed), why it is closed, its holiday's name)."""
     if days <= 0:
-        return []
+        return
     last = first + timedelta(days=days - 1)
     w = ItemWindow(item.id, item.venue_id, item.base_id, item.min_group, item.max_group, item.base.min_advance_days,
                    item.base.max_advance_days)
@@ -330,17 +346,10 @@ def calendar_days(item: MenuItem, first: date, days: int, now: datetime | None =
     closed = closed_days(item.base_id, item.venue_id, first, last)
     holiday_names = public_holidays(first, last)
     held = places_held(item.venue_id, first, last)
-    out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
         slots = [] if day in closed else _slot_views(w, day, weekly.get(day.weekday(), []), held, now, offline)
-        bookable = [s for s in slots if s.bookable]
-        out.append({
-            "date": day, "open": bool(slots), "bookable": bool(bookable), "closed_reason": closed.get(day),
-            "holiday": holiday_names.get(day),
-            "remaining": sum(s.remaining for s in bookable),
-        })
-    return out
+        yield day, slots, closed.get(day), holiday_names.get(day)
 
 
 CALENDAR_PAGE = 28  # days of the booking calendar shown at once

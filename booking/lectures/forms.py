@@ -7,7 +7,7 @@ from booking.forms import Form
 
 class LectureForm(Form):
     menu_item_id = SelectField("菜单项目（讲习内容）", coerce=int, validate_choice=False)
-    start = StringField("开始时间", validators=[InputRequired("请选择开始时间。")], render_kw={"type": "datetime-local"},
-                        description="须是该项目的开放场次，在基地的可预约范围内")
+    start = SelectField("场次", validators=[InputRequired("请选择场次。")], validate_choice=False,
+                        description="该项目在基地可预约范围内的开放场次；已发布讲习活动的场次不列出")
     lecturer_id = SelectField("讲师", coerce=int, validate_choice=False, description="发布后向讲师发出授课邀请，整场只邀请一次")
     topic = StringField("讲习主题（选填）", validators=[Optional(), Length(max=200)], description="不填则用菜单项目名称")

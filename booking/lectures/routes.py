@@ -51,12 +51,16 @@ def new():
         abort(403)
     form = forms.LectureForm()
     form.menu_item_id.choices = [(i.id, f"{i.base.name} · {i.title}") for i in services.publishable_items(current_user)]
+    chosen = form.menu_item_id.data or (form.menu_item_id.choices[0][0] if form.menu_item_id.choices else None)
+    form.start.choices = [(f"{clock.local(s.start):%Y-%m-%dT%H:%M}", _slot_label(s))
+                          for s in services.slot_choices(chosen)]
+    if request.form.get("suggest") and form.start.data not in dict(form.start.choices):
+        form.start.data = None  # a slot of the item chosen before: this item's slots are listed afresh
     try:
         start = clock.parse_datetime(form.start.data) if form.start.data else None
     except ValueError:
         start = None
     # Ranked as a booking's suggestions once the item and the time are chosen (推荐讲师), the reasons beside.
-    chosen = form.menu_item_id.data or (form.menu_item_id.choices[0][0] if form.menu_item_id.choices else None)
     ranked = services.suggestions(chosen, start)
     form.lecturer_id.choices = [(x.lecturer.id, f"{x.lecturer.name}（{'；'.join(x.reasons[:2])}）") for x in ranked]
     if request.form.get("suggest"):  # only the suggestions asked for: the form again, nothing published
@@ -68,6 +72,13 @@ def new():
         flash("讲习活动已发布，已向讲师发出授课邀请；各支部可在讲习日历中预约座位。", "success")
         return redirect(url_for(".detail", lecture_id=lecture.id))
     return render_template("lectures/new.html", form=form, ranked=start is not None), 422 if form.errors else 200
+
+
+def _slot_label(slot) -> str:
+    """A slot as the publish form lists it: 12月10日 周四 09:00–11:00（余 60 座）."""
+    start = clock.local(slot.start)
+    return (f"{start:%m月%d日} 周{'一二三四五六日'[start.weekday()]} {start:%H:%M}–{clock.local(slot.end):%H:%M}"
+            f"（余 {slot.remaining} 座）")
 
 
 @bp.get("/lectures/<id:lecture_id>")

@@ -9,7 +9,7 @@ branch told.
 Pages and the API call these functions.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +52,7 @@ def publish(actor: Actor, *, menu_item_id, start, lecturer_id, topic=None, now: 
     own (409 invalid_state: the manager settles that first)."""
     now = now or clock.now()
     if not isinstance(start, datetime):
-        raise ValidationFailed({"start": "请选择开始时间。"})
+        raise ValidationFailed({"start": "请选择场次。"})
     item = catalog.item_at(menu_item_id, start) if isinstance(menu_item_id, int) and not isinstance(
         menu_item_id, bool) else None
     if item is None:
@@ -317,6 +317,25 @@ def publishable_items(actor: Actor) -> list[MenuItem]:
     if not permissions.is_admin(actor):
         stmt = stmt.where(MenuItem.base_id.in_(actor.base_ids or [-1]))
     return list(db.session.scalars(stmt.order_by(Base.id, MenuItem.id)))
+
+
+def slot_choices(menu_item_id, now: datetime | None = None) -> list[catalog.SlotView]:
+    """The item's slots a lecture may be announced in: open, inside the base's booking window, none announced in
+    it yet; earliest first. (The publish form lists them; `publish` holds the rule.)"""
+    item = db.session.get(MenuItem, menu_item_id) if isinstance(menu_item_id, int) else None
+    if item is None:
+        return []
+    now = now or clock.now()
+    today = clock.local_today(now)
+    first = today + timedelta(days=max(item.base.min_advance_days, 0))
+    days = (today + timedelta(days=item.base.max_advance_days) - first).days + 1
+    taken = set(db.session.scalars(select(Lecture.starts_at).where(
+        Lecture.venue_id == item.venue_id, Lecture.status == LectureStatus.PUBLISHED.value,
+        Lecture.starts_at >= clock.at_local(first, time(0)))))
+    return [s for s in catalog.open_slots(item, first, days, now)
+            if s.start not in taken and catalog.in_booking_window(
+                offline=False, min_days=item.base.min_advance_days, max_days=item.base.max_advance_days,
+                start=s.start, now=now)]
 
 
 def suggestions(menu_item_id, start: datetime | None) -> list:
