@@ -3,20 +3,23 @@
 Every slot's counter holds exactly the live headcounts of its bookings (the host's and every invited or accepted
 partner's, waitlist promotions included) and never more than its capacity; every booking's `partner_headcount` is
 the sum of its holding partners; every booking has its history; no lecturer holds two overlapping assignments;
-every `booked` series occurrence has its booking; no branch's roster is longer than its part of the headcount.
-Each check is one grouped query, so it runs over a million bookings. `repair` recomputes the counters from the bookings under the rows' locks and audits what it changed.
+every `booked` series occurrence has its booking; no branch's roster is longer than its part of the headcount;
+the months kept per branch (`branch_months`) are what its completed base visits add up to.
+Each check is one grouped query, so it runs over a million bookings. `repair` recomputes the counters (and the
+months) from the bookings under the rows' locks and audits what it changed.
 Run by `flask --app app check-integrity` and after every concurrency test.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal, or_, select, union_all, update
+from sqlalchemy import and_, func, literal, or_, select, text, union_all, update
 from sqlalchemy.orm import aliased
 
 from booking import audit, clock
-from booking.reservations.states import (ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE, ON_THE_DAY,
-                                         OccurrenceStatus)
-from models import (Booking, BookingEvent, BookingPartner, Lecture, LectureRequest, RosterEntry, SeriesOccurrence,
-                    SlotOccupancy, db)
+from booking.reservations.states import (COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE,
+                                         ON_THE_DAY, OccurrenceStatus)
+from booking.stats.services import month_expr
+from models import (Booking, BookingEvent, BookingPartner, BranchMonth, Lecture, LectureRequest, RosterEntry,
+                    SeriesOccurrence, SlotOccupancy, db)
 from models.lecture import LectureStatus
 from models.lecture_request import RequestStatus
 
@@ -92,6 +95,22 @@ def _roster_overflows() -> list[tuple[int, int, int, int]]:
                .where(parts.c.n > BookingPartner.headcount))
     rows = db.session.execute(union_all(host, partner).limit(1000))
     return sorted(tuple(r) for r in rows)
+
+
+def _month_mismatches() -> list[tuple[int, str, tuple, tuple]]:
+    """(branch_id, month, kept, counted) of every branch's month whose kept figures (`branch_months`: batches,
+    person-times, rating sum, rated) are not what its completed base visits add up to; two grouped reads."""
+    month = month_expr()
+    counted = {(b, m): tuple(int(v) for v in rest) for b, m, *rest in db.session.execute(
+        select(Booking.branch_id, month, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
+               func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+        .where(Booking.status == COUNTED, Booking.base_id.is_not(None)).group_by(Booking.branch_id, month))}
+    m = BranchMonth
+    kept = {(b, mo): (n, p, r, k) for b, mo, n, p, r, k in db.session.execute(
+        select(m.branch_id, m.month, m.batches, m.person_times, m.rating_sum, m.rated))}
+    nothing = (0, 0, 0, 0)
+    return [(b, mo, kept.get((b, mo), nothing), counted.get((b, mo), nothing))
+            for b, mo in sorted(set(counted) | set(kept)) if kept.get((b, mo), nothing) != counted.get((b, mo), nothing)]
 
 
 def check() -> list[Mismatch]:
@@ -190,6 +209,9 @@ def check() -> list[Mismatch]:
         .order_by(SeriesOccurrence.id).limit(1000)).all()
     for occurrence_id, series_id, day in orphans:
         found.append(Mismatch("series", f"固定预约 {series_id} 的 {day.isoformat()}：标为已预约，但没有对应的预约。"))
+    for branch_id, month, kept, actual in _month_mismatches():
+        found.append(Mismatch("figures", f"党支部 {branch_id} {month}：记下的批次、人次、评分和、评分数 {kept}，"
+                                         f"按预约应为 {actual}。"))
     return found
 
 
@@ -216,6 +238,19 @@ def repair(actor=None) -> list[str]:
         db.session.execute(update(Booking).where(Booking.id == booking_id).values(partner_headcount=actual)
                            .execution_options(synchronize_session=False))
         changed.append(f"预约 {booking_id} 共建人数 {recorded} → {actual}")
+    # The months kept per branch, recounted while no booking's change can reach them: PostgreSQL's table lock waits
+    # for every transaction that has written one and holds back the next (SQLite: the write lock is already ours).
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE branch_months IN EXCLUSIVE MODE"))
+    for branch_id, month, kept, actual in _month_mismatches():
+        values = dict(zip(("batches", "person_times", "rating_sum", "rated"), actual))
+        if db.session.get(BranchMonth, (branch_id, month)) is None:
+            db.session.add(BranchMonth(branch_id=branch_id, month=month, **values))
+        else:
+            db.session.execute(update(BranchMonth).where(BranchMonth.branch_id == branch_id,
+                                                         BranchMonth.month == month).values(**values)
+                               .execution_options(synchronize_session=False))
+        changed.append(f"党支部 {branch_id} {month} 月度数字 {kept} → {actual}")
     for venue_id, start, held, places, capacity in _slot_mismatches():
         if held is None:
             continue  # a live booking always makes its counter; none to correct here (reported by check)

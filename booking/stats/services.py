@@ -1,7 +1,7 @@
 """Statistics: batches (批次, completed visits) and person-times (人次, their visitor counts), aggregated in SQL."""
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 
 from sqlalchemy import and_, case, distinct, func, select, union_all
@@ -11,8 +11,8 @@ from booking.areas import services as areas
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations.states import ACCEPTED, COUNTED, TAKING_PART
-from models import (BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, Lecture, Lecturer, MenuItem,
-                    Organization, db)
+from models import (BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, BranchMonth, Lecture, Lecturer,
+                    MenuItem, Organization, db)
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "sector": "党组织领域",
           "lecturer": "讲师", "area": "属地", "lecture": "讲习活动"}
@@ -64,7 +64,7 @@ def _scope(stmt, user: Actor):
     return stmt
 
 
-def _month_expr():
+def month_expr():
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(Booking.day, "YYYY-MM")
     return func.substr(Booking.day, 1, 7)  # SQLite keeps dates as 'YYYY-MM-DD' text; cheaper than strftime
@@ -91,19 +91,74 @@ def _parts(conditions, user: Actor):
     return union_all(host, partner).subquery("parts")
 
 
-def part_sums(user: Actor, conditions, *keyings) -> list[dict]:
+# Whose statistics may read the months kept per branch (`branch_months`): scoped by branch or not at all. A
+# manager's and a lecturer's are scoped by base or by lecturer, which those rows do not keep.
+BY_MONTHS = ("admin", "area", "area_admin")
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _month_end(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1) - timedelta(days=1)
+
+
+def split_period(start: date | None, end: date | None) -> tuple[tuple[str | None, str | None] | None, list]:
+    """A period as the whole months inside it ((first, last) as YYYY-MM, None for open; None when there is none) and
+    the days at its ends outside them ([(from, to)], read from the bookings)."""
+    first = None if start is None else start if start.day == 1 else _month_end(start) + timedelta(days=1)
+    last = None if end is None else end if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
+    if first is not None and last is not None and first > last:  # no whole month: all of it from the bookings
+        return None, [(start, end)]
+    edges = []
+    if start is not None and first != start:
+        edges.append((start, first - timedelta(days=1)))
+    if end is not None and last != end:
+        edges.append((last + timedelta(days=1), end))
+    return (first and _month_key(first), last and _month_key(last)), edges
+
+
+def host_sums(user: Actor, start: date | None, end: date | None):
+    """(branch_id, batches, person_times, rating_sum, rated) of the counted visits of a period in the user's scope,
+    each visit under its own branch (the host), whole: one row per branch and query part.
+
+    For the district's and an area's figures the whole months come from `branch_months` (kept by the database as
+    the bookings change: the cost is the branches' months, not the bookings), the days at the period's ends from
+    the bookings; for everyone else the bookings off the statistics' covering index."""
+    def from_bookings(a, b):
+        return _scope(select(Booking.branch_id, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
+                             func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+                      .where(*counted(a, b)).group_by(Booking.branch_id), user)
+    if user.role not in BY_MONTHS:
+        return db.session.execute(from_bookings(start, end)).all()
+    months, edges = split_period(start, end)
+    rows = [row for a, b in edges for row in db.session.execute(from_bookings(a, b))]
+    if months is not None:
+        m = BranchMonth
+        stmt = select(m.branch_id, func.sum(m.batches), func.sum(m.person_times), func.sum(m.rating_sum),
+                      func.sum(m.rated)).group_by(m.branch_id).having(func.sum(m.batches) > 0)
+        if months[0]:
+            stmt = stmt.where(m.month >= months[0])
+        if months[1]:
+            stmt = stmt.where(m.month <= months[1])
+        if user.role in ("area", "area_admin"):
+            stmt = stmt.where(m.branch_id.in_(areas.branches_under(user.area_path or "\0")))
+        rows += db.session.execute(stmt).all()
+    return rows
+
+
+def part_sums(user: Actor, start: date | None, end: date | None, *keyings) -> list[dict]:
     """For each keying (a function of a branch id: its organisation, its sector, the branch itself), {key: [batches,
-    person_times, rating_sum, rated]} over the parts of the counted visits meeting `conditions` in the user's scope.
+    person_times, rating_sum, rated]} over the parts of the counted visits of the period in the user's scope.
     A visit counts once under a key however many of its branches share it; a partner's person-times are its split
     count, the host's the rest.
 
-    Two small queries rather than one over a union: the hosts' parts grouped by branch (the covering index answers
-    it, a million bookings or not), and the few joint visits' partners."""
+    Two small reads rather than one query over a union: the hosts' visits by branch (`host_sums`), and the few
+    joint visits' partners."""
     out = [defaultdict(lambda: [0, 0, 0, 0]) for _ in keyings]
-    hosts = _scope(select(Booking.branch_id, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
-                          func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
-                   .where(*conditions).group_by(Booking.branch_id), user)
-    for branch_id, *measures in db.session.execute(hosts):
+    conditions = counted(start, end)
+    for branch_id, *measures in host_sums(user, start, end):
         for sums, key_of in zip(out, keyings):
             line = sums[key_of(branch_id)]
             for i, v in enumerate(measures):
@@ -138,13 +193,13 @@ def _organisations() -> tuple[dict, dict]:
     return org_of, orgs
 
 
-def _by_parts_rows(user: Actor, conditions, group_by: str):
+def _by_parts_rows(user: Actor, start: date | None, end: date | None, group_by: str):
     """The organisation or sector rows (batches, person_times, rating_sum, rated, key, label), ordered by key."""
     org_of, orgs = _organisations()
     if group_by == "organization":
-        sums, = part_sums(user, conditions, lambda branch_id: org_of[branch_id])
+        sums, = part_sums(user, start, end, lambda branch_id: org_of[branch_id])
         return [(*sums[k], k, orgs[k][0]) for k in sorted(sums) if sums[k][0]]
-    sums, = part_sums(user, conditions, lambda branch_id: orgs[org_of[branch_id]][1])
+    sums, = part_sums(user, start, end, lambda branch_id: orgs[org_of[branch_id]][1])
     return [(*sums[k], k, k) for k in sorted(sums) if sums[k][0]]
 
 
@@ -194,7 +249,7 @@ def figures(user: Actor, start: date, end: date) -> Figures:
         *conditions, Booking.lecture_id.is_not(None), Booking.lecturer_status == ACCEPTED), user)).one()
     lectures[0] -= int(bookings) - int(sessions)
     org_of, orgs = _organisations()
-    by_branch, by_sector = part_sums(user, conditions, lambda b: b, lambda b: orgs[org_of[b]][1])
+    by_branch, by_sector = part_sums(user, start, end, lambda b: b, lambda b: orgs[org_of[b]][1])
     return Figures(dict(by_base), by_source, lectures, dict(by_branch), dict(by_sector))
 
 
@@ -224,7 +279,7 @@ def _grouped(stmt, group_by: str):
         key, label = Base.type, Base.type
         stmt = stmt.join(Base, Base.id == Booking.base_id)
     elif group_by == "month":
-        key = label = _month_expr()
+        key = label = month_expr()
     elif group_by == "lecture":  # one row per open lecture (its bookings: its participants), the other visits last
         key, label = Lecture.id, Lecture.topic
         stmt = stmt.outerjoin(Lecture, Lecture.id == Booking.lecture_id)
@@ -238,22 +293,19 @@ def _grouped(stmt, group_by: str):
     return stmt.add_columns(key.label("key"), label.label("label")).group_by(key, label).order_by(key)
 
 
-def _by_area_rows(user: Actor, conditions):
+def _by_area_rows(user: Actor, start: date | None, end: date | None):
     """The area rows (batches, person_times, rating_sum, rated, key, label) under the area read (the root for the
     district): one per child area with its whole subtree, and 直属 (keyed by the area itself) for what lies directly
     in it. A visit counts under its branch's area, once: the rows add up to the total.
 
-    The visits are summed by branch off the statistics' covering index (no join over the bookings), then each
+    The visits are summed by branch (`host_sums`: whole months from the months kept per branch), then each
     branch's sums go to its area's row."""
     top = user.area if user.role == "area" else areas.own_area(user) if user.role == "area_admin" else areas.root()
     bucket, labels = areas.buckets(top)
     area_of = dict(db.session.execute(select(Branch.id, Organization.area_id).join(
         Organization, Organization.id == Branch.organization_id)).all())
-    stmt = _scope(select(Booking.branch_id, func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
-                         func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
-                  .where(*conditions).group_by(Booking.branch_id), user)
     sums: dict = defaultdict(lambda: [0, 0, 0, 0])
-    for branch_id, *measures in db.session.execute(stmt):
+    for branch_id, *measures in host_sums(user, start, end):
         row = bucket.get(area_of.get(branch_id))
         if row is None:  # a branch outside the area read: not counted (the scope keeps them out)
             continue
@@ -306,7 +358,7 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
     lecture_labels = _lecture_labels() if group_by == "lecture" else {}
     for batches, person_times, rating_sum, rated, k, lab in (
             db.session.execute(stmt) if stmt is not None else
-            _by_area_rows(user, conditions) if group_by == "area" else _by_parts_rows(user, conditions, group_by)):
+            _by_area_rows(user, start, end) if group_by == "area" else _by_parts_rows(user, start, end, group_by)):
         if group_by == "base_type":
             lab = BASE_TYPES.get(k, k)
         elif group_by == "sector":
