@@ -49,13 +49,20 @@ def upgrade():
                     sqlite_where=sa.text(PUBLISHED), postgresql_where=sa.text(PUBLISHED))
     op.create_index('ix_lectures_start', 'lectures', ['starts_at'], unique=False)
     op.create_index('ix_lectures_lecturer_start', 'lectures', ['lecturer_id', 'starts_at'], unique=False)
-    with op.batch_alter_table('bookings') as batch_op:
-        batch_op.add_column(sa.Column('lecture_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_bookings_lecture_id_lectures'), 'lectures', ['lecture_id'], ['id'])
-        batch_op.create_index(batch_op.f('ix_bookings_lecture_id'), ['lecture_id'], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a nullable column with its reference in place. (A batch operation would copy the bookings into
+        # a new table and drop the old one, which the other tables' references to it forbid once there are rows.)
+        op.execute("ALTER TABLE bookings ADD COLUMN lecture_id INTEGER "
+                   "CONSTRAINT fk_bookings_lecture_id_lectures REFERENCES lectures (id)")
+    else:
+        op.add_column('bookings', sa.Column('lecture_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_bookings_lecture_id_lectures'), 'bookings', 'lectures', ['lecture_id'], ['id'])
+    op.create_index(op.f('ix_bookings_lecture_id'), 'bookings', ['lecture_id'], unique=False)
 
 
 def downgrade():
+    # SQLite cannot drop a column that holds a reference: the batch copies the table (with rows referencing the
+    # bookings, only on a connection whose foreign keys are off).
     with op.batch_alter_table('bookings') as batch_op:
         batch_op.drop_index(batch_op.f('ix_bookings_lecture_id'))
         batch_op.drop_constraint(batch_op.f('fk_bookings_lecture_id_lectures'), type_='foreignkey')
