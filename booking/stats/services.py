@@ -166,7 +166,8 @@ def part_sums(user: Actor, start: date | None, end: date | None, *keyings) -> li
     joint = _scope(select(Booking.id, Booking.branch_id, Booking.rating, BookingPartner.branch_id,
                           BookingPartner.visitor_count)
                    .join(BookingPartner, BookingPartner.booking_id == Booking.id)
-                   .where(BookingPartner.status == TAKING_PART.value, *conditions).order_by(Booking.id), user)
+                   .where(BookingPartner.status == TAKING_PART.value, *conditions)
+                   .order_by(BookingPartner.booking_id), user)  # driven by the few partners, not the bookings
     for _, rows in groupby(db.session.execute(joint).all(), key=lambda r: r[0]):
         rows = list(rows)
         for sums, key_of in zip(out, keyings):
@@ -375,11 +376,10 @@ def compute(user: Actor, group_by: str, start: date | None = None, end: date | N
     if with_idle and group_by in ("base", "base_type") and user.role in ("admin", "manager"):
         rows = _with_idle(user, group_by, rows)
     if group_by in BY_PARTS and user.role != "secretary":
-        # Organisations each count the joint visits they took part in: the total counts each visit once.
-        sums = [int(v) for v in db.session.execute(
-            _scope(select(func.count(Booking.id), func.coalesce(func.sum(Booking.visitor_count), 0),
-                          func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating)).where(*conditions),
-                   user)).one()]
+        # Organisations each count the joint visits they took part in: the total counts each visit once, under its
+        # host.
+        hosts = host_sums(user, start, end)
+        sums = [sum(int(row[i]) for row in hosts) for i in range(1, 5)]
     # Every completed visit falls in exactly one base, type, month and lecturer (or none): those rows add up to the
     # total (not the organisations' or sectors', which each count the joint visits they took part in).
     total = Row("total", "合计", sums[0], sums[1], average(sums[2], sums[3]))
