@@ -41,7 +41,7 @@ from models.audit import AuditEntry  # noqa: E402
 from models.job import JobMark, JobRun  # noqa: E402
 from models.lecture_request import LectureRequest, LectureRequestEvent, REQUEST_STATUSES  # noqa: E402
 from models.lecture import Lecture, LECTURE_STATUSES  # noqa: E402
-from models.figures import BranchMonth  # noqa: E402
+from models.figures import AreaMonth, BranchMonth  # noqa: E402
 
 __all__ = [
     "db", "Model", "UTCDateTime", "utcnow", "Area", "AREA_KINDS",
@@ -54,5 +54,5 @@ __all__ = [
     "BookingPartner", "PartnerStatus", "PARTNER_STATUSES", "WaitlistEntry", "ShareLock", "WaitStatus", "WAIT_STATUSES",
     "Booking", "BookingEvent", "BookingPhoto", "PhotoBlob", "SlotOccupancy", "BookingStatus", "BOOKING_ACTIONS",
     "Notification", "ScreenLink", "AuditEntry", "JobMark", "JobRun",
-    "LectureRequest", "LectureRequestEvent", "REQUEST_STATUSES", "Lecture", "LECTURE_STATUSES", "BranchMonth",
+    "LectureRequest", "LectureRequestEvent", "REQUEST_STATUSES", "Lecture", "LECTURE_STATUSES", "AreaMonth", "BranchMonth",
 ]

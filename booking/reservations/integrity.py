@@ -4,7 +4,8 @@ Every slot's counter holds exactly the live headcounts of its bookings (the host
 partner's, waitlist promotions included) and never more than its capacity; every booking's `partner_headcount` is
 the sum of its holding partners; every booking has its history; no lecturer holds two overlapping assignments;
 every `booked` series occurrence has its booking; no branch's roster is longer than its part of the headcount;
-the months kept per branch (`branch_months`) are what its completed base visits add up to.
+the months kept per branch and per area (`branch_months`, `area_months`) are what the completed base visits add
+up to.
 Each check is one grouped query, so it runs over a million bookings. `repair` recomputes the counters (and the
 months) from the bookings under the rows' locks and audits what it changed.
 Run by `flask --app app check-integrity` and after every concurrency test.
@@ -18,8 +19,8 @@ from booking import audit, clock
 from booking.reservations.states import (COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, HOLDING_PARTNER, LIVE,
                                          ON_THE_DAY, OccurrenceStatus)
 from booking.stats.services import month_expr
-from models import (Booking, BookingEvent, BookingPartner, BranchMonth, Lecture, LectureRequest, RosterEntry,
-                    SeriesOccurrence, SlotOccupancy, db)
+from models import (AreaMonth, Booking, BookingEvent, BookingPartner, Branch, BranchMonth, Lecture, LectureRequest,
+                    Organization, RosterEntry, SeriesOccurrence, SlotOccupancy, db)
 from models.lecture import LectureStatus
 from models.lecture_request import RequestStatus
 
@@ -97,17 +98,24 @@ def _roster_overflows() -> list[tuple[int, int, int, int]]:
     return sorted(tuple(r) for r in rows)
 
 
-def _month_mismatches() -> list[tuple[int, str, tuple, tuple]]:
-    """(branch_id, month, kept, counted) of every branch's month whose kept figures (`branch_months`: batches,
-    person-times, rating sum, rated) are not what its completed base visits add up to; two grouped reads."""
+def _month_mismatches(table=BranchMonth) -> list[tuple[int, str, tuple, tuple]]:
+    """(key, month, kept, counted) of every branch's month (`branch_months`), or every area's (`area_months`: its
+    organisations' branches'), whose kept figures (batches, person-times, rating sum, rated) are not what the
+    completed base visits add up to; two grouped reads."""
     month = month_expr()
+    if table is BranchMonth:
+        key, stmt = Booking.branch_id, select(Booking.branch_id)
+    else:
+        key = Organization.area_id
+        stmt = (select(key).select_from(Booking).join(Branch, Branch.id == Booking.branch_id)
+                .join(Organization, Organization.id == Branch.organization_id))
     counted = {(b, m): tuple(int(v) for v in rest) for b, m, *rest in db.session.execute(
-        select(Booking.branch_id, month, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
-               func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
-        .where(Booking.status == COUNTED, Booking.base_id.is_not(None)).group_by(Booking.branch_id, month))}
-    m = BranchMonth
+        stmt.add_columns(month, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
+                         func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+        .where(Booking.status == COUNTED, Booking.base_id.is_not(None)).group_by(key, month))}
+    own = table.branch_id if table is BranchMonth else table.area_id
     kept = {(b, mo): (n, p, r, k) for b, mo, n, p, r, k in db.session.execute(
-        select(m.branch_id, m.month, m.batches, m.person_times, m.rating_sum, m.rated))}
+        select(own, table.month, table.batches, table.person_times, table.rating_sum, table.rated))}
     nothing = (0, 0, 0, 0)
     return [(b, mo, kept.get((b, mo), nothing), counted.get((b, mo), nothing))
             for b, mo in sorted(set(counted) | set(kept)) if kept.get((b, mo), nothing) != counted.get((b, mo), nothing)]
@@ -212,6 +220,9 @@ def check() -> list[Mismatch]:
     for branch_id, month, kept, actual in _month_mismatches():
         found.append(Mismatch("figures", f"党支部 {branch_id} {month}：记下的批次、人次、评分和、评分数 {kept}，"
                                          f"按预约应为 {actual}。"))
+    for area_id, month, kept, actual in _month_mismatches(AreaMonth):
+        found.append(Mismatch("figures", f"属地 {area_id} {month}：记下的批次、人次、评分和、评分数 {kept}，"
+                                         f"按预约应为 {actual}。"))
     return found
 
 
@@ -241,16 +252,18 @@ def repair(actor=None) -> list[str]:
     # The months kept per branch, recounted while no booking's change can reach them: PostgreSQL's table lock waits
     # for every transaction that has written one and holds back the next (SQLite: the write lock is already ours).
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("LOCK TABLE branch_months IN EXCLUSIVE MODE"))
-    for branch_id, month, kept, actual in _month_mismatches():
-        values = dict(zip(("batches", "person_times", "rating_sum", "rated"), actual))
-        if db.session.get(BranchMonth, (branch_id, month)) is None:
-            db.session.add(BranchMonth(branch_id=branch_id, month=month, **values))
-        else:
-            db.session.execute(update(BranchMonth).where(BranchMonth.branch_id == branch_id,
-                                                         BranchMonth.month == month).values(**values)
-                               .execution_options(synchronize_session=False))
-        changed.append(f"党支部 {branch_id} {month} 月度数字 {kept} → {actual}")
+        db.session.execute(text("LOCK TABLE branch_months, area_months IN EXCLUSIVE MODE"))
+    for table, name in ((BranchMonth, "党支部"), (AreaMonth, "属地")):
+        own = table.branch_id if table is BranchMonth else table.area_id
+        for key, month, kept, actual in _month_mismatches(table):
+            values = dict(zip(("batches", "person_times", "rating_sum", "rated"), actual))
+            if db.session.get(table, (key, month)) is None:
+                db.session.add(table(**{own.key: key}, month=month, **values))
+            else:
+                db.session.execute(update(table).where(own == key, table.month == month).values(**values)
+                                   .execution_options(synchronize_session=False))
+            changed.append(f"{name} {key} {month} 月度数字 {kept} → {actual}")
+        db.session.flush()
     for venue_id, start, held, places, capacity in _slot_mismatches():
         if held is None:
             continue  # a live booking always makes its counter; none to correct here (reported by check)

@@ -11,8 +11,8 @@ from booking.areas import services as areas
 from booking.errors import NotAllowed, ValidationFailed
 from booking.permissions import Actor
 from booking.reservations.states import ACCEPTED, COUNTED, TAKING_PART
-from models import (BASE_TYPES, SECTORS, Base, Booking, BookingPartner, Branch, BranchMonth, Lecture, Lecturer,
-                    MenuItem, Organization, db)
+from models import (BASE_TYPES, SECTORS, AreaMonth, Base, Booking, BookingPartner, Branch, BranchMonth, Lecture,
+                    Lecturer, MenuItem, Organization, db)
 
 GROUPS = {"base": "基地", "base_type": "基地类型", "month": "月份", "organization": "党组织", "sector": "党组织领域",
           "lecturer": "讲师", "area": "属地", "lecture": "讲习活动"}
@@ -126,26 +126,35 @@ def host_sums(user: Actor, start: date | None, end: date | None):
     For the district's and an area's figures the whole months come from `branch_months` (kept by the database as
     the bookings change: the cost is the branches' months, not the bookings), the days at the period's ends from
     the bookings; for everyone else the bookings off the statistics' covering index."""
-    def from_bookings(a, b):
-        return _scope(select(Booking.branch_id, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
-                             func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
-                      .where(*counted(a, b)).group_by(Booking.branch_id), user)
     if user.role not in BY_MONTHS:
-        return db.session.execute(from_bookings(start, end)).all()
+        return _hosts_from_bookings(user, start, end)
     months, edges = split_period(start, end)
-    rows = [row for a, b in edges for row in db.session.execute(from_bookings(a, b))]
+    rows = [row for a, b in edges for row in _hosts_from_bookings(user, a, b)]
     if months is not None:
-        m = BranchMonth
-        stmt = select(m.branch_id, func.sum(m.batches), func.sum(m.person_times), func.sum(m.rating_sum),
-                      func.sum(m.rated)).group_by(m.branch_id).having(func.sum(m.batches) > 0)
-        if months[0]:
-            stmt = stmt.where(m.month >= months[0])
-        if months[1]:
-            stmt = stmt.where(m.month <= months[1])
+        stmt = _months_summed(BranchMonth, BranchMonth.branch_id, months)
         if user.role in ("area", "area_admin"):
-            stmt = stmt.where(m.branch_id.in_(areas.branches_under(user.area_path or "\0")))
+            stmt = stmt.where(BranchMonth.branch_id.in_(areas.branches_under(user.area_path or "\0")))
         rows += db.session.execute(stmt).all()
     return rows
+
+
+def _hosts_from_bookings(user: Actor, start: date | None, end: date | None) -> list:
+    """host_sums' rows read from the bookings (off the statistics' covering index)."""
+    return db.session.execute(_scope(
+        select(Booking.branch_id, func.count(), func.coalesce(func.sum(Booking.visitor_count), 0),
+               func.coalesce(func.sum(Booking.rating), 0), func.count(Booking.rating))
+        .where(*counted(start, end)).group_by(Booking.branch_id), user)).all()
+
+
+def _months_summed(table, key, months: tuple[str | None, str | None]):
+    """(key, batches, person_times, rating_sum, rated) of the kept months between the two (None: open)."""
+    stmt = (select(key, func.sum(table.batches), func.sum(table.person_times), func.sum(table.rating_sum),
+                   func.sum(table.rated)).group_by(key).having(func.sum(table.batches) > 0))
+    if months[0]:
+        stmt = stmt.where(table.month >= months[0])
+    if months[1]:
+        stmt = stmt.where(table.month <= months[1])
+    return stmt
 
 
 def part_sums(user: Actor, start: date | None, end: date | None, *keyings) -> list[dict]:
@@ -299,15 +308,19 @@ def _by_area_rows(user: Actor, start: date | None, end: date | None):
     district): one per child area with its whole subtree, and 直属 (keyed by the area itself) for what lies directly
     in it. A visit counts under its branch's area, once: the rows add up to the total.
 
-    The visits are summed by branch (`host_sums`: whole months from the months kept per branch), then each
-    branch's sums go to its area's row."""
+    Whole months come from the months kept per area (as many rows as areas and months, whatever the bookings and
+    branches), the days at the period's ends from the bookings by branch, each branch's sums to its area's row."""
     top = user.area if user.role == "area" else areas.own_area(user) if user.role == "area_admin" else areas.root()
     bucket, labels = areas.buckets(top)
+    months, edges = split_period(start, end)
+    by_area = db.session.execute(_months_summed(AreaMonth, AreaMonth.area_id, months)).all() if months else []
+    by_branch = [row for a, b in edges for row in _hosts_from_bookings(user, a, b)]
     area_of = dict(db.session.execute(select(Branch.id, Organization.area_id).join(
-        Organization, Organization.id == Branch.organization_id)).all())
+        Organization, Organization.id == Branch.organization_id).where(
+        Branch.id.in_(sorted({row[0] for row in by_branch})))).all()) if by_branch else {}
     sums: dict = defaultdict(lambda: [0, 0, 0, 0])
-    for branch_id, *measures in host_sums(user, start, end):
-        row = bucket.get(area_of.get(branch_id))
+    for area_id, *measures in [*by_area, *((area_of.get(row[0]), *row[1:]) for row in by_branch)]:
+        row = bucket.get(area_id)
         if row is None:  # a branch outside the area read: not counted (the scope keeps them out)
             continue
         line = sums[row]
