@@ -282,3 +282,26 @@ def test_a_branch_that_booked_is_shown_its_booking_and_the_screen_says_full(worl
     assert f"/lectures/{lecture['id']}" in page and "学习贯彻党的二十届四中全会精神" in page
     coming = screen.figures()["coming"]
     assert "学习贯彻党的二十届四中全会精神”已满" in coming
+
+
+def test_the_watch_list_counts_a_lecture_once_against_its_lecturers_monthly_limit(world, api):
+    """The watch list's lecturers at their monthly limit count as the limit itself does (`sessions_in_month`): a
+    lecture is one session however many branches booked seats in it. It counted each booking (three for one
+    lecture) and left out the lecturer's lecture requests."""
+    from booking.reports import services as reports
+    lecture = _publish(api, days=5).get_json()
+    third = db.session.scalar(select(Branch.id).where(
+        Branch.id.not_in([user("secretary").branch_id, user("secretary2").branch_id])).order_by(Branch.id))
+    for who, n in (("secretary", 12), ("secretary2", 15)):
+        assert _book(api, who, lecture["start"], n).status_code == 201
+    assert api.post("/api/v1/bookings", as_="manager", json={
+        "menu_item_id": item(LECTURE).id, "start": lecture["start"], "headcount": 10, "contact_name": "李明",
+        "contact_phone": "13900000000", "branch_id": third}).status_code == 201
+    speaker = _lecturer()
+    speaker.monthly_limit = 2
+    db.session.commit()
+    at = clock.parse_datetime(lecture["start"]) - timedelta(days=1)
+    assert reports.watch(user("admin"), now=at).busy_lecturers == []  # one session of two
+    speaker.monthly_limit = 1
+    db.session.commit()
+    assert [(x.name, n) for x, n in reports.watch(user("admin"), now=at).busy_lecturers] == [("张建国", 1)]

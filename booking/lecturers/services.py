@@ -62,23 +62,28 @@ def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
     return clock.day_bounds(local)[0], clock.day_bounds(nxt)[0]
 
 
-def sessions_in_month(at: datetime, exclude_booking: int | None = None) -> dict[int, int]:
-    """Sessions (invited or accepted, not cancelled) per lecturer in the month of `at`."""
+def sessions_in_month(at: datetime, exclude_booking: int | None = None, only=None) -> dict[int, int]:
+    """Sessions (invited or accepted, not cancelled) per lecturer in the month of `at`: bookings, an open lecture
+    once, dispatched lecture requests. `only`: of these lecturers alone (read off the lecturer's index, however many
+    bookings the month has)."""
     lo, hi = _month_bounds(at)
+
+    def of(column):
+        return [column.in_(list(only))] if only is not None else []
     rows = db.session.execute(select(Booking.lecturer_id, func.count()).where(
-        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
+        Booking.lecturer_id.is_not(None), *of(Booking.lecturer_id), Booking.lecturer_status.in_(HOLDING_LECTURER),
         Booking.status.in_(ENGAGING_LECTURER), Booking.starts_at >= lo, Booking.starts_at < hi,
         Booking.lecture_id.is_(None),  # a lecture's bookings are its one session, counted below
         Booking.id != (exclude_booking or -1)).group_by(Booking.lecturer_id))
     counts = dict(rows.all())
     lectured = db.session.execute(select(Lecture.lecturer_id, func.count()).where(
         Lecture.status == LectureStatus.PUBLISHED.value, Lecture.lecturer_status.in_(HOLDING_LECTURER),
-        Lecture.starts_at >= lo, Lecture.starts_at < hi).group_by(Lecture.lecturer_id))
+        *of(Lecture.lecturer_id), Lecture.starts_at >= lo, Lecture.starts_at < hi).group_by(Lecture.lecturer_id))
     for lecturer_id, n in lectured:
         counts[lecturer_id] = counts.get(lecturer_id, 0) + n
     requested = db.session.execute(select(LectureRequest.lecturer_id, func.count()).where(
-        LectureRequest.status == DISPATCHED_REQUEST, LectureRequest.starts_at >= lo, LectureRequest.starts_at < hi)
-        .group_by(LectureRequest.lecturer_id))
+        LectureRequest.status == DISPATCHED_REQUEST, *of(LectureRequest.lecturer_id), LectureRequest.starts_at >= lo,
+        LectureRequest.starts_at < hi).group_by(LectureRequest.lecturer_id))
     for lecturer_id, n in requested:
         counts[lecturer_id] = counts.get(lecturer_id, 0) + n
     return counts

@@ -12,9 +12,10 @@ from sqlalchemy import case, distinct, func, or_, select
 from booking import clock, permissions
 from booking.areas import services as areas
 from booking.errors import NotAllowed, ValidationFailed
+from booking.lecturers import services as lecturers
 from booking.permissions import Actor
 from booking.requests import services as lecture_requests
-from booking.reservations.states import ACCEPTED, COUNTED, ENGAGING_LECTURER, HOLDING_LECTURER, PENDING, TAKING_PART
+from booking.reservations.states import ACCEPTED, COUNTED, PENDING, TAKING_PART
 from booking.stats import services as stats
 from models import (BASE_TYPES, CATEGORIES, LECTURER_CATEGORIES, SECTORS, Base, Booking, BookingPartner, Branch,
                     Lecturer, MenuItem, Organization, db)
@@ -151,11 +152,11 @@ def summary(actor: Actor, start: date | None = None, end: date | None = None, ar
                           .group_by(MenuItem.category), CATEGORIES)
     counted = (*stats.counted(start, end), in_scope(Booking.base_id))
     if bases is None:  # the district's pool of volunteer lecturers
-        lecturers = select(Lecturer.category, func.count()).where(Lecturer.active.is_(True)).group_by(Lecturer.category)
+        pool = select(Lecturer.category, func.count()).where(Lecturer.active.is_(True)).group_by(Lecturer.category)
     else:  # a base's: the lecturers who gave its sessions in the period
         gave = select(distinct(Booking.lecturer_id)).where(*counted, Booking.lecturer_status == ACCEPTED)
-        lecturers = select(Lecturer.category, func.count()).where(Lecturer.id.in_(gave)).group_by(Lecturer.category)
-    by_lecturer_category = _counts(lecturers, LECTURER_CATEGORIES)
+        pool = select(Lecturer.category, func.count()).where(Lecturer.id.in_(gave)).group_by(Lecturer.category)
+    by_lecturer_category = _counts(pool, LECTURER_CATEGORIES)
 
     # The visits of the period in one pass (and the hosts' parts by branch in another): stats.figures.
     f = stats.figures(cover.reader, start, end)
@@ -293,14 +294,10 @@ def watch(actor: Actor, start: date | None = None, end: date | None = None, now:
         Booking.status == PENDING, Booking.created_at <= now - timedelta(days=STALE_PENDING_DAYS),
         Booking.starts_at > now, in_scope(Booking.base_id)).order_by(Booking.created_at).limit(50)).all()
     first, last = _month(clock.local(now).date())
-    month_sessions = (select(Booking.lecturer_id, func.count().label("n")).where(
-        Booking.lecturer_id.is_not(None), Booking.lecturer_status.in_(HOLDING_LECTURER),
-        Booking.status.in_(ENGAGING_LECTURER), Booking.day >= first, Booking.day <= last)
-        .group_by(Booking.lecturer_id).subquery())
-    busy = db.session.execute(
-        select(Lecturer, month_sessions.c.n).join(month_sessions, month_sessions.c.lecturer_id == Lecturer.id)
-        .where(Lecturer.monthly_limit.is_not(None), month_sessions.c.n >= Lecturer.monthly_limit)
-        .order_by(Lecturer.id)).all()
+    # Counted as the limit is (`sessions_in_month`: an open lecture once), for the lecturers who have one.
+    limited = {x.id: x for x in db.session.scalars(select(Lecturer).where(Lecturer.monthly_limit.is_not(None)))}
+    sessions = lecturers.sessions_in_month(now, only=limited) if limited else {}
+    busy = [(limited[i], n) for i, n in sorted(sessions.items()) if n >= limited[i].monthly_limit]
     if bases is not None:  # a manager: the lecturers engaged at their bases
         mine = set(db.session.scalars(select(Booking.lecturer_id).where(
             in_scope(Booking.base_id), Booking.day >= first, Booking.day <= last, Booking.lecturer_id.is_not(None))))
