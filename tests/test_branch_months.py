@@ -312,3 +312,27 @@ def test_visits_counted_while_their_organisation_moves_count_under_one_area_only
     assert rows[ended_in] == (len(made), sum(10 + n for n in range(len(made)))), rows
     assert (west_id if ended_in == east_id else east_id) not in rows
     assert_integrity()
+
+
+def test_an_area_its_organisations_left_can_be_removed(world, client):
+    """An area that once held an organisation keeps zero months after it moved away; removing the area (empty now)
+    took its page to a 500 (the months' reference to it) before they went with it."""
+    from booking.areas import services as areas
+    from models import Area, AreaMonth
+    from tests.conftest import login
+    street = areas.create(user("admin"), name="临时街道", kind="street", parent_id=areas.root().id)
+    completed(start=slot_start(-3), visitors=8)
+    org = user("secretary").branch.organization
+    org.area_id = street.id
+    db.session.commit()
+    org.area_id = areas.root().id
+    db.session.commit()
+    assert db.session.scalar(select(AreaMonth.batches).where(AreaMonth.area_id == street.id)) == 0
+    street_id = street.id
+    login(client, "admin")
+    r = client.post(f"/admin/areas/{street_id}/delete", data={"confirm": "1"})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert db.session.get(Area, street_id) is None
+    assert _figures_problems() == []
+    assert _area_rows()[areas.root().id][0] == 1  # the visit still counts, where its organisation is

@@ -8,11 +8,12 @@ own, one indexed condition (models.area). The organisations, branches and bases 
 from dataclasses import dataclass
 
 from sqlalchemy import String, func, literal, select, update
+from sqlalchemy import delete as sa_delete
 
 from booking import audit
 from booking.errors import AreaInUse, NotAllowed, NotFound, ValidationFailed
 from booking.textutil import field_text
-from models import AREA_KINDS, Area, Base, Branch, Organization, User, db
+from models import AREA_KINDS, Area, AreaMonth, Base, Branch, Organization, User, db
 from models.area import KIND_ORDER, ROOT_ID
 from models.screen import ScreenLink
 
@@ -321,5 +322,7 @@ def delete(actor, area: Area) -> None:
     if area.parent_id is None or not holdings(area).empty:
         raise AreaInUse()
     audit.record(actor, "area_removed", "area", area.id, f"删除{area.kind_label}“{area.name}”")
+    # Its months go with it: with no organisation in it they add up to nothing (those that left took theirs along).
+    db.session.execute(sa_delete(AreaMonth).where(AreaMonth.area_id == area.id))
     db.session.delete(area)
     db.session.commit()
