@@ -11,6 +11,7 @@ from booking.lectures import forms, services
 from booking.web.errors import on_refusal
 from booking.web.views import arg_id, paginate
 from models import CATEGORIES, Base, db
+from models.base import WEEKDAYS
 
 bp = Blueprint("lectures", __name__)
 
@@ -77,7 +78,7 @@ def new():
 def _slot_label(slot) -> str:
     """A slot as the publish form lists it: 12月10日 周四 09:00–11:00（余 60 座）."""
     start = clock.local(slot.start)
-    return (f"{start:%m月%d日} 周{'一二三四五六日'[start.weekday()]} {start:%H:%M}–{clock.local(slot.end):%H:%M}"
+    return (f"{start:%m月%d日} {WEEKDAYS[start.weekday()]} {start:%H:%M}–{clock.local(slot.end):%H:%M}"
             f"（余 {slot.remaining} 座）")
 
 

@@ -349,8 +349,7 @@ def watch_page(actor: Actor, start: date | None = None, end: date | None = None,
 
 
 def _month(day: date) -> tuple[date, date]:
-    first = day.replace(day=1)
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return day.replace(day=1), stats.month_end(day)
 
 
 def sector_label(code: str) -> str:

@@ -100,15 +100,16 @@ def _month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _month_end(day: date) -> date:
+def month_end(day: date) -> date:
+    """The last day of the day's month."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1) - timedelta(days=1)
 
 
 def split_period(start: date | None, end: date | None) -> tuple[tuple[str | None, str | None] | None, list]:
     """A period as the whole months inside it ((first, last) as YYYY-MM, None for open; None when there is none) and
     the days at its ends outside them ([(from, to)], read from the bookings)."""
-    first = None if start is None else start if start.day == 1 else _month_end(start) + timedelta(days=1)
-    last = None if end is None else end if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
+    first = None if start is None else start if start.day == 1 else month_end(start) + timedelta(days=1)
+    last = None if end is None else end if end == month_end(end) else end.replace(day=1) - timedelta(days=1)
     if first is not None and last is not None and first > last:  # no whole month: all of it from the bookings
         return None, [(start, end)]
     edges = []
