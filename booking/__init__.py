@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from booking.web.views import IdConverter
     app.url_map.converters["id"] = IdConverter
     db.init_app(app)
+    from booking.database import snapshot
+    snapshot.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     from booking.web.views import refuse_unreadable_referrer

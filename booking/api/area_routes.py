@@ -79,7 +79,7 @@ register_components({
 
 @bp.get("/areas/<id:area_id>/overview")
 @endpoint("An area's day: idle branches this quarter, this month's visits against last year, what waits",
-          tag="areas", responses={200: "AreaOverview", 403: None},
+          tag="areas", responses={200: "AreaOverview", 403: None}, kept=True,
           description="An admin any area; an area administrator its own and those below it (else 403). The area "
                       "administrator's landing page, as JSON.")
 def area_overview(area_id):

@@ -81,7 +81,7 @@ LIST_QUERY = Query(
 
 @bp.get("/bookings")
 @endpoint("Bookings the caller may see", query=LIST_QUERY, paged=True, tag="bookings",
-          responses={200: "BookingList"})
+          responses={200: "BookingList"}, kept=True)
 def list_bookings(query):
     """A secretary's branch's, a manager's bases', a lecturer's assignments, or all for an admin."""
     page, per_page = query.get("page") or 1, query.get("per_page") or 20

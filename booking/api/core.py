@@ -5,8 +5,10 @@ from flask import Blueprint, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import bindparam, select
 
+from booking import clock
 from booking.api.schema import PAGING, Schema
 from booking.auth import services as auth_services
+from booking.database import snapshot
 from booking.errors import BadRequest, DomainError, Unauthenticated, ValidationFailed
 from booking.textutil import MULTILINE_CONTROL_MESSAGE, has_control_chars
 from models import User, db
@@ -84,13 +86,17 @@ def current_user():
 
 def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None = None, auth: bool = True,
              responses: dict | None = None, tag: str = "", paged: bool = False, description: str = "",
-             optional_body: bool = False):
+             optional_body: bool = False, kept: bool = False):
     """Declare an API view: authentication, body and query validation, and its OpenAPI description.
 
-    The view receives `body=` and `query=` (validated dicts) when they are declared.
+    The view receives `body=` and `query=` (validated dicts) when they are declared. A `kept` view (one that only
+    reads, and whose answer depends on nothing but the caller's scope, the path, the query, the minute and the
+    database) gives its answer again while the database has not changed (booking.database.snapshot).
     """
     if paged:
         query = Schema({**(query.fields if query else {}), **PAGING})
+    if kept and not auth:
+        raise ValueError("a kept view answers by the caller's scope: it needs a token")
 
     def decorate(view):
         @wraps(view)
@@ -106,6 +112,8 @@ def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None =
             if body is not None:
                 empty = not request.get_data(cache=True)
                 kwargs["body"] = body.load({} if (optional_body and empty) else json_body(body.raw_fields()))
+            if kept:
+                return snapshot.kept(_asked(kwargs), lambda: view(*args, **kwargs))
             return view(*args, **kwargs)
 
         wrapper.api_doc = {
@@ -115,6 +123,14 @@ def endpoint(summary: str, *, body: Schema | None = None, query: Schema | None =
         return wrapper
 
     return decorate
+
+
+def _asked(kwargs: dict) -> tuple:
+    """What a kept view's answer depends on besides the database: the view and its arguments, the caller's scope
+    (the permission rules read no more of a user than its principal), and the minute."""
+    p = g.api_principal
+    return (request.endpoint, repr(sorted(kwargs.items())), p.role, p.branch_id, p.lecturer_id, tuple(p.base_ids),
+            p.area_id, p.area_path, clock.now().replace(second=0, microsecond=0))
 
 
 def json_body(raw_fields: tuple[str, ...] = ()) -> dict:

@@ -78,6 +78,7 @@ def inactive_branches(query):
 
 @bp.get("/reports/watch")
 @endpoint("The watch list's counts for a period", query=Query(**PERIOD), tag="reports", responses={200: "Watch", 403: None},
+          kept=True,
           description="What needs a look: idle branches (the district's or an area's), bases with no visit, bookings "
                       "waiting for approval over two days, lecturers at their monthly limit, lecture requests waiting.")
 def report_watch(query):

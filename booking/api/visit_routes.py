@@ -66,7 +66,8 @@ STATS_QUERY = Query(
 
 
 @bp.get("/stats")
-@endpoint("Batches and person-times, grouped", query=STATS_QUERY, tag="statistics", responses={200: "Stats", 403: None})
+@endpoint("Batches and person-times, grouped", query=STATS_QUERY, tag="statistics", responses={200: "Stats", 403: None},
+          kept=True)
 def get_stats(query):
     """Counted only from completed visits; an admin sees all, a manager their bases, a secretary their branch, an
     area administrator its area's branches; `area_id` narrows to an area the caller reads."""

@@ -77,27 +77,31 @@ def lies_in(area: Area | None, path: str | None) -> bool:
     return bool(area is not None and path and area.path.startswith(path))
 
 
-def subtree(area: Area) -> list[Area]:
-    """The area and everything below it, parents first."""
-    return list(db.session.scalars(select(Area).where(Area.id.in_(under(area.path))).order_by(Area.path)))
-
-
 def children(area: Area) -> list[Area]:
     return list(db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.name)))
 
 
-def buckets(area: Area) -> tuple[dict[int, int], dict[int, str]]:
-    """For figures by area under `area`: each area of its subtree -> the row it counts in (the child of `area` it
-    lies under, or `area` itself for what lies directly in it), and each row's label (the child's name, 直属)."""
-    prefix = len(area.path)
-    rows, labels = {}, {area.id: DIRECT}
-    for node in subtree(area):
-        if node.id == area.id:
-            rows[node.id] = area.id
+def buckets(path: str | None = None) -> tuple[dict[int, int], dict[int, str]]:
+    """For figures by area under the area with this path (the root when None): each area of its subtree -> the row
+    it counts in (the child of the area it lies under, or the area itself for what lies directly in it), and each
+    row's label (the child's name, 直属). One query of plain rows: read on every request for the figures."""
+    if path is None:
+        nodes = db.session.execute(select(Area.id, Area.parent_id, Area.path, Area.name).order_by(Area.path)).all()
+        top = min((n for n in nodes if n.parent_id is None), key=lambda n: n.id)
+        nodes = [n for n in nodes if n.path.startswith(top.path)]
+    else:
+        nodes = db.session.execute(select(Area.id, Area.parent_id, Area.path, Area.name)
+                                   .where(Area.path.startswith(path, autoescape=True)).order_by(Area.path)).all()
+        if not nodes:
+            return {}, {}
+        top = nodes[0]
+    prefix = len(top.path)
+    rows, labels = {top.id: top.id}, {top.id: DIRECT}
+    for node in nodes:
+        if node.id == top.id:
             continue
-        child = int(node.path[prefix:].split("/", 1)[0])
-        rows[node.id] = child
-        if node.parent_id == area.id:
+        rows[node.id] = int(node.path[prefix:].split("/", 1)[0])
+        if node.parent_id == top.id:
             labels[node.id] = node.name
     return rows, labels
 

@@ -26,6 +26,7 @@ Like PostgreSQL at READ COMMITTED, what was read before the first write may chan
 matter are kept by conditional UPDATEs, unique indexes and row locks that work the same on both databases.
 """
 import fcntl
+import itertools
 import os
 import sqlite3
 import time
@@ -50,6 +51,7 @@ _READING = frozenset((sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE
 # Whether a statement writes, by its text: learnt once per process from SQLite itself. Never trimmed: an entry
 # dropped here could find its EXPLAIN in sqlite3's statement cache next time, which asks the authorizer nothing.
 _writes: dict[str, bool] = {}
+_serials = itertools.count(1)  # each connection of this process (booking.database.snapshot names its state by it)
 
 
 def wait_for_lock(fd: int, timeout: float) -> None:
@@ -91,6 +93,7 @@ class LockingConnection(sqlite3.Connection):
 
     lock_path: str | None = None
     lock_timeout: float = LOCK_TIMEOUT
+    serial: int | None = None
     _lock_fd: int | None = None
     _locked = False
     _commits = 0
@@ -167,6 +170,12 @@ class LockingConnection(sqlite3.Connection):
                 # PASSIVE: copies what it can without waiting for readers or writers, and never blocks them.
                 super().cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
+    @property
+    def written(self) -> int:
+        """How many transactions that wrote this connection has committed (PRAGMA data_version counts only
+        other connections' commits)."""
+        return self._commits
+
     def rollback(self) -> None:
         try:
             super().rollback()
@@ -199,6 +208,7 @@ def prepare(dbapi_conn: LockingConnection, lock_path: str, lock_timeout: float =
     dbapi_conn.isolation_level = None  # no implicit transactions: begun at the first write
     dbapi_conn.lock_path = lock_path
     dbapi_conn.lock_timeout = lock_timeout
+    dbapi_conn.serial = next(_serials)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")

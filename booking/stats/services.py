@@ -311,8 +311,7 @@ def _by_area_rows(user: Actor, start: date | None, end: date | None):
 
     Whole months come from the months kept per area (as many rows as areas and months, whatever the bookings and
     branches), the days at the period's ends from the bookings by branch, each branch's sums to its area's row."""
-    top = user.area if user.role == "area" else areas.own_area(user) if user.role == "area_admin" else areas.root()
-    bucket, labels = areas.buckets(top)
+    bucket, labels = areas.buckets(user.area_path or "\0" if user.role in ("area", "area_admin") else None)
     months, edges = split_period(start, end)
     by_area = db.session.execute(_months_summed(AreaMonth, AreaMonth.area_id, months)).all() if months else []
     by_branch = [row for a, b in edges for row in _hosts_from_bookings(user, a, b)]
