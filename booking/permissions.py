@@ -5,7 +5,7 @@ which build on these facts.
 """
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
 from booking.areas import services as areas
 from models import Base, Booking, BookingPartner, Branch, User, db
@@ -86,6 +86,16 @@ def booking_scope(user: Actor) -> ColumnElement[bool]:
     if user.role == "lecturer":
         return (Booking.lecturer_id == (user.lecturer_id or -1)) & Booking.lecturer_status.in_(_SEEING_LECTURER)
     return false()
+
+
+def booking_scope_parts(user: Actor) -> list[ColumnElement[bool]]:
+    """`booking_scope` as conditions no booking meets twice, so their counts add up to the scope's: an area
+    administrator's is its branches' bookings, then the other branches' bookings at its bases (each part counted off
+    one index, where their OR reads the whole table); everyone else's is one part."""
+    if user.role == "area_admin" and user.area_path:
+        own = Booking.branch_id.in_(areas.branches_under(user.area_path))
+        return [own, and_(Booking.base_id.in_(areas.bases_under(user.area_path)), not_(own))]
+    return [booking_scope(user)]
 
 
 def can_view_booking(user: User | None, booking: Booking) -> bool:

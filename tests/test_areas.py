@@ -109,6 +109,11 @@ def test_the_area_admin_reads_its_branches_and_bases_bookings_and_changes_none(w
     listed = api.get("/api/v1/bookings?per_page=100", as_="street").get_json()
     ids = {b["id"] for b in listed["items"]}
     assert ids == {v["in_branch"].id, v["in_base"].id, v["in_both"].id} and listed["total"] == 3
+    # Counted in parts (its branches', then other branches' at its bases), filters and pages apply to each.
+    at_base = api.get(f"/api/v1/bookings?per_page=1&base_id={v['in_base'].base_id}", as_="street").get_json()
+    assert at_base["total"] == 2 and len(at_base["items"]) == 1
+    since = api.get(f"/api/v1/bookings?per_page=1&page=3&from={v['in_base'].day.isoformat()}", as_="street").get_json()
+    assert since["total"] == 2 and since["items"] == []
     assert api.get(f"/api/v1/bookings/{v['in_base'].id}", as_="street").status_code == 200
     r = api.get(f"/api/v1/bookings/{v['outside'].id}", as_="street")
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"

@@ -39,7 +39,11 @@ def get_visible(user: Actor, booking_id: int) -> Booking:
 
 def _visible(user: Actor, status: str | None, base_id: int | None, start: date | None, end: date | None) -> list:
     """The conditions of the bookings the user may see, filtered (one rule for the pages' query and the API's list)."""
-    conditions = [permissions.booking_scope(user)]
+    return [permissions.booking_scope(user), *_filters(status, base_id, start, end)]
+
+
+def _filters(status: str | None, base_id: int | None, start: date | None, end: date | None) -> list:
+    conditions = []
     if status:
         conditions.append(Booking.status == status)
     if base_id:
@@ -109,7 +113,9 @@ def visible_page(user: Actor, *, page: int, per_page: int, status: str | None = 
     conn = db.session.connection()
     ids = list(conn.execute(select(_b.c.id).where(*conditions).order_by(_b.c.starts_at, _b.c.id)
                             .limit(per_page).offset((page - 1) * per_page)).scalars())
-    total = conn.execute(select(func.count()).select_from(_b).where(*conditions)).scalar()
+    filters = _filters(status, base_id, start, end)
+    total = sum(conn.execute(select(func.count()).select_from(_b).where(part, *filters)).scalar()
+                for part in permissions.booking_scope_parts(user))
     if not ids:
         return [], total
     rows = {r.id: r for r in conn.execute(_LISTED, {"ids": ids})}
