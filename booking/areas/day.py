@@ -69,9 +69,10 @@ def street_day(actor, area_id=None, today: date | None = None) -> StreetDay:
     month_start = today.replace(day=1)
     _, now_total = stats.compute(reader, "month", month_start, today)
     _, before_total = stats.compute(reader, "month", reports.year_earlier(month_start), reports.year_earlier(today))
+    # `day >= today` (implied by a start still ahead) lets the count read ix_bookings_base_counted from today on.
     pending = (select(Booking).where(Booking.status == PENDING, Booking.base_id.in_(areas.bases_under(area.path)),
-                                     Booking.starts_at > clock.now()))
-    pending_total = db.session.scalar(select(func.count()).select_from(pending.subquery())) or 0
+                                     Booking.day >= today, Booking.starts_at > clock.now()))
+    pending_total = db.session.scalar(pending.with_only_columns(func.count(Booking.id))) or 0
     pending_first = list(db.session.scalars(pending.order_by(Booking.starts_at, Booking.id).limit(FIRST)))
     requests_waiting = db.session.scalar(select(func.count(LectureRequest.id)).where(
         LectureRequest.status == RequestStatus.SUBMITTED.value,
