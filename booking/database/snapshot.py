@@ -78,7 +78,7 @@ class Kept:
 
 
 def init_app(app) -> None:
-    app.extensions["kept_answers"] = Kept(app.config.get("KEPT_ANSWERS", KEEP))
+    app.extensions["kept_answers"] = Kept()
 
 
 def kept(key, compute):
