@@ -74,8 +74,7 @@ def booking_scope(user: Actor) -> ColumnElement[bool]:
     if user.role == "area_admin":
         if not user.area_path:
             return false()
-        return or_(Booking.branch_id.in_(areas.branches_under(user.area_path)),
-                   Booking.base_id.in_(areas.bases_under(user.area_path)))
+        return or_(*_in_area(user.area_path))
     if user.role == "manager":
         return Booking.base_id.in_(user.base_ids or [-1])
     if user.role == "secretary":
@@ -93,9 +92,14 @@ def booking_scope_parts(user: Actor) -> list[ColumnElement[bool]]:
     administrator's is its branches' bookings, then the other branches' bookings at its bases (each part counted off
     one index, where their OR reads the whole table); everyone else's is one part."""
     if user.role == "area_admin" and user.area_path:
-        own = Booking.branch_id.in_(areas.branches_under(user.area_path))
-        return [own, and_(Booking.base_id.in_(areas.bases_under(user.area_path)), not_(own))]
+        own, at_bases = _in_area(user.area_path)
+        return [own, and_(at_bases, not_(own))]
     return [booking_scope(user)]
+
+
+def _in_area(path: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """An area's bookings: those of its branches, and those at its bases."""
+    return Booking.branch_id.in_(areas.branches_under(path)), Booking.base_id.in_(areas.bases_under(path))
 
 
 def can_view_booking(user: User | None, booking: Booking) -> bool:

@@ -109,11 +109,11 @@ def visible_page(user: Actor, *, page: int, per_page: int, status: str | None = 
     than as ORM objects: the page's ids from the bookings table alone (its order read off an index where the
     planner finds one, not a sort of the whole scope), their rows with the names, their partners, and the count
     (the API's list; the pages keep `visible_query`)."""
-    conditions = _visible(user, status, base_id, start, end)
+    filters = _filters(status, base_id, start, end)
+    conditions = [permissions.booking_scope(user), *filters]
     conn = db.session.connection()
     ids = list(conn.execute(select(_b.c.id).where(*conditions).order_by(_b.c.starts_at, _b.c.id)
                             .limit(per_page).offset((page - 1) * per_page)).scalars())
-    filters = _filters(status, base_id, start, end)
     total = sum(conn.execute(select(func.count()).select_from(_b).where(part, *filters)).scalar()
                 for part in permissions.booking_scope_parts(user))
     if not ids:
