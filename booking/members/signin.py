@@ -158,26 +158,32 @@ def taking_part(booking: Booking) -> list[Part]:
     return sorted(parts, key=lambda part: part.id != booking.branch_id)
 
 
-def sheet(booking: Booking, branches: list[Part] | None = None) -> list[SheetLine]:
-    """The active members of the branches taking part, branch by branch (the booking's first), each roster's
-    members first, then by name; names only are shown of them. One query, read as plain rows (it is the page the
-    whole group opens at the door)."""
-    branches = branches if branches is not None else taking_part(booking)
-    order = {b.id: n for n, b in enumerate(branches)}
+def _lines(booking: Booking, branches: list[Part], *where) -> list[SheetLine]:
+    """Active members of the branches taking part (narrowed by `where`), each with their entry on the visit's
+    roster if any: one query, read as plain rows."""
     by_id = {b.id: b for b in branches}
     rows = db.session.execute(
         select(Member.id, Member.name, Member.phone, Member.branch_id, RosterEntry.id, RosterEntry.signed_in_at)
         .outerjoin(RosterEntry, and_(RosterEntry.member_id == Member.id, RosterEntry.booking_id == booking.id))
-        .where(Member.branch_id.in_(list(by_id)), Member.active.is_(True)).order_by(Member.name, Member.id))
-    lines = [SheetLine(Person(member_id, name, phone), by_id[branch_id], entry_id is not None, signed_in_at)
-             for member_id, name, phone, branch_id, entry_id, signed_in_at in rows]
-    return sorted(lines, key=lambda line: (order[line.branch.id], not line.on_roster))
+        .where(Member.branch_id.in_(list(by_id)), Member.active.is_(True), *where).order_by(Member.name, Member.id))
+    return [SheetLine(Person(member_id, name, phone), by_id[branch_id], entry_id is not None, signed_in_at)
+            for member_id, name, phone, branch_id, entry_id, signed_in_at in rows]
+
+
+def sheet(booking: Booking, branches: list[Part] | None = None) -> list[SheetLine]:
+    """The active members of the branches taking part, branch by branch (the booking's first), each roster's
+    members first, then by name; names only are shown of them. One query (it is the page the whole group opens at
+    the door)."""
+    branches = branches if branches is not None else taking_part(booking)
+    order = {b.id: n for n, b in enumerate(branches)}
+    return sorted(_lines(booking, branches), key=lambda line: (order[line.branch.id], not line.on_roster))
 
 
 def receipt(token, member_id) -> tuple[Booking, list[Part], SheetLine] | None:
     """What the member's page shows again after a sign-in, reloaded or reopened later from the chat: the visit and
     the member's time. The link's signature is checked, not its age, for it tells no more than the list of names
-    did (a name and a time); None when the link is not authentic or the member has not signed in to its visit."""
+    did (a name and a time); None when the link is not authentic or the member has not signed in to its visit.
+    Only that member's line is read, not the whole sheet."""
     try:
         booking_id = int(_signer().unsign(token if isinstance(token, str) else "").decode().split("-", 1)[0])
     except (BadData, ValueError, UnicodeError):
@@ -186,8 +192,7 @@ def receipt(token, member_id) -> tuple[Booking, list[Part], SheetLine] | None:
     if booking is None or not isinstance(member_id, int):
         return None
     branches = taking_part(booking)
-    line = next((line for line in sheet(booking, branches)
-                 if line.member.id == member_id and line.signed_in_at is not None), None)
+    line = next(iter(_lines(booking, branches, Member.id == member_id, RosterEntry.signed_in_at.is_not(None))), None)
     return (booking, branches, line) if line else None
 
 
