@@ -270,3 +270,35 @@ def test_the_years_table_keeps_each_heading_and_requirement_on_one_line(world):
             for text, width in zip(row, widths):
                 room = width - 2 * style.CELL_PAD_X - 0.4
                 assert pdf.get_string_width(text) <= room and sum(word(c) for c in text) <= room, (text, width)
+
+
+def test_a_name_with_its_role_and_a_note_of_how_attendance_was_taken_are_never_cut_in_two(world, api):
+    """Reproduced (rendered with LibreOffice): the record's 出席党员 cell broke "陶凯（副书" / "记）" and "（委" / "员）",
+    and 实到党员 broke "每人计" / "2.5 学时）", in Word and in the PDF alike."""
+    b = _lecture(api)
+    names = ["彭婷", "王芳", "尹晓梅", "陶凯", "汤敏", "袁强", "邓荣", "郝华", "汤浩然", "欧阳晓明", "胡晓梅",
+             "蒋萍", "谭亮", "邱睿", "陶晓燕", "雷建华"]
+    roles = cycle(["书记", "副书记", "组织委员", "宣传委员", "党员", "党员"])
+    present = [f"{name}（{role}）" for name, role in zip(names, roles)]
+    absent = ["李明（事假：在外地参加培训）", "张华（病假）"]
+    counted = "16 人（15 人扫码签到；每人计 2.5 学时）"
+    record = replace(documents.record_of(b), present=present, absent=absent, photos=[],
+                     fields=[(label, counted if label == "实到党员" else value)
+                             for label, value in documents.record_of(b).fields])
+    # PDF: each name with its role, and each note, whole on one line.
+    lines = _pdf_lines(documents.record_pdf([record]))
+    for phrase in present + absent + ["15人扫码签到；", "每人计2.5学时）"]:
+        assert any("".join(phrase.split()) in line for line in lines), (phrase, lines)
+    # Word: the cells hold whole items a line each paragraph, each short enough that Word does not wrap it again.
+    doc = Document(io.BytesIO(documents.record_docx([record])))
+    cells = {row.cells[0].text: row.cells for row in doc.tables[0].rows}
+    present_lines = [p.text for p in cells["出席党员"][1].paragraphs]
+    assert len(present_lines) > 1 and "".join(present_lines) == "、".join(present)
+    assert all(re.fullmatch(r"([^、（）]+（[^、（）]+）、?)+", line) for line in present_lines), present_lines
+    counted_cell = next(c for c in cells["应到党员"] if c.text.startswith("16 人（"))
+    assert [p.text for p in counted_cell.paragraphs] == ["16 人（15 人扫码签到；", "每人计 2.5 学时）"]
+    for label, width in (("出席党员", sum(documents.FORM_WIDTHS[1:])), ("应到党员", documents.FORM_WIDTHS[3])):
+        room = (width - 2 * 1.9) / (12 * 25.4 / 72)  # the cell's text width in 12 pt characters
+        cell = cells[label][1] if label == "出席党员" else counted_cell
+        for p in cell.paragraphs:
+            assert sum(1 if ord(c) > 0x2e7f else 0.6 for c in p.text) <= room, (label, p.text)

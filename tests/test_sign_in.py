@@ -301,7 +301,7 @@ def test_the_record_and_the_ledger_say_how_attendance_was_taken(world, api, clie
     r = api.get(f"/api/v1/bookings/{b.id}/record?format=docx", as_="secretary")
     assert r.status_code == 200
     doc = Document(io.BytesIO(r.data))
-    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    cells = [c.text.replace("\n", "") for t in doc.tables for row in t.rows for c in row.cells]  # a line each note
     assert "3 人（2 人扫码签到；每人计 1 学时）" in cells, cells
     r = api.get(f"/api/v1/branches/{user('secretary').branch_id}/records?format=xlsx&year={b.day.year}",
                 as_="secretary")

@@ -20,6 +20,7 @@ import functools
 import io
 import logging
 import os
+import re
 
 from flask import current_app
 
@@ -115,6 +116,41 @@ def break_lines(text: str, width_of, max_width: float) -> list[str]:
             used += w
     lines.append("".join(line).rstrip(" "))
     return lines
+
+
+LIST_PHRASE = re.compile(r"[^、；]+[、；]?")
+
+
+def list_lines(text: str, width_of, max_width: float) -> str:
+    """A form cell's list that does not fit on one line of `max_width` (`width_of` measures one character), broken
+    only between its items (after 、 or ；), as many whole items to a line as fit: "陶凯（副书记）" or "每人计 2.5
+    学时" is never cut in two. Text with an item longer than a line (prose) is left for the writer to wrap."""
+    wide = lambda phrase: sum(width_of(c) for c in phrase) > max_width  # noqa: E731
+    phrases = LIST_PHRASE.findall(text)
+    if "\n" in text or not wide(text) or any(wide(p) for p in phrases):
+        return text
+    lines = [""]
+    for phrase in phrases:
+        if lines[-1] and wide(lines[-1] + phrase):
+            lines.append("")
+        lines[-1] += phrase
+    return "\n".join(lines)
+
+
+def form_lists(rows: list[list[tuple[str, int]]], widths_mm: list[float], size: float = TABLE_PT) \
+        -> list[list[tuple[str, int]]]:
+    """A form's rows with each cell's list broken between its items for the cell's width (`list_lines`): one
+    layout for Word and the PDF, the lines given, not left to each program's wrapping (half a character to spare,
+    so that neither breaks a line again)."""
+    width_of, out = em_width(size), []
+    for cells in rows:
+        column, laid = 0, []
+        for text, span in cells:
+            room = sum(widths_mm[column:column + span]) - 2 * CELL_PAD_X - size * PT / 2
+            laid.append((list_lines(text, width_of, room), span))
+            column += span
+        out.append(laid)
+    return out
 
 
 # -- Word --------------------------------------------------------------------------------------------

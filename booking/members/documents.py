@@ -263,7 +263,7 @@ SUMMARY_HEADING, PHOTOS_HEADING = "一、活动纪要", "二、活动照片"
 
 def form_rows(record: Record) -> list[list[tuple[str, int]]]:
     """The record's table: its fields (short ones in pairs), then who came, who did not and why, the rating; each
-    cell as (text, columns spanned)."""
+    cell as (text, columns spanned), a list broken between its items where it runs over a line."""
     values = dict(record.fields)
     placed = {second for first, second in PAIRED.items() if first in values and second in values}
     rows = []
@@ -279,7 +279,7 @@ def form_rows(record: Record) -> list[list[tuple[str, int]]]:
     rows.append([("缺席党员及原因", 1), ("、".join(record.absent) or "无", 3)])
     if record.rating is not None:  # a branch's own meeting is not rated
         rows.append([("评价", 1), (record.rating, 3)])
-    return rows
+    return docstyle.form_lists(rows, FORM_WIDTHS)
 
 
 def photo_pages(record: Record) -> int:
