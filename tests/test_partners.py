@@ -523,8 +523,8 @@ def test_the_desk_marks_a_joint_visit_branch_by_branch_with_no_reason_preset(wor
     names = re.findall(r'<legend[^>]*>([^<]+?) <span', section)
     assert len(names) == 5 and all(m["name"] in between for m in (host_members if section.index(host) == first
                                                                  else partner_members))
-    for select in re.findall(r'<select class="form-select" id="reason-\d+"[^>]*>(.*?)</select>', section):
-        assert re.search(r'<option value="" selected>缺席原因</option>', select), select
+    for options in re.findall(r'<select class="form-select" id="reason-\d+"[^>]*>(.*?)</select>', section):
+        assert re.search(r'<option value="" selected>缺席原因</option>', options), options
 
 
 def _completed_joint_visit(host_summary: str):
