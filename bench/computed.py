@@ -17,6 +17,7 @@ os.environ.setdefault("SECRET_KEY", "bench")
 from sqlalchemy import event  # noqa: E402
 
 from app import app  # noqa: E402
+from bench.run import city_paths  # noqa: E402
 
 ROUNDS = 15
 
@@ -30,14 +31,8 @@ def main():
         r = client.post("/api/v1/auth/token", json={"username": username, "password": "demo-pass-2026"})
         return r.get_json()["token"]
 
-    admin, street, manager = token("admin"), token("bench-street"), token("manager")
-    paths = {
-        "stats by area": ("/api/v1/stats?group_by=area", admin),
-        "area landing page": (f"/api/v1/areas/{street_area}/overview", street),
-        "area watch list": (f"/api/v1/reports/watch?area_id={street_area}", street),
-        "area admin bookings": ("/api/v1/bookings?per_page=20", street),
-        "manager bookings": ("/api/v1/bookings?per_page=20", manager),
-    }
+    tokens = {who: token(who) for who in ("admin", "bench-street", "manager")}
+    paths = {name: (path, tokens[who]) for name, path, who in city_paths(street_area)}
     statements = [0]
     with app.app_context():
         from models import db

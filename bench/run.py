@@ -301,6 +301,19 @@ def measure_sign_in(url: str, uri: str, info: dict, paired: Paired, label: str) 
     return results
 
 
+def city_paths(street_area: int) -> list[tuple[str, str, str]]:
+    """(name, path, username): the figures by area and the area administrator's day (bench-street, the city's
+    street `street_area`), and a manager's list beside them. Measured by wrk here and computed every time by
+    bench/computed.py."""
+    return [
+        ("stats by area", "/api/v1/stats?group_by=area", "admin"),
+        ("area landing page", f"/api/v1/areas/{street_area}/overview", "bench-street"),
+        ("area watch list", f"/api/v1/reports/watch?area_id={street_area}", "bench-street"),
+        ("area admin bookings", "/api/v1/bookings?per_page=20", "bench-street"),
+        ("manager bookings", "/api/v1/bookings?per_page=20", "manager"),
+    ]
+
+
 def measure(uri: str, info: dict, paired: Paired, port: int, label: str = "", sign_in_only: bool = False
             ) -> tuple[dict, float]:
     server = Server("app:app", uri, port)
@@ -323,13 +336,9 @@ def measure(uri: str, info: dict, paired: Paired, port: int, label: str = "", si
             ("manager bookings", "/api/v1/bookings?per_page=20", manager),
         ]
         if info.get("street_area"):  # the city (seed-load --areas): figures by area, the area administrator's day
-            street = token(server.url, "bench-street")
-            targets += [
-                ("stats by area", "/api/v1/stats?group_by=area", admin),
-                ("area landing page", f"/api/v1/areas/{info['street_area']}/overview", street),
-                ("area watch list", f"/api/v1/reports/watch?area_id={info['street_area']}", street),
-                ("area admin bookings", "/api/v1/bookings?per_page=20", street),
-            ]
+            tokens = {"admin": admin, "manager": manager, "bench-street": token(server.url, "bench-street")}
+            targets += [(name, path, tokens[who]) for name, path, who in city_paths(info["street_area"])
+                        if name != "manager bookings"]  # measured above, with or without a city
         for name, path, tok in targets:
             results[name] = paired.run(server.url + path, "bench/get.lua", {"TOKEN": tok})
 
