@@ -61,7 +61,9 @@ def session_cookie(url: str, username: str) -> str:
 
 
 def pages(env: dict) -> list[tuple[str, str, str]]:
-    """(role, name, path): every role's landing page, and the booking, today, statistics and record pages."""
+    """(role, name, path): every role's landing page, the booking, today, statistics and record pages, and the
+    members' sign-in: the QR code the manager holds up and the member's page behind it (`sign-in-link:<visit>`,
+    a live link made just before it is measured)."""
     probe = subprocess.run([sys.executable, "-c", """
 import json
 from datetime import timedelta
@@ -81,6 +83,7 @@ with app.app_context():
     print(json.dumps({"record": done, "item": item.id, "start": start.isoformat(), "branch": sec.branch_id}))
 """], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     ids = json.loads(probe.stdout.strip().splitlines()[-1])
+    visit = today_visit(env)
     return [
         ("secretary", "landing (bases)", "/bases"),
         ("secretary", "activity", f"/menu-items/{ids['item']}"),
@@ -94,8 +97,52 @@ with app.app_context():
         ("admin", "landing (admin)", "/admin/"),
         ("admin", "statistics", "/stats/"),
         ("admin", "district report", "/reports/"),
+        ("manager", "sign-in QR code", f"/bookings/{visit}/sign-in"),
+        ("anonymous", "member sign-in", f"sign-in-link:{visit}"),
         ("anonymous", "login", "/login"),
     ]
+
+
+TODAY_VISIT = """
+import json, sys
+from datetime import timedelta
+from sqlalchemy import select, update
+from app import app
+from booking import clock
+from booking.members import signin
+from models import Booking, BookingStatus, User, db
+with app.app_context():
+    manager = db.session.scalar(select(User).filter_by(username="manager"))
+    if sys.argv[1:]:  # a new link for the visit, as the QR page makes one every 30 seconds
+        print(signin.make_link(manager, db.session.get(Booking, int(sys.argv[1]))).url)
+        raise SystemExit
+    # The demo has no visit checked in today (its visits are past or to come): the latest completed visit at the
+    # demo manager's bases, with its roster and the members who signed in themselves, is moved to today in this
+    # throwaway database, where the manager shows its code and members open it.
+    b = db.session.scalar(select(Booking).where(
+        Booking.status == BookingStatus.COMPLETED, Booking.base_id.in_([base.id for base in manager.bases]),
+        Booking.roster.any()).order_by(Booking.starts_at.desc()).limit(1))
+    shift = clock.local_today() - b.day
+    db.session.execute(update(Booking).where(Booking.id == b.id).values(
+        day=b.day + shift, starts_at=b.starts_at + shift, ends_at=b.ends_at + shift,
+        checked_in_at=b.starts_at + shift - timedelta(minutes=10)))
+    db.session.commit()
+    print(json.dumps({"visit": b.id}))
+"""
+
+
+def today_visit(env: dict) -> int:
+    """A visit of today, checked in, whose members can sign in themselves (see TODAY_VISIT)."""
+    out = subprocess.run([sys.executable, "-c", TODAY_VISIT], cwd=ROOT, env=env, check=True, capture_output=True,
+                         text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["visit"]
+
+
+def sign_in_link(env: dict, visit: int) -> str:
+    """A live link (it lasts SIGN_IN_LINK_SECONDS: made just before the page is measured)."""
+    out = subprocess.run([sys.executable, "-c", TODAY_VISIT, str(visit)], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
 
 
 def lighthouse(url: str, cookie: str | None, out: Path) -> dict:
@@ -160,7 +207,11 @@ def main():
                 continue
             if role != "anonymous" and role not in cookies:
                 cookies[role] = session_cookie(url, role)
-            figures = lighthouse(url + path, cookies.get(role), work / f"{role}-{len(rows)}.json")
+            if path.startswith("sign-in-link:"):  # the member's page behind the QR code, made just before
+                address = sign_in_link(env, int(path.split(":")[1]))
+            else:
+                address = url + path
+            figures = lighthouse(address, cookies.get(role), work / f"{role}-{len(rows)}.json")
             rows.append((role, name, figures))
             print(f"  {role:9} {name:20} perf {figures['performance']:3}  fcp {figures['fcp']:.2f} s", flush=True)
     print()
