@@ -101,6 +101,44 @@ def test_feedback_once(world, api):
     assert api.post(f"/api/v1/bookings/{future.id}/feedback", as_="secretary", json={"rating": 4}).status_code == 409
 
 
+def test_the_booking_page_shows_small_copies_of_the_photos(world, client):
+    """The record page showed each photo at its kept size (1600 px, ~65 KiB) as a thumbnail: a phone fetched
+    them all in full."""
+    import io
+
+    from PIL import Image
+
+    from booking.photos import storage as photo_store
+    b = completed()
+    services.save_activity_record(user("secretary"), b, "纪实", [("合影.jpg", image_bytes("JPEG", (3000, 2000))),
+                                                              ("签到表.png", image_bytes("PNG", (1200, 1600)))])
+    photo, screenshot = b.photos
+    login(client, "secretary")
+    page = client.get(f"/bookings/{b.id}").get_data(as_text=True)
+    assert f'src="/bookings/{b.id}/photos/{photo.id}?size=small"' in page
+    assert f'href="/bookings/{b.id}/photos/{photo.id}"' in page  # a tap opens the photo itself
+    for kept in (photo, screenshot):
+        small = client.get(f"/bookings/{b.id}/photos/{kept.id}?size=small")
+        assert small.status_code == 200 and small.mimetype == "image/jpeg"
+        with Image.open(io.BytesIO(small.data)) as image:
+            assert max(image.size) == 480 and image.format == "JPEG"
+        assert len(small.data) < len(photo_store.get(kept.stored_name)) / 2
+        assert small.headers["Cache-Control"] == "private, max-age=3600"
+    # The same rule as the photo itself: another branch's secretary sees nothing.
+    client.post("/logout")
+    login(client, "secretary2")
+    assert client.get(f"/bookings/{b.id}/photos/{photo.id}?size=small").status_code == 404
+    # A kept file that no longer reads as an image: the photo's bytes as they are, never a 500.
+    from models import PhotoBlob
+    db.session.execute(PhotoBlob.__table__.update().where(PhotoBlob.stored_name == photo.stored_name)
+                       .values(data=b"not an image any more"))
+    db.session.commit()
+    client.post("/logout")
+    login(client, "secretary")
+    r = client.get(f"/bookings/{b.id}/photos/{photo.id}?size=small")
+    assert r.status_code == 200 and r.data == b"not an image any more"
+
+
 def test_activity_record_validates_uploads(world):
     b = completed()
     secretary = user("secretary")

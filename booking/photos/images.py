@@ -8,7 +8,8 @@ from PIL import Image, ImageOps
 
 MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone's photo
 UPLOAD_PIXELS = 120_000_000  # one upload's photos together: nine 12-megapixel phone photos, and a little more
-LONG_SIDE = 1600  # what the records print and the pages show
+LONG_SIDE = 1600  # what the records print and a photo opened on its own shows
+SMALL_SIDE = 480  # a page's thumbnail: two or three to a phone's row, sharp on its screen
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Pillow's own guard (it refuses at twice this): never decode a bomb by accident anywhere in the process.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -91,3 +92,21 @@ def normalise(data: bytes) -> tuple[bytes, str, str]:
             raise
         except Exception:
             raise BadImage("图片已损坏，无法读取") from None
+
+
+def small(data: bytes) -> bytes | None:
+    """A kept photo (already upright and without metadata) as a JPEG of at most SMALL_SIDE pixels on its long side,
+    for a page's thumbnails (a tenth of the bytes of the photo itself); None when it cannot be read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format == "JPEG":
+                image.draft("RGB", (SMALL_SIDE, SMALL_SIDE))
+            image.thumbnail((SMALL_SIDE, SMALL_SIDE))
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")  # transparency over white, as it prints
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            out = io.BytesIO()
+            flat.save(out, format="JPEG", quality=80, optimize=True)
+            return out.getvalue()
+    except Exception:  # a kept file that no longer reads: the page falls back to the photo itself
+        return None

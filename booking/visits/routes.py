@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from booking import permissions
+from booking.photos import images
 from booking.web.errors import on_refusal
 from booking.reservations import services as reservations
 from booking.visits import services
@@ -118,9 +119,12 @@ def remove_photo(booking_id, photo_id):
 @bp.get("/bookings/<id:booking_id>/photos/<id:photo_id>")
 @login_required
 def photo(booking_id, photo_id):
-    """A photo of the activity record, only for those who may see the booking."""
+    """A photo of the activity record, only for those who may see the booking; `?size=small`, its thumbnail as the
+    booking page shows it (the photo itself when it cannot be made)."""
     photo, data = services.photo_for(current_user, booking_id, photo_id)
-    response = send_file(io.BytesIO(data), mimetype=photo.content_type, max_age=0, etag=photo.stored_name,
-                         conditional=True, last_modified=photo.created_at)
+    thumbnail = images.small(data) if request.args.get("size") == "small" else None
+    response = send_file(io.BytesIO(thumbnail or data), mimetype="image/jpeg" if thumbnail else photo.content_type,
+                         max_age=0, etag=photo.stored_name + ("-small" if thumbnail else ""), conditional=True,
+                         last_modified=photo.created_at)
     response.headers["Cache-Control"] = "private, max-age=3600"  # nosniff, as on every answer
     return response
