@@ -159,6 +159,21 @@ def test_members_sign_in_themselves_at_the_door(world):
         assert page.locator("#signin-qr").inner_html() != before
         assert page.locator("#signin-qr svg").count() == 1
         assert_accessible(page)
+        # Renewal failing (the network gone): once its link has expired the code is greyed out and says so, so that
+        # nobody scans a code that no longer works; the next renewal that succeeds brings it back.
+        page.route("**/sign-in/code.json", lambda route: route.abort())
+        page.clock.run_for(60_000)
+        expect(page.locator("#signin-renew")).to_contain_text("二维码未能更新")
+        expect(page.locator("#signin-qr")).not_to_have_class(re.compile("signin-qr-stale"))
+        page.clock.run_for(150_000)
+        expect(page.locator("#signin-qr")).to_have_class(re.compile("signin-qr-stale"))
+        expect(page.locator("#signin-renew")).to_contain_text("二维码已失效")
+        shot(page, "signin-qr-expired-390")
+        assert_accessible(page)
+        page.unroute("**/sign-in/code.json")
+        page.clock.run_for(31_000)
+        expect(page.locator("#signin-qr")).not_to_have_class(re.compile("signin-qr-stale"))
+        expect(page.locator("#signin-renew")).to_have_text("二维码每 30 秒自动更新，截图转发无效。")
 
         # The branch's secretary holds the code up too, from the booking's page.
         secretary = _new_context(page)
