@@ -79,11 +79,15 @@ def test_two_servers_share_photos_sessions_and_job_claims(world, tmp_path):
         # The session made on A works on B: the same cookie, the same login.
         page = opener.open(f"{b}/bookings/{visit_id}", timeout=30).read().decode()
         assert "两台服务器的纪实" in page and "/login" not in opener.open(f"{b}/bookings", timeout=30).geturl()
-        src = re.search(r'src="(/bookings/\d+/photos/\d+)"', page).group(1)
+        src = re.search(r'href="(/bookings/\d+/photos/\d+)"', page).group(1)  # the photo, behind its small copy
         # As kept (re-encoded once at upload, its metadata stripped): the same bytes from either server.
         kept = opener.open(b + src, timeout=30).read()
         assert kept.startswith(b"\xff\xd8") and len(kept) > 100
         assert opener.open(a + src, timeout=30).read() == kept
+        # The small copy the page shows, made from it by either server alike.
+        assert f'src="{src}?size=small"' in page
+        small = opener.open(b + src + "?size=small", timeout=30).read()
+        assert small.startswith(b"\xff\xd8") and opener.open(a + src + "?size=small", timeout=30).read() == small
     # Nothing of the photo was written to either host's own folder: it is in the database both read.
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".jpg", ".jpeg")]
 
