@@ -53,6 +53,16 @@ def _cost(image: Image.Image, data: bytes) -> int:
     return width * height * weight
 
 
+def _on_white(image: Image.Image) -> Image.Image:
+    """The image as RGB for a JPEG, its transparency over white, as it prints."""
+    if image.mode not in ("RGBA", "LA", "P"):
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, "white")
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
 def normalise(data: bytes) -> tuple[bytes, str, str]:
     """(bytes, content type, extension) of the photo as kept: upright, without metadata, at most LONG_SIDE pixels
     on its long side; a PNG stays PNG (screenshots, scanned forms: lossless), anything else becomes JPEG. BadImage
@@ -82,11 +92,7 @@ def normalise(data: bytes) -> tuple[bytes, str, str]:
             if image.format == "PNG":
                 upright.save(out, format="PNG", optimize=True)
                 return out.getvalue(), "image/png", "png"
-            if upright.mode in ("RGBA", "LA", "P"):  # transparency over white, as it prints
-                background = Image.new("RGB", upright.size, "white")
-                background.paste(upright.convert("RGBA"), mask=upright.convert("RGBA").getchannel("A"))
-                upright = background
-            upright.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+            _on_white(upright).save(out, format="JPEG", quality=85, optimize=True)
             return out.getvalue(), "image/jpeg", "jpg"
         except BadImage:
             raise
@@ -102,11 +108,8 @@ def small(data: bytes) -> bytes | None:
             if image.format == "JPEG":
                 image.draft("RGB", (SMALL_SIDE, SMALL_SIDE))
             image.thumbnail((SMALL_SIDE, SMALL_SIDE))
-            rgba = image.convert("RGBA")
-            flat = Image.new("RGB", rgba.size, "white")  # transparency over white, as it prints
-            flat.paste(rgba, mask=rgba.getchannel("A"))
             out = io.BytesIO()
-            flat.save(out, format="JPEG", quality=80, optimize=True)
+            _on_white(image).save(out, format="JPEG", quality=80, optimize=True)
             return out.getvalue()
     except Exception:  # a kept file that no longer reads: the page falls back to the photo itself
         return None
